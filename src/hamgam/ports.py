@@ -8,6 +8,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
+from hamgam.domain.payments import (
+    InquiryResult,
+    PaymentRequestResult,
+    ReverseResult,
+    UnverifiedPayment,
+    VerifyResult,
+)
+from hamgam.domain.sms import SmsResult
+
 
 class Delivery(Protocol):
     """One message handed to a consumer. Exactly one of ``ack``, ``retry`` or ``release`` settles it.
@@ -50,3 +59,69 @@ class MessageQueue(Protocol):
 
     async def close(self) -> None:
         """Stop consuming; unsettled deliveries go back to the queue."""
+
+
+class PaymentGateway(Protocol):
+    """An online payment gateway (Zarinpal and its fakes). All amounts are integer Rial.
+
+    Flow: ``request_payment`` → send the browser to ``redirect_url`` → the gateway sends it back to the callback
+    with ``Authority`` and ``Status`` (client data, no proof) → ``verify`` server-to-server with the amount from
+    our own records. Errors: ``PaymentGatewayRejected`` (permanent) or ``PaymentGatewayUnavailable`` (transient;
+    for verify it means the outcome is unknown, so retry or inquire and keep the stock reserved).
+    """
+
+    async def request_payment(
+        self,
+        *,
+        amount_rial: int,
+        callback_url: str,
+        description: str,
+        mobile: str | None = None,
+        email: str | None = None,
+        order_id: str | None = None,
+    ) -> PaymentRequestResult:
+        """Open a payment session. Not idempotent: each call is a new authority, so store it before redirecting."""
+
+    async def verify(self, authority: str, amount_rial: int) -> VerifyResult:
+        """Confirm a session. Idempotent: a repeat returns ``ALREADY_VERIFIED`` with the same ``ref_id``.
+
+        Amount mismatch, unpaid and unknown sessions are results (``VerifyResult.status``), not exceptions.
+        """
+
+    async def unverified(self) -> list[UnverifiedPayment]:
+        """Sessions paid but not verified yet, for the reconciliation job to verify promptly."""
+
+
+class FullPaymentGateway(PaymentGateway, Protocol):
+    """A gateway that can also report on a session and reverse a verified payment (Zarinpal can)."""
+
+    async def inquiry(self, authority: str) -> InquiryResult:
+        """The session's state without changing it (for verify results that came back unknown)."""
+
+    async def reverse(self, authority: str) -> ReverseResult:
+        """Give a verified payment back to the payer (about 30 minutes' window on Zarinpal).
+
+        Refusals (not in a success state, window expired) are ``reversed=False`` results, not exceptions.
+        """
+
+
+class SmsSender(Protocol):
+    """An SMS provider (Kavenegar, SMS.ir and a recording fake).
+
+    Mobiles are accepted in any spelling ``normalize_mobile`` accepts; an invalid one raises ``SmsRejected``
+    (reason ``RECIPIENT``) before anything is sent. Failures raise ``SmsRejected`` (permanent) or
+    ``SmsUnavailable`` (transient; the message may or may not have gone out).
+    """
+
+    async def send(self, mobile: str, text: str) -> SmsResult:
+        """Send free text from the configured line. Prefer templates for anything transactional."""
+
+    async def send_otp(self, mobile: str, code: str) -> SmsResult:
+        """Deliver a one-time code through the provider's fast template (Kavenegar lookup, SMS.ir verify).
+
+        The provider does not check the code later: the caller stores a hash, expiry and attempt count.
+        """
+
+    async def send_template(self, mobile: str, template: str, params: Mapping[str, str]) -> SmsResult:
+        """Send an approved template. ``params`` keys are the provider's parameter names (Kavenegar: ``token``,
+        ``token2``, ``token3``, ``token10``, ``token20``; SMS.ir: the template's ``#Name#`` placeholders)."""

@@ -1,0 +1,267 @@
+"""The sync's PostgreSQL repository: runs, batches, cursors, isolated rows, and applying a batch.
+
+Applying a batch is one transaction: upsert the rows (RowVersion-guarded), log conflicts with local overrides,
+remember the ids a reconciliation saw, mark the batch applied and add its counts to its run. The caller acks the
+message only after this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hamgam.adapters.db.conflicts import ConflictLogger
+from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
+from hamgam.adapters.db.schema.sync import (
+    reconcile_seen,
+    rejected_row,
+    sync_batch,
+    sync_cursor,
+    sync_request,
+    sync_run,
+)
+from hamgam.adapters.db.upsert import ApplyCounts, UpsertStatement, upsert_rows
+from hamgam.domain.sync.batch import Batch
+from hamgam.domain.sync.entities import entity_named
+from hamgam.domain.sync.rejection import Rejection
+
+#: Advisory-lock namespace of per-entity runs, so two schedulers never fetch one entity at once.
+ENTITY_LOCK_NAMESPACE = 0x5359
+
+
+class SyncStore:
+    """Everything the sync reads and writes in PostgreSQL, over one async engine."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._statements: dict[tuple[str, bool], UpsertStatement] = {}
+        self._conflicts = ConflictLogger()
+
+    def _statement(self, entity: str, reconcile: bool) -> UpsertStatement:
+        key = (entity, reconcile)
+        if key not in self._statements:
+            table = SYNCED_TABLES[entity_named(entity).table]
+            self._statements[key] = UpsertStatement(table, reconcile=reconcile)
+        return self._statements[key]
+
+    # -- cursors ------------------------------------------------------------------------------------------
+
+    async def cursor(self, entity: str) -> int:
+        async with self.engine.connect() as conn:
+            value = await conn.scalar(select(sync_cursor.c.row_version).where(sync_cursor.c.entity == entity))
+        return int(value or 0)
+
+    async def advance_cursor(self, entity: str, row_version: int) -> None:
+        """Move the cursor forward to ``row_version``; never backward."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    """INSERT INTO sync_cursor (entity, row_version) VALUES (:e, :rv)
+                       ON CONFLICT (entity) DO UPDATE SET row_version = excluded.row_version, updated_at = now()
+                       WHERE sync_cursor.row_version < excluded.row_version"""
+                ),
+                {"e": entity, "rv": row_version},
+            )
+
+    # -- runs ---------------------------------------------------------------------------------------------
+
+    async def start_run(self, entity: str, kind: str, from_row_version: int) -> int:
+        async with self.engine.begin() as conn:
+            return int(
+                await conn.scalar(
+                    insert(sync_run)
+                    .values(entity=entity, kind=kind, from_row_version=from_row_version)
+                    .returning(sync_run.c.id)
+                )
+            )
+
+    async def record_batch(
+        self, run_id: int, entity: str, seq: int, rows: int, rv_min: int, rv_max: int, rejected: Sequence[Rejection]
+    ) -> int:
+        """Record one fetched page (and its isolated rows) before it is published; returns the batch id."""
+        async with self.engine.begin() as conn:
+            if rejected:
+                await conn.execute(
+                    insert(rejected_row),
+                    [{**asdict(r), "run_id": run_id} for r in rejected],
+                )
+            batch_id = await conn.scalar(
+                insert(sync_batch)
+                .values(
+                    run_id=run_id, entity=entity, seq=seq, row_count=rows,
+                    row_version_min=rv_min, row_version_max=rv_max,
+                    status="applied" if rows == 0 else "pending",
+                    applied_at=func.now() if rows == 0 else None,
+                )
+                .returning(sync_batch.c.id)
+            )
+            await conn.execute(
+                update(sync_run)
+                .where(sync_run.c.id == run_id)
+                .values(
+                    batches=sync_run.c.batches + 1,
+                    rows_fetched=sync_run.c.rows_fetched + rows + len(rejected),
+                    rows_rejected=sync_run.c.rows_rejected + len(rejected),
+                )
+            )
+        return int(batch_id)
+
+    async def note_fetched(self, run_id: int, requests: int, to_row_version: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(sync_run)
+                .where(sync_run.c.id == run_id)
+                .values(requests=requests, to_row_version=to_row_version, fetched_at=func.now())
+            )
+
+    async def run_progress(self, run_id: int) -> dict[str, int]:
+        """Batches of the run by status: ``pending``, ``applied``, ``dead``."""
+        async with self.engine.connect() as conn:
+            result = await conn.execute(
+                select(sync_batch.c.status, func.count()).where(sync_batch.c.run_id == run_id).group_by(sync_batch.c.status)
+            )
+            counts = {"pending": 0, "applied": 0, "dead": 0}
+            counts.update({status: int(n) for status, n in result})
+            return counts
+
+    async def watermark(self, run_id: int, start: int) -> int:
+        """The highest RowVersion below which every batch of the run is settled (applied or dead-lettered)."""
+        async with self.engine.connect() as conn:
+            first_pending = await conn.scalar(
+                select(func.min(sync_batch.c.seq)).where(sync_batch.c.run_id == run_id, sync_batch.c.status == "pending")
+            )
+            query = select(func.max(sync_batch.c.row_version_max)).where(sync_batch.c.run_id == run_id)
+            if first_pending is not None:
+                query = query.where(sync_batch.c.seq < first_pending)
+            value = await conn.scalar(query)
+        return max(start, int(value or 0))
+
+    async def finish_run(self, run_id: int, status: str, error: str | None = None, report: dict | None = None) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(sync_run)
+                .where(sync_run.c.id == run_id)
+                .values(status=status, error=error, report=report, finished_at=func.now())
+            )
+
+    async def run(self, run_id: int) -> dict[str, Any]:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(sync_run).where(sync_run.c.id == run_id))).mappings().one()
+        return dict(row)
+
+    # -- applying -----------------------------------------------------------------------------------------
+
+    async def apply_batch(self, batch: Batch) -> ApplyCounts | None:
+        """Apply ``batch`` once. ``None`` when it was already applied (a redelivery): nothing changes."""
+        async with self.engine.begin() as conn:
+            status = await conn.scalar(
+                select(sync_batch.c.status).where(sync_batch.c.id == batch.batch_id).with_for_update()
+            )
+            if status == "applied":
+                return None
+            driver = (await conn.get_raw_connection()).driver_connection
+            statement = self._statement(batch.entity, batch.reconcile)
+            await self._conflicts.log(driver, statement.table.name, batch.rows)
+            counts = await upsert_rows(driver, statement, batch.rows)
+            if batch.reconcile:
+                await driver.execute(
+                    "INSERT INTO reconcile_seen (run_id, mahak_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+                    batch.run_id,
+                    [r["mahak_id"] for r in batch.rows],
+                )
+            await self._mark_applied(conn, batch, counts)
+        return counts
+
+    async def _mark_applied(self, conn: AsyncConnection, batch: Batch, counts: ApplyCounts) -> None:
+        await conn.execute(
+            update(sync_batch)
+            .where(sync_batch.c.id == batch.batch_id)
+            .values(status="applied", applied_at=func.now(), error=None)
+        )
+        await conn.execute(
+            update(sync_run)
+            .where(sync_run.c.id == batch.run_id)
+            .values(
+                rows_inserted=sync_run.c.rows_inserted + counts.inserted,
+                rows_updated=sync_run.c.rows_updated + counts.updated,
+                rows_stale=sync_run.c.rows_stale + counts.stale,
+                rows_deleted=sync_run.c.rows_deleted + counts.deleted,
+            )
+        )
+
+    async def note_retry(self, batch_id: int, run_id: int, error: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(sync_batch)
+                .where(sync_batch.c.id == batch_id)
+                .values(attempts=sync_batch.c.attempts + 1, error=error)
+            )
+            await conn.execute(update(sync_run).where(sync_run.c.id == run_id).values(retries=sync_run.c.retries + 1))
+
+    async def mark_dead(self, conn: AsyncConnection, batch_id: int, run_id: int, error: str) -> None:
+        """In the caller's transaction (the one that stores the dead letter): the batch is settled as dead."""
+        changed = await conn.execute(
+            update(sync_batch)
+            .where(sync_batch.c.id == batch_id, sync_batch.c.status == "pending")
+            .values(status="dead", error=error)
+        )
+        if changed.rowcount:
+            await conn.execute(
+                update(sync_run).where(sync_run.c.id == run_id).values(dead_lettered=sync_run.c.dead_lettered + 1)
+            )
+
+    # -- reconciliation -----------------------------------------------------------------------------------
+
+    async def mark_vanished(self, entity: str, run_id: int, up_to_row_version: int) -> int:
+        """Logically delete live rows that a full pass did not see (Mahak no longer lists them)."""
+        table = entity_named(entity).table
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                text(
+                    f"""UPDATE {table} AS t SET deleted_at = now(), updated_at = now()
+                        WHERE t.deleted_at IS NULL AND t.row_version <= :rv
+                          AND NOT EXISTS (SELECT 1 FROM reconcile_seen s WHERE s.run_id = :run AND s.mahak_id = t.mahak_id)"""
+                ),
+                {"rv": up_to_row_version, "run": run_id},
+            )
+            await conn.execute(reconcile_seen.delete().where(reconcile_seen.c.run_id == run_id))
+        return int(result.rowcount or 0)
+
+    # -- locks and requests -------------------------------------------------------------------------------
+
+    async def try_entity_lock(self, conn: AsyncConnection, entity: str) -> bool:
+        """Session-level advisory lock on ``conn`` for one entity's runs."""
+        return bool(
+            await conn.scalar(
+                text("SELECT pg_try_advisory_lock(:ns, hashtext(:e))"), {"ns": ENTITY_LOCK_NAMESPACE, "e": entity}
+            )
+        )
+
+    async def release_entity_lock(self, conn: AsyncConnection, entity: str) -> None:
+        await conn.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:e))"), {"ns": ENTITY_LOCK_NAMESPACE, "e": entity})
+
+    async def request_run(self, entity: str | None, kind: str, requested_by: str) -> int:
+        async with self.engine.begin() as conn:
+            return int(
+                await conn.scalar(
+                    insert(sync_request)
+                    .values(entity=entity, kind=kind, requested_by=requested_by)
+                    .returning(sync_request.c.id)
+                )
+            )
+
+    async def take_requests(self) -> list[dict[str, Any]]:
+        async with self.engine.begin() as conn:
+            rows = await conn.execute(
+                text(
+                    """UPDATE sync_request SET taken_at = now() WHERE id IN (
+                           SELECT id FROM sync_request WHERE taken_at IS NULL ORDER BY id FOR UPDATE SKIP LOCKED)
+                       RETURNING id, entity, kind"""
+                )
+            )
+            return [dict(r) for r in rows.mappings()]
+

@@ -1,0 +1,136 @@
+"""The fetcher: one run of one entity, from its cursor (or from 0), page by page with bounded memory.
+
+Each page is transformed, recorded as a batch (with its rejected rows) and published to the worker pool. The run
+then waits for its batches to settle and moves the cursor to the watermark: the highest RowVersion below which
+every batch is applied or held in the dead-letter queue with its reason. A crash anywhere re-fetches from the
+old cursor, never skips a row (invariant 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from hamgam.domain.sync.batch import Batch
+from hamgam.domain.sync.rejection import Rejection
+from hamgam.services.sync.transformer import TransformContext, transform
+
+log = structlog.get_logger(__name__)
+
+BATCH_TOPIC = "sync.batches"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    entity: str
+    kind: str
+    status: str
+    cursor: int
+    stats: dict[str, Any]
+
+
+class Fetcher:
+    """Runs entities. ``mahak`` is the Mahak adapter, ``store`` the sync repository, ``queue`` the broker."""
+
+    def __init__(
+        self,
+        mahak: Any,
+        store: Any,
+        queue: Any,
+        context: TransformContext,
+        *,
+        page_size: int,
+        settle_timeout_s: float = 3600.0,
+        poll_s: float = 0.05,
+    ) -> None:
+        self.mahak = mahak
+        self.store = store
+        self.queue = queue
+        self.context = context
+        self.page_size = page_size
+        self.settle_timeout_s = settle_timeout_s
+        self.poll_s = poll_s
+
+    async def run(
+        self, entity: str, kind: str = "incremental", progress: Callable[[int], None] | None = None
+    ) -> RunResult:
+        """Fetch, publish and settle one run; returns when the cursor has moved as far as it safely can.
+
+        ``kind``: ``incremental`` (from the cursor), ``full`` (from 0) or ``reconcile`` (from 0, also fixing
+        silent edits and logically deleting rows Mahak no longer lists).
+        """
+        cursor = await self.store.cursor(entity)
+        start = 0 if kind in {"full", "reconcile"} else cursor
+        run_id = await self.store.start_run(entity, kind, start)
+        log.info("sync.run.start", entity=entity, kind=kind, run_id=run_id, from_row_version=start)
+        try:
+            top, requests = await self._publish_pages(entity, kind, run_id, start, progress)
+            await self.store.note_fetched(run_id, requests, top)
+            status = await self._settle(entity, run_id, max(cursor, start) if kind == "incremental" else cursor)
+            report = None
+            if kind == "reconcile" and status == "succeeded":
+                vanished = await self.store.mark_vanished(entity, run_id, top)
+                run = await self.store.run(run_id)
+                report = {"updated": run["rows_updated"], "inserted": run["rows_inserted"], "vanished": vanished}
+            await self.store.finish_run(run_id, status, report=report)
+        except Exception as exc:
+            await self.store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+            log.warning("sync.run.failed", entity=entity, run_id=run_id, error=str(exc))
+            raise
+        stats = await self.store.run(run_id)
+        final_cursor = await self.store.cursor(entity)
+        log.info("sync.run.done", entity=entity, run_id=run_id, status=status, cursor=final_cursor,
+                 fetched=stats["rows_fetched"], inserted=stats["rows_inserted"], updated=stats["rows_updated"])
+        return RunResult(run_id, entity, kind, status, final_cursor, stats)
+
+    async def _publish_pages(
+        self, entity: str, kind: str, run_id: int, start: int, progress: Callable[[int], None] | None
+    ) -> tuple[int, int]:
+        seq = 0
+        top = start
+        requests = 0
+        async for page in self.mahak.iter_changes(entity, start, self.page_size):
+            requests += 1
+            result = transform(entity, page.rows, self.context)
+            rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]
+            versions = [r["row_version"] for r in result.rows] or [page.max_row_version]
+            seq += 1
+            batch_id = await self.store.record_batch(
+                run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
+            )
+            if result.rows:
+                batch = Batch(batch_id, run_id, entity, result.rows, kind == "reconcile", page.max_row_version)
+                await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
+            top = max(top, page.max_row_version)
+            if progress is not None:
+                progress(len(result.rows) + len(rejected))
+        return top, max(requests, 1)
+
+    async def _settle(self, entity: str, run_id: int, start: int) -> str:
+        """Wait for the run's batches, moving the cursor as the settled prefix grows."""
+        deadline = time.monotonic() + self.settle_timeout_s
+        while True:
+            progress = await self.store.run_progress(run_id)
+            await self.store.advance_cursor(entity, await self.store.watermark(run_id, start))
+            if progress["pending"] == 0:
+                return "succeeded" if progress["dead"] == 0 else "dead_letters"
+            if time.monotonic() > deadline:
+                return "incomplete"
+            await asyncio.sleep(self.poll_s)
+
+
+def _invalid_to_rejection(entity: str, violation: Any) -> Rejection:
+    return Rejection(
+        entity=entity,
+        mahak_id=getattr(violation, "row_id", None),
+        row_version=getattr(violation, "row_version", None),
+        field=getattr(violation, "field", None),
+        reason=getattr(violation, "reason", str(violation)),
+        raw=getattr(violation, "raw", None),
+    )

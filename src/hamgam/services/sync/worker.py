@@ -1,0 +1,102 @@
+"""The worker pool: competing consumers that apply batches, ack after commit, retry or dead-letter failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from hamgam.domain.sync.batch import Batch
+from hamgam.services.sync.fetcher import BATCH_TOPIC
+from hamgam.services.sync.retry_policy import decide
+
+log = structlog.get_logger(__name__)
+
+
+class BatchWorker:
+    """``concurrency`` consumers of the batch topic. ``stop()`` lets in-flight batches finish, then gives back
+    whatever is still unsettled, so a SIGTERM never loses nor half-applies a batch."""
+
+    def __init__(
+        self,
+        queue: Any,
+        store: Any,
+        dead_letters: Any,
+        *,
+        concurrency: int,
+        prefetch: int,
+        retry_delays_s: Sequence[float],
+    ) -> None:
+        self.queue = queue
+        self.store = store
+        self.dead_letters = dead_letters
+        self.concurrency = concurrency
+        self.prefetch = prefetch
+        self.retry_delays_s = list(retry_delays_s)
+        self._stopping = asyncio.Event()
+        self.applied = 0
+
+    async def run(self) -> None:
+        consumers = [asyncio.create_task(self._consume(i)) for i in range(self.concurrency)]
+        try:
+            await self._stopping.wait()
+        finally:
+            for task in consumers:
+                task.cancel()
+            await asyncio.gather(*consumers, return_exceptions=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _consume(self, index: int) -> None:
+        async for delivery in self.queue.consume(BATCH_TOPIC, prefetch=self.prefetch):
+            # Shielded: a stop arriving mid-batch lets the commit and the ack finish.
+            await asyncio.shield(self.handle(delivery))
+            if self._stopping.is_set():
+                return
+
+    async def handle(self, delivery: Any) -> None:
+        """Apply one delivery; settle it exactly once (ack, retry or dead-letter then ack)."""
+        try:
+            batch = Batch.decode(delivery.body)
+            counts = await self.store.apply_batch(batch)
+        except Exception as exc:  # every failure ends in a retry or a dead letter, never in silence
+            await self._fail(delivery, exc)
+            return
+        await delivery.ack()
+        self.applied += 1
+        log.debug("sync.batch.applied", batch_id=batch.batch_id, entity=batch.entity, counts=counts)
+
+    async def _fail(self, delivery: Any, error: Exception) -> None:
+        decision = decide(error, delivery.attempt, self.retry_delays_s)
+        batch_id, run_id = _ids(delivery.body)
+        if decision.dead:
+            log.warning("sync.batch.dead", batch_id=batch_id, reason=decision.reason, attempt=delivery.attempt)
+            async with self.store.engine.begin() as conn:
+                await self.dead_letters.add(
+                    connection=conn,
+                    topic=BATCH_TOPIC,
+                    message_id=delivery.message_id,
+                    body=delivery.body,
+                    headers=dict(delivery.headers),
+                    error=decision.reason,
+                    attempts=delivery.attempt,
+                )
+                if batch_id is not None:
+                    await self.store.mark_dead(conn, batch_id, run_id, decision.reason)
+            await delivery.ack()
+            return
+        log.info("sync.batch.retry", batch_id=batch_id, reason=decision.reason, attempt=delivery.attempt)
+        if batch_id is not None:
+            await self.store.note_retry(batch_id, run_id, decision.reason)
+        await delivery.retry(decision.reason, decision.retry_after_s)
+
+
+def _ids(body: bytes) -> tuple[int | None, int | None]:
+    try:
+        batch = Batch.decode(body)
+    except ValueError:
+        return None, None
+    return batch.batch_id, batch.run_id
