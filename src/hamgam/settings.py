@@ -73,6 +73,59 @@ class SyncSettings(BaseModel):
     metrics_port: int = 9108
 
 
+class PaymentProvider(StrEnum):
+    ZARINPAL = "zarinpal"
+    #: In-process fake (``hamgam.adapters.payments.memory``): dev mode without any HTTP.
+    MEMORY = "memory"
+
+
+class PaymentSettings(BaseModel):
+    """The payment gateway. With no ``base_url`` the Zarinpal simulator is started and used."""
+
+    provider: PaymentProvider = PaymentProvider.ZARINPAL
+    #: ``https://payment.zarinpal.com`` (live), ``https://sandbox.zarinpal.com``, or None for the simulator.
+    base_url: str | None = None
+    #: Where buyers are redirected (``/pg/StartPay/{authority}``); None means ``base_url``.
+    startpay_base_url: str | None = None
+    #: The 36-character terminal UUID; server-side only. The default is the simulator's demo merchant.
+    merchant_id: SecretStr = SecretStr("00000000-0000-4000-8000-000000000000")
+    #: The absolute callback URL registered with the gateway; built from config, never from the Host header.
+    #: None: the store derives it from ``api_host``/``api_port``.
+    callback_url: str | None = None
+    timeout_s: float = 15.0
+    connect_timeout_s: float = 5.0
+    #: Port of the simulator started when no base_url is set.
+    simulator_port: int = 5081
+
+
+class SmsProvider(StrEnum):
+    KAVENEGAR = "kavenegar"
+    SMSIR = "smsir"
+    #: Recording fake (``hamgam.adapters.sms.memory``): nothing is sent.
+    MEMORY = "memory"
+
+
+class SmsSettings(BaseModel):
+    """The SMS provider. With no ``base_url`` the SMS simulator is started and used."""
+
+    provider: SmsProvider = SmsProvider.KAVENEGAR
+    #: ``https://api.kavenegar.com`` / ``https://api.sms.ir``, or None for the simulator.
+    base_url: str | None = None
+    #: Kavenegar puts it in the URL path, SMS.ir in ``x-api-key``. The default is the simulator's demo key.
+    api_key: SecretStr = SecretStr("sim-api-key")
+    #: Line number for free text (Kavenegar ``sender``, SMS.ir ``lineNumber``); None: provider default.
+    sender: str | None = None
+    #: Kavenegar: the approved lookup template whose ``%token`` receives the OTP.
+    kavenegar_otp_template: str = "hamgam-otp"
+    #: SMS.ir: the verify template id, and its placeholder that receives the OTP (``#Code#``).
+    smsir_otp_template_id: int = 100_000
+    smsir_otp_parameter: str = "Code"
+    timeout_s: float = 10.0
+    connect_timeout_s: float = 5.0
+    #: Port of the simulator started when no base_url is set.
+    simulator_port: int = 5082
+
+
 class Settings(BaseSettings):
     """Everything Hamgam is configured with."""
 
@@ -99,6 +152,8 @@ class Settings(BaseSettings):
 
     mahak: MahakSettings = Field(default_factory=MahakSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    payments: PaymentSettings = Field(default_factory=PaymentSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,6 +8,7 @@ RowVersion per row), table after table, like a desktop app sending its data for 
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Sequence
@@ -43,8 +44,10 @@ class _Stamper:
 
     def versions(self, count: int) -> list[int]:
         size = 1 if self._per_row else self._batch_rows
-        first = self._db.allocate_row_versions((count + size - 1) // size)
-        return [first + i // size for i in range(count)]
+        batches = (count + size - 1) // size
+        first = self._db.allocate_row_versions(batches)
+        # one int object per batch, shared by its rows: saves memory on a million-row load
+        return [rv for rv in range(first, first + batches) for _ in range(size)][:count]
 
 
 class _Builder:
@@ -97,10 +100,16 @@ def populate(
     """Fill an empty ``db`` with a demo database of ``products`` products; returns row counts per entity."""
     rnd = random.Random(seed)
     b = _Builder(db, _Stamper(db, batch_rows, per_row), rnd, now or datetime(2025, 1, 15, 10, 30))
-    _reference_data(b)
-    category_ids = _categories(b)
-    _catalogue(b, products, category_ids)
-    _people(b, max(40, min(products // 10, 50_000)))
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the cycle collector would rescan millions of fresh tuples again and again
+    try:
+        _reference_data(b)
+        category_ids = _categories(b)
+        _catalogue(b, products, category_ids)
+        _people(b, max(40, min(products // 10, 50_000)))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return {name: len(table) for name, table in db.tables.items()}
 
 
@@ -181,7 +190,7 @@ def _catalogue(b: _Builder, n: int, category_ids: list[int]) -> None:
                  for i, k, br, s in zip(range(n), kind_of, brand_of, size_of)],
         "UnitName": [k[2] for k in kind_of], "UnitName2": "کارتن", "UnitRatio": 12.0,
         "TaxPercent": [0.0 if i % 9 else -1.0 for i in range(n)], "ChargePercent": 0.0,
-        "Weight": [round(s[1] * 500, 1) for s in size_of],
+        "Weight": [s[1] * 500.0 for s in size_of],
         "Tags": [f"{k[0]},{names.BRANDS[br]}" for k, br in zip(kind_of, brand_of)],
         "Min": [float(i % 4) for i in range(n)],
     })
@@ -203,7 +212,7 @@ def _catalogue(b: _Builder, n: int, category_ids: list[int]) -> None:
         else:
             props += [f'[{{"C":1,"V":"{names.COLOURS[(p + j) % 8]}"}}]' for j in range(2)]
     price1 = [price1_of[p - 1] for p in detail_product]
-    detail_stock = [float(sum(stock[d * stores:(d + 1) * stores])) for d in range(nd)]
+    detail_stock = list(map(sum, zip(*(stock[s::stores] for s in range(stores)))))
     detail_ids = b.load("ProductDetail", nd, {
         "ProductId": detail_product, "Properties": props,
         "Barcode": [f"626{d:010d}" for d in range(1, nd + 1)],

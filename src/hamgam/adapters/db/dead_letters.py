@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.schema.queue import dead_letter
-from hamgam.adapters.queue.common import ATTEMPT_HEADER, ERROR_HEADER
+from hamgam.adapters.queue.common import ATTEMPT_HEADER, ERROR_HEADER, FIRST_FAILED_AT_HEADER, parse_time
 from hamgam.ports import MessageQueue
 
 #: Header a replayed message carries: the id of the dead letter it came from.
@@ -85,7 +85,7 @@ class DeadLetterStore:
     ) -> int:
         """Store a dead letter and return its id.
 
-        With ``connection`` the insert joins the caller's transaction (commit it, then ack the message);
+        ``first_failed_at`` defaults to the ``x-first-failed-at`` header. With ``connection`` the insert joins the caller's transaction (commit it, then ack the message);
         without, it commits on its own before returning.
         """
         fields = dict(
@@ -95,7 +95,7 @@ class DeadLetterStore:
             headers=headers,
             error=error,
             attempts=attempts,
-            first_failed_at=first_failed_at,
+            first_failed_at=first_failed_at or parse_time(headers.get(FIRST_FAILED_AT_HEADER)),
         )
         if connection is not None:
             return await insert_dead_letter(connection, **fields)  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ def md5_hex(password: str) -> str:
     return hashlib.md5(password.encode("utf-8")).hexdigest()
 
 
-# -- Login -------------------------------------------------------------------------------------------------
+# -- Login ---------------------------------------------------------------------------------------------------
 class LoginRequest(_Request):
     user_name: str
     #: Already hashed: use ``md5_hex(plain)``.
@@ -69,7 +69,7 @@ class LoginData(_Response):
     error_message: str | None = None
 
 
-# -- GetAllData --------------------------------------------------------------------------------------------
+# -- GetAllData ----------------------------------------------------------------------------------------------
 class GetAllDataRequest(BaseModel):
     """Ask for changes after one cursor per entity; entities without a cursor are not returned."""
 
@@ -91,7 +91,7 @@ class GetAllDataRequest(BaseModel):
         return body
 
 
-# -- SaveAllData -------------------------------------------------------------------------------------------
+# -- SaveAllData ---------------------------------------------------------------------------------------------
 # A child names its parent by ``<parent>ClientId`` when the parent is new in the same request, else by id.
 class PersonSave(_Request):
     person_client_id: int
@@ -213,7 +213,7 @@ class SaveItemResult(_Response):
     errors: list[SaveItemError] = []
 
 
-#: SaveAllData list name on the wire (response PascalCase) → attribute of ``SaveAllDataRequest``/``SaveResult``.
+#: SaveAllData list name in the response → attribute of ``SaveAllDataRequest`` and ``SaveResult``.
 SAVE_LISTS: Mapping[str, str] = {
     "People": "people",
     "VisitorPeople": "visitor_people",
@@ -262,7 +262,7 @@ class SaveResult(BaseModel):
         return cls(result=result, message=message, **lists)
 
 
-# -- SolveDispute ------------------------------------------------------------------------------------------
+# -- SolveDispute --------------------------------------------------------------------------------------------
 class DisputeItem(_Request):
     id: int
     #: The RowVersion the client holds.

@@ -30,7 +30,8 @@ class MahakTransient(MahakError):
 class MahakUnavailable(MahakTransient):
     """Timeout, 5xx, dropped connection or unreadable body: the service is slow or down.
 
-    For a write (SaveAllData) it also means the request may have reached the server: read back before resending.
+    For a write (SaveAllData) it also means the request may have reached the server: read back before
+    resending.
     """
 
 
@@ -87,8 +88,10 @@ class ContractViolation(MahakError):
         self.field = field
         self.reason = reason
         self.raw = raw
-        super().__init__(f"{entity or 'response'} row {row_id if row_id is not None else '?'} "
-                         f"field {field or '?'}: {reason}")
+        super().__init__(
+            f"{entity or 'response'} row {row_id if row_id is not None else '?'} "
+            f"field {field or '?'}: {reason}"
+        )
 
     def __reduce__(self):  # keep the attributes when pickled (multiprocessing, queues)
         return (type(self), (self.entity, self.row_id, self.field, self.reason, self.raw))

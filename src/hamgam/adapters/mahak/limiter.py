@@ -1,8 +1,8 @@
 """Politeness towards one Mahak database: a token-bucket rate limit and a circuit breaker.
 
-Both are keyed by ``(base_url, username)`` and come in two flavours behind one small interface: in PostgreSQL
-(tables ``mahak_rate_bucket`` and ``mahak_circuit``), shared by every process and replica that talks to the same
-Mahak database, and in memory, for unit tests and single-process tools.
+Both are keyed by ``(base_url, username)`` and come in two flavours behind one small interface: in
+PostgreSQL (tables ``mahak_rate_bucket`` and ``mahak_circuit``), shared by every process and replica that
+talks to the same Mahak database, and in memory, for unit tests and single-process tools.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class RateLimiter(Protocol):
 
 class CircuitBreaker(Protocol):
     async def before_call(self) -> None:
-        """Raise ``MahakCircuitOpen`` while the circuit is open; when half-open let exactly one probe through."""
+        """Raise ``MahakCircuitOpen`` while the circuit is open; when half-open let one probe through."""
 
     async def record_success(self) -> None:
         """The service answered: close the circuit and forget past failures."""
@@ -89,9 +89,9 @@ class InMemoryCircuitBreaker:
 
 
 # -- in PostgreSQL -------------------------------------------------------------------------------------------
-# One statement per take: refill from the time elapsed since updated_at, spend one token, and let the balance go
-# negative. A negative balance is this caller's place in the queue; it waits the deficit, so waiters are served
-# in arrival order without polling. clock_timestamp() (not now()) is read after the row lock is granted.
+# One statement per take: refill from the time elapsed since updated_at, spend one token, and let the balance
+# go negative. A negative balance is this caller's place in the queue; it waits the deficit, so waiters are
+# served in arrival order without polling. clock_timestamp(), unlike now(), is read after the row lock.
 _TAKE = text(
     """
     INSERT INTO mahak_rate_bucket AS b (key, tokens, updated_at)
@@ -117,7 +117,8 @@ _STATE = text(
 # the others keep seeing an open circuit until the probe succeeds or fails.
 _CLAIM_PROBE = text(
     """
-    UPDATE mahak_circuit SET open_until = clock_timestamp() + make_interval(secs => CAST(:open_s AS double precision))
+    UPDATE mahak_circuit
+    SET open_until = clock_timestamp() + make_interval(secs => CAST(:open_s AS double precision))
     WHERE key = :key AND failures >= :threshold AND open_until <= clock_timestamp()
     RETURNING 1
     """
@@ -181,7 +182,9 @@ class PostgresCircuitBreaker:
             if state is None or state.failures < self._threshold or state.remaining_s is None:
                 return
             if state.remaining_s > 0:
-                raise MahakCircuitOpen(f"Mahak circuit open for {state.remaining_s:.1f} s more", state.remaining_s)
+                raise MahakCircuitOpen(
+                    f"Mahak circuit open for {state.remaining_s:.1f} s more", state.remaining_s
+                )
             if (await connection.execute(_CLAIM_PROBE, self._params)).first() is None:
                 raise MahakCircuitOpen("Mahak circuit half-open, another process is probing", self._open_s)
 

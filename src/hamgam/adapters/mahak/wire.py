@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.alias_generators import to_camel, to_pascal
+from pydantic.alias_generators import to_pascal
 
 try:
     from zoneinfo import ZoneInfo
@@ -103,7 +103,7 @@ class Product(Row):
 
 
 class PropertyValue(BaseModel):
-    """One ``{"C": code, "V": value}`` of ``ProductDetail.Properties``; the code names a PropertyDescription."""
+    """One ``{"C": code, "V": value}`` of ``ProductDetail.Properties``; C names a PropertyDescription."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     code: int = Field(alias="C")

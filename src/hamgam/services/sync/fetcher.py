@@ -48,6 +48,7 @@ class Fetcher:
         page_size: int,
         settle_timeout_s: float = 3600.0,
         poll_s: float = 0.05,
+        entity_key: Callable[[str], Any] = str,
     ) -> None:
         self.mahak = mahak
         self.store = store
@@ -56,6 +57,8 @@ class Fetcher:
         self.page_size = page_size
         self.settle_timeout_s = settle_timeout_s
         self.poll_s = poll_s
+        #: Turns an entity name into what the Mahak adapter takes (its own enum).
+        self.entity_key = entity_key
 
     async def run(
         self, entity: str, kind: str = "incremental", progress: Callable[[int], None] | None = None
@@ -65,6 +68,16 @@ class Fetcher:
         ``kind``: ``incremental`` (from the cursor), ``full`` (from 0) or ``reconcile`` (from 0, also fixing
         silent edits and logically deleting rows Mahak no longer lists).
         """
+        async with self.store.engine.connect() as lock_connection:
+            if not await self.store.try_entity_lock(lock_connection, entity):
+                log.info("sync.run.skipped_busy", entity=entity)
+                return RunResult(0, entity, kind, "skipped", await self.store.cursor(entity), {})
+            try:
+                return await self._run_locked(entity, kind, progress)
+            finally:
+                await self.store.release_entity_lock(lock_connection, entity)
+
+    async def _run_locked(self, entity: str, kind: str, progress: Callable[[int], None] | None) -> RunResult:
         cursor = await self.store.cursor(entity)
         start = 0 if kind in {"full", "reconcile"} else cursor
         run_id = await self.store.start_run(entity, kind, start)
@@ -95,7 +108,7 @@ class Fetcher:
         seq = 0
         top = start
         requests = 0
-        async for page in self.mahak.iter_changes(entity, start, self.page_size):
+        async for page in self.mahak.iter_changes(self.entity_key(entity), start, self.page_size):
             requests += 1
             result = transform(entity, page.rows, self.context)
             rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]

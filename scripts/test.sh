@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install Hamgam with its test tools and run the whole test suite: `./scripts/test.sh` (extra arguments go to pytest).
+# Uses the PostgreSQL and RabbitMQ at 127.0.0.1 when they answer (starting the machine's own if installed but
+# stopped); without PostgreSQL the tests start the embedded one. HAMGAM_REQUIRE_SERVICES=1 makes a missing
+# server fail the run instead of skipping its tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/services.sh || true
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,159 @@
+"""The cursor rule of contract §3/§7: walk one entity's changes without ever cutting a RowVersion group.
+
+GetAllData has no continuation token: a page is "the lowest ``pageSize`` rows after the cursor", and many
+rows share one RowVersion. Whether the server filters ``RowVersion > cursor`` or ``>= cursor`` is unknown,
+so the walk is written to be right under both:
+
+1. Sort each response by RowVersion and keep one copy per id, the one with the highest RowVersion.
+2. A page that is not full is the end: every group in it is complete.
+3. A full page's last group (RowVersion ``L``) may be cut. Yield only the rows with RowVersion ``< L`` and
+   fetch again from ``L - 1``: under ``>`` that returns the whole of group ``L``; under ``>=`` it may also
+   return rows already yielded, which are skipped (an id comes again only if it now has a newer RowVersion,
+   i.e. it changed between pages, and then its newer version is yielded).
+4. If a full page holds nothing beyond what is already yielded but the last group, that group alone fills the
+   page: ask again from the same cursor with twice the page size until it fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from hamgam.adapters.mahak.errors import ContractViolation
+from hamgam.adapters.mahak.wire import Entity, Row
+
+#: ``fetch(entity, from_version, page_size)`` returns the raw rows of one GetAllData response.
+Fetch = Callable[[Entity, int, int], Awaitable[list[Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """Rows of one entity whose RowVersion groups are complete, in RowVersion order.
+
+    ``invalid`` holds the rows that failed validation (each a ``ContractViolation``, the raw row in ``.raw``)
+    so the caller can isolate them while the valid rows go on. ``max_row_version`` is the cursor to store once
+    this page (and every page before it) is committed: every change up to it has been yielded.
+    """
+
+    entity: Entity
+    rows: list[Row]
+    invalid: list[ContractViolation] = field(default_factory=list)
+    max_row_version: int = 0
+
+
+def validate_row(entity: Entity, raw: Any) -> Row | ContractViolation:
+    """The typed row, or a ``ContractViolation`` naming entity, row id and the first offending wire field."""
+    row_id, _ = _identity(entity, raw)
+    if not isinstance(raw, Mapping):
+        return ContractViolation(entity.value, None, None, f"row is {type(raw).__name__}, not an object", raw)
+    try:
+        return entity.model.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or None
+        return ContractViolation(entity.value, row_id, where, first["msg"], raw)
+
+
+def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[Row]:
+    """Validate every row strictly: the first bad one raises its ``ContractViolation``."""
+    rows: list[Row] = []
+    for raw in raw_rows:
+        parsed = validate_row(entity, raw)
+        if isinstance(parsed, ContractViolation):
+            raise parsed
+        rows.append(parsed)
+    return rows
+
+
+async def iter_changes(
+    fetch: Fetch, entity: Entity, from_version: int, page_size: int
+) -> AsyncIterator[ChangePage]:
+    """Yield every change of ``entity`` after ``from_version`` exactly once (see the module docstring).
+
+    Pages with nothing new are not yielded; when nothing changed the iterator yields nothing at all.
+    """
+    cursor, ask = from_version, page_size
+    yielded: dict[Hashable, int] = {}  # key -> RowVersion yielded; only entries that a refetch can return
+    broken_seen: set[bytes] = set()
+    pending_broken: list[ContractViolation] = []
+    complete_through = from_version
+    while True:
+        raw_rows = await fetch(entity, cursor, ask)
+        full = len(raw_rows) >= ask
+        latest: dict[Hashable, tuple[int, Any]] = {}
+        for raw in raw_rows:
+            row_id, row_version = _identity(entity, raw)
+            if row_version is None:
+                fingerprint = _fingerprint(raw)
+                if fingerprint not in broken_seen:
+                    broken_seen.add(fingerprint)
+                    pending_broken.append(_unplaceable(entity, raw, row_id))
+                continue
+            key: Hashable = row_id if row_id is not None else _fingerprint(raw)
+            if key not in latest or latest[key][0] < row_version:
+                latest[key] = (row_version, raw)
+
+        last = max((row_version for row_version, _ in latest.values()), default=None)
+        if full and last is not None:
+            next_cursor = last - 1
+            if next_cursor <= cursor or all(row_version == last for row_version, _ in latest.values()):
+                ask *= 2  # one group fills the page: it must come whole
+                continue
+            boundary = last
+        else:
+            next_cursor, boundary = None, None
+
+        fresh = sorted(
+            (
+                (row_version, key, raw)
+                for key, (row_version, raw) in latest.items()
+                if (boundary is None or row_version < boundary) and yielded.get(key, -1) < row_version
+            ),
+            key=lambda item: item[0],
+        )
+        rows: list[Row] = []
+        invalid, pending_broken = pending_broken, []
+        for row_version, key, raw in fresh:
+            parsed = validate_row(entity, raw)
+            (invalid if isinstance(parsed, ContractViolation) else rows).append(parsed)
+            yielded[key] = row_version
+            complete_through = max(complete_through, row_version)
+        if rows or invalid:
+            yield ChangePage(entity, rows, invalid, complete_through)
+
+        if next_cursor is None:
+            return
+        cursor, ask = next_cursor, page_size
+        yielded = {key: row_version for key, row_version in yielded.items() if row_version >= cursor}
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def _identity(entity: Entity, raw: Any) -> tuple[int | None, int | None]:
+    """The server id and RowVersion of a raw row, or None where they are missing or unreadable."""
+    if not isinstance(raw, Mapping):
+        return None, None
+    return _as_int(raw.get(entity.id_field)), _as_int(raw.get("RowVersion"))
+
+
+def _fingerprint(raw: Any) -> bytes:
+    try:
+        return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return repr(raw).encode()
+
+
+def _unplaceable(entity: Entity, raw: Any, row_id: int | None) -> ContractViolation:
+    if isinstance(raw, Mapping):
+        return ContractViolation(entity.value, row_id, "RowVersion", "missing or not an integer", raw)
+    return ContractViolation(entity.value, None, None, f"row is {type(raw).__name__}, not an object", raw)

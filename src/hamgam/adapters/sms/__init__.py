@@ -1,0 +1,1 @@
+"""SMS adapters: Kavenegar, SMS.ir and a recording fake."""

@@ -1,0 +1,68 @@
+"""Process plumbing shared by ``hamgam up`` and the single-role commands: resolve the embedded services,
+migrate, run roles until SIGINT/SIGTERM, and shut them down gracefully."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from prometheus_client import start_http_server
+
+from hamgam.adapters.db.embedded import embedded_postgres
+from hamgam.adapters.db.migrate import upgrade_to_head
+from hamgam.bootstrap import build
+from hamgam.services.sync.metrics import SyncMetrics
+from hamgam.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+ROLES = ("scheduler", "worker")
+
+
+@contextlib.contextmanager
+def database(settings: Settings) -> Iterator[Settings]:
+    """Yield settings with a database URL: the configured server, or the embedded PostgreSQL (started here, or
+    attached to when ``hamgam up`` already runs it), with the schema migrated."""
+    if settings.database_url:
+        upgrade_to_head(settings.database_url)
+        yield settings
+        return
+    with embedded_postgres(settings.data_dir) as url:
+        upgrade_to_head(url)
+        yield settings.model_copy(update={"database_url": url})
+
+
+async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metrics: bool = True) -> None:
+    """Run the given roles in this process until a signal; in-flight batches finish or go back to the queue."""
+    container = await build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    services: list[Any] = []
+    if "worker" in roles:
+        services.append(container.worker())
+    if "scheduler" in roles:
+        services.append(container.scheduler())
+    tasks = [asyncio.create_task(s.run()) for s in services]
+    if metrics:
+        sync_metrics = SyncMetrics()
+        start_http_server(settings.sync.metrics_port, addr=settings.api_host, registry=sync_metrics.registry)
+        tasks.append(asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue)))
+    log.info("hamgam.roles.started", roles=roles)
+    try:
+        await stop.wait()
+    finally:
+        log.info("hamgam.roles.stopping")
+        for service in services:
+            service.stop()
+        done, pending = await asyncio.wait(tasks[: len(services)], timeout=25)
+        for task in [*pending, *tasks[len(services):]]:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await container.aclose()
+        log.info("hamgam.roles.stopped")

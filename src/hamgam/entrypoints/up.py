@@ -1,0 +1,52 @@
+"""``hamgam up``: every role of Hamgam in one process tree, on the embedded defaults where nothing is configured.
+
+With no database URL it starts the embedded PostgreSQL; with no Mahak URL it starts the Mahak simulator with
+demo data; with no RabbitMQ URL the PostgreSQL-backed queue carries the batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from rich.console import Console
+
+from hamgam.bootstrap import mahak_base_url
+from hamgam.entrypoints.runtime import ROLES, database, run_roles
+from hamgam.settings import Settings
+
+
+def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
+    console = Console(stderr=True)
+    with contextlib.ExitStack() as stack:
+        settings = stack.enter_context(database(settings))
+        if not settings.mahak.base_url:
+            from hamgam_sim.mahak.server import serve_in_thread
+
+            stack.enter_context(
+                serve_in_thread(port=settings.mahak.simulator_port, products=settings.mahak.simulator_products)
+            )
+        _print_plan(console, settings, roles)
+        asyncio.run(run_roles(settings, roles))
+
+
+def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...]) -> None:
+    embedded = " (embedded)"
+    console.print("[bold]Hamgam is up[/bold]")
+    console.print(f"  PostgreSQL : {_safe(settings.database_url)}{'' if settings.database_url and 'host=/' not in settings.database_url else embedded}")
+    console.print(f"  queue      : {'RabbitMQ ' + _safe(settings.rabbitmq_url) if settings.rabbitmq_url else 'PostgreSQL-backed queue (embedded default)'}")
+    console.print(f"  Mahak      : {mahak_base_url(settings)}{'' if settings.mahak.base_url else ' (simulator with demo data; control API at /_control)'}")
+    console.print(f"  roles      : {', '.join(roles)}")
+    console.print(f"  metrics    : http://{settings.api_host}:{settings.sync.metrics_port}/metrics")
+    console.print("  stop with Ctrl-C")
+
+
+def _safe(url: str | None) -> str:
+    if not url:
+        return "-"
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]

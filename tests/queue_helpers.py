@@ -1,0 +1,90 @@
+"""Helpers shared by the queue tests: bounded waits on consumer iterators and a controllable TCP proxy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+#: Retry tiers small enough that waiting for them keeps the suite fast.
+TEST_RETRY_DELAYS_S = (0.2, 0.5)
+
+
+async def next_delivery(consumer: AsyncIterator[Any], timeout_s: float = 10.0) -> Any:
+    return await asyncio.wait_for(consumer.__anext__(), timeout_s)
+
+
+async def assert_no_delivery(consumer: AsyncIterator[Any], within_s: float = 0.4) -> None:
+    with pytest.raises(TimeoutError):
+        delivery = await asyncio.wait_for(consumer.__anext__(), within_s)
+        pytest.fail(f"unexpected delivery {delivery.message_id}")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, every_s: float = 0.05) -> None:
+    """Poll ``check`` until it holds (broker counters settle asynchronously)."""
+    deadline = time.monotonic() + timeout_s
+    while not await check():
+        if time.monotonic() > deadline:
+            pytest.fail("condition not met in time")
+        await asyncio.sleep(every_s)
+
+
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to a target; ``cut`` drops every connection, as a network failure would."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._transports: set[asyncio.BaseTransport] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self._transports.update({client_writer.transport, upstream_writer.transport})
+        pumps = [
+            asyncio.create_task(self._pump(client_reader, upstream_writer)),
+            asyncio.create_task(self._pump(upstream_reader, client_writer)),
+        ]
+        self._tasks.update(pumps)
+        await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        for writer in (client_writer, upstream_writer):
+            writer.transport.abort()
+
+    @staticmethod
+    async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+
+    async def cut(self, outage_s: float = 0.0) -> None:
+        """Abort every open connection; with ``outage_s`` also refuse new ones for that long."""
+        if outage_s and self._server is not None:
+            self._server.close()
+        for transport in list(self._transports):
+            transport.abort()
+        self._transports.clear()
+        if outage_s:
+            await asyncio.sleep(outage_s)
+            await self.start()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for transport in list(self._transports):
+            transport.abort()
+        for task in self._tasks:
+            task.cancel()
