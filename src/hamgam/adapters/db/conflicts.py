@@ -51,7 +51,7 @@ class ConflictLogger:
             await driver.executemany(
                 """INSERT INTO sync_conflict (entity, mahak_id, field, local_value, mahak_old_value, mahak_new_value,
                    row_version) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7)""",
-                [(t, i, f, lv if isinstance(lv, str) else _json(lv), o, n, rv) for t, i, f, lv, o, n, rv in conflicts],
+                [(t, i, f, _json(lv), o, n, rv) for t, i, f, lv, o, n, rv in conflicts],
             )
         return len(conflicts)
 

@@ -1,0 +1,1 @@
+"""An SMS simulator answering like Kavenegar and SMS.ir, recording every message in an outbox."""
