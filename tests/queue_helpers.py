@@ -39,6 +39,8 @@ class TcpProxy:
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = 0
+        #: Connections accepted so far (a reconnect shows up as one more).
+        self.accepted = 0
         self._server: asyncio.Server | None = None
         self._transports: set[asyncio.BaseTransport] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -48,6 +50,7 @@ class TcpProxy:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:

@@ -130,6 +130,7 @@ async def test_consumption_survives_a_cut_connection(
             delivery = await next_delivery(consumer, timeout_s=15)
             acked_after_cut.append(delivery.message_id)
             await delivery.ack()
+        assert proxy.accepted >= 2, "the client did not reconnect through the proxy"
         assert not acked_before_cut & set(acked_after_cut)
         assert in_flight.message_id in acked_after_cut
         # and publishing through the restored connection works too

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hamgam.adapters.mahak import ChangePage, ContractViolation, Entity, iter_changes, parse_rows
 
 STORE = Entity.STORE
+PRICES = {f"Price{level}": 1000 * level for level in range(1, 11)}
 
 
 class FakeServer:
@@ -164,6 +165,6 @@ async def test_iter_changes_isolates_invalid_rows() -> None:
 
 def test_parse_rows_raises_on_the_first_bad_row() -> None:
     with pytest.raises(ContractViolation) as caught:
-        parse_rows(Entity.PRODUCT_DETAIL, [{"ProductDetailId": 7, "ProductId": 1, "Price2": -5, "RowVersion": 1}])
+        parse_rows(Entity.PRODUCT_DETAIL, [{"ProductDetailId": 7, "ProductId": 1, **PRICES, "Price2": -5, "RowVersion": 1}])
     assert (caught.value.entity, caught.value.row_id, caught.value.field) == ("ProductDetail", 7, "Price2")
     assert "ProductDetail" in str(caught.value) and "7" in str(caught.value) and "Price2" in str(caught.value)

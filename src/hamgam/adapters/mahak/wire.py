@@ -50,8 +50,12 @@ def _scalar_to_text(value: Any) -> Any:
 TehranDateTime = Annotated[datetime | None, BeforeValidator(tehran_naive)]
 #: Text that Mahak may send as null.
 Text = Annotated[str, BeforeValidator(_none_to_empty)]
-#: A price in the database's money unit (Rial unless set to Toman); never negative.
-Price = Annotated[Decimal, Field(ge=0)]
+def _none_to_zero(value: Any) -> Any:
+    return 0 if value is None else value
+
+
+#: A price in the database's money unit (Rial unless set to Toman); never negative; null reads as 0.
+Price = Annotated[Decimal, BeforeValidator(_none_to_zero), Field(ge=0)]
 
 
 class _Wire(BaseModel):
@@ -59,7 +63,11 @@ class _Wire(BaseModel):
 
 
 class Row(_Wire):
-    """The common tail of every row Mahak serves."""
+    """The common tail of every row Mahak serves.
+
+    Subclasses require the server id and the fields the store cannot do without (names, prices, links): a row
+    lacking one is a contract violation, while null text and null prices read as "" and 0.
+    """
 
     deleted: bool = False
     data_hash: Text = ""
@@ -74,7 +82,7 @@ class ProductCategory(Row):
     product_category_id: int
     product_category_client_id: int | None = None
     product_category_code: int | None = None
-    name: Text = ""
+    name: Text
     color: Text = ""
     icon: Text = ""
 
@@ -84,7 +92,7 @@ class Product(Row):
     product_client_id: int | None = None
     product_code: int | None = None
     product_category_id: int | None = None
-    name: Text = ""
+    name: Text
     unit_name: Text = ""
     unit_name2: Text = ""
     #: Main units per second unit.
@@ -124,16 +132,16 @@ class ProductDetail(Row):
     product_id: int
     properties: Annotated[list[PropertyValue], BeforeValidator(_parse_properties)] = []
     barcode: Text = ""
-    price1: Price = Decimal(0)
-    price2: Price = Decimal(0)
-    price3: Price = Decimal(0)
-    price4: Price = Decimal(0)
-    price5: Price = Decimal(0)
-    price6: Price = Decimal(0)
-    price7: Price = Decimal(0)
-    price8: Price = Decimal(0)
-    price9: Price = Decimal(0)
-    price10: Price = Decimal(0)
+    price1: Price
+    price2: Price
+    price3: Price
+    price4: Price
+    price5: Price
+    price6: Price
+    price7: Price
+    price8: Price
+    price9: Price
+    price10: Price
     #: 1…10; −1 (and 0) mean level 1.
     default_sell_price_level: int = 1
     discount: Decimal = Decimal(0)
@@ -161,7 +169,7 @@ class Store(Row):
     store_id: int
     store_client_id: int | None = None
     store_code: int | None = None
-    name: Text = ""
+    name: Text
 
 
 class VisitorProduct(Row):
@@ -173,21 +181,21 @@ class VisitorProduct(Row):
     visitor_id: int
     count1: Decimal = Decimal(0)
     count2: Decimal = Decimal(0)
-    price: Price = Decimal(0)
+    price: Price
 
 
 class CostLevelName(Row):
     cost_level_name_id: int
     cost_level_name_client_id: int | None = None
     cost_level: int = 0
-    name: Text = ""
+    name: Text
 
 
 class PersonGroup(Row):
     person_group_id: int
     person_group_client_id: int | None = None
     person_group_code: int | None = None
-    name: Text = ""
+    name: Text
     discount_percent: Decimal = Decimal(0)
     sell_price_level: int = 0
 
@@ -277,7 +285,7 @@ class PropertyDescription(Row):
     property_description_id: int
     property_description_client_id: int | None = None
     property_description_code: int | None = None
-    name: Text = ""
+    name: Text
     empty_title: Text = ""
     data_type: int = 0
     display_type: int = 0
@@ -345,7 +353,7 @@ class OrderDetail(Row):
     item_type: int = 1
     product_detail_id: int | None = None
     store_id: int | None = None
-    price: Price = Decimal(0)
+    price: Price
     count1: Decimal = Decimal(0)
     count2: Decimal = Decimal(0)
     discount: Decimal = Decimal(0)

@@ -1,0 +1,244 @@
+"""MahakSimulator: the state of one simulated Mahak service and every operation on it.
+
+The HTTP layer (``hamgam_sim.mahak.http``) only parses requests and calls these methods; tests may
+also call them directly. Every public method takes the simulator's lock, so the uvicorn thread and a
+test thread can share one instance safely.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hamgam_sim.mahak import desktop, generator
+from hamgam_sim.mahak.auth import Account, TokenBook
+from hamgam_sim.mahak.binding import lower_keys
+from hamgam_sim.mahak.clock import tehran_now
+from hamgam_sim.mahak.entities import ENTITIES, entity_named
+from hamgam_sim.mahak.faults import FaultPlan, FaultRule
+from hamgam_sim.mahak.invalid_rows import inject_invalid_rows
+from hamgam_sim.mahak.pictures import picture_png
+from hamgam_sim.mahak.reading import pull_objects, serve_row
+from hamgam_sim.mahak.saving import SaveRequest
+from hamgam_sim.mahak.stock import StockLedger, apply_moves
+from hamgam_sim.mahak.store import ChangeBatch, Database, iter_rows
+from hamgam_sim.mahak.switches import Switches
+
+LOGIN_FAILED_MESSAGE = "نام کاربری یا رمز عبور اشتباه است"
+PACKAGE_NO = "1001"
+
+
+def envelope(data: Any, *, result: bool = True, code: int = 0, message: str | None = None) -> dict[str, Any]:
+    """The wrapper of every business answer (always HTTP 200)."""
+    return {"Result": result, "Code": code, "Message": message, "Data": data}
+
+
+@dataclass
+class Stats:
+    """Counters the control API reports, reset with the simulator."""
+
+    requests: Counter = field(default_factory=Counter)  #: lower-case path -> count (faulted ones too)
+    statuses: Counter = field(default_factory=Counter)  #: HTTP status -> count
+    faults_fired: Counter = field(default_factory=Counter)  #: fault kind -> count
+    logins_ok: int = 0
+    logins_failed: int = 0
+    unauthorized: int = 0
+    pulls: int = 0
+    saves: int = 0
+    last_page_sizes: dict[str, int] = field(default_factory=dict)  #: list key -> rows in the last pull
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": dict(self.requests), "statuses": {str(k): v for k, v in self.statuses.items()},
+            "faults_fired": dict(self.faults_fired), "logins_ok": self.logins_ok,
+            "logins_failed": self.logins_failed, "unauthorized": self.unauthorized, "pulls": self.pulls,
+            "saves": self.saves, "last_page_sizes": dict(self.last_page_sizes),
+        }
+
+
+class MahakSimulator:
+    """One simulated Mahak database with its switches, faults, tokens and statistics."""
+
+    def __init__(
+        self, *, products: int = generator.DEMO_PRODUCTS, seed: int = 1, switches: Switches | dict | None = None,
+        account: Account | None = None, batch_rows: int = 50,
+    ) -> None:
+        self.lock = threading.RLock()
+        self.account = account or Account()
+        self.faults = FaultPlan()
+        self.reset(products=products, seed=seed, switches=switches, batch_rows=batch_rows)
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def reset(
+        self, *, products: int = generator.DEMO_PRODUCTS, seed: int = 1, switches: Switches | dict | None = None,
+        batch_rows: int = 50, user_name: str | None = None, password: str | None = None,
+    ) -> dict[str, Any]:
+        """Regenerate the database; clears faults, tokens, pending stock moves and statistics."""
+        with self.lock:
+            self.switches = switches if isinstance(switches, Switches) else Switches()
+            if isinstance(switches, dict):
+                self.switches.update(switches)
+            if user_name is not None or password is not None:
+                self.account = replace(self.account, user_name=user_name or self.account.user_name,
+                                       password=password if password is not None else self.account.password)
+            self.db = Database()
+            counts = generator.populate(self.db, products=products, seed=seed, batch_rows=batch_rows,
+                                        per_row=self.switches.row_version_mode == "row")
+            self.tokens = TokenBook()
+            self.stock = StockLedger()
+            self.stats = Stats()
+            self.faults.clear()
+            self._rnd = random.Random(seed)
+            return {"counts": counts, "max_row_version": self.db.max_row_version()}
+
+    def new_batch(self) -> ChangeBatch:
+        return self.db.batch(per_row=self.switches.row_version_mode == "row")
+
+    # -- Mahak API -----------------------------------------------------------------------------------
+    def login(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``Sync/Login``: a token for the configured site credentials, or a Persian refusal."""
+        body = lower_keys(body)
+        with self.lock:
+            user, password = body.get("username"), body.get("password")
+            if not isinstance(user, str) or not isinstance(password, str) or not self.account.accepts(user, password):
+                self.stats.logins_failed += 1
+                return envelope({"UserToken": None, "ErrorCode": 1001, "ErrorMessage": LOGIN_FAILED_MESSAGE},
+                                result=False, code=1001, message=LOGIN_FAILED_MESSAGE)
+            self.stats.logins_ok += 1
+            a = self.account
+            return envelope({
+                "UserToken": self.tokens.issue(self.switches.token_lifetime_s), "SyncId": a.sync_id,
+                "VisitorId": a.visitor_id, "DatabaseId": a.database_id, "UserTitle": a.user_title,
+                "ServerTime": tehran_now(), "PackageNo": PACKAGE_NO, "ErrorCode": 0, "ErrorMessage": None,
+                "HasEnterpriseLicense": False, "Language": body.get("language") or "fa",
+            })
+
+    def authorized(self, token: str | None) -> bool:
+        with self.lock:
+            ok = self.tokens.is_valid(token)
+            if not ok:
+                self.stats.unauthorized += 1
+            return ok
+
+    def get_all_data(self, body: dict[str, Any], faults: list[FaultRule] = ()) -> dict[str, Any]:
+        """``Sync/GetAllData``: one page per requested entity (see ``reading.pull_objects``)."""
+        body = lower_keys(body)
+        with self.lock:
+            self.stats.pulls += 1
+            self.stock.apply_due(self.db, self.new_batch, pulls_so_far=self.stats.pulls)
+            objects = pull_objects(self.db, self.switches, body, visitor_id=self.account.visitor_id,
+                                   rnd=self._rnd)
+            for rule in faults:
+                if rule.kind == "invalid_rows":
+                    inject_invalid_rows(objects, rule.param)
+            self.stats.last_page_sizes = {key: len(rows) for key, rows in objects.items() if rows is not None}
+            return envelope({"Objects": objects})
+
+    def save_all_data(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``Sync/SaveAllData``: per-item results; stock moves at once or after N pulls."""
+        body = lower_keys(body)
+        with self.lock:
+            self.stats.saves += 1
+            request = SaveRequest(self.db, self.new_batch(), self.account,
+                                  reject_duplicates=self.switches.duplicate_client_id == "reject")
+            outcome = request.run(body)
+            if outcome.stock_moves:
+                delay = self.switches.stock_move_after_pulls
+                if delay == 0:
+                    apply_moves(self.db, self.new_batch(), outcome.stock_moves)
+                else:
+                    self.stock.schedule(outcome.stock_moves, due_at_pull=self.stats.pulls + delay)
+            message = None if outcome.ok else "برخی از موارد ذخیره نشدند"
+            return envelope({"Objects": outcome.objects}, result=outcome.ok, code=0 if outcome.ok else 1,
+                            message=message)
+
+    def solve_dispute(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``Sync/SolveDispute``: the current rows (deleted ones too) for the disputed ids."""
+        body = lower_keys(body)
+        with self.lock:
+            try:
+                entity = entity_named(str(body.get("entityname", "")))
+            except KeyError:
+                return envelope(None, result=False, code=404, message="موجودیت نامعتبر است")
+            table = self.db[entity.name]
+            ids = [lower_keys(item).get("id") for item in body.get("disputeitems") or []]
+            rows = [serve_row(table, row) for row in (table.get(i) for i in ids if isinstance(i, int)) if row]
+            return envelope({"EntityName": entity.name, "Objects": {entity.list_key: rows}})
+
+    def product_info(self, product_id: int) -> dict[str, Any]:
+        """``Lookup/GetProductInfo``: a product with its details, stock rows and visitor links."""
+        with self.lock:
+            product = self.db["Product"].get(product_id)
+            if product is None:
+                return envelope(None, result=False, code=404, message="کالا یافت نشد")
+            product_pos = self.db["ProductDetail"].entity.index["ProductId"]
+            details = [r for r in self.db["ProductDetail"].rows.values() if r[product_pos] == product_id]
+            detail_ids = {r[0] for r in details}
+            linked = {}
+            for name in ("ProductDetailStoreAsset", "VisitorProduct"):
+                table = self.db[name]
+                pos = table.entity.index["ProductDetailId"]
+                linked[table.entity.list_key] = [serve_row(table, r) for r in table.rows.values()
+                                                 if r[pos] in detail_ids]
+            return envelope({"Product": serve_row(self.db["Product"], product),
+                             "ProductDetails": [serve_row(self.db["ProductDetail"], r) for r in details], **linked})
+
+    def picture_file(self, file_name: str) -> bytes | None:
+        with self.lock:
+            row = self.db["Picture"].lookup("file_name", file_name.lower())
+            return None if row is None else picture_png(row[0])
+
+    # -- control -------------------------------------------------------------------------------------
+    def upsert_rows(self, entity_name: str, items: list[dict[str, Any]], *, silent: bool | None = None) -> list[dict]:
+        """Create/update rows as the desktop app would, in one change batch (see ``desktop.upsert_rows``)."""
+        with self.lock:
+            quiet = self.switches.silent_edits if silent is None else silent
+            return desktop.upsert_rows(self.db, self.new_batch(), entity_name, items, silent=quiet)
+
+    def delete_rows(self, entity_name: str, ids: list[int]) -> list[dict[str, Any]]:
+        with self.lock:
+            return desktop.delete_rows(self.db, self.new_batch(), entity_name, ids)
+
+    def rows(self, entity_name: str, *, live_only: bool = False, ids: list[int] | None = None) -> list[dict]:
+        with self.lock:
+            table = self.db[entity_named(entity_name).name]
+            if ids is not None:
+                return [serve_row(table, row) for row in (table.get(i) for i in ids) if row is not None]
+            return [serve_row(table, row) for row in iter_rows(table, live_only=live_only)]
+
+    def apply_mutation(self, param: dict[str, Any]) -> None:
+        """The ``mutate`` fault: ``{"entity": ..., "rows": [...], "delete_ids": [...]}`` as desktop changes."""
+        param = param or {}
+        entity = param.get("entity", "Product")
+        if param.get("rows"):
+            self.upsert_rows(entity, param["rows"], silent=param.get("silent"))
+        if param.get("delete_ids"):
+            self.delete_rows(entity, param["delete_ids"])
+
+    def record_request(self, path: str, status: int | None = None, fault: str | None = None) -> None:
+        """Count one HTTP request (the middleware calls this for every request, faulted or not)."""
+        with self.lock:
+            if status is None:
+                self.stats.requests[path] += 1
+            else:
+                self.stats.statuses[status] += 1
+            if fault is not None:
+                self.stats.faults_fired[fault] += 1
+
+    def expire_tokens(self) -> int:
+        with self.lock:
+            return self.tokens.expire_all()
+
+    def max_row_version(self) -> dict[str, Any]:
+        with self.lock:
+            per_entity = {e.name: self.db[e.name].max_row_version() for e in ENTITIES}
+            return {"max_row_version": max(per_entity.values()), "per_entity": per_entity,
+                    "next_row_version": self.db.next_row_version}
+
+    def stats_snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {**self.stats.as_dict(), "pending_stock_moves": self.stock.pending,
+                    "counts": {name: len(table) for name, table in self.db.tables.items()}}
