@@ -64,10 +64,11 @@ class MessageQueue(Protocol):
 class PaymentGateway(Protocol):
     """An online payment gateway (Zarinpal and its fakes). All amounts are integer Rial.
 
-    Flow: ``request_payment`` → send the browser to ``redirect_url`` → the gateway sends it back to the callback
-    with ``Authority`` and ``Status`` (client data, no proof) → ``verify`` server-to-server with the amount from
-    our own records. Errors: ``PaymentGatewayRejected`` (permanent) or ``PaymentGatewayUnavailable`` (transient;
-    for verify it means the outcome is unknown, so retry or inquire and keep the stock reserved).
+    Flow: ``request_payment``, send the browser to ``redirect_url``; the gateway sends it back to the
+    callback with ``Authority`` and ``Status`` (client data, no proof); then ``verify`` server-to-server
+    with the amount from our own records. Errors: ``PaymentGatewayRejected`` (permanent) or
+    ``PaymentGatewayUnavailable`` (transient; for verify the outcome is unknown, so retry or inquire and
+    keep the stock reserved).
     """
 
     async def request_payment(
@@ -80,7 +81,7 @@ class PaymentGateway(Protocol):
         email: str | None = None,
         order_id: str | None = None,
     ) -> PaymentRequestResult:
-        """Open a payment session. Not idempotent: each call is a new authority, so store it before redirecting."""
+        """Open a payment session. Not idempotent: each call is a new authority; store it, then redirect."""
 
     async def verify(self, authority: str, amount_rial: int) -> VerifyResult:
         """Confirm a session. Idempotent: a repeat returns ``ALREADY_VERIFIED`` with the same ``ref_id``.
@@ -123,5 +124,5 @@ class SmsSender(Protocol):
         """
 
     async def send_template(self, mobile: str, template: str, params: Mapping[str, str]) -> SmsResult:
-        """Send an approved template. ``params`` keys are the provider's parameter names (Kavenegar: ``token``,
-        ``token2``, ``token3``, ``token10``, ``token20``; SMS.ir: the template's ``#Name#`` placeholders)."""
+        """Send an approved template. ``params`` keys are the provider's parameter names (Kavenegar:
+        ``token``, ``token2``, ``token3``, ``token10``, ``token20``; SMS.ir: the ``#Name#`` placeholders)."""

@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from hamgam.adapters.db.dead_letters import DeadLetterStore
 from hamgam.adapters.db.engine import create_engine
@@ -54,7 +54,12 @@ async def make_pg(database_url: str) -> AsyncIterator[Callable[..., PostgresQueu
 async def _kill_after_lease(database_url: str, visibility_timeout_s: float) -> str:
     """Run a consumer process until it holds a lease, then kill it (no close, no settle); the leased id."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", DYING_CONSUMER, database_url, TOPIC, str(visibility_timeout_s),
+        sys.executable,
+        "-c",
+        DYING_CONSUMER,
+        database_url,
+        TOPIC,
+        str(visibility_timeout_s),
         stdout=asyncio.subprocess.PIPE,
     )
     try:
@@ -90,7 +95,9 @@ async def test_publish_in_is_gone_when_rolled_back(make_pg: Callable[..., Postgr
     assert await queue.depth(TOPIC) == 0
 
 
-async def test_lease_of_a_dead_consumer_expires(make_pg: Callable[..., PostgresQueue], database_url: str) -> None:
+async def test_lease_of_a_dead_consumer_expires(
+    make_pg: Callable[..., PostgresQueue], database_url: str
+) -> None:
     # given a consumer process that leased a message and was killed
     queue = make_pg()
     await queue.publish(TOPIC, b"work", message_id="m-1")
@@ -133,7 +140,9 @@ async def test_poison_message_goes_to_dead_letters(
     assert await queue.depth(TOPIC) == 0
 
 
-async def test_release_does_not_count_toward_the_poison_backstop(make_pg: Callable[..., PostgresQueue]) -> None:
+async def test_release_does_not_count_toward_the_poison_backstop(
+    make_pg: Callable[..., PostgresQueue],
+) -> None:
     queue = make_pg(max_deliveries=2)
     await queue.publish(TOPIC, b"work", message_id="m-1")
     consumer = queue.consume(TOPIC, prefetch=1)
@@ -175,5 +184,3 @@ async def test_delayed_enqueue_and_depth(make_pg: Callable[..., PostgresQueue]) 
     assert await queue.depth(TOPIC) == 1
     await assert_no_delivery(consumer, within_s=0.2)
     assert (await next_delivery(consumer, timeout_s=2)).message_id == "m-later"
-    async with queue.engine.begin() as conn:
-        await conn.execute(update(queue_message).values(lease_until=None))

@@ -47,7 +47,9 @@ async def _ready_in(queue: RabbitQueue, name: str) -> int:
     return declared.declaration_result.message_count or 0
 
 
-async def test_retry_goes_to_the_smallest_tier_at_least_as_long(make_rabbit: Callable[..., RabbitQueue]) -> None:
+async def test_retry_goes_to_the_smallest_tier_at_least_as_long(
+    make_rabbit: Callable[..., RabbitQueue],
+) -> None:
     # given tiers of 0.2 s and 0.5 s
     queue = make_rabbit()
     names = await queue.declare(TOPIC)

@@ -31,7 +31,9 @@ async def flavour(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
         yield lambda kind, **kw: (InMemoryRateLimiter if kind == "limiter" else InMemoryCircuitBreaker)(**kw)
         return
     engine = create_engine(request.getfixturevalue("database_url"), pool_size=2)
-    yield lambda kind, **kw: (PostgresRateLimiter if kind == "limiter" else PostgresCircuitBreaker)(engine, KEY, **kw)
+    yield lambda kind, **kw: (PostgresRateLimiter if kind == "limiter" else PostgresCircuitBreaker)(
+        engine, KEY, **kw
+    )
     await engine.dispose()
 
 

@@ -41,7 +41,11 @@ class FakeServer:
 
     async def fetch(self, entity: Entity, cursor: int, page_size: int) -> list[Any]:
         self.calls.append((cursor, page_size))
-        after = [r for r in self.rows.values() if r["RowVersion"] > cursor or (self.inclusive and r["RowVersion"] == cursor)]
+        after = [
+            r
+            for r in self.rows.values()
+            if r["RowVersion"] > cursor or (self.inclusive and r["RowVersion"] == cursor)
+        ]
         page = sorted(after, key=lambda r: r["RowVersion"])[:page_size]
         random.shuffle(page)
         if self.after_fetch:
@@ -165,6 +169,9 @@ async def test_iter_changes_isolates_invalid_rows() -> None:
 
 def test_parse_rows_raises_on_the_first_bad_row() -> None:
     with pytest.raises(ContractViolation) as caught:
-        parse_rows(Entity.PRODUCT_DETAIL, [{"ProductDetailId": 7, "ProductId": 1, **PRICES, "Price2": -5, "RowVersion": 1}])
+        parse_rows(
+            Entity.PRODUCT_DETAIL,
+            [{"ProductDetailId": 7, "ProductId": 1, **PRICES, "Price2": -5, "RowVersion": 1}],
+        )
     assert (caught.value.entity, caught.value.row_id, caught.value.field) == ("ProductDetail", 7, "Price2")
     assert "ProductDetail" in str(caught.value) and "7" in str(caught.value) and "Price2" in str(caught.value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -38,9 +38,17 @@ def test_entity_names_cursor_list_key_and_id_field() -> None:
 def test_product_detail_parses_properties_prices_and_local_dates() -> None:
     # given
     raw = {
-        "ProductDetailId": 5, "ProductId": 2, "Properties": '[{"C": 3, "V": "قرمز"}, {"C": 4, "V": 42}]',
-        **PRICES, "Price3": 125000.5, "DefaultSellPriceLevel": -1, "Count1": -2, "RowVersion": 3_000_000_123,
-        "CreateDate": "2024-03-20T10:15:00", "UpdateDate": "2024-03-20T06:45:00+00:00", "DataHash": None,
+        "ProductDetailId": 5,
+        "ProductId": 2,
+        "Properties": '[{"C": 3, "V": "قرمز"}, {"C": 4, "V": 42}]',
+        **PRICES,
+        "Price3": 125000.5,
+        "DefaultSellPriceLevel": -1,
+        "Count1": -2,
+        "RowVersion": 3_000_000_123,
+        "CreateDate": "2024-03-20T10:15:00",
+        "UpdateDate": "2024-03-20T06:45:00+00:00",
+        "DataHash": None,
         "SomethingNew": "ignored",
     }
     # when
@@ -48,7 +56,11 @@ def test_product_detail_parses_properties_prices_and_local_dates() -> None:
     # then
     assert isinstance(detail, ProductDetail)
     assert [(p.code, p.value) for p in detail.properties] == [(3, "قرمز"), (4, "42")]
-    assert detail.price3 == Decimal("125000.5") and detail.price() == detail.price1 and detail.price(3) == detail.price3
+    assert (
+        detail.price3 == Decimal("125000.5")
+        and detail.price() == detail.price1
+        and detail.price(3) == detail.price3
+    )
     assert detail.count1 == -2  # stock can be negative
     assert detail.create_date == datetime(2024, 3, 20, 10, 15)
     assert detail.update_date == datetime(2024, 3, 20, 10, 15)  # moved to Tehran time, offset dropped
@@ -74,14 +86,23 @@ def test_requests_go_out_camel_case_with_numbers() -> None:
     request = SaveAllDataRequest(
         orders=[
             OrderSave(
-                order_client_id=11, visitor_id=1, person_id=7, order_type=201, send_cost=Decimal(50000),
-                order_date=datetime(2024, 3, 20, 7, 0, tzinfo=timezone.utc), shipping_address='{"title": "x"}',
+                order_client_id=11,
+                visitor_id=1,
+                person_id=7,
+                order_type=201,
+                send_cost=Decimal(50000),
+                order_date=datetime(2024, 3, 20, 7, 0, tzinfo=UTC),
+                shipping_address='{"title": "x"}',
             )
         ],
         order_details=[
             OrderDetailSave(
-                order_detail_client_id=12, order_client_id=11, product_detail_id=5, store_id=1,
-                price=Decimal("125000"), count1=Decimal("1.5"),
+                order_detail_client_id=12,
+                order_client_id=11,
+                product_detail_id=5,
+                store_id=1,
+                price=Decimal("125000"),
+                count1=Decimal("1.5"),
             )
         ],
     )
@@ -92,11 +113,18 @@ def test_requests_go_out_camel_case_with_numbers() -> None:
     assert body["orders"][0]["orderDate"] == "2024-03-20T10:30:00"
     assert body["orders"][0]["sendCost"] == 50000
     assert body["orderDetails"][0] == {
-        "orderDetailClientId": 12, "orderClientId": 11, "itemType": 1, "productDetailId": 5, "storeId": 1,
-        "price": 125000, "count1": 1.5,
+        "orderDetailClientId": 12,
+        "orderClientId": 11,
+        "itemType": 1,
+        "productDetailId": 5,
+        "storeId": 1,
+        "price": 125000,
+        "count1": 1.5,
     }
     assert GetAllDataRequest(cursors={Entity.PRODUCT: 9}, current_visitor_id=1, page_size=10).to_wire() == {
-        "fromProductVersion": 9, "currentVisitorId": 1, "pageSize": 10,
+        "fromProductVersion": 9,
+        "currentVisitorId": 1,
+        "pageSize": 10,
     }
     assert md5_hex("demo") == "fe01ce2a7fbac8fafaed7c982a04e229"
 
@@ -104,11 +132,19 @@ def test_requests_go_out_camel_case_with_numbers() -> None:
 def test_save_result_reports_every_item() -> None:
     data = {
         "Objects": {
-            "People": {"Results": [{"Result": True, "Index": 0, "EntityId": 70, "EntityClientId": 5, "RowVersion": 9}]},
+            "People": {
+                "Results": [
+                    {"Result": True, "Index": 0, "EntityId": 70, "EntityClientId": 5, "RowVersion": 9}
+                ]
+            },
             "Orders": {
                 "Results": [
-                    {"Result": False, "Index": 0, "EntityClientId": 6,
-                     "Errors": [{"Property": "StoreId", "Code": 17, "Error": "انبار نامعتبر"}]}
+                    {
+                        "Result": False,
+                        "Index": 0,
+                        "EntityClientId": 6,
+                        "Errors": [{"Property": "StoreId", "Code": 17, "Error": "انبار نامعتبر"}],
+                    }
                 ]
             },
         }

@@ -1,4 +1,4 @@
-"""One behaviour suite for every PaymentGateway: the Zarinpal adapter on the simulator and the in-memory fake."""
+"""One behaviour suite for every PaymentGateway: Zarinpal on the simulator, and the in-memory fake."""
 
 from __future__ import annotations
 

@@ -160,7 +160,9 @@ async def test_drop_callback_pays_without_returning_then_reconciliation_finds_it
     assert (await gateway.verify(session.authority, AMOUNT_RIAL)).status is VerifyStatus.PAID
 
 
-async def test_inquiry_and_reverse_follow_the_session(gateway: ZarinpalGateway, zarinpal: RunningZarinpal) -> None:
+async def test_inquiry_and_reverse_follow_the_session(
+    gateway: ZarinpalGateway, zarinpal: RunningZarinpal
+) -> None:
     session = await open_session(gateway)
     assert (await gateway.inquiry(session.authority)).status is SessionStatus.IN_BANK
     zarinpal.control.pay(session.authority)

@@ -9,9 +9,18 @@ from hamgam.settings import MoneyUnit
 
 
 def detail(**fields):
-    raw = {"ProductDetailId": 7, "ProductId": 3, "RowVersion": 3_000_000_001,
-           **{f"Price{n}": 0 for n in range(1, 11)}, "Price1": 1_250_000, "Price2": 990_000,
-           "DefaultSellPriceLevel": -1, "Count1": -3, "Properties": '[{"C": 1, "V": "قرمز"}]', **fields}
+    raw = {
+        "ProductDetailId": 7,
+        "ProductId": 3,
+        "RowVersion": 3_000_000_001,
+        **{f"Price{n}": 0 for n in range(1, 11)},
+        "Price1": 1_250_000,
+        "Price2": 990_000,
+        "DefaultSellPriceLevel": -1,
+        "Count1": -3,
+        "Properties": '[{"C": 1, "V": "قرمز"}]',
+        **fields,
+    }
     return validate_row(Entity.PRODUCT_DETAIL, raw)
 
 
@@ -30,8 +39,12 @@ def test_transform_converts_toman_database_to_rial() -> None:
 
 
 def test_transform_product_normalises_search_name_for_every_spelling() -> None:
-    arabic = validate_row(Entity.PRODUCT, {"ProductId": 1, "RowVersion": 5, "Name": "كيك شكلاتي ٢٠٠ گرمی", "ProductCode": 12})
-    persian = validate_row(Entity.PRODUCT, {"ProductId": 2, "RowVersion": 5, "Name": "کیک شکلاتی ۲۰۰ گرمی", "ProductCode": 12})
+    arabic = validate_row(
+        Entity.PRODUCT, {"ProductId": 1, "RowVersion": 5, "Name": "كيك شكلاتي ٢٠٠ گرمی", "ProductCode": 12}
+    )
+    persian = validate_row(
+        Entity.PRODUCT, {"ProductId": 2, "RowVersion": 5, "Name": "کیک شکلاتی ۲۰۰ گرمی", "ProductCode": 12}
+    )
     rows = transform("Product", [arabic, persian], TransformContext()).rows
     assert rows[0]["name_search"] == rows[1]["name_search"]
     assert "200" in rows[0]["name_search"]
@@ -44,7 +57,12 @@ def test_transform_isolates_a_row_without_name_and_keeps_the_rest() -> None:
     result = transform("Product", [good, nameless], TransformContext())
     assert [r["mahak_id"] for r in result.rows] == [1]
     (rejected,) = result.rejected
-    assert (rejected.entity, rejected.mahak_id, rejected.field, rejected.reason) == ("Product", 2, "Name", "missing")
+    assert (rejected.entity, rejected.mahak_id, rejected.field, rejected.reason) == (
+        "Product",
+        2,
+        "Name",
+        "missing",
+    )
     assert rejected.raw["ProductId"] == 2
 
 

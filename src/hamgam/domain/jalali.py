@@ -1,8 +1,8 @@
 """Jalali (Solar Hijri) dates for display, with Persian month and weekday names.
 
-Dates are stored as UTC or Gregorian and converted here, at the edge (iran.md §3). Naive datetimes are taken as
-UTC, because that is what the database hands back; aware ones are converted to Tehran time (UTC+03:30, no DST).
-Names come from our own tables rather than jdatetime's locale, which is process-global state.
+Dates are stored as UTC or Gregorian and converted here, at the edge (iran.md section 3). Naive datetimes
+are taken as UTC, because that is what the database hands back; aware ones are converted to Tehran time
+(UTC+03:30, no DST). Names come from our own tables rather than jdatetime's locale, a process-global.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def format_jalali_date(day: dt.date | dt.datetime, *, persian_digits: bool = Tru
     return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", persian_digits)
 
 
-def format_jalali_long(day: dt.date | dt.datetime, *, weekday: bool = True, persian_digits: bool = True) -> str:
+def format_jalali_long(
+    day: dt.date | dt.datetime, *, weekday: bool = True, persian_digits: bool = True
+) -> str:
     """``2024-03-20`` → ``چهارشنبه ۱ فروردین ۱۴۰۳`` (weekday optional)."""
     gregorian = to_tehran(day).date() if isinstance(day, dt.datetime) else day
     j = jdatetime.date.fromgregorian(date=gregorian)

@@ -129,4 +129,6 @@ class PaymentGatewayUnavailable(PaymentGatewayError):
 
 
 class PaymentGatewayRejected(PaymentGatewayError):
-    """Permanent: the gateway refused the call (bad merchant, validation, amount limits ...). Retrying won't help."""
+    """Permanent: the gateway refused the call (bad merchant, validation, amount limits ...).
+
+    Retrying the same call won't help."""

@@ -1,7 +1,8 @@
 """Persian text, digits, money and Iranian identifiers: pure functions, no framework.
 
-Rules (iran.md §3): normalise every input to Latin digits before validating or storing; render Persian digits on
-output; keep money as integer Rial and show Toman (1 Toman = 10 Rial) with the unit word after the number.
+Rules (iran.md section 3): normalise every input to Latin digits before validating or storing; render
+Persian digits on output; keep money as integer Rial and show Toman (1 Toman = 10 Rial) with the unit word
+after the number.
 """
 
 from __future__ import annotations
@@ -34,9 +35,8 @@ _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\
 # Bidi marks, ZWJ, BOM: invisible noise that breaks equality.
 _INVISIBLE = re.compile("[\u200b\u200d-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
 _SPACES = re.compile(r"\s+")
-# ZWNJ is meaningful only between two letters; a run collapses to one, and next to a space it is noise.
-_ZWNJ_RUNS = re.compile(f"{ZWNJ}+")
-_ZWNJ_NEAR_SPACE = re.compile(f" ?{ZWNJ} ?")
+# ZWNJ means something only between two letters: a run collapses to one, and next to a space it is noise.
+_SPACE_OR_ZWNJ_RUN = re.compile(f"[ {ZWNJ}]+")
 
 
 def to_latin_digits(text: str) -> str:
@@ -52,10 +52,11 @@ def to_persian_digits(text: str) -> str:
 def normalize_text(text: str, *, for_search: bool = True) -> str:
     """Normalise Persian text so that equal words compare equal.
 
-    Always: Arabic yeh/kaf → Persian, digits → Latin, tatweel and invisible marks removed, whitespace collapsed
-    and stripped. ``for_search`` (default) additionally applies NFKC, drops diacritics, folds hamza/teh-marbuta/
-    alef variants, turns ZWNJ into a space and lower-cases: use it for search keys and matching, never for display.
-    Without it ZWNJ is kept (a run collapses to one; at word edges it is dropped) and so are diacritics.
+    Always: Arabic yeh/kaf to Persian, digits to Latin, tatweel and invisible marks removed, whitespace
+    collapsed and stripped. ``for_search`` (default) additionally applies NFKC, drops diacritics, folds
+    hamza, teh marbuta and alef variants, turns ZWNJ into a space and lower-cases: use it for search keys
+    and matching, never for display. Without it ZWNJ is kept (a run collapses to one; next to a space or at
+    the ends it is dropped) and so are diacritics.
     Idempotent in both modes.
     """
     if for_search:
@@ -64,12 +65,15 @@ def normalize_text(text: str, *, for_search: bool = True) -> str:
     if for_search:
         text = _DIACRITICS.sub("", text.translate(_SEARCH_MAP)).replace(ZWNJ, " ")
         text = unicodedata.normalize("NFKC", text.lower())
-        # NFKC or lower-casing can produce a character the maps fold again; one more pass reaches the fixpoint.
-        text = _DIACRITICS.sub("", text.translate(_DISPLAY_MAP).translate(_SEARCH_MAP).translate(_TO_LATIN_DIGITS))
+        # NFKC or lower-casing can produce a character the maps fold again; one more pass reaches the
+        # fixpoint, which is what makes the function idempotent.
+        text = _DIACRITICS.sub(
+            "", text.translate(_DISPLAY_MAP).translate(_SEARCH_MAP).translate(_TO_LATIN_DIGITS)
+        )
         text = _INVISIBLE.sub("", text).replace(_TATWEEL, "").replace(ZWNJ, " ")
     else:
         text = _SPACES.sub(" ", text)
-        text = _ZWNJ_NEAR_SPACE.sub(lambda m: " " if " " in m.group(0) else ZWNJ, _ZWNJ_RUNS.sub(ZWNJ, text))
+        text = _SPACE_OR_ZWNJ_RUN.sub(lambda m: " " if " " in m.group(0) else ZWNJ, text)
         text = text.strip(" " + ZWNJ)
     return _SPACES.sub(" ", text).strip()
 
@@ -86,8 +90,8 @@ def format_number(value: int, *, grouping: bool = True, separator: str = THOUSAN
 def format_toman(amount_rial: int, *, unit: bool = True) -> str:
     """Integer Rial in, Toman for display out: ``1250000`` → ``۱۲۵٬۰۰۰ تومان``.
 
-    A Rial amount that is not a whole number of Toman keeps its tenth (``۱۲۵٬۰۰۰٫۵``) rather than being rounded:
-    a displayed price must never differ from the charged one.
+    A Rial amount that is not a whole number of Toman keeps its tenth (``۱۲۵٬۰۰۰٫۵``) rather than being
+    rounded: a displayed price must never differ from the charged one.
     """
     if isinstance(amount_rial, bool) or not isinstance(amount_rial, int):
         raise TypeError(f"amount_rial must be an int, not {type(amount_rial).__name__}")
@@ -128,8 +132,8 @@ def _clean(raw: str) -> str:
 def normalize_mobile(raw: str) -> str:
     """Return the Iranian mobile as ``09XXXXXXXXX`` or raise ``InvalidIdentifier``.
 
-    Accepts Persian/Arabic digits, spaces, dashes, dots and brackets, and the prefixes ``+98``, ``0098``, ``98``
-    (also ``+98 0912…``) or none at all (``912…``).
+    Accepts Persian/Arabic digits, spaces, dashes, dots and brackets, and the prefixes ``+98``,
+    ``0098``, ``98`` (also ``+98 0912...``) or none at all (``912...``).
     """
     s = _clean(raw)
     if s.startswith("+98"):
@@ -159,7 +163,7 @@ def mobile_to_e164(raw: str) -> str:
 
 
 def normalize_postal_code(raw: str) -> str:
-    """Return the 10-digit postal code (``1234567890``) or raise ``InvalidIdentifier``; ``12345-67890`` is accepted."""
+    """Return the 10-digit postal code or raise ``InvalidIdentifier``; ``12345-67890`` is accepted."""
     s = _clean(raw)
     if not _TEN_DIGITS.fullmatch(s):
         raise InvalidIdentifier(f"a postal code has 10 digits: {raw!r}")
@@ -184,8 +188,8 @@ def format_postal_code(code: str, *, persian_digits: bool = False) -> str:
 def normalize_national_code(raw: str) -> str:
     """Return the 10-digit national code (کد ملی) as a string or raise ``InvalidIdentifier``.
 
-    8 or 9 digits are left-padded with zeros (leading zeros get lost in spreadsheets). The checksum must hold and
-    all-equal codes (``1111111111``), which pass the checksum, are rejected.
+    8 or 9 digits are left-padded with zeros (spreadsheets drop leading zeros). The checksum must hold,
+    and all-equal codes (``1111111111``), which pass the checksum, are rejected.
     """
     s = _clean(raw)
     if not _DIGITS.fullmatch(s) or not 8 <= len(s) <= 10:

@@ -71,7 +71,9 @@ class SmsError(Exception):
 
 
 class SmsUnavailable(SmsError):
-    """Transient (timeout, 5xx, busy, rate limited): retrying later may succeed. The message may have gone out."""
+    """Transient (timeout, 5xx, busy, rate limited): retrying later may succeed.
+
+    The message may nevertheless have gone out."""
 
 
 class SmsRejected(SmsError):

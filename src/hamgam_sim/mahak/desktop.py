@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from hamgam_sim.mahak.binding import bind_columns
+from hamgam_sim.mahak.builder import DESKTOP_SYNC_ID
 from hamgam_sim.mahak.clock import tehran_now
 from hamgam_sim.mahak.entities import entity_named
-from hamgam_sim.mahak.generator import DESKTOP_SYNC_ID
 from hamgam_sim.mahak.reading import serve_row
 from hamgam_sim.mahak.store import ChangeBatch, Database
 
@@ -42,8 +42,16 @@ def upsert_rows(
             continue
         row_id = int(row_id) if row_id is not None else table.next_id
         values = dict(zip(entity.columns, entity.defaults, strict=True))
-        values.update({entity.id_column: row_id, entity.client_id_column: row_id, "CreateDate": now,
-                       "UpdateDate": now, "CreateSyncId": DESKTOP_SYNC_ID, "UpdateSyncId": DESKTOP_SYNC_ID})
+        values.update(
+            {
+                entity.id_column: row_id,
+                entity.client_id_column: row_id,
+                "CreateDate": now,
+                "UpdateDate": now,
+                "CreateSyncId": DESKTOP_SYNC_ID,
+                "UpdateSyncId": DESKTOP_SYNC_ID,
+            }
+        )
         if entity.has_code:
             values[entity.code_column] = row_id
         values.update(fields)

@@ -30,8 +30,15 @@ from typing import Any
 
 FAULT_KINDS = frozenset(
     {
-        "latency", "timeout", "rate_limit", "server_error", "drop", "malformed_json",
-        "invalid_rows", "token_expiry", "mutate",
+        "latency",
+        "timeout",
+        "rate_limit",
+        "server_error",
+        "drop",
+        "malformed_json",
+        "invalid_rows",
+        "token_expiry",
+        "mutate",
     }
 )
 ROW_DEFECTS = frozenset({"missing_field", "wrong_type", "negative_price", "unknown_fk"})

@@ -40,8 +40,10 @@ def inject_invalid_rows(objects: dict[str, list[dict[str, Any]] | None], param: 
     defect = param.get("defect", "missing_field")
     default_entity = "ProductDetail" if defect == "negative_price" else "Product"
     entity = entity_named(param.get("entity", default_entity))
-    target = entity.list_key if objects.get(entity.list_key) else next(
-        (key for key, rows in objects.items() if rows), None
+    target = (
+        entity.list_key
+        if objects.get(entity.list_key)
+        else next((key for key, rows in objects.items() if rows), None)
     )
     if target is None:
         return 0
@@ -52,4 +54,3 @@ def inject_invalid_rows(objects: dict[str, list[dict[str, Any]] | None], param: 
     for i in range(count):
         rows[i] = _defective(rows[i], entity.name, defect)
     return count
-

@@ -8,14 +8,22 @@ from functools import lru_cache
 
 #: Picture colours (RGB); a picture's colour is ``PALETTE[picture_id % len(PALETTE)]``.
 PALETTE: tuple[tuple[int, int, int], ...] = (
-    (220, 53, 69), (13, 110, 253), (25, 135, 84), (255, 193, 7), (111, 66, 193), (32, 201, 151),
-    (253, 126, 20), (108, 117, 125),
+    (220, 53, 69),
+    (13, 110, 253),
+    (25, 135, 84),
+    (255, 193, 7),
+    (111, 66, 193),
+    (32, 201, 151),
+    (253, 126, 20),
+    (108, 117, 125),
 )
 PICTURE_SIDE_PX = 16
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 @lru_cache(maxsize=len(PALETTE))

@@ -37,7 +37,9 @@ def page_limit(requested: Any, switches: Switches) -> int | None:
     return size
 
 
-def _row_filter(entity: Entity, visitor_id: int, order_types: list[int] | None) -> Callable[[Row], bool] | None:
+def _row_filter(
+    entity: Entity, visitor_id: int, order_types: list[int] | None
+) -> Callable[[Row], bool] | None:
     checks: list[Callable[[Row], bool]] = []
     if entity.name in VISITOR_SCOPED:
         pos = entity.index["VisitorId"]
@@ -69,7 +71,9 @@ def pull_objects(
             continue
         table = db[entity.name]
         rows = table.changed_since(
-            int(cursor), inclusive=switches.cursor_filter == ">=", limit=limit,
+            int(cursor),
+            inclusive=switches.cursor_filter == ">=",
+            limit=limit,
             keep=_row_filter(entity, int(current_visitor), order_types),
         )
         objects[entity.list_key] = _quirks(entity, [serve_row(table, row) for row in rows], switches, rnd)

@@ -20,8 +20,12 @@ from hamgam_sim.mahak.store import ChangeBatch, Database, Row
 
 #: request list (lower-case) -> entity, in the order they are saved
 SAVE_LISTS: tuple[tuple[str, str], ...] = (
-    ("people", "Person"), ("visitorpeople", "VisitorPerson"), ("personaddresses", "PersonAddress"),
-    ("orders", "Order"), ("orderdetails", "OrderDetail"), ("receipts", "Receipt"),
+    ("people", "Person"),
+    ("visitorpeople", "VisitorPerson"),
+    ("personaddresses", "PersonAddress"),
+    ("orders", "Order"),
+    ("orderdetails", "OrderDetail"),
+    ("receipts", "Receipt"),
 )
 #: fields the client may not set: identity, bookkeeping and server-side references resolved below
 _SERVER_OWNED = {"Deleted", "CreateDate", "UpdateDate", "CreateSyncId", "UpdateSyncId", "RowVersion"}
@@ -48,7 +52,9 @@ class SaveOutcome:
 class SaveRequest:
     """Saves one request's lists; ``reject_duplicates`` mirrors the duplicate-client-id switch."""
 
-    def __init__(self, db: Database, batch: ChangeBatch, account: Account, *, reject_duplicates: bool) -> None:
+    def __init__(
+        self, db: Database, batch: ChangeBatch, account: Account, *, reject_duplicates: bool
+    ) -> None:
         self.db, self.batch, self.account = db, batch, account
         self.reject_duplicates = reject_duplicates
         self.now = tehran_now()
@@ -70,9 +76,15 @@ class SaveRequest:
     # -- one item ------------------------------------------------------------------------------------
     def _save_item(self, entity: Entity, index: int, item: dict[str, Any]) -> dict[str, Any]:
         client_id = item.get(entity.client_id_column.lower())
-        result: dict[str, Any] = {"Result": False, "Index": index, "EntityId": 0,
-                                  "EntityClientId": client_id if isinstance(client_id, int) else 0,
-                                  "EntityCode": 0, "RowVersion": 0, "Errors": []}
+        result: dict[str, Any] = {
+            "Result": False,
+            "Index": index,
+            "EntityId": 0,
+            "EntityClientId": client_id if isinstance(client_id, int) else 0,
+            "EntityCode": 0,
+            "RowVersion": 0,
+            "Errors": [],
+        }
         try:
             row = getattr(self, f"_check_{entity.name.lower()}")(entity, item)
         except ItemError as error:
@@ -83,8 +95,12 @@ class SaveRequest:
             result["EntityId"] = error.existing_id
             return result
         index_of = entity.index
-        result.update(Result=True, EntityId=row[0], RowVersion=row[-1],
-                      EntityCode=row[index_of[entity.code_column]] if entity.has_code else 0)
+        result.update(
+            Result=True,
+            EntityId=row[0],
+            RowVersion=row[-1],
+            EntityCode=row[index_of[entity.code_column]] if entity.has_code else 0,
+        )
         return result
 
     def _store(self, entity: Entity, item: dict[str, Any], refs: dict[str, Any]) -> Row:
@@ -106,8 +122,15 @@ class SaveRequest:
             row_id = table.next_id
             values = dict(zip(entity.columns, entity.defaults, strict=True))
             values.update(fields)
-            values.update({entity.id_column: row_id, "CreateDate": self.now, "UpdateDate": self.now,
-                           "CreateSyncId": self.account.sync_id, "UpdateSyncId": self.account.sync_id})
+            values.update(
+                {
+                    entity.id_column: row_id,
+                    "CreateDate": self.now,
+                    "UpdateDate": self.now,
+                    "CreateSyncId": self.account.sync_id,
+                    "UpdateSyncId": self.account.sync_id,
+                }
+            )
             if entity.has_code:
                 values[entity.code_column] = self._take_code(entity)
         row = self.batch.put(entity.name, tuple(values[c] for c in entity.columns))
@@ -131,7 +154,10 @@ class SaveRequest:
         return None if row is None or row[self.db[entity_name].entity.index["Deleted"]] else row
 
     def _parent(self, item: dict[str, Any], parent: str, *, required: bool) -> int:
-        """Server id of the parent named by ``<parent>ClientId`` (this request or earlier) or ``<parent>Id``."""
+        """Server id of the parent named by ``<parent>ClientId`` (any request) or by ``<parent>Id``.
+
+        Raises ``ItemError`` when it cannot be resolved, or when its parent failed in this request.
+        """
         client_key, id_key = f"{parent}ClientId", f"{parent}Id"
         client_id = item.get(client_key.lower())
         if client_id not in (None, 0):
@@ -212,8 +238,11 @@ class SaveRequest:
         return row
 
     def _check_receipt(self, entity: Entity, item: dict[str, Any]) -> Row:
-        refs = {"PersonId": self._parent(item, "Person", required=True), "VisitorId": self._visitor(item),
-                "OrderId": self._parent(item, "Order", required=False)}
+        refs = {
+            "PersonId": self._parent(item, "Person", required=True),
+            "VisitorId": self._visitor(item),
+            "OrderId": self._parent(item, "Order", required=False),
+        }
         amount = item.get("cashamount", 0)
         if not isinstance(amount, int | float) or amount < 0:
             raise ItemError("CashAmount", "مبلغ نامعتبر است")
@@ -234,7 +263,11 @@ class SaveRequest:
         if link is None or link[self.db["VisitorPerson"].entity.index["Deleted"]]:
             return
         index = self.db["OrderDetail"].entity.index
-        self.outcome.stock_moves.append(StockMove(
-            product_detail_id=detail_row[index["ProductDetailId"]], store_id=detail_row[index["StoreId"]],
-            visitor_id=visitor_id, count1=sign * float(detail_row[index["Count1"]]),
-        ))
+        self.outcome.stock_moves.append(
+            StockMove(
+                product_detail_id=detail_row[index["ProductDetailId"]],
+                store_id=detail_row[index["StoreId"]],
+                visitor_id=visitor_id,
+                count1=sign * float(detail_row[index["Count1"]]),
+            )
+        )

@@ -52,10 +52,15 @@ class Stats:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "requests": dict(self.requests), "statuses": {str(k): v for k, v in self.statuses.items()},
-            "faults_fired": dict(self.faults_fired), "logins_ok": self.logins_ok,
-            "logins_failed": self.logins_failed, "unauthorized": self.unauthorized, "pulls": self.pulls,
-            "saves": self.saves, "last_page_sizes": dict(self.last_page_sizes),
+            "requests": dict(self.requests),
+            "statuses": {str(k): v for k, v in self.statuses.items()},
+            "faults_fired": dict(self.faults_fired),
+            "logins_ok": self.logins_ok,
+            "logins_failed": self.logins_failed,
+            "unauthorized": self.unauthorized,
+            "pulls": self.pulls,
+            "saves": self.saves,
+            "last_page_sizes": dict(self.last_page_sizes),
         }
 
 
@@ -63,31 +68,56 @@ class MahakSimulator:
     """One simulated Mahak database with its switches, faults, tokens and statistics."""
 
     def __init__(
-        self, *, products: int = generator.DEMO_PRODUCTS, seed: int = 1, switches: Switches | dict | None = None,
-        account: Account | None = None, batch_rows: int = 50,
+        self,
+        *,
+        products: int = generator.DEMO_PRODUCTS,
+        seed: int = 1,
+        switches: Switches | dict | None = None,
+        account: Account | None = None,
+        batch_rows: int = 50,
     ) -> None:
         self.lock = threading.RLock()
-        self.account = account or Account()
+        self._initial_account = account or Account()
+        self.account = self._initial_account
         self.faults = FaultPlan()
+        self.tokens = TokenBook()
         self.reset(products=products, seed=seed, switches=switches, batch_rows=batch_rows)
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def reset(
-        self, *, products: int = generator.DEMO_PRODUCTS, seed: int = 1, switches: Switches | dict | None = None,
-        batch_rows: int = 50, user_name: str | None = None, password: str | None = None,
+        self,
+        *,
+        products: int = generator.DEMO_PRODUCTS,
+        seed: int = 1,
+        switches: Switches | dict | None = None,
+        batch_rows: int = 50,
+        user_name: str | None = None,
+        password: str | None = None,
     ) -> dict[str, Any]:
-        """Regenerate the database; clears faults, tokens, pending stock moves and statistics."""
+        """Regenerate the database; clears faults, pending stock moves and statistics.
+
+        Issued tokens stay valid (a test's logged-in client keeps working; ``expire_tokens`` kills them).
+        Switches go back to their defaults (then ``switches`` applies), credentials to the constructor's
+        (then ``user_name``/``password`` apply).
+        """
         with self.lock:
             self.switches = switches if isinstance(switches, Switches) else Switches()
             if isinstance(switches, dict):
                 self.switches.update(switches)
-            if user_name is not None or password is not None:
-                self.account = replace(self.account, user_name=user_name or self.account.user_name,
-                                       password=password if password is not None else self.account.password)
+            base = self._initial_account
+            self.account = replace(
+                base,
+                user_name=user_name or base.user_name,
+                password=password if password is not None else base.password,
+            )
             self.db = Database()
-            counts = generator.populate(self.db, products=products, seed=seed, batch_rows=batch_rows,
-                                        per_row=self.switches.row_version_mode == "row")
-            self.tokens = TokenBook()
+            counts = generator.populate(
+                self.db,
+                products=products,
+                seed=seed,
+                batch_rows=batch_rows,
+                per_row=self.switches.row_version_mode == "row",
+            )
             self.stock = StockLedger()
             self.stats = Stats()
             self.faults.clear()
@@ -103,18 +133,35 @@ class MahakSimulator:
         body = lower_keys(body)
         with self.lock:
             user, password = body.get("username"), body.get("password")
-            if not isinstance(user, str) or not isinstance(password, str) or not self.account.accepts(user, password):
+            if (
+                not isinstance(user, str)
+                or not isinstance(password, str)
+                or not self.account.accepts(user, password)
+            ):
                 self.stats.logins_failed += 1
-                return envelope({"UserToken": None, "ErrorCode": 1001, "ErrorMessage": LOGIN_FAILED_MESSAGE},
-                                result=False, code=1001, message=LOGIN_FAILED_MESSAGE)
+                return envelope(
+                    {"UserToken": None, "ErrorCode": 1001, "ErrorMessage": LOGIN_FAILED_MESSAGE},
+                    result=False,
+                    code=1001,
+                    message=LOGIN_FAILED_MESSAGE,
+                )
             self.stats.logins_ok += 1
             a = self.account
-            return envelope({
-                "UserToken": self.tokens.issue(self.switches.token_lifetime_s), "SyncId": a.sync_id,
-                "VisitorId": a.visitor_id, "DatabaseId": a.database_id, "UserTitle": a.user_title,
-                "ServerTime": tehran_now(), "PackageNo": PACKAGE_NO, "ErrorCode": 0, "ErrorMessage": None,
-                "HasEnterpriseLicense": False, "Language": body.get("language") or "fa",
-            })
+            return envelope(
+                {
+                    "UserToken": self.tokens.issue(self.switches.token_lifetime_s),
+                    "SyncId": a.sync_id,
+                    "VisitorId": a.visitor_id,
+                    "DatabaseId": a.database_id,
+                    "UserTitle": a.user_title,
+                    "ServerTime": tehran_now(),
+                    "PackageNo": PACKAGE_NO,
+                    "ErrorCode": 0,
+                    "ErrorMessage": None,
+                    "HasEnterpriseLicense": False,
+                    "Language": body.get("language") or "fa",
+                }
+            )
 
     def authorized(self, token: str | None) -> bool:
         with self.lock:
@@ -129,8 +176,9 @@ class MahakSimulator:
         with self.lock:
             self.stats.pulls += 1
             self.stock.apply_due(self.db, self.new_batch, pulls_so_far=self.stats.pulls)
-            objects = pull_objects(self.db, self.switches, body, visitor_id=self.account.visitor_id,
-                                   rnd=self._rnd)
+            objects = pull_objects(
+                self.db, self.switches, body, visitor_id=self.account.visitor_id, rnd=self._rnd
+            )
             for rule in faults:
                 if rule.kind == "invalid_rows":
                     inject_invalid_rows(objects, rule.param)
@@ -142,8 +190,12 @@ class MahakSimulator:
         body = lower_keys(body)
         with self.lock:
             self.stats.saves += 1
-            request = SaveRequest(self.db, self.new_batch(), self.account,
-                                  reject_duplicates=self.switches.duplicate_client_id == "reject")
+            request = SaveRequest(
+                self.db,
+                self.new_batch(),
+                self.account,
+                reject_duplicates=self.switches.duplicate_client_id == "reject",
+            )
             outcome = request.run(body)
             if outcome.stock_moves:
                 delay = self.switches.stock_move_after_pulls
@@ -152,8 +204,9 @@ class MahakSimulator:
                 else:
                     self.stock.schedule(outcome.stock_moves, due_at_pull=self.stats.pulls + delay)
             message = None if outcome.ok else "برخی از موارد ذخیره نشدند"
-            return envelope({"Objects": outcome.objects}, result=outcome.ok, code=0 if outcome.ok else 1,
-                            message=message)
+            return envelope(
+                {"Objects": outcome.objects}, result=outcome.ok, code=0 if outcome.ok else 1, message=message
+            )
 
     def solve_dispute(self, body: dict[str, Any]) -> dict[str, Any]:
         """``Sync/SolveDispute``: the current rows (deleted ones too) for the disputed ids."""
@@ -181,10 +234,16 @@ class MahakSimulator:
             for name in ("ProductDetailStoreAsset", "VisitorProduct"):
                 table = self.db[name]
                 pos = table.entity.index["ProductDetailId"]
-                linked[table.entity.list_key] = [serve_row(table, r) for r in table.rows.values()
-                                                 if r[pos] in detail_ids]
-            return envelope({"Product": serve_row(self.db["Product"], product),
-                             "ProductDetails": [serve_row(self.db["ProductDetail"], r) for r in details], **linked})
+                linked[table.entity.list_key] = [
+                    serve_row(table, r) for r in table.rows.values() if r[pos] in detail_ids
+                ]
+            return envelope(
+                {
+                    "Product": serve_row(self.db["Product"], product),
+                    "ProductDetails": [serve_row(self.db["ProductDetail"], r) for r in details],
+                    **linked,
+                }
+            )
 
     def picture_file(self, file_name: str) -> bytes | None:
         with self.lock:
@@ -192,7 +251,9 @@ class MahakSimulator:
             return None if row is None else picture_png(row[0])
 
     # -- control -------------------------------------------------------------------------------------
-    def upsert_rows(self, entity_name: str, items: list[dict[str, Any]], *, silent: bool | None = None) -> list[dict]:
+    def upsert_rows(
+        self, entity_name: str, items: list[dict[str, Any]], *, silent: bool | None = None
+    ) -> list[dict]:
         """Create/update rows as the desktop app would, in one change batch (see ``desktop.upsert_rows``)."""
         with self.lock:
             quiet = self.switches.silent_edits if silent is None else silent
@@ -210,7 +271,7 @@ class MahakSimulator:
             return [serve_row(table, row) for row in iter_rows(table, live_only=live_only)]
 
     def apply_mutation(self, param: dict[str, Any]) -> None:
-        """The ``mutate`` fault: ``{"entity": ..., "rows": [...], "delete_ids": [...]}`` as desktop changes."""
+        """The ``mutate`` fault: ``{"entity", "rows", "delete_ids"}`` applied as desktop changes."""
         param = param or {}
         entity = param.get("entity", "Product")
         if param.get("rows"):
@@ -235,10 +296,16 @@ class MahakSimulator:
     def max_row_version(self) -> dict[str, Any]:
         with self.lock:
             per_entity = {e.name: self.db[e.name].max_row_version() for e in ENTITIES}
-            return {"max_row_version": max(per_entity.values()), "per_entity": per_entity,
-                    "next_row_version": self.db.next_row_version}
+            return {
+                "max_row_version": max(per_entity.values()),
+                "per_entity": per_entity,
+                "next_row_version": self.db.next_row_version,
+            }
 
     def stats_snapshot(self) -> dict[str, Any]:
         with self.lock:
-            return {**self.stats.as_dict(), "pending_stock_moves": self.stock.pending,
-                    "counts": {name: len(table) for name, table in self.db.tables.items()}}
+            return {
+                **self.stats.as_dict(),
+                "pending_stock_moves": self.stock.pending,
+                "counts": {name: len(table) for name, table in self.db.tables.items()},
+            }

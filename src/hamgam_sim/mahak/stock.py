@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hamgam_sim.mahak.builder import DESKTOP_SYNC_ID
 from hamgam_sim.mahak.clock import tehran_now
-from hamgam_sim.mahak.generator import DESKTOP_SYNC_ID
 from hamgam_sim.mahak.store import ChangeBatch, Database
 
 SALES_INVOICE = 201
@@ -60,9 +60,15 @@ def apply_moves(db: Database, batch: ChangeBatch, moves: list[StockMove]) -> Non
         if asset is None:
             fresh = dict(zip(assets.entity.columns, assets.entity.defaults, strict=True))
             row_id = assets.next_id
-            fresh.update(ProductDetailStoreAssetId=row_id, ProductDetailStoreAssetClientId=row_id,
-                         ProductDetailId=move.product_detail_id, StoreId=move.store_id, CreateDate=now,
-                         CreateSyncId=DESKTOP_SYNC_ID, UpdateSyncId=DESKTOP_SYNC_ID)
+            fresh.update(
+                ProductDetailStoreAssetId=row_id,
+                ProductDetailStoreAssetClientId=row_id,
+                ProductDetailId=move.product_detail_id,
+                StoreId=move.store_id,
+                CreateDate=now,
+                CreateSyncId=DESKTOP_SYNC_ID,
+                UpdateSyncId=DESKTOP_SYNC_ID,
+            )
             asset = tuple(fresh[c] for c in assets.entity.columns)
         _add_count(db, batch, "ProductDetailStoreAsset", asset, move.count1, now)
         detail = db["ProductDetail"].get(move.product_detail_id)
@@ -73,7 +79,9 @@ def apply_moves(db: Database, batch: ChangeBatch, moves: list[StockMove]) -> Non
             _add_count(db, batch, "VisitorProduct", link, move.count1, now)
 
 
-def _add_count(db: Database, batch: ChangeBatch, entity_name: str, row: tuple, delta: float, now: str) -> None:
+def _add_count(
+    db: Database, batch: ChangeBatch, entity_name: str, row: tuple, delta: float, now: str
+) -> None:
     table = db[entity_name]
     index = table.entity.index
     values = list(row)

@@ -116,7 +116,7 @@ class EntityTable:
         """Bulk-insert freshly generated rows whose RowVersions are already set and ascending."""
         rows = list(rows)
         ids = list(map(itemgetter(0), rows))
-        self.rows.update(zip(ids, rows))
+        self.rows.update(zip(ids, rows, strict=True))
         self._log_rv.extend(array("q", map(itemgetter(self._rv_pos), rows)))
         self._log_id.extend(array("q", ids))
         if rows:
@@ -132,7 +132,11 @@ class EntityTable:
             self._compact()
 
     def _compact(self) -> None:
-        live = [(rv, rid) for rv, rid in zip(self._log_rv, self._log_id) if self.rows[rid][self._rv_pos] == rv]
+        live = [
+            (rv, rid)
+            for rv, rid in zip(self._log_rv, self._log_id, strict=True)
+            if self.rows[rid][self._rv_pos] == rv
+        ]
         self._log_rv = array("q", (rv for rv, _ in live))
         self._log_id = array("q", (rid for _, rid in live))
         self._dead_entries = 0
@@ -205,7 +209,9 @@ def _define_indexes(db: Database) -> None:
         "detail_store", lambda r: (r[pos["ProductDetailId"]], r[pos["StoreId"]])
     )
     vp = db["VisitorProduct"].entity.index
-    db["VisitorProduct"].define_index("detail_visitor", lambda r: (r[vp["ProductDetailId"]], r[vp["VisitorId"]]))
+    db["VisitorProduct"].define_index(
+        "detail_visitor", lambda r: (r[vp["ProductDetailId"]], r[vp["VisitorId"]])
+    )
     vpe = db["VisitorPerson"].entity.index
     db["VisitorPerson"].define_index("visitor_person", lambda r: (r[vpe["VisitorId"]], r[vpe["PersonId"]]))
     pic = db["Picture"].entity.index

@@ -9,10 +9,12 @@ Control API (JSON):
     GET  /_control/otp?mobile=                 {"code": ...} of the last OTP sent to that mobile (404: none)
     GET|POST|DELETE /_control/faults           list / add (``Fault`` fields) / clear
     POST /_control/credit                      {"provider", "amount"}
-    POST /_control/templates                   {"provider": "kavenegar", "name", "text"} or {"provider": "smsir", "id", "text"}
+    POST /_control/templates                   {"provider": "kavenegar", "name", "text"}
+                                               or {"provider": "smsir", "id", "text"}
     POST /_control/keys                        {"api_key"}: accept another key
     POST /_control/blacklist                   {"mobile"}
-Fault endpoint keys: ``kavenegar.send``, ``kavenegar.lookup``, ``smsir.verify``, ``smsir.bulk``, ``smsir.credit``.
+Fault endpoint keys: ``kavenegar.send``, ``kavenegar.lookup``, ``smsir.verify``, ``smsir.bulk``,
+``smsir.credit``.
 """
 
 from __future__ import annotations

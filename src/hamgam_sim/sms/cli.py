@@ -13,6 +13,12 @@ from hamgam_sim.sms.state import DEMO_API_KEY, SmsSim
 sms_app = typer.Typer(help="SMS simulator (Kavenegar and SMS.ir shapes).", no_args_is_help=True)
 
 
+@sms_app.callback()
+def _group() -> None:
+    """SMS simulator (Kavenegar and SMS.ir shapes)."""
+    # A callback keeps ``serve`` a subcommand even when this app runs on its own.
+
+
 @sms_app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",

@@ -84,9 +84,13 @@ class RunningSms:
 
 
 @contextlib.contextmanager
-def serve_in_thread(port: int = 0, *, host: str = "127.0.0.1", sim: SmsSim | None = None) -> Iterator[RunningSms]:
-    """Serve a simulator until the block ends. ``.base_url`` is the base for both the Kavenegar and the SMS.ir
-    adapters, ``.control`` the control client, ``.sim`` the state itself (``.sim.outbox``, ``.sim.last_otp``)."""
+def serve_in_thread(
+    port: int = 0, *, host: str = "127.0.0.1", sim: SmsSim | None = None
+) -> Iterator[RunningSms]:
+    """Serve a simulator until the block ends.
+
+    ``.base_url`` is the base for both the Kavenegar and the SMS.ir adapters, ``.control`` the control
+    client, ``.sim`` the state itself (``.sim.outbox``, ``.sim.last_otp``)."""
     sim = sim or SmsSim()
     with serve_app(create_app(sim), host=host, port=port, on_stop=sim.faults.release) as base_url:
         control = SmsControl(base_url)

@@ -1,8 +1,8 @@
 """The simulated SMS providers, free of HTTP: accounts, templates, credit and the outbox.
 
-Each operation takes the request parameters and returns ``(http_status, json_body)`` shaped like the provider's
-(iran.md §2.1 Kavenegar, §2.2 SMS.ir). Both providers share the API keys and the outbox but keep their own
-credit, templates and lines.
+Each operation takes the request parameters and returns ``(http_status, json_body)`` shaped like the
+provider's (iran.md sections 2.1 Kavenegar and 2.2 SMS.ir). Both providers share the API keys and the
+outbox but keep their own credit, templates and lines.
 """
 
 from __future__ import annotations
@@ -32,18 +32,33 @@ _PLAIN_TOKEN = re.compile(r"[^\s_,;\u200c]+")
 Reply = tuple[int, dict[str, Any]]
 
 KAVENEGAR_MESSAGES = {
-    400: "پارامترها ناقص هستند", 403: "کد شناسائی API-Key معتبر نمی‌باشد", 406: "پارامترهای اجباری خالی ارسال شده اند",
-    411: "دریافت کننده نامعتبر است", 412: "ارسال کننده نامعتبر است", 413: "پیام خالی است و یا طول پیام بیش از حد مجاز می‌باشد",
-    418: "اعتبار حساب شما کافی نیست", 424: "الگوی مورد نظر پیدا نشد", 428: "ارسال کد از طریق تماس تلفنی امکان پذیر نیست",
-    431: "ساختار کد صحیح نمی‌باشد", 409: "سرور قادر به پاسخگوئی نیست بعدا تلاش کنید",
-}  # fmt: skip
+    400: "پارامترها ناقص هستند",
+    403: "کد شناسائی API-Key معتبر نمی‌باشد",
+    406: "پارامترهای اجباری خالی ارسال شده اند",
+    411: "دریافت کننده نامعتبر است",
+    412: "ارسال کننده نامعتبر است",
+    413: "پیام خالی است و یا طول پیام بیش از حد مجاز می‌باشد",
+    418: "اعتبار حساب شما کافی نیست",
+    424: "الگوی مورد نظر پیدا نشد",
+    428: "ارسال کد از طریق تماس تلفنی امکان پذیر نیست",
+    431: "ساختار کد صحیح نمی‌باشد",
+    409: "سرور قادر به پاسخگوئی نیست بعدا تلاش کنید",
+}
 SMSIR_MESSAGES = {
-    0: "خطای داخلی", 10: "کلید وب سرویس نامعتبر است", 20: "تعداد درخواست بیش از حد مجاز است",
-    101: "شماره خط نامعتبر است", 102: "اعتبار کافی نیست", 103: "متن پیام خالی است", 104: "شماره موبایل نامعتبر است",
-    105: "تعداد موبایل بیش از حد مجاز", 107: "لیست موبایل خالی است", 113: "قالب یافت نشد",
-    114: "طول مقدار پارامتر بیش از ۲۵ کاراکتر است", 115: "شماره موبایل در لیست سیاه است",
+    0: "خطای داخلی",
+    10: "کلید وب سرویس نامعتبر است",
+    20: "تعداد درخواست بیش از حد مجاز است",
+    101: "شماره خط نامعتبر است",
+    102: "اعتبار کافی نیست",
+    103: "متن پیام خالی است",
+    104: "شماره موبایل نامعتبر است",
+    105: "تعداد موبایل بیش از حد مجاز",
+    107: "لیست موبایل خالی است",
+    113: "قالب یافت نشد",
+    114: "طول مقدار پارامتر بیش از ۲۵ کاراکتر است",
+    115: "شماره موبایل در لیست سیاه است",
     116: "نام پارامتر خالی است",
-}  # fmt: skip
+}
 SMSIR_HTTP = {10: 401, 11: 401, 12: 401, 13: 401, 14: 401, 20: 429, 0: 500}
 
 
@@ -118,7 +133,9 @@ class SmsSim:
                 return message.code
         return None
 
-    def _record(self, provider: str, kind: str, mobile: str, text: str, cost: float, **extra: Any) -> OutboxMessage:
+    def _record(
+        self, provider: str, kind: str, mobile: str, text: str, cost: float, **extra: Any
+    ) -> OutboxMessage:
         message = OutboxMessage(next(self._ids), provider, kind, mobile, text, cost=cost, **extra)
         self.credit[provider] -= cost
         self.outbox.append(message)
@@ -153,7 +170,9 @@ class SmsSim:
             return kavenegar_error(411)
         if self.credit["kavenegar"] < KAVENEGAR_COST * len(mobiles):
             return kavenegar_error(418)
-        sent = [self._record("kavenegar", "sms", m, message, KAVENEGAR_COST, sender=sender) for m in mobiles if m]
+        sent = [
+            self._record("kavenegar", "sms", m, message, KAVENEGAR_COST, sender=sender) for m in mobiles if m
+        ]
         return self._kavenegar_ok(sent)
 
     def _kavenegar_lookup(self, params: dict[str, str]) -> Reply:
@@ -177,20 +196,32 @@ class SmsSim:
         for name in ("token20", "token10", "token3", "token2", "token"):  # longest first: %token is a prefix
             text = text.replace(f"%{name}", tokens.get(name, ""))
         sent = self._record(
-            "kavenegar", "otp", mobile, text, KAVENEGAR_COST, sender=KAVENEGAR_DEFAULT_SENDER,
-            template=template, params=tokens,
-        )  # fmt: skip
+            "kavenegar",
+            "otp",
+            mobile,
+            text,
+            KAVENEGAR_COST,
+            sender=KAVENEGAR_DEFAULT_SENDER,
+            template=template,
+            params=tokens,
+        )
         return self._kavenegar_ok([sent])
 
     @staticmethod
     def _kavenegar_ok(sent: list[OutboxMessage]) -> Reply:
         entries = [
             {
-                "messageid": m.message_id, "message": m.text, "status": 5, "statustext": "ارسال به مخابرات",
-                "sender": m.sender, "receptor": m.mobile, "date": m.date, "cost": int(m.cost),
+                "messageid": m.message_id,
+                "message": m.text,
+                "status": 5,
+                "statustext": "ارسال به مخابرات",
+                "sender": m.sender,
+                "receptor": m.mobile,
+                "date": m.date,
+                "cost": int(m.cost),
             }
             for m in sent
-        ]  # fmt: skip
+        ]
         return 200, {"return": {"status": 200, "message": "تایید شد"}, "entries": entries}
 
     # --- SMS.ir ---
@@ -222,8 +253,14 @@ class SmsSim:
                 text = text.replace(f"#{name}#", value)
             if self.credit["smsir"] < SMSIR_COST:
                 return smsir_error(102)
-            sent = self._record("smsir", "otp", mobile, text, SMSIR_COST, template=str(template_id), params=values)
-            return 200, {"status": 1, "message": "موفق", "data": {"messageId": sent.message_id, "cost": sent.cost}}
+            sent = self._record(
+                "smsir", "otp", mobile, text, SMSIR_COST, template=str(template_id), params=values
+            )
+            return 200, {
+                "status": 1,
+                "message": "موفق",
+                "data": {"messageId": sent.message_id, "cost": sent.cost},
+            }
 
     def smsir_bulk(self, body: dict[str, Any]) -> Reply:
         with self.lock:
@@ -245,9 +282,15 @@ class SmsSim:
             if self.credit["smsir"] < SMSIR_COST * len(mobiles):
                 return smsir_error(102)
             sent = [
-                self._record("smsir", "sms", m, text, SMSIR_COST, sender=str(body["lineNumber"])) for m in mobiles if m
+                self._record("smsir", "sms", m, text, SMSIR_COST, sender=str(body["lineNumber"]))
+                for m in mobiles
+                if m
             ]
-            data = {"packId": str(uuid.uuid4()), "messageIds": [m.message_id for m in sent], "cost": SMSIR_COST * len(sent)}
+            data = {
+                "packId": str(uuid.uuid4()),
+                "messageIds": [m.message_id for m in sent],
+                "cost": SMSIR_COST * len(sent),
+            }
             return 200, {"status": 1, "message": "موفق", "data": data}
 
     def smsir_credit(self) -> Reply:

@@ -1,4 +1,4 @@
-"""Fault injection for simulators: latency, hangs (client timeouts), bare HTTP errors and provider error codes.
+"""Fault injection for simulators: latency, hangs (client timeouts), bare HTTP errors, provider codes.
 
 A fault targets one endpoint key (``"verify"``, ``"kavenegar.lookup"``, ...) or ``"*"``, and fires ``count``
 times (None: until cleared). Latency faults add up and never stop the request; the first other matching fault
@@ -85,5 +85,6 @@ class FaultPlan:
         """Sleep without blocking the server, ending early on ``release()``."""
         event = self._release
         deadline = time.monotonic() + seconds
-        while not event.is_set() and (remaining := deadline - time.monotonic()) > 0:
+        # The event is set from other threads, so poll it rather than tie up a worker thread per hang.
+        while not event.is_set() and (remaining := deadline - time.monotonic()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(min(remaining, 0.05))

@@ -22,7 +22,7 @@ def _page(title: str, body: str, status_note: str = "") -> str:
 
 
 def start_pay_page(payment: SimPayment) -> str:
-    """The buyer chooses: "pay" posts to ``…/pay``, "cancel" to ``…/cancel``; both redirect to the callback."""
+    """The buyer chooses: "pay" posts to ``.../pay``, "cancel" to ``.../cancel``; both redirect."""
     base = f"/pg/StartPay/{escape(payment.authority)}"
     unit = "تومان" if payment.currency == "IRT" else "ریال"
     body = (
@@ -32,7 +32,8 @@ def start_pay_page(payment: SimPayment) -> str:
         f'<form method="post" action="{base}/pay" style="display:inline">'
         '<button type="submit" class="pay" id="pay" name="action" value="pay">پرداخت (pay)</button></form>'
         f'<form method="post" action="{base}/cancel" style="display:inline">'
-        '<button type="submit" class="cancel" id="cancel" name="action" value="cancel">انصراف (cancel)</button>'
+        '<button type="submit" class="cancel" id="cancel" name="action" value="cancel">'
+        "انصراف (cancel)</button>"
         "</form>"
     )
     return _page("درگاه پرداخت شبیه‌ساز زرین‌پال", body, f"<!-- state: {payment.state} -->")

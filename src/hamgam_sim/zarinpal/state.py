@@ -98,7 +98,11 @@ def ok(data: dict[str, Any]) -> Reply:
 
 
 def error(code: int, validations: list[dict[str, str]] | None = None, status: int | None = None) -> Reply:
-    errors: dict[str, Any] = {"code": code, "message": MESSAGES.get(code, "Error"), "validations": validations or []}
+    errors: dict[str, Any] = {
+        "code": code,
+        "message": MESSAGES.get(code, "Error"),
+        "validations": validations or [],
+    }
     return status or HTTP_FOR_CODE.get(code, 400), {"data": [], "errors": errors}
 
 
@@ -127,7 +131,9 @@ class ZarinpalSim:
 
     # --- merchants ---
 
-    def set_merchant(self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None) -> None:
+    def set_merchant(
+        self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None
+    ) -> None:
         with self.lock:
             self.merchants[merchant_id] = Merchant(active, set(callback_hosts or []))
 
@@ -164,12 +170,27 @@ class ZarinpalSim:
             fee = amount // 100
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             self.payments[authority] = SimPayment(
-                authority, merchant_id, amount, currency, body["callback_url"], body["description"], metadata, fee
+                authority,
+                merchant_id,
+                amount,
+                currency,
+                body["callback_url"],
+                body["description"],
+                metadata,
+                fee,
             )
-            return ok({"code": 100, "message": "Success", "authority": authority, "fee_type": "Merchant", "fee": fee})
+            return ok(
+                {
+                    "code": 100,
+                    "message": "Success",
+                    "authority": authority,
+                    "fee_type": "Merchant",
+                    "fee": fee,
+                }
+            )
 
     def complete(self, authority: str, *, paid: bool, card_pan: str = "502229******5995") -> str | None:
-        """The buyer's choice at StartPay. Returns the callback URL (``Status`` OK or NOK), or None when unknown.
+        """The buyer's choice at StartPay: the callback URL (``Status`` OK or NOK), None when unknown.
 
         Only a CREATED session changes; a finished one keeps its outcome, as a reloaded bank page would.
         """
@@ -217,11 +238,20 @@ class ZarinpalSim:
                 code, message = 100, "Paid"
             else:
                 code, message = 101, "Verified"
-            return ok({
-                "code": code, "message": message, "card_hash": payment.card_hash, "card_pan": payment.card_pan,
-                "ref_id": payment.ref_id, "fee_type": "Merchant", "fee": payment.fee, "shaparak_fee": 1200,
-                "order_id": payment.metadata.get("order_id"), "wages": None,
-            })  # fmt: skip
+            return ok(
+                {
+                    "code": code,
+                    "message": message,
+                    "card_hash": payment.card_hash,
+                    "card_pan": payment.card_pan,
+                    "ref_id": payment.ref_id,
+                    "fee_type": "Merchant",
+                    "fee": payment.fee,
+                    "shaparak_fee": 1200,
+                    "order_id": payment.metadata.get("order_id"),
+                    "wages": None,
+                }
+            )
 
     def unverified(self, body: dict[str, Any]) -> Reply:
         with self.lock:
@@ -233,7 +263,9 @@ class ZarinpalSim:
                     "amount": p.amount,
                     "callback_url": p.callback_url,
                     "referer": p.callback_url,
-                    "date": datetime.fromtimestamp(p.paid_at or p.created_at, _TEHRAN).strftime("%Y-%m-%d %H:%M:%S"),
+                    "date": datetime.fromtimestamp(p.paid_at or p.created_at, _TEHRAN).strftime(
+                        "%Y-%m-%d %H:%M:%S"
+                    ),
                 }
                 for p in self.payments.values()
                 if p.merchant_id == body["merchant_id"] and p.state is PaymentState.PAID

@@ -1,7 +1,7 @@
-"""The dead-letter store: messages that ran out of attempts, failed for good, or hit a queue's poison backstop.
+"""The dead-letter store: messages that ran out of attempts, failed for good, or hit a poison backstop.
 
-Both queue adapters end here (the PostgreSQL queue directly, RabbitMQ through ``drain_broker_dead_letters``), so
-the admin panel and the CLI list, inspect, edit, replay and purge dead letters in one place.
+Both queue adapters end here (the PostgreSQL queue directly, RabbitMQ through ``drain_broker_dead_letters``),
+so the admin panel and the CLI list, inspect, edit, replay and purge dead letters in one place.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ class DeadLetterStore:
     ) -> int:
         """Store a dead letter and return its id.
 
-        ``first_failed_at`` defaults to the ``x-first-failed-at`` header. With ``connection`` the insert joins the caller's transaction (commit it, then ack the message);
-        without, it commits on its own before returning.
+        ``first_failed_at`` defaults to the ``x-first-failed-at`` header. With ``connection`` the insert
+        joins the caller's transaction (commit it, then ack the message); without, it commits on its own.
         """
         fields = dict(
             topic=topic,
@@ -133,7 +133,7 @@ class DeadLetterStore:
     async def replay(self, id: int, queue: MessageQueue) -> bool:
         """Publish the letter again as a fresh first attempt, then mark it replayed.
 
-        A crash between the two replays it twice on the next try; consumers are idempotent, so that is harmless.
+        A crash between the two replays it twice on the next try; consumers are idempotent, so that is fine.
         False when the letter is missing or purged.
         """
         letter = await self.get(id)

@@ -48,7 +48,8 @@ class FakeSession:
 
 @dataclass
 class InMemoryPaymentGateway:
-    """Sessions live in ``sessions``; ``redirect_url`` points at ``startpay_base_url``, which serves nothing."""
+    """Sessions live in ``sessions``. ``redirect_url`` points at ``startpay_base_url``, which serves
+    nothing: tests call ``pay``/``cancel`` instead of a browser."""
 
     startpay_base_url: str = "memory://zarinpal"
     sessions: dict[str, FakeSession] = field(default_factory=dict)
@@ -112,10 +113,14 @@ class InMemoryPaymentGateway:
             return VerifyResult(VerifyStatus.INVALID, -54, "Authority is invalid.")
         if session.state is FakeSessionState.VERIFIED:
             if amount_rial != session.amount_rial:
-                return VerifyResult(VerifyStatus.AMOUNT_MISMATCH, -50, "Session is not valid, amounts mismatch.")
+                return VerifyResult(
+                    VerifyStatus.AMOUNT_MISMATCH, -50, "Session is not valid, amounts mismatch."
+                )
             return self._paid(session, VerifyStatus.ALREADY_VERIFIED, 101, "Verified")
         if session.state is not FakeSessionState.PAID:
-            return VerifyResult(VerifyStatus.NOT_PAID, -51, "Session is not valid, session is not active paid try.")
+            return VerifyResult(
+                VerifyStatus.NOT_PAID, -51, "Session is not valid, session is not active paid try."
+            )
         if amount_rial != session.amount_rial:
             return VerifyResult(VerifyStatus.AMOUNT_MISMATCH, -50, "Session is not valid, amounts mismatch.")
         session.state = FakeSessionState.VERIFIED

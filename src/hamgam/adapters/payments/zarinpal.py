@@ -205,8 +205,8 @@ class ZarinpalGateway:
     async def _call(self, name: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], int | None]:
         """POST one API call; return (HTTP status, merged data/errors object, result code or None).
 
-        Transport failures and unreadable 5xx replies raise ``PaymentGatewayUnavailable`` here; everything with
-        a readable body goes back to the caller, which decides by code.
+        Transport failures and unreadable 5xx replies raise ``PaymentGatewayUnavailable`` here; every
+        readable body goes back to the caller, which decides by code.
         """
         url = f"{self._base_url}{API_PREFIX}/{name}.json"
         try:
@@ -220,7 +220,11 @@ class ZarinpalGateway:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            cls = PaymentGatewayUnavailable if _is_transient_http(response.status_code) else PaymentGatewayRejected
+            cls = (
+                PaymentGatewayUnavailable
+                if _is_transient_http(response.status_code)
+                else PaymentGatewayRejected
+            )
             raise cls(f"zarinpal {name}: unreadable reply", http_status=response.status_code)
         data = payload.get("data")
         errors = payload.get("errors")

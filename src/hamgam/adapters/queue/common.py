@@ -43,7 +43,7 @@ def retry_headers(headers: Mapping[str, Any], error: str) -> dict[str, Any]:
 
 
 def plain_headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Headers as JSON-friendly values (AMQP may hand back bytes and datetimes), so all adapters look alike."""
+    """Headers as JSON-friendly values (AMQP may hand back bytes and datetimes): adapters look alike."""
     return {str(k): _plain(v) for k, v in (headers or {}).items()}
 
 

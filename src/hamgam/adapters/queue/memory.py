@@ -144,7 +144,10 @@ class _MemoryConsumer:
                 if message.unsettled_deliveries >= self.queue.max_deliveries:
                     self.broker.dead_letters.append(
                         MemoryDeadLetter(
-                            self.topic, message.message_id, message.body, message.headers,
+                            self.topic,
+                            message.message_id,
+                            message.body,
+                            message.headers,
                             f"delivered {message.unsettled_deliveries} times without being settled",
                         )
                     )
@@ -178,7 +181,12 @@ class MemoryQueue:
         self._closed = False
 
     async def publish(
-        self, topic: str, body: bytes, *, headers: Mapping[str, Any] | None = None, message_id: str | None = None
+        self,
+        topic: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> None:
         self._check_open()
         self.broker.put(topic, _Message(message_id or new_message_id(), bytes(body), dict(headers or {})))

@@ -2,15 +2,15 @@
 
 The topology is in ``topology.py``. Publishing waits for the broker's confirm, so a returned ``publish`` is a
 stored message. Each ``consume`` opens its own channel with per-consumer QoS (``prefetch``) and manual acks.
-``retry`` publishes a copy to the retry tier (the smallest one at least ``delay_s`` long; the longest when none
-is), waits for its confirm, then acks the original: a crash in between yields a duplicate, never a loss.
+``retry`` publishes a copy to the retry tier (the smallest one at least ``delay_s`` long; the longest when
+none is), waits for its confirm, then acks the original: a crash in between yields a duplicate, never a loss.
 
-One robust connection per ``RabbitQueue``: after a broker restart or a cut connection it reconnects, re-declares
-and re-consumes, and consumer iterators keep yielding. Deliveries from the lost channel cannot be settled any
-more; the broker hands them out again (at-least-once), and settling one of them is logged and ignored.
+One robust connection per ``RabbitQueue``: after a broker restart or a cut connection it reconnects,
+re-declares and re-consumes, and consumer iterators keep yielding. Deliveries from the lost channel cannot be
+settled any more; the broker hands them out again (at-least-once), and settling one is logged and ignored.
 
-Quorum queues count every return (``release``, a closed channel, a lost connection) towards ``x-delivery-limit``;
-past it the broker dead-letters the message to ``{prefix}.{topic}.dead``.
+Quorum queues count every return (``release``, a closed channel, a lost connection) towards
+``x-delivery-limit``; past it the broker dead-letters the message to ``{prefix}.{topic}.dead``.
 """
 
 from __future__ import annotations
@@ -233,7 +233,12 @@ class RabbitQueue:
         )
 
     async def publish(
-        self, topic: str, body: bytes, *, headers: Mapping[str, Any] | None = None, message_id: str | None = None
+        self,
+        topic: str,
+        body: bytes,
+        *,
+        headers: Mapping[str, Any] | None = None,
+        message_id: str | None = None,
     ) -> None:
         names = await self.declare(topic)
         await self.publish_to(names.main, self.message(body, headers or {}, message_id or new_message_id()))

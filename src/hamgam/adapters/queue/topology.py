@@ -5,9 +5,9 @@ For topic ``T`` under prefix ``P``:
 - ``P.T``: the main quorum queue. ``x-delivery-limit`` is the poison backstop: a message returned that many
   times without being settled (consumer crash, lost connection, ``release``) is dead-lettered, at least once
   (``x-dead-letter-strategy=at-least-once`` needs ``x-overflow=reject-publish``), to ``P.T.dead``.
-- ``P.T.retry.<tier>`` (``200ms``, ``5s``, ``2m``…): one quorum queue per retry delay with a fixed ``x-message-ttl``,
-  dead-lettering back to ``P.T`` when it expires. A fixed TTL per queue keeps expiry in FIFO order, unlike
-  per-message TTLs, which only expire at the head of the queue.
+- ``P.T.retry.<tier>`` (``200ms``, ``5s``, ``2m``…): one quorum queue per retry delay with a fixed
+  ``x-message-ttl``, dead-lettering back to ``P.T`` when it expires. A fixed TTL per queue keeps expiry in
+  FIFO order, unlike per-message TTLs, which only expire at the head of the queue.
 - ``P.T.dead``: a quorum queue the broker's backstop fills; ``drain_broker_dead_letters`` moves it into the
   ``dead_letter`` table, the one place staff look.
 
@@ -64,7 +64,11 @@ def main_arguments(names: TopicNames, delivery_limit: int) -> dict[str, Any]:
 
 
 def tier_arguments(names: TopicNames, delay_s: float) -> dict[str, Any]:
-    return {"x-queue-type": "quorum", "x-message-ttl": max(1, round(delay_s * 1000)), **_dead_lettering_to(names.main)}
+    return {
+        "x-queue-type": "quorum",
+        "x-message-ttl": max(1, round(delay_s * 1000)),
+        **_dead_lettering_to(names.main),
+    }
 
 
 DEAD_ARGUMENTS: dict[str, Any] = {"x-queue-type": "quorum"}
@@ -77,14 +81,16 @@ async def declare_topic(
     retry_delays_s: Sequence[float],
     delivery_limit: int = DEFAULT_DELIVERY_LIMIT,
 ) -> TopicNames:
-    """Declare the topic's queues; a no-op when they exist with the same arguments (a mismatch is an error)."""
+    """Declare the topic's queues; a no-op when they exist with the same arguments (a mismatch fails)."""
     names = topic_names(prefix, topic, retry_delays_s)
     await channel.declare_queue(names.dead, durable=True, arguments=DEAD_ARGUMENTS, robust=False)
     await channel.declare_queue(
         names.main, durable=True, arguments=main_arguments(names, delivery_limit), robust=False
     )
     for delay_s, name in names.tiers.items():
-        await channel.declare_queue(name, durable=True, arguments=tier_arguments(names, delay_s), robust=False)
+        await channel.declare_queue(
+            name, durable=True, arguments=tier_arguments(names, delay_s), robust=False
+        )
     return names
 
 

@@ -1,8 +1,8 @@
 """Kavenegar adapter (iran.md §2.1).
 
-``POST {base_url}/v1/{API_KEY}/{scope}/{method}.json`` with form-encoded parameters. The API key is in the path,
-so URLs are never logged or put in errors. Success is ``return.status == 200`` in the body, whatever the HTTP
-status; the first ``entries`` item describes the message.
+``POST {base_url}/v1/{API_KEY}/{scope}/{method}.json`` with form-encoded parameters. The API key is in
+the path, so URLs are never logged or put in errors. Success is ``return.status == 200`` in the body,
+whatever the HTTP status; the first ``entries`` item describes the message.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """SMS.ir REST v1 adapter (iran.md §2.2).
 
-JSON in and out at ``{base_url}/v1/...`` with the ``x-api-key`` header. Success is ``status == 1`` in the body;
-errors usually come with a 4xx and the same envelope, so the body is read whatever the HTTP status.
+JSON in and out at ``{base_url}/v1/...`` with the ``x-api-key`` header. Success is ``status == 1`` in
+the body; errors usually come with a 4xx and the same envelope, so the body is read whatever the status.
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ class SmsIrSms:
         """``POST /v1/send/bulk`` to one mobile from ``line_number`` (required for free text)."""
         mobile = recipient(PROVIDER, mobile)
         if not self._line_number or not self._line_number.isdigit():
-            raise SmsRejected("free text needs a numeric line_number", provider=PROVIDER, reason=SmsFailure.SENDER)
+            raise SmsRejected(
+                "free text needs a numeric line_number", provider=PROVIDER, reason=SmsFailure.SENDER
+            )
         body = {
             "lineNumber": int(self._line_number),
             "messageText": text,
@@ -91,7 +93,9 @@ class SmsIrSms:
         data = await self._call("/v1/send/bulk", body)
         ids = data.get("messageIds")
         if not isinstance(ids, list) or not ids:
-            raise SmsUnavailable("accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER)
+            raise SmsUnavailable(
+                "accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER
+            )
         return SmsResult(message_id=str(ids[0]), status=SmsStatus.QUEUED, cost=_float(data.get("cost")))
 
     async def send_otp(self, mobile: str, code: str) -> SmsResult:
@@ -108,7 +112,9 @@ class SmsIrSms:
         for name, value in params.items():
             if len(value) > MAX_PARAMETER_CHARS:
                 raise SmsRejected(
-                    f"{name} is over {MAX_PARAMETER_CHARS} characters", provider=PROVIDER, reason=SmsFailure.TOKEN
+                    f"{name} is over {MAX_PARAMETER_CHARS} characters",
+                    provider=PROVIDER,
+                    reason=SmsFailure.TOKEN,
                 )
         body = {
             "mobile": mobile,
@@ -117,13 +123,21 @@ class SmsIrSms:
         }
         data = await self._call("/v1/send/verify", body)
         if data.get("messageId") is None:
-            raise SmsUnavailable("accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER)
-        return SmsResult(message_id=str(data["messageId"]), status=SmsStatus.QUEUED, cost=_float(data.get("cost")))
+            raise SmsUnavailable(
+                "accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER
+            )
+        return SmsResult(
+            message_id=str(data["messageId"]), status=SmsStatus.QUEUED, cost=_float(data.get("cost"))
+        )
 
     async def credit(self) -> float:
         """``GET /v1/credit``: the remaining credit, in the account's unit."""
         data = await self._call("/v1/credit", None)
-        return float(data) if isinstance(data, int | float) else float(data.get("credit", 0))  # type: ignore[union-attr]
+        # Documented as a bare number; some clients see ``{"credit": n}``, so accept both.
+        value = data.get("credit") if isinstance(data, dict) else data
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise SmsUnavailable("credit without a number", provider=PROVIDER, reason=SmsFailure.PROVIDER)
+        return float(value)
 
     async def _call(self, path: str, body: dict[str, Any] | None) -> Any:
         method = "GET" if body is None else "POST"

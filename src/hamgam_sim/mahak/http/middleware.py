@@ -32,11 +32,12 @@ class SimulatorMiddleware:
         path = scope["path"].lower().rstrip("/") or "/"
         scope = {**scope, "path": path, "raw_path": path.encode()}
         self.sim.record_request(path)
+        uvicorn_cycle = getattr(send, "__self__", None)  # dropping a connection needs its transport
         send = self._status_recorder(send)
         if not path.startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
-        rules = self._fired(path[len(API_PREFIX):], scope)
+        rules = self._fired(path[len(API_PREFIX) :], scope)
         kinds = {rule.kind: rule for rule in rules}
         for rule in rules:
             self.sim.record_request(path, fault=rule.kind)
@@ -44,15 +45,19 @@ class SimulatorMiddleware:
             if kind in kinds:
                 await asyncio.sleep(float(kinds[kind].param or (1 if kind == "latency" else 30)))
         if "drop" in kinds:
-            await _drop_connection(send)
+            await _drop_connection(uvicorn_cycle)
             return
         if "rate_limit" in kinds:
             retry_after = str(kinds["rate_limit"].param or 1)
-            await _respond(send, 429, {"message": "Too Many Requests"}, [(b"retry-after", retry_after.encode())])
+            await _respond(
+                send, 429, {"message": "Too Many Requests"}, [(b"retry-after", retry_after.encode())]
+            )
             return
         if "server_error" in kinds:
             status = int(kinds["server_error"].param or 503)
-            await _respond(send, status, {"message": "Service Unavailable" if status == 503 else "Server Error"})
+            await _respond(
+                send, status, {"message": "Service Unavailable" if status == 503 else "Server Error"}
+            )
             return
         if "token_expiry" in kinds:
             self.sim.expire_tokens()
@@ -76,16 +81,22 @@ class SimulatorMiddleware:
                 self.sim.record_request("", status=message["status"])
             await send(message)
 
-        # keep uvicorn's cycle reachable: dropping a connection needs its transport
-        recording_send.__self__ = getattr(send, "__self__", None)  # type: ignore[attr-defined]
         return recording_send
 
 
 async def _respond(send: Any, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -110,13 +121,12 @@ def _truncating(send: Any) -> Any:
     return truncating_send
 
 
-async def _drop_connection(send: Any) -> None:
+async def _drop_connection(cycle: Any) -> None:
     """Close the socket without a response, so the client sees a connection error, not a status.
 
-    ASGI has no "abort" message, so this reaches uvicorn's transport through its bound ``send``.
-    Marking the cycle disconnected stops uvicorn from writing its own 500 afterwards.
+    ASGI has no "abort" message, so this reaches uvicorn's transport through the request cycle
+    its ``send`` is bound to. Marking the cycle disconnected stops uvicorn writing its own 500 after.
     """
-    cycle = getattr(send, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None:
         raise ConnectionAbortedError("simulated dropped connection (server has no reachable transport)")

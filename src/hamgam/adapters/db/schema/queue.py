@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from hamgam.adapters.db.schema.base import metadata
 
-#: One row per message waiting, delayed or leased. A lease sets ``lease_until``/``lease_token``; settling deletes
-#: the row (ack) or makes it available again (retry, release). ``deliveries`` counts leases that ended without
-#: being settled (the poison backstop); ``attempt`` counts retries.
+#: One row per message waiting, delayed or leased. A lease sets ``lease_until``/``lease_token`` (and moves
+#: ``available_at`` to the lease's end); settling deletes the row (ack) or makes it available again (retry,
+#: release). ``deliveries`` counts leases that ended unsettled (poison backstop); ``attempt`` counts retries.
 queue_message = Table(
     "queue_message",
     metadata,

@@ -24,7 +24,9 @@ def upgrade() -> None:
         sa.Column("headers", postgresql.JSONB(), server_default=sa.text("'{}'::jsonb"), nullable=False),
         sa.Column("attempt", sa.Integer(), server_default="1", nullable=False),
         sa.Column("deliveries", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("available_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.Column(
+            "available_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
+        ),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lease_token", postgresql.UUID(as_uuid=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),

@@ -1,0 +1,121 @@
+"""The control API under ``/_control``: reset, switches, faults, rows, stats. No Mahak auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from hamgam_sim.mahak.desktop import RowNotFound
+from hamgam_sim.mahak.faults import FaultRule
+from hamgam_sim.mahak.http.api import json_response
+from hamgam_sim.mahak.simulator import MahakSimulator
+
+_RESET_KEYS = {"products", "seed", "switches", "batch_rows", "user_name", "password"}
+
+
+def _error(status: int, message: str) -> Response:
+    return json_response({"error": message}, status)
+
+
+async def _body(request: Request) -> Any:
+    raw = await request.body()
+    return orjson.loads(raw) if raw.strip() else {}
+
+
+def control_router(sim: MahakSimulator) -> APIRouter:
+    router = APIRouter(prefix="/_control")
+
+    @router.post("/reset")
+    async def reset(request: Request) -> Response:
+        body = await _body(request)
+        unknown = set(body) - _RESET_KEYS
+        if unknown:
+            return _error(400, f"unknown reset key(s) {sorted(unknown)}; known: {sorted(_RESET_KEYS)}")
+        try:
+            return json_response(sim.reset(**body))
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+
+    @router.get("/switches")
+    async def get_switches() -> Response:
+        return json_response(sim.switches.as_dict())
+
+    @router.post("/switches")
+    async def set_switches(request: Request) -> Response:
+        try:
+            with sim.lock:
+                sim.switches.update(await _body(request))
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return json_response(sim.switches.as_dict())
+
+    @router.get("/faults")
+    async def list_faults() -> Response:
+        return json_response({"rules": [rule.as_dict() for rule in sim.faults.rules]})
+
+    @router.post("/faults")
+    async def add_faults(request: Request) -> Response:
+        body = await _body(request)
+        specs = body.get("rules", [body]) if isinstance(body, dict) else body
+        try:
+            rules = [FaultRule.from_json(spec) for spec in specs]
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+        with sim.lock:
+            for rule in rules:
+                sim.faults.add(rule)
+        return json_response({"rules": [rule.as_dict() for rule in sim.faults.rules]})
+
+    @router.delete("/faults")
+    async def clear_faults() -> Response:
+        with sim.lock:
+            sim.faults.clear()
+        return json_response({"rules": []})
+
+    @router.get("/rows/{entity}")
+    async def read_rows(entity: str, request: Request) -> Response:
+        query = request.query_params
+        live = query.get("live", "0").lower() in ("1", "true", "yes")
+        ids = [int(i) for i in query["ids"].split(",") if i] if query.get("ids") else None
+        try:
+            return json_response({"rows": sim.rows(entity, live_only=live, ids=ids)})
+        except KeyError as exc:
+            return _error(404, str(exc.args[0]))
+
+    @router.post("/rows/{entity}")
+    async def write_rows(entity: str, request: Request) -> Response:
+        body = await _body(request)
+        items, silent = (body, None) if isinstance(body, list) else (body.get("rows", []), body.get("silent"))
+        try:
+            rows = sim.upsert_rows(entity, items, silent=silent)
+        except KeyError as exc:
+            return _error(404, str(exc.args[0]))
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+        return json_response({"rows": rows, "max_row_version": sim.max_row_version()["max_row_version"]})
+
+    @router.delete("/rows/{entity}")
+    async def delete_rows(entity: str, request: Request) -> Response:
+        body = await _body(request)
+        try:
+            rows = sim.delete_rows(entity, [int(i) for i in body.get("ids", [])])
+        except (RowNotFound, KeyError) as exc:
+            return _error(404, str(exc.args[0]))
+        return json_response({"rows": rows, "max_row_version": sim.max_row_version()["max_row_version"]})
+
+    @router.post("/expire-tokens")
+    async def expire_tokens() -> Response:
+        return json_response({"expired": sim.expire_tokens()})
+
+    @router.get("/stats")
+    async def stats() -> Response:
+        return json_response(sim.stats_snapshot())
+
+    @router.get("/max-row-version")
+    async def max_row_version() -> Response:
+        return json_response(sim.max_row_version())
+
+    return router

@@ -1,0 +1,230 @@
+import json
+
+import httpx2
+import pytest
+
+SHIPPING = json.dumps(
+    {
+        "title": "منزل",
+        "address": "تهران، خیابان آزادی",
+        "postalcode": "1234567890",
+        "mobile": "09120000000",
+        "cityid": 2,
+    },
+    ensure_ascii=False,
+)
+
+
+def _stock(sim, detail_id: int, store_id: int = 1) -> float:
+    assets = sim.control.rows("ProductDetailStoreAsset")
+    return next(a["Count1"] for a in assets if a["ProductDetailId"] == detail_id and a["StoreId"] == store_id)
+
+
+def _sale(client: int, *, link: bool, order_type: int = 201, count1: float = 2, detail_id: int = 4) -> dict:
+    lists = {
+        "people": [
+            {
+                "personClientId": client,
+                "personGroupId": 1,
+                "firstName": "سارا",
+                "lastName": "کیانی",
+                "mobile": "09121234567",
+            }
+        ],
+        "orders": [
+            {
+                "orderClientId": client,
+                "personClientId": client,
+                "visitorId": 1,
+                "orderType": order_type,
+                "settlementType": 1,
+                "sendCost": 0,
+                "description": "سفارش سایت",
+                "shippingAddress": SHIPPING,
+            }
+        ],
+        "orderDetails": [
+            {
+                "orderDetailClientId": client,
+                "orderClientId": client,
+                "itemType": 1,
+                "productDetailId": detail_id,
+                "storeId": 1,
+                "price": 1_250_000,
+                "count1": count1,
+            }
+        ],
+    }
+    if link:
+        lists["visitorPeople"] = [{"visitorPersonClientId": client, "personClientId": client, "visitorId": 1}]
+    return lists
+
+
+def test_save_reports_every_item_and_keeps_the_good_ones(mahak, sim):
+    # given one good and one bad person, and an order whose second line has no store
+    answer = mahak.save(
+        people=[
+            {"personClientId": 501, "personGroupId": 1, "firstName": "علی"},
+            {"personClientId": 502, "personGroupId": 999, "firstName": "رضا"},
+        ],
+        orders=[{"orderClientId": 601, "personClientId": 501, "orderType": 201, "shippingAddress": SHIPPING}],
+        orderDetails=[
+            {
+                "orderDetailClientId": 701,
+                "orderClientId": 601,
+                "productDetailId": 1,
+                "storeId": 1,
+                "price": 100_000,
+                "count1": 1,
+            },
+            {
+                "orderDetailClientId": 702,
+                "orderClientId": 601,
+                "productDetailId": 1,
+                "price": 100_000,
+                "count1": 1,
+            },
+            {
+                "orderDetailClientId": 703,
+                "orderClientId": 601,
+                "productDetailId": 999_999,
+                "storeId": 1,
+                "price": 100_000,
+                "count1": 1,
+            },
+        ],
+    )
+    # then
+    objects = answer["Data"]["Objects"]
+    assert answer["Result"] is False
+    people = objects["People"]["Results"]
+    assert [(r["Index"], r["Result"]) for r in people] == [(0, True), (1, False)]
+    assert (
+        people[0]["EntityId"] > 0 and people[0]["EntityClientId"] == 501 and people[0]["RowVersion"] > 2**31
+    )
+    assert people[1]["Errors"][0]["Property"] == "PersonGroupId"
+    details = objects["OrderDetails"]["Results"]
+    assert [r["Result"] for r in details] == [True, False, False]
+    assert details[1]["Errors"][0]["Property"] == "StoreId"
+    assert details[2]["Errors"][0]["Property"] == "ProductDetailId"
+    order = objects["Orders"]["Results"][0]
+    assert order["Result"] is True and order["EntityCode"] > 0
+    assert [r["PersonClientId"] for r in sim.control.rows("Person") if r["PersonClientId"] in (501, 502)] == [
+        501
+    ]
+
+
+def test_saved_order_is_visible_through_get_all_data(mahak, sim):
+    cursor = sim.control.max_row_version()
+    answer = mahak.save(
+        **_sale(801, link=True),
+        receipts=[
+            {
+                "receiptClientId": 801,
+                "personClientId": 801,
+                "orderClientId": 801,
+                "cashAmount": 2_500_000,
+                "trackingCode": "ZP-123",
+            }
+        ],
+    )
+    assert answer["Result"] is True
+    objects = mahak.pull(
+        fromOrderVersion=cursor,
+        fromOrderDetailVersion=cursor,
+        fromReceiptVersion=cursor,
+        fromPersonVersion=cursor,
+    )
+    order = objects["Orders"][0]
+    assert order["OrderClientId"] == 801 and order["OrderCode"] > 0 and order["ShippingAddress"] == SHIPPING
+    assert objects["OrderDetails"][0]["OrderId"] == order["OrderId"]
+    assert (
+        objects["Receipts"][0]["OrderId"] == order["OrderId"]
+        and objects["Receipts"][0]["TrackingCode"] == "ZP-123"
+    )
+    assert objects["People"][0]["PersonClientId"] == 801
+
+
+def test_order_without_visitor_person_link_moves_no_stock(mahak, sim):
+    before = _stock(sim, 4)
+    answer = mahak.save(**_sale(901, link=False))
+    assert answer["Result"] is True  # Result=true does not prove a real sale
+    assert _stock(sim, 4) == before
+
+
+def test_linked_sale_moves_stock_with_a_new_row_version_and_a_return_puts_it_back(mahak, sim):
+    # given
+    before = _stock(sim, 4)
+    detail_before = sim.control.rows("ProductDetail", ids=[4])[0]
+    cursor = sim.control.max_row_version()
+    # when a linked customer buys 2
+    assert mahak.save(**_sale(902, link=True, count1=2))["Result"] is True
+    # then the store asset, the detail and the visitor link all drop by 2 and come back through a pull
+    assert _stock(sim, 4) == before - 2
+    assert sim.control.rows("ProductDetail", ids=[4])[0]["Count1"] == detail_before["Count1"] - 2
+    objects = mahak.pull(fromProductDetailStoreAssetVersion=cursor, fromProductDetailVersion=cursor)
+    asset = next(
+        a for a in objects["ProductDetailStoreAssets"] if a["ProductDetailId"] == 4 and a["StoreId"] == 1
+    )
+    assert asset["Count1"] == before - 2 and asset["RowVersion"] > cursor
+    # when the same customer returns 1 (order type 202)
+    returned = _sale(903, link=False, order_type=202, count1=1)
+    returned["orders"][0].pop("personClientId")
+    returned["orders"][0]["personId"] = sim.control.rows("Person")[-1]["PersonId"]
+    returned.pop("people")
+    assert mahak.save(**returned)["Result"] is True
+    assert _stock(sim, 4) == before - 1
+
+
+def test_stock_moves_after_n_pulls_when_switched(mahak, sim):
+    sim.control.set_switches(stock_move_after_pulls=2)
+    before = _stock(sim, 4)
+    assert mahak.save(**_sale(904, link=True))["Result"] is True
+    assert _stock(sim, 4) == before and sim.control.stats()["pending_stock_moves"] == 1
+    mahak.pull(fromStoreVersion=0)
+    assert _stock(sim, 4) == before
+    mahak.pull(fromStoreVersion=0)
+    assert _stock(sim, 4) == before - 2
+
+
+def test_duplicate_client_id_updates_by_default(mahak, sim):
+    first = mahak.save(people=[{"personClientId": 77, "personGroupId": 1, "firstName": "مینا"}])
+    again = mahak.save(people=[{"personClientId": 77, "personGroupId": 1, "firstName": "مینا جان"}])
+    a, b = first["Data"]["Objects"]["People"]["Results"][0], again["Data"]["Objects"]["People"]["Results"][0]
+    assert b["Result"] is True and b["EntityId"] == a["EntityId"] and b["RowVersion"] > a["RowVersion"]
+    stored = [r for r in sim.control.rows("Person") if r["PersonClientId"] == 77]
+    assert len(stored) == 1 and stored[0]["FirstName"] == "مینا جان"
+
+
+def test_duplicate_client_id_rejected_when_switched(mahak, sim):
+    sim.control.set_switches(duplicate_client_id="reject")
+    first = mahak.save(people=[{"personClientId": 78, "personGroupId": 1, "firstName": "کاوه"}])
+    again = mahak.save(people=[{"personClientId": 78, "personGroupId": 1, "firstName": "دیگر"}])
+    result = again["Data"]["Objects"]["People"]["Results"][0]
+    assert again["Result"] is False and result["Result"] is False
+    assert result["Errors"][0]["Property"] == "PersonClientId"
+    assert result["EntityId"] == first["Data"]["Objects"]["People"]["Results"][0]["EntityId"]
+    assert [r["FirstName"] for r in sim.control.rows("Person") if r["PersonClientId"] == 78] == ["کاوه"]
+
+
+def test_child_of_a_failed_parent_fails_and_shipping_address_must_be_a_string(mahak):
+    answer = mahak.save(
+        people=[{"personClientId": 90, "personGroupId": 12345}],
+        orders=[
+            {"orderClientId": 91, "personClientId": 90},
+            {"orderClientId": 92, "personId": 1, "shippingAddress": {"address": "not a string"}},
+        ],
+    )
+    results = answer["Data"]["Objects"]["Orders"]["Results"]
+    assert [r["Errors"][0]["Property"] for r in results] == ["PersonClientId", "ShippingAddress"]
+
+
+def test_save_needs_a_token(sim, new_wire):
+    wire = new_wire()
+    assert wire.post("/Sync/SaveAllData", {"people": []}).status_code == 401
+
+
+def test_control_rejects_unknown_fields(sim):
+    with pytest.raises(httpx2.HTTPStatusError) as caught:
+        sim.control.upsert_rows("Product", [{"Nmae": "typo"}])
+    assert caught.value.response.status_code == 400
