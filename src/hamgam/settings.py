@@ -129,6 +129,75 @@ class SmsSettings(BaseModel):
     simulator_port: int = 5082
 
 
+class ShippingMethod(BaseModel):
+    """One way to ship an order; its cost is integer Rial, 0 for free."""
+
+    code: str
+    title: str
+    cost_rial: int = Field(ge=0)
+
+
+def _default_shipping() -> list[ShippingMethod]:
+    return [
+        ShippingMethod(code="post", title="پست پیشتاز", cost_rial=450_000),
+        ShippingMethod(code="courier", title="پیک (تهران)", cost_rial=700_000),
+        ShippingMethod(code="pickup", title="تحویل حضوری", cost_rial=0),
+    ]
+
+
+class StoreSettings(BaseModel):
+    """The online store core: reservations, shipping, one-time codes and background jobs."""
+
+    #: Seconds a checkout holds its stock while the buyer pays; then the order expires and stock comes back.
+    reservation_ttl_s: int = Field(default=900, ge=30)
+    #: Seconds between runs of the jobs (release expired reservations, reconcile payments, relay events).
+    jobs_interval_s: float = 30.0
+    #: A payment older than this with no callback is verified/inquired by the reconciliation job.
+    reconcile_after_s: float = 120.0
+    shipping_methods: list[ShippingMethod] = Field(default_factory=_default_shipping)
+    #: Most units of one product detail in one cart line.
+    max_line_quantity: int = Field(default=100, ge=1)
+    #: One-time login codes: digits, lifetime and wrong guesses allowed per code.
+    otp_length: int = Field(default=6, ge=4, le=8)
+    otp_ttl_s: int = 120
+    otp_max_attempts: int = 5
+    #: Public URL of the store's payment callback (``.../api/v1/payments/callback``); None: derived from
+    #: ``payments.callback_url`` or ``api_host``/``api_port``.
+    public_base_url: str | None = None
+    #: Run the background jobs and the SMS consumer inside ``serve_api`` (one process per machine is enough;
+    #: every job is safe to run in several replicas at once).
+    run_jobs: bool = True
+
+
+class RateLimitBackend(StrEnum):
+    #: Shared by every replica (a row per key and window in ``rate_limit_hit``): the default.
+    POSTGRES = "postgres"
+    #: Per process: only for a single process or tests.
+    MEMORY = "memory"
+
+
+class AuthSettings(BaseModel):
+    """Tokens, passwords and rate limits of the gateway.
+
+    ``jwt_secret`` should come from the environment (``HAMGAM_AUTH__JWT_SECRET``) and must be set when more than
+    one process signs tokens. When it is empty, ``bootstrap`` generates one and keeps it in
+    ``data_dir/jwt-secret`` (mode 0600), so a single-machine install works out of the box and tokens survive
+    restarts.
+    """
+
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "hamgam"
+    access_ttl_s: int = Field(default=900, ge=30)
+    refresh_ttl_s: int = Field(default=30 * 86_400, ge=60)
+    rate_limit_backend: RateLimitBackend = RateLimitBackend.POSTGRES
+    #: Password logins allowed per mobile (and per client address) per window.
+    login_attempts: int = 10
+    login_window_s: int = 300
+    #: One-time codes sent per mobile per window.
+    otp_sends: int = 3
+    otp_window_s: int = 600
+
+
 class Settings(BaseSettings):
     """Everything Hamgam is configured with."""
 
@@ -157,6 +226,8 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -141,3 +141,26 @@ async def test_consumption_survives_a_cut_connection(
     finally:
         await proxied.close()
         await proxy.stop()
+
+
+async def test_publish_rides_out_an_outage(
+    make_rabbit: Callable[..., RabbitQueue], rabbitmq_url: str
+) -> None:
+    # given a queue connected through a proxy we control
+    url = make_url(rabbitmq_url.replace("amqp://", "postgresql://", 1))
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5672)
+    await proxy.start()
+    queue = make_rabbit(rabbitmq_url.replace(f"{url.host}:{url.port}", f"127.0.0.1:{proxy.port}"))
+    try:
+        await queue.publish(TOPIC, b"before", message_id="m-before")
+        # when the connection drops for a moment and a publish starts meanwhile
+        outage = asyncio.create_task(proxy.cut(outage_s=0.6))
+        await asyncio.sleep(0.05)
+        await queue.publish(TOPIC, b"during", message_id="m-during")
+        await outage
+        # then it returned only once stored: both messages are there
+        consumer = make_rabbit().consume(TOPIC, prefetch=2)
+        assert {(await next_delivery(consumer)).message_id for _ in range(2)} == {"m-before", "m-during"}
+    finally:
+        await queue.close()
+        await proxy.stop()

@@ -98,6 +98,9 @@ def test_schedule_after_every_times(mahak, sim):
     statuses = [mahak.post("/Sync/GetAllData", PULL).status_code for _ in range(7)]
     assert statuses == [200, 500, 200, 500, 200, 200, 200]
     assert sim.control.faults()[0]["fired"] == 2
+    stats = sim.control.stats()
+    assert stats["faults_fired"] == {"server_error": 2} and stats["statuses"]["500"] == 2
+    assert stats["requests"]["/api/v3/sync/getalldata"] == 7
 
 
 def test_path_filter_and_clearing(mahak, sim):

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import httpx2
 import pytest
 
@@ -76,10 +78,20 @@ def test_row_version_per_row_switch(mahak, sim):
     assert len({r["RowVersion"] for r in rows}) == 3
 
 
-def test_initial_load_shares_row_versions_per_batch(mahak, sim):
-    sim.control.reset(products=200, batch_rows=40)
+def test_initial_load_shares_row_versions_in_batches_of_varying_size(mahak, sim):
+    sim.control.reset(products=400, batch_rows=40)
     page = mahak.pull(fromProductVersion=0, pageSize=1000)["Products"]
-    assert len({r["RowVersion"] for r in page}) == 5
+    sizes = Counter(r["RowVersion"] for r in page)
+    assert all(20 <= size <= 60 for size in list(sizes.values())[:-1])  # the last batch may be short
+    assert len(set(sizes.values())) > 1
+
+
+def test_naive_gt_client_with_cursor_at_last_row_loses_rows_of_cut_groups(mahak, sim):
+    seen, cursor = set(), 0
+    while page := mahak.pull(fromProductVersion=cursor, pageSize=64)["Products"]:
+        seen |= {r["ProductId"] for r in page}
+        cursor = page[-1]["RowVersion"]
+    assert len(seen) < 300
 
 
 def test_page_size_cap_and_default_page_size(mahak, sim):
@@ -107,3 +119,15 @@ def test_unknown_switch_is_rejected(sim):
         sim.control.set_switches(cursor_filter="<")
     with pytest.raises(httpx2.HTTPStatusError):
         sim.control.set_switches(no_such_switch=True)
+
+
+def test_order_types_filter_orders(mahak, sim):
+    person_id = sim.control.rows("VisitorPerson", live=True)[0]["PersonId"]
+    mahak.save(
+        orders=[
+            {"orderClientId": c, "personId": person_id, "orderType": t}
+            for c, t in ((1, 201), (2, 299), (3, 202))
+        ]
+    )
+    assert [o["OrderType"] for o in mahak.pull(fromOrderVersion=0)["Orders"]] == [201, 299, 202]
+    assert [o["OrderType"] for o in mahak.pull(fromOrderVersion=0, orderTypes=[299])["Orders"]] == [299]

@@ -22,10 +22,10 @@ def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
         settings = stack.enter_context(database(settings))
         if not settings.mahak.base_url:
             from hamgam_sim.mahak.server import serve_in_thread
+            from hamgam_sim.mahak.simulator import MahakSimulator
 
-            stack.enter_context(
-                serve_in_thread(port=settings.mahak.simulator_port, products=settings.mahak.simulator_products)
-            )
+            simulator = MahakSimulator(products=settings.mahak.simulator_products)
+            stack.enter_context(serve_in_thread(simulator, port=settings.mahak.simulator_port))
         _print_plan(console, settings, roles)
         asyncio.run(run_roles(settings, roles))
 

@@ -20,17 +20,30 @@ MIX = 2_654_435_761  #: Knuth's multiplicative hash constant, spreads ids over v
 
 
 class RowVersionStamper:
-    """Hands out initial RowVersions: ``batch_rows`` rows per value, or one value per row."""
+    """Hands out initial RowVersions: one value per change batch of rows, or one value per row.
 
-    def __init__(self, db: Database, batch_rows: int, per_row: bool) -> None:
-        self._db, self._batch_rows, self._per_row = db, max(1, batch_rows), per_row
+    Batch sizes vary around ``batch_rows`` (from half to one and a half times it), as the desktop
+    app's send/receive batches do, so page edges fall inside groups of equal RowVersions.
+    """
+
+    def __init__(self, db: Database, batch_rows: int, per_row: bool, rnd: random.Random) -> None:
+        self._db, self._per_row, self._rnd = db, per_row, rnd
+        self._smallest, self._largest = max(1, batch_rows // 2), max(1, batch_rows + batch_rows // 2)
 
     def versions(self, count: int) -> list[int]:
-        size = 1 if self._per_row else self._batch_rows
-        batches = (count + size - 1) // size
-        first = self._db.allocate_row_versions(batches)
+        if self._per_row:
+            first = self._db.allocate_row_versions(count)
+            return list(range(first, first + count))
+        sizes: list[int] = []
+        covered = 0
+        while covered < count:
+            sizes.append(self._rnd.randint(self._smallest, self._largest))
+            covered += sizes[-1]
+        first = self._db.allocate_row_versions(len(sizes))
         # one int object per batch, shared by its rows: saves memory on a million-row load
-        return [rv for rv in range(first, first + batches) for _ in range(size)][:count]
+        return [
+            rv for rv, size in zip(range(first, first + len(sizes)), sizes, strict=True) for _ in range(size)
+        ][:count]
 
 
 class RowBuilder:

@@ -36,7 +36,12 @@ def populate(
 ) -> dict[str, int]:
     """Fill an empty ``db`` with a demo database of ``products`` products; returns row counts per entity."""
     rnd = random.Random(seed)
-    b = RowBuilder(db, RowVersionStamper(db, batch_rows, per_row), rnd, now or datetime(2025, 1, 15, 10, 30))
+    b = RowBuilder(
+        db,
+        RowVersionStamper(db, batch_rows, per_row, random.Random(seed + 1)),
+        rnd,
+        now or datetime(2025, 1, 15, 10, 30),
+    )
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the cycle collector would rescan millions of fresh tuples again and again
     try:

@@ -229,14 +229,17 @@ class MahakSimulator:
                 return envelope(None, result=False, code=404, message="کالا یافت نشد")
             product_pos = self.db["ProductDetail"].entity.index["ProductId"]
             details = [r for r in self.db["ProductDetail"].rows.values() if r[product_pos] == product_id]
-            detail_ids = {r[0] for r in details}
-            linked = {}
-            for name in ("ProductDetailStoreAsset", "VisitorProduct"):
-                table = self.db[name]
-                pos = table.entity.index["ProductDetailId"]
-                linked[table.entity.list_key] = [
-                    serve_row(table, r) for r in table.rows.values() if r[pos] in detail_ids
-                ]
+            pairs = [(d[0], store) for d in details for store in self.db["Store"].rows]
+            assets = self.db["ProductDetailStoreAsset"]
+            links = self.db["VisitorProduct"]
+            found_assets = [assets.lookup("detail_store", pair) for pair in pairs]
+            found_links = [
+                links.lookup("detail_visitor", (d[0], v)) for d in details for v in self.db["Visitor"].rows
+            ]
+            linked = {
+                "ProductDetailStoreAssets": [serve_row(assets, r) for r in found_assets if r is not None],
+                "VisitorProducts": [serve_row(links, r) for r in found_links if r is not None],
+            }
             return envelope(
                 {
                     "Product": serve_row(self.db["Product"], product),
@@ -279,15 +282,22 @@ class MahakSimulator:
         if param.get("delete_ids"):
             self.delete_rows(entity, param["delete_ids"])
 
-    def record_request(self, path: str, status: int | None = None, fault: str | None = None) -> None:
-        """Count one HTTP request (the middleware calls this for every request, faulted or not)."""
+    def record_request(self, path: str) -> None:
+        """Count one HTTP request by its lower-case path (faulted ones too)."""
         with self.lock:
-            if status is None:
-                self.stats.requests[path] += 1
-            else:
-                self.stats.statuses[status] += 1
-            if fault is not None:
-                self.stats.faults_fired[fault] += 1
+            self.stats.requests[path] += 1
+
+    def record_status(self, status: int) -> None:
+        with self.lock:
+            self.stats.statuses[status] += 1
+
+    def fire_faults(self, api_path: str) -> list[FaultRule]:
+        """The fault rules firing for one API request; each firing is counted by kind."""
+        with self.lock:
+            fired = self.faults.fire(api_path)
+            for rule in fired:
+                self.stats.faults_fired[rule.kind] += 1
+            return fired
 
     def expire_tokens(self) -> int:
         with self.lock:

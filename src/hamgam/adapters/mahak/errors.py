@@ -42,6 +42,9 @@ class MahakRateLimited(MahakTransient):
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
+    def __reduce__(self):  # keep the attributes when pickled (subprocesses, queues)
+        return (type(self), (str(self), self.retry_after_s))
+
 
 class MahakCircuitOpen(MahakTransient):
     """Too many consecutive failures: calls are refused locally for ``retry_after_s`` seconds."""
@@ -49,6 +52,9 @@ class MahakCircuitOpen(MahakTransient):
     def __init__(self, message: str, retry_after_s: float) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.retry_after_s))
 
 
 class MahakPermanent(MahakError):
@@ -62,6 +68,9 @@ class MahakRejected(MahakPermanent):
         super().__init__(message)
         self.code = code
         self.status_code = status_code
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.code, self.status_code))
 
 
 class MahakAuthError(MahakError):
@@ -93,5 +102,5 @@ class ContractViolation(MahakError):
             f"field {field or '?'}: {reason}"
         )
 
-    def __reduce__(self):  # keep the attributes when pickled (multiprocessing, queues)
+    def __reduce__(self):
         return (type(self), (self.entity, self.row_id, self.field, self.reason, self.raw))

@@ -12,6 +12,9 @@ so the walk is written to be right under both:
    i.e. it changed between pages, and then its newer version is yielded).
 4. If a full page holds nothing beyond what is already yielded but the last group, that group alone fills the
    page: ask again from the same cursor with twice the page size until it fits.
+
+A server that silently caps pages below the asked size (a simulator switch) is indistinguishable from the end
+of the stream: keep ``MahakSettings.page_size`` at or below such a cap. The cursor still advances every run.
 """
 
 from __future__ import annotations

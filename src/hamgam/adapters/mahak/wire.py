@@ -50,6 +50,8 @@ def _scalar_to_text(value: Any) -> Any:
 TehranDateTime = Annotated[datetime | None, BeforeValidator(tehran_naive)]
 #: Text that Mahak may send as null.
 Text = Annotated[str, BeforeValidator(_none_to_empty)]
+
+
 def _none_to_zero(value: Any) -> Any:
     return 0 if value is None else value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from hamgam_sim.mahak.desktop import RowNotFound
@@ -22,7 +22,10 @@ def _error(status: int, message: str) -> Response:
 
 async def _body(request: Request) -> Any:
     raw = await request.body()
-    return orjson.loads(raw) if raw.strip() else {}
+    try:
+        return orjson.loads(raw) if raw.strip() else {}
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(400, f"the request body is not valid JSON: {exc}") from None
 
 
 def control_router(sim: MahakSimulator) -> APIRouter:

@@ -39,8 +39,6 @@ class SimulatorMiddleware:
             return
         rules = self._fired(path[len(API_PREFIX) :], scope)
         kinds = {rule.kind: rule for rule in rules}
-        for rule in rules:
-            self.sim.record_request(path, fault=rule.kind)
         for kind in ("latency", "timeout"):
             if kind in kinds:
                 await asyncio.sleep(float(kinds[kind].param or (1 if kind == "latency" else 30)))
@@ -67,7 +65,7 @@ class SimulatorMiddleware:
             self.sim.apply_mutation(kinds["mutate"].param)
 
     def _fired(self, api_path: str, scope: dict) -> list[FaultRule]:
-        rules = self.sim.faults.fire(api_path)
+        rules = self.sim.fire_faults(api_path)
         header = dict(scope.get("headers") or []).get(FAULT_HEADER)
         if header:
             text = header.decode()
@@ -78,7 +76,7 @@ class SimulatorMiddleware:
     def _status_recorder(self, send: Any) -> Any:
         async def recording_send(message: dict) -> None:
             if message["type"] == "http.response.start":
-                self.sim.record_request("", status=message["status"])
+                self.sim.record_status(message["status"])
             await send(message)
 
         return recording_send
