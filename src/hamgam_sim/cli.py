@@ -1,10 +1,15 @@
-"""``hamgam-sim``: run Hamgam's simulators of outside services (today: Mahak)."""
+"""``hamgam-sim``: Hamgam's simulators of outside services (``mahak``, ``zarinpal serve``, ``sms serve``)."""
 
 from __future__ import annotations
 
 import typer
 
+from hamgam_sim.sms.cli import sms_app
+from hamgam_sim.zarinpal.cli import zarinpal_app
+
 app = typer.Typer(help="Simulators of the services Hamgam talks to.", no_args_is_help=True)
+app.add_typer(zarinpal_app, name="zarinpal")
+app.add_typer(sms_app, name="sms")
 
 
 @app.command()
@@ -28,4 +33,4 @@ def mahak(
 
 @app.callback()
 def main() -> None:
-    """Keeps ``mahak`` a subcommand, with room for ``zarinpal`` and ``sms`` later."""
+    """Keeps ``mahak`` a subcommand next to the mounted ``zarinpal`` and ``sms`` apps."""

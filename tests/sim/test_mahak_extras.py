@@ -58,7 +58,9 @@ def test_stats_count_requests_per_endpoint(mahak, sim):
     assert stats["last_page_sizes"] == {"Stores": 3}
 
 
-def test_cli_has_a_mahak_subcommand():
-    result = CliRunner().invoke(app, ["mahak", "--help"])
+def test_cli_has_a_mahak_subcommand_next_to_the_other_simulators():
+    result = CliRunner().invoke(app, ["mahak", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "--products" in result.output and "--port" in result.output
+    for name in ("zarinpal", "sms"):
+        assert CliRunner().invoke(app, [name, "serve", "--help"], env={"COLUMNS": "200"}).exit_code == 0

@@ -16,6 +16,8 @@ product_listing = Table(
     Column("description", Text),
     Column("seo_title", Text),
     Column("seo_description", Text),
+    #: ``[{"url": ..., "alt": ...}]`` in display order; Mahak's pictures come after these.
+    Column("images", JSONB, nullable=False, server_default="[]"),
     Column("hidden", Boolean, nullable=False, server_default="false"),
     Column("featured", Boolean, nullable=False, server_default="false"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

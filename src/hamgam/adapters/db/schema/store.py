@@ -1,0 +1,274 @@
+"""Tables of the online store core: customers and their tokens, carts, orders, the stock reservation ledger,
+payments and the outboxes (export jobs for Mahak, events for SMS).
+
+Money is integer Rial (``*_rial``). Statuses are text checked by the domain (``hamgam.domain.orders``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from hamgam.adapters.db.schema.base import metadata
+from hamgam.adapters.db.schema.catalog import product
+
+
+def _now() -> Column:
+    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+#: Persian search: ``product.name_search`` is normalised on ingest, queries the same way; trigrams serve
+#: ``ILIKE '%…%'`` on any part of a word.
+Index(
+    "ix_product_name_search_trgm",
+    product.c.name_search,
+    postgresql_using="gin",
+    postgresql_ops={"name_search": "gin_trgm_ops"},
+)
+
+customer = Table(
+    "customer",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    #: Normalised ``09xxxxxxxxx``: the login name.
+    Column("mobile", Text, nullable=False, unique=True),
+    Column("full_name", Text),
+    Column("email", Text),
+    Column("national_code", Text),
+    #: Argon2id hash; NULL for customers who only log in with one-time codes.
+    Column("password_hash", Text),
+    #: ``customer``, ``staff`` or ``admin``.
+    Column("role", Text, nullable=False, server_default="customer"),
+    #: The Mahak Person this customer is exported as (set by the exporter).
+    Column("mahak_person_id", BigInteger),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("disabled_at", DateTime(timezone=True)),
+    CheckConstraint("role IN ('customer', 'staff', 'admin')", name="role"),
+)
+
+customer_address = Table(
+    "customer_address",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("customer_id", BigInteger, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False),
+    Column("title", Text),
+    Column("recipient_name", Text, nullable=False),
+    Column("mobile", Text, nullable=False),
+    Column("province", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("postal_code", Text, nullable=False),
+    _now(),
+    Column("deleted_at", DateTime(timezone=True)),
+    Index("ix_customer_address_customer_id", "customer_id"),
+)
+
+#: Refresh tokens, stored as SHA-256 hashes. Each use rotates the token (``used_at`` set, a new row in the same
+#: family); presenting a used token again revokes the whole family (theft detection).
+refresh_token = Table(
+    "refresh_token",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("customer_id", BigInteger, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False),
+    Column("family_id", UUID(as_uuid=True), nullable=False),
+    Column("token_hash", Text, nullable=False, unique=True),
+    _now(),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_refresh_token_family_id", "family_id"),
+)
+
+#: One-time login codes, hashed, with expiry and a count of wrong guesses.
+otp_code = Table(
+    "otp_code",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("mobile", Text, nullable=False),
+    Column("code_hash", Text, nullable=False),
+    _now(),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("consumed_at", DateTime(timezone=True)),
+    Index("ix_otp_code_mobile_created_at", "mobile", "created_at"),
+)
+
+#: Fixed-window rate-limit counters shared by every replica; old windows are deleted by the jobs.
+rate_limit_hit = Table(
+    "rate_limit_hit",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("window_start", DateTime(timezone=True), primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+#: A cart: a guest's (its id is the guest's bearer secret) or a customer's (one active per customer).
+cart = Table(
+    "cart",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("customer_id", BigInteger, ForeignKey("customer.id", ondelete="CASCADE")),
+    #: ``active``, ``merged`` (into the customer's cart on login), ``ordered``.
+    Column("status", Text, nullable=False, server_default="active"),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index(
+        "ix_cart_customer_active",
+        "customer_id",
+        unique=True,
+        postgresql_where=text("status = 'active' AND customer_id IS NOT NULL"),
+    ),
+)
+
+cart_line = Table(
+    "cart_line",
+    metadata,
+    Column("cart_id", UUID(as_uuid=True), ForeignKey("cart.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_detail_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("quantity", Integer, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+#: An order of the online store (``mahak_order`` is Mahak's own). ``address`` is a snapshot at checkout.
+store_order = Table(
+    "store_order",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("customer_id", BigInteger, ForeignKey("customer.id"), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("items_rial", BigInteger, nullable=False),
+    Column("shipping_rial", BigInteger, nullable=False),
+    Column("total_rial", BigInteger, nullable=False),
+    Column("shipping_method", Text, nullable=False),
+    Column("address", JSONB, nullable=False),
+    Column("note", Text),
+    #: Until when the stock is held for payment; the order expires after it unless paid.
+    Column("reserved_until", DateTime(timezone=True)),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("paid_at", DateTime(timezone=True)),
+    CheckConstraint("total_rial = items_rial + shipping_rial", name="total"),
+    Index("ix_store_order_customer_id_created_at", "customer_id", "created_at"),
+    Index("ix_store_order_status", "status"),
+)
+
+order_line = Table(
+    "order_line",
+    metadata,
+    Column("order_id", BigInteger, ForeignKey("store_order.id", ondelete="CASCADE"), primary_key=True),
+    Column("product_detail_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("product_id", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_rial", BigInteger, nullable=False),
+    Column("total_rial", BigInteger, nullable=False),
+)
+
+#: Every status change of an order, with who made it and why.
+order_event = Table(
+    "order_event",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("order_id", BigInteger, ForeignKey("store_order.id", ondelete="CASCADE"), nullable=False),
+    Column("from_status", Text),
+    Column("to_status", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("reason", Text),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_order_event_order_id", "order_id"),
+)
+
+#: The reserved total per product detail: the counter the conditional ``UPDATE`` checks against Mahak stock.
+#: Always equal to the sum of ``stock_reservation.quantity`` over rows in a holding state (held, committed,
+#: sent) for that detail; changed only together with the ledger, in one transaction.
+stock_hold = Table(
+    "stock_hold",
+    metadata,
+    Column("product_detail_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("reserved_qty", Integer, nullable=False, server_default="0"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("reserved_qty >= 0", name="reserved_non_negative"),
+)
+
+#: The reservation ledger, one row per order and detail. States: ``held`` (waiting for payment, until
+#: ``expires_at``), ``committed`` (paid, waiting for export), ``sent`` (sent to Mahak, not yet invoiced),
+#: then ``invoiced`` (Mahak's stock now includes it) or ``released`` (expired or cancelled). The first three
+#: count against sellable stock.
+stock_reservation = Table(
+    "stock_reservation",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("order_id", BigInteger, ForeignKey("store_order.id", ondelete="CASCADE"), nullable=False),
+    Column("product_detail_id", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("order_id", "product_detail_id", name="uq_stock_reservation_order_detail"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_stock_reservation_state_expires_at", "state", "expires_at"),
+)
+
+#: One payment session at the gateway. ``authority`` is unique; at most one ``paid`` payment per order.
+payment = Table(
+    "payment",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("order_id", BigInteger, ForeignKey("store_order.id", ondelete="CASCADE"), nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("authority", Text, nullable=False, unique=True),
+    Column("amount_rial", BigInteger, nullable=False),
+    #: ``pending`` (buyer at the bank), ``paid``, ``failed``, ``unknown`` (verify outcome not known yet).
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("ref_id", BigInteger),
+    Column("card_pan", Text),
+    Column("error", Text),
+    _now(),
+    Column("verified_at", DateTime(timezone=True)),
+    Column("checked_at", DateTime(timezone=True)),
+    Index("ix_payment_status_created_at", "status", "created_at"),
+    Index("ix_payment_order_paid", "order_id", unique=True, postgresql_where=text("status = 'paid'")),
+)
+
+#: The outbox of the store-to-Mahak exporter: one row per paid order, written in the transaction that made
+#: it paid. A later exporter consumes ``pending`` rows.
+export_job = Table(
+    "export_job",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("order_id", BigInteger, ForeignKey("store_order.id"), nullable=False, unique=True),
+    Column("status", Text, nullable=False, server_default="pending"),
+    _now(),
+)
+
+#: Domain events written in the transaction that caused them, then published to the ``MessageQueue`` by a
+#: relay (right after commit, and by the jobs for anything left over): at least once, never lost.
+event_outbox = Table(
+    "event_outbox",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("topic", Text, nullable=False),
+    Column("message_id", Text, nullable=False, unique=True),
+    Column("body", LargeBinary, nullable=False),
+    _now(),
+    Column("published_at", DateTime(timezone=True)),
+    Index("ix_event_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+)

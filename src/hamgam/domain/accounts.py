@@ -1,0 +1,52 @@
+"""Customer accounts: roles and the rules for passwords and one-time codes (no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from enum import StrEnum
+
+from hamgam.domain.errors import InvalidInput
+
+#: Shortest password accepted.
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+#: Which roles satisfy a required role (admin can do anything staff can).
+ROLE_GRANTS: dict[Role, frozenset[Role]] = {
+    Role.CUSTOMER: frozenset({Role.CUSTOMER, Role.STAFF, Role.ADMIN}),
+    Role.STAFF: frozenset({Role.STAFF, Role.ADMIN}),
+    Role.ADMIN: frozenset({Role.ADMIN}),
+}
+
+
+def has_role(actual: Role, required: Role) -> bool:
+    return actual in ROLE_GRANTS[required]
+
+
+def check_password_rules(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"رمز عبور باید دست‌کم {MIN_PASSWORD_LENGTH} نویسه باشد — password must be "
+            f"{MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} characters",
+            field="password",
+        )
+
+
+def new_otp(length: int) -> str:
+    """A uniformly random numeric code (leading zeros allowed)."""
+    return "".join(secrets.choice("0123456789") for _ in range(length))
+
+
+def hash_secret(secret: str, pepper: bytes) -> str:
+    """Keyed SHA-256 of a short or random secret (one-time code, refresh token): a database leak alone
+    does not reveal or let anyone brute-force them offline."""
+    return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,74 @@
+"""Errors of the store core, as types. The gateway maps each to one HTTP status (``entrypoints/api/errors``).
+
+Every message is meant for the user: clear, in Persian with the English gist, never a stack trace.
+"""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """Base of the store's expected failures. ``code`` is a stable machine-readable name."""
+
+    code = "store_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(StoreError):
+    """The input breaks a rule (bad mobile, unknown shipping method, empty cart...)."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: object) -> None:
+        super().__init__(message, field=field, **details)
+        self.field = field
+
+
+class NotFound(StoreError):
+    code = "not_found"
+
+
+class Conflict(StoreError):
+    """The request is valid but the current state forbids it (order already paid, wrong status...)."""
+
+    code = "conflict"
+
+
+class OutOfStock(Conflict):
+    code = "out_of_stock"
+
+    def __init__(self, product_detail_id: int, available: int) -> None:
+        super().__init__(
+            f"موجودی کافی نیست (کالای {product_detail_id}، موجود: {available}) — not enough stock",
+            product_detail_id=product_detail_id,
+            available=available,
+        )
+
+
+class Unauthorized(StoreError):
+    """Bad credentials or token: the caller is not who they claim to be."""
+
+    code = "unauthorized"
+
+
+class Forbidden(StoreError):
+    """The caller is known but their role does not allow this."""
+
+    code = "forbidden"
+
+
+class RateLimited(StoreError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class PaymentUnavailable(StoreError):
+    """The gateway did not answer; try again shortly (the order and its stock are kept)."""
+
+    code = "payment_unavailable"

@@ -1,0 +1,65 @@
+"""The order state machine. Every change goes through ``check_transition`` and is recorded as an event.
+
+    pending_payment → paid → sent_to_accounting → invoiced → shipped → delivered
+    pending_payment → cancelled | expired
+    paid | sent_to_accounting | invoiced → cancelled   (staff only; money goes back outside this system)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from hamgam.domain.errors import Conflict
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    SENT_TO_ACCOUNTING = "sent_to_accounting"
+    INVOICED = "invoiced"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+S = OrderStatus
+
+#: Allowed moves; anything else is a ``Conflict``.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
+    S.PAID: frozenset({S.SENT_TO_ACCOUNTING, S.CANCELLED}),
+    S.SENT_TO_ACCOUNTING: frozenset({S.INVOICED, S.CANCELLED}),
+    S.INVOICED: frozenset({S.SHIPPED, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+
+#: Moves staff may make by hand. ``paid`` only comes from a verified payment, ``expired`` from the job,
+#: ``sent_to_accounting``/``invoiced`` from the exporter — but staff may set them when the exporter is not in use.
+STAFF_TARGETS: frozenset[OrderStatus] = frozenset(
+    {S.SENT_TO_ACCOUNTING, S.INVOICED, S.SHIPPED, S.DELIVERED, S.CANCELLED}
+)
+
+#: States in which the order's stock still counts against sellable stock.
+HOLDS_STOCK: frozenset[OrderStatus] = frozenset({S.PENDING_PAYMENT, S.PAID, S.SENT_TO_ACCOUNTING})
+
+#: Events published when an order reaches these states (SMS to the customer).
+NOTIFY_ON: frozenset[OrderStatus] = frozenset({S.PAID, S.SHIPPED})
+
+
+def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def check_transition(current: OrderStatus, target: OrderStatus) -> None:
+    """Raise ``Conflict`` unless ``current → target`` is allowed."""
+    if not can_transition(current, target):
+        raise Conflict(
+            f"تغییر وضعیت سفارش از «{current}» به «{target}» مجاز نیست — "
+            f"an order cannot go from {current} to {target}",
+            current=str(current),
+            target=str(target),
+        )
