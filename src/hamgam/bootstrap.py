@@ -82,7 +82,7 @@ async def build(settings: Settings) -> Container:
         mahak,
         sync_store,
         queue,
-        TransformContext(money_unit=settings.sync.money_unit),
+        TransformContext(settings.sync.money_unit, settings.sync.trust_child_delete_flags),
         page_size=settings.mahak.page_size,
         entity_key=Entity,
     )

@@ -43,7 +43,7 @@ def differences(entity: SyncedEntity, expected: dict[int, dict], stored: dict[in
         if want["deleted"] != (have["deleted_at"] is not None):
             problems.append(f"{entity.name} {mahak_id}: deleted {have['deleted_at'] is not None} != {want['deleted']}")
         for column, value in want.items():
-            if column in MANAGED or column == "deleted":
+            if column in MANAGED or column in {"deleted", "flagged_deleted"}:
                 continue
             stored_value = have[column]
             if column.endswith("_date") and stored_value is not None:

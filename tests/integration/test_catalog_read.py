@@ -14,7 +14,7 @@ INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (1, 'چا�
     (3, 'حذف شده', 'حذف شده', 1);
 UPDATE product SET deleted_at = now() WHERE mahak_id = 3;
 INSERT INTO product_detail (mahak_id, product_id, prices_rial, default_price_level, row_version, deleted_at) VALUES
-    (11, 1, '{100,200,300,0,0,0,0,0,0,0}', 2, 1, now()),  -- a noisy Deleted flag on a live detail
+    (11, 1, '{100,200,300,0,0,0,0,0,0,0}', 2, 1, NULL),
     (21, 2, '{500,600,0,0,0,0,0,0,0,0}', 1, 1, NULL),      -- no VisitorProduct link: not the site's
     (31, 3, '{700,0,0,0,0,0,0,0,0,0}', 1, 1, NULL);
 INSERT INTO visitor_product (mahak_id, product_detail_id, visitor_id, count1, row_version) VALUES
@@ -38,12 +38,13 @@ async def conn(database_url: str):
 
 async def test_visibility_follows_the_visitor_product_link(conn) -> None:
     details = await sellable_details(conn, SyncSettings())
-    # the live product with a link shows (its detail's noisy Deleted flag ignored); no link or deleted product: hidden
+    # the live product with a link shows; no link, or a deleted product: hidden
     assert [d.detail_id for d in details] == [11]
 
 
-async def test_trusting_child_delete_flags_hides_flagged_details(conn) -> None:
-    assert await sellable_details(conn, SyncSettings(trust_child_delete_flags=True)) == []
+async def test_deleted_link_hides_the_detail(conn) -> None:
+    await conn.execute(text("UPDATE visitor_product SET deleted_at = now() WHERE product_detail_id = 11"))
+    assert await sellable_details(conn, SyncSettings()) == []
 
 
 async def test_stock_from_visitor_product_clamps_negative(conn) -> None:

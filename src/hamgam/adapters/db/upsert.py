@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, DateTime, Float, Integer, Table, Text
+from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, Float, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
 #: Columns the upsert manages itself rather than reading from the row dicts.
@@ -44,6 +44,8 @@ def _pg_array_type(column_type: Any) -> tuple[str, str]:
         return "integer[]", ""
     if isinstance(column_type, Float):
         return "double precision[]", ""
+    if isinstance(column_type, Boolean):
+        return "boolean[]", ""
     if isinstance(column_type, JSONB):
         return "text[]", "::jsonb"
     if isinstance(column_type, ARRAY):
@@ -107,6 +109,8 @@ def _encoder(column_type: Any):
         return lambda v: None if v is None else "{" + ",".join(str(int(x)) for x in v) + "}"
     if isinstance(column_type, Float):
         return lambda v: None if v is None else float(v)
+    if isinstance(column_type, Boolean):
+        return lambda v: bool(v)
     if isinstance(column_type, (BigInteger, Integer)):
         return lambda v: None if v is None else int(v)
     if isinstance(column_type, Text):

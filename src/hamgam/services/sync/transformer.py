@@ -19,6 +19,9 @@ from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize
 from hamgam.settings import MoneyUnit
 
 PRICE_LEVELS = 10
+#: Entities whose ``Deleted`` flag Mahak sets on live, sellable rows (contract §3): by default the flag is kept
+#: as ``flagged_deleted`` but does not delete the row; visibility is decided on the VisitorProduct link.
+UNRELIABLE_DELETE_FLAGS = frozenset({"ProductDetail", "VisitorProduct"})
 
 
 @dataclass
@@ -39,6 +42,8 @@ class TransformContext:
     """The merchant's settings that shape the mapping."""
 
     money_unit: MoneyUnit = MoneyUnit.RIAL
+    #: Believe ``Deleted`` on ProductDetail and VisitorProduct rows (see ``UNRELIABLE_DELETE_FLAGS``).
+    trust_child_delete_flags: bool = False
 
     def rial(self, amount: float | int | None, field_name: str, *, allow_negative: bool = False) -> int | None:
         if amount is None:
@@ -294,10 +299,15 @@ def transform(entity: str, rows: Iterable[Any], ctx: TransformContext) -> Transf
     """Map every row of ``entity``; a row that breaks a rule becomes a ``Rejection`` instead of failing the page."""
     mapping = MAPPINGS[entity]
     id_attr = _snake(entity) + "_id"
+    flag_only = entity in UNRELIABLE_DELETE_FLAGS
     result = TransformResult()
     for row in rows:
         try:
-            result.rows.append(mapping(row, ctx))
+            mapped = mapping(row, ctx)
+            if flag_only:
+                mapped["flagged_deleted"] = mapped["deleted"]
+                mapped["deleted"] = mapped["deleted"] and ctx.trust_child_delete_flags
+            result.rows.append(mapped)
         except RowRejected as exc:
             result.rejected.append(
                 Rejection(

@@ -1,0 +1,1 @@
+"""The online store core: catalogue, carts, checkout, reservations, orders, payments, accounts, admin."""

@@ -1,0 +1,157 @@
+"""Carts: a guest's (identified by its random id, the guest's bearer secret) or a customer's (one active cart
+per customer). On login the guest cart is merged into the customer's. Nothing is reserved until checkout;
+prices and availability are read live from the catalogue each time the cart is shown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hamgam.adapters.db.catalog_read import sellable_details
+from hamgam.domain.checkout import check_quantity
+from hamgam.domain.errors import Conflict, NotFound, OutOfStock
+from hamgam.settings import StoreSettings, SyncSettings
+
+
+class CartService:
+    def __init__(self, engine: AsyncEngine, rules: SyncSettings, store: StoreSettings) -> None:
+        self._engine = engine
+        self._rules = rules
+        self._store = store
+
+    # --- identity ---
+
+    async def create_guest_cart(self) -> uuid.UUID:
+        cart_id = uuid.uuid4()
+        async with self._engine.begin() as conn:
+            await conn.execute(text("INSERT INTO cart (id) VALUES (:id)"), {"id": cart_id})
+        return cart_id
+
+    async def customer_cart(self, conn: AsyncConnection, customer_id: int) -> uuid.UUID:
+        """The customer's active cart, created when missing (race-safe through the partial unique index)."""
+        await conn.execute(
+            text("""INSERT INTO cart (id, customer_id) VALUES (:id, :c)
+                    ON CONFLICT (customer_id) WHERE status = 'active' AND customer_id IS NOT NULL DO NOTHING"""),
+            {"id": uuid.uuid4(), "c": customer_id},
+        )
+        return (
+            await conn.execute(
+                text("SELECT id FROM cart WHERE customer_id = :c AND status = 'active'"), {"c": customer_id}
+            )
+        ).scalar_one()
+
+    async def resolve(self, *, customer_id: int | None, guest_cart_id: uuid.UUID | None) -> uuid.UUID:
+        """The cart a request works on: the customer's when logged in, else the guest's (must be active)."""
+        if customer_id is not None:
+            async with self._engine.begin() as conn:
+                return await self.customer_cart(conn, customer_id)
+        if guest_cart_id is None:
+            raise NotFound("سبد خرید پیدا نشد — no cart: create one first (POST /cart)")
+        async with self._engine.connect() as conn:
+            found = await conn.scalar(
+                text("SELECT 1 FROM cart WHERE id = :id AND customer_id IS NULL AND status = 'active'"),
+                {"id": guest_cart_id},
+            )
+        if not found:
+            raise NotFound("سبد خرید پیدا نشد — cart not found")
+        return guest_cart_id
+
+    # --- lines ---
+
+    async def set_line(self, cart_id: uuid.UUID, product_detail_id: int, quantity: int) -> dict[str, Any]:
+        """Put ``quantity`` units of a detail in the cart (0 removes it). The detail must be on sale with a
+        price, and the quantity within what is available now (checked again, atomically, at checkout)."""
+        if quantity == 0:
+            return await self.remove_line(cart_id, product_detail_id)
+        check_quantity(quantity, self._store.max_line_quantity)
+        async with self._engine.begin() as conn:
+            found = await sellable_details(conn, self._rules, [product_detail_id])
+            if not found or found[0].price_rial <= 0:
+                raise NotFound("کالا برای فروش موجود نیست — product is not on sale", product_detail_id=product_detail_id)
+            if quantity > found[0].available:
+                raise OutOfStock(product_detail_id, found[0].available)
+            await conn.execute(
+                text("""INSERT INTO cart_line (cart_id, product_detail_id, quantity) VALUES (:c, :d, :q)
+                        ON CONFLICT (cart_id, product_detail_id) DO UPDATE SET quantity = EXCLUDED.quantity"""),
+                {"c": cart_id, "d": product_detail_id, "q": quantity},
+            )
+            await self._touch(conn, cart_id)
+        return await self.view(cart_id)
+
+    async def remove_line(self, cart_id: uuid.UUID, product_detail_id: int) -> dict[str, Any]:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM cart_line WHERE cart_id = :c AND product_detail_id = :d"),
+                {"c": cart_id, "d": product_detail_id},
+            )
+            await self._touch(conn, cart_id)
+        return await self.view(cart_id)
+
+    async def clear(self, cart_id: uuid.UUID) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(text("DELETE FROM cart_line WHERE cart_id = :c"), {"c": cart_id})
+
+    async def _touch(self, conn: AsyncConnection, cart_id: uuid.UUID) -> None:
+        status = await conn.scalar(
+            text("UPDATE cart SET updated_at = now() WHERE id = :c RETURNING status"), {"c": cart_id}
+        )
+        if status != "active":
+            raise Conflict("این سبد خرید دیگر فعال نیست — this cart is no longer active")
+
+    async def view(self, cart_id: uuid.UUID) -> dict[str, Any]:
+        """The cart with live prices: each line's unit price, total and availability; totals in Rial over the
+        lines that can be bought now."""
+        async with self._engine.connect() as conn:
+            return await self.view_in(conn, cart_id)
+
+    async def view_in(self, conn: AsyncConnection, cart_id: uuid.UUID) -> dict[str, Any]:
+        rows = (
+            await conn.execute(
+                text("SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY added_at, product_detail_id"),
+                {"c": cart_id},
+            )
+        ).all()
+        details = {d.detail_id: d for d in await sellable_details(conn, self._rules, [r[0] for r in rows])}
+        lines = []
+        for detail_id, quantity in rows:
+            d = details.get(detail_id)
+            on_sale = d is not None and d.price_rial > 0
+            lines.append({
+                "product_detail_id": detail_id,
+                "product_id": d.product_id if d else None,
+                "name": d.name if d else None,
+                "quantity": quantity,
+                "unit_price_rial": d.price_rial if on_sale else None,
+                "total_rial": d.price_rial * quantity if on_sale else None,
+                "available": d.available if d else 0,
+                "purchasable": on_sale and d.available >= quantity,
+            })
+        items = sum(line["total_rial"] or 0 for line in lines if line["purchasable"])
+        return {"id": cart_id, "lines": lines, "items_rial": items}
+
+    # --- login ---
+
+    async def merge_into_customer(self, guest_cart_id: uuid.UUID, customer_id: int) -> uuid.UUID:
+        """Move a guest cart's lines into the customer's cart (quantities add up, capped at the line limit) and
+        mark the guest cart merged. Idempotent: a merged or unknown guest cart changes nothing."""
+        async with self._engine.begin() as conn:
+            target = await self.customer_cart(conn, customer_id)
+            guest = await conn.scalar(
+                text("""UPDATE cart SET status = 'merged', updated_at = now()
+                        WHERE id = :g AND customer_id IS NULL AND status = 'active' RETURNING id"""),
+                {"g": guest_cart_id},
+            )
+            if guest is None or guest == target:
+                return target
+            await conn.execute(
+                text("""INSERT INTO cart_line (cart_id, product_detail_id, quantity)
+                        SELECT :t, product_detail_id, quantity FROM cart_line WHERE cart_id = :g
+                        ON CONFLICT (cart_id, product_detail_id)
+                        DO UPDATE SET quantity = LEAST(cart_line.quantity + EXCLUDED.quantity, :cap)"""),
+                {"t": target, "g": guest_cart_id, "cap": self._store.max_line_quantity},
+            )
+        return target

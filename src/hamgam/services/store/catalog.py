@@ -1,0 +1,133 @@
+"""The catalogue customers see: category tree, search with filters, sorting and paging, product pages.
+
+Everything goes through ``hamgam.adapters.db.catalog_read``, so hidden, deleted and unlinked products never
+show, and stock is what is left after the store's own holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hamgam.adapters.db import catalog_read
+from hamgam.adapters.db.catalog_read import ProductQuery
+from hamgam.domain.errors import InvalidInput, NotFound
+from hamgam.domain.persian import normalize_text
+from hamgam.settings import SyncSettings
+
+SORTS = ("name", "price_asc", "price_desc", "newest")
+MAX_PER_PAGE = 100
+#: Longest query searched (characters after normalisation) and most words in it.
+MAX_QUERY_CHARS = 100
+MAX_TERMS = 8
+
+
+def search_terms(query: str | None) -> tuple[str, ...]:
+    """Normalise a query exactly as ``product.name_search`` was (ی/ي, ک/ك, digits, ZWNJ) and split it."""
+    normalized = normalize_text(query or "")[:MAX_QUERY_CHARS]
+    return tuple(dict.fromkeys(normalized.split()))[:MAX_TERMS]
+
+
+def build_tree(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nest ``{code, name, parent_code}`` nodes; a node whose parent is unknown becomes a root."""
+    by_code = {n["code"]: {**n, "children": []} for n in nodes}
+    roots = []
+    for node in sorted(by_code.values(), key=lambda n: n["code"]):
+        parent = by_code.get(node["parent_code"])
+        if parent is not None and parent is not node:
+            parent["children"].append(node)
+        else:
+            roots.append(node)
+    return roots
+
+
+def descendants(nodes: list[dict[str, Any]], code: int) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for n in nodes:
+        children.setdefault(n["parent_code"], []).append(n["code"])
+    found, todo = {code}, [code]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+class CatalogService:
+    def __init__(self, engine: AsyncEngine, rules: SyncSettings) -> None:
+        self._engine = engine
+        self._rules = rules
+
+    async def categories(self) -> list[dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            return build_tree(await catalog_read.category_nodes(conn))
+
+    async def search(
+        self,
+        *,
+        q: str | None = None,
+        category: int | None = None,
+        min_price_rial: int | None = None,
+        max_price_rial: int | None = None,
+        in_stock: bool = False,
+        sort: str = "name",
+        page: int = 1,
+        per_page: int = 24,
+    ) -> dict[str, Any]:
+        """A page of sellable products. Every spelling of a name finds it (the query is normalised the same way
+        as the stored name); each word must match. ``category`` includes its sub-categories."""
+        if sort not in SORTS:
+            raise InvalidInput(f"ترتیب نامعتبر — sort must be one of {', '.join(SORTS)}", field="sort")
+        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+            raise InvalidInput(f"page ≥ 1 and per_page in 1..{MAX_PER_PAGE}", field="page")
+        if min_price_rial is not None and max_price_rial is not None and min_price_rial > max_price_rial:
+            raise InvalidInput("حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price")
+        async with self._engine.connect() as conn:
+            categories = None
+            if category is not None:
+                categories = tuple(descendants(await catalog_read.category_nodes(conn), category))
+            query = ProductQuery(
+                terms=search_terms(q),
+                category_ids=categories,
+                min_price_rial=min_price_rial,
+                max_price_rial=max_price_rial,
+                in_stock=in_stock,
+                sort=sort,
+                offset=(page - 1) * per_page,
+                limit=per_page,
+            )
+            items, total = await catalog_read.search_products(conn, self._rules, query)
+        return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+    async def product(self, product_id: int) -> dict[str, Any]:
+        """A product page: the sellable product, its details (price, what is available) and store-owned
+        fields. A hidden, deleted or unlinked product is ``NotFound``."""
+        async with self._engine.connect() as conn:
+            rows, _ = await catalog_read.search_products(
+                conn, self._rules, ProductQuery(product_ids=(product_id,), limit=1)
+            )
+            if not rows:
+                raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
+            details = await catalog_read.product_details(conn, self._rules, product_id)
+            extras = await catalog_read.product_extras(conn, product_id)
+        return rows[0] | {
+            "unit_name": extras["unit_name"],
+            "description": extras["description"] or extras["mahak_description"],
+            "images": extras["images"],
+            "pictures": extras["pictures"],
+            "seo_title": extras["seo_title"],
+            "seo_description": extras["seo_description"],
+            "slug": extras["slug"],
+            "details": [
+                {
+                    "detail_id": d["detail_id"],
+                    "properties": d["properties"],
+                    "barcode": d["barcode"],
+                    "price_rial": d["price_rial"],
+                    "available": max(max(int(d["stock_mahak"]), 0) - d["reserved"], 0),
+                }
+                for d in details
+            ],
+        }
