@@ -5,7 +5,10 @@ Nothing is created at import time; every role (``hamgam up``, the CLI, the tests
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,13 +18,21 @@ from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
+from hamgam.adapters.payments.factory import build_payment_gateway
 from hamgam.adapters.queue.factory import build_queue
-from hamgam.ports import MessageQueue
+from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
+from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
+from hamgam.adapters.sms.factory import build_sms
+from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
+from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.services.sync.worker import BatchWorker
-from hamgam.settings import Settings
+from hamgam.settings import RateLimitBackend, Settings
+
+#: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
+JWT_SECRET_FILE = "jwt-secret"
 
 
 @dataclass
@@ -35,6 +46,11 @@ class Container:
     sync_store: SyncStore
     dead_letters: DeadLetterStore
     fetcher: Fetcher
+    payment_gateway: FullPaymentGateway
+    sms: SmsSender
+    rate_limiter: RateLimiter
+    #: The online store core (catalogue, carts, checkout, orders, payments, accounts, admin).
+    store: StoreCore
 
     def worker(self) -> BatchWorker:
         sync = self.settings.sync
@@ -59,6 +75,10 @@ class Container:
 
     async def aclose(self) -> None:
         await self.mahak.aclose()
+        for adapter in (self.payment_gateway, self.sms):
+            close = getattr(adapter, "aclose", None)
+            if close is not None:
+                await close()
         await self.queue.close()
         await self.engine.dispose()
 
@@ -86,4 +106,38 @@ async def build(settings: Settings) -> Container:
         page_size=settings.mahak.page_size,
         entity_key=Entity,
     )
-    return Container(settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher)
+    gateway = build_payment_gateway(settings)
+    sms = build_sms(settings)
+    limiter: RateLimiter = (
+        MemoryRateLimiter()
+        if settings.auth.rate_limit_backend is RateLimitBackend.MEMORY
+        else PostgresRateLimiter(engine)
+    )
+    store = build_store_core(
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
+    )
+    return Container(
+        settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store
+    )
+
+
+def jwt_secret(settings: Settings) -> str:
+    """``auth.jwt_secret`` from the environment; when unset, a random secret generated once and kept in
+    ``data_dir/jwt-secret`` (mode 0600), so a one-machine install works and tokens survive restarts. Several
+    machines signing tokens must share ``HAMGAM_AUTH__JWT_SECRET``."""
+    if settings.auth.jwt_secret is not None and settings.auth.jwt_secret.get_secret_value():
+        secret = settings.auth.jwt_secret.get_secret_value()
+        if len(secret) < 32:
+            raise ValueError("HAMGAM_AUTH__JWT_SECRET must be at least 32 characters")
+        return secret
+    path = Path(settings.data_dir) / JWT_SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

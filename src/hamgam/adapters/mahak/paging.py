@@ -84,6 +84,8 @@ async def iter_changes(
     broken_seen: set[bytes] = set()
     pending_broken: list[ContractViolation] = []
     complete_through = from_version
+    #: Rows a page held when its page size was doubled; a server cap stops the doubling.
+    capped_at = 0
     while True:
         raw_rows = await fetch(entity, cursor, ask)
         full = len(raw_rows) >= ask
@@ -103,10 +105,12 @@ async def iter_changes(
         last = max((row_version for row_version, _ in latest.values()), default=None)
         if full and last is not None:
             next_cursor = last - 1
-            if next_cursor <= cursor or all(row_version == last for row_version, _ in latest.values()):
+            single_group = all(row_version == last for row_version, _ in latest.values())
+            if (next_cursor <= cursor or single_group) and len(raw_rows) > capped_at:
+                capped_at = len(raw_rows)
                 ask *= 2  # one group fills the page: it must come whole
                 continue
-            boundary = last
+            boundary = None if single_group else last
         else:
             next_cursor, boundary = None, None
 
@@ -118,6 +122,10 @@ async def iter_changes(
             ),
             key=lambda item: item[0],
         )
+        if next_cursor is None and fresh and last is not None:
+            # A short page is the end only if the server did not cap it: ask once more from just below its last
+            # RowVersion; a page with nothing new confirms the end (the rest of a cut group would be new).
+            next_cursor = last - 1
         rows: list[Row] = []
         invalid, pending_broken = pending_broken, []
         for row_version, key, raw in fresh:
@@ -130,7 +138,7 @@ async def iter_changes(
 
         if next_cursor is None:
             return
-        cursor, ask = next_cursor, page_size
+        cursor, ask, capped_at = next_cursor, page_size, 0
         yielded = {key: row_version for key, row_version in yielded.items() if row_version >= cursor}
 
 

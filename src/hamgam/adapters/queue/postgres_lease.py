@@ -217,12 +217,16 @@ class PostgresConsumer:
         queue = self.queue
         while not self.closed:
             await asyncio.sleep(queue.visibility_timeout_s / 3)
+            # Only what this consumer still holds: a row whose settling failed is left to expire and return.
+            held = [*self.unsettled, *(d.row_id for d in self.buffer)]
+            if not held:
+                continue
             until = func.now() + seconds(queue.visibility_timeout_s)
             try:
                 async with queue.engine.begin() as conn:
                     await conn.execute(
                         update(qm)
-                        .where(qm.c.lease_token == self.token)
+                        .where(qm.c.lease_token == self.token, qm.c.id.in_(held))
                         .values(lease_until=until, available_at=until)
                     )
             except _DB_ERRORS:  # a lost database must not kill the consumer; the next round tries again

@@ -70,7 +70,12 @@ class RabbitDelivery:
         queue = self._consumer.queue
         names = await queue.declare(self.topic)
         copy = queue.message(self.body, retry_headers(self.headers, error), self.message_id)
-        await queue.publish_to(names.tier_for(delay_s), copy)
+        try:
+            await queue.publish_to(names.tier_for(delay_s), copy)
+        except BaseException:
+            # No durable copy: hand the original back rather than hold it unsettled forever.
+            await self._safely(self._message.nack(requeue=True))
+            raise
         await self._safely(self._message.ack())
 
     async def release(self) -> None:

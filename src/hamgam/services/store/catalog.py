@@ -25,7 +25,8 @@ MAX_TERMS = 8
 
 def search_terms(query: str | None) -> tuple[str, ...]:
     """Normalise a query exactly as ``product.name_search`` was (ی/ي, ک/ك, digits, ZWNJ) and split it."""
-    normalized = normalize_text(query or "")[:MAX_QUERY_CHARS]
+    printable = "".join(ch if ch.isprintable() else " " for ch in (query or ""))
+    normalized = normalize_text(printable)[:MAX_QUERY_CHARS]
     return tuple(dict.fromkeys(normalized.split()))[:MAX_TERMS]
 
 

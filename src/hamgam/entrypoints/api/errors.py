@@ -1,0 +1,125 @@
+"""Errors become one JSON shape, ``{"error": {code, message, field?, request_id}}``, with a 4xx status.
+
+Store errors map by type; validation errors name each bad field; database data errors (a value PostgreSQL
+refuses, such as a NUL character) are the client's fault (400). Anything else is a 500 with the request id,
+logged with its stack trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hamgam.entrypoints.api.schemas import ErrorResponse
+from hamgam.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PaymentUnavailable,
+    RateLimited,
+    StoreError,
+    Unauthorized,
+)
+
+log = structlog.get_logger(__name__)
+
+STATUS: list[tuple[type[StoreError], int]] = [
+    (InvalidInput, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (RateLimited, 429),
+    (PaymentUnavailable, 503),
+]
+
+
+def error_body(request: Request, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    body = {"code": code, "message": message, "request_id": getattr(request.state, "request_id", None)}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return {"error": body}
+
+
+async def store_error(request: Request, exc: StoreError) -> JSONResponse:
+    status = next((s for t, s in STATUS if isinstance(exc, t)), 400)
+    headers = {}
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    field = exc.details.get("field") if isinstance(exc.details.get("field"), str) else None
+    details = {k: v for k, v in exc.details.items() if k != "field" and v is not None} or None
+    return JSONResponse(
+        error_body(request, exc.code, exc.message, field=field, details=details), status_code=status, headers=headers
+    )
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",)), "message": e.get("msg", "")}
+        for e in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": None, "message": "invalid request"}
+    message = f"ورودی نامعتبر — invalid input: {first['field']}: {first['message']}"
+    return JSONResponse(
+        error_body(request, "invalid_input", message, field=first["field"] or None, details=problems), status_code=422
+    )
+
+
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+        exc.status_code, "http_error"
+    )
+    return JSONResponse(
+        error_body(request, code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
+        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None
+    )
+    if sqlstate and str(sqlstate).startswith("22"):  # data exception: a value the column cannot hold
+        return JSONResponse(
+            error_body(request, "invalid_input", "مقدار نامعتبر — a value in the request is not acceptable"),
+            status_code=400,
+        )
+    return await unexpected_error(request, exc)
+
+
+async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("api.unexpected_error", error=str(exc))
+    return JSONResponse(
+        error_body(request, "internal_error", "خطای داخلی؛ شناسه درخواست را به پشتیبانی بدهید — internal error"),
+        status_code=500,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StoreError, store_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected_error)
+
+
+#: Documented on every route so clients (and schemathesis) know the error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in [
+        (400, "Invalid input"),
+        (401, "Missing, invalid or expired token"),
+        (403, "Role not allowed"),
+        (404, "Not found"),
+        (409, "Conflict with the current state"),
+        (422, "Validation error"),
+        (429, "Rate limited"),
+    ]
+}

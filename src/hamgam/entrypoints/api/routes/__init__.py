@@ -1,0 +1,1 @@
+"""Route modules: thin, each handler calls one core operation."""

@@ -1,0 +1,127 @@
+"""Admin API for staff: products (store-owned fields, visibility, overrides, conflicts), orders, customers,
+settings. Staff role at least; role and account changes need admin."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from hamgam.domain.accounts import Role
+from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
+from hamgam.entrypoints.api.deps import Admin, ContainerDep, Core, Id, Staff, require
+from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn
+from hamgam.services.store.admin import audit
+from hamgam.services.store.orders import get_order, list_orders
+
+router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES, dependencies=[Depends(require(Role.STAFF))])
+Page = Annotated[int, Query(ge=1, le=10_000)]
+PerPage = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/products")
+async def products(
+    core: Core, _: Staff, q: Annotated[str | None, Query(max_length=200)] = None, hidden: bool | None = None,
+    page: Page = 1, per_page: PerPage = 50,
+) -> dict[str, Any]:
+    items, total = await core.admin.list_products(q=q, hidden=hidden, offset=(page - 1) * per_page, limit=per_page)
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/products/{product_id}")
+async def product(core: Core, _: Staff, product_id: Id) -> dict[str, Any]:
+    """Mahak's columns, store-owned fields, local overrides and the sync conflicts beside them."""
+    return await core.admin.product(product_id)
+
+
+@router.patch("/products/{product_id}/listing")
+async def update_listing(core: Core, me: Staff, product_id: Id, body: ListingIn) -> dict[str, Any]:
+    """Description, images, SEO, visibility (``hidden``): the store's own fields."""
+    return await core.admin.update_listing(product_id, body.model_dump(exclude_unset=True), me.actor)
+
+
+@router.put("/products/{product_id}/overrides/{field}")
+async def set_override(
+    core: Core, me: Staff, product_id: Id, field: Annotated[str, Path(max_length=64)], body: OverrideIn
+) -> dict[str, Any]:
+    return await core.admin.set_override(product_id, field, body.value, me.actor)
+
+
+@router.delete("/products/{product_id}/overrides/{field}")
+async def clear_override(core: Core, me: Staff, product_id: Id, field: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+    return await core.admin.clear_override(product_id, field, me.actor)
+
+
+@router.post("/conflicts/{conflict_id}/resolve", status_code=204)
+async def resolve_conflict(core: Core, me: Staff, conflict_id: Id) -> None:
+    await core.admin.resolve_conflict(conflict_id, me.actor)
+
+
+@router.get("/orders")
+async def orders(
+    container: ContainerDep, _: Staff, status: Annotated[str | None, Query(max_length=32)] = None,
+    mobile: Annotated[str | None, Query(max_length=32)] = None, page: Page = 1, per_page: PerPage = 50,
+) -> dict[str, Any]:
+    try:
+        mobile = normalize_mobile(mobile) if mobile else None
+    except InvalidIdentifier:
+        mobile = "-"
+    items, total = await list_orders(
+        container.engine, status=status, mobile=mobile, offset=(page - 1) * per_page, limit=per_page
+    )
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/orders/{order_id}")
+async def order(container: ContainerDep, _: Staff, order_id: Id) -> dict[str, Any]:
+    return await get_order(container.engine, order_id)
+
+
+@router.post("/orders/{order_id}/status")
+async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn) -> dict[str, Any]:
+    """Move an order (shipped, delivered, cancelled…); the state machine decides what is allowed."""
+    result = await core.admin.change_order_status(order_id, body.status, me.actor, body.reason)
+    await core.publish_events()
+    return result
+
+
+@router.get("/customers")
+async def customers(
+    core: Core, _: Staff, q: Annotated[str | None, Query(max_length=100)] = None, page: Page = 1,
+    per_page: PerPage = 50,
+) -> dict[str, Any]:
+    items, total = await core.accounts.list_customers(q=q, offset=(page - 1) * per_page, limit=per_page)
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/customers/{customer_id}")
+async def customer(core: Core, _: Staff, customer_id: Id) -> dict[str, Any]:
+    return await core.accounts.profile(customer_id) | {"addresses": await core.accounts.addresses(customer_id)}
+
+
+@router.put("/customers/{customer_id}/role")
+async def set_role(container: ContainerDep, me: Admin, customer_id: Id, body: RoleIn) -> dict[str, Any]:
+    core = container.store
+    result = await core.accounts.set_role(customer_id, Role(body.role))
+    await core.tokens.revoke_customer(customer_id)
+    async with container.engine.begin() as conn:
+        await audit(conn, me.actor, "customer.role", f"customer:{customer_id}", {"role": body.role})
+    return result
+
+
+@router.put("/customers/{customer_id}/disabled")
+async def set_disabled(container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn) -> dict[str, Any]:
+    core = container.store
+    result = await core.accounts.set_disabled(customer_id, body.disabled)
+    if body.disabled:
+        await core.tokens.revoke_customer(customer_id)
+    async with container.engine.begin() as conn:
+        await audit(conn, me.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": body.disabled})
+    return result
+
+
+@router.get("/settings")
+async def settings(container: ContainerDep, _: Admin) -> dict[str, Any]:
+    """The running configuration, secrets masked."""
+    return container.settings.model_dump(mode="json")

@@ -1,0 +1,48 @@
+"""Public catalogue: categories, product search and pages, shipping methods."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from hamgam.entrypoints.api.deps import Core, Id
+from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+
+router = APIRouter(tags=["catalogue"], responses=ERROR_RESPONSES)
+Money = Annotated[int | None, Query(ge=0, le=10**15)]
+
+
+@router.get("/categories")
+async def categories(core: Core) -> list[dict[str, Any]]:
+    """The category tree (Mahak's ExtraData 130), roots first."""
+    return await core.catalog.categories()
+
+
+@router.get("/products")
+async def products(
+    core: Core,
+    q: Annotated[str | None, Query(max_length=200, description="Words in any spelling (ی/ي, ک/ك, digits)")] = None,
+    category: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+    min_price: Money = None,
+    max_price: Money = None,
+    in_stock: bool = False,
+    sort: Literal["name", "price_asc", "price_desc", "newest"] = "name",
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 24,
+) -> dict[str, Any]:
+    """Sellable products; prices are integer Rial (``*_rial``), display them as Toman."""
+    return await core.catalog.search(
+        q=q, category=category, min_price_rial=min_price, max_price_rial=max_price, in_stock=in_stock,
+        sort=sort, page=page, per_page=per_page,
+    )
+
+
+@router.get("/products/{product_id}")
+async def product(core: Core, product_id: Id) -> dict[str, Any]:
+    return await core.catalog.product(product_id)
+
+
+@router.get("/shipping-methods")
+async def shipping_methods(core: Core) -> list[dict[str, Any]]:
+    return [m.model_dump() for m in core.checkout.shipping_methods()]

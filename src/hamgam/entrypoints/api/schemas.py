@@ -1,0 +1,139 @@
+"""Request bodies of the public API (pydantic). Tables, domain types and these stay separate things."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from hamgam.domain.orders import OrderStatus
+
+Text = Annotated[str, StringConstraints(max_length=500)]
+ShortText = Annotated[str, StringConstraints(max_length=100)]
+Mobile = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    request_id: str | None = None
+    details: dict[str, Any] | list[Any] | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class RegisterIn(Body):
+    mobile: Mobile
+    password: Password
+    full_name: ShortText | None = None
+    #: A guest cart to merge into the customer's cart.
+    cart_token: uuid.UUID | None = None
+
+
+class LoginIn(Body):
+    mobile: Mobile
+    password: Password
+    cart_token: uuid.UUID | None = None
+
+
+class OtpRequestIn(Body):
+    mobile: Mobile
+
+
+class OtpVerifyIn(Body):
+    mobile: Mobile
+    code: Annotated[str, StringConstraints(min_length=1, max_length=12)]
+    cart_token: uuid.UUID | None = None
+
+
+class RefreshIn(Body):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class ProfileIn(Body):
+    full_name: ShortText | None = None
+    email: ShortText | None = None
+    national_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+
+class PasswordIn(Body):
+    password: Password
+
+
+class AddressIn(Body):
+    title: ShortText | None = None
+    recipient_name: ShortText
+    mobile: Mobile
+    province: ShortText
+    city: ShortText
+    line: Text
+    postal_code: Annotated[str, StringConstraints(max_length=20)]
+
+
+class CartLineIn(Body):
+    quantity: int = Field(ge=0, le=10_000)
+
+
+class CheckoutIn(Body):
+    shipping_method: ShortText
+    address_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    address: AddressIn | None = None
+    note: Text | None = None
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+    customer: dict[str, Any]
+    cart_id: uuid.UUID | None = None
+
+
+class ListingIn(Body):
+    slug: Annotated[str, StringConstraints(max_length=200, pattern=r"^[\w\-]+$")] | None = None
+    description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    seo_title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    seo_description: Text | None = None
+    images: list[dict[str, Annotated[str, StringConstraints(max_length=2000)]]] | None = Field(
+        default=None, max_length=50
+    )
+    hidden: bool | None = None
+    featured: bool | None = None
+
+
+class OverrideIn(Body):
+    value: Annotated[str, StringConstraints(max_length=2000)]
+
+
+class OrderStatusIn(Body):
+    status: OrderStatus
+    reason: Text | None = None
+
+
+class RoleIn(Body):
+    role: Annotated[str, StringConstraints(pattern="^(customer|staff|admin)$")]
+
+
+class DisabledIn(Body):
+    disabled: bool
+
+
+class SyncRunIn(Body):
+    #: One entity (``Product`` …) or all when empty.
+    entity: ShortText | None = None
+    kind: Annotated[str, StringConstraints(pattern="^(incremental|full|reconcile)$")] = "incremental"
+
+
+class DeadLetterBodyIn(Body):
+    #: The new message body as text (UTF-8).
+    body: Annotated[str, StringConstraints(max_length=10_000_000)]

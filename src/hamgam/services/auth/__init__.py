@@ -1,0 +1,1 @@
+"""Gateway security: JWT access tokens and rotating refresh tokens."""

@@ -1,0 +1,291 @@
+"""Customers: register and log in by mobile with a password (Argon2id) or a one-time code sent by SMS;
+profile and addresses; roles.
+
+One-time codes are stored as keyed hashes with an expiry and a wrong-guess budget; sending codes and trying
+passwords are rate limited per mobile and per client address (``RateLimiter`` port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp
+from hamgam.domain.checkout import Address
+from hamgam.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
+from hamgam.domain.persian import InvalidIdentifier, is_valid_national_code, normalize_mobile, normalize_national_code
+from hamgam.domain.sms import SmsError
+from hamgam.ports import RateLimiter, SmsSender
+from hamgam.settings import AuthSettings, StoreSettings
+
+log = structlog.get_logger(__name__)
+
+_CUSTOMER = "id, mobile, full_name, email, national_code, role, created_at, password_hash IS NOT NULL AS has_password"
+_BAD_LOGIN = "موبایل یا رمز عبور نادرست است — wrong mobile or password"
+_BAD_CODE = "کد نادرست یا منقضی است — wrong or expired code"
+
+
+def parse_mobile(raw: str) -> str:
+    try:
+        return normalize_mobile(raw)
+    except InvalidIdentifier:
+        raise InvalidInput("شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile") from None
+
+
+class AccountService:
+    def __init__(
+        self, engine: AsyncEngine, sms: SmsSender, limiter: RateLimiter, *, store: StoreSettings,
+        auth: AuthSettings, pepper: bytes,
+    ) -> None:
+        self._engine = engine
+        self._sms = sms
+        self._limiter = limiter
+        self._store = store
+        self._auth = auth
+        self._pepper = pepper
+        self._hasher = PasswordHasher()
+        #: Verified against when the mobile is unknown, so a miss costs as much time as a hit.
+        self._dummy_hash = self._hasher.hash("not-a-real-password")
+
+    async def _limit(self, key: str, limit: int, window_s: int) -> None:
+        retry_after = await self._limiter.hit(key, limit=limit, window_s=window_s)
+        if retry_after is not None:
+            raise RateLimited(
+                f"تلاش‌های زیاد؛ {retry_after} ثانیه دیگر دوباره تلاش کنید — too many attempts, retry in {retry_after}s",
+                retry_after,
+            )
+
+    # --- password ---
+
+    async def register(self, mobile: str, password: str, full_name: str | None = None) -> dict[str, Any]:
+        """A new customer with a password; ``Conflict`` when the mobile is taken (log in or use a code)."""
+        mobile = parse_mobile(mobile)
+        check_password_rules(password)
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        try:
+            async with self._engine.begin() as conn:
+                row = (
+                    await conn.execute(
+                        text(f"""INSERT INTO customer (mobile, full_name, password_hash) VALUES (:m, :n, :h)
+                                 RETURNING {_CUSTOMER}"""),
+                        {"m": mobile, "n": full_name, "h": password_hash},
+                    )
+                ).mappings().one()
+        except IntegrityError:
+            raise Conflict("این شماره قبلاً ثبت شده است — this mobile is already registered", field="mobile") from None
+        return dict(row)
+
+    async def login_password(self, mobile: str, password: str, *, client: str) -> dict[str, Any]:
+        mobile = parse_mobile(mobile)
+        await self._limit(f"login:m:{mobile}", self._auth.login_attempts, self._auth.login_window_s)
+        await self._limit(f"login:ip:{client}", self._auth.login_attempts * 5, self._auth.login_window_s)
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(f"SELECT {_CUSTOMER}, password_hash, disabled_at FROM customer WHERE mobile = :m"), {"m": mobile}
+                )
+            ).mappings().first()
+        stored = row["password_hash"] if row is not None and row["password_hash"] else self._dummy_hash
+        try:
+            await asyncio.to_thread(self._hasher.verify, stored, password)
+        except (VerificationError, InvalidHashError):
+            raise Unauthorized(_BAD_LOGIN) from None
+        if row is None or not row["password_hash"] or row["disabled_at"] is not None:
+            raise Unauthorized(_BAD_LOGIN)
+        return {k: v for k, v in row.items() if k not in ("password_hash", "disabled_at")}
+
+    async def set_password(self, customer_id: int, password: str) -> None:
+        check_password_rules(password)
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE customer SET password_hash = :h, updated_at = now() WHERE id = :id"),
+                {"h": password_hash, "id": customer_id},
+            )
+
+    # --- one-time codes ---
+
+    async def request_otp(self, mobile: str, *, client: str) -> dict[str, Any]:
+        """Send a fresh code (earlier ones stop working). Rate limited per mobile and per client."""
+        mobile = parse_mobile(mobile)
+        await self._limit(f"otp:m:{mobile}", self._auth.otp_sends, self._auth.otp_window_s)
+        await self._limit(f"otp:ip:{client}", self._auth.otp_sends * 10, self._auth.otp_window_s)
+        code = new_otp(self._store.otp_length)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE otp_code SET consumed_at = now() WHERE mobile = :m AND consumed_at IS NULL"), {"m": mobile}
+            )
+            await conn.execute(
+                text("""INSERT INTO otp_code (mobile, code_hash, expires_at)
+                        VALUES (:m, :h, now() + make_interval(secs => :ttl))"""),
+                {"m": mobile, "h": hash_secret(f"{mobile}:{code}", self._pepper), "ttl": self._store.otp_ttl_s},
+            )
+        try:
+            await self._sms.send_otp(mobile, code)
+        except SmsError as exc:
+            log.warning("accounts.otp_send_failed", error=str(exc))
+            raise InvalidInput("ارسال پیامک ممکن نشد؛ کمی بعد دوباره تلاش کنید — could not send the SMS, try again later",
+                               field="mobile") from None
+        return {"mobile": mobile, "expires_in": self._store.otp_ttl_s, "length": self._store.otp_length}
+
+    async def verify_otp(self, mobile: str, code: str) -> dict[str, Any]:
+        """Check a code (one use; at most ``otp_max_attempts`` guesses per code) and return the customer,
+        creating one on first login."""
+        mobile = parse_mobile(mobile)
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    text("""SELECT id, code_hash, attempts, expires_at < now() AS expired FROM otp_code
+                            WHERE mobile = :m AND consumed_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE"""),
+                    {"m": mobile},
+                )
+            ).first()
+            if row is None or row.expired or row.attempts >= self._store.otp_max_attempts:
+                raise Unauthorized(_BAD_CODE)
+            if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != row.code_hash:
+                await conn.execute(text("UPDATE otp_code SET attempts = attempts + 1 WHERE id = :id"), {"id": row.id})
+                wrong = True
+            else:
+                await conn.execute(text("UPDATE otp_code SET consumed_at = now() WHERE id = :id"), {"id": row.id})
+                await conn.execute(
+                    text("INSERT INTO customer (mobile) VALUES (:m) ON CONFLICT (mobile) DO NOTHING"), {"m": mobile}
+                )
+                customer = (
+                    await conn.execute(
+                        text(f"SELECT {_CUSTOMER}, disabled_at FROM customer WHERE mobile = :m"), {"m": mobile}
+                    )
+                ).mappings().one()
+                wrong = False
+        if wrong or customer["disabled_at"] is not None:
+            raise Unauthorized(_BAD_CODE)
+        return {k: v for k, v in customer.items() if k != "disabled_at"}
+
+    # --- profile ---
+
+    async def profile(self, customer_id: int) -> dict[str, Any]:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(text(f"SELECT {_CUSTOMER} FROM customer WHERE id = :id"), {"id": customer_id})
+            ).mappings().first()
+        if row is None:
+            raise NotFound("مشتری پیدا نشد — customer not found")
+        return dict(row)
+
+    async def update_profile(
+        self, customer_id: int, *, full_name: str | None = None, email: str | None = None,
+        national_code: str | None = None,
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if full_name is not None:
+            values["full_name"] = full_name.strip() or None
+        if email is not None:
+            values["email"] = email.strip() or None
+        if national_code is not None:
+            try:
+                code = normalize_national_code(national_code)
+            except InvalidIdentifier:
+                code = None
+            if code is None or not is_valid_national_code(code):
+                raise InvalidInput("کد ملی معتبر نیست — invalid national code", field="national_code")
+            values["national_code"] = code
+        if values:
+            sets = ", ".join(f"{k} = :{k}" for k in values)
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    text(f"UPDATE customer SET {sets}, updated_at = now() WHERE id = :id"), values | {"id": customer_id}
+                )
+        return await self.profile(customer_id)
+
+    async def addresses(self, customer_id: int) -> list[dict[str, Any]]:
+        async with self._engine.connect() as conn:
+            rows = await conn.execute(
+                text("""SELECT id, title, recipient_name, mobile, province, city, line, postal_code FROM customer_address
+                        WHERE customer_id = :c AND deleted_at IS NULL ORDER BY id"""),
+                {"c": customer_id},
+            )
+            return [dict(r) for r in rows.mappings()]
+
+    async def add_address(self, customer_id: int, address: Address) -> dict[str, Any]:
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    text("""INSERT INTO customer_address (customer_id, title, recipient_name, mobile, province, city,
+                                line, postal_code)
+                            VALUES (:c, :title, :recipient_name, :mobile, :province, :city, :line, :postal_code)
+                            RETURNING id, title, recipient_name, mobile, province, city, line, postal_code"""),
+                    address.as_dict() | {"c": customer_id},
+                )
+            ).mappings().one()
+        return dict(row)
+
+    async def delete_address(self, customer_id: int, address_id: int) -> None:
+        async with self._engine.begin() as conn:
+            done = await conn.scalar(
+                text("""UPDATE customer_address SET deleted_at = now()
+                        WHERE id = :id AND customer_id = :c AND deleted_at IS NULL RETURNING id"""),
+                {"id": address_id, "c": customer_id},
+            )
+        if done is None:
+            raise NotFound("نشانی پیدا نشد — address not found")
+
+    # --- staff ---
+
+    async def list_customers(self, *, q: str | None, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        where = "true"
+        if q:
+            where = "(mobile LIKE :q OR full_name ILIKE :q)"
+            params["q"] = "%" + q.replace("%", "").replace("_", "") + "%"
+        async with self._engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(f"""SELECT {_CUSTOMER}, disabled_at, count(*) OVER () AS total FROM customer WHERE {where}
+                             ORDER BY id DESC OFFSET :offset LIMIT :limit"""),
+                    params,
+                )
+            ).mappings().all()
+        total = int(rows[0]["total"]) if rows else 0
+        return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
+
+    async def set_role(self, customer_id: int, role: Role) -> dict[str, Any]:
+        async with self._engine.begin() as conn:
+            done = await conn.scalar(
+                text("UPDATE customer SET role = :r, updated_at = now() WHERE id = :id RETURNING id"),
+                {"r": str(role), "id": customer_id},
+            )
+        if done is None:
+            raise NotFound("مشتری پیدا نشد — customer not found")
+        return await self.profile(customer_id)
+
+    async def set_disabled(self, customer_id: int, disabled: bool) -> dict[str, Any]:
+        async with self._engine.begin() as conn:
+            done = await conn.scalar(
+                text("""UPDATE customer SET disabled_at = CASE WHEN :d THEN now() END, updated_at = now()
+                        WHERE id = :id RETURNING id"""),
+                {"d": disabled, "id": customer_id},
+            )
+        if done is None:
+            raise NotFound("مشتری پیدا نشد — customer not found")
+        return await self.profile(customer_id)
+
+    async def ensure_staff(self, mobile: str, password: str, role: Role = Role.ADMIN) -> dict[str, Any]:
+        """Create or promote a staff account (for the CLI's first admin): sets the password and role."""
+        mobile = parse_mobile(mobile)
+        check_password_rules(password)
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text("""INSERT INTO customer (mobile, password_hash, role) VALUES (:m, :h, :r)
+                        ON CONFLICT (mobile) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
+                            disabled_at = NULL, updated_at = now()"""),
+                {"m": mobile, "h": password_hash, "r": str(role)},
+            )
+            customer_id = await conn.scalar(text("SELECT id FROM customer WHERE mobile = :m"), {"m": mobile})
+        return await self.profile(customer_id)

@@ -1,0 +1,131 @@
+"""The store core service as one object: what the gateway calls in-process when co-located.
+
+``StoreCore`` bundles the store's services over one engine; ``build_store_core`` wires them from the
+settings and the ports (payment gateway, SMS, rate limiter). The composition root (``hamgam.bootstrap``)
+calls it once per process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hamgam.domain.errors import Conflict, NotFound
+from hamgam.domain.orders import OrderStatus
+from hamgam.ports import MessageQueue, PaymentGateway, RateLimiter, SmsSender
+from hamgam.services.auth.tokens import TokenService
+from hamgam.services.store import events, jobs
+from hamgam.services.store.accounts import AccountService
+from hamgam.services.store.admin import AdminService
+from hamgam.services.store.cart import CartService
+from hamgam.services.store.catalog import CatalogService
+from hamgam.services.store.checkout import CheckoutService
+from hamgam.services.store.notifier import SmsNotifier
+from hamgam.services.store.orders import get_order, list_orders, transition
+from hamgam.services.store.payments import PaymentService
+from hamgam.settings import Settings
+
+CALLBACK_PATH = "/api/v1/payments/callback"
+
+
+def callback_url(settings: Settings) -> str:
+    """Built from configuration only, never from a request's Host header (iran.md §1.6.6)."""
+    if settings.payments.callback_url:
+        return settings.payments.callback_url
+    base = settings.store.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
+    return base.rstrip("/") + CALLBACK_PATH
+
+
+def pepper_from(secret: str) -> bytes:
+    """The key of the stored hashes of refresh tokens and one-time codes, derived from the JWT secret."""
+    return hashlib.sha256(b"hamgam-secret-hash:" + secret.encode()).digest()
+
+
+@dataclass
+class StoreCore:
+    engine: AsyncEngine
+    queue: MessageQueue
+    catalog: CatalogService
+    carts: CartService
+    checkout: CheckoutService
+    payments: PaymentService
+    accounts: AccountService
+    tokens: TokenService
+    admin: AdminService
+    sms: SmsSender
+
+    # --- orders (thin enough to live here) ---
+
+    async def customer_orders(self, customer_id: int, *, offset: int, limit: int):
+        return await list_orders(self.engine, customer_id=customer_id, offset=offset, limit=limit)
+
+    async def customer_order(self, customer_id: int, order_id: int):
+        return await get_order(self.engine, order_id, customer_id=customer_id)
+
+    async def cancel_by_customer(self, customer_id: int, order_id: int):
+        """A customer may cancel their own order while it waits for payment; its stock comes back."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    text("SELECT customer_id, status FROM store_order WHERE id = :id FOR UPDATE"), {"id": order_id}
+                )
+            ).first()
+            if row is None or row.customer_id != customer_id:
+                raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
+            if row.status != OrderStatus.PENDING_PAYMENT:
+                raise Conflict("فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled")
+            await transition(conn, order_id, OrderStatus.CANCELLED, actor=f"customer:{customer_id}",
+                             reason="cancelled by the customer")
+        await self.publish_events()
+        return await get_order(self.engine, order_id, customer_id=customer_id)
+
+    # --- background work ---
+
+    async def publish_events(self) -> int:
+        return await events.relay(self.engine, self.queue)
+
+    async def run_jobs_once(self) -> None:
+        """Reconcile payments first (a paid order must not expire), then expire, relay and clean up."""
+        await self.payments.reconcile()
+        await jobs.release_expired(self.engine)
+        await self.publish_events()
+        await jobs.cleanup(self.engine)
+
+    def notifier(self) -> SmsNotifier:
+        return SmsNotifier(self.queue, self.sms)
+
+
+def build_store_core(
+    settings: Settings,
+    engine: AsyncEngine,
+    queue: MessageQueue,
+    *,
+    gateway: PaymentGateway,
+    sms: SmsSender,
+    limiter: RateLimiter,
+    jwt_secret: str,
+) -> StoreCore:
+    rules, store, auth = settings.sync, settings.store, settings.auth
+    pepper = pepper_from(jwt_secret)
+    carts = CartService(engine, rules, store)
+    return StoreCore(
+        engine=engine,
+        queue=queue,
+        catalog=CatalogService(engine, rules),
+        carts=carts,
+        checkout=CheckoutService(engine, rules, store, carts),
+        payments=PaymentService(
+            engine, gateway, callback_url=callback_url(settings), provider=settings.payments.provider.value,
+            give_up_after_s=store.reservation_ttl_s, reconcile_after_s=store.reconcile_after_s,
+        ),
+        accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
+        tokens=TokenService(
+            engine, secret=jwt_secret, issuer=auth.jwt_issuer, access_ttl_s=auth.access_ttl_s,
+            refresh_ttl_s=auth.refresh_ttl_s, pepper=pepper,
+        ),
+        admin=AdminService(engine),
+        sms=sms,
+    )

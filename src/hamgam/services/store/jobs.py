@@ -1,0 +1,66 @@
+"""Background jobs of the store: expire unpaid orders (their stock comes back), reconcile payments, relay
+events, and drop old rate-limit windows and one-time codes. Each is safe to run in several replicas at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hamgam.domain.orders import OrderStatus
+from hamgam.services.store.orders import transition
+
+log = structlog.get_logger(__name__)
+
+#: Orders expired per transaction; the job loops until none is left.
+EXPIRE_BATCH = 100
+
+
+async def release_expired(engine: AsyncEngine) -> int:
+    """Expire ``pending_payment`` orders whose hold ended and release their stock.
+
+    Skips orders locked by a verify in progress (``SKIP LOCKED``) and orders with a payment whose verify
+    outcome is ``unknown`` (iran.md §1.6.5: keep the stock until the reconciler knows). Returns how many expired.
+    """
+    expired = 0
+    while True:
+        async with engine.begin() as conn:
+            ids = (
+                await conn.execute(
+                    text("""SELECT o.id FROM store_order o
+                            WHERE o.status = 'pending_payment' AND o.reserved_until < now()
+                              AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id AND p.status = 'unknown')
+                            ORDER BY o.id LIMIT :n FOR UPDATE SKIP LOCKED"""),
+                    {"n": EXPIRE_BATCH},
+                )
+            ).scalars().all()
+            for order_id in ids:
+                await transition(conn, order_id, OrderStatus.EXPIRED, actor="job:expire",
+                                 reason="payment not received in time")
+        expired += len(ids)
+        if len(ids) < EXPIRE_BATCH:
+            return expired
+
+
+async def cleanup(engine: AsyncEngine) -> None:
+    """Forget rate-limit windows older than a day and one-time codes older than a day."""
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM rate_limit_hit WHERE window_start < now() - interval '1 day'"))
+        await conn.execute(text("DELETE FROM otp_code WHERE created_at < now() - interval '1 day'"))
+
+
+async def run_forever(jobs: list[Callable[[], Awaitable[object]]], interval_s: float, stop: asyncio.Event) -> None:
+    """Run each job every ``interval_s`` until ``stop`` is set; a failing job is logged, never fatal."""
+    while not stop.is_set():
+        for job in jobs:
+            try:
+                await job()
+            except Exception:
+                log.exception("store.job_failed", job=getattr(job, "__qualname__", repr(job)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_s)

@@ -1,0 +1,74 @@
+"""The SMS consumer: reads ``events.sms`` and tells the customer (order paid, order shipped).
+
+It runs apart from the request path, so a slow or failing SMS provider never slows a checkout. Transient
+failures retry with a growing delay; after ``max_attempts`` (or a permanent refusal) the event is logged and
+dropped: a missing notification must not block the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import structlog
+
+from hamgam.domain.persian import format_toman, to_persian_digits
+from hamgam.domain.sms import SmsRejected, SmsUnavailable
+from hamgam.ports import Delivery, MessageQueue, SmsSender
+from hamgam.services.store.events import SMS_TOPIC
+
+log = structlog.get_logger(__name__)
+
+RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0)
+
+
+def render(event: dict[str, Any]) -> str | None:
+    """The Persian text of an event, or None for events we do not text about."""
+    number = to_persian_digits(str(event["order_id"]))
+    if event["type"] == "order.paid":
+        return f"سفارش {number} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
+    if event["type"] == "order.shipped":
+        return f"سفارش {number} ارسال شد."
+    return None
+
+
+class SmsNotifier:
+    def __init__(self, queue: MessageQueue, sms: SmsSender, *, prefetch: int = 8) -> None:
+        self._queue = queue
+        self._sms = sms
+        self._prefetch = prefetch
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        consume = self._queue.consume(SMS_TOPIC, prefetch=self._prefetch)
+        async for delivery in consume:
+            if self._stopping.is_set():
+                await delivery.release()
+                break
+            await self.handle(delivery)
+
+    async def handle(self, delivery: Delivery) -> None:
+        try:
+            event = orjson.loads(delivery.body)
+            text = render(event)
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            log.error("sms.bad_event", message_id=delivery.message_id, error=str(exc))
+            await delivery.ack()
+            return
+        if text is None:
+            await delivery.ack()
+            return
+        try:
+            await self._sms.send(event["mobile"], text)
+        except SmsUnavailable as exc:
+            if delivery.attempt <= len(RETRY_DELAYS_S):
+                await delivery.retry(str(exc), RETRY_DELAYS_S[delivery.attempt - 1])
+                return
+            log.error("sms.gave_up", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
+        except SmsRejected as exc:
+            log.error("sms.rejected", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
+        await delivery.ack()

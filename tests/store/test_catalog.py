@@ -1,0 +1,97 @@
+"""The catalogue: Persian search in any spelling, filters, sorting, paging, the category tree, and what never shows."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import text
+
+from tests.store.conftest import StoreWorld, seed_product
+
+
+async def seed_catalogue(world: StoreWorld) -> None:
+    e = world.engine
+    await seed_product(e, 1, "چای کیسه‌ای گلستان ۱۰۰ عددی", stock=5, price_rial=1_200_000, category_id=1, code="A1")
+    await seed_product(e, 2, "كيك يزدي", stock=0, price_rial=300_000, category_id=2)  # Arabic yeh/kaf in Mahak
+    await seed_product(e, 3, "قهوه ترک", stock=3, price_rial=2_500_000, category_id=1)
+    await seed_product(e, 4, "چای سبز", stock=9, price_rial=900_000, category_id=1)
+    async with e.begin() as conn:
+        nodes = [(1, "نوشیدنی", 0), (101, "چای", 1), (2, "شیرینی", 0)]
+        for i, (code, name, parent) in enumerate(nodes):
+            await conn.execute(
+                text("INSERT INTO extra_data (mahak_id, item_type, data, row_version) VALUES (:i, 130, CAST(:d AS jsonb), 1)"),
+                {"i": 900 + i, "d": json.dumps({"CategoryCode": code, "CategoryName": name, "ParentCode": parent})},
+            )
+        # product 4 is linked to the sub-category 101 through ExtraData 10202 (by product code = id here)
+        await conn.execute(
+            text("""INSERT INTO extra_data (mahak_id, item_type, data, row_version)
+                    VALUES (990, 10202, '{"ProductCode": 4, "CategoryCode": 101}', 1)"""),
+        )
+
+
+async def test_search_finds_any_spelling(world: StoreWorld) -> None:
+    # given products named with Persian and with Arabic yeh/kaf, digits and ZWNJ
+    await seed_catalogue(world)
+    # when customers type other spellings
+    arabic_query = await world.core.catalog.search(q="چاي")  # Arabic yeh
+    cake = await world.core.catalog.search(q="کیک یزدی")  # Persian letters for an Arabic-spelled name
+    digits = await world.core.catalog.search(q="گلستان 100")  # Latin digits for Persian ones
+    zwnj = await world.core.catalog.search(q="کیسه ای")  # a space for the ZWNJ
+    # then each finds the product
+    assert {i["product_id"] for i in arabic_query["items"]} == {1, 4}
+    assert [i["product_id"] for i in cake["items"]] == [2]
+    assert [i["product_id"] for i in digits["items"]] == [1]
+    assert [i["product_id"] for i in zwnj["items"]] == [1]
+
+
+async def test_search_filters_sorts_and_pages(world: StoreWorld) -> None:
+    await seed_catalogue(world)
+    # when filtering by price and stock and sorting by price
+    page = await world.core.catalog.search(min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2)
+    second = await world.core.catalog.search(min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2, page=2)
+    # then only priced, in-stock products come, most expensive first, two per page
+    assert [i["product_id"] for i in page["items"]] == [3, 1]
+    assert [i["product_id"] for i in second["items"]] == [4]
+    assert page["total"] == second["total"] == 3
+
+
+async def test_category_filter_includes_subcategories(world: StoreWorld) -> None:
+    await seed_catalogue(world)
+    # when asking for the top category and for the sub-category
+    top = await world.core.catalog.search(category=1)
+    sub = await world.core.catalog.search(category=101)
+    tree = await world.core.catalog.categories()
+    # then the top includes its sub-category's product; the tree nests them
+    assert {i["product_id"] for i in top["items"]} == {1, 3, 4}
+    assert [i["product_id"] for i in sub["items"]] == [4]
+    assert [(n["code"], [c["code"] for c in n["children"]]) for n in tree] == [(1, [101]), (2, [])]
+
+
+async def test_hidden_and_deleted_products_never_show(world: StoreWorld) -> None:
+    await seed_catalogue(world)
+    async with world.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO product_listing (product_id, hidden) VALUES (1, true)"))
+        await conn.execute(text("UPDATE product SET deleted_at = now() WHERE mahak_id = 3"))
+    # when listing and opening them
+    listed = await world.core.catalog.search(q="چای")
+    everything = await world.core.catalog.search()
+    # then neither appears, and their pages are not found
+    assert {i["product_id"] for i in everything["items"]} == {2, 4}
+    assert [i["product_id"] for i in listed["items"]] == [4]
+    from hamgam.domain.errors import NotFound
+
+    for product_id in (1, 3):
+        try:
+            await world.core.catalog.product(product_id)
+        except NotFound:
+            continue
+        raise AssertionError(f"product {product_id} was shown")
+
+
+async def test_product_page_shows_details_price_and_available_stock(world: StoreWorld) -> None:
+    await seed_catalogue(world)
+    page = await world.core.catalog.product(1)
+    assert page["details"] == [
+        {"detail_id": 10, "properties": [], "barcode": None, "price_rial": 1_200_000, "available": 5}
+    ]
+    assert page["min_price_rial"] == 1_200_000
