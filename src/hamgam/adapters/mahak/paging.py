@@ -5,7 +5,9 @@ rows share one RowVersion. Whether the server filters ``RowVersion > cursor`` or
 so the walk is written to be right under both:
 
 1. Sort each response by RowVersion and keep one copy per id, the one with the highest RowVersion.
-2. A page that is not full is the end: every group in it is complete.
+2. A page that is not full is probably the end: every group in it is yielded. Because a server may cap pages
+   below the asked size without saying so, one more request from just below its last RowVersion confirms it:
+   a page with nothing new is the end (a run with no changes still costs one request).
 3. A full page's last group (RowVersion ``L``) may be cut. Yield only the rows with RowVersion ``< L`` and
    fetch again from ``L - 1``: under ``>`` that returns the whole of group ``L``; under ``>=`` it may also
    return rows already yielded, which are skipped (an id comes again only if it now has a newer RowVersion,
@@ -13,8 +15,8 @@ so the walk is written to be right under both:
 4. If a full page holds nothing beyond what is already yielded but the last group, that group alone fills the
    page: ask again from the same cursor with twice the page size until it fits.
 
-A server that silently caps pages below the asked size (a simulator switch) is indistinguishable from the end
-of the stream: keep ``MahakSettings.page_size`` at or below such a cap. The cursor still advances every run.
+A group larger than a server's silent page cap cannot be read whole under ``>``: the doubling stops when the
+page stops growing, the rows seen are yielded, and the periodic reconciliation from 0 is the safety net.
 """
 
 from __future__ import annotations
@@ -118,7 +120,11 @@ async def iter_changes(
             (
                 (row_version, key, raw)
                 for key, (row_version, raw) in latest.items()
-                if (boundary is None or row_version < boundary) and yielded.get(key, -1) < row_version
+                # Everything at or below the cursor is complete and was yielded (or applied before this walk):
+                # a ``>=`` server, or one that ignores the cursor, sends such rows again; they are not news.
+                if cursor < row_version
+                and (boundary is None or row_version < boundary)
+                and yielded.get(key, -1) < row_version
             ),
             key=lambda item: item[0],
         )
