@@ -211,6 +211,8 @@ class Settings(BaseSettings):
     rabbitmq_url: str | None = None
     #: Prefix of every queue and exchange name, so several shops (or test runs) share one broker.
     queue_prefix: str = "hamgam"
+    #: PostgreSQL queue: seconds before a message leased by a consumer that died is delivered again.
+    queue_visibility_timeout_s: float = 60.0
     #: Where the embedded PostgreSQL keeps its data; it survives restarts.
     data_dir: Path = Path.home() / ".local" / "share" / "hamgam"
     embedded_pg_port: int = 5433

@@ -21,6 +21,8 @@ from hamgam.settings import Settings
 log = structlog.get_logger(__name__)
 
 ROLES = ("scheduler", "worker")
+#: Seconds between moves of the broker's own dead letters (delivery-limit backstop) into the table.
+DEAD_LETTER_DRAIN_S = 30.0
 
 
 @contextlib.contextmanager
@@ -49,6 +51,8 @@ async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metri
     if "scheduler" in roles:
         services.append(container.scheduler())
     tasks = [asyncio.create_task(s.run()) for s in services]
+    if "worker" in roles:
+        tasks.append(asyncio.create_task(_drain_broker_dead_letters_forever(container)))
     if metrics:
         sync_metrics = SyncMetrics()
         start_http_server(settings.sync.metrics_port, addr=settings.api_host, registry=sync_metrics.registry)
@@ -66,3 +70,19 @@ async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metri
         await asyncio.gather(*tasks, return_exceptions=True)
         await container.aclose()
         log.info("hamgam.roles.stopped")
+
+
+async def _drain_broker_dead_letters_forever(container: Any) -> None:
+    """RabbitMQ's delivery-limit backstop dead-letters on its own; move those letters where staff see them."""
+    from hamgam.adapters.queue.drain import drain_broker_dead_letters
+    from hamgam.adapters.queue.rabbitmq import RabbitQueue
+    from hamgam.services.sync.fetcher import BATCH_TOPIC
+
+    if not isinstance(container.queue, RabbitQueue):
+        return  # the PostgreSQL queue writes its backstop dead letters straight into the table
+    while True:
+        try:
+            await drain_broker_dead_letters(container.queue, BATCH_TOPIC, container.dead_letters)
+        except Exception as exc:
+            log.warning("dead_letters.drain_failed", error=str(exc))
+        await asyncio.sleep(DEAD_LETTER_DRAIN_S)

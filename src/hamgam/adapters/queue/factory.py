@@ -18,4 +18,4 @@ async def build_queue(settings: Settings, engine: AsyncEngine) -> MessageQueue:
         )
         await queue.connection()
         return queue
-    return PostgresQueue(engine)
+    return PostgresQueue(engine, visibility_timeout_s=settings.queue_visibility_timeout_s)
