@@ -1,0 +1,123 @@
+"""Property: whatever Mahak does (changes, deletes, re-creations), however pages come (sizes, order, duplicates,
+either cursor filter), and however delivery goes (duplicates, crashes before and after commit), the store ends
+equal to Mahak."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hamgam.bootstrap import build
+from hamgam.domain.sync.entities import entity_named
+from tests.conftest import fresh_database
+from tests.integration.conftest import sync_settings
+from tests.integration.store_equals_mahak import assert_store_matches_mahak
+from tests.integration.test_sync_end_to_end import running_worker
+
+PRODUCTS = 30
+IDS = st.lists(st.integers(1, PRODUCTS), min_size=1, max_size=6, unique=True)
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("rename"), IDS, st.text("ابپتثجک ي ك ۱۲3", min_size=1, max_size=12)),
+        st.tuples(st.just("delete"), IDS),
+        st.tuples(st.just("recreate"), IDS),
+        st.tuples(st.just("sync"), st.sampled_from([3, 7, 25, 100])),
+    ),
+    min_size=1,
+    max_size=7,
+)
+quirks = st.fixed_dictionaries(
+    {
+        "cursor_filter": st.sampled_from([">", ">="]),
+        "unsorted": st.booleans(),
+        "duplicate_rows": st.booleans(),
+        "row_version_mode": st.sampled_from(["batch", "row"]),
+    }
+)
+deliveries = st.fixed_dictionaries(
+    {
+        "duplicate_every": st.sampled_from([0, 2, 3]),
+        "crash_after_commit_every": st.sampled_from([0, 2, 5]),
+        "crash_before_commit_every": st.sampled_from([0, 3]),
+    }
+)
+
+
+class CrashingStore:
+    """The real store, but some applications die before or after their commit (as a killed worker would)."""
+
+    def __init__(self, store: Any, after_every: int, before_every: int) -> None:
+        self._store = store
+        self._calls = itertools.count(1)
+        self.after_every, self.before_every = after_every, before_every
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def apply_batch(self, batch: Any) -> Any:
+        call = next(self._calls)
+        if self.before_every and call % self.before_every == 0:
+            raise ConnectionError("worker died before commit")
+        result = await self._store.apply_batch(batch)
+        if self.after_every and call % self.after_every == 0:
+            raise ConnectionError("worker died after commit, before ack")
+        return result
+
+
+class DuplicatingQueue:
+    """Delivers some messages twice (at-least-once brokers do)."""
+
+    def __init__(self, queue: Any, every: int) -> None:
+        self._queue = queue
+        self._count = itertools.count(1)
+        self.every = every
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._queue, name)
+
+    async def publish(self, topic: str, body: bytes, **kwargs: Any) -> None:
+        await self._queue.publish(topic, body, **kwargs)
+        if self.every and next(self._count) % self.every == 0:
+            kwargs.pop("message_id", None)
+            await self._queue.publish(topic, body, **kwargs)
+
+
+def apply_step(control: Any, step: tuple) -> None:
+    kind = step[0]
+    if kind == "rename":
+        control.upsert_rows("Product", [{"ProductId": i, "Name": f"{step[2]} {i}"} for i in step[1]])
+    elif kind == "delete":
+        control.delete_rows("Product", list(step[1]))
+    elif kind == "recreate":
+        control.upsert_rows("Product", [{"ProductId": i, "Deleted": False} for i in step[1]])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps, quirks=quirks, deliveries=deliveries)
+async def test_store_always_ends_equal_to_mahak(
+    mahak, postgres_server_url, migrated_template, queue_prefix, steps, quirks, deliveries
+) -> None:
+    mahak.control.reset(products=PRODUCTS, seed=11, switches=quirks, batch_rows=4)
+    with fresh_database(postgres_server_url, migrated_template) as database_url:
+        container = await build(sync_settings(database_url, mahak.base_url, None, queue_prefix))
+        try:
+            container.sync_store = CrashingStore(
+                container.sync_store, deliveries["crash_after_commit_every"], deliveries["crash_before_commit_every"]
+            )
+            container.fetcher.queue = DuplicatingQueue(container.queue, deliveries["duplicate_every"])
+            async with running_worker(container):
+                for step in steps:
+                    if step[0] == "sync":
+                        container.fetcher.page_size = step[1]
+                        await container.fetcher.run("Product")
+                    else:
+                        apply_step(mahak.control, step)
+                final = await container.fetcher.run("Product")
+            assert final.status == "succeeded"
+            await assert_store_matches_mahak(container, mahak.control, entities=[entity_named("Product")])
+        finally:
+            await container.aclose()
