@@ -24,10 +24,10 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
+from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
-from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.services.sync.worker import BatchWorker
 from hamgam.settings import RateLimitBackend, Settings
 

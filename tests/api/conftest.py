@@ -38,7 +38,9 @@ class Api:
 
             async with self.container.engine.begin() as conn:
                 await conn.execute(
-                    text("INSERT INTO customer (mobile, role) VALUES (:m, :r) ON CONFLICT (mobile) DO UPDATE SET role = :r"),
+                    text(
+                        "INSERT INTO customer (mobile, role) VALUES (:m, :r) ON CONFLICT (mobile) DO UPDATE SET role = :r"
+                    ),
                     {"m": mobile, "r": role},
                 )
         response = await self.http.post("/api/v1/auth/otp/verify", json={"mobile": mobile, "code": code})

@@ -22,14 +22,25 @@ from hamgam.settings import PaymentProvider, Settings, SmsProvider
 JWT_SECRET = "test-secret-" + "x" * 40
 
 ADDRESS = Address.parse(
-    recipient_name="علی رضایی", mobile="۰۹۱۲۱۲۳۴۵۶۷", province="تهران", city="تهران",
-    line="خیابان آزادی، پلاک ۱", postal_code="13145-67890",
+    recipient_name="علی رضایی",
+    mobile="۰۹۱۲۱۲۳۴۵۶۷",
+    province="تهران",
+    city="تهران",
+    line="خیابان آزادی، پلاک ۱",
+    postal_code="13145-67890",
 )
 
 
 async def seed_product(
-    engine: AsyncEngine, product_id: int, name: str, *, stock: float = 10, price_rial: int = 1_000_000,
-    detail_id: int | None = None, category_id: int | None = None, code: str | None = None,
+    engine: AsyncEngine,
+    product_id: int,
+    name: str,
+    *,
+    stock: float = 10,
+    price_rial: int = 1_000_000,
+    detail_id: int | None = None,
+    category_id: int | None = None,
+    code: str | None = None,
 ) -> int:
     """A product with one detail linked to a visitor (so it is on sale); returns the detail id."""
     detail_id = detail_id or product_id * 10
@@ -58,7 +69,8 @@ async def add_customer(engine: AsyncEngine, mobile: str, role: str = "customer")
     async with engine.begin() as conn:
         return (
             await conn.execute(
-                text("INSERT INTO customer (mobile, role) VALUES (:m, :r) RETURNING id"), {"m": mobile, "r": role}
+                text("INSERT INTO customer (mobile, role) VALUES (:m, :r) RETURNING id"),
+                {"m": mobile, "r": role},
             )
         ).scalar_one()
 

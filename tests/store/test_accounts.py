@@ -89,11 +89,23 @@ async def test_authenticate_refuses_tampered_expired_and_revoked_tokens(world: S
     customer = await world.core.accounts.register("09121234567", "s3cret-pass")
     pair = await tokens.issue(customer["id"])
     header, payload, signature = pair.access_token.split(".")
-    forged_admin = jwt.encode({"sub": str(customer["id"]), "role": "admin"}, "guessed-secret-of-the-attacker-0123456789", algorithm="HS256")
+    forged_admin = jwt.encode(
+        {"sub": str(customer["id"]), "role": "admin"},
+        "guessed-secret-of-the-attacker-0123456789",
+        algorithm="HS256",
+    )
     now = dt.datetime.now(dt.UTC)
     expired = jwt.encode(
-        {"sub": str(customer["id"]), "sid": "00000000-0000-0000-0000-000000000000", "iss": "hamgam", "typ": "access",
-         "iat": now - dt.timedelta(hours=1), "exp": now - dt.timedelta(minutes=1)}, JWT_SECRET, algorithm="HS256",
+        {
+            "sub": str(customer["id"]),
+            "sid": "00000000-0000-0000-0000-000000000000",
+            "iss": "hamgam",
+            "typ": "access",
+            "iat": now - dt.timedelta(hours=1),
+            "exp": now - dt.timedelta(minutes=1),
+        },
+        JWT_SECRET,
+        algorithm="HS256",
     )
     none_alg = jwt.encode({"sub": str(customer["id"])}, None, algorithm="none")
     for bad in (f"{header}.{payload}x.{signature}", forged_admin, expired, none_alg, "garbage"):

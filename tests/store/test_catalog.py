@@ -11,16 +11,25 @@ from tests.store.conftest import StoreWorld, seed_product
 
 async def seed_catalogue(world: StoreWorld) -> None:
     e = world.engine
-    await seed_product(e, 1, "چای کیسه‌ای گلستان ۱۰۰ عددی", stock=5, price_rial=1_200_000, category_id=1, code="A1")
-    await seed_product(e, 2, "كيك يزدي", stock=0, price_rial=300_000, category_id=2)  # Arabic yeh/kaf in Mahak
+    await seed_product(
+        e, 1, "چای کیسه‌ای گلستان ۱۰۰ عددی", stock=5, price_rial=1_200_000, category_id=1, code="A1"
+    )
+    await seed_product(
+        e, 2, "كيك يزدي", stock=0, price_rial=300_000, category_id=2
+    )  # Arabic yeh/kaf in Mahak
     await seed_product(e, 3, "قهوه ترک", stock=3, price_rial=2_500_000, category_id=1)
     await seed_product(e, 4, "چای سبز", stock=9, price_rial=900_000, category_id=1)
     async with e.begin() as conn:
         nodes = [(1, "نوشیدنی", 0), (101, "چای", 1), (2, "شیرینی", 0)]
         for i, (code, name, parent) in enumerate(nodes):
             await conn.execute(
-                text("INSERT INTO extra_data (mahak_id, item_type, data, row_version) VALUES (:i, 130, CAST(:d AS jsonb), 1)"),
-                {"i": 900 + i, "d": json.dumps({"CategoryCode": code, "CategoryName": name, "ParentCode": parent})},
+                text(
+                    "INSERT INTO extra_data (mahak_id, item_type, data, row_version) VALUES (:i, 130, CAST(:d AS jsonb), 1)"
+                ),
+                {
+                    "i": 900 + i,
+                    "d": json.dumps({"CategoryCode": code, "CategoryName": name, "ParentCode": parent}),
+                },
             )
         # product 4 is linked to the sub-category 101 through ExtraData 10202 (by product code = id here)
         await conn.execute(
@@ -47,8 +56,12 @@ async def test_search_finds_any_spelling(world: StoreWorld) -> None:
 async def test_search_filters_sorts_and_pages(world: StoreWorld) -> None:
     await seed_catalogue(world)
     # when filtering by price and stock and sorting by price
-    page = await world.core.catalog.search(min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2)
-    second = await world.core.catalog.search(min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2, page=2)
+    page = await world.core.catalog.search(
+        min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2
+    )
+    second = await world.core.catalog.search(
+        min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2, page=2
+    )
     # then only priced, in-stock products come, most expensive first, two per page
     assert [i["product_id"] for i in page["items"]] == [3, 1]
     assert [i["product_id"] for i in second["items"]] == [4]

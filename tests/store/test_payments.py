@@ -14,7 +14,15 @@ from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.domain.errors import NotFound
 from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
-from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
+from tests.store.conftest import (
+    JWT_SECRET,
+    StoreWorld,
+    add_customer,
+    buy,
+    scalar,
+    seed_product,
+    store_settings,
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +35,17 @@ def zarinpal_server() -> Iterator[RunningZarinpal]:
 async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
     """The store world with the Zarinpal adapter pointed at the simulator instead of the in-memory fake."""
     zarinpal_server.control.reset()
-    gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
+    gateway = ZarinpalGateway(
+        base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5
+    )
     core = build_store_core(
-        store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        store_settings(),
+        world.engine,
+        world.queue,
+        gateway=gateway,
+        sms=InMemorySms(),
+        limiter=MemoryRateLimiter(),
+        jwt_secret=JWT_SECRET,
     )
     yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
     await gateway.aclose()
@@ -61,16 +76,20 @@ async def test_verify_concurrent_callbacks_apply_payment_once(
     }
     order = await zp_world.core.customer_order(customer, order_id)
     assert [e["to_status"] for e in order["events"]] == ["pending_payment", "paid"]
-    assert await scalar(zp_world.engine, "SELECT count(*) FROM export_job WHERE order_id = :o", o=order_id) == 1
+    assert (
+        await scalar(zp_world.engine, "SELECT count(*) FROM export_job WHERE order_id = :o", o=order_id) == 1
+    )
     assert await scalar(zp_world.engine, "SELECT status FROM export_job") == "pending"
     assert await scalar(zp_world.engine, "SELECT count(*) FROM event_outbox") == 1
     session = zarinpal_server.control.payment(started["authority"])
     assert (session["state"], session["verify_calls"]) == ("VERIFIED", 1)
 
 
-async def test_verify_with_amount_mismatch_is_refused(zp_world: StoreWorld, zarinpal_server: RunningZarinpal) -> None:
+async def test_verify_with_amount_mismatch_is_refused(
+    zp_world: StoreWorld, zarinpal_server: RunningZarinpal
+) -> None:
     # given a session opened at the gateway for less than the order's total (a forged checkout)
-    customer, order_id, started = await _pending_order(zp_world)
+    _customer, _order_id, started = await _pending_order(zp_world)
     gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id)
     forged = await gateway.request_payment(amount_rial=1_000, callback_url="http://shop/cb", description="x")
     await gateway.aclose()
@@ -79,8 +98,10 @@ async def test_verify_with_amount_mismatch_is_refused(zp_world: StoreWorld, zari
     from sqlalchemy import text
 
     async with zp_world.engine.begin() as conn:
-        await conn.execute(text("UPDATE payment SET authority = :f WHERE authority = :a"),
-                           {"f": forged.authority, "a": started["authority"]})
+        await conn.execute(
+            text("UPDATE payment SET authority = :f WHERE authority = :a"),
+            {"f": forged.authority, "a": started["authority"]},
+        )
     outcome = await zp_world.core.payments.callback(forged.authority, "OK")
     # then verify with the amount from our database fails (-50) and the order is not paid
     assert (outcome["payment_status"], outcome["order_status"]) == ("failed", "pending_payment")
@@ -146,3 +167,42 @@ async def test_order_paid_event_reaches_sms_through_the_queue(world: StoreWorld)
     assert "پرداخت شد" in message.text and "۱۷۰٬۰۰۰ تومان" in message.text
     assert await scalar(world.engine, "SELECT count(*) FROM event_outbox WHERE published_at IS NULL") == 0
 
+
+@pytest.mark.rabbitmq
+async def test_order_paid_sms_over_rabbitmq(world: StoreWorld, rabbitmq_url: str, queue_prefix: str) -> None:
+    # given a store core publishing its events to RabbitMQ, and the SMS consumer on the same broker
+    from hamgam.adapters.queue.rabbitmq import RabbitQueue
+
+    queue = RabbitQueue(rabbitmq_url, prefix=queue_prefix, retry_delays_s=[0.2, 0.5])
+    await queue.connection()
+    sms = InMemorySms()
+    core = build_store_core(
+        store_settings(), world.engine, queue, gateway=world.gateway, sms=sms,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+    )  # fmt: skip
+    detail = await seed_product(world.engine, 1, "چای", stock=5, price_rial=1_250_000)
+    customer = await add_customer(world.engine, "09351112233")
+    cart = await core.carts.resolve(customer_id=customer, guest_cart_id=None)
+    await core.carts.set_line(cart, detail, 1)
+    from tests.store.conftest import ADDRESS
+
+    order = await core.checkout.place_order(customer, shipping_method="post", address=ADDRESS)
+    started = await core.payments.start(order["id"], customer)
+    world.gateway.pay(started["authority"])
+    notifier = core.notifier()
+    task = asyncio.create_task(notifier.run())
+    try:
+        # when the order is paid and its event relayed (a slow SMS provider cannot hold this up)
+        await core.payments.callback(started["authority"], "OK")
+        assert await core.publish_events() == 1
+        # then the consumer texts the customer
+        for _ in range(250):
+            if sms.messages_to("09351112233"):
+                break
+            await asyncio.sleep(0.02)
+        assert "پرداخت شد" in sms.messages_to("09351112233")[0].text
+    finally:
+        notifier.stop()
+        await queue.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -44,7 +44,9 @@ class Address:
         try:
             postal_n = normalize_postal_code(postal_code)
         except InvalidIdentifier:
-            raise InvalidInput("کد پستی باید ۱۰ رقم باشد — postal code must be 10 digits", field="postal_code") from None
+            raise InvalidInput(
+                "کد پستی باید ۱۰ رقم باشد — postal code must be 10 digits", field="postal_code"
+            ) from None
         texts = {"recipient_name": recipient_name, "province": province, "city": city, "line": line}
         for name, value in texts.items():
             if not normalize_text(value or "", for_search=False):

@@ -1,8 +1,8 @@
 """The order state machine. Every change goes through ``check_transition`` and is recorded as an event.
 
-    pending_payment → paid → sent_to_accounting → invoiced → shipped → delivered
-    pending_payment → cancelled | expired
-    paid | sent_to_accounting | invoiced → cancelled   (staff only; money goes back outside this system)
+pending_payment → paid → sent_to_accounting → invoiced → shipped → delivered
+pending_payment → cancelled | expired
+paid | sent_to_accounting | invoiced → cancelled   (staff only; money goes back outside this system)
 """
 
 from __future__ import annotations

@@ -26,11 +26,13 @@ from hamgam.settings import StockSource, SyncSettings
 EXTRA_CATEGORY_NODE = 130
 EXTRA_PRODUCT_CATEGORY = 10202
 
-#: The link of a detail that makes it the site's; ``:trust`` honours child Deleted flags.
+#: The live link of a detail that makes it the site's. ``deleted_at`` on child rows is set only for real deletes
+#: (the served, unreliable flag is kept apart in ``flagged_deleted`` and trusted by the transformer only when
+#: ``sync.trust_child_delete_flags`` is on), so it can be honoured here as it is.
 _LINK = """JOIN LATERAL (
     SELECT vp.count1 FROM visitor_product vp
-    WHERE vp.product_detail_id = d.mahak_id AND (NOT :trust OR vp.deleted_at IS NULL)
-    ORDER BY vp.deleted_at IS NULL DESC, vp.row_version DESC LIMIT 1
+    WHERE vp.product_detail_id = d.mahak_id AND vp.deleted_at IS NULL
+    ORDER BY vp.row_version DESC LIMIT 1
 ) link ON true"""
 
 _PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
@@ -56,7 +58,7 @@ JOIN product_detail d ON d.product_id = p.mahak_id
 LEFT JOIN product_listing l ON l.product_id = p.mahak_id
 LEFT JOIN product_override ov ON ov.product_id = p.mahak_id AND ov.field = 'name'
 LEFT JOIN stock_hold h ON h.product_detail_id = d.mahak_id
-WHERE p.deleted_at IS NULL AND (NOT :trust OR d.deleted_at IS NULL) AND NOT coalesce(l.hidden, false)
+WHERE p.deleted_at IS NULL AND d.deleted_at IS NULL AND NOT coalesce(l.hidden, false)
   {filter}
 """
 
@@ -77,7 +79,6 @@ def sellable_sql(rules: SyncSettings, row_filter: str = "") -> str:
 def rule_params(rules: SyncSettings) -> dict[str, Any]:
     return {
         "level": rules.price_level,
-        "trust": rules.trust_child_delete_flags,
         "stores": list(rules.stock_store_ids),
     }
 
@@ -202,7 +203,7 @@ async def search_products(
 
 async def _count(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> int:
     """The total when the page is past the end (the window count has no row to ride on)."""
-    rows, total = await search_products(
+    _rows, total = await search_products(
         conn, rules, ProductQuery(**{**query.__dict__, "offset": 0, "limit": 1})
     )
     return total
@@ -226,13 +227,17 @@ async def category_nodes(conn: AsyncConnection) -> list[dict[str, Any]]:
     if nodes:
         return nodes
     flat = await conn.execute(
-        text("SELECT mahak_id AS code, name, NULL::bigint AS parent_code FROM product_category "
-             "WHERE deleted_at IS NULL ORDER BY mahak_id")
+        text(
+            "SELECT mahak_id AS code, name, NULL::bigint AS parent_code FROM product_category "
+            "WHERE deleted_at IS NULL ORDER BY mahak_id"
+        )
     )
     return [dict(r) for r in flat.mappings()]
 
 
-async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id: int) -> list[dict[str, Any]]:
+async def product_details(
+    conn: AsyncConnection, rules: SyncSettings, product_id: int
+) -> list[dict[str, Any]]:
     """The sellable details of one product with their properties, barcode and Price1..Price10."""
     params = rule_params(rules) | {"pid": product_id}
     sql = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable_sql(rules, "AND p.mahak_id = :pid")}) s
@@ -243,16 +248,20 @@ async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id
 async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, Any]:
     """Store-owned fields (listing), Mahak's own text and pictures of a product, whatever its visibility."""
     row = (
-        await conn.execute(
-            text("""SELECT p.mahak_id AS product_id, p.unit_name, p.mahak_description, p.tags,
+        (
+            await conn.execute(
+                text("""SELECT p.mahak_id AS product_id, p.unit_name, p.mahak_description, p.tags,
                            p.deleted_at IS NOT NULL AS deleted,
                            l.slug, l.description, l.seo_title, l.seo_description, coalesce(l.images, '[]') AS images,
                            coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured
                     FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
                     WHERE p.mahak_id = :pid"""),
-            {"pid": product_id},
+                {"pid": product_id},
+            )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     if row is None:
         return {}
     pictures = await conn.execute(

@@ -18,7 +18,8 @@ MIGRATION_LOCK_KEY = 0x48414D47
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", sync_url(database_url))
+    # ConfigParser interpolates "%": a socket path in the URL (host=%2Ftmp...) must be escaped.
+    config.set_main_option("sqlalchemy.url", sync_url(database_url).replace("%", "%%"))
     return config
 
 

@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hamgam.entrypoints.api.schemas import ErrorResponse
 from hamgam.domain.errors import (
     Conflict,
     Forbidden,
@@ -27,6 +26,7 @@ from hamgam.domain.errors import (
     StoreError,
     Unauthorized,
 )
+from hamgam.entrypoints.api.schemas import ErrorResponse
 
 log = structlog.get_logger(__name__)
 
@@ -57,19 +57,25 @@ async def store_error(request: Request, exc: StoreError) -> JSONResponse:
     field = exc.details.get("field") if isinstance(exc.details.get("field"), str) else None
     details = {k: v for k, v in exc.details.items() if k != "field" and v is not None} or None
     return JSONResponse(
-        error_body(request, exc.code, exc.message, field=field, details=details), status_code=status, headers=headers
+        error_body(request, exc.code, exc.message, field=field, details=details),
+        status_code=status,
+        headers=headers,
     )
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = [
-        {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",)), "message": e.get("msg", "")}
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",)),
+            "message": e.get("msg", ""),
+        }
         for e in exc.errors()
     ]
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
     message = f"ورودی نامعتبر — invalid input: {first['field']}: {first['message']}"
     return JSONResponse(
-        error_body(request, "invalid_input", message, field=first["field"] or None, details=problems), status_code=422
+        error_body(request, "invalid_input", message, field=first["field"] or None, details=problems),
+        status_code=422,
     )
 
 
@@ -78,7 +84,9 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
         exc.status_code, "http_error"
     )
     return JSONResponse(
-        error_body(request, code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        error_body(request, code, str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
     )
 
 
@@ -97,7 +105,9 @@ async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("api.unexpected_error", error=str(exc))
     return JSONResponse(
-        error_body(request, "internal_error", "خطای داخلی؛ شناسه درخواست را به پشتیبانی بدهید — internal error"),
+        error_body(
+            request, "internal_error", "خطای داخلی؛ شناسه درخواست را به پشتیبانی بدهید — internal error"
+        ),
         status_code=500,
     )
 

@@ -26,7 +26,12 @@ async def serve_api(settings: Settings) -> None:
     container = await build(settings)
     app = create_app(container)
     config = uvicorn.Config(
-        app, host=settings.api_host, port=settings.api_port, log_config=None, access_log=False, lifespan="on",
+        app,
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
         proxy_headers=True,
     )
     server = uvicorn.Server(config)
@@ -35,7 +40,9 @@ async def serve_api(settings: Settings) -> None:
     notifier = None
     if settings.store.run_jobs:
         core = container.store
-        background.append(asyncio.create_task(run_forever([core.run_jobs_once], settings.store.jobs_interval_s, stop)))
+        background.append(
+            asyncio.create_task(run_forever([core.run_jobs_once], settings.store.jobs_interval_s, stop))
+        )
         notifier = core.notifier()
         background.append(asyncio.create_task(notifier.run()))
     log.info("api.started", host=settings.api_host, port=settings.api_port)

@@ -47,7 +47,14 @@ class TokenPair:
 
 class TokenService:
     def __init__(
-        self, engine: AsyncEngine, *, secret: str, issuer: str, access_ttl_s: int, refresh_ttl_s: int, pepper: bytes
+        self,
+        engine: AsyncEngine,
+        *,
+        secret: str,
+        issuer: str,
+        access_ttl_s: int,
+        refresh_ttl_s: int,
+        pepper: bytes,
     ) -> None:
         self._engine = engine
         self._secret = secret
@@ -73,7 +80,12 @@ class TokenService:
         await conn.execute(
             text("""INSERT INTO refresh_token (customer_id, family_id, token_hash, expires_at)
                     VALUES (:c, :f, :h, now() + make_interval(secs => :ttl))"""),
-            {"c": customer_id, "f": family, "h": hash_secret(token, self._pepper), "ttl": self._refresh_ttl_s},
+            {
+                "c": customer_id,
+                "f": family,
+                "h": hash_secret(token, self._pepper),
+                "ttl": self._refresh_ttl_s,
+            },
         )
         return token
 
@@ -88,7 +100,10 @@ class TokenService:
         """Check signature, algorithm, issuer, expiry and shape; ``Unauthorized`` otherwise."""
         try:
             claims = jwt.decode(
-                token, self._secret, algorithms=[ALGORITHM], issuer=self._issuer,
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
                 options={"require": ["exp", "iat", "sub", "sid", "iss"]},
             )
             if claims.get("typ") != "access":
@@ -140,7 +155,9 @@ class TokenService:
                 )
                 new_refresh = await self._new_refresh(conn, row.customer_id, row.family_id)
         if reused:
-            raise Unauthorized("این توکن قبلاً استفاده شده؛ همه نشست‌ها بسته شد — refresh token reused; session revoked")
+            raise Unauthorized(
+                "این توکن قبلاً استفاده شده؛ همه نشست‌ها بسته شد — refresh token reused; session revoked"
+            )
         return TokenPair(self._access(row.customer_id, row.family_id), new_refresh, self._access_ttl_s)
 
     async def revoke(self, refresh_token: str) -> None:
@@ -157,7 +174,9 @@ class TokenService:
         """Log a customer out everywhere (disabled account, role change, password change)."""
         async with self._engine.begin() as conn:
             await conn.execute(
-                text("UPDATE refresh_token SET revoked_at = now() WHERE customer_id = :c AND revoked_at IS NULL"),
+                text(
+                    "UPDATE refresh_token SET revoked_at = now() WHERE customer_id = :c AND revoked_at IS NULL"
+                ),
                 {"c": customer_id},
             )
 

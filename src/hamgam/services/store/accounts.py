@@ -20,14 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp
 from hamgam.domain.checkout import Address
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
-from hamgam.domain.persian import InvalidIdentifier, is_valid_national_code, normalize_mobile, normalize_national_code
+from hamgam.domain.persian import (
+    InvalidIdentifier,
+    is_valid_national_code,
+    normalize_mobile,
+    normalize_national_code,
+)
 from hamgam.domain.sms import SmsError
 from hamgam.ports import RateLimiter, SmsSender
 from hamgam.settings import AuthSettings, StoreSettings
 
 log = structlog.get_logger(__name__)
 
-_CUSTOMER = "id, mobile, full_name, email, national_code, role, created_at, password_hash IS NOT NULL AS has_password"
+_CUSTOMER = (
+    "id, mobile, full_name, email, national_code, role, created_at, password_hash IS NOT NULL AS has_password"
+)
 _BAD_LOGIN = "موبایل یا رمز عبور نادرست است — wrong mobile or password"
 _BAD_CODE = "کد نادرست یا منقضی است — wrong or expired code"
 
@@ -36,13 +43,21 @@ def parse_mobile(raw: str) -> str:
     try:
         return normalize_mobile(raw)
     except InvalidIdentifier:
-        raise InvalidInput("شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile") from None
+        raise InvalidInput(
+            "شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile"
+        ) from None
 
 
 class AccountService:
     def __init__(
-        self, engine: AsyncEngine, sms: SmsSender, limiter: RateLimiter, *, store: StoreSettings,
-        auth: AuthSettings, pepper: bytes,
+        self,
+        engine: AsyncEngine,
+        sms: SmsSender,
+        limiter: RateLimiter,
+        *,
+        store: StoreSettings,
+        auth: AuthSettings,
+        pepper: bytes,
     ) -> None:
         self._engine = engine
         self._sms = sms
@@ -72,14 +87,20 @@ class AccountService:
         try:
             async with self._engine.begin() as conn:
                 row = (
-                    await conn.execute(
-                        text(f"""INSERT INTO customer (mobile, full_name, password_hash) VALUES (:m, :n, :h)
+                    (
+                        await conn.execute(
+                            text(f"""INSERT INTO customer (mobile, full_name, password_hash) VALUES (:m, :n, :h)
                                  RETURNING {_CUSTOMER}"""),
-                        {"m": mobile, "n": full_name, "h": password_hash},
+                            {"m": mobile, "n": full_name, "h": password_hash},
+                        )
                     )
-                ).mappings().one()
+                    .mappings()
+                    .one()
+                )
         except IntegrityError:
-            raise Conflict("این شماره قبلاً ثبت شده است — this mobile is already registered", field="mobile") from None
+            raise Conflict(
+                "این شماره قبلاً ثبت شده است — this mobile is already registered", field="mobile"
+            ) from None
         return dict(row)
 
     async def login_password(self, mobile: str, password: str, *, client: str) -> dict[str, Any]:
@@ -88,10 +109,17 @@ class AccountService:
         await self._limit(f"login:ip:{client}", self._auth.login_attempts * 5, self._auth.login_window_s)
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(
-                    text(f"SELECT {_CUSTOMER}, password_hash, disabled_at FROM customer WHERE mobile = :m"), {"m": mobile}
+                (
+                    await conn.execute(
+                        text(
+                            f"SELECT {_CUSTOMER}, password_hash, disabled_at FROM customer WHERE mobile = :m"
+                        ),
+                        {"m": mobile},
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         stored = row["password_hash"] if row is not None and row["password_hash"] else self._dummy_hash
         try:
             await asyncio.to_thread(self._hasher.verify, stored, password)
@@ -120,19 +148,26 @@ class AccountService:
         code = new_otp(self._store.otp_length)
         async with self._engine.begin() as conn:
             await conn.execute(
-                text("UPDATE otp_code SET consumed_at = now() WHERE mobile = :m AND consumed_at IS NULL"), {"m": mobile}
+                text("UPDATE otp_code SET consumed_at = now() WHERE mobile = :m AND consumed_at IS NULL"),
+                {"m": mobile},
             )
             await conn.execute(
                 text("""INSERT INTO otp_code (mobile, code_hash, expires_at)
                         VALUES (:m, :h, now() + make_interval(secs => :ttl))"""),
-                {"m": mobile, "h": hash_secret(f"{mobile}:{code}", self._pepper), "ttl": self._store.otp_ttl_s},
+                {
+                    "m": mobile,
+                    "h": hash_secret(f"{mobile}:{code}", self._pepper),
+                    "ttl": self._store.otp_ttl_s,
+                },
             )
         try:
             await self._sms.send_otp(mobile, code)
         except SmsError as exc:
             log.warning("accounts.otp_send_failed", error=str(exc))
-            raise InvalidInput("ارسال پیامک ممکن نشد؛ کمی بعد دوباره تلاش کنید — could not send the SMS, try again later",
-                               field="mobile") from None
+            raise InvalidInput(
+                "ارسال پیامک ممکن نشد؛ کمی بعد دوباره تلاش کنید — could not send the SMS, try again later",
+                field="mobile",
+            ) from None
         return {"mobile": mobile, "expires_in": self._store.otp_ttl_s, "length": self._store.otp_length}
 
     async def verify_otp(self, mobile: str, code: str) -> dict[str, Any]:
@@ -150,18 +185,28 @@ class AccountService:
             if row is None or row.expired or row.attempts >= self._store.otp_max_attempts:
                 raise Unauthorized(_BAD_CODE)
             if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != row.code_hash:
-                await conn.execute(text("UPDATE otp_code SET attempts = attempts + 1 WHERE id = :id"), {"id": row.id})
+                await conn.execute(
+                    text("UPDATE otp_code SET attempts = attempts + 1 WHERE id = :id"), {"id": row.id}
+                )
                 wrong = True
             else:
-                await conn.execute(text("UPDATE otp_code SET consumed_at = now() WHERE id = :id"), {"id": row.id})
                 await conn.execute(
-                    text("INSERT INTO customer (mobile) VALUES (:m) ON CONFLICT (mobile) DO NOTHING"), {"m": mobile}
+                    text("UPDATE otp_code SET consumed_at = now() WHERE id = :id"), {"id": row.id}
+                )
+                await conn.execute(
+                    text("INSERT INTO customer (mobile) VALUES (:m) ON CONFLICT (mobile) DO NOTHING"),
+                    {"m": mobile},
                 )
                 customer = (
-                    await conn.execute(
-                        text(f"SELECT {_CUSTOMER}, disabled_at FROM customer WHERE mobile = :m"), {"m": mobile}
+                    (
+                        await conn.execute(
+                            text(f"SELECT {_CUSTOMER}, disabled_at FROM customer WHERE mobile = :m"),
+                            {"m": mobile},
+                        )
                     )
-                ).mappings().one()
+                    .mappings()
+                    .one()
+                )
                 wrong = False
         if wrong or customer["disabled_at"] is not None:
             raise Unauthorized(_BAD_CODE)
@@ -172,14 +217,24 @@ class AccountService:
     async def profile(self, customer_id: int) -> dict[str, Any]:
         async with self._engine.connect() as conn:
             row = (
-                await conn.execute(text(f"SELECT {_CUSTOMER} FROM customer WHERE id = :id"), {"id": customer_id})
-            ).mappings().first()
+                (
+                    await conn.execute(
+                        text(f"SELECT {_CUSTOMER} FROM customer WHERE id = :id"), {"id": customer_id}
+                    )
+                )
+                .mappings()
+                .first()
+            )
         if row is None:
             raise NotFound("مشتری پیدا نشد — customer not found")
         return dict(row)
 
     async def update_profile(
-        self, customer_id: int, *, full_name: str | None = None, email: str | None = None,
+        self,
+        customer_id: int,
+        *,
+        full_name: str | None = None,
+        email: str | None = None,
         national_code: str | None = None,
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -199,7 +254,8 @@ class AccountService:
             sets = ", ".join(f"{k} = :{k}" for k in values)
             async with self._engine.begin() as conn:
                 await conn.execute(
-                    text(f"UPDATE customer SET {sets}, updated_at = now() WHERE id = :id"), values | {"id": customer_id}
+                    text(f"UPDATE customer SET {sets}, updated_at = now() WHERE id = :id"),
+                    values | {"id": customer_id},
                 )
         return await self.profile(customer_id)
 
@@ -215,14 +271,18 @@ class AccountService:
     async def add_address(self, customer_id: int, address: Address) -> dict[str, Any]:
         async with self._engine.begin() as conn:
             row = (
-                await conn.execute(
-                    text("""INSERT INTO customer_address (customer_id, title, recipient_name, mobile, province, city,
+                (
+                    await conn.execute(
+                        text("""INSERT INTO customer_address (customer_id, title, recipient_name, mobile, province, city,
                                 line, postal_code)
                             VALUES (:c, :title, :recipient_name, :mobile, :province, :city, :line, :postal_code)
                             RETURNING id, title, recipient_name, mobile, province, city, line, postal_code"""),
-                    address.as_dict() | {"c": customer_id},
+                        address.as_dict() | {"c": customer_id},
+                    )
                 )
-            ).mappings().one()
+                .mappings()
+                .one()
+            )
         return dict(row)
 
     async def delete_address(self, customer_id: int, address_id: int) -> None:
@@ -237,7 +297,9 @@ class AccountService:
 
     # --- staff ---
 
-    async def list_customers(self, *, q: str | None, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    async def list_customers(
+        self, *, q: str | None, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         where = "true"
         if q:
@@ -245,12 +307,16 @@ class AccountService:
             params["q"] = "%" + q.replace("%", "").replace("_", "") + "%"
         async with self._engine.connect() as conn:
             rows = (
-                await conn.execute(
-                    text(f"""SELECT {_CUSTOMER}, disabled_at, count(*) OVER () AS total FROM customer WHERE {where}
+                (
+                    await conn.execute(
+                        text(f"""SELECT {_CUSTOMER}, disabled_at, count(*) OVER () AS total FROM customer WHERE {where}
                              ORDER BY id DESC OFFSET :offset LIMIT :limit"""),
-                    params,
+                        params,
+                    )
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
         total = int(rows[0]["total"]) if rows else 0
         return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
 

@@ -22,10 +22,19 @@ OVERRIDABLE = frozenset({"name", "unit_name", "unit_name2", "mahak_description",
 LISTING_FIELDS = ("slug", "description", "seo_title", "seo_description", "images", "hidden", "featured")
 
 
-async def audit(conn: Any, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
+async def audit(
+    conn: Any, actor: str, action: str, target: str, details: dict[str, Any] | None = None
+) -> None:
     await conn.execute(
-        text("INSERT INTO audit_log (actor, action, target, details) VALUES (:a, :ac, :t, CAST(:d AS jsonb))"),
-        {"a": actor, "ac": action, "t": target, "d": orjson.dumps(details, default=str).decode() if details else None},
+        text(
+            "INSERT INTO audit_log (actor, action, target, details) VALUES (:a, :ac, :t, CAST(:d AS jsonb))"
+        ),
+        {
+            "a": actor,
+            "ac": action,
+            "t": target,
+            "d": orjson.dumps(details, default=str).decode() if details else None,
+        },
     )
 
 
@@ -51,17 +60,21 @@ class AdminService:
             params["hidden"] = hidden
         async with self._engine.connect() as conn:
             rows = (
-                await conn.execute(
-                    text(f"""SELECT p.mahak_id AS product_id, p.code, p.name, coalesce(l.hidden, false) AS hidden,
+                (
+                    await conn.execute(
+                        text(f"""SELECT p.mahak_id AS product_id, p.code, p.name, coalesce(l.hidden, false) AS hidden,
                                  coalesce(l.featured, false) AS featured, l.slug,
                                  (SELECT count(*) FROM sync_conflict sc WHERE sc.entity = 'product'
                                     AND sc.mahak_id = p.mahak_id AND sc.resolved_at IS NULL) AS open_conflicts,
                                  count(*) OVER () AS total
                              FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
-                             WHERE {' AND '.join(where)} ORDER BY p.mahak_id DESC OFFSET :offset LIMIT :limit"""),
-                    params,
+                             WHERE {" AND ".join(where)} ORDER BY p.mahak_id DESC OFFSET :offset LIMIT :limit"""),
+                        params,
+                    )
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
         total = int(rows[0]["total"]) if rows else 0
         return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
 
@@ -69,17 +82,23 @@ class AdminService:
         """The product as staff see it: Mahak's columns, store-owned fields, overrides and conflicts."""
         async with self._engine.connect() as conn:
             base = (
-                await conn.execute(
-                    text("""SELECT mahak_id AS product_id, code, name, unit_name, unit_name2, mahak_description, tags,
+                (
+                    await conn.execute(
+                        text("""SELECT mahak_id AS product_id, code, name, unit_name, unit_name2, mahak_description, tags,
                                    category_id, row_version, deleted_at, updated_at FROM product WHERE mahak_id = :p"""),
-                    {"p": product_id},
+                        {"p": product_id},
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
             if base is None:
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
             extras = await catalog_read.product_extras(conn, product_id)
             overrides = await conn.execute(
-                text("SELECT field, value, set_by, set_at FROM product_override WHERE product_id = :p ORDER BY field"),
+                text(
+                    "SELECT field, value, set_by, set_at FROM product_override WHERE product_id = :p ORDER BY field"
+                ),
                 {"p": product_id},
             )
             conflicts = await conn.execute(
@@ -125,7 +144,9 @@ class AdminService:
 
     async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> dict[str, Any]:
         if field not in OVERRIDABLE:
-            raise InvalidInput(f"field cannot be overridden; one of {', '.join(sorted(OVERRIDABLE))}", field="field")
+            raise InvalidInput(
+                f"field cannot be overridden; one of {', '.join(sorted(OVERRIDABLE))}", field="field"
+            )
         async with self._engine.begin() as conn:
             if not await conn.scalar(text("SELECT 1 FROM product WHERE mahak_id = :p"), {"p": product_id}):
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
@@ -135,7 +156,9 @@ class AdminService:
                             set_at = now()"""),
                 {"p": product_id, "f": field, "v": orjson.dumps(value).decode(), "a": actor},
             )
-            await audit(conn, actor, "product.override.set", f"product:{product_id}", {"field": field, "value": value})
+            await audit(
+                conn, actor, "product.override.set", f"product:{product_id}", {"field": field, "value": value}
+            )
         return await self.product(product_id)
 
     async def clear_override(self, product_id: int, field: str, actor: str) -> dict[str, Any]:
@@ -159,7 +182,9 @@ class AdminService:
         """Staff saw the conflict and keep the override."""
         async with self._engine.begin() as conn:
             done = await conn.scalar(
-                text("UPDATE sync_conflict SET resolved_at = now() WHERE id = :i AND resolved_at IS NULL RETURNING id"),
+                text(
+                    "UPDATE sync_conflict SET resolved_at = now() WHERE id = :i AND resolved_at IS NULL RETURNING id"
+                ),
                 {"i": conflict_id},
             )
             if done is None:
@@ -175,6 +200,11 @@ class AdminService:
             raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
         async with self._engine.begin() as conn:
             before = await transition(conn, order_id, target, actor=actor, reason=reason)
-            await audit(conn, actor, "order.status", f"order:{order_id}", {"to": str(target), "reason": reason,
-                                                                          "order_status": before["status"]})
+            await audit(
+                conn,
+                actor,
+                "order.status",
+                f"order:{order_id}",
+                {"to": str(target), "reason": reason, "order_status": before["status"]},
+            )
         return await get_order(self._engine, order_id)

@@ -71,7 +71,9 @@ class CartService:
         async with self._engine.begin() as conn:
             found = await sellable_details(conn, self._rules, [product_detail_id])
             if not found or found[0].price_rial <= 0:
-                raise NotFound("کالا برای فروش موجود نیست — product is not on sale", product_detail_id=product_detail_id)
+                raise NotFound(
+                    "کالا برای فروش موجود نیست — product is not on sale", product_detail_id=product_detail_id
+                )
             if quantity > found[0].available:
                 raise OutOfStock(product_detail_id, found[0].available)
             await conn.execute(
@@ -111,7 +113,9 @@ class CartService:
     async def view_in(self, conn: AsyncConnection, cart_id: uuid.UUID) -> dict[str, Any]:
         rows = (
             await conn.execute(
-                text("SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY added_at, product_detail_id"),
+                text(
+                    "SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY added_at, product_detail_id"
+                ),
                 {"c": cart_id},
             )
         ).all()
@@ -120,16 +124,18 @@ class CartService:
         for detail_id, quantity in rows:
             d = details.get(detail_id)
             on_sale = d is not None and d.price_rial > 0
-            lines.append({
-                "product_detail_id": detail_id,
-                "product_id": d.product_id if d else None,
-                "name": d.name if d else None,
-                "quantity": quantity,
-                "unit_price_rial": d.price_rial if on_sale else None,
-                "total_rial": d.price_rial * quantity if on_sale else None,
-                "available": d.available if d else 0,
-                "purchasable": on_sale and d.available >= quantity,
-            })
+            lines.append(
+                {
+                    "product_detail_id": detail_id,
+                    "product_id": d.product_id if d else None,
+                    "name": d.name if d else None,
+                    "quantity": quantity,
+                    "unit_price_rial": d.price_rial if on_sale else None,
+                    "total_rial": d.price_rial * quantity if on_sale else None,
+                    "available": d.available if d else 0,
+                    "purchasable": on_sale and d.available >= quantity,
+                }
+            )
         items = sum(line["total_rial"] or 0 for line in lines if line["purchasable"])
         return {"id": cart_id, "lines": lines, "items_rial": items}
 

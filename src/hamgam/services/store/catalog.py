@@ -84,7 +84,9 @@ class CatalogService:
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             raise InvalidInput(f"page ≥ 1 and per_page in 1..{MAX_PER_PAGE}", field="page")
         if min_price_rial is not None and max_price_rial is not None and min_price_rial > max_price_rial:
-            raise InvalidInput("حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price")
+            raise InvalidInput(
+                "حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price"
+            )
         async with self._engine.connect() as conn:
             categories = None
             if category is not None:

@@ -24,7 +24,9 @@ from hamgam.settings import ShippingMethod, StoreSettings, SyncSettings
 
 
 class CheckoutService:
-    def __init__(self, engine: AsyncEngine, rules: SyncSettings, store: StoreSettings, carts: CartService) -> None:
+    def __init__(
+        self, engine: AsyncEngine, rules: SyncSettings, store: StoreSettings, carts: CartService
+    ) -> None:
         self._engine = engine
         self._rules = rules
         self._store = store
@@ -38,7 +40,9 @@ class CheckoutService:
             if method.code == code:
                 return method
         codes = ", ".join(m.code for m in self._store.shipping_methods)
-        raise InvalidInput(f"روش ارسال نامعتبر است — unknown shipping method (one of: {codes})", field="shipping_method")
+        raise InvalidInput(
+            f"روش ارسال نامعتبر است — unknown shipping method (one of: {codes})", field="shipping_method"
+        )
 
     async def place_order(
         self,
@@ -61,14 +65,18 @@ class CheckoutService:
             await conn.execute(text("SELECT 1 FROM cart WHERE id = :c FOR UPDATE"), {"c": cart_id})
             rows = (
                 await conn.execute(
-                    text("SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY product_detail_id"),
+                    text(
+                        "SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY product_detail_id"
+                    ),
                     {"c": cart_id},
                 )
             ).all()
             if not rows:
                 raise InvalidInput("سبد خرید خالی است — the cart is empty", field="cart")
             delivery = await self._address(conn, customer_id, address, address_id)
-            details = {d.detail_id: d for d in await sellable_details(conn, self._rules, [r[0] for r in rows])}
+            details = {
+                d.detail_id: d for d in await sellable_details(conn, self._rules, [r[0] for r in rows])
+            }
             lines = []
             for detail_id, quantity in rows:
                 d = details.get(detail_id)
@@ -85,18 +93,38 @@ class CheckoutService:
                     text("""INSERT INTO store_order (customer_id, status, items_rial, shipping_rial, total_rial,
                                 shipping_method, address, note, reserved_until)
                             VALUES (:c, :s, :i, :sh, :t, :m, CAST(:a AS jsonb), :n, :u) RETURNING id"""),
-                    {"c": customer_id, "s": str(OrderStatus.PENDING_PAYMENT), "i": sums.items_rial,
-                     "sh": sums.shipping_rial, "t": sums.total_rial, "m": method.code,
-                     "a": orjson.dumps(delivery.as_dict()).decode(), "n": note, "u": until},
+                    {
+                        "c": customer_id,
+                        "s": str(OrderStatus.PENDING_PAYMENT),
+                        "i": sums.items_rial,
+                        "sh": sums.shipping_rial,
+                        "t": sums.total_rial,
+                        "m": method.code,
+                        "a": orjson.dumps(delivery.as_dict()).decode(),
+                        "n": note,
+                        "u": until,
+                    },
                 )
             ).scalar_one()
             await conn.execute(
                 text("""INSERT INTO order_line (order_id, product_detail_id, product_id, name, quantity,
                             unit_price_rial, total_rial) VALUES (:o, :d, :p, :n, :q, :u, :t)"""),
-                [{"o": order_id, "d": ln.product_detail_id, "p": ln.product_id, "n": ln.name, "q": ln.quantity,
-                  "u": ln.unit_price_rial, "t": ln.total_rial} for ln in lines],
+                [
+                    {
+                        "o": order_id,
+                        "d": ln.product_detail_id,
+                        "p": ln.product_id,
+                        "n": ln.name,
+                        "q": ln.quantity,
+                        "u": ln.unit_price_rial,
+                        "t": ln.total_rial,
+                    }
+                    for ln in lines
+                ],
             )
-            await record_event(conn, order_id, None, str(OrderStatus.PENDING_PAYMENT), f"customer:{customer_id}", None)
+            await record_event(
+                conn, order_id, None, str(OrderStatus.PENDING_PAYMENT), f"customer:{customer_id}", None
+            )
             await reservations.reserve(
                 conn, self._rules, order_id, [(ln.product_detail_id, ln.quantity) for ln in lines], until
             )
@@ -105,19 +133,27 @@ class CheckoutService:
             )
         return await get_order(self._engine, order_id, customer_id=customer_id)
 
-    async def _address(self, conn: Any, customer_id: int, address: Address | None, address_id: int | None) -> Address:
+    async def _address(
+        self, conn: Any, customer_id: int, address: Address | None, address_id: int | None
+    ) -> Address:
         if (address is None) == (address_id is None):
-            raise InvalidInput("یک نشانی بدهید: address یا address_id — give exactly one of address, address_id",
-                               field="address")
+            raise InvalidInput(
+                "یک نشانی بدهید: address یا address_id — give exactly one of address, address_id",
+                field="address",
+            )
         if address is not None:
             return address
         row = (
-            await conn.execute(
-                text("""SELECT title, recipient_name, mobile, province, city, line, postal_code FROM customer_address
+            (
+                await conn.execute(
+                    text("""SELECT title, recipient_name, mobile, province, city, line, postal_code FROM customer_address
                         WHERE id = :id AND customer_id = :c AND deleted_at IS NULL"""),
-                {"id": address_id, "c": customer_id},
+                    {"id": address_id, "c": customer_id},
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("نشانی پیدا نشد — address not found", field="address_id")
         return Address(**row)

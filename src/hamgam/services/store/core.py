@@ -70,15 +70,23 @@ class StoreCore:
         async with self.engine.begin() as conn:
             row = (
                 await conn.execute(
-                    text("SELECT customer_id, status FROM store_order WHERE id = :id FOR UPDATE"), {"id": order_id}
+                    text("SELECT customer_id, status FROM store_order WHERE id = :id FOR UPDATE"),
+                    {"id": order_id},
                 )
             ).first()
             if row is None or row.customer_id != customer_id:
                 raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
             if row.status != OrderStatus.PENDING_PAYMENT:
-                raise Conflict("فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled")
-            await transition(conn, order_id, OrderStatus.CANCELLED, actor=f"customer:{customer_id}",
-                             reason="cancelled by the customer")
+                raise Conflict(
+                    "فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled"
+                )
+            await transition(
+                conn,
+                order_id,
+                OrderStatus.CANCELLED,
+                actor=f"customer:{customer_id}",
+                reason="cancelled by the customer",
+            )
         await self.publish_events()
         return await get_order(self.engine, order_id, customer_id=customer_id)
 
@@ -118,13 +126,21 @@ def build_store_core(
         carts=carts,
         checkout=CheckoutService(engine, rules, store, carts),
         payments=PaymentService(
-            engine, gateway, callback_url=callback_url(settings), provider=settings.payments.provider.value,
-            give_up_after_s=store.reservation_ttl_s, reconcile_after_s=store.reconcile_after_s,
+            engine,
+            gateway,
+            callback_url=callback_url(settings),
+            provider=settings.payments.provider.value,
+            give_up_after_s=store.reservation_ttl_s,
+            reconcile_after_s=store.reconcile_after_s,
         ),
         accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
         tokens=TokenService(
-            engine, secret=jwt_secret, issuer=auth.jwt_issuer, access_ttl_s=auth.access_ttl_s,
-            refresh_ttl_s=auth.refresh_ttl_s, pepper=pepper,
+            engine,
+            secret=jwt_secret,
+            issuer=auth.jwt_issuer,
+            access_ttl_s=auth.access_ttl_s,
+            refresh_ttl_s=auth.refresh_ttl_s,
+            pepper=pepper,
         ),
         admin=AdminService(engine),
         sms=sms,

@@ -53,6 +53,8 @@ async def relay(engine: AsyncEngine, queue: MessageQueue, *, limit: int = 100) -
             except Exception as exc:  # the broker is down: leave the rest for the next relay
                 log.warning("events.publish_failed", message_id=row.message_id, error=str(exc))
                 break
-            await conn.execute(text("UPDATE event_outbox SET published_at = now() WHERE id = :i"), {"i": row.id})
+            await conn.execute(
+                text("UPDATE event_outbox SET published_at = now() WHERE id = :i"), {"i": row.id}
+            )
             published += 1
     return published

@@ -31,17 +31,26 @@ async def release_expired(engine: AsyncEngine) -> int:
     while True:
         async with engine.begin() as conn:
             ids = (
-                await conn.execute(
-                    text("""SELECT o.id FROM store_order o
+                (
+                    await conn.execute(
+                        text("""SELECT o.id FROM store_order o
                             WHERE o.status = 'pending_payment' AND o.reserved_until < now()
                               AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id AND p.status = 'unknown')
                             ORDER BY o.id LIMIT :n FOR UPDATE SKIP LOCKED"""),
-                    {"n": EXPIRE_BATCH},
+                        {"n": EXPIRE_BATCH},
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             for order_id in ids:
-                await transition(conn, order_id, OrderStatus.EXPIRED, actor="job:expire",
-                                 reason="payment not received in time")
+                await transition(
+                    conn,
+                    order_id,
+                    OrderStatus.EXPIRED,
+                    actor="job:expire",
+                    reason="payment not received in time",
+                )
         expired += len(ids)
         if len(ids) < EXPIRE_BATCH:
             return expired
@@ -54,7 +63,9 @@ async def cleanup(engine: AsyncEngine) -> None:
         await conn.execute(text("DELETE FROM otp_code WHERE created_at < now() - interval '1 day'"))
 
 
-async def run_forever(jobs: list[Callable[[], Awaitable[object]]], interval_s: float, stop: asyncio.Event) -> None:
+async def run_forever(
+    jobs: list[Callable[[], Awaitable[object]]], interval_s: float, stop: asyncio.Event
+) -> None:
     """Run each job every ``interval_s`` until ``stop`` is set; a failing job is logged, never fatal."""
     while not stop.is_set():
         for job in jobs:

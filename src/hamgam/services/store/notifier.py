@@ -68,7 +68,11 @@ class SmsNotifier:
             if delivery.attempt <= len(RETRY_DELAYS_S):
                 await delivery.retry(str(exc), RETRY_DELAYS_S[delivery.attempt - 1])
                 return
-            log.error("sms.gave_up", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
+            log.error(
+                "sms.gave_up", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc)
+            )
         except SmsRejected as exc:
-            log.error("sms.rejected", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
+            log.error(
+                "sms.rejected", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc)
+            )
         await delivery.ack()

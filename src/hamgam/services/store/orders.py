@@ -29,22 +29,33 @@ _LEDGER_MOVES = {
 
 async def lock_order(conn: AsyncConnection, order_id: int) -> dict[str, Any]:
     row = (
-        await conn.execute(
-            text("""SELECT o.*, c.mobile AS customer_mobile FROM store_order o
+        (
+            await conn.execute(
+                text("""SELECT o.*, c.mobile AS customer_mobile FROM store_order o
                     JOIN customer c ON c.id = o.customer_id WHERE o.id = :id FOR UPDATE OF o"""),
-            {"id": order_id},
+                {"id": order_id},
+            )
         )
-    ).mappings().first()
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
     return dict(row)
 
 
 async def record_event(
-    conn: AsyncConnection, order_id: int, from_status: str | None, to_status: str, actor: str, reason: str | None
+    conn: AsyncConnection,
+    order_id: int,
+    from_status: str | None,
+    to_status: str,
+    actor: str,
+    reason: str | None,
 ) -> None:
     await conn.execute(
-        text("INSERT INTO order_event (order_id, from_status, to_status, actor, reason) VALUES (:o, :f, :t, :a, :r)"),
+        text(
+            "INSERT INTO order_event (order_id, from_status, to_status, actor, reason) VALUES (:o, :f, :t, :a, :r)"
+        ),
         {"o": order_id, "f": from_status, "t": to_status, "a": actor, "r": reason},
     )
 
@@ -73,8 +84,12 @@ async def transition(
         await events.enqueue(
             conn,
             events.SMS_TOPIC,
-            {"type": f"order.{target}", "order_id": order_id, "mobile": order["customer_mobile"],
-             "total_rial": order["total_rial"]},
+            {
+                "type": f"order.{target}",
+                "order_id": order_id,
+                "mobile": order["customer_mobile"],
+                "total_rial": order["total_rial"],
+            },
         )
     return order | {"status": str(target)}
 
@@ -89,11 +104,15 @@ async def get_order(engine: AsyncEngine, order_id: int, *, customer_id: int | No
     owner = "AND o.customer_id = :c" if customer_id is not None else ""
     async with engine.connect() as conn:
         order = (
-            await conn.execute(
-                text(f"SELECT {_ORDER_COLUMNS} FROM store_order o WHERE o.id = :id {owner}"),
-                {"id": order_id, "c": customer_id},
+            (
+                await conn.execute(
+                    text(f"SELECT {_ORDER_COLUMNS} FROM store_order o WHERE o.id = :id {owner}"),
+                    {"id": order_id, "c": customer_id},
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         if order is None:
             raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
         lines = await conn.execute(
@@ -102,7 +121,9 @@ async def get_order(engine: AsyncEngine, order_id: int, *, customer_id: int | No
             {"id": order_id},
         )
         order_events = await conn.execute(
-            text("SELECT from_status, to_status, actor, reason, at FROM order_event WHERE order_id = :id ORDER BY id"),
+            text(
+                "SELECT from_status, to_status, actor, reason, at FROM order_event WHERE order_id = :id ORDER BY id"
+            ),
             {"id": order_id},
         )
         payments = await conn.execute(
@@ -139,12 +160,16 @@ async def list_orders(
         params["m"] = mobile
     async with engine.connect() as conn:
         rows = (
-            await conn.execute(
-                text(f"""SELECT {_ORDER_COLUMNS}, c.mobile AS customer_mobile, count(*) OVER () AS total
+            (
+                await conn.execute(
+                    text(f"""SELECT {_ORDER_COLUMNS}, c.mobile AS customer_mobile, count(*) OVER () AS total
                          FROM store_order o JOIN customer c ON c.id = o.customer_id
-                         WHERE {' AND '.join(where)} ORDER BY o.id DESC OFFSET :offset LIMIT :limit"""),
-                params,
+                         WHERE {" AND ".join(where)} ORDER BY o.id DESC OFFSET :offset LIMIT :limit"""),
+                    params,
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     total = int(rows[0]["total"]) if rows else 0
     return [{k: v for k, v in r.items() if k != "total"} for r in rows], total

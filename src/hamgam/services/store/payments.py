@@ -26,8 +26,14 @@ log = structlog.get_logger(__name__)
 
 class PaymentService:
     def __init__(
-        self, engine: AsyncEngine, gateway: PaymentGateway, *, callback_url: str, provider: str,
-        give_up_after_s: float, reconcile_after_s: float,
+        self,
+        engine: AsyncEngine,
+        gateway: PaymentGateway,
+        *,
+        callback_url: str,
+        provider: str,
+        give_up_after_s: float,
+        reconcile_after_s: float,
     ) -> None:
         self._engine = engine
         self._gateway = gateway
@@ -42,18 +48,23 @@ class PaymentService:
         The amount is the order's total from our database; the session is stored before the redirect."""
         async with self._engine.connect() as conn:
             order = (
-                await conn.execute(
-                    text("""SELECT o.id, o.status, o.total_rial, o.reserved_until > now() AS held, c.mobile
+                (
+                    await conn.execute(
+                        text("""SELECT o.id, o.status, o.total_rial, o.reserved_until > now() AS held, c.mobile
                             FROM store_order o JOIN customer c ON c.id = o.customer_id
                             WHERE o.id = :id AND o.customer_id = :c"""),
-                    {"id": order_id, "c": customer_id},
+                        {"id": order_id, "c": customer_id},
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         if order is None:
             raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
         if order["status"] != OrderStatus.PENDING_PAYMENT or not order["held"]:
-            raise Conflict("این سفارش در انتظار پرداخت نیست — this order is not awaiting payment",
-                           status=order["status"])
+            raise Conflict(
+                "این سفارش در انتظار پرداخت نیست — this order is not awaiting payment", status=order["status"]
+            )
         try:
             session = await self._gateway.request_payment(
                 amount_rial=order["total_rial"],
@@ -63,20 +74,27 @@ class PaymentService:
                 order_id=str(order_id),
             )
         except PaymentGatewayUnavailable as exc:
-            raise PaymentUnavailable("درگاه پرداخت پاسخ نداد؛ دوباره تلاش کنید — the payment gateway is unavailable",
-                                     error=str(exc)) from exc
+            raise PaymentUnavailable(
+                "درگاه پرداخت پاسخ نداد؛ دوباره تلاش کنید — the payment gateway is unavailable",
+                error=str(exc),
+            ) from exc
         except PaymentGatewayRejected as exc:
             log.error("payments.request_rejected", order_id=order_id, error=str(exc))
-            raise PaymentUnavailable("درگاه پرداخت درخواست را نپذیرفت — the payment gateway refused the request",
-                                     error=str(exc)) from exc
+            raise PaymentUnavailable(
+                "درگاه پرداخت درخواست را نپذیرفت — the payment gateway refused the request", error=str(exc)
+            ) from exc
         async with self._engine.begin() as conn:
             await conn.execute(
                 text("""INSERT INTO payment (order_id, provider, authority, amount_rial)
                         VALUES (:o, :p, :a, :m)"""),
                 {"o": order_id, "p": self._provider, "a": session.authority, "m": order["total_rial"]},
             )
-        return {"order_id": order_id, "authority": session.authority, "redirect_url": session.redirect_url,
-                "amount_rial": order["total_rial"]}
+        return {
+            "order_id": order_id,
+            "authority": session.authority,
+            "redirect_url": session.redirect_url,
+            "amount_rial": order["total_rial"],
+        }
 
     async def callback(self, authority: str, status: str) -> dict[str, Any]:
         """The buyer's browser came back. ``Status`` is not proof: OK leads to a verify, NOK marks the session
@@ -104,7 +122,9 @@ class PaymentService:
                 await self._set(conn, authority, "failed", error=f"order is {order['status']}; not verified")
                 return await self._outcome_in(conn, authority)
             if order["total_rial"] != pay["amount_rial"]:
-                await self._set(conn, authority, "failed", error="payment amount differs from the order total")
+                await self._set(
+                    conn, authority, "failed", error="payment amount differs from the order total"
+                )
                 return await self._outcome_in(conn, authority)
             try:
                 result = await self._gateway.verify(authority, pay["amount_rial"])
@@ -121,8 +141,13 @@ class PaymentService:
                                 checked_at = now(), error = NULL WHERE authority = :a"""),
                     {"a": authority, "r": result.ref_id, "p": result.card_pan},
                 )
-                await transition(conn, pay["order_id"], OrderStatus.PAID, actor=f"payment:{authority}",
-                                 reason=f"ref_id {result.ref_id}")
+                await transition(
+                    conn,
+                    pay["order_id"],
+                    OrderStatus.PAID,
+                    actor=f"payment:{authority}",
+                    reason=f"ref_id {result.ref_id}",
+                )
                 await conn.execute(
                     text("INSERT INTO export_job (order_id) VALUES (:o) ON CONFLICT (order_id) DO NOTHING"),
                     {"o": pay["order_id"]},
@@ -131,7 +156,9 @@ class PaymentService:
             elif result.status is VerifyStatus.NOT_PAID and not final:
                 await self._set(conn, authority, "pending", error=result.message)
             else:
-                await self._set(conn, authority, "failed", error=f"{result.status} ({result.code}) {result.message}")
+                await self._set(
+                    conn, authority, "failed", error=f"{result.status} ({result.code}) {result.message}"
+                )
             return await self._outcome_in(conn, authority)
 
     async def reconcile(self) -> int:
@@ -166,18 +193,28 @@ class PaymentService:
 
     async def _outcome_in(self, conn: AsyncConnection, authority: str) -> dict[str, Any]:
         row = (
-            await conn.execute(
-                text("""SELECT p.order_id, p.status AS payment_status, p.ref_id, p.amount_rial, o.status AS order_status
+            (
+                await conn.execute(
+                    text("""SELECT p.order_id, p.status AS payment_status, p.ref_id, p.amount_rial, o.status AS order_status
                         FROM payment p JOIN store_order o ON o.id = p.order_id WHERE p.authority = :a"""),
-                {"a": authority},
+                    {"a": authority},
+                )
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
         return dict(row)
 
     async def _lock_payment(self, conn: AsyncConnection, authority: str) -> dict[str, Any]:
         row = (
-            await conn.execute(text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority})
-        ).mappings().first()
+            (
+                await conn.execute(
+                    text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority}
+                )
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise NotFound("پرداخت پیدا نشد — unknown payment authority")
         return dict(row)

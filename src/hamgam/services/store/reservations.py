@@ -46,8 +46,10 @@ async def reserve(
     """
     ordered = sorted(lines)
     await conn.execute(
-        text("INSERT INTO stock_hold (product_detail_id) SELECT unnest(CAST(:ids AS bigint[])) "
-             "ON CONFLICT DO NOTHING"),
+        text(
+            "INSERT INTO stock_hold (product_detail_id) SELECT unnest(CAST(:ids AS bigint[])) "
+            "ON CONFLICT DO NOTHING"
+        ),
         {"ids": [d for d, _ in ordered]},
     )
     statement = text(_RESERVE.format(sellable=sellable_sql(rules, "AND d.mahak_id = :detail")))
@@ -61,8 +63,12 @@ async def reserve(
         text("""INSERT INTO stock_reservation (order_id, product_detail_id, quantity, state, expires_at)
                 SELECT :order_id, d, q, 'held', :expires_at
                 FROM unnest(CAST(:ids AS bigint[]), CAST(:qtys AS int[])) AS t(d, q)"""),
-        {"order_id": order_id, "expires_at": expires_at,
-         "ids": [d for d, _ in ordered], "qtys": [q for _, q in ordered]},
+        {
+            "order_id": order_id,
+            "expires_at": expires_at,
+            "ids": [d for d, _ in ordered],
+            "qtys": [q for _, q in ordered],
+        },
     )
 
 
@@ -83,8 +89,10 @@ async def move(conn: AsyncConnection, order_id: int, from_states: Sequence[str],
         freed = sorted((r.product_detail_id, r.quantity) for r in rows)
         for detail_id, quantity in freed:
             await conn.execute(
-                text("UPDATE stock_hold SET reserved_qty = reserved_qty - :q, updated_at = now() "
-                     "WHERE product_detail_id = :d"),
+                text(
+                    "UPDATE stock_hold SET reserved_qty = reserved_qty - :q, updated_at = now() "
+                    "WHERE product_detail_id = :d"
+                ),
                 {"d": detail_id, "q": quantity},
             )
     return len(rows)

@@ -15,17 +15,25 @@ from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn,
 from hamgam.services.store.admin import audit
 from hamgam.services.store.orders import get_order, list_orders
 
-router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES, dependencies=[Depends(require(Role.STAFF))])
+router = APIRouter(
+    prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES, dependencies=[Depends(require(Role.STAFF))]
+)
 Page = Annotated[int, Query(ge=1, le=10_000)]
 PerPage = Annotated[int, Query(ge=1, le=200)]
 
 
 @router.get("/products")
 async def products(
-    core: Core, _: Staff, q: Annotated[str | None, Query(max_length=200)] = None, hidden: bool | None = None,
-    page: Page = 1, per_page: PerPage = 50,
+    core: Core,
+    _: Staff,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    hidden: bool | None = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
 ) -> dict[str, Any]:
-    items, total = await core.admin.list_products(q=q, hidden=hidden, offset=(page - 1) * per_page, limit=per_page)
+    items, total = await core.admin.list_products(
+        q=q, hidden=hidden, offset=(page - 1) * per_page, limit=per_page
+    )
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -49,7 +57,9 @@ async def set_override(
 
 
 @router.delete("/products/{product_id}/overrides/{field}")
-async def clear_override(core: Core, me: Staff, product_id: Id, field: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
+async def clear_override(
+    core: Core, me: Staff, product_id: Id, field: Annotated[str, Path(max_length=64)]
+) -> dict[str, Any]:
     return await core.admin.clear_override(product_id, field, me.actor)
 
 
@@ -60,8 +70,12 @@ async def resolve_conflict(core: Core, me: Staff, conflict_id: Id) -> None:
 
 @router.get("/orders")
 async def orders(
-    container: ContainerDep, _: Staff, status: Annotated[str | None, Query(max_length=32)] = None,
-    mobile: Annotated[str | None, Query(max_length=32)] = None, page: Page = 1, per_page: PerPage = 50,
+    container: ContainerDep,
+    _: Staff,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    mobile: Annotated[str | None, Query(max_length=32)] = None,
+    page: Page = 1,
+    per_page: PerPage = 50,
 ) -> dict[str, Any]:
     try:
         mobile = normalize_mobile(mobile) if mobile else None
@@ -88,7 +102,10 @@ async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn
 
 @router.get("/customers")
 async def customers(
-    core: Core, _: Staff, q: Annotated[str | None, Query(max_length=100)] = None, page: Page = 1,
+    core: Core,
+    _: Staff,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Page = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
     items, total = await core.accounts.list_customers(q=q, offset=(page - 1) * per_page, limit=per_page)
@@ -97,7 +114,9 @@ async def customers(
 
 @router.get("/customers/{customer_id}")
 async def customer(core: Core, _: Staff, customer_id: Id) -> dict[str, Any]:
-    return await core.accounts.profile(customer_id) | {"addresses": await core.accounts.addresses(customer_id)}
+    return await core.accounts.profile(customer_id) | {
+        "addresses": await core.accounts.addresses(customer_id)
+    }
 
 
 @router.put("/customers/{customer_id}/role")
@@ -111,13 +130,17 @@ async def set_role(container: ContainerDep, me: Admin, customer_id: Id, body: Ro
 
 
 @router.put("/customers/{customer_id}/disabled")
-async def set_disabled(container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn) -> dict[str, Any]:
+async def set_disabled(
+    container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn
+) -> dict[str, Any]:
     core = container.store
     result = await core.accounts.set_disabled(customer_id, body.disabled)
     if body.disabled:
         await core.tokens.revoke_customer(customer_id)
     async with container.engine.begin() as conn:
-        await audit(conn, me.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": body.disabled})
+        await audit(
+            conn, me.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": body.disabled}
+        )
     return result
 
 

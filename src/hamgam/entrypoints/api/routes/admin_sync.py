@@ -18,22 +18,31 @@ from hamgam.entrypoints.api.schemas import DeadLetterBodyIn, SyncRunIn
 from hamgam.services.sync import dead_letter_actions
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
-router = APIRouter(prefix="/admin", tags=["admin: sync"], responses=ERROR_RESPONSES,
-                   dependencies=[Depends(require(Role.STAFF))])
+router = APIRouter(
+    prefix="/admin",
+    tags=["admin: sync"],
+    responses=ERROR_RESPONSES,
+    dependencies=[Depends(require(Role.STAFF))],
+)
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
 @router.get("/sync/status")
 async def status(container: ContainerDep, _: Staff) -> dict[str, Any]:
-    return {"entities": await sync_status(container.engine),
-            "dead_letters_waiting": await dead_letters_waiting(container.engine)}
+    return {
+        "entities": await sync_status(container.engine),
+        "dead_letters_waiting": await dead_letters_waiting(container.engine),
+    }
 
 
 @router.get("/sync/runs")
 async def runs(
-    container: ContainerDep, _: Staff, entity: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50, offset: Offset = 0,
+    container: ContainerDep,
+    _: Staff,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     async with container.engine.connect() as conn:
         rows = await conn.execute(
@@ -47,14 +56,19 @@ async def runs(
 @router.get("/sync/runs/{run_id}/batches")
 async def batches(container: ContainerDep, _: Staff, run_id: Id) -> list[dict[str, Any]]:
     async with container.engine.connect() as conn:
-        rows = await conn.execute(text("SELECT * FROM sync_batch WHERE run_id = :r ORDER BY seq"), {"r": run_id})
+        rows = await conn.execute(
+            text("SELECT * FROM sync_batch WHERE run_id = :r ORDER BY seq"), {"r": run_id}
+        )
         return [dict(r) for r in rows.mappings()]
 
 
 @router.get("/sync/rejected")
 async def rejected(
-    container: ContainerDep, _: Staff, entity: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50, offset: Offset = 0,
+    container: ContainerDep,
+    _: Staff,
+    entity: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     async with container.engine.connect() as conn:
         rows = await conn.execute(
@@ -80,15 +94,28 @@ def _letter(letter: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"body_text": letter.body.decode("utf-8")}
     except UnicodeDecodeError:
         body = {"body_base64": base64.b64encode(letter.body).decode()}
-    fields = ("id", "topic", "message_id", "headers", "error", "attempts", "first_failed_at", "dead_at",
-              "replayed_at", "purged_at")
+    fields = (
+        "id",
+        "topic",
+        "message_id",
+        "headers",
+        "error",
+        "attempts",
+        "first_failed_at",
+        "dead_at",
+        "replayed_at",
+        "purged_at",
+    )
     return {k: getattr(letter, k) for k in fields} | body
 
 
 @router.get("/dead-letters")
 async def dead_letters(
-    container: ContainerDep, _: Staff, topic: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Limit = 50, offset: Offset = 0,
+    container: ContainerDep,
+    _: Staff,
+    topic: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     letters = await container.dead_letters.list(topic, limit=limit, offset=offset)
     return {"items": [_letter(x) for x in letters], "total": await container.dead_letters.count(topic)}

@@ -17,8 +17,13 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
 async def _session(core: Core, customer: dict[str, Any], cart_token: uuid.UUID | None) -> TokenOut:
     cart_id = await core.carts.merge_into_customer(cart_token, customer["id"]) if cart_token else None
     pair = await core.tokens.issue(customer["id"])
-    return TokenOut(access_token=pair.access_token, refresh_token=pair.refresh_token, expires_in=pair.expires_in,
-                    customer=customer, cart_id=cart_id)
+    return TokenOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+        customer=customer,
+        cart_id=cart_id,
+    )
 
 
 @router.post("/register", status_code=201)
@@ -51,8 +56,12 @@ async def otp_verify(core: Core, body: OtpVerifyIn) -> TokenOut:
 async def refresh(core: Core, body: RefreshIn) -> dict[str, Any]:
     """Rotate the refresh token; a reused token revokes its whole session."""
     pair = await core.tokens.refresh(body.refresh_token)
-    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token, "token_type": pair.token_type,
-            "expires_in": pair.expires_in}
+    return {
+        "access_token": pair.access_token,
+        "refresh_token": pair.refresh_token,
+        "token_type": pair.token_type,
+        "expires_in": pair.expires_in,
+    }
 
 
 @router.post("/logout", status_code=204)

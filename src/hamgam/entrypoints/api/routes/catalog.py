@@ -22,7 +22,9 @@ async def categories(core: Core) -> list[dict[str, Any]]:
 @router.get("/products")
 async def products(
     core: Core,
-    q: Annotated[str | None, Query(max_length=200, description="Words in any spelling (ی/ي, ک/ك, digits)")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words in any spelling (ی/ي, ک/ك, digits)")
+    ] = None,
     category: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     min_price: Money = None,
     max_price: Money = None,
@@ -33,8 +35,14 @@ async def products(
 ) -> dict[str, Any]:
     """Sellable products; prices are integer Rial (``*_rial``), display them as Toman."""
     return await core.catalog.search(
-        q=q, category=category, min_price_rial=min_price, max_price_rial=max_price, in_stock=in_stock,
-        sort=sort, page=page, per_page=per_page,
+        q=q,
+        category=category,
+        min_price_rial=min_price,
+        max_price_rial=max_price,
+        in_stock=in_stock,
+        sort=sort,
+        page=page,
+        per_page=per_page,
     )
 
 

@@ -19,14 +19,18 @@ async def checkout(core: Core, me: Customer, body: CheckoutIn) -> dict[str, Any]
     """Order the cart: stock is held for the configured time while the customer pays."""
     address = Address.parse(**body.address.model_dump()) if body.address else None
     return await core.checkout.place_order(
-        me.customer_id, shipping_method=body.shipping_method, address=address, address_id=body.address_id,
+        me.customer_id,
+        shipping_method=body.shipping_method,
+        address=address,
+        address_id=body.address_id,
         note=body.note,
     )
 
 
 @router.get("/orders")
 async def my_orders(
-    core: Core, me: Customer,
+    core: Core,
+    me: Customer,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
