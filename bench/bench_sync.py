@@ -1,0 +1,240 @@
+"""Sync benchmarks (issue 4), all against real servers on this machine.
+
+1. Initial sync of N products with their details, stock per warehouse and visitor links: the simulator in its own
+   process over HTTP → adapter → fetcher (this process) → RabbitMQ → worker processes → PostgreSQL. Baseline in
+   the same run: a bare ``INSERT … SELECT unnest(…) ON CONFLICT`` of the same rows, in pages of the same size.
+2. A no-change incremental run: requests per entity and rows written.
+3. Change-to-store latency with a 2 s poll (scheduler and worker processes running).
+4. The fetcher's peak memory (this process's max RSS) — compare the figures of two sizes.
+
+Usage: ``.venv/bin/python bench/bench_sync.py --products 1000000`` (PostgreSQL and RabbitMQ at 127.0.0.1).
+Prints one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx2
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import pool, text
+
+from hamgam.adapters.db.migrate import upgrade_to_head
+from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
+from hamgam.adapters.db.upsert import MANAGED, UpsertStatement
+from hamgam.bootstrap import build
+from hamgam.domain.sync.entities import entity_named
+from hamgam.settings import Settings
+
+ENTITIES = ["Product", "ProductDetail", "ProductDetailStoreAsset", "VisitorProduct"]
+BIN = Path(sys.executable).parent
+SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+RABBITMQ = os.environ.get("BENCH_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def admin(sql: str) -> None:
+    engine = create_sync_engine(SERVER.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool,
+                                isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def start_simulator(products: int, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([str(BIN / "hamgam-sim"), "mahak", "--port", str(port), "--products", str(products)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            httpx2.get(f"http://127.0.0.1:{port}/_control/stats", timeout=2).raise_for_status()
+            return process
+        except httpx2.HTTPError:
+            time.sleep(0.5)
+    raise RuntimeError("simulator did not start")
+
+
+def role(name: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "hamgam"), name], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(*processes: subprocess.Popen) -> None:
+    for p in processes:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in processes:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+async def initial_sync(settings: Settings) -> dict:
+    container = await build(settings)
+    try:
+        started = time.perf_counter()
+        rows = 0
+        per_entity = {}
+        for entity in ENTITIES:
+            t0 = time.perf_counter()
+            result = await container.fetcher.run(entity, "full")
+            assert result.status == "succeeded", result
+            rows += result.stats["rows_inserted"] + result.stats["rows_updated"]
+            per_entity[entity] = {"rows": result.stats["rows_fetched"], "seconds": round(time.perf_counter() - t0, 2)}
+        seconds = time.perf_counter() - started
+        return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+                "per_entity": per_entity, "fetcher_max_rss_mb": round(max_rss_mb(), 1)}
+    finally:
+        await container.aclose()
+
+
+async def baseline(settings: Settings, page_size: int) -> dict:
+    """The same rows again, as bare unnest upserts (no HTTP, no queue, no RowVersion guard), into fresh tables."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hamgam.adapters.db.engine import async_url
+
+    engine = create_async_engine(async_url(settings.database_url), pool_size=2)
+    total_rows = 0
+    total_seconds = 0.0
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        for entity in ENTITIES:
+            table = SYNCED_TABLES[entity_named(entity).table]
+            statement = UpsertStatement(table, reconcile=False)
+            names = [c.name for c in statement.data_columns]
+            records = await driver.fetch(
+                f"SELECT {', '.join(names)}, mahak_id, row_version, deleted_at IS NOT NULL AS deleted FROM {table.name}"
+            )
+            rows = [dict(r) for r in records]
+            for row in rows:
+                for column in statement.data_columns:
+                    if column.name == "prices_rial":
+                        row[column.name] = list(row[column.name])
+            await driver.execute(f"CREATE TEMP TABLE bare_{table.name} (LIKE {table.name} INCLUDING ALL)")
+            bare_sql = statement.sql.replace(f"INSERT INTO {table.name} AS t", f"INSERT INTO bare_{table.name} AS t")
+            bare_sql = bare_sql.split("WHERE t.row_version")[0]  # no guard, no RETURNING: the bare statement
+            started = time.perf_counter()
+            for i in range(0, len(rows), page_size):
+                async with conn.begin():
+                    await driver.execute(bare_sql, *statement.arguments(rows[i : i + page_size]))
+            total_seconds += time.perf_counter() - started
+            total_rows += len(rows)
+            await driver.execute(f"DROP TABLE bare_{table.name}")
+            del rows, records
+    await engine.dispose()
+    return {"rows": total_rows, "seconds": round(total_seconds, 2), "rows_per_s": round(total_rows / total_seconds)}
+
+
+async def no_change_run(settings: Settings, sim_url: str) -> dict:
+    container = await build(settings)
+    try:
+        before = httpx2.get(f"{sim_url}/_control/stats").json()["pulls"]
+        written = 0
+        for entity in ENTITIES:
+            result = await container.fetcher.run(entity)
+            written += result.stats["rows_inserted"] + result.stats["rows_updated"] + result.stats["rows_deleted"]
+        after = httpx2.get(f"{sim_url}/_control/stats").json()["pulls"]
+        return {"requests": after - before, "entities": len(ENTITIES), "rows_written": written}
+    finally:
+        await container.aclose()
+
+
+def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples: int) -> dict:
+    processes = [role("scheduler", {**env, "HAMGAM_SYNC__INTERVAL_S": "2", "HAMGAM_SYNC__METRICS_PORT": str(free_port())}),
+                 role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())})]
+    engine = create_sync_engine(database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool)
+    latencies = []
+    try:
+        time.sleep(6)
+        for i in range(samples):
+            name = f"تغییر {uuid.uuid4().hex[:6]} {i}"
+            started = time.perf_counter()
+            httpx2.post(f"{sim_url}/_control/rows/Product", json={"rows": [{"ProductId": 1, "Name": name}]})
+            while True:
+                with engine.connect() as conn:
+                    if conn.scalar(text("SELECT name FROM product WHERE mahak_id = 1")) == name:
+                        break
+                if time.perf_counter() - started > 60:
+                    raise RuntimeError("change never reached the store")
+                time.sleep(0.02)
+            latencies.append(time.perf_counter() - started)
+            time.sleep(0.7)
+    finally:
+        stop(*processes)
+        engine.dispose()
+    return {"samples": samples, "median_s": round(statistics.median(latencies), 2),
+            "p95_s": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 2), "max_s": round(max(latencies), 2)}
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--page-size", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--latency-samples", type=int, default=10)
+    args = parser.parse_args()
+
+    db = f"hamgam_bench_{uuid.uuid4().hex[:8]}"
+    admin(f'CREATE DATABASE "{db}"')
+    database_url = SERVER.rsplit("/", 1)[0] + f"/{db}"
+    upgrade_to_head(database_url)
+    port = free_port()
+    sim_url = f"http://127.0.0.1:{port}"
+    prefix = f"bench{uuid.uuid4().hex[:6]}"
+    env = {"HAMGAM_DATABASE_URL": database_url, "HAMGAM_RABBITMQ_URL": RABBITMQ, "HAMGAM_QUEUE_PREFIX": prefix,
+           "HAMGAM_MAHAK__BASE_URL": f"{sim_url}/API/v3", "HAMGAM_MAHAK__PAGE_SIZE": str(args.page_size),
+           "HAMGAM_MAHAK__RATE_PER_S": "10000", "HAMGAM_MAHAK__RATE_BURST": "10000", "HAMGAM_LOG_LEVEL": "WARNING",
+           "HAMGAM_SYNC__WORKERS": "2"}
+    settings = Settings(database_url=database_url, rabbitmq_url=RABBITMQ, queue_prefix=prefix,
+                        mahak={"base_url": f"{sim_url}/API/v3", "page_size": args.page_size,
+                               "rate_per_s": 10000, "rate_burst": 10000})
+    t0 = time.perf_counter()
+    simulator = start_simulator(args.products, port)
+    generated_s = time.perf_counter() - t0
+    workers = [role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())}) for _ in range(args.workers)]
+    try:
+        sync = asyncio.run(initial_sync(settings))
+        unchanged = asyncio.run(no_change_run(settings, sim_url))
+        stop(*workers)
+        workers = []
+        base = asyncio.run(baseline(settings, args.page_size))
+        latency = change_latency(env, sim_url, database_url, args.latency_samples)
+    finally:
+        stop(*workers, simulator)
+        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    print(json.dumps({
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}",
+        "products": args.products, "page_size": args.page_size, "worker_processes": args.workers,
+        "simulator_generation_s": round(generated_s, 1), "initial_sync": sync, "baseline_bare_upsert": base,
+        "ratio": round(sync["rows_per_s"] / base["rows_per_s"], 3), "no_change_run": unchanged,
+        "change_to_store_latency_2s_poll": latency,
+    }, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
