@@ -76,6 +76,13 @@ def worker() -> None:
 
 
 @app.command()
+def api() -> None:
+    """Run only the gateway with the store core (Kubernetes role)."""
+    with database(_settings()) as settings:
+        asyncio.run(run_roles(settings, ("api",), metrics=False))
+
+
+@app.command()
 def scheduler() -> None:
     """Run only the scheduler (Kubernetes role; one replica leads)."""
     with database(_settings()) as settings:

@@ -20,7 +20,9 @@ from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-ROLES = ("scheduler", "worker")
+ROLES = ("api", "scheduler", "worker")
+#: Seconds the roles get to finish in-flight work after SIGTERM (below Kubernetes' default 30 s grace period).
+GRACE_PERIOD_S = 25.0
 #: Seconds between moves of the broker's own dead letters (delivery-limit backstop) into the table.
 DEAD_LETTER_DRAIN_S = 30.0
 
@@ -50,13 +52,22 @@ async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metri
         services.append(container.worker())
     if "scheduler" in roles:
         services.append(container.scheduler())
-    tasks = [asyncio.create_task(s.run()) for s in services]
+    #: Roles that finish their in-flight work and return once asked to stop.
+    finishing = [asyncio.create_task(s.run()) for s in services]
+    if "api" in roles:
+        # uvicorn takes SIGINT/SIGTERM while it serves and raises them again once it has stopped, so the other
+        # roles stop right after the gateway.
+        from hamgam.entrypoints.api.server import serve_api
+
+        finishing.append(asyncio.create_task(serve_api(settings)))
+    #: Helpers that run until cancelled.
+    background: list[asyncio.Task] = []
     if "worker" in roles:
-        tasks.append(asyncio.create_task(_drain_broker_dead_letters_forever(container)))
+        background.append(asyncio.create_task(_drain_broker_dead_letters_forever(container)))
     if metrics:
         sync_metrics = SyncMetrics()
         start_http_server(settings.sync.metrics_port, addr=settings.api_host, registry=sync_metrics.registry)
-        tasks.append(asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue)))
+        background.append(asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue)))
     log.info("hamgam.roles.started", roles=roles)
     try:
         await stop.wait()
@@ -64,10 +75,10 @@ async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metri
         log.info("hamgam.roles.stopping")
         for service in services:
             service.stop()
-        done, pending = await asyncio.wait(tasks[: len(services)], timeout=25)
-        for task in [*pending, *tasks[len(services):]]:
+        _, unfinished = await asyncio.wait(finishing, timeout=GRACE_PERIOD_S)
+        for task in [*unfinished, *background]:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*finishing, *background, return_exceptions=True)
         await container.aclose()
         log.info("hamgam.roles.stopped")
 

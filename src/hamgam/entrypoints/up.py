@@ -26,6 +26,14 @@ def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
 
             simulator = MahakSimulator(products=settings.mahak.simulator_products)
             stack.enter_context(serve_in_thread(simulator, port=settings.mahak.simulator_port))
+        if not settings.payments.base_url and settings.payments.provider == "zarinpal":
+            from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
+
+            stack.enter_context(serve_zarinpal(settings.payments.simulator_port))
+        if not settings.sms.base_url and settings.sms.provider != "memory":
+            from hamgam_sim.sms.server import serve_in_thread as serve_sms
+
+            stack.enter_context(serve_sms(settings.sms.simulator_port))
         _print_plan(console, settings, roles)
         asyncio.run(run_roles(settings, roles))
 
@@ -37,6 +45,14 @@ def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...]) ->
     console.print(f"  queue      : {'RabbitMQ ' + _safe(settings.rabbitmq_url) if settings.rabbitmq_url else 'PostgreSQL-backed queue (embedded default)'}")
     console.print(f"  Mahak      : {mahak_base_url(settings)}{'' if settings.mahak.base_url else ' (simulator with demo data; control API at /_control)'}")
     console.print(f"  roles      : {', '.join(roles)}")
+    if "api" in roles:
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        console.print(f"  store API  : {base}/api/v1  (OpenAPI: {base}/api/docs)")
+    if not settings.payments.base_url:
+        console.print(f"  payments   : Zarinpal simulator at http://127.0.0.1:{settings.payments.simulator_port}")
+    if not settings.sms.base_url:
+        console.print(f"  SMS        : SMS simulator at http://127.0.0.1:{settings.sms.simulator_port} "
+                      "(one-time codes: /_control/otp?mobile=09...)")
     console.print(f"  metrics    : http://{settings.api_host}:{settings.sync.metrics_port}/metrics")
     console.print("  stop with Ctrl-C")
 
