@@ -37,6 +37,7 @@ from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
 from hamgam.adapters.db.upsert import MANAGED, UpsertStatement
 from hamgam.bootstrap import build
 from hamgam.domain.sync.entities import entity_named
+from hamgam.logs import configure_logging
 from hamgam.settings import Settings
 
 ENTITIES = ["Product", "ProductDetail", "ProductDetailStoreAsset", "VisitorProduct"]
@@ -197,6 +198,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--latency-samples", type=int, default=10)
     args = parser.parse_args()
+    configure_logging("WARNING")
 
     db = f"hamgam_bench_{uuid.uuid4().hex[:8]}"
     admin(f'CREATE DATABASE "{db}"')
