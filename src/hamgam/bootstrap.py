@@ -23,8 +23,10 @@ from hamgam.adapters.queue.factory import build_queue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
-from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
+from hamgam.adapters.storage.factory import build_object_store
+from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
 from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.services.store.images import ImageService
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
@@ -51,6 +53,9 @@ class Container:
     rate_limiter: RateLimiter
     #: The online store core (catalogue, carts, checkout, orders, payments, accounts, admin).
     store: StoreCore
+    #: Product images (object storage); None only in containers built by hand without one.
+    objects: ObjectStore | None = None
+    images: ImageService | None = None
 
     def worker(self) -> BatchWorker:
         sync = self.settings.sync
@@ -116,8 +121,16 @@ async def build(settings: Settings) -> Container:
     store = build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
     )
+    objects = build_object_store(settings)
+    images = ImageService(
+        engine,
+        objects,
+        widths_px=settings.web.image_widths_px,
+        max_upload_bytes=settings.web.max_upload_bytes,
+    )
     return Container(
-        settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store
+        settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
+        objects, images,
     )
 
 

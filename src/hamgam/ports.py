@@ -135,3 +135,22 @@ class RateLimiter(Protocol):
     async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:
         """Count one attempt on ``key``. None when within ``limit`` for the current window, else the seconds
         until the window ends (the caller answers 429 with ``Retry-After``)."""
+
+
+class ObjectStore(Protocol):
+    """Object storage (S3/MinIO, a local directory, memory) for product images. Keys are ``/``-separated
+    relative paths; every method is safe to retry."""
+
+    async def put(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Store ``data`` under ``key``, replacing what was there (atomic for readers)."""
+
+    async def get(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key."""
+
+    async def exists(self, key: str) -> bool: ...
+
+    async def delete(self, key: str) -> None:
+        """Forget ``key``; a missing key is not an error."""
+
+    async def list(self, prefix: str) -> list[str]:
+        """Every key under ``prefix`` (a folder-like prefix, without a trailing slash), sorted."""

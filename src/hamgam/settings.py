@@ -76,6 +76,61 @@ class SyncSettings(BaseModel):
     metrics_port: int = 9108
 
 
+class PersonMatch(StrEnum):
+    """How the exporter recognises a customer among the people already synced from Mahak."""
+
+    MOBILE = "mobile"
+    NATIONAL_CODE = "national_code"
+
+
+class ReturnMode(StrEnum):
+    #: A cancelled exported order becomes a sales return (type 202) naming the invoice in its description.
+    SEND = "send"
+    #: A cancelled exported order is only flagged for staff to return it in the desktop app.
+    FLAG = "flag"
+
+
+class ExportSettings(BaseModel):
+    """The store-to-Mahak exporter: paid orders and their customers become Mahak sales invoices, once."""
+
+    topic: str = "export.orders"
+    workers: int = 4
+    prefetch: int = 4
+    #: Delays of the retry tiers (as the sync worker); after the last, the dead-letter queue.
+    retry_delays_s: list[float] = Field(default_factory=lambda: [5.0, 30.0, 120.0, 600.0, 3600.0])
+    #: 201 sales invoice (moves stock and the ledger) or 299 pro-forma sent for delivery.
+    order_type: int = 201
+    settlement_type: int = 0
+    #: The Mahak person group new customers join; None: the synced group with the lowest id.
+    person_group_id: int | None = None
+    #: Synced people matched to a customer before a new person is created, in this order; [] always creates.
+    match_person_by: list[PersonMatch] = Field(
+        default_factory=lambda: [PersonMatch.MOBILE, PersonMatch.NATIONAL_CODE]
+    )
+    #: Warehouse of every line; None: the stock source that served the reservation (the first configured store
+    #: with enough stock when ``sync.stock_source`` is ``stores``, else the visitor's store, else the first store).
+    store_id: int | None = None
+    #: Send a receipt for the online payment (its tracking code is the gateway's reference id).
+    send_receipt: bool = True
+    #: Mahak cash account of the receipt; None: the visitor's CashCode.
+    cash_code: int | None = None
+    #: Send each product's tax and charge percentages on its line.
+    send_tax: bool = True
+    returns: ReturnMode = ReturnMode.SEND
+    #: Added to every allocated client id: set it above the old ids when a new database serves a Mahak that
+    #: already holds this site's rows, so no client id is ever reused.
+    client_id_offset: int = Field(default=0, ge=0)
+    #: An order is invoiced only once the synced stock of each line changed after the invoice was saved
+    #: (invariant 4: the held units are released only when Mahak's stock figure includes them).
+    invoice_requires_stock_sync: bool = True
+    #: Seconds between relay passes (jobs not yet published), invoice checks and cancellation checks.
+    relay_interval_s: float = 1.0
+    #: Seconds between reconciliations of paid orders with Mahak's orders.
+    reconcile_interval_s: float = 3600.0
+    #: Seconds an export waits for another export of the same customer before retrying later.
+    lock_timeout_s: float = 30.0
+
+
 class PaymentProvider(StrEnum):
     ZARINPAL = "zarinpal"
     #: In-process fake (``hamgam.adapters.payments.memory``): dev mode without any HTTP.
@@ -198,6 +253,49 @@ class AuthSettings(BaseModel):
     otp_window_s: int = 600
 
 
+class StorageBackend(StrEnum):
+    #: A directory under ``data_dir`` (or ``storage.local_dir``): the embedded default.
+    LOCAL = "local"
+    #: S3 or MinIO.
+    S3 = "s3"
+    #: In process memory: tests and throw-away dev runs.
+    MEMORY = "memory"
+
+
+class StorageSettings(BaseModel):
+    """Object storage for product images (``ObjectStore`` port, obstore adapters)."""
+
+    backend: StorageBackend = StorageBackend.LOCAL
+    #: Directory of the local backend; None means ``data_dir / "objects"``.
+    local_dir: Path | None = None
+    s3_bucket: str | None = None
+    #: ``http://127.0.0.1:9000`` for MinIO; None for AWS.
+    s3_endpoint: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    #: Key prefix inside the bucket, so several shops can share one.
+    prefix: str = ""
+
+
+class WebSettings(BaseModel):
+    """The server-rendered pages (storefront and admin panel) served by the gateway."""
+
+    enabled: bool = True
+    #: UI language: a catalogue under ``entrypoints/web/locale/<locale>``.
+    locale: str = "fa"
+    #: Mark cookies ``Secure``; None: when the request came over https (behind a proxy: ``X-Forwarded-Proto``).
+    secure_cookies: bool | None = None
+    #: Largest accepted image upload, in bytes.
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    #: Widths (px) of the resized variants made once per image.
+    image_widths_px: list[int] = Field(default_factory=lambda: [160, 480, 960])
+    #: Products per page on category and search pages.
+    per_page: int = Field(default=24, ge=1, le=100)
+    #: Seconds between runs of the job that fetches Mahak's pictures and attaches them to their products.
+    pictures_interval_s: float = 600.0
+
+
 class Settings(BaseSettings):
     """Everything Hamgam is configured with."""
 
@@ -230,6 +328,9 @@ class Settings(BaseSettings):
     sms: SmsSettings = Field(default_factory=SmsSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db import catalog_read
@@ -115,6 +116,7 @@ class CatalogService:
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
             details = await catalog_read.product_details(conn, self._rules, product_id)
             extras = await catalog_read.product_extras(conn, product_id)
+            names = await _property_names(conn, {p["code"] for d in details for p in d["properties"] or []})
         return rows[0] | {
             "unit_name": extras["unit_name"],
             "description": extras["description"] or extras["mahak_description"],
@@ -126,7 +128,7 @@ class CatalogService:
             "details": [
                 {
                     "detail_id": d["detail_id"],
-                    "properties": d["properties"],
+                    "properties": [p | {"name": names.get(str(p["code"]))} for p in d["properties"] or []],
                     "barcode": d["barcode"],
                     "price_rial": d["price_rial"],
                     "available": max(max(int(d["stock_mahak"]), 0) - d["reserved"], 0),
@@ -134,3 +136,33 @@ class CatalogService:
                 for d in details
             ],
         }
+
+    async def featured(self, limit: int = 8) -> list[dict[str, Any]]:
+        """Sellable products staff marked featured (``product_listing.featured``), newest first."""
+        async with self._engine.connect() as conn:
+            ids = (
+                await conn.execute(
+                    text("""SELECT product_id FROM product_listing WHERE featured AND NOT hidden
+                            ORDER BY product_id DESC LIMIT :n"""),
+                    {"n": limit * 4},
+                )
+            ).scalars().all()
+            if not ids:
+                return []
+            rows, _ = await catalog_read.search_products(
+                conn, self._rules, ProductQuery(product_ids=tuple(ids), sort="newest", limit=limit)
+            )
+        return rows
+
+
+async def _property_names(conn: Any, codes: set[Any]) -> dict[str, str]:
+    """Names of ProductDetail property codes (``property_description``, matched on its code or Mahak id)."""
+    if not codes:
+        return {}
+    wanted = [str(c) for c in codes]
+    rows = await conn.execute(
+        text("""SELECT coalesce(code, mahak_id::text) AS code, name FROM property_description
+                WHERE deleted_at IS NULL AND (code = ANY(:c) OR mahak_id::text = ANY(:c))"""),
+        {"c": wanted},
+    )
+    return {r.code: r.name for r in rows if r.name}

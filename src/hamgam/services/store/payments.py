@@ -42,10 +42,12 @@ class PaymentService:
         self._give_up_after_s = give_up_after_s
         self._reconcile_after_s = reconcile_after_s
 
-    async def start(self, order_id: int, customer_id: int) -> dict[str, Any]:
+    async def start(self, order_id: int, customer_id: int, *, callback_url: str | None = None) -> dict[str, Any]:
         """Open a gateway session for the customer's pending order and return where to send the buyer.
 
-        The amount is the order's total from our database; the session is stored before the redirect."""
+        The amount is the order's total from our database; the session is stored before the redirect.
+        ``callback_url`` replaces the configured callback (the pages return buyers to a page of their own); it
+        must come from configuration too, never from the request."""
         async with self._engine.connect() as conn:
             order = (
                 (
@@ -68,7 +70,7 @@ class PaymentService:
         try:
             session = await self._gateway.request_payment(
                 amount_rial=order["total_rial"],
-                callback_url=self._callback_url,
+                callback_url=callback_url or self._callback_url,
                 description=f"سفارش {order_id}",
                 mobile=order["mobile"],
                 order_id=str(order_id),

@@ -248,15 +248,39 @@ payment = Table(
     Index("ix_payment_order_paid", "order_id", unique=True, postgresql_where=text("status = 'paid'")),
 )
 
-#: The outbox of the store-to-Mahak exporter: one row per paid order, written in the transaction that made
-#: it paid. A later exporter consumes ``pending`` rows.
+#: The outbox of the store-to-Mahak exporter: one ``sale`` row per paid order, written in the transaction that
+#: made it paid (and a ``return`` row when an exported order is cancelled). Statuses: ``pending`` → ``sent``
+#: (Mahak holds it; the order is ``sent_to_accounting``) → ``invoiced``; or ``rejected`` (Mahak refused an item:
+#: ``error``/``errors`` tell staff why), ``cancelled`` (cancelled before anything was sent), ``flagged`` (staff
+#: must act in Mahak). ``sent_at`` set while unconfirmed means "a request may have reached Mahak: read back".
 export_job = Table(
     "export_job",
     metadata,
     Column("id", BigInteger, Identity(always=False), primary_key=True),
-    Column("order_id", BigInteger, ForeignKey("store_order.id"), nullable=False, unique=True),
+    Column("order_id", BigInteger, ForeignKey("store_order.id"), nullable=False),
     Column("status", Text, nullable=False, server_default="pending"),
     _now(),
+    Column("kind", Text, nullable=False, server_default="sale"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("published_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    #: Per entity, the RowVersion a read-back starts after (``{"Order": 123, ...}``), fixed at the first send.
+    Column("readback_from", JSONB),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("invoiced_at", DateTime(timezone=True)),
+    Column("mahak_order_id", BigInteger),
+    Column("mahak_order_code", Text),
+    #: The order's RowVersion in Mahak's answer: synced stock newer than this includes the sale.
+    Column("mahak_order_row_version", BigInteger),
+    #: The last SaveAllData body sent, as staff see it.
+    Column("request", JSONB),
+    Column("error", Text),
+    #: Mahak's per-item refusals: ``[{"list", "index", "client_id", "property", "error"}]``.
+    Column("errors", JSONB),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("order_id", "kind", name="uq_export_job_order_id_kind"),
+    Index("ix_export_job_status", "status"),
+    Index("ix_export_job_unpublished", "id", postgresql_where=text("published_at IS NULL")),
 )
 
 #: Domain events written in the transaction that caused them, then published to the ``MessageQueue`` by a

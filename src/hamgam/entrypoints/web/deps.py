@@ -1,0 +1,173 @@
+"""What a page handler works with: ``Page`` (the request, the core, the session, the user, rendering) as
+``Annotated`` aliases, in the JSON API's style (``api/deps.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import structlog
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from hamgam.bootstrap import Container
+from hamgam.domain.accounts import Role, has_role
+from hamgam.domain.errors import Unauthorized
+from hamgam.entrypoints.web.i18n import Locale
+from hamgam.entrypoints.web.routing import LoginRequired, PageForbidden
+from hamgam.entrypoints.web.session import SessionCodec, WebSession
+from hamgam.entrypoints.web.templating import Templates
+from hamgam.services.auth.tokens import Principal, TokenPair
+from hamgam.services.store.core import StoreCore
+
+log = structlog.get_logger("hamgam.web")
+
+#: Seconds a refresh result is reused for the same spent refresh token: parallel requests of one browser
+#: (a page and its htmx calls) then share one rotation instead of tripping the reuse detector.
+REFRESH_GRACE_S = 30.0
+
+
+class TokenRefresher:
+    """Rotates refresh tokens for the pages, at most once per token within the grace period."""
+
+    def __init__(self) -> None:
+        self._recent: dict[str, tuple[float, TokenPair]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def refresh(self, core: StoreCore, refresh_token: str) -> TokenPair:
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            self._recent = {k: v for k, v in self._recent.items() if v[0] > now}
+            if key in self._recent:
+                return self._recent[key][1]
+            pair = await core.tokens.refresh(refresh_token)
+            self._recent[key] = (now + REFRESH_GRACE_S, pair)
+        self._locks.pop(key, None)
+        return pair
+
+
+@dataclass
+class WebState:
+    """Built once by ``install_web`` and kept on ``app.state.web``."""
+
+    templates: Templates
+    locale: Locale
+    codec: SessionCodec
+    refresher: TokenRefresher = field(default_factory=TokenRefresher)
+
+    def base_context(self, request: Request, user: Principal | None = None) -> dict[str, Any]:
+        session: WebSession | None = getattr(request.state, "web_session", None)
+        return {
+            "request": request,
+            "path": request.url.path,
+            "user": user if user is not None else getattr(request.state, "web_user", None),
+            "csrf_token": self.codec.csrf_token(session) if session else "",
+            "flashes": session.take_flashes() if session else [],
+            "is_staff": bool(user and has_role(user.role, Role.STAFF)),
+            "is_admin": bool(user and has_role(user.role, Role.ADMIN)),
+        }
+
+
+@dataclass
+class Page:
+    request: Request
+    container: Container
+    web: WebState
+    session: WebSession
+    user: Principal | None
+
+    @property
+    def core(self) -> StoreCore:
+        return self.container.store
+
+    @property
+    def locale(self) -> Locale:
+        return self.web.locale
+
+    @property
+    def htmx(self) -> bool:
+        return self.request.headers.get("hx-request") == "true"
+
+    def render(self, template: str, status_code: int = 200, *, block: str | None = None, **context: Any) -> HTMLResponse:
+        ctx = self.web.base_context(self.request, self.user) | context
+        return HTMLResponse(self.web.templates.render(template, ctx, block), status_code=status_code)
+
+    def redirect(self, url: str, *, flash: str | None = None, kind: str = "ok") -> RedirectResponse:
+        if flash:
+            self.session.flash(kind, flash)
+        return RedirectResponse(url, status_code=303)
+
+    def flash(self, message: str, kind: str = "ok") -> None:
+        self.session.flash(kind, message)
+
+    def error_text(self, exc: Exception) -> str:
+        return self.locale.error(getattr(exc, "message", str(exc)))
+
+    @property
+    def client(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only a local path is followed after login (no open redirect)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    parts = urlsplit(url)
+    return url if not parts.scheme and not parts.netloc else default
+
+
+async def current_user(request: Request, session: WebSession) -> Principal | None:
+    """The logged-in user from the session's access token; an expired one is refreshed with the refresh token
+    (rotated, the session updated). A revoked or unknown session is logged out."""
+    core: StoreCore = request.app.state.container.store
+    access = session.get("at")
+    if not access:
+        return None
+    try:
+        return await core.tokens.authenticate(access)
+    except Unauthorized:
+        pass
+    refresh = session.get("rt")
+    if refresh:
+        try:
+            pair = await request.app.state.web.refresher.refresh(core, refresh)
+            session.set("at", pair.access_token)
+            session.set("rt", pair.refresh_token)
+            return await core.tokens.authenticate(pair.access_token)
+        except Unauthorized:
+            log.info("web.session_expired")
+    cart = session.get("cart")
+    session.logout()
+    if cart:
+        session.set("cart", cart)
+    return None
+
+
+async def get_page(request: Request) -> Page:
+    session: WebSession = request.state.web_session
+    user = await current_user(request, session)
+    request.state.web_user = user
+    return Page(request, request.app.state.container, request.app.state.web, session, user)
+
+
+def require_role(role: Role):
+    async def check(page: Annotated[Page, Depends(get_page)]) -> Page:
+        if page.user is None:
+            raise LoginRequired()
+        if not has_role(page.user.role, role):
+            raise PageForbidden()
+        return page
+
+    return check
+
+
+AnyPage = Annotated[Page, Depends(get_page)]
+CustomerPage = Annotated[Page, Depends(require_role(Role.CUSTOMER))]
+StaffPage = Annotated[Page, Depends(require_role(Role.STAFF))]
+AdminPage = Annotated[Page, Depends(require_role(Role.ADMIN))]

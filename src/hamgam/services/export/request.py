@@ -1,0 +1,277 @@
+"""Building one export's SaveAllData: only the records Mahak does not hold yet, children naming parents by
+Mahak id when confirmed and by client id when they travel in the same request (contract §5).
+
+Everything that can be checked locally is checked before anything is sent, so a bad line (a product or a
+warehouse Mahak no longer has) refuses the whole export and nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hamgam.adapters.mahak.calls import (
+    OrderDetailSave,
+    OrderSave,
+    PersonSave,
+    ReceiptSave,
+    SaveAllDataRequest,
+    VisitorPersonSave,
+)
+from hamgam.domain.export import (
+    SALES_INVOICE,
+    SALES_RETURN,
+    ClientKind,
+    ExportRejected,
+    ItemError,
+    JobKind,
+    detail_key,
+    mahak_amount,
+    order_key,
+    person_key,
+    resolve_percent,
+    shipping_address,
+    split_name,
+)
+from hamgam.services.export import repository as repo
+from hamgam.services.export.repository import ExportBundle
+from hamgam.settings import ExportSettings, StockSource, SyncSettings
+
+#: Mahak settings holding the default tax and charge percentages, and whether tax is on.
+SETTING_TAX, SETTING_CHARGE, SETTING_TAX_ON = 14000, 14001, 14008
+
+
+@dataclass
+class Plan:
+    """The request, and for each of its items which client record it carries."""
+
+    request: SaveAllDataRequest
+    #: ``(save list, index) -> (kind, client id)``
+    items: dict[tuple[str, int], tuple[ClientKind, int]] = field(default_factory=dict)
+    #: The Mahak person of the order when already known (matched, or confirmed earlier).
+    person_id: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+    def add(self, kind: ClientKind, client_id: int, item: Any) -> None:
+        target = getattr(self.request, kind.save_list)
+        self.items[(kind.save_list, len(target))] = (kind, client_id)
+        target.append(item)
+
+
+async def build_plan(
+    conn: AsyncConnection,
+    bundle: ExportBundle,
+    *,
+    visitor_id: int,
+    export: ExportSettings,
+    sync: SyncSettings,
+) -> Plan:
+    """The request that completes ``bundle`` in Mahak (empty when Mahak holds everything).
+
+    Raises ``ExportRejected`` before anything is sent when a line or the configuration cannot be exported.
+    """
+    job, order, customer = bundle.job, bundle.order, bundle.customer
+    kind = JobKind(job["kind"])
+    unit = str(sync.money_unit)
+    plan = Plan(SaveAllDataRequest())
+    customer_key = person_key(customer["id"])
+    person = bundle.record(ClientKind.PERSON, customer_key)
+    link = bundle.record(ClientKind.VISITOR_PERSON, customer_key)
+    order_rec = _required(bundle, ClientKind.ORDER, order_key(job["id"]))
+
+    problems = _check_lines(bundle)
+    stores = await _line_stores(conn, bundle, export, sync, visitor_id, problems)
+    if problems:
+        raise ExportRejected("; ".join(p.error for p in problems), problems)
+
+    person_id = (person.mahak_id if person else None) or customer["mahak_person_id"]
+    if person_id is None and export.match_person_by:
+        person_id = await repo.live_person(conn, customer, [str(m) for m in export.match_person_by])
+    plan.person_id = person_id
+    if person_id is None:
+        if kind is JobKind.RETURN or person is None:
+            raise ExportRejected("the customer is not a Mahak person yet; export the sale first")
+        group = export.person_group_id or await repo.default_person_group(conn)
+        if group is None:
+            raise ExportRejected("no Mahak person group: set export.person_group_id or sync PersonGroup")
+        plan.add(ClientKind.PERSON, person.client_id, _person(customer, order["address"], person.client_id, group))
+    if kind is JobKind.SALE and link is not None and not link.confirmed:
+        linked = person_id is not None and await repo.visitor_link_exists(conn, visitor_id, person_id)
+        if not linked:
+            plan.add(
+                ClientKind.VISITOR_PERSON,
+                link.client_id,
+                VisitorPersonSave(
+                    visitor_person_client_id=link.client_id,
+                    visitor_id=visitor_id,
+                    person_id=person_id,
+                    person_client_id=None if person_id else person.client_id,  # type: ignore[union-attr]
+                ),
+            )
+    person_ref = {"person_id": person_id} if person_id else {"person_client_id": person.client_id}  # type: ignore[union-attr]
+
+    if not order_rec.confirmed:
+        plan.add(ClientKind.ORDER, order_rec.client_id, _order(bundle, order_rec.client_id, visitor_id, person_ref,
+                                                              export, unit))
+    order_ref = {"order_id": order_rec.mahak_id} if order_rec.confirmed else {"order_client_id": order_rec.client_id}
+    tax_on = (await repo.settings_value(conn, SETTING_TAX_ON) or "1").strip().lower() not in {"0", "false"}
+    tax_default = _float(await repo.settings_value(conn, SETTING_TAX))
+    charge_default = _float(await repo.settings_value(conn, SETTING_CHARGE))
+    for row_id, line in enumerate(bundle.lines, start=1):
+        rec = _required(bundle, ClientKind.ORDER_DETAIL, detail_key(job["id"], line["product_detail_id"]))
+        if rec.confirmed:
+            continue
+        with_tax = export.send_tax and tax_on
+        plan.add(
+            ClientKind.ORDER_DETAIL,
+            rec.client_id,
+            OrderDetailSave(
+                order_detail_client_id=rec.client_id,
+                **order_ref,
+                item_type=1,
+                product_detail_id=line["product_detail_id"],
+                store_id=stores[line["product_detail_id"]],
+                price=mahak_amount(line["unit_price_rial"], unit),
+                count1=Decimal(line["quantity"]),
+                discount=Decimal(0),
+                tax_percent=resolve_percent(line["tax_percent"], tax_default) if with_tax else Decimal(0),
+                charge_percent=resolve_percent(line["charge_percent"], charge_default) if with_tax else Decimal(0),
+                row_id=row_id,
+            ),
+        )
+    receipt = bundle.record(ClientKind.RECEIPT, order_key(job["id"]))
+    if kind is JobKind.SALE and export.send_receipt and receipt and not receipt.confirmed and bundle.payment:
+        cash_code = export.cash_code or _int((await repo.visitor_defaults(conn, visitor_id)).get("cash_code"))
+        pay = bundle.payment
+        plan.add(
+            ClientKind.RECEIPT,
+            receipt.client_id,
+            ReceiptSave(
+                receipt_client_id=receipt.client_id,
+                visitor_id=visitor_id,
+                **person_ref,
+                **order_ref,
+                cash_amount=mahak_amount(pay["amount_rial"], unit),
+                cash_code=cash_code,
+                date=pay["verified_at"],
+                tracking_code=str(pay["ref_id"]) if pay["ref_id"] is not None else None,
+                description=f"پرداخت آنلاین سفارش {order['id']} — online payment",
+            ),
+        )
+    return plan
+
+
+def _required(bundle: ExportBundle, kind: ClientKind, key: str) -> repo.ClientRecord:
+    record = bundle.record(kind, key)
+    if record is None:
+        raise RuntimeError(f"no client id allocated for {kind} {key}")  # allocate_client_ids runs first
+    return record
+
+
+def _check_lines(bundle: ExportBundle) -> list[ItemError]:
+    problems = []
+    for index, line in enumerate(bundle.lines):
+        if not line["detail_live"]:
+            problems.append(
+                ItemError("order_details", index, None, "ProductDetailId",
+                          f"کالای {line['product_detail_id']} ({line['name']}) در محک نیست — "
+                          "the product detail is not (or no longer) in Mahak")
+            )
+        if line["quantity"] <= 0 or line["unit_price_rial"] < 0:
+            problems.append(ItemError("order_details", index, None, "Count1", "bad quantity or price"))
+    return problems
+
+
+async def _line_stores(
+    conn: AsyncConnection,
+    bundle: ExportBundle,
+    export: ExportSettings,
+    sync: SyncSettings,
+    visitor_id: int,
+    problems: list[ItemError],
+) -> dict[int, int]:
+    """The warehouse of each line: the configured one, else the stock source that served the reservation."""
+    live = await repo.live_stores(conn)
+    live_ids = [store_id for store_id, _ in live]
+    fallback: int | None = export.store_id
+    if fallback is None and sync.stock_source is not StockSource.STORES:
+        code = (await repo.visitor_defaults(conn, visitor_id)).get("store_code")
+        fallback = next((store_id for store_id, c in live if code and c == str(code)), None)
+        fallback = fallback or (live_ids[0] if live_ids else None)
+    chosen: dict[int, int] = {}
+    for index, line in enumerate(bundle.lines):
+        detail = line["product_detail_id"]
+        store = fallback
+        if export.store_id is None and sync.stock_source is StockSource.STORES and sync.stock_store_ids:
+            stock = await repo.store_stock(conn, detail, sync.stock_store_ids)
+            store = next((s for s in sync.stock_store_ids if stock.get(s, 0) >= line["quantity"]),
+                         sync.stock_store_ids[0])
+        if store is None or (live_ids and store not in live_ids):
+            problems.append(ItemError("order_details", index, None, "StoreId",
+                                      f"انبار {store} در محک نیست — no such Mahak store ({store})"))
+            continue
+        chosen[detail] = store
+    return chosen
+
+
+def _person(customer: dict[str, Any], address: dict[str, Any], client_id: int, group: int) -> PersonSave:
+    first, last = split_name(customer.get("full_name") or address.get("recipient_name"), customer["mobile"])
+    return PersonSave(
+        person_client_id=client_id,
+        person_group_id=group,
+        person_type=0,
+        first_name=first,
+        last_name=last,
+        national_code=customer.get("national_code") or None,
+        mobile=customer["mobile"],
+        email=customer.get("email") or None,
+        state=address.get("province"),
+        city=address.get("city"),
+        address=address.get("line"),
+        postal_code=address.get("postal_code"),
+    )
+
+
+def _order(
+    bundle: ExportBundle, client_id: int, visitor_id: int, person_ref: dict[str, int], export: ExportSettings,
+    unit: str,
+) -> OrderSave:
+    order, job = bundle.order, bundle.job
+    is_return = job["kind"] == JobKind.RETURN
+    sale_code = job.get("sale_code")
+    description = (
+        f"مرجوعی فاکتور {sale_code or '?'} (سفارش آنلاین {order['id']}) — return of invoice {sale_code or '?'}"
+        if is_return
+        else f"سفارش آنلاین {order['id']} — Hamgam online order {order['id']}"
+    )
+    return OrderSave(
+        order_client_id=client_id,
+        visitor_id=visitor_id,
+        **person_ref,
+        order_type=SALES_RETURN if is_return else (export.order_type or SALES_INVOICE),
+        order_date=order["paid_at"] or order["created_at"],
+        settlement_type=export.settlement_type,
+        send_cost=Decimal(0) if is_return else mahak_amount(order["shipping_rial"], unit),
+        description=description,
+        shipping_address=shipping_address(order["address"]),
+    )
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "", "0") else None
+    except (TypeError, ValueError):
+        return None
