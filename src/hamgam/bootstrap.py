@@ -25,6 +25,10 @@ from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
+from hamgam.services.export.consumer import ExportWorker
+from hamgam.services.export.exporter import Exporter, Hook
+from hamgam.services.export.outbox import ExportOutbox
+from hamgam.services.export.role import ExportRole
 from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.services.store.images import ImageService
 from hamgam.services.sync.fetcher import Fetcher
@@ -77,6 +81,29 @@ class Container:
             interval_s=sync.interval_s,
             reconcile_interval_s=sync.reconcile_interval_s,
         )
+
+    @property
+    def export_outbox(self) -> ExportOutbox:
+        export = self.settings.export
+        return ExportOutbox(self.queue, topic=export.topic, client_id_offset=export.client_id_offset)
+
+    def exporter(self, hooks: dict[str, Hook] | None = None) -> Exporter:
+        return Exporter(
+            self.engine, self.mahak, self.export_outbox, self.settings.export, self.settings.sync, hooks=hooks
+        )
+
+    def export_role(self, hooks: dict[str, Hook] | None = None) -> ExportRole:
+        export = self.settings.export
+        worker = ExportWorker(
+            self.queue,
+            self.exporter(hooks),
+            self.dead_letters,
+            topic=export.topic,
+            concurrency=export.workers,
+            prefetch=export.prefetch,
+            retry_delays_s=export.retry_delays_s,
+        )
+        return ExportRole(worker, self.export_outbox, export, self.settings.sync)
 
     async def aclose(self) -> None:
         await self.mahak.aclose()

@@ -76,6 +76,13 @@ def worker() -> None:
 
 
 @app.command()
+def exporter() -> None:
+    """Run only the store-to-Mahak exporter (Kubernetes role): paid orders become Mahak invoices."""
+    with database(_settings()) as settings:
+        asyncio.run(run_roles(settings, ("exporter",)))
+
+
+@app.command()
 def api() -> None:
     """Run only the gateway with the store core (Kubernetes role)."""
     with database(_settings()) as settings:

@@ -20,7 +20,7 @@ from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-ROLES = ("api", "scheduler", "worker")
+ROLES = ("api", "scheduler", "worker", "exporter")
 #: Seconds the roles get to finish in-flight work after SIGTERM (below Kubernetes' default 30 s grace period).
 GRACE_PERIOD_S = 25.0
 #: Seconds between moves of the broker's own dead letters (delivery-limit backstop) into the table.
@@ -52,6 +52,8 @@ async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metri
         services.append(container.worker())
     if "scheduler" in roles:
         services.append(container.scheduler())
+    if "exporter" in roles:
+        services.append(container.export_role())
     #: Roles that finish their in-flight work and return once asked to stop.
     finishing = [asyncio.create_task(s.run()) for s in services]
     if "api" in roles:

@@ -40,12 +40,26 @@ _PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.def
 _STORES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
     WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL AND s.store_id = ANY(:stores)), 0)"""
 
-#: The product's category: its ExtraData 10202 link (by product code), else Mahak's ProductCategoryId.
-_CATEGORY = f"""coalesce((SELECT CASE WHEN x.data->>'CategoryCode' ~ '^[0-9]{{1,18}}$'
-        THEN (x.data->>'CategoryCode')::bigint END
+#: The category code of an ExtraData 10202 link ``x``; ``ix_extra_data_link_category`` indexes this expression.
+_LINK_CATEGORY = """CASE WHEN x.data->>'CategoryCode' ~ '^[0-9]{1,18}$'
+        THEN (x.data->>'CategoryCode')::bigint END"""
+
+#: The product's category: its newest live ExtraData 10202 link (by product code), else Mahak's
+#: ProductCategoryId. ``ix_extra_data_product_link`` makes the lookup one index probe: without it every row
+#: scans all the links (one per product), which is quadratic in the catalogue.
+_CATEGORY = f"""coalesce((SELECT {_LINK_CATEGORY}
     FROM extra_data x WHERE x.item_type = {EXTRA_PRODUCT_CATEGORY} AND x.deleted_at IS NULL
       AND x.data->>'ProductCode' = coalesce(p.code, p.mahak_id::text)
     ORDER BY x.row_version DESC LIMIT 1), p.category_id)"""
+
+#: Products that may be in ``:cats``, found through indexes: Mahak's category is in it, or any live link points
+#: into it. A superset (an older link may point elsewhere than the newest); ``_CATEGORY`` then decides. Without
+#: it a category page evaluates ``_CATEGORY`` for every product in the catalogue.
+_CATEGORY_CANDIDATES = f"""SELECT c.mahak_id FROM product c WHERE c.category_id = ANY(:cats)
+    UNION
+    SELECT c.mahak_id FROM extra_data x
+    JOIN product c ON coalesce(c.code, c.mahak_id::text) = x.data->>'ProductCode'
+    WHERE x.item_type = {EXTRA_PRODUCT_CATEGORY} AND x.deleted_at IS NULL AND {_LINK_CATEGORY} = ANY(:cats)"""
 
 _SELLABLE = """
 SELECT d.mahak_id AS detail_id, p.mahak_id AS product_id,
@@ -144,9 +158,12 @@ _SORTS = {
     "newest": "product_id DESC",
 }
 
+#: The category is looked up for the page's rows only (it is the product's, the same for all its details):
+#: computed for every match before the LIMIT it was the largest part of a broad search.
 _PRODUCTS = """
-WITH s AS ({sellable})
-SELECT s.product_id, min(s.name) AS name, min(s.code) AS code, min(s.category_id) AS category_id,
+WITH s AS ({sellable}),
+page AS (
+SELECT s.product_id, min(s.name) AS name, min(s.code) AS code,
        min(s.price_rial) AS min_price_rial, max(s.price_rial) AS max_price_rial,
        sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0))::bigint AS available,
        count(*) AS details, count(*) OVER () AS total
@@ -155,6 +172,11 @@ GROUP BY s.product_id
 HAVING true {having}
 ORDER BY {order}
 OFFSET :offset LIMIT :limit
+)
+SELECT page.product_id, page.name, page.code, {category} AS category_id, page.min_price_rial,
+       page.max_price_rial, page.available, page.details, page.total
+FROM page JOIN product p ON p.mahak_id = page.product_id
+ORDER BY {order}
 """
 
 
@@ -174,7 +196,7 @@ async def search_products(
         where.append(f"AND (p.name_search ILIKE :t{i} OR lower(p.code) = :c{i})")
     if query.category_ids is not None:
         params["cats"] = list(query.category_ids)
-        where.append(f"AND {_CATEGORY} = ANY(:cats)")
+        where.append(f"AND p.mahak_id IN ({_CATEGORY_CANDIDATES})\n  AND {_CATEGORY} = ANY(:cats)")
     if query.product_ids is not None:
         params["pids"] = list(query.product_ids)
         where.append("AND p.mahak_id = ANY(:pids)")
@@ -191,6 +213,7 @@ async def search_products(
         sellable=sellable_sql(rules, "\n  ".join(where)),
         having=" ".join(having),
         order=_SORTS.get(query.sort, _SORTS["name"]),
+        category=_CATEGORY,
     )
     rows = [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
     total = int(rows[0]["total"]) if rows else 0

@@ -15,7 +15,17 @@ from fastapi import FastAPI
 from hamgam.bootstrap import Container, build
 from hamgam.entrypoints.api import errors
 from hamgam.entrypoints.api.middleware import RequestIdMiddleware
-from hamgam.entrypoints.api.routes import admin_store, admin_sync, auth, cart, catalog, health, me, orders
+from hamgam.entrypoints.api.routes import (
+    admin_export,
+    admin_store,
+    admin_sync,
+    auth,
+    cart,
+    catalog,
+    health,
+    me,
+    orders,
+)
 from hamgam.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -52,6 +62,11 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
     app.add_middleware(RequestIdMiddleware)
     errors.install(app)
     app.include_router(health.router)
-    for module in (catalog, cart, auth, me, orders, admin_store, admin_sync):
+    for module in (catalog, cart, auth, me, orders, admin_store, admin_sync, admin_export):
         app.include_router(module.router, prefix=API_PREFIX)
+    effective = container.settings if container is not None else settings
+    if effective is not None and effective.web.enabled:
+        from hamgam.entrypoints.web.app import install_web
+
+        install_web(app, effective)  # the storefront and admin pages, served by the same process
     return app

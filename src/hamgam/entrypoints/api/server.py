@@ -45,6 +45,13 @@ async def serve_api(settings: Settings) -> None:
         )
         notifier = core.notifier()
         background.append(asyncio.create_task(notifier.run()))
+        if container.images is not None and settings.web.enabled:
+            images, mahak = container.images, container.mahak
+            background.append(
+                asyncio.create_task(
+                    run_forever([lambda: images.attach_mahak_pictures(mahak)], settings.web.pictures_interval_s, stop)
+                )
+            )
     log.info("api.started", host=settings.api_host, port=settings.api_port)
     try:
         await server.serve()

@@ -94,17 +94,20 @@ class Page:
     def htmx(self) -> bool:
         return self.request.headers.get("hx-request") == "true"
 
-    def render(self, template: str, status_code: int = 200, *, block: str | None = None, **context: Any) -> HTMLResponse:
+    def render(
+        self, template: str, status_code: int = 200, *, block: str | None = None, **context: Any
+    ) -> HTMLResponse:
         ctx = self.web.base_context(self.request, self.user) | context
         return HTMLResponse(self.web.templates.render(template, ctx, block), status_code=status_code)
 
     def redirect(self, url: str, *, flash: str | None = None, kind: str = "ok") -> RedirectResponse:
         if flash:
-            self.session.flash(kind, flash)
+            self.flash(flash, kind)
         return RedirectResponse(url, status_code=303)
 
     def flash(self, message: str, kind: str = "ok") -> None:
-        self.session.flash(kind, message)
+        """Queue a message for the next page, translated now (message ids and core texts alike)."""
+        self.session.flash(kind, self.locale.gettext(message))
 
     def error_text(self, exc: Exception) -> str:
         return self.locale.error(getattr(exc, "message", str(exc)))

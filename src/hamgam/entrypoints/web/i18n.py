@@ -25,7 +25,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 RTL = frozenset({"fa", "ar", "ckb"})
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction only"
+def N_(message: str) -> str:
     """Mark a message for extraction; it is translated where it is shown."""
     return message
 

@@ -62,8 +62,12 @@ class WebSession:
 
     def login(self, access_token: str, refresh_token: str) -> None:
         """A new login gets a new session id (no fixation), keeping the guest cart id for the merge."""
-        self.data = {"sid": secrets.token_urlsafe(18), "at": access_token, "rt": refresh_token,
-                     "flash": self.data.get("flash", [])}
+        self.data = {
+            "sid": secrets.token_urlsafe(18),
+            "at": access_token,
+            "rt": refresh_token,
+            "flash": self.data.get("flash", []),
+        }
         self.dirty = True
 
     def logout(self) -> None:

@@ -9,6 +9,7 @@ twice is harmless: the exporter settles each job once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import orjson
 import structlog
 from sqlalchemy import text

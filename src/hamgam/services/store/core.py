@@ -17,6 +17,7 @@ from hamgam.domain.errors import Conflict, NotFound
 from hamgam.domain.orders import OrderStatus
 from hamgam.ports import MessageQueue, PaymentGateway, RateLimiter, SmsSender
 from hamgam.services.auth.tokens import TokenService
+from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store import events, jobs
 from hamgam.services.store.accounts import AccountService
 from hamgam.services.store.admin import AdminService
@@ -132,6 +133,9 @@ def build_store_core(
             provider=settings.payments.provider.value,
             give_up_after_s=store.reservation_ttl_s,
             reconcile_after_s=store.reconcile_after_s,
+            exports=ExportOutbox(
+                queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset
+            ),
         ),
         accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
         tokens=TokenService(

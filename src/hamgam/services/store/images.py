@@ -137,11 +137,14 @@ class ImageService:
             await audit(conn, actor, "product.image.add", f"product:{product_id}", {"key": key})
         return entry
 
-    async def _rewrite(self, product_id: int, images: list[dict[str, Any]], actor: str, action: str,
-                       details: dict[str, Any]) -> None:
+    async def _rewrite(
+        self, product_id: int, images: list[dict[str, Any]], actor: str, action: str, details: dict[str, Any]
+    ) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                text("UPDATE product_listing SET images = CAST(:i AS jsonb), updated_at = now() WHERE product_id = :p"),
+                text(
+                    "UPDATE product_listing SET images = CAST(:i AS jsonb), updated_at = now() WHERE product_id = :p"
+                ),
                 {"p": product_id, "i": orjson.dumps(images).decode()},
             )
             await audit(conn, actor, action, f"product:{product_id}", details)
@@ -223,8 +226,10 @@ class ImageService:
                 await self._store(key, image)
                 entry |= {"key": key, "url": self.url(key)}
             async with self._engine.begin() as conn:
-                await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('hamgam.images'), :p)"),
-                                   {"p": int(product_id) % 2**31})
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext('hamgam.images'), :p)"),
+                    {"p": int(product_id) % 2**31},
+                )
                 already = await conn.scalar(
                     text("""SELECT 1 FROM product_listing l, jsonb_array_elements(l.images) e
                             WHERE l.product_id = :p AND e->>'picture_id' = :pic"""),

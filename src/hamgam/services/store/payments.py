@@ -19,6 +19,7 @@ from hamgam.domain.errors import Conflict, NotFound, PaymentUnavailable
 from hamgam.domain.orders import OrderStatus
 from hamgam.domain.payments import PaymentGatewayRejected, PaymentGatewayUnavailable, VerifyStatus
 from hamgam.ports import PaymentGateway
+from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store.orders import lock_order, transition
 
 log = structlog.get_logger(__name__)
@@ -34,8 +35,11 @@ class PaymentService:
         provider: str,
         give_up_after_s: float,
         reconcile_after_s: float,
+        exports: ExportOutbox | None = None,
     ) -> None:
         self._engine = engine
+        #: Writes the order's export job (and its client ids) in the transaction that makes it paid.
+        self._exports = exports or ExportOutbox(None)
         self._gateway = gateway
         self._callback_url = callback_url
         self._provider = provider
@@ -150,10 +154,7 @@ class PaymentService:
                     actor=f"payment:{authority}",
                     reason=f"ref_id {result.ref_id}",
                 )
-                await conn.execute(
-                    text("INSERT INTO export_job (order_id) VALUES (:o) ON CONFLICT (order_id) DO NOTHING"),
-                    {"o": pay["order_id"]},
-                )
+                await self._exports.write(conn, pay["order_id"])
                 log.info("payments.paid", order_id=pay["order_id"], ref_id=result.ref_id)
             elif result.status is VerifyStatus.NOT_PAID and not final:
                 await self._set(conn, authority, "pending", error=result.message)

@@ -19,13 +19,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    case,
+    cast,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.sql.expression import Grouping
 
 from hamgam.adapters.db.schema.base import metadata
-from hamgam.adapters.db.schema.catalog import product
+from hamgam.adapters.db.schema.catalog import extra_data, product
 
 
 def _now() -> Column:
@@ -39,6 +43,34 @@ Index(
     product.c.name_search,
     postgresql_using="gin",
     postgresql_ops={"name_search": "gin_trgm_ops"},
+)
+
+# The catalogue query's lookups (``adapters/db/catalog_read.py``; migration 0006). Each turns a per-row scan of a
+# table as large as the catalogue into one index probe.
+#: Search matches a product code case-insensitively (``lower(p.code) = :c``, ORed with the trigram match).
+Index("ix_product_code_lower", func.lower(product.c.code))
+#: ExtraData 10202 links name their product by code, or by id when it has none.
+Index("ix_product_code_or_id", func.coalesce(product.c.code, cast(product.c.mahak_id, Text)))
+_LIVE_CATEGORY_LINK = and_(extra_data.c.item_type == 10202, extra_data.c.deleted_at.is_(None))
+#: A product's newest category link.
+Index(
+    "ix_extra_data_product_link",
+    extra_data.c.data["ProductCode"].astext,
+    extra_data.c.row_version.desc(),
+    postgresql_where=_LIVE_CATEGORY_LINK,
+)
+#: The links into a category (the expression of ``catalog_read._LINK_CATEGORY``).
+Index(
+    "ix_extra_data_link_category",
+    Grouping(  # an index on an expression that is not a function call needs its own parentheses
+        case(
+            (
+                extra_data.c.data["CategoryCode"].astext.op("~")("^[0-9]{1,18}$"),
+                cast(extra_data.c.data["CategoryCode"].astext, BigInteger),
+            )
+        )
+    ),
+    postgresql_where=_LIVE_CATEGORY_LINK,
 )
 
 customer = Table(

@@ -11,7 +11,15 @@ from fastapi import Query
 from hamgam.domain.errors import NotFound
 from hamgam.entrypoints.web.deps import AnyPage
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, find_category, page_router, parse_int, toman_to_rial, with_covers
+from hamgam.entrypoints.web.pages.common import (
+    MAX_PAGE,
+    Id,
+    find_category,
+    page_router,
+    parse_int,
+    toman_to_rial,
+    with_covers,
+)
 
 router = page_router()
 
@@ -74,7 +82,12 @@ async def _listing(page: AnyPage, *, category: int | None, q: str | None, params
 
 @router.get("/category/{code}")
 async def category(
-    page: AnyPage, code: Id, sort: Text = None, low: Low = None, high: High = None, stock: Text = None,
+    page: AnyPage,
+    code: Id,
+    sort: Text = None,
+    low: Low = None,
+    high: High = None,
+    stock: Text = None,
     page_: PageNo = None,
 ):
     tree = await page.core.catalog.categories()
@@ -82,23 +95,37 @@ async def category(
     if node is None:
         raise NotFound("دسته پیدا نشد — category not found")
     params = {"sort": sort, "min": low, "max": high, "stock": stock, "page": page_}
-    return await _listing(page, category=code, q=None, params=params,
-                          template_extra={"category": node, "trail": trail, "categories": tree,
-                                          "action": f"/category/{code}"})
+    return await _listing(
+        page,
+        category=code,
+        q=None,
+        params=params,
+        template_extra={"category": node, "trail": trail, "categories": tree, "action": f"/category/{code}"},
+    )
 
 
 @router.get("/search")
 async def search(
-    page: AnyPage, q: Text = None, sort: Text = None, low: Low = None, high: High = None, stock: Text = None,
-    cat: Text = None, page_: PageNo = None,
+    page: AnyPage,
+    q: Text = None,
+    sort: Text = None,
+    low: Low = None,
+    high: High = None,
+    stock: Text = None,
+    cat: Text = None,
+    page_: PageNo = None,
 ):
     tree = await page.core.catalog.categories()
     code = parse_int(cat)
     node, trail = find_category(tree, code) if code is not None else (None, ())
     params = {"q": q, "sort": sort, "min": low, "max": high, "stock": stock, "cat": cat, "page": page_}
-    return await _listing(page, category=node["code"] if node else None, q=q, params=params,
-                          template_extra={"category": node, "trail": trail, "categories": tree,
-                                          "action": "/search"})
+    return await _listing(
+        page,
+        category=node["code"] if node else None,
+        q=q,
+        params=params,
+        template_extra={"category": node, "trail": trail, "categories": tree, "action": "/search"},
+    )
 
 
 @router.get("/search/suggest")
@@ -115,5 +142,7 @@ async def product(page: AnyPage, product_id: Id):
     item = await page.core.catalog.product(product_id)
     images = [i for i in item["images"] if i.get("key") and i.get("hidden") != "true"]
     tree = await page.core.catalog.categories()
-    node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
+    node, trail = (
+        find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
+    )
     return page.render("store/product.html", product=item, images=images, category=node, trail=trail)

@@ -1,0 +1,239 @@
+"""Account: log in by mobile with a one-time code (signing up on first use) or a password, log out, orders
+with their status and Jalali dates, addresses."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Form, Query
+
+from hamgam.domain.checkout import Address
+from hamgam.domain.errors import InvalidInput, RateLimited, StoreError, Unauthorized
+from hamgam.domain.orders import OrderStatus
+from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page, safe_next
+from hamgam.entrypoints.web.i18n import N_
+from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
+
+router = page_router()
+Next = Annotated[str, Form(max_length=300)]
+Mobile = Annotated[str, Form(max_length=32)]
+Field = Annotated[str, Form(max_length=500)]
+
+STATUS_LABELS = {
+    "pending_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
+    "sent_to_accounting": N_("Being processed"),
+    "invoiced": N_("Invoiced"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired (not paid in time)"),
+}
+PER_PAGE = 20
+
+
+async def log_in(page: Page, customer: dict[str, Any]) -> None:
+    """Start a gateway session for the customer in the cookie and merge the guest cart into theirs."""
+    guest = page.session.get("cart")
+    if guest:
+        try:
+            await page.core.carts.merge_into_customer(uuid.UUID(guest), customer["id"])
+        except ValueError:
+            pass
+    pair = await page.core.tokens.issue(customer["id"])
+    page.session.login(pair.access_token, pair.refresh_token)
+    cid = await page.core.carts.resolve(customer_id=customer["id"], guest_cart_id=None)
+    view = await page.core.carts.view(cid)
+    page.session.set("cart_n", sum(line["quantity"] for line in view["lines"]))
+
+
+def _login_page(
+    page: Page,
+    *,
+    next_url: str,
+    step: str = "mobile",
+    mobile: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    mode: str = "otp",
+):
+    return page.render(
+        "store/login.html",
+        status_code=status_code,
+        next_url=safe_next(next_url),
+        step=step,
+        mobile=mobile,
+        error=error,
+        mode=mode,
+    )
+
+
+@router.get("/login")
+async def login_form(
+    page: AnyPage,
+    next: Annotated[str, Query(max_length=300)] = "/",
+    mode: Annotated[str, Query(max_length=10)] = "otp",
+):
+    if page.user is not None:
+        return page.redirect(safe_next(next))
+    return _login_page(page, next_url=next, mode="password" if mode == "password" else "otp")
+
+
+@router.post("/login/otp")
+async def otp_request(page: AnyPage, mobile: Mobile, next: Next = "/"):
+    try:
+        sent = await page.core.accounts.request_otp(mobile, client=page.client)
+    except (InvalidInput, RateLimited) as exc:
+        return _login_page(page, next_url=next, mobile=mobile, error=page.error_text(exc), status_code=400)
+    return _login_page(page, next_url=next, step="code", mobile=sent["mobile"])
+
+
+@router.post("/login/otp/verify")
+async def otp_verify(
+    page: AnyPage, mobile: Mobile, code: Annotated[str, Form(max_length=12)], next: Next = "/"
+):
+    from hamgam.domain.persian import to_latin_digits
+
+    try:
+        customer = await page.core.accounts.verify_otp(mobile, to_latin_digits(code).strip())
+    except (InvalidInput, Unauthorized) as exc:
+        return _login_page(
+            page, next_url=next, step="code", mobile=mobile, error=page.error_text(exc), status_code=400
+        )
+    await log_in(page, customer)
+    return page.redirect(safe_next(next), flash=N_("You are logged in."))
+
+
+@router.post("/login/password")
+async def password_login(
+    page: AnyPage, mobile: Mobile, password: Annotated[str, Form(max_length=128)], next: Next = "/"
+):
+    try:
+        customer = await page.core.accounts.login_password(mobile, password, client=page.client)
+    except (InvalidInput, Unauthorized, RateLimited) as exc:
+        return _login_page(
+            page, next_url=next, mobile=mobile, error=page.error_text(exc), status_code=400, mode="password"
+        )
+    await log_in(page, customer)
+    return page.redirect(safe_next(next), flash=N_("You are logged in."))
+
+
+@router.post("/logout")
+async def logout(page: AnyPage):
+    refresh = page.session.get("rt")
+    if refresh:
+        try:
+            await page.core.tokens.revoke(refresh)
+        except StoreError:
+            pass
+    page.session.logout()
+    return page.redirect("/", flash=N_("You are logged out."))
+
+
+@router.get("/account")
+async def account(page: CustomerPage):
+    assert page.user is not None
+    profile = await page.core.accounts.profile(page.user.customer_id)
+    orders, total = await page.core.customer_orders(page.user.customer_id, offset=0, limit=5)
+    return page.render(
+        "store/account.html", profile=profile, orders=orders, total=total, labels=STATUS_LABELS
+    )
+
+
+@router.get("/account/orders")
+async def orders(page: CustomerPage, page_: Annotated[str | None, Query(alias="page", max_length=10)] = None):
+    assert page.user is not None
+    number = parse_int(page_, low=1, high=MAX_PAGE) or 1
+    items, total = await page.core.customer_orders(
+        page.user.customer_id, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+    )
+    return page.render(
+        "store/orders.html",
+        orders=items,
+        total=total,
+        page_number=number,
+        pages=max(1, -(-total // PER_PAGE)),
+        labels=STATUS_LABELS,
+    )
+
+
+@router.get("/account/orders/{order_id}")
+async def order(page: CustomerPage, order_id: Id):
+    assert page.user is not None
+    found = await page.core.customer_order(page.user.customer_id, order_id)
+    return page.render(
+        "store/order.html",
+        order=found,
+        labels=STATUS_LABELS,
+        can_pay=found["status"] == OrderStatus.PENDING_PAYMENT,
+    )
+
+
+@router.post("/account/orders/{order_id}/cancel")
+async def cancel(page: CustomerPage, order_id: Id):
+    assert page.user is not None
+    try:
+        await page.core.cancel_by_customer(page.user.customer_id, order_id)
+    except StoreError as exc:
+        return page.redirect(f"/account/orders/{order_id}", flash=page.error_text(exc), kind="error")
+    return page.redirect(f"/account/orders/{order_id}", flash=N_("The order was cancelled."))
+
+
+async def _addresses(
+    page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200
+):
+    assert page.user is not None
+    from hamgam.entrypoints.web.pages.checkout import PROVINCES
+
+    return page.render(
+        "store/addresses.html",
+        status_code=status_code,
+        addresses=await page.core.accounts.addresses(page.user.customer_id),
+        values=values or {},
+        errors=errors or {},
+        provinces=PROVINCES,
+    )
+
+
+@router.get("/account/addresses")
+async def addresses(page: CustomerPage):
+    return await _addresses(page)
+
+
+@router.post("/account/addresses")
+async def add_address(
+    page: CustomerPage,
+    recipient_name: Field = "",
+    mobile: Field = "",
+    province: Field = "",
+    city: Field = "",
+    line: Annotated[str, Form(max_length=1000)] = "",
+    postal_code: Field = "",
+    title: Field = "",
+):
+    assert page.user is not None
+    values = {
+        "recipient_name": recipient_name,
+        "mobile": mobile,
+        "province": province,
+        "city": city,
+        "line": line,
+        "postal_code": postal_code,
+        "title": title,
+    }
+    try:
+        address = Address.parse(**values)
+    except InvalidInput as exc:
+        return await _addresses(
+            page, values=values, errors={exc.field or "form": page.error_text(exc)}, status_code=400
+        )
+    await page.core.accounts.add_address(page.user.customer_id, address)
+    return page.redirect("/account/addresses", flash=N_("Address saved."))
+
+
+@router.post("/account/addresses/{address_id}/delete")
+async def delete_address(page: CustomerPage, address_id: Id):
+    assert page.user is not None
+    await page.core.accounts.delete_address(page.user.customer_id, address_id)
+    return page.redirect("/account/addresses", flash=N_("Address removed."))

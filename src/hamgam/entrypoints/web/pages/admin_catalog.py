@@ -1,0 +1,311 @@
+"""Admin panel: dashboard, products (store-owned fields, images, visibility; Mahak-owned fields read-only with
+their overrides and conflicts), customers, settings with a Mahak connection test."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import File, Form, Query, UploadFile
+
+from hamgam.domain.accounts import Role
+from hamgam.domain.errors import InvalidInput, StoreError
+from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
+from hamgam.entrypoints.web.i18n import N_
+from hamgam.entrypoints.web.pages.account import STATUS_LABELS
+from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
+from hamgam.services.store.admin import OVERRIDABLE, audit
+from hamgam.services.store.dashboard import today
+from hamgam.services.store.orders import list_orders
+from hamgam.services.sync.status import dead_letters_waiting, sync_status
+
+router = page_router()
+PER_PAGE = 30
+Q = Annotated[str | None, Query(max_length=200)]
+PageNo = Annotated[str | None, Query(alias="page", max_length=10)]
+Key = Annotated[str, Form(max_length=300)]
+MAHAK_FIELDS = (
+    "code",
+    "name",
+    "unit_name",
+    "unit_name2",
+    "mahak_description",
+    "tags",
+    "category_id",
+    "row_version",
+    "updated_at",
+)
+
+
+@router.get("/admin")
+async def dashboard(page: StaffPage):
+    engine = page.container.engine
+    entities = await sync_status(engine)
+    interval = page.container.settings.sync.interval_s
+    unhealthy = [
+        e
+        for e in entities
+        if (e["last_run"] and e["last_run"]["status"] == "failed")
+        or (e["lag_s"] is not None and e["lag_s"] > 3 * interval)
+    ]
+    recent, _ = await list_orders(engine, offset=0, limit=8)
+    return page.render(
+        "admin/dashboard.html",
+        figures=await today(engine),
+        entities=entities,
+        unhealthy=unhealthy,
+        dead=await dead_letters_waiting(engine),
+        recent=recent,
+        never_synced=sum(1 for e in entities if e["last_run"] is None),
+        labels=STATUS_LABELS,
+    )
+
+
+@router.get("/admin/products")
+async def products(
+    page: StaffPage,
+    q: Q = None,
+    hidden: Annotated[str | None, Query(max_length=5)] = None,
+    page_: PageNo = None,
+):
+    number = parse_int(page_, low=1, high=MAX_PAGE) or 1
+    flag = {"1": True, "0": False}.get(hidden or "")
+    items, total = await page.core.admin.list_products(
+        q=q, hidden=flag, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+    )
+    return page.render(
+        "admin/products.html",
+        products=items,
+        total=total,
+        q=q or "",
+        hidden=hidden or "",
+        page_number=number,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
+
+
+async def _product(page: StaffPage, product_id: int, *, errors: dict | None = None, status_code: int = 200):
+    item = await page.core.admin.product(product_id)
+    images = await page.container.images.images(product_id) if page.container.images else []
+    try:
+        selling = await page.core.catalog.product(product_id)
+    except StoreError:
+        selling = None
+    overrides = {o["field"]: o for o in item["overrides"]}
+    return page.render(
+        "admin/product.html",
+        status_code=status_code,
+        product=item,
+        images=images,
+        selling=selling,
+        overrides=overrides,
+        overridable=sorted(OVERRIDABLE),
+        mahak_fields=MAHAK_FIELDS,
+        errors=errors or {},
+        max_upload=page.container.settings.web.max_upload_bytes,
+    )
+
+
+@router.get("/admin/products/{product_id}")
+async def product(page: StaffPage, product_id: Id):
+    return await _product(page, product_id)
+
+
+@router.post("/admin/products/{product_id}/listing")
+async def listing(
+    page: StaffPage,
+    product_id: Id,
+    description: Annotated[str, Form(max_length=20_000)] = "",
+    seo_title: Annotated[str, Form(max_length=200)] = "",
+    seo_description: Annotated[str, Form(max_length=2000)] = "",
+    slug: Annotated[str, Form(max_length=200)] = "",
+    hidden: Annotated[str, Form(max_length=5)] = "",
+    featured: Annotated[str, Form(max_length=5)] = "",
+):
+    assert page.user is not None
+    slug = slug.strip()
+    if slug and not all(c.isalnum() or c in "-_" for c in slug):
+        return await _product(
+            page, product_id, errors={"slug": N_("Use letters, digits, - and _ only.")}, status_code=400
+        )
+    changes: dict[str, Any] = {
+        "description": description.strip() or None,
+        "seo_title": seo_title.strip() or None,
+        "seo_description": seo_description.strip() or None,
+        "slug": slug or None,
+        "hidden": bool(hidden),
+        "featured": bool(featured),
+    }
+    try:
+        await page.core.admin.update_listing(product_id, changes, page.user.actor)
+    except StoreError as exc:
+        return await _product(page, product_id, errors={"listing": page.error_text(exc)}, status_code=400)
+    except Exception as exc:  # the slug's unique index
+        if "slug" not in str(exc):
+            raise
+        return await _product(
+            page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409
+        )
+    return page.redirect(f"/admin/products/{product_id}", flash=N_("Saved."))
+
+
+@router.post("/admin/products/{product_id}/visibility")
+async def visibility(
+    page: StaffPage,
+    product_id: Id,
+    hidden: Annotated[str, Form(max_length=5)] = "",
+    back: Annotated[str, Form(max_length=300)] = "",
+):
+    assert page.user is not None
+    await page.core.admin.update_listing(product_id, {"hidden": hidden == "1"}, page.user.actor)
+    return page.redirect(
+        safe_next(back, f"/admin/products/{product_id}"),
+        flash=N_("Hidden from the store.") if hidden == "1" else N_("Shown in the store."),
+    )
+
+
+@router.post("/admin/products/{product_id}/override")
+async def set_override(
+    page: StaffPage,
+    product_id: Id,
+    field: Annotated[str, Form(max_length=64)],
+    value: Annotated[str, Form(max_length=2000)],
+):
+    assert page.user is not None
+    try:
+        await page.core.admin.set_override(product_id, field, value, page.user.actor)
+    except InvalidInput as exc:
+        return await _product(page, product_id, errors={"override": page.error_text(exc)}, status_code=400)
+    return page.redirect(f"/admin/products/{product_id}", flash=N_("Override saved."))
+
+
+@router.post("/admin/products/{product_id}/override/clear")
+async def clear_override(page: StaffPage, product_id: Id, field: Annotated[str, Form(max_length=64)]):
+    assert page.user is not None
+    await page.core.admin.clear_override(product_id, field, page.user.actor)
+    return page.redirect(f"/admin/products/{product_id}", flash=N_("Mahak's value is used again."))
+
+
+@router.post("/admin/conflicts/{conflict_id}/resolve")
+async def resolve_conflict(page: StaffPage, conflict_id: Id, product_id: Annotated[int, Form(ge=1)]):
+    assert page.user is not None
+    await page.core.admin.resolve_conflict(conflict_id, page.user.actor)
+    return page.redirect(f"/admin/products/{product_id}", flash=N_("Conflict marked as seen."))
+
+
+@router.post("/admin/products/{product_id}/images")
+async def upload_image(
+    page: StaffPage,
+    product_id: Id,
+    image: Annotated[UploadFile, File()],
+    alt: Annotated[str, Form(max_length=200)] = "",
+):
+    assert page.user is not None and page.container.images is not None
+    limit = page.container.settings.web.max_upload_bytes
+    data = await image.read(limit + 1)
+    try:
+        await page.container.images.upload(product_id, data, alt=alt, actor=page.user.actor)
+    except InvalidInput as exc:
+        return await _product(page, product_id, errors={"image": page.error_text(exc)}, status_code=400)
+    return page.redirect(f"/admin/products/{product_id}", flash=N_("Image added."))
+
+
+@router.post("/admin/products/{product_id}/images/move")
+async def move_image(page: StaffPage, product_id: Id, key: Key, delta: Annotated[int, Form(ge=-50, le=50)]):
+    assert page.user is not None and page.container.images is not None
+    await page.container.images.move(product_id, key, delta, page.user.actor)
+    return page.redirect(f"/admin/products/{product_id}#images")
+
+
+@router.post("/admin/products/{product_id}/images/remove")
+async def remove_image(page: StaffPage, product_id: Id, key: Key):
+    assert page.user is not None and page.container.images is not None
+    await page.container.images.remove(product_id, key, page.user.actor)
+    return page.redirect(f"/admin/products/{product_id}#images", flash=N_("Image removed."))
+
+
+@router.get("/admin/customers")
+async def customers(page: StaffPage, q: Q = None, page_: PageNo = None):
+    number = parse_int(page_, low=1, high=MAX_PAGE) or 1
+    items, total = await page.core.accounts.list_customers(
+        q=q, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+    )
+    return page.render(
+        "admin/customers.html",
+        customers=items,
+        total=total,
+        q=q or "",
+        page_number=number,
+        pages=max(1, -(-total // PER_PAGE)),
+    )
+
+
+@router.get("/admin/customers/{customer_id}")
+async def customer(page: StaffPage, customer_id: Id):
+    profile = await page.core.accounts.profile(customer_id)
+    orders, total = await list_orders(page.container.engine, customer_id=customer_id, offset=0, limit=20)
+    return page.render(
+        "admin/customer.html",
+        profile=profile | {"disabled_at": await _disabled_at(page, customer_id)},
+        orders=orders,
+        total=total,
+        addresses=await page.core.accounts.addresses(customer_id),
+        roles=[str(r) for r in Role],
+    )
+
+
+async def _disabled_at(page: StaffPage, customer_id: int):
+    from sqlalchemy import text
+
+    async with page.container.engine.connect() as conn:
+        return await conn.scalar(text("SELECT disabled_at FROM customer WHERE id = :i"), {"i": customer_id})
+
+
+@router.post("/admin/customers/{customer_id}/role")
+async def set_role(page: AdminPage, customer_id: Id, role: Annotated[str, Form(max_length=16)]):
+    assert page.user is not None
+    if role not in {str(r) for r in Role}:
+        return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Unknown role."), kind="error")
+    await page.core.accounts.set_role(customer_id, Role(role))
+    await page.core.tokens.revoke_customer(customer_id)
+    async with page.container.engine.begin() as conn:
+        await audit(conn, page.user.actor, "customer.role", f"customer:{customer_id}", {"role": role})
+    return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Role changed."))
+
+
+@router.post("/admin/customers/{customer_id}/disabled")
+async def set_disabled(page: AdminPage, customer_id: Id, disabled: Annotated[str, Form(max_length=5)] = ""):
+    assert page.user is not None
+    flag = disabled == "1"
+    await page.core.accounts.set_disabled(customer_id, flag)
+    if flag:
+        await page.core.tokens.revoke_customer(customer_id)
+    async with page.container.engine.begin() as conn:
+        await audit(conn, page.user.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": flag})
+    return page.redirect(
+        f"/admin/customers/{customer_id}", flash=N_("Account disabled.") if flag else N_("Account enabled.")
+    )
+
+
+def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(f"{prefix}.{k}" if prefix else k, v, out)
+    else:
+        out.append((prefix, "" if value is None else str(value)))
+
+
+@router.get("/admin/settings")
+async def settings(page: AdminPage):
+    rows: list[tuple[str, str]] = []
+    _flatten("", page.container.settings.model_dump(mode="json"), rows)
+    return page.render("admin/settings.html", rows=rows)
+
+
+@router.post("/admin/settings/mahak-test")
+async def mahak_test(page: AdminPage):
+    try:
+        await page.container.mahak.login()
+    except Exception as exc:  # any failure is the answer to "does the connection work?"
+        page.flash(page.locale.gettext(N_("Mahak connection failed:")) + " " + str(exc)[:200], "error")
+        return page.redirect("/admin/settings")
+    return page.redirect("/admin/settings", flash=N_("Connected to Mahak."))

@@ -1,0 +1,185 @@
+"""Checkout: delivery address (Iranian validation: mobile, 10-digit postal code, any digits), shipping method,
+summary; the order holds its stock and the buyer goes to the payment gateway, then comes back to a clear
+result page (paid, failed or cancelled)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Query
+
+from hamgam.domain.checkout import Address
+from hamgam.domain.errors import InvalidInput, OutOfStock, PaymentUnavailable, StoreError
+from hamgam.domain.orders import OrderStatus
+from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page
+from hamgam.entrypoints.web.i18n import N_
+from hamgam.entrypoints.web.pages.common import Id, page_router, parse_int
+from hamgam.settings import Settings
+
+router = page_router()
+RETURN_PATH = "/checkout/return"
+ADDRESS_FIELDS = ("recipient_name", "mobile", "province", "city", "line", "postal_code")
+Field = Annotated[str, Form(max_length=500)]
+
+#: Iran's provinces, for the address form's list (free text is accepted too).
+PROVINCES = (
+    "آذربایجان شرقی", "آذربایجان غربی", "اردبیل", "اصفهان", "البرز", "ایلام", "بوشهر", "تهران",
+    "چهارمحال و بختیاری", "خراسان جنوبی", "خراسان رضوی", "خراسان شمالی", "خوزستان", "زنجان", "سمنان",
+    "سیستان و بلوچستان", "فارس", "قزوین", "قم", "کردستان", "کرمان", "کرمانشاه", "کهگیلویه و بویراحمد",
+    "گلستان", "گیلان", "لرستان", "مازندران", "مرکزی", "هرمزگان", "همدان", "یزد",
+)  # fmt: skip
+
+
+def return_url(settings: Settings) -> str:
+    """Where the gateway sends buyers back: built from configuration only (iran.md §1.6.6)."""
+    base = settings.store.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
+    return base.rstrip("/") + RETURN_PATH
+
+
+async def _form(
+    page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200
+):
+    core, user = page.core, page.user
+    assert user is not None
+    cid = await core.carts.resolve(customer_id=user.customer_id, guest_cart_id=None)
+    view = await core.carts.view(cid)
+    if not view["lines"]:
+        return page.redirect("/cart", flash=N_("Your cart is empty."), kind="error")
+    addresses = await core.accounts.addresses(user.customer_id)
+    profile = await core.accounts.profile(user.customer_id)
+    values = values or {
+        "mobile": profile["mobile"],
+        "recipient_name": profile.get("full_name") or "",
+        "address_id": str(addresses[-1]["id"]) if addresses else "new",
+        "shipping_method": core.checkout.shipping_methods()[0].code,
+    }
+    return page.render(
+        "store/checkout.html",
+        status_code=status_code,
+        cart=view,
+        addresses=addresses,
+        methods=core.checkout.shipping_methods(),
+        values=values,
+        errors=errors or {},
+        provinces=PROVINCES,
+    )
+
+
+@router.get("/checkout")
+async def checkout_form(page: CustomerPage):
+    return await _form(page)
+
+
+@router.post("/checkout")
+async def place(
+    page: CustomerPage,
+    shipping_method: Annotated[str, Form(max_length=32)],
+    address_id: Annotated[str, Form(max_length=20)] = "new",
+    recipient_name: Field = "",
+    mobile: Field = "",
+    province: Field = "",
+    city: Field = "",
+    line: Annotated[str, Form(max_length=1000)] = "",
+    postal_code: Field = "",
+    save_address: Annotated[str, Form(max_length=5)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+):
+    user = page.user
+    assert user is not None
+    values = {
+        "shipping_method": shipping_method,
+        "address_id": address_id,
+        "recipient_name": recipient_name,
+        "mobile": mobile,
+        "province": province,
+        "city": city,
+        "line": line,
+        "postal_code": postal_code,
+        "save_address": save_address,
+        "note": note,
+    }
+    address, saved_id = None, None
+    try:
+        if address_id == "new":
+            address = Address.parse(**{k: values[k] for k in ADDRESS_FIELDS})
+            if save_address:
+                saved_id = (await page.core.accounts.add_address(user.customer_id, address))["id"]
+                address = None
+        else:
+            saved_id = parse_int(address_id, low=1)
+            if saved_id is None:
+                raise InvalidInput("نشانی را انتخاب کنید — choose an address", field="address_id")
+        order = await page.core.checkout.place_order(
+            user.customer_id,
+            shipping_method=shipping_method,
+            address=address,
+            address_id=saved_id,
+            note=note.strip() or None,
+        )
+    except InvalidInput as exc:
+        return await _form(
+            page, values=values, errors={exc.field or "form": page.error_text(exc)}, status_code=400
+        )
+    except (OutOfStock, StoreError) as exc:
+        return await _form(page, values=values, errors={"form": page.error_text(exc)}, status_code=409)
+    page.session.set("cart_n", 0)
+    return await _pay(page, order["id"])
+
+
+async def _pay(page: Page, order_id: int):
+    assert page.user is not None
+    try:
+        started = await page.core.payments.start(
+            order_id, page.user.customer_id, callback_url=return_url(page.container.settings)
+        )
+    except PaymentUnavailable:
+        return page.redirect(
+            f"/account/orders/{order_id}",
+            flash=N_("The payment gateway did not answer. Your order is kept; try paying again."),
+            kind="error",
+        )
+    return page.redirect(started["redirect_url"])
+
+
+@router.post("/account/orders/{order_id}/pay")
+async def pay(page: CustomerPage, order_id: Id):
+    return await _pay(page, order_id)
+
+
+@router.get(RETURN_PATH)
+async def gateway_return(
+    page: AnyPage,
+    authority: Annotated[str, Query(alias="Authority", min_length=1, max_length=64)],
+    status: Annotated[str, Query(alias="Status", min_length=1, max_length=8)],
+):
+    """The gateway's redirect back. ``Status`` is not trusted: the payment is verified server to server."""
+    outcome = await page.core.payments.callback(authority, status)
+    await page.core.publish_events()
+    if outcome["payment_status"] == "paid":
+        kind = "paid"
+    elif status.upper() != "OK":
+        kind = "cancelled"
+    elif outcome["payment_status"] in ("unknown", "pending"):
+        kind = "pending"
+    else:
+        kind = "failed"
+    return page.redirect(f"/account/orders/{outcome['order_id']}/result?outcome={kind}")
+
+
+@router.get("/account/orders/{order_id}/result")
+async def result(page: CustomerPage, order_id: Id, outcome: Annotated[str, Query(max_length=16)] = "pending"):
+    assert page.user is not None
+    order = await page.core.customer_order(page.user.customer_id, order_id)
+    status = OrderStatus(order["status"])
+    if status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        outcome = "paid"
+    elif outcome == "paid" or outcome not in ("failed", "cancelled", "pending"):
+        outcome = "pending"
+    payment = next((p for p in reversed(order["payments"]) if p["status"] == "paid"), None)
+    return page.render(
+        "store/result.html",
+        order=order,
+        outcome=outcome,
+        payment=payment,
+        can_pay=status is OrderStatus.PENDING_PAYMENT,
+    )

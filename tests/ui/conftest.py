@@ -1,0 +1,161 @@
+"""Browser tests: the gateway with its pages served by uvicorn (``hamgam api``, a subprocess) on a free loopback
+port, the Zarinpal and SMS simulators on threads, a fresh database with a small catalogue, and Debian's
+Chromium driven by Playwright (never ``playwright install``: ``executable_path=/usr/bin/chromium``).
+
+Every test fails on a server error (HTTP 5xx), a console error or an uncaught page error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.conftest import fresh_database
+
+CHROMIUM = os.environ.get("HAMGAM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+STAFF_MOBILE = "09120000001"
+STAFF_PASSWORD = "staff-password-1"
+JWT_SECRET = "ui-test-secret-" + "y" * 40
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveShop:
+    base_url: str
+    database_url: str
+    sms: object
+    zarinpal: object
+
+    def otp(self, mobile: str) -> str:
+        for _ in range(50):
+            code = self.sms.last_otp(mobile)  # type: ignore[attr-defined]
+            if code:
+                return code
+            time.sleep(0.1)
+        raise AssertionError(f"no one-time code sent to {mobile}")
+
+
+async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
+    from hamgam.bootstrap import build
+    from hamgam.settings import Settings
+    from tests.web.seed import seed_catalogue, seed_dead_letter, seed_sync_runs
+
+    container = await build(Settings(database_url=database_url, auth={"jwt_secret": JWT_SECRET},
+                                     payments={"provider": "memory"}, sms={"provider": "memory"},
+                                     storage={"backend": "memory"}, data_dir=settings_env["HAMGAM_DATA_DIR"]))
+    try:
+        await seed_catalogue(container.engine)
+        await container.store.accounts.ensure_staff(STAFF_MOBILE, STAFF_PASSWORD)
+        await seed_sync_runs(container.engine)
+        return await seed_dead_letter(container.engine)
+    finally:
+        await container.aclose()
+
+
+@pytest.fixture(scope="session")
+def live_shop(postgres_server_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[LiveShop]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (scripts/test.sh installs Debian's)")
+    from hamgam_sim.sms.server import serve_in_thread as serve_sms
+    from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
+
+    data_dir = tmp_path_factory.mktemp("hamgam-ui")
+    port = _free_port()
+    with fresh_database(postgres_server_url, migrated_template) as database_url, \
+            serve_zarinpal() as zarinpal, serve_sms() as sms:
+        env = {
+            **os.environ,
+            "HAMGAM_DATABASE_URL": database_url,
+            "HAMGAM_API_HOST": "127.0.0.1",
+            "HAMGAM_API_PORT": str(port),
+            "HAMGAM_DATA_DIR": str(data_dir),
+            "HAMGAM_AUTH__JWT_SECRET": JWT_SECRET,
+            "HAMGAM_AUTH__RATE_LIMIT_BACKEND": "memory",
+            "HAMGAM_PAYMENTS__BASE_URL": zarinpal.base_url,
+            "HAMGAM_SMS__BASE_URL": sms.base_url,
+            "HAMGAM_MAHAK__BASE_URL": "http://127.0.0.1:9/API/v3",
+            "HAMGAM_STORAGE__LOCAL_DIR": str(data_dir / "objects"),
+            "HAMGAM_LOG_LEVEL": "WARNING",
+            "HAMGAM_LOG_JSON": "true",
+        }
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
+            pool.submit(asyncio.run, _prepare(database_url, env)).result()
+        log = (data_dir / "server.log").open("wb")
+        server = subprocess.Popen([str(Path(sys.executable).with_name("hamgam")), "api"], env=env,
+                                  stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx2.get(base_url + "/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx2.HTTPError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the gateway did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
+                time.sleep(0.2)
+            yield LiveShop(base_url, database_url, sms.control, zarinpal.control)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            log.close()
+            errors = [line for line in (data_dir / "server.log").read_text().splitlines()
+                      if '"level": "error"' in line or "Traceback" in line]
+            assert not errors, "server errors:\n" + "\n".join(errors[:20])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="session")
+def base_url(live_shop: LiveShop) -> str:
+    return live_shop.base_url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    return {**browser_context_args, "locale": "fa-IR", "timezone_id": "Asia/Tehran",
+            "viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(autouse=True)
+def no_errors(page) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Collect console errors, page errors and 5xx answers; the test fails if there is any."""
+    problems: list[str] = []
+
+    def console(message) -> None:  # type: ignore[no-untyped-def]
+        # Chromium asks every origin for /favicon.ico; the simulated bank page has none (not our page).
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            problems.append(f"console {message.type}: {message.text} at {message.location.get('url')}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    yield problems
+    assert not problems, "\n".join(problems)
