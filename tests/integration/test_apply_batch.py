@@ -11,8 +11,15 @@ from hamgam.domain.sync.batch import Batch
 
 
 def product(mahak_id: int, rv: int, name: str = "چای", deleted: bool = False, **extra) -> dict:
-    return {"mahak_id": mahak_id, "row_version": rv, "deleted": deleted, "name": name, "name_search": name,
-            "code": str(mahak_id), **extra}
+    return {
+        "mahak_id": mahak_id,
+        "row_version": rv,
+        "deleted": deleted,
+        "name": name,
+        "name_search": name,
+        "code": str(mahak_id),
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -22,7 +29,9 @@ async def store(database_url: str):
     await engine.dispose()
 
 
-async def new_batch(store: SyncStore, rows: list[dict], *, reconcile: bool = False, entity: str = "Product") -> Batch:
+async def new_batch(
+    store: SyncStore, rows: list[dict], *, reconcile: bool = False, entity: str = "Product"
+) -> Batch:
     run_id = await store.start_run(entity, "reconcile" if reconcile else "incremental", 0)
     versions = [r["row_version"] for r in rows]
     batch_id = await store.record_batch(run_id, entity, 1, len(rows), min(versions), max(versions), [])
@@ -92,9 +101,11 @@ async def test_local_override_is_kept_and_conflict_logged(store: SyncStore) -> N
     # given a product whose name staff overrode in the store
     await store.apply_batch(await new_batch(store, [product(1, 10, "نام محک")]))
     async with store.engine.begin() as conn:
-        await conn.execute(text(
-            """INSERT INTO product_override (product_id, field, value, set_by) VALUES (1, 'name', '"نام فروشگاه"', 'staff')"""
-        ))
+        await conn.execute(
+            text(
+                """INSERT INTO product_override (product_id, field, value, set_by) VALUES (1, 'name', '"نام فروشگاه"', 'staff')"""
+            )
+        )
     # when Mahak renames the product
     await store.apply_batch(await new_batch(store, [product(1, 11, "نام تازه محک")]))
     # then the Mahak value is stored, the override stays, and a conflict records both sides
@@ -104,13 +115,27 @@ async def test_local_override_is_kept_and_conflict_logged(store: SyncStore) -> N
     assert (await products(store))[1]["name"] == "نام تازه محک"
     assert override == "نام فروشگاه"
     assert (conflict["field"], conflict["mahak_old_value"], conflict["mahak_new_value"]) == (
-        "name", "نام محک", "نام تازه محک")
+        "name",
+        "نام محک",
+        "نام تازه محک",
+    )
 
 
 async def test_product_detail_prices_and_properties_round_trip(store: SyncStore) -> None:
-    row = {"mahak_id": 5, "row_version": 3, "deleted": False, "product_id": 1,
-           "properties": [{"code": 1, "value": "قرمز"}], "barcode": "626", "prices_rial": [1_250_000] + [0] * 9,
-           "default_price_level": 1, "discount": 0.0, "discount_type": 0, "count1": -2.0, "count2": 0.0}
+    row = {
+        "mahak_id": 5,
+        "row_version": 3,
+        "deleted": False,
+        "product_id": 1,
+        "properties": [{"code": 1, "value": "قرمز"}],
+        "barcode": "626",
+        "prices_rial": [1_250_000] + [0] * 9,
+        "default_price_level": 1,
+        "discount": 0.0,
+        "discount_type": 0,
+        "count1": -2.0,
+        "count2": 0.0,
+    }
     await store.apply_batch(await new_batch(store, [row], entity="ProductDetail"))
     async with store.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT * FROM product_detail"))).mappings().one()

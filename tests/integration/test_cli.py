@@ -10,13 +10,18 @@ from hamgam.entrypoints.cli import app
 
 
 def env(database_url: str, mahak) -> dict[str, str]:
-    return {"HAMGAM_DATABASE_URL": database_url, "HAMGAM_MAHAK__BASE_URL": mahak.base_url,
-            "HAMGAM_LOG_LEVEL": "WARNING", "HAMGAM_SYNC__WORKERS": "2"}
+    return {
+        "HAMGAM_DATABASE_URL": database_url,
+        "HAMGAM_MAHAK__BASE_URL": mahak.base_url,
+        "HAMGAM_LOG_LEVEL": "WARNING",
+        "HAMGAM_SYNC__WORKERS": "2",
+    }
 
 
 def test_mahak_fetch_prints_rows_from_mahak(database_url: str, fresh_mahak) -> None:
-    result = CliRunner().invoke(app, ["mahak", "fetch", "products", "--limit", "3", "--json"],
-                                env=env(database_url, fresh_mahak))
+    result = CliRunner().invoke(
+        app, ["mahak", "fetch", "products", "--limit", "3", "--json"], env=env(database_url, fresh_mahak)
+    )
     assert result.exit_code == 0, result.output
     first = fresh_mahak.control.rows("Product")[0]
     assert f'"ProductId": {first["ProductId"]}' in result.output

@@ -14,8 +14,15 @@ from tests.queue_helpers import eventually
 
 def scheduler(container, **kwargs) -> SyncScheduler:
     return SyncScheduler(
-        container.engine, container.fetcher, container.sync_store, interval_s=3600, reconcile_interval_s=86400,
-        entities=[entity_named("Store")], leader_retry_s=0.2, request_poll_s=0.2, **kwargs,
+        container.engine,
+        container.fetcher,
+        container.sync_store,
+        interval_s=3600,
+        reconcile_interval_s=86400,
+        entities=[entity_named("Store")],
+        leader_retry_s=0.2,
+        request_poll_s=0.2,
+        **kwargs,
     )
 
 
@@ -56,7 +63,9 @@ async def test_on_demand_request_runs_on_the_leader(fresh_mahak, make_container)
             # then the leader runs it and the request is marked taken
             await eventually(product_synced, timeout_s=20)
             async with container.engine.connect() as conn:
-                assert await conn.scalar(text("SELECT count(*) FROM sync_request WHERE taken_at IS NULL")) == 0
+                assert (
+                    await conn.scalar(text("SELECT count(*) FROM sync_request WHERE taken_at IS NULL")) == 0
+                )
         finally:
             leader.stop()
             await asyncio.wait_for(task, 10)

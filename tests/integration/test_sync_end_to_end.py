@@ -37,7 +37,9 @@ async def test_initial_sync_then_follow_changes(fresh_mahak, make_container) -> 
         await assert_store_matches_mahak(container, fresh_mahak.control)
         product = fresh_mahak.control.rows("Product", live=True)[0]
         # when Mahak renames a product, deletes another, and the sync follows
-        fresh_mahak.control.upsert_rows("Product", [{"ProductId": product["ProductId"], "Name": "چای سبز ۱۰۰ گرمی"}])
+        fresh_mahak.control.upsert_rows(
+            "Product", [{"ProductId": product["ProductId"], "Name": "چای سبز ۱۰۰ گرمی"}]
+        )
         victim = fresh_mahak.control.rows("Product", live=True)[1]["ProductId"]
         fresh_mahak.control.delete_rows("Product", [victim])
         result = await container.fetcher.run("Product")
@@ -53,7 +55,11 @@ async def test_no_change_run_makes_one_request_and_no_writes(fresh_mahak, make_c
         again = await container.fetcher.run("Product")
         after = fresh_mahak.control.stats()
         assert again.stats["requests"] == 1
-        assert (again.stats["rows_fetched"], again.stats["rows_inserted"], again.stats["rows_updated"]) == (0, 0, 0)
+        assert (again.stats["rows_fetched"], again.stats["rows_inserted"], again.stats["rows_updated"]) == (
+            0,
+            0,
+            0,
+        )
         assert after != before  # the request was really made
 
 
@@ -62,11 +68,15 @@ async def test_reconcile_fixes_silent_edits_and_vanished_rows(fresh_mahak, make_
         await sync_all(container)
         # given a silent edit in Mahak (no RowVersion bump) and a row the store has that Mahak never listed
         product = fresh_mahak.control.rows("Product", live=True)[0]
-        fresh_mahak.control.upsert_rows("Product", [{"ProductId": product["ProductId"], "Name": "ویرایش بی‌صدا"}],
-                                        silent=True)
+        fresh_mahak.control.upsert_rows(
+            "Product", [{"ProductId": product["ProductId"], "Name": "ویرایش بی‌صدا"}], silent=True
+        )
         async with container.engine.begin() as conn:
-            await conn.execute(text(
-                "INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (999999, 'x', 'x', 1)"))
+            await conn.execute(
+                text(
+                    "INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (999999, 'x', 'x', 1)"
+                )
+            )
         incremental = await container.fetcher.run("Product")
         assert incremental.stats["rows_fetched"] == 0  # an incremental run cannot see a silent edit
         # when a reconciliation runs

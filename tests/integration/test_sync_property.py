@@ -112,7 +112,9 @@ async def test_store_always_ends_equal_to_mahak(
         container = await build(sync_settings(database_url, mahak.base_url, None, queue_prefix))
         try:
             container.sync_store = CrashingStore(
-                container.sync_store, deliveries["crash_after_commit_every"], deliveries["crash_before_commit_every"]
+                container.sync_store,
+                deliveries["crash_after_commit_every"],
+                deliveries["crash_before_commit_every"],
             )
             container.fetcher.queue = DuplicatingQueue(container.queue, deliveries["duplicate_every"])
             async with running_worker(container):

@@ -69,7 +69,9 @@ async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metri
     if metrics:
         sync_metrics = SyncMetrics()
         start_http_server(settings.sync.metrics_port, addr=settings.api_host, registry=sync_metrics.registry)
-        background.append(asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue)))
+        background.append(
+            asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue))
+        )
     log.info("hamgam.roles.started", roles=roles)
     try:
         await stop.wait()

@@ -41,18 +41,28 @@ def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
 def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...]) -> None:
     embedded = " (embedded)"
     console.print("[bold]Hamgam is up[/bold]")
-    console.print(f"  PostgreSQL : {_safe(settings.database_url)}{'' if settings.database_url and 'host=/' not in settings.database_url else embedded}")
-    console.print(f"  queue      : {'RabbitMQ ' + _safe(settings.rabbitmq_url) if settings.rabbitmq_url else 'PostgreSQL-backed queue (embedded default)'}")
-    console.print(f"  Mahak      : {mahak_base_url(settings)}{'' if settings.mahak.base_url else ' (simulator with demo data; control API at /_control)'}")
+    console.print(
+        f"  PostgreSQL : {_safe(settings.database_url)}{'' if settings.database_url and 'host=/' not in settings.database_url else embedded}"
+    )
+    console.print(
+        f"  queue      : {'RabbitMQ ' + _safe(settings.rabbitmq_url) if settings.rabbitmq_url else 'PostgreSQL-backed queue (embedded default)'}"
+    )
+    console.print(
+        f"  Mahak      : {mahak_base_url(settings)}{'' if settings.mahak.base_url else ' (simulator with demo data; control API at /_control)'}"
+    )
     console.print(f"  roles      : {', '.join(roles)}")
     if "api" in roles:
         base = f"http://{settings.api_host}:{settings.api_port}"
         console.print(f"  store API  : {base}/api/v1  (OpenAPI: {base}/api/docs)")
     if not settings.payments.base_url:
-        console.print(f"  payments   : Zarinpal simulator at http://127.0.0.1:{settings.payments.simulator_port}")
+        console.print(
+            f"  payments   : Zarinpal simulator at http://127.0.0.1:{settings.payments.simulator_port}"
+        )
     if not settings.sms.base_url:
-        console.print(f"  SMS        : SMS simulator at http://127.0.0.1:{settings.sms.simulator_port} "
-                      "(one-time codes: /_control/otp?mobile=09...)")
+        console.print(
+            f"  SMS        : SMS simulator at http://127.0.0.1:{settings.sms.simulator_port} "
+            "(one-time codes: /_control/otp?mobile=09...)"
+        )
     console.print(f"  metrics    : http://{settings.api_host}:{settings.sync.metrics_port}/metrics")
     console.print("  stop with Ctrl-C")
 

@@ -44,8 +44,15 @@ class ConflictLogger:
                 continue
             if row[field] != stored[field]:
                 conflicts.append(
-                    (table, row["mahak_id"], field, override["value"], _json(stored[field]), _json(row[field]),
-                     row["row_version"])
+                    (
+                        table,
+                        row["mahak_id"],
+                        field,
+                        override["value"],
+                        _json(stored[field]),
+                        _json(row[field]),
+                        row["row_version"],
+                    )
                 )
         if conflicts:
             await driver.executemany(

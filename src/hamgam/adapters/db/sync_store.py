@@ -80,7 +80,14 @@ class SyncStore:
             )
 
     async def record_batch(
-        self, run_id: int, entity: str, seq: int, rows: int, rv_min: int, rv_max: int, rejected: Sequence[Rejection]
+        self,
+        run_id: int,
+        entity: str,
+        seq: int,
+        rows: int,
+        rv_min: int,
+        rv_max: int,
+        rejected: Sequence[Rejection],
     ) -> int:
         """Record one fetched page (and its isolated rows) before it is published; returns the batch id."""
         async with self.engine.begin() as conn:
@@ -92,8 +99,12 @@ class SyncStore:
             batch_id = await conn.scalar(
                 insert(sync_batch)
                 .values(
-                    run_id=run_id, entity=entity, seq=seq, row_count=rows,
-                    row_version_min=rv_min, row_version_max=rv_max,
+                    run_id=run_id,
+                    entity=entity,
+                    seq=seq,
+                    row_count=rows,
+                    row_version_min=rv_min,
+                    row_version_max=rv_max,
                     status="applied" if rows == 0 else "pending",
                     applied_at=func.now() if rows == 0 else None,
                 )
@@ -122,7 +133,9 @@ class SyncStore:
         """Batches of the run by status: ``pending``, ``applied``, ``dead``."""
         async with self.engine.connect() as conn:
             result = await conn.execute(
-                select(sync_batch.c.status, func.count()).where(sync_batch.c.run_id == run_id).group_by(sync_batch.c.status)
+                select(sync_batch.c.status, func.count())
+                .where(sync_batch.c.run_id == run_id)
+                .group_by(sync_batch.c.status)
             )
             counts = {"pending": 0, "applied": 0, "dead": 0}
             counts.update({status: int(n) for status, n in result})
@@ -132,7 +145,9 @@ class SyncStore:
         """The highest RowVersion below which every batch of the run is settled (applied or dead-lettered)."""
         async with self.engine.connect() as conn:
             first_pending = await conn.scalar(
-                select(func.min(sync_batch.c.seq)).where(sync_batch.c.run_id == run_id, sync_batch.c.status == "pending")
+                select(func.min(sync_batch.c.seq)).where(
+                    sync_batch.c.run_id == run_id, sync_batch.c.status == "pending"
+                )
             )
             query = select(func.max(sync_batch.c.row_version_max)).where(sync_batch.c.run_id == run_id)
             if first_pending is not None:
@@ -140,7 +155,9 @@ class SyncStore:
             value = await conn.scalar(query)
         return max(start, int(value or 0))
 
-    async def finish_run(self, run_id: int, status: str, error: str | None = None, report: dict | None = None) -> None:
+    async def finish_run(
+        self, run_id: int, status: str, error: str | None = None, report: dict | None = None
+    ) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(sync_run)
@@ -200,7 +217,9 @@ class SyncStore:
                 .where(sync_batch.c.id == batch_id)
                 .values(attempts=sync_batch.c.attempts + 1, error=error)
             )
-            await conn.execute(update(sync_run).where(sync_run.c.id == run_id).values(retries=sync_run.c.retries + 1))
+            await conn.execute(
+                update(sync_run).where(sync_run.c.id == run_id).values(retries=sync_run.c.retries + 1)
+            )
 
     async def mark_dead(self, conn: AsyncConnection, batch_id: int, run_id: int, error: str) -> None:
         """In the caller's transaction (the one that stores the dead letter): the batch is settled as dead."""
@@ -211,7 +230,9 @@ class SyncStore:
         )
         if changed.rowcount:
             await conn.execute(
-                update(sync_run).where(sync_run.c.id == run_id).values(dead_lettered=sync_run.c.dead_lettered + 1)
+                update(sync_run)
+                .where(sync_run.c.id == run_id)
+                .values(dead_lettered=sync_run.c.dead_lettered + 1)
             )
 
     # -- reconciliation -----------------------------------------------------------------------------------
@@ -237,12 +258,15 @@ class SyncStore:
         """Session-level advisory lock on ``conn`` for one entity's runs."""
         return bool(
             await conn.scalar(
-                text("SELECT pg_try_advisory_lock(:ns, hashtext(:e))"), {"ns": ENTITY_LOCK_NAMESPACE, "e": entity}
+                text("SELECT pg_try_advisory_lock(:ns, hashtext(:e))"),
+                {"ns": ENTITY_LOCK_NAMESPACE, "e": entity},
             )
         )
 
     async def release_entity_lock(self, conn: AsyncConnection, entity: str) -> None:
-        await conn.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:e))"), {"ns": ENTITY_LOCK_NAMESPACE, "e": entity})
+        await conn.execute(
+            text("SELECT pg_advisory_unlock(:ns, hashtext(:e))"), {"ns": ENTITY_LOCK_NAMESPACE, "e": entity}
+        )
 
     async def request_run(self, entity: str | None, kind: str, requested_by: str) -> int:
         async with self.engine.begin() as conn:
@@ -264,4 +288,3 @@ class SyncStore:
                 )
             )
             return [dict(r) for r in rows.mappings()]
-

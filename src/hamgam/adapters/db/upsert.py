@@ -67,7 +67,11 @@ class UpsertStatement:
         names = [c.name for c in self.data_columns]
         params = ", ".join(
             [f"${i + 1}::{t}" for i, (t, _) in enumerate(array_types)]
-            + [f"${len(names) + 1}::bigint[]", f"${len(names) + 2}::bigint[]", f"${len(names) + 3}::boolean[]"]
+            + [
+                f"${len(names) + 1}::bigint[]",
+                f"${len(names) + 2}::bigint[]",
+                f"${len(names) + 3}::boolean[]",
+            ]
         )
         selects = ", ".join(f"u.{n}{cast}" for n, (_, cast) in zip(names, array_types, strict=True))
         updates = ", ".join(f"{n} = excluded.{n}" for n in names)
@@ -75,7 +79,9 @@ class UpsertStatement:
         if reconcile:
             old = ", ".join([f"t.{n}" for n in names] + ["t.deleted_at IS NULL"])
             new = ", ".join([f"excluded.{n}" for n in names] + ["excluded.deleted_at IS NULL"])
-            guard = f"({guard} OR (t.row_version = excluded.row_version AND ({old}) IS DISTINCT FROM ({new})))"
+            guard = (
+                f"({guard} OR (t.row_version = excluded.row_version AND ({old}) IS DISTINCT FROM ({new})))"
+            )
         self.sql = f"""
             INSERT INTO {table.name} AS t ({", ".join(names)}, mahak_id, row_version, deleted_at)
             SELECT {selects}, u.mahak_id, u.row_version, CASE WHEN u.deleted THEN now() END
@@ -128,7 +134,9 @@ def latest_per_id(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [latest[k] for k in sorted(latest)]
 
 
-async def upsert_rows(driver_connection: Any, statement: UpsertStatement, rows: Sequence[dict[str, Any]]) -> ApplyCounts:
+async def upsert_rows(
+    driver_connection: Any, statement: UpsertStatement, rows: Sequence[dict[str, Any]]
+) -> ApplyCounts:
     """Apply ``rows`` in the caller's transaction (an asyncpg connection); counts what changed.
 
     Idempotent: rows not newer than what is stored are counted as stale and leave the table as it was.

@@ -20,8 +20,13 @@ async def edit(container: Any, letter_id: int, body: bytes, actor: str) -> bool:
     before = await container.dead_letters.get(letter_id)
     ok = await container.dead_letters.update_body(letter_id, body)
     if ok and before is not None:
-        await record(container.engine, actor, "dead_letter.edit", f"dead_letter:{letter_id}",
-                     {"before": before.body.decode("utf-8", "replace")[:10_000]})
+        await record(
+            container.engine,
+            actor,
+            "dead_letter.edit",
+            f"dead_letter:{letter_id}",
+            {"before": before.body.decode("utf-8", "replace")[:10_000]},
+        )
     return ok
 
 

@@ -85,12 +85,18 @@ class Fetcher:
         try:
             top, requests = await self._publish_pages(entity, kind, run_id, start, progress)
             await self.store.note_fetched(run_id, requests, top)
-            status = await self._settle(entity, run_id, max(cursor, start) if kind == "incremental" else cursor)
+            status = await self._settle(
+                entity, run_id, max(cursor, start) if kind == "incremental" else cursor
+            )
             report = None
             if kind == "reconcile" and status == "succeeded":
                 vanished = await self.store.mark_vanished(entity, run_id, top)
                 run = await self.store.run(run_id)
-                report = {"updated": run["rows_updated"], "inserted": run["rows_inserted"], "vanished": vanished}
+                report = {
+                    "updated": run["rows_updated"],
+                    "inserted": run["rows_inserted"],
+                    "vanished": vanished,
+                }
             await self.store.finish_run(run_id, status, report=report)
         except Exception as exc:
             await self.store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
@@ -98,8 +104,16 @@ class Fetcher:
             raise
         stats = await self.store.run(run_id)
         final_cursor = await self.store.cursor(entity)
-        log.info("sync.run.done", entity=entity, run_id=run_id, status=status, cursor=final_cursor,
-                 fetched=stats["rows_fetched"], inserted=stats["rows_inserted"], updated=stats["rows_updated"])
+        log.info(
+            "sync.run.done",
+            entity=entity,
+            run_id=run_id,
+            status=status,
+            cursor=final_cursor,
+            fetched=stats["rows_fetched"],
+            inserted=stats["rows_inserted"],
+            updated=stats["rows_updated"],
+        )
         return RunResult(run_id, entity, kind, status, final_cursor, stats)
 
     async def _publish_pages(
@@ -118,7 +132,9 @@ class Fetcher:
                 run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
             )
             if result.rows:
-                batch = Batch(batch_id, run_id, entity, result.rows, kind == "reconcile", page.max_row_version)
+                batch = Batch(
+                    batch_id, run_id, entity, result.rows, kind == "reconcile", page.max_row_version
+                )
                 await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
             top = max(top, page.max_row_version)
             if progress is not None:

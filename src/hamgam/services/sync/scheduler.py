@@ -44,7 +44,9 @@ class LeaderLock:
                 await self._drop()
         connection = await self.engine.connect()
         try:
-            acquired = await connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY})
+            acquired = await connection.scalar(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}
+            )
             await connection.commit()
         except Exception:
             await connection.close()
@@ -102,7 +104,12 @@ class SyncScheduler:
         """Lead when possible, until ``stop()``."""
         for name, job, every in self._jobs:
             self._apscheduler.add_job(
-                self._if_leader(job), "interval", seconds=every, id=name, max_instances=1, coalesce=True,
+                self._if_leader(job),
+                "interval",
+                seconds=every,
+                id=name,
+                max_instances=1,
+                coalesce=True,
                 next_run_time=None if name == "reconcile" else _now(),
             )
         self._apscheduler.start()

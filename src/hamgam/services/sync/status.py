@@ -9,9 +9,7 @@ from sqlalchemy import text
 
 from hamgam.domain.sync.entities import SYNC_ORDER
 
-_LAST_RUNS = text(
-    """SELECT DISTINCT ON (entity) * FROM sync_run ORDER BY entity, started_at DESC, id DESC"""
-)
+_LAST_RUNS = text("""SELECT DISTINCT ON (entity) * FROM sync_run ORDER BY entity, started_at DESC, id DESC""")
 _LAST_SUCCESS = text(
     """SELECT entity, max(started_at) AS at FROM sync_run WHERE status = 'succeeded' GROUP BY entity"""
 )

@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from hamgam.domain.sync.rejection import Rejection
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize_text
+from hamgam.domain.sync.rejection import Rejection
 from hamgam.settings import MoneyUnit
 
 PRICE_LEVELS = 10
@@ -45,7 +45,9 @@ class TransformContext:
     #: Believe ``Deleted`` on ProductDetail and VisitorProduct rows (see ``UNRELIABLE_DELETE_FLAGS``).
     trust_child_delete_flags: bool = False
 
-    def rial(self, amount: float | int | None, field_name: str, *, allow_negative: bool = False) -> int | None:
+    def rial(
+        self, amount: float | int | None, field_name: str, *, allow_negative: bool = False
+    ) -> int | None:
         if amount is None:
             return None
         value = round(float(amount) * (10 if self.money_unit is MoneyUnit.TOMAN else 1))
@@ -113,7 +115,9 @@ def _product(row: Any, ctx: TransformContext) -> dict[str, Any]:
 
 
 def _product_detail(row: Any, ctx: TransformContext) -> dict[str, Any]:
-    prices = [ctx.rial(getattr(row, f"price{level}") or 0, f"Price{level}") for level in range(1, PRICE_LEVELS + 1)]
+    prices = [
+        ctx.rial(getattr(row, f"price{level}") or 0, f"Price{level}") for level in range(1, PRICE_LEVELS + 1)
+    ]
     level = row.default_sell_price_level
     return {
         **_common(row, row.product_detail_id, row.product_detail_client_id),
@@ -205,7 +209,10 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
     "ExtraData": _extra_data,
     "Store": _simple("store_id", code=_attr("store_code", _text), name=_required("name", "Name")),
     "ProductCategory": _simple(
-        "product_category_id", name=_required("name", "Name"), color=_attr("color", _text), icon=_attr("icon", _text)
+        "product_category_id",
+        name=_required("name", "Name"),
+        color=_attr("color", _text),
+        icon=_attr("icon", _text),
     ),
     "ProductDetailStoreAsset": _simple(
         "product_detail_store_asset_id",
@@ -238,7 +245,9 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
         mobile=_attr("mobile", _mobile),
         city_id=_attr("city_id"),
     ),
-    "VisitorPerson": _simple("visitor_person_id", visitor_id=_attr("visitor_id"), person_id=_attr("person_id")),
+    "VisitorPerson": _simple(
+        "visitor_person_id", visitor_id=_attr("visitor_id"), person_id=_attr("person_id")
+    ),
     "Visitor": _simple(
         "visitor_id",
         name=_attr("name"),
@@ -255,10 +264,16 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
         file_size=_attr("file_size"),
     ),
     "PhotoGallery": _simple(
-        "photo_gallery_id", picture_id=_attr("picture_id"), entity_type=_attr("entity_type"), item_code=_attr("item_code")
+        "photo_gallery_id",
+        picture_id=_attr("picture_id"),
+        entity_type=_attr("entity_type"),
+        item_code=_attr("item_code"),
     ),
     "PropertyDescription": _simple(
-        "property_description_id", code=_attr("property_description_code", _text), name=_attr("name"), data_type=_attr("data_type")
+        "property_description_id",
+        code=_attr("property_description_code", _text),
+        name=_attr("name"),
+        data_type=_attr("data_type"),
     ),
     "Setting": _simple("setting_id", code=_attr("setting_code"), value=_attr("value", _text)),
     "Bank": _simple("bank_id", code=_attr("bank_code", _text), name=_attr("name")),
@@ -320,7 +335,6 @@ def transform(entity: str, rows: Iterable[Any], ctx: TransformContext) -> Transf
                 )
             )
     return result
-
 
 
 def _snake(name: str) -> str:

@@ -73,7 +73,9 @@ class BatchWorker:
         decision = decide(error, delivery.attempt, self.retry_delays_s)
         batch_id, run_id = _ids(delivery.body)
         if decision.dead:
-            log.warning("sync.batch.dead", batch_id=batch_id, reason=decision.reason, attempt=delivery.attempt)
+            log.warning(
+                "sync.batch.dead", batch_id=batch_id, reason=decision.reason, attempt=delivery.attempt
+            )
             async with self.store.engine.begin() as conn:
                 await self.dead_letters.add(
                     connection=conn,

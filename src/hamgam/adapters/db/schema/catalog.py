@@ -10,7 +10,6 @@ from sqlalchemy import (
     ARRAY,
     BigInteger,
     Boolean,
-
     Column,
     DateTime,
     Float,
@@ -160,7 +159,9 @@ person_address = synced_table(
 )
 
 visitor_person = synced_table(
-    "visitor_person", Column("visitor_id", BigInteger, nullable=False), Column("person_id", BigInteger, nullable=False)
+    "visitor_person",
+    Column("visitor_id", BigInteger, nullable=False),
+    Column("person_id", BigInteger, nullable=False),
 )
 
 visitor = synced_table(
@@ -244,11 +245,27 @@ receipt = synced_table(
 SYNCED_TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        store, product_category, product, product_detail, product_detail_stock, visitor_product,
-        cost_level_name, person_group, person, person_address, visitor_person, visitor, picture,
-        photo_gallery, property_description, extra_data, setting, bank, region, mahak_order,
-        mahak_order_detail, receipt,
+        store,
+        product_category,
+        product,
+        product_detail,
+        product_detail_stock,
+        visitor_product,
+        cost_level_name,
+        person_group,
+        person,
+        person_address,
+        visitor_person,
+        visitor,
+        picture,
+        photo_gallery,
+        property_description,
+        extra_data,
+        setting,
+        bank,
+        region,
+        mahak_order,
+        mahak_order_detail,
+        receipt,
     )
 }
-
-
