@@ -43,6 +43,9 @@ from hamgam.adapters.queue.topology import (
 
 log = structlog.get_logger(__name__)
 
+#: Seconds to wait for the broker to confirm a connection close before giving up on it.
+CLOSE_TIMEOUT_S = 5.0
+
 #: Default retry tiers (seconds), as in ``SyncSettings.retry_delays_s``.
 DEFAULT_RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0, 3600.0)
 #: Failures a ``publish`` rides out (waiting for the reconnect in between) before it gives up.
@@ -304,6 +307,7 @@ class RabbitQueue:
             await consumer.aclose()
         self._closed = True
         if self._connection is not None:
-            with contextlib.suppress(*_LOST):
-                await self._connection.close()
+            # A broker that already dropped us (missed heartbeats) never answers the close handshake.
+            with contextlib.suppress(*_LOST, TimeoutError):
+                await asyncio.wait_for(self._connection.close(), CLOSE_TIMEOUT_S)
         self._connection = self._channel = None
