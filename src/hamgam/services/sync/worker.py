@@ -28,6 +28,7 @@ class BatchWorker:
         concurrency: int,
         prefetch: int,
         retry_delays_s: Sequence[float],
+        grace_period_s: float = 20.0,
     ) -> None:
         self.queue = queue
         self.store = store
@@ -35,14 +36,20 @@ class BatchWorker:
         self.concurrency = concurrency
         self.prefetch = prefetch
         self.retry_delays_s = list(retry_delays_s)
+        self.grace_period_s = grace_period_s
         self._stopping = asyncio.Event()
+        self._in_flight: set[asyncio.Future[None]] = set()
         self.applied = 0
 
     async def run(self) -> None:
-        consumers = [asyncio.create_task(self._consume(i)) for i in range(self.concurrency)]
+        """Consume until ``stop()``; then wait (up to the grace period) for the batches being applied, and stop
+        consuming: prefetched deliveries not yet started go back to the queue when the consumers close."""
+        consumers = [asyncio.create_task(self._consume()) for _ in range(self.concurrency)]
         try:
             await self._stopping.wait()
         finally:
+            if self._in_flight:
+                await asyncio.wait(self._in_flight, timeout=self.grace_period_s)
             for task in consumers:
                 task.cancel()
             await asyncio.gather(*consumers, return_exceptions=True)
@@ -50,12 +57,18 @@ class BatchWorker:
     def stop(self) -> None:
         self._stopping.set()
 
-    async def _consume(self, index: int) -> None:
+    async def _consume(self) -> None:
         async for delivery in self.queue.consume(BATCH_TOPIC, prefetch=self.prefetch):
-            # Shielded: a stop arriving mid-batch lets the commit and the ack finish.
-            await asyncio.shield(self.handle(delivery))
             if self._stopping.is_set():
+                await delivery.release()
                 return
+            # Shielded: cancelling the consumer at shutdown must not cut a batch between its commit and its ack.
+            in_flight = asyncio.ensure_future(self.handle(delivery))
+            self._in_flight.add(in_flight)
+            try:
+                await asyncio.shield(in_flight)
+            finally:
+                self._in_flight.discard(in_flight)
 
     async def handle(self, delivery: Any) -> None:
         """Apply one delivery; settle it exactly once (ack, retry or dead-letter then ack)."""
