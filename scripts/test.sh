@@ -7,5 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/services.sh || true
+if command -v rabbitmqctl >/dev/null; then
+  timeout 180 .venv/bin/python scripts/clean_test_queues.py || true
+fi
+# Browser tests (tests/ui) drive Debian's Chromium with Playwright (never `playwright install`).
+if [ ! -x /usr/bin/chromium ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
+    || echo "could not install chromium: browser tests will skip (or fail with HAMGAM_REQUIRE_SERVICES=1)" >&2
+fi
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest "$@"

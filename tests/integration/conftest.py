@@ -29,6 +29,15 @@ def fresh_mahak(mahak: RunningSimulator) -> RunningSimulator:
     return mahak
 
 
+async def delete_test_queues(container: Container) -> None:
+    """Quorum queues are heavy for the broker: a test removes the ones it declared."""
+    from hamgam.adapters.queue.rabbitmq import RabbitQueue
+    from hamgam.services.sync.fetcher import BATCH_TOPIC
+
+    if isinstance(container.queue, RabbitQueue):
+        await container.queue.delete_topic(BATCH_TOPIC)
+
+
 def sync_settings(
     database_url: str, mahak_url: str, rabbitmq_url: str | None, queue_prefix: str, **sync: Any
 ) -> Settings:
@@ -67,6 +76,7 @@ def make_container(
         try:
             yield container
         finally:
+            await delete_test_queues(container)
             await container.aclose()
 
     return make

@@ -10,7 +10,7 @@ import pytest
 
 from hamgam.bootstrap import build
 from hamgam.domain.sync.entities import entity_named
-from tests.integration.conftest import sync_settings
+from tests.integration.conftest import delete_test_queues, sync_settings
 from tests.integration.store_equals_mahak import assert_store_matches_mahak
 from tests.integration.test_sync_end_to_end import running_worker
 from tests.queue_helpers import TcpProxy
@@ -52,5 +52,6 @@ async def test_run_completes_when_the_broker_connection_is_cut_twice(
         await assert_store_matches_mahak(container, mahak.control, entities=[entity_named("Product")])
         assert result.stats["rows_inserted"] == len(mahak.control.rows("Product"))
     finally:
+        await delete_test_queues(container)
         await container.aclose()
         await proxy.stop()
