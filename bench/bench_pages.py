@@ -40,7 +40,7 @@ import httpx2
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_store  # noqa: E402  (a sibling script, not a package)
+import bench_store
 
 PER_PAGE = 24
 
@@ -77,8 +77,7 @@ def page_weight(base: str, path: str) -> dict[str, int]:
             if asset.split("?")[0].endswith(".css"):
                 for font in dict.fromkeys(_FONT.findall(body)):
                     fetch("/static/" + font.removeprefix("../"))
-    return {"total_bytes": sum(sizes.values()), "html_bytes": sizes[path.split("?")[0]],
-            "files": len(sizes)}
+    return {"total_bytes": sum(sizes.values()), "html_bytes": sizes[path.split("?")[0]], "files": len(sizes)}
 
 
 def main() -> None:
@@ -109,25 +108,40 @@ def main() -> None:
         with psycopg.connect(database_url) as conn:
             product_id = conn.execute(
                 "SELECT product_id FROM product_detail d JOIN visitor_product v ON v.product_detail_id = d.mahak_id "
-                "WHERE d.product_id > %s ORDER BY d.product_id LIMIT 1", [args.products // 2]
+                "WHERE d.product_id > %s ORDER BY d.product_id LIMIT 1",
+                [args.products // 2],
             ).fetchone()[0]
         port = bench_store.free_port()
         workdir = tempfile.mkdtemp(prefix="hamgam-bench-pages-")
         env = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
-        env |= {"HAMGAM_DATABASE_URL": database_url, "HAMGAM_API_HOST": "127.0.0.1", "HAMGAM_API_PORT": str(port),
-                "HAMGAM_STORE__RUN_JOBS": "false", "HAMGAM_PAYMENTS__PROVIDER": "memory",
-                "HAMGAM_SMS__PROVIDER": "memory", "HAMGAM_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
-                "HAMGAM_DATA_DIR": workdir, "HAMGAM_LOG_LEVEL": args.log_level, "HAMGAM_LOG_JSON": "true"}
-        process = subprocess.Popen([str(bench_store.BIN / "hamgam"), "api"], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, cwd=workdir, env=env)
+        env |= {
+            "HAMGAM_DATABASE_URL": database_url,
+            "HAMGAM_API_HOST": "127.0.0.1",
+            "HAMGAM_API_PORT": str(port),
+            "HAMGAM_STORE__RUN_JOBS": "false",
+            "HAMGAM_PAYMENTS__PROVIDER": "memory",
+            "HAMGAM_SMS__PROVIDER": "memory",
+            "HAMGAM_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
+            "HAMGAM_DATA_DIR": workdir,
+            "HAMGAM_LOG_LEVEL": args.log_level,
+            "HAMGAM_LOG_JSON": "true",
+        }
+        process = subprocess.Popen(
+            [str(bench_store.BIN / "hamgam"), "api"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=workdir,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         bench_store.wait_ready(f"{base}/healthz", process)
         for name, (page, api) in scenarios(product_id).items():
             runs: dict[str, Any] = {"page_path": page, "api_path": api, "weight": page_weight(base, page)}
             for kind, path in (("page", page), ("api", api)):
                 unloaded = asyncio.run(bench_store.measure(base + path, 1, 100, 4.0, 0.5))
-                loaded = asyncio.run(bench_store.measure(base + path, args.clients, args.max_requests,
-                                                         args.seconds, args.warmup))
+                loaded = asyncio.run(
+                    bench_store.measure(base + path, args.clients, args.max_requests, args.seconds, args.warmup)
+                )
                 runs[kind] = {"one_client": {k: unloaded[k] for k in ("requests", "p50_ms", "p95_ms")}, **loaded}
             runs["page_rps_vs_api"] = round(runs["page"]["rps"] / runs["api"]["rps"], 2) if runs["api"]["rps"] else None
             runs["weight_under_150kb"] = runs["weight"]["total_bytes"] < 150 * 1024
@@ -138,16 +152,26 @@ def main() -> None:
             bench_store.stop(process)
         if created and not args.keep_db:
             bench_store.admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    print(json.dumps({
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}; "
-        "load generator, gateway and PostgreSQL share the cores",
-        "postgres": psycopg.connect(bench_store.SERVER).execute("SHOW server_version").fetchone()[0],
-        "products": args.products, "clients": args.clients, "seconds_per_run": args.seconds,
-        **({"database_url": database_url} if args.keep_db else {}),
-        **result, "total_s": round(time.perf_counter() - run_started, 1),
-    }, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
+                f"Python {platform.python_version()}; "
+                "load generator, gateway and PostgreSQL share the cores",
+                "postgres": psycopg.connect(bench_store.SERVER).execute("SHOW server_version").fetchone()[0],
+                "products": args.products,
+                "clients": args.clients,
+                "seconds_per_run": args.seconds,
+                **({"database_url": database_url} if args.keep_db else {}),
+                **result,
+                "total_s": round(time.perf_counter() - run_started, 1),
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,13 @@ def moto_endpoint() -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     import boto3
 
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing",
-                 aws_secret_access_key="testing").create_bucket(Bucket="hamgam-images")
+    boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket="hamgam-images")
     yield endpoint
     server.stop()
 
@@ -41,8 +46,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObstoreObjectStore:
     if request.param == "memory":
         return memory_store()
     endpoint = request.getfixturevalue("moto_endpoint")
-    return s3_store("hamgam-images", endpoint=endpoint, access_key_id="testing", secret_access_key="testing",
-                    prefix=f"t{tmp_path.name[-8:].replace('_', '')}")
+    return s3_store(
+        "hamgam-images",
+        endpoint=endpoint,
+        access_key_id="testing",
+        secret_access_key="testing",
+        prefix=f"t{tmp_path.name[-8:].replace('_', '')}",
+    )
 
 
 async def test_put_get_overwrite(store: ObstoreObjectStore) -> None:

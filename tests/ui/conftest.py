@@ -22,10 +22,19 @@ import httpx2
 import pytest
 
 from tests.conftest import fresh_database
+from tests.services import missing
 
 CHROMIUM = os.environ.get("HAMGAM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 STAFF_MOBILE = "09120000001"
 STAFF_PASSWORD = "staff-password-1"
 JWT_SECRET = "ui-test-secret-" + "y" * 40
@@ -59,9 +68,16 @@ async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
     from hamgam.settings import Settings
     from tests.web.seed import seed_catalogue, seed_dead_letter, seed_sync_runs
 
-    container = await build(Settings(database_url=database_url, auth={"jwt_secret": JWT_SECRET},
-                                     payments={"provider": "memory"}, sms={"provider": "memory"},
-                                     storage={"backend": "memory"}, data_dir=settings_env["HAMGAM_DATA_DIR"]))
+    container = await build(
+        Settings(
+            database_url=database_url,
+            auth={"jwt_secret": JWT_SECRET},
+            payments={"provider": "memory"},
+            sms={"provider": "memory"},
+            storage={"backend": "memory"},
+            data_dir=settings_env["HAMGAM_DATA_DIR"],
+        )
+    )
     try:
         await seed_catalogue(container.engine)
         await container.store.accounts.ensure_staff(STAFF_MOBILE, STAFF_PASSWORD)
@@ -72,17 +88,21 @@ async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
 
 
 @pytest.fixture(scope="session")
-def live_shop(postgres_server_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
-              ) -> Iterator[LiveShop]:
+def live_shop(
+    postgres_server_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveShop]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (scripts/test.sh installs Debian's)")
+        missing(f"Chromium at {CHROMIUM} (scripts/test.sh installs Debian's package)")
     from hamgam_sim.sms.server import serve_in_thread as serve_sms
     from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
 
     data_dir = tmp_path_factory.mktemp("hamgam-ui")
     port = _free_port()
-    with fresh_database(postgres_server_url, migrated_template) as database_url, \
-            serve_zarinpal() as zarinpal, serve_sms() as sms:
+    with (
+        fresh_database(postgres_server_url, migrated_template) as database_url,
+        serve_zarinpal() as zarinpal,
+        serve_sms() as sms,
+    ):
         env = {
             **os.environ,
             "HAMGAM_DATABASE_URL": database_url,
@@ -101,8 +121,13 @@ def live_shop(postgres_server_url: str, migrated_template: str, tmp_path_factory
         with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
             pool.submit(asyncio.run, _prepare(database_url, env)).result()
         log = (data_dir / "server.log").open("wb")
-        server = subprocess.Popen([str(Path(sys.executable).with_name("hamgam")), "api"], env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("hamgam")), "api"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=data_dir,
+        )
         base_url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -123,8 +148,11 @@ def live_shop(postgres_server_url: str, migrated_template: str, tmp_path_factory
             except subprocess.TimeoutExpired:
                 server.kill()
             log.close()
-            errors = [line for line in (data_dir / "server.log").read_text().splitlines()
-                      if '"level": "error"' in line or "Traceback" in line]
+            errors = [
+                line
+                for line in (data_dir / "server.log").read_text().splitlines()
+                if '"level": "error"' in line or "Traceback" in line
+            ]
             assert not errors, "server errors:\n" + "\n".join(errors[:20])
 
 
@@ -138,9 +166,9 @@ def base_url(live_shop: LiveShop) -> str:
     return live_shop.base_url
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict) -> dict:
-    return {**browser_context_args, "locale": "fa-IR", "timezone_id": "Asia/Tehran",
+@pytest.fixture(scope="package")
+def browser_context_args(base_url: str) -> dict:
+    return {"base_url": base_url, "locale": "fa-IR", "timezone_id": "Asia/Tehran",
             "viewport": {"width": 390, "height": 844}}
 
 
@@ -159,3 +187,34 @@ def no_errors(page) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
     page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
     yield problems
     assert not problems, "\n".join(problems)
+
+
+# pytest-playwright keeps its sync API (and the asyncio loop under it) alive for the whole session; async tests
+# collected after this package would then find a running loop. These overrides give the browser this package's
+# lifetime instead.
+@pytest.fixture(scope="package")
+def playwright(_pw_api_request_contexts):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    if _pw_api_request_contexts:
+        _pw_api_request_contexts.instrument(pw)
+    yield pw
+    pw.stop()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright, browser_name: str):  # type: ignore[no-untyped-def]
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def launch_browser(browser_type_launch_args: dict, browser_type):  # type: ignore[no-untyped-def]
+    return lambda **kwargs: browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser):  # type: ignore[no-untyped-def]
+    browser = launch_browser()
+    yield browser
+    browser.close()

@@ -3,7 +3,6 @@ one-time code and sees the order, staff edit a product and upload an image, staf
 
 from __future__ import annotations
 
-import io
 import re
 
 from PIL import Image

@@ -40,14 +40,16 @@ class Web:
     async def login_otp(self, mobile: str) -> None:
         await self.post("/login/otp", {"mobile": mobile, "next": "/"}, from_page="/login")
         code = self.container.sms.last_otp(mobile)
-        response = await self.post("/login/otp/verify", {"mobile": mobile, "code": code, "next": "/"},
-                                   from_page="/login")
+        response = await self.post(
+            "/login/otp/verify", {"mobile": mobile, "code": code, "next": "/"}, from_page="/login"
+        )
         assert response.status_code == 303, response.text
 
     async def login_staff(self) -> None:
         await self.container.store.accounts.ensure_staff(STAFF_MOBILE, STAFF_PASSWORD)
-        response = await self.post("/login/password", {"mobile": STAFF_MOBILE, "password": STAFF_PASSWORD},
-                                   from_page="/login?mode=password")
+        response = await self.post(
+            "/login/password", {"mobile": STAFF_MOBILE, "password": STAFF_PASSWORD}, from_page="/login?mode=password"
+        )
         assert response.status_code == 303, response.text
 
 

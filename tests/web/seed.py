@@ -44,16 +44,19 @@ async def seed_catalogue(engine: AsyncEngine) -> None:
             await conn.execute(
                 text("""INSERT INTO product (mahak_id, name, name_search, code, category_id, unit_name, row_version)
                         VALUES (:p, :n, :s, :code, :cat, 'عدد', 1)"""),
-                {"p": product_id, "n": name, "s": normalize_text(name), "code": f"P{product_id}",
-                 "cat": category},
+                {"p": product_id, "n": name, "s": normalize_text(name), "code": f"P{product_id}", "cat": category},
             )
             for detail_id, props, price, stock in details:
                 await conn.execute(
                     text("""INSERT INTO product_detail (mahak_id, product_id, properties, prices_rial,
                                 default_price_level, row_version)
                             VALUES (:d, :p, CAST(:props AS jsonb), :prices, 1, 1)"""),
-                    {"d": detail_id, "p": product_id, "props": orjson.dumps(props).decode(),
-                     "prices": [price] + [0] * 9},
+                    {
+                        "d": detail_id,
+                        "p": product_id,
+                        "props": orjson.dumps(props).decode(),
+                        "prices": [price] + [0] * 9,
+                    },
                 )
                 await conn.execute(
                     text("""INSERT INTO visitor_product (mahak_id, product_detail_id, visitor_id, count1, row_version)
@@ -70,8 +73,12 @@ async def seed_dead_letter(engine: AsyncEngine, body: bytes = b'{"order_id": 1}'
     from hamgam.adapters.db.dead_letters import DeadLetterStore
 
     return await DeadLetterStore(engine).add(
-        topic="sms.events", message_id="m-1", body=body, headers={"x-attempt": 5},
-        error="SmsUnavailable: provider timed out", attempts=5,
+        topic="sms.events",
+        message_id="m-1",
+        body=body,
+        headers={"x-attempt": 5},
+        error="SmsUnavailable: provider timed out",
+        attempts=5,
     )
 
 
@@ -86,9 +93,17 @@ async def seed_sync_runs(engine: AsyncEngine, entity: str = "Product", runs: int
                         VALUES (:e, 'incremental', :s, now() - make_interval(mins => :ago),
                                 now() - make_interval(mins => :ago) + interval '4 seconds', :f, :t, 2, 1, :n, :ins,
                                 :upd, :err)"""),
-                {"e": entity, "s": "failed" if failed else "succeeded", "ago": (runs - i) * 3, "f": i * 100,
-                 "t": i * 100 + 90, "n": 40 + (i * 37) % 120, "ins": 5, "upd": 30,
-                 "err": "MahakUnavailable: 503 from Mahak" if failed else None},
+                {
+                    "e": entity,
+                    "s": "failed" if failed else "succeeded",
+                    "ago": (runs - i) * 3,
+                    "f": i * 100,
+                    "t": i * 100 + 90,
+                    "n": 40 + (i * 37) % 120,
+                    "ins": 5,
+                    "upd": 30,
+                    "err": "MahakUnavailable: 503 from Mahak" if failed else None,
+                },
             )
         await conn.execute(
             text("INSERT INTO sync_cursor (entity, row_version) VALUES (:e, 1390) ON CONFLICT DO NOTHING"),

@@ -25,11 +25,14 @@ def png(width: int = 64, height: int = 48, color: tuple[int, int, int] = (200, 3
 
 def bomb_png(side: int = 50_000) -> bytes:
     """A PNG header claiming ``side``×``side`` pixels (2.5 gigapixels) with almost no data."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 10)) + chunk(b"IEND", b"")
+    )
 
 
 def test_process_image_makes_each_width_once() -> None:
@@ -50,8 +53,11 @@ async def test_staff_upload_shows_on_storefront_with_cache_headers(web: Web) -> 
     await web.login_staff()
     token = await web.csrf("/admin/products/102")
     # when
-    response = await web.http.post("/admin/products/102/images", data={"csrf_token": token, "alt": "شال قرمز"},
-                                   files={"image": ("shawl.png", png(), "image/png")})
+    response = await web.http.post(
+        "/admin/products/102/images",
+        data={"csrf_token": token, "alt": "شال قرمز"},
+        files={"image": ("shawl.png", png(), "image/png")},
+    )
     # then
     assert response.status_code == 303
     page = (await web.http.get("/product/102")).text
@@ -68,10 +74,16 @@ async def test_staff_upload_shows_on_storefront_with_cache_headers(web: Web) -> 
 async def test_upload_refuses_wrong_type_and_size(web: Web) -> None:
     await web.login_staff()
     token = await web.csrf("/admin/products/102")
-    fake = await web.http.post("/admin/products/102/images", data={"csrf_token": token},
-                               files={"image": ("evil.png", b"<script>alert(1)</script>", "image/png")})
-    big = await web.http.post("/admin/products/102/images", data={"csrf_token": token},
-                              files={"image": ("big.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "image/png")})
+    fake = await web.http.post(
+        "/admin/products/102/images",
+        data={"csrf_token": token},
+        files={"image": ("evil.png", b"<script>alert(1)</script>", "image/png")},
+    )
+    big = await web.http.post(
+        "/admin/products/102/images",
+        data={"csrf_token": token},
+        files={"image": ("big.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "image/png")},
+    )
     no_csrf = await web.http.post("/admin/products/102/images", files={"image": ("a.png", png(), "image/png")})
     assert fake.status_code == 400 and "فایل تصویر معتبر نیست" in fake.text
     assert big.status_code == 400 and "حجم فایل بیش از حد مجاز است" in big.text
@@ -82,8 +94,12 @@ async def test_upload_refuses_wrong_type_and_size(web: Web) -> None:
 async def test_media_serves_only_variants(web: Web) -> None:
     await web.container.objects.put("p/1/abc/original.png", png())
     await web.container.objects.put("exports/secret.csv", b"x")
-    for path in ["/media/p/1/abc/original.png", "/media/exports/secret.csv", "/media/../etc/passwd",
-                 "/media/p/1/abc/480.webp"]:
+    for path in [
+        "/media/p/1/abc/original.png",
+        "/media/exports/secret.csv",
+        "/media/../etc/passwd",
+        "/media/p/1/abc/480.webp",
+    ]:
         assert (await web.http.get(path)).status_code == 404, path
 
 
@@ -103,10 +119,14 @@ async def test_mahak_pictures_are_fetched_once_and_attached(web: Web) -> None:
     # given: two pictures of product 106 in Mahak's gallery, one of them not an image
     async with web.container.engine.begin() as conn:
         for pic, url in [(501, "Content/a.png"), (502, "Content/b.txt"), (503, "Content/down.png")]:
-            await conn.execute(text("INSERT INTO picture (mahak_id, url, row_version) VALUES (:i, :u, 1)"),
-                               {"i": pic, "u": url})
-            await conn.execute(text("""INSERT INTO photo_gallery (mahak_id, picture_id, entity_type, item_code,
-                                       row_version) VALUES (:i, :i, 102, 106, 1)"""), {"i": pic})
+            await conn.execute(
+                text("INSERT INTO picture (mahak_id, url, row_version) VALUES (:i, :u, 1)"), {"i": pic, "u": url}
+            )
+            await conn.execute(
+                text("""INSERT INTO photo_gallery (mahak_id, picture_id, entity_type, item_code,
+                                       row_version) VALUES (:i, :i, 102, 106, 1)"""),
+                {"i": pic},
+            )
     mahak = FakeMahak({"Content/a.png": png(300, 300), "Content/b.txt": b"not an image"})
     images = web.container.images
     # when: the job runs twice

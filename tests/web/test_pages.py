@@ -12,8 +12,16 @@ from hamgam.domain.persian import format_toman
 from tests.web.conftest import Web
 from tests.web.seed import seed_dead_letter
 
-PAGES = ["/", "/category/1", "/search?q=کتاب", "/search?q=كتاب&sort=price_desc&min=۱۰۰٬۰۰۰&stock=1",
-         "/product/101", "/cart", "/login", "/login?mode=password"]
+PAGES = [
+    "/",
+    "/category/1",
+    "/search?q=کتاب",
+    "/search?q=كتاب&sort=price_desc&min=۱۰۰٬۰۰۰&stock=1",
+    "/product/101",
+    "/cart",
+    "/login",
+    "/login?mode=password",
+]
 
 
 async def test_render_storefront_pages_in_persian(web: Web) -> None:
@@ -43,8 +51,9 @@ async def test_search_finds_arabic_spelling_and_suggests(web: Web) -> None:
 async def test_filters_paging_and_htmx_fragment(web: Web) -> None:
     # when: price filter typed in Persian digits, Toman
     cheap = await web.http.get("/category/1", params={"max": "۱۰۰٬۰۰۰"})
-    fragment = await web.http.get("/search", params={"q": "", "sort": "price_asc"},
-                                  headers={"HX-Request": "true", "HX-Target": "results"})
+    fragment = await web.http.get(
+        "/search", params={"q": "", "sort": "price_asc"}, headers={"HX-Request": "true", "HX-Target": "section#results"}
+    )
     # then
     assert "شال زمستانی" in cheap.text and "پیراهن نخی مردانه" not in cheap.text
     assert fragment.text.lstrip().startswith('<section id="results"')
@@ -76,8 +85,9 @@ async def test_every_post_form_carries_csrf_and_posts_without_it_fail(web: Web) 
     missing = await web.http.post("/cart/add", data={"detail_id": "1011"})
     wrong = await web.http.post("/cart/add", data={"detail_id": "1011", "csrf_token": "x" * 40})
     token = await web.csrf()
-    foreign = await web.http.post("/cart/add", data={"detail_id": "1011", "csrf_token": token},
-                                  headers={"Origin": "https://evil.example"})
+    foreign = await web.http.post(
+        "/cart/add", data={"detail_id": "1011", "csrf_token": token}, headers={"Origin": "https://evil.example"}
+    )
     ok = await web.http.post("/cart/add", data={"detail_id": "1011", "csrf_token": token})
     # then
     assert missing.status_code == wrong.status_code == foreign.status_code == 403
@@ -87,8 +97,10 @@ async def test_every_post_form_carries_csrf_and_posts_without_it_fail(web: Web) 
 async def test_user_text_is_escaped(web: Web) -> None:
     # given: a product name and a query carrying markup
     async with web.container.engine.begin() as conn:
-        await conn.execute(text("UPDATE product SET name = :n, name_search = 'x' WHERE mahak_id = 102"),
-                           {"n": '<script>alert("x")</script>شال'})
+        await conn.execute(
+            text("UPDATE product SET name = :n, name_search = 'x' WHERE mahak_id = 102"),
+            {"n": '<script>alert("x")</script>شال'},
+        )
     # when
     search = await web.http.get("/search", params={"q": '"><img src=x onerror=alert(1)>'})
     product = await web.http.get("/product/102")
@@ -98,8 +110,12 @@ async def test_user_text_is_escaped(web: Web) -> None:
 
 
 async def test_not_found_and_bad_ids_render_html(web: Web) -> None:
-    for path, status in [("/product/999", 404), ("/nope", 404), ("/product/99999999999999999999", 400),
-                         ("/category/77", 404)]:
+    for path, status in [
+        ("/product/999", 404),
+        ("/nope", 404),
+        ("/product/99999999999999999999", 400),
+        ("/category/77", 404),
+    ]:
         response = await web.http.get(path)
         assert response.status_code == status, path
         assert response.headers["content-type"].startswith("text/html")
@@ -117,14 +133,36 @@ async def test_guest_buys_and_pays_with_the_memory_gateway(web: Web) -> None:
     await web.login_otp("۰۹۱۲ ۳۴۵ ۶۷۸۹")
     form = await web.http.get("/checkout")
     assert form.status_code == 200 and "پیراهن نخی مردانه" in form.text
-    bad = await web.post("/checkout", {"shipping_method": "post", "address_id": "new", "recipient_name": "علی",
-                                       "mobile": "09123456789", "province": "تهران", "city": "تهران",
-                                       "line": "خیابان آزادی", "postal_code": "123"}, from_page="/checkout")
+    bad = await web.post(
+        "/checkout",
+        {
+            "shipping_method": "post",
+            "address_id": "new",
+            "recipient_name": "علی",
+            "mobile": "09123456789",
+            "province": "تهران",
+            "city": "تهران",
+            "line": "خیابان آزادی",
+            "postal_code": "123",
+        },
+        from_page="/checkout",
+    )
     assert bad.status_code == 400 and "کد پستی باید ۱۰ رقم باشد" in bad.text
-    placed = await web.post("/checkout", {"shipping_method": "post", "address_id": "new", "recipient_name": "علی",
-                                          "mobile": "۰۹۱۲۳۴۵۶۷۸۹", "province": "تهران", "city": "تهران",
-                                          "line": "خیابان آزادی", "postal_code": "۱۳۱۴۵-۶۷۸۹۰",
-                                          "save_address": "1"}, from_page="/checkout")
+    placed = await web.post(
+        "/checkout",
+        {
+            "shipping_method": "post",
+            "address_id": "new",
+            "recipient_name": "علی",
+            "mobile": "۰۹۱۲۳۴۵۶۷۸۹",
+            "province": "تهران",
+            "city": "تهران",
+            "line": "خیابان آزادی",
+            "postal_code": "۱۳۱۴۵-۶۷۸۹۰",
+            "save_address": "1",
+        },
+        from_page="/checkout",
+    )
     # then: sent to the gateway; paying brings the buyer back to a success page
     assert placed.status_code == 303 and placed.headers["location"].startswith("memory://zarinpal/pg/StartPay/")
     authority = placed.headers["location"].rsplit("/", 1)[1]
@@ -140,9 +178,20 @@ async def test_guest_buys_and_pays_with_the_memory_gateway(web: Web) -> None:
 async def test_cancelled_payment_shows_cancel_page(web: Web) -> None:
     await web.login_otp("09121112233")
     await web.post("/cart/add", {"detail_id": "1051"})
-    placed = await web.post("/checkout", {"shipping_method": "pickup", "address_id": "new", "recipient_name": "مریم",
-                                          "mobile": "09121112233", "province": "فارس", "city": "شیراز",
-                                          "line": "خیابان زند", "postal_code": "7134567890"}, from_page="/checkout")
+    placed = await web.post(
+        "/checkout",
+        {
+            "shipping_method": "pickup",
+            "address_id": "new",
+            "recipient_name": "مریم",
+            "mobile": "09121112233",
+            "province": "فارس",
+            "city": "شیراز",
+            "line": "خیابان زند",
+            "postal_code": "7134567890",
+        },
+        from_page="/checkout",
+    )
     authority = placed.headers["location"].rsplit("/", 1)[1]
     back = urlsplit(web.container.payment_gateway.cancel(authority))
     returned = await web.http.get(f"{back.path}?{back.query}")
@@ -160,9 +209,18 @@ async def test_admin_pages_need_staff(web: Web) -> None:
     await web.login_staff()
     await seed_dead_letter(web.container.engine)
     # then: every admin page renders; settings is for admins (the staff helper makes an admin)
-    for path in ["/admin", "/admin/products", "/admin/products/101", "/admin/orders", "/admin/customers",
-                 "/admin/sync", "/admin/sync?entity=Product", "/admin/dead-letters", "/admin/dead-letters/1",
-                 "/admin/settings"]:
+    for path in [
+        "/admin",
+        "/admin/products",
+        "/admin/products/101",
+        "/admin/orders",
+        "/admin/customers",
+        "/admin/sync",
+        "/admin/sync?entity=Product",
+        "/admin/dead-letters",
+        "/admin/dead-letters/1",
+        "/admin/settings",
+    ]:
         response = await web.http.get(path)
         assert response.status_code == 200, (path, response.text[:300])
     assert "**********" in (await web.http.get("/admin/settings")).text  # secrets masked
@@ -172,11 +230,15 @@ async def test_staff_edits_listing_and_dead_letter(web: Web) -> None:
     await web.login_staff()
     letter = await seed_dead_letter(web.container.engine)
     # when
-    saved = await web.post("/admin/products/103/listing", {"description": "توضیح <b>تازه</b>", "featured": "1"},
-                           from_page="/admin/products/103")
+    saved = await web.post(
+        "/admin/products/103/listing",
+        {"description": "توضیح <b>تازه</b>", "featured": "1"},
+        from_page="/admin/products/103",
+    )
     hidden = await web.post("/admin/products/104/visibility", {"hidden": "1"}, from_page="/admin/products")
-    edited = await web.post(f"/admin/dead-letters/{letter}/edit", {"body": '{"order_id": 2}'},
-                            from_page=f"/admin/dead-letters/{letter}")
+    edited = await web.post(
+        f"/admin/dead-letters/{letter}/edit", {"body": '{"order_id": 2}'}, from_page=f"/admin/dead-letters/{letter}"
+    )
     replayed = await web.post(f"/admin/dead-letters/{letter}/replay", from_page=f"/admin/dead-letters/{letter}")
     # then
     assert saved.status_code == hidden.status_code == edited.status_code == replayed.status_code == 303

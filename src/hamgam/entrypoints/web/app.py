@@ -59,7 +59,7 @@ class PageGzip:
         self.gzip = GZipMiddleware(app, minimum_size=500, compresslevel=6)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(API_PATHS + ("/media/",)):
+        if scope["type"] == "http" and not scope["path"].startswith((*API_PATHS, "/media/")):
             await self.gzip(scope, receive, send)
         else:
             await self.app(scope, receive, send)

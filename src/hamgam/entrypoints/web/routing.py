@@ -65,9 +65,7 @@ class WebRoute(APIRoute):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
             except PageForbidden:
-                return error_page(
-                    request, 403, N_("Access denied"), N_("Your account cannot open this page.")
-                )
+                return error_page(request, 403, N_("Access denied"), N_("Your account cannot open this page."))
             except CsrfFailed as exc:
                 log.warning("web.csrf_failed", path=request.url.path, reason=str(exc))
                 return error_page(
@@ -77,9 +75,7 @@ class WebRoute(APIRoute):
                     N_("The form was out of date. Go back, reload the page and try again."),
                 )
             except RequestValidationError:
-                return error_page(
-                    request, 400, N_("Invalid request"), N_("Some of the values sent are not valid.")
-                )
+                return error_page(request, 400, N_("Invalid request"), N_("Some of the values sent are not valid."))
             except StoreError as exc:
                 status = next((s for t, s in STATUS if isinstance(exc, t)), 400)
                 return error_page(

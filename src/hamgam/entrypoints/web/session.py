@@ -140,7 +140,9 @@ class SessionMiddleware:
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and session.dirty:
-                value = f"{COOKIE}={self.codec.dumps(session.data)}; Path=/; Max-Age={MAX_AGE_S}; HttpOnly; SameSite=Lax"
+                value = (
+                    f"{COOKIE}={self.codec.dumps(session.data)}; Path=/; Max-Age={MAX_AGE_S}; HttpOnly; SameSite=Lax"
+                )
                 if secure:
                     value += "; Secure"
                 message.setdefault("headers", []).append((b"set-cookie", value.encode("latin-1")))

@@ -142,9 +142,7 @@ class ImageService:
     ) -> None:
         async with self._engine.begin() as conn:
             await conn.execute(
-                text(
-                    "UPDATE product_listing SET images = CAST(:i AS jsonb), updated_at = now() WHERE product_id = :p"
-                ),
+                text("UPDATE product_listing SET images = CAST(:i AS jsonb), updated_at = now() WHERE product_id = :p"),
                 {"p": product_id, "i": orjson.dumps(images).decode()},
             )
             await audit(conn, actor, action, f"product:{product_id}", details)

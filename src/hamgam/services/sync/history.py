@@ -13,9 +13,7 @@ _RUN_COLUMNS = """id, entity, kind, status, started_at, finished_at, rows_fetche
     rows_stale, rows_deleted, rows_rejected, retries, dead_lettered, error"""
 
 
-async def recent_runs(
-    engine: AsyncEngine, *, entity: str | None = None, limit: int = 20
-) -> list[dict[str, Any]]:
+async def recent_runs(engine: AsyncEngine, *, entity: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(f"""SELECT {_RUN_COLUMNS} FROM sync_run WHERE (CAST(:e AS text) IS NULL OR entity = :e)

@@ -90,17 +90,13 @@ async def otp_request(page: AnyPage, mobile: Mobile, next: Next = "/"):
 
 
 @router.post("/login/otp/verify")
-async def otp_verify(
-    page: AnyPage, mobile: Mobile, code: Annotated[str, Form(max_length=12)], next: Next = "/"
-):
+async def otp_verify(page: AnyPage, mobile: Mobile, code: Annotated[str, Form(max_length=12)], next: Next = "/"):
     from hamgam.domain.persian import to_latin_digits
 
     try:
         customer = await page.core.accounts.verify_otp(mobile, to_latin_digits(code).strip())
     except (InvalidInput, Unauthorized) as exc:
-        return _login_page(
-            page, next_url=next, step="code", mobile=mobile, error=page.error_text(exc), status_code=400
-        )
+        return _login_page(page, next_url=next, step="code", mobile=mobile, error=page.error_text(exc), status_code=400)
     await log_in(page, customer)
     return page.redirect(safe_next(next), flash=N_("You are logged in."))
 
@@ -136,9 +132,7 @@ async def account(page: CustomerPage):
     assert page.user is not None
     profile = await page.core.accounts.profile(page.user.customer_id)
     orders, total = await page.core.customer_orders(page.user.customer_id, offset=0, limit=5)
-    return page.render(
-        "store/account.html", profile=profile, orders=orders, total=total, labels=STATUS_LABELS
-    )
+    return page.render("store/account.html", profile=profile, orders=orders, total=total, labels=STATUS_LABELS)
 
 
 @router.get("/account/orders")
@@ -180,9 +174,7 @@ async def cancel(page: CustomerPage, order_id: Id):
     return page.redirect(f"/account/orders/{order_id}", flash=N_("The order was cancelled."))
 
 
-async def _addresses(
-    page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200
-):
+async def _addresses(page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     assert page.user is not None
     from hamgam.entrypoints.web.pages.checkout import PROVINCES
 

@@ -69,9 +69,7 @@ async def products(
 ):
     number = parse_int(page_, low=1, high=MAX_PAGE) or 1
     flag = {"1": True, "0": False}.get(hidden or "")
-    items, total = await page.core.admin.list_products(
-        q=q, hidden=flag, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
-    )
+    items, total = await page.core.admin.list_products(q=q, hidden=flag, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     return page.render(
         "admin/products.html",
         products=items,
@@ -142,9 +140,7 @@ async def listing(
     except Exception as exc:  # the slug's unique index
         if "slug" not in str(exc):
             raise
-        return await _product(
-            page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409
-        )
+        return await _product(page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409)
     return page.redirect(f"/admin/products/{product_id}", flash=N_("Saved."))
 
 
@@ -226,9 +222,7 @@ async def remove_image(page: StaffPage, product_id: Id, key: Key):
 @router.get("/admin/customers")
 async def customers(page: StaffPage, q: Q = None, page_: PageNo = None):
     number = parse_int(page_, low=1, high=MAX_PAGE) or 1
-    items, total = await page.core.accounts.list_customers(
-        q=q, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
-    )
+    items, total = await page.core.accounts.list_customers(q=q, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
     return page.render(
         "admin/customers.html",
         customers=items,

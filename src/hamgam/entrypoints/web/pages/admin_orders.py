@@ -56,9 +56,7 @@ async def order(page: StaffPage, order_id: Id):
     current = OrderStatus(found["status"])
     actions = [s for s in OrderStatus if s in STAFF_TARGETS and s in TRANSITIONS[current]]
     customer = await page.core.accounts.profile(found["customer_id"])
-    return page.render(
-        "admin/order.html", order=found, customer=customer, actions=actions, labels=STATUS_LABELS
-    )
+    return page.render("admin/order.html", order=found, customer=customer, actions=actions, labels=STATUS_LABELS)
 
 
 @router.post("/admin/orders/{order_id}/status")

@@ -26,9 +26,7 @@ ENTITY_NAMES = tuple(e.name for e in SYNC_ORDER)
 @router.get("/admin/sync")
 async def monitor(page: StaffPage, entity: Annotated[str | None, Query(max_length=64)] = None):
     engine = page.container.engine
-    chosen = (
-        entity if entity in ENTITY_NAMES else ("Product" if "Product" in ENTITY_NAMES else ENTITY_NAMES[0])
-    )
+    chosen = entity if entity in ENTITY_NAMES else ("Product" if "Product" in ENTITY_NAMES else ENTITY_NAMES[0])
     rejected, rejected_total = await open_rejected(engine)
     return page.render(
         "admin/sync.html",
@@ -54,9 +52,7 @@ async def sync_now(
     if (entity and entity not in ENTITY_NAMES) or kind not in KINDS:
         return page.redirect("/admin/sync", flash=N_("Unknown entity or kind."), kind="error")
     request_id = await page.container.sync_store.request_run(entity or None, kind, page.user.actor)
-    message = (
-        page.locale.gettext(N_("Sync requested; the scheduler takes it within seconds.")) + f" #{request_id}"
-    )
+    message = page.locale.gettext(N_("Sync requested; the scheduler takes it within seconds.")) + f" #{request_id}"
     if page.htmx:
         return page.render("admin/_notice.html", message=message)
     return page.redirect("/admin/sync", flash=message)
@@ -123,9 +119,7 @@ async def dead_letter(page: StaffPage, letter_id: Id):
 @router.post("/admin/dead-letters/{letter_id}/edit")
 async def edit(page: StaffPage, letter_id: Id, body: Annotated[str, Form(max_length=5_000_000)]):
     assert page.user is not None
-    ok = await dead_letter_actions.edit(
-        page.container, letter_id, body.replace("\r\n", "\n").encode(), page.user.actor
-    )
+    ok = await dead_letter_actions.edit(page.container, letter_id, body.replace("\r\n", "\n").encode(), page.user.actor)
     return page.redirect(
         f"/admin/dead-letters/{letter_id}",
         flash=N_("Message body saved.") if ok else N_("Message not found."),

@@ -36,9 +36,7 @@ def return_url(settings: Settings) -> str:
     return base.rstrip("/") + RETURN_PATH
 
 
-async def _form(
-    page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200
-):
+async def _form(page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     core, user = page.core, page.user
     assert user is not None
     cid = await core.carts.resolve(customer_id=user.customer_id, guest_cart_id=None)
@@ -117,9 +115,7 @@ async def place(
             note=note.strip() or None,
         )
     except InvalidInput as exc:
-        return await _form(
-            page, values=values, errors={exc.field or "form": page.error_text(exc)}, status_code=400
-        )
+        return await _form(page, values=values, errors={exc.field or "form": page.error_text(exc)}, status_code=400)
     except (OutOfStock, StoreError) as exc:
         return await _form(page, values=values, errors={"form": page.error_text(exc)}, status_code=409)
     page.session.set("cart_n", 0)

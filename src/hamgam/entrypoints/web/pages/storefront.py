@@ -42,7 +42,7 @@ async def home(page: AnyPage):
     featured = await catalog.featured(limit=8)
     return page.render(
         "store/home.html",
-        categories=await catalog.categories(),
+        categories=await page.web.categories(page.core),
         newest=await with_covers(page, newest["items"]),
         featured=await with_covers(page, featured),
     )
@@ -76,7 +76,7 @@ async def _listing(page: AnyPage, *, category: int | None, q: str | None, params
         "params": {k: v for k, v in params.items() if v},
         "q": q or "",
     } | template_extra
-    block = "results" if page.htmx and page.request.headers.get("hx-target") == "results" else None
+    block = "results" if page.htmx and page.request.headers.get("hx-target", "").split("#")[-1] == "results" else None
     return page.render("store/listing.html", block=block, **context)
 
 
@@ -90,7 +90,7 @@ async def category(
     stock: Text = None,
     page_: PageNo = None,
 ):
-    tree = await page.core.catalog.categories()
+    tree = await page.web.categories(page.core)
     node, trail = find_category(tree, code)
     if node is None:
         raise NotFound("دسته پیدا نشد — category not found")
@@ -115,7 +115,7 @@ async def search(
     cat: Text = None,
     page_: PageNo = None,
 ):
-    tree = await page.core.catalog.categories()
+    tree = await page.web.categories(page.core)
     code = parse_int(cat)
     node, trail = find_category(tree, code) if code is not None else (None, ())
     params = {"q": q, "sort": sort, "min": low, "max": high, "stock": stock, "cat": cat, "page": page_}
@@ -141,8 +141,6 @@ async def suggest(page: AnyPage, q: Text = None):
 async def product(page: AnyPage, product_id: Id):
     item = await page.core.catalog.product(product_id)
     images = [i for i in item["images"] if i.get("key") and i.get("hidden") != "true"]
-    tree = await page.core.catalog.categories()
-    node, trail = (
-        find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
-    )
+    tree = await page.web.categories(page.core)
+    node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
     return page.render("store/product.html", product=item, images=images, category=node, trail=trail)
