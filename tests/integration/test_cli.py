@@ -45,3 +45,12 @@ def test_dlq_commands_on_an_unknown_letter_fail_clearly(database_url: str, fresh
     replay = runner.invoke(app, ["dlq", "replay", "424242"], env=env(database_url, fresh_mahak))
     assert listing.exit_code == 0 and "dead letters" in listing.output
     assert replay.exit_code != 0 and "424242" in replay.output
+
+
+def test_admin_create_makes_a_staff_account_that_can_log_in(database_url: str, fresh_mahak) -> None:
+    result = CliRunner().invoke(
+        app, ["admin", "create", "--mobile", "۰۹۳۵۰۰۰۰۰۰۰", "--password", "change-this-passphrase"],
+        env=env(database_url, fresh_mahak),
+    )
+    assert result.exit_code == 0, result.output
+    assert "admin" in result.output and "09350000000" in result.output

@@ -23,9 +23,11 @@ app = typer.Typer(help="Hamgam: an online store in step with Mahak.", no_args_is
 mahak_app = typer.Typer(help="Talk to Mahak through the adapter.", no_args_is_help=True)
 sync_app = typer.Typer(help="The Mahak sync.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list, inspect, replay, purge.", no_args_is_help=True)
+admin_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 app.add_typer(mahak_app, name="mahak")
 app.add_typer(sync_app, name="sync")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(admin_app, name="admin")
 
 console = Console()
 T = TypeVar("T")
@@ -238,3 +240,16 @@ def dlq_purge(letter_id: int, actor: Annotated[str, typer.Option(help="Who purge
     if not ok:
         raise typer.BadParameter(f"no waiting dead letter {letter_id}")
     console.print(f"purged #{letter_id}")
+
+
+@admin_app.command("create")
+def admin_create(
+    mobile: Annotated[str, typer.Option(help="Mobile number of the staff member (09…)")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Annotated[str, typer.Option(help="admin or staff")] = "admin",
+) -> None:
+    """Create a staff account, or promote an existing customer and set its password."""
+    from hamgam.domain.accounts import Role
+
+    profile = _with_container(lambda c: c.store.accounts.ensure_staff(mobile, password, Role(role)))
+    console.print(f"{profile.get('role', role)} account ready for {profile.get('mobile', mobile)}")
