@@ -8,12 +8,13 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from hamgam.adapters.queue.factory import build_queue
 from hamgam.bootstrap import Container, build
 from hamgam.domain.checkout import Address
 from hamgam.domain.sync.entities import SYNC_ORDER
@@ -77,7 +78,9 @@ class ExportWorld:
 
     async def sync(self, entities: tuple[str, ...] | None = None) -> None:
         """One sync cycle (parents first) with a worker pool running, as the scheduler would."""
-        worker = self.container.worker()
+        # The worker gets a queue object of its own, closed afterwards, so nothing it prefetched outlives it.
+        queue = await build_queue(self.container.settings, self.engine)
+        worker = replace(self.container, queue=queue).worker()
         task = asyncio.create_task(worker.run())
         try:
             for entity in SYNC_ORDER:
@@ -86,6 +89,7 @@ class ExportWorld:
         finally:
             worker.stop()
             await task
+            await queue.close()
 
     async def customer(self, mobile: str, full_name: str = "مریم احمدی", national_code: str | None = None) -> int:
         async with self.engine.begin() as conn:

@@ -59,10 +59,17 @@ class ExportWorker:
         self._stopping.set()
 
     async def _consume(self) -> None:
-        async for delivery in self.queue.consume(self.topic, prefetch=self.prefetch):
-            await asyncio.shield(self.handle(delivery))  # a stop mid-export lets the commit and the ack finish
-            if self._stopping.is_set():
-                return
+        consumer = self.queue.consume(self.topic, prefetch=self.prefetch)
+        try:
+            async for delivery in consumer:
+                await asyncio.shield(self.handle(delivery))  # a stop mid-export lets the commit and the ack finish
+                if self._stopping.is_set():
+                    return
+        finally:
+            # Give prefetched deliveries back now: a consumer left open would hold them until the connection ends.
+            close = getattr(consumer, "aclose", None)
+            if close is not None:
+                await close()
 
     async def handle(self, delivery: Any) -> None:
         """Export the job a delivery names; settle the delivery exactly once (ack, retry, or dead-letter + ack)."""
