@@ -18,6 +18,7 @@ from hamgam.settings import Settings
 
 def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
     console = Console(stderr=True)
+    embedded_database = not settings.database_url
     with contextlib.ExitStack() as stack:
         settings = stack.enter_context(database(settings))
         if not settings.mahak.base_url:
@@ -34,22 +35,17 @@ def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
             from hamgam_sim.sms.server import serve_in_thread as serve_sms
 
             stack.enter_context(serve_sms(settings.sms.simulator_port))
-        _print_plan(console, settings, roles)
+        _print_plan(console, settings, roles, embedded_database)
         asyncio.run(run_roles(settings, roles))
 
 
-def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...]) -> None:
-    embedded = " (embedded)"
+def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...], embedded_database: bool) -> None:
+    queue = f"RabbitMQ {_safe(settings.rabbitmq_url)}" if settings.rabbitmq_url else "PostgreSQL-backed queue"
+    simulator = "" if settings.mahak.base_url else " (simulator with demo data; control API at /_control)"
     console.print("[bold]Hamgam is up[/bold]")
-    console.print(
-        f"  PostgreSQL : {_safe(settings.database_url)}{'' if settings.database_url and 'host=/' not in settings.database_url else embedded}"
-    )
-    console.print(
-        f"  queue      : {'RabbitMQ ' + _safe(settings.rabbitmq_url) if settings.rabbitmq_url else 'PostgreSQL-backed queue (embedded default)'}"
-    )
-    console.print(
-        f"  Mahak      : {mahak_base_url(settings)}{'' if settings.mahak.base_url else ' (simulator with demo data; control API at /_control)'}"
-    )
+    console.print(f"  PostgreSQL : {_safe(settings.database_url)}{' (embedded)' if embedded_database else ''}")
+    console.print(f"  queue      : {queue}")
+    console.print(f"  Mahak      : {mahak_base_url(settings)}{simulator}")
     console.print(f"  roles      : {', '.join(roles)}")
     if "api" in roles:
         base = f"http://{settings.api_host}:{settings.api_port}"
