@@ -34,7 +34,7 @@ from hamgam.logs import configure_logging
 from hamgam.settings import PaymentProvider, Settings, SmsProvider
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_sync import RABBITMQ, SERVER, admin, free_port, start_simulator  # noqa: E402
+from bench_sync import RABBITMQ, SERVER, admin, free_port, start_simulator
 
 ADDRESS = Address.parse(recipient_name="خریدار آزمایشی", mobile="09121112233", province="تهران", city="تهران",
                         line="خیابان آزادی، پلاک ۱", postal_code="1314567890")
@@ -42,7 +42,7 @@ ADDRESS = Address.parse(recipient_name="خریدار آزمایشی", mobile="09
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def sync_all(container) -> None:
@@ -164,7 +164,8 @@ def main() -> None:
         upgrade_to_head(url)
         result = asyncio.run(run(args, url, f"http://127.0.0.1:{port}/API/v3"))
         result |= {
-            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}",
             "date": time.strftime("%Y-%m-%d %H:%M %Z"),
             "command": " ".join(["bench/bench_export.py", *sys.argv[1:]]),
         }

@@ -154,7 +154,9 @@ class ExportWorld:
 
     def mahak_orders(self, order_type: int | None = 201) -> list[dict[str, Any]]:
         ours = self.sim.sim.account.sync_id if hasattr(self.sim.sim, "account") else None
-        rows = [r for r in self.sim.control.rows("Order", live=True) if order_type is None or r["OrderType"] == order_type]
+        rows = [
+            r for r in self.sim.control.rows("Order", live=True) if order_type is None or r["OrderType"] == order_type
+        ]
         return [r for r in rows if ours is None or r["CreateSyncId"] == ours]
 
     def mahak_rows(self, entity: str) -> list[dict[str, Any]]:

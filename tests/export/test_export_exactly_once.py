@@ -47,7 +47,7 @@ def _assert_one_invoice(world: ExportWorld, lines: int = 2) -> dict:
 @pytest.mark.parametrize("step", ["before_send", "after_answer", "before_commit"])
 async def test_export_crash_at_each_step_ends_with_one_invoice(fresh_mahak, make_world, step: str) -> None:
     # given a paid order and an exporter that dies at one step of its export
-    async with make_world(fresh_mahak) as world:
+    async with make_world(fresh_mahak, workers=1) as world:  # one consumer: its death stops the exporter
         order_id = await _paid(world)
         async with running(world, crash_once(step)):
             await asyncio.sleep(1.0)  # the crash happens; the delivery stays unsettled

@@ -203,7 +203,8 @@ class Exporter:
         async with self.engine.connect() as conn:
             while True:
                 got = await conn.scalar(
-                    text("SELECT pg_try_advisory_lock(CAST(:n AS int), CAST(:k AS int))"), {"n": CUSTOMER_LOCK_NAMESPACE, "k": key}
+                    text("SELECT pg_try_advisory_lock(CAST(:n AS int), CAST(:k AS int))"),
+                    {"n": CUSTOMER_LOCK_NAMESPACE, "k": key},
                 )
                 await conn.commit()
                 if got:
@@ -216,7 +217,8 @@ class Exporter:
             finally:
                 with contextlib.suppress(Exception):
                     await conn.execute(
-                        text("SELECT pg_advisory_unlock(CAST(:n AS int), CAST(:k AS int))"), {"n": CUSTOMER_LOCK_NAMESPACE, "k": key}
+                        text("SELECT pg_advisory_unlock(CAST(:n AS int), CAST(:k AS int))"),
+                        {"n": CUSTOMER_LOCK_NAMESPACE, "k": key},
                     )
                     await conn.commit()
 

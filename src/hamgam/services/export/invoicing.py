@@ -23,10 +23,12 @@ log = structlog.get_logger(__name__)
 
 #: Stock rows newer than the invoice, per line: the visitor's link or the line's warehouse.
 _STOCK_SYNCED = {
-    StockSource.VISITOR_PRODUCT: """EXISTS (SELECT 1 FROM visitor_product s WHERE s.product_detail_id = d.product_detail_id
-                                   AND s.visitor_id = m.visitor_id AND s.row_version > j.mahak_order_row_version)""",
-    StockSource.STORES: """EXISTS (SELECT 1 FROM product_detail_stock s WHERE s.product_detail_id = d.product_detail_id
-                          AND s.store_id = d.store_id AND s.row_version > j.mahak_order_row_version)""",
+    StockSource.VISITOR_PRODUCT: """EXISTS (SELECT 1 FROM visitor_product s
+        WHERE s.product_detail_id = d.product_detail_id AND s.visitor_id = m.visitor_id
+          AND s.row_version > j.mahak_order_row_version)""",
+    StockSource.STORES: """EXISTS (SELECT 1 FROM product_detail_stock s
+        WHERE s.product_detail_id = d.product_detail_id AND s.store_id = d.store_id
+          AND s.row_version > j.mahak_order_row_version)""",
 }
 
 
@@ -78,7 +80,8 @@ async def handle_cancellations(engine: AsyncEngine, outbox: ExportOutbox, export
             await conn.execute(
                 text("""SELECT j.id, j.order_id, j.request FROM export_job j JOIN store_order o ON o.id = j.order_id
                         WHERE j.kind = 'sale' AND j.status IN ('sent', 'invoiced') AND o.status = 'cancelled'
-                          AND NOT EXISTS (SELECT 1 FROM export_job r WHERE r.order_id = j.order_id AND r.kind = 'return')
+                          AND NOT EXISTS (SELECT 1 FROM export_job r
+                                          WHERE r.order_id = j.order_id AND r.kind = 'return')
                         ORDER BY j.id LIMIT 200 FOR UPDATE OF j SKIP LOCKED""")
             )
         ).all()
@@ -89,7 +92,7 @@ async def handle_cancellations(engine: AsyncEngine, outbox: ExportOutbox, export
             else:
                 await conn.execute(
                     text("""UPDATE export_job SET error = :e, updated_at = now() WHERE id = :i"""),
-                    {"i": job_id, "e": f"cancelled after export: return it in Mahak by hand (order type {sent_type})"},
+                    {"i": job_id, "e": f"cancelled after export: return it in Mahak by hand (type {sent_type})"},
                 )
                 await conn.execute(
                     text("""INSERT INTO export_job (order_id, kind, status, error, published_at)

@@ -22,7 +22,9 @@ log = structlog.get_logger(__name__)
 STUCK_AFTER_S = 7200
 
 
-async def reconcile(engine: AsyncEngine, outbox: ExportOutbox, *, stuck_after_s: float = STUCK_AFTER_S) -> dict[str, Any]:
+async def reconcile(
+    engine: AsyncEngine, outbox: ExportOutbox, *, stuck_after_s: float = STUCK_AFTER_S
+) -> dict[str, Any]:
     """Compare, fix what is safe, store the report in ``export_reconciliation`` and return it."""
     async with engine.begin() as conn:
         run_id = await conn.scalar(text("INSERT INTO export_reconciliation DEFAULT VALUES RETURNING id"))
