@@ -41,9 +41,9 @@ async def applied_batches(container) -> int:
 
 
 async def test_sigkill_worker_mid_run_loses_nothing_and_applies_nothing_twice(mahak, make_container) -> None:
-    # given a catalogue big enough for many batches, and a worker process applying them (slowed by latency
-    # on nothing: the batches are small, so there are many of them)
+    # given a catalogue big enough for many small batches, fetched slowly, and a worker process applying them
     mahak.control.reset(products=600, seed=3)
+    mahak.control.add_fault("latency", "getalldata", times=None, param=0.1)  # pages keep coming for ~3 s
     async with make_container(mahak.base_url) as container:
         container.fetcher.page_size = 20
         first = start_worker(container)
@@ -62,6 +62,7 @@ async def test_sigkill_worker_mid_run_loses_nothing_and_applies_nothing_twice(ma
                 if process is not None and process.poll() is None:
                     process.send_signal(signal.SIGTERM)
                     process.wait(30)
+        mahak.control.clear_faults()
         # then the run completes, the store equals Mahak, and no batch's effect was counted twice
         assert result.status == "succeeded"
         assert 0 < killed_at < result.stats["batches"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,17 +59,25 @@ class BatchWorker:
         self._stopping.set()
 
     async def _consume(self) -> None:
-        async for delivery in self.queue.consume(BATCH_TOPIC, prefetch=self.prefetch):
-            if self._stopping.is_set():
-                await delivery.release()
-                return
-            # Shielded: cancelling the consumer at shutdown must not cut a batch between its commit and its ack.
-            in_flight = asyncio.ensure_future(self.handle(delivery))
-            self._in_flight.add(in_flight)
-            try:
-                await asyncio.shield(in_flight)
-            finally:
-                self._in_flight.discard(in_flight)
+        deliveries = self.queue.consume(BATCH_TOPIC, prefetch=self.prefetch)
+        try:
+            async for delivery in deliveries:
+                if self._stopping.is_set():
+                    await delivery.release()
+                    return
+                # Shielded: cancelling the consumer at shutdown must not cut a batch between its commit and its ack.
+                in_flight = asyncio.ensure_future(self.handle(delivery))
+                self._in_flight.add(in_flight)
+                try:
+                    await asyncio.shield(in_flight)
+                finally:
+                    self._in_flight.discard(in_flight)
+        finally:
+            # Hand prefetched deliveries back now, not when the connection closes: another consumer may be waiting.
+            close = getattr(deliveries, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(close())
 
     async def handle(self, delivery: Any) -> None:
         """Apply one delivery; settle it exactly once (ack, retry or dead-letter then ack)."""
