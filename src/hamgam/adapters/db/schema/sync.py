@@ -31,6 +31,7 @@ sync_run = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("from_row_version", BigInteger, nullable=False),
     Column("to_row_version", BigInteger),
+    #: Pages received from Mahak (a run with no change counts its one empty answer as 1).
     Column("requests", Integer, nullable=False, server_default="0"),
     Column("batches", Integer, nullable=False, server_default="0"),
     Column("rows_fetched", BigInteger, nullable=False, server_default="0"),
