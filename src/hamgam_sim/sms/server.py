@@ -7,30 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
-
 from hamgam_sim.sms.app import create_app
 from hamgam_sim.sms.state import DEMO_API_KEY, SmsSim
-from hamgam_sim.support.faults import FaultKind
+from hamgam_sim.support.control import ControlClient
 from hamgam_sim.support.serve import serve_app
 
 
-class SmsControl:
+class SmsControl(ControlClient):
     """A synchronous client of the simulator's control API (usable from sync or async tests)."""
-
-    def __init__(self, base_url: str) -> None:
-        self._client = httpx2.Client(base_url=f"{base_url}/_control", timeout=10)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def _call(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
-        response = self._client.request(method, path, json=json, params=params)
-        response.raise_for_status()
-        return response.json()
-
-    def reset(self) -> None:
-        self._call("POST", "/reset")
 
     def outbox(self, mobile: str | None = None, provider: str | None = None) -> list[dict[str, Any]]:
         params = {k: v for k, v in {"mobile": mobile, "provider": provider}.items() if v}
@@ -42,22 +26,6 @@ class SmsControl:
             return None
         response.raise_for_status()
         return response.json()["code"]
-
-    def add_fault(
-        self,
-        kind: FaultKind,
-        endpoint: str = "*",
-        *,
-        delay_s: float = 30.0,
-        status: int | None = None,
-        code: int | None = None,
-        count: int | None = None,
-    ) -> None:
-        fault = {"kind": kind, "endpoint": endpoint, "delay_s": delay_s, "status": status, "code": code}
-        self._call("POST", "/faults", {**fault, "count": count})
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/faults")
 
     def set_credit(self, provider: str, amount: float) -> None:
         self._call("POST", "/credit", {"provider": provider, "amount": amount})

@@ -7,30 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2
-
-from hamgam_sim.support.faults import FaultKind
+from hamgam_sim.support.control import ControlClient
 from hamgam_sim.support.serve import serve_app
 from hamgam_sim.zarinpal.app import create_app
 from hamgam_sim.zarinpal.state import DEMO_MERCHANT_ID, ZarinpalSim
 
 
-class ZarinpalControl:
+class ZarinpalControl(ControlClient):
     """A synchronous client of the simulator's control API (usable from sync or async tests)."""
-
-    def __init__(self, base_url: str) -> None:
-        self._client = httpx2.Client(base_url=f"{base_url}/_control", timeout=10)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def _call(self, method: str, path: str, json: Any = None) -> Any:
-        response = self._client.request(method, path, json=json)
-        response.raise_for_status()
-        return response.json()
-
-    def reset(self) -> None:
-        self._call("POST", "/reset")
 
     def payments(self) -> list[dict[str, Any]]:
         return self._call("GET", "/payments")
@@ -44,22 +28,6 @@ class ZarinpalControl:
 
     def cancel(self, authority: str) -> str:
         return self._call("POST", f"/payments/{authority}/cancel")["callback_url"]
-
-    def add_fault(
-        self,
-        kind: FaultKind,
-        endpoint: str = "*",
-        *,
-        delay_s: float = 30.0,
-        status: int | None = None,
-        code: int | None = None,
-        count: int | None = None,
-    ) -> None:
-        fault = {"kind": kind, "endpoint": endpoint, "delay_s": delay_s, "status": status, "code": code}
-        self._call("POST", "/faults", {**fault, "count": count})
-
-    def clear_faults(self) -> None:
-        self._call("DELETE", "/faults")
 
     def set_merchant(
         self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None
