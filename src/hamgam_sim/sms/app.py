@@ -24,11 +24,12 @@ from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
 from hamgam_sim.sms.state import Reply, SmsSim, kavenegar_error, smsir_error
 from hamgam_sim.support.faults import Fault
+from hamgam_sim.support.http_faults import transport_fault
 
 
 def create_app(sim: SmsSim | None = None) -> FastAPI:
@@ -38,21 +39,11 @@ def create_app(sim: SmsSim | None = None) -> FastAPI:
     app.state.sim = sim
 
     async def faulted(endpoint: str, provider_error: Any) -> Response | None:
-        delay, fault = sim.faults.take(endpoint)
-        if delay:
-            await sim.faults.sleep(delay)
-        if fault is None:
-            return None
-        if fault.kind == "timeout":
-            await sim.faults.sleep(fault.delay_s)
-            return None
-        if fault.kind == "http_error":
-            status = fault.status or 503
-            return HTMLResponse(f"<html><body><h1>{status} Service Unavailable</h1></body></html>", status)
-        if fault.kind == "error_code":
-            status, body = provider_error(fault.code)
-            return JSONResponse(body, status_code=fault.status or status)
-        return None
+        outcome = await transport_fault(sim.faults, endpoint)
+        if isinstance(outcome, Fault) and outcome.kind == "error_code":
+            status, body = provider_error(outcome.code)
+            return JSONResponse(body, status_code=outcome.status or status)
+        return outcome if isinstance(outcome, Response) else None
 
     # --- Kavenegar ---
 

@@ -21,6 +21,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 from hamgam_sim.support.faults import Fault
+from hamgam_sim.support.http_faults import transport_fault
 from hamgam_sim.zarinpal import pages
 from hamgam_sim.zarinpal.state import Reply, ZarinpalSim, error
 
@@ -35,20 +36,12 @@ def create_app(sim: ZarinpalSim | None = None) -> FastAPI:
 
     async def faulted(endpoint: str) -> Response | str | None:
         """Apply latency; return a response when a fault decides it, ``"drop_callback"`` for that fault."""
-        delay, fault = sim.faults.take(endpoint)
-        if delay:
-            await sim.faults.sleep(delay)
-        if fault is None:
-            return None
-        if fault.kind == "timeout":
-            await sim.faults.sleep(fault.delay_s)
-            return None
-        if fault.kind == "http_error":
-            status = fault.status or 503
-            return HTMLResponse(f"<html><body><h1>{status} Service Unavailable</h1></body></html>", status)
-        if fault.kind == "error_code":
-            return _json(error(fault.code if fault.code is not None else -52, status=fault.status))
-        return fault.kind
+        outcome = await transport_fault(sim.faults, endpoint)
+        if not isinstance(outcome, Fault):
+            return outcome
+        if outcome.kind == "error_code":
+            return _json(error(outcome.code if outcome.code is not None else -52, status=outcome.status))
+        return outcome.kind
 
     async def api_call(request: Request, endpoint: str, operation: Any) -> Response:
         outcome = await faulted(endpoint)
