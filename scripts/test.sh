@@ -5,7 +5,7 @@
 # server fail the run instead of skipping its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --group deploy
 ./scripts/services.sh || true
 if command -v rabbitmqctl >/dev/null; then
   timeout 180 .venv/bin/python scripts/clean_test_queues.py || true
