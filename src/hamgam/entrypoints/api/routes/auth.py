@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 from hamgam.entrypoints.api.deps import ClientKey, Core
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+from hamgam.entrypoints.api.responses import OtpSentOut, TokenPairOut
 from hamgam.entrypoints.api.schemas import LoginIn, OtpRequestIn, OtpVerifyIn, RefreshIn, RegisterIn, TokenOut
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERROR_RESPONSES)
@@ -40,7 +41,7 @@ async def login(core: Core, client: ClientKey, body: LoginIn) -> TokenOut:
 
 
 @router.post("/otp/request", status_code=202)
-async def otp_request(core: Core, client: ClientKey, body: OtpRequestIn) -> dict[str, Any]:
+async def otp_request(core: Core, client: ClientKey, body: OtpRequestIn) -> OtpSentOut:
     """Send a one-time login code by SMS. Rate limited per mobile and per client address."""
     return await core.accounts.request_otp(body.mobile, client=client)
 
@@ -53,15 +54,15 @@ async def otp_verify(core: Core, body: OtpVerifyIn) -> TokenOut:
 
 
 @router.post("/refresh")
-async def refresh(core: Core, body: RefreshIn) -> dict[str, Any]:
+async def refresh(core: Core, body: RefreshIn) -> TokenPairOut:
     """Rotate the refresh token; a reused token revokes its whole session."""
     pair = await core.tokens.refresh(body.refresh_token)
-    return {
-        "access_token": pair.access_token,
-        "refresh_token": pair.refresh_token,
-        "token_type": pair.token_type,
-        "expires_in": pair.expires_in,
-    }
+    return TokenPairOut(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        token_type=pair.token_type,
+        expires_in=pair.expires_in,
+    )
 
 
 @router.post("/logout", status_code=204)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 
 from hamgam.entrypoints.api.deps import CartToken, Core, Id, MaybeUser
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+from hamgam.entrypoints.api.responses import CartOut, CartTokenOut
 from hamgam.entrypoints.api.schemas import CartLineIn
 
 router = APIRouter(prefix="/cart", tags=["cart"], responses=ERROR_RESPONSES)
@@ -19,20 +19,20 @@ async def _cart_id(core: Core, user: MaybeUser, token: uuid.UUID | None) -> uuid
 
 
 @router.post("", status_code=201)
-async def create_cart(core: Core) -> dict[str, Any]:
+async def create_cart(core: Core) -> CartTokenOut:
     """A new guest cart; send its ``cart_token`` as ``X-Cart-Token`` (and when logging in, to merge it)."""
-    return {"cart_token": await core.carts.create_guest_cart()}
+    return CartTokenOut(cart_token=await core.carts.create_guest_cart())
 
 
 @router.get("")
-async def get_cart(core: Core, user: MaybeUser, x_cart_token: CartToken = None) -> dict[str, Any]:
+async def get_cart(core: Core, user: MaybeUser, x_cart_token: CartToken = None) -> CartOut:
     return await core.carts.view(await _cart_id(core, user, x_cart_token))
 
 
 @router.put("/lines/{product_detail_id}")
 async def set_line(
     core: Core, user: MaybeUser, product_detail_id: Id, body: CartLineIn, x_cart_token: CartToken = None
-) -> dict[str, Any]:
+) -> CartOut:
     """Set a line's quantity (0 removes it)."""
     return await core.carts.set_line(
         await _cart_id(core, user, x_cart_token), product_detail_id, body.quantity
@@ -42,5 +42,5 @@ async def set_line(
 @router.delete("/lines/{product_detail_id}")
 async def remove_line(
     core: Core, user: MaybeUser, product_detail_id: Id, x_cart_token: CartToken = None
-) -> dict[str, Any]:
+) -> CartOut:
     return await core.carts.remove_line(await _cart_id(core, user, x_cart_token), product_detail_id)

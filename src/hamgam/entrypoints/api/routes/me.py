@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from hamgam.domain.checkout import Address
 from hamgam.entrypoints.api.deps import Core, Customer, Id
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+from hamgam.entrypoints.api.responses import AddressOut, ProfileOut
 from hamgam.entrypoints.api.schemas import AddressIn, PasswordIn, ProfileIn
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 
 
 @router.get("")
-async def profile(core: Core, me: Customer) -> dict[str, Any]:
+async def profile(core: Core, me: Customer) -> ProfileOut:
     return await core.accounts.profile(me.customer_id)
 
 
 @router.patch("")
-async def update_profile(core: Core, me: Customer, body: ProfileIn) -> dict[str, Any]:
+async def update_profile(core: Core, me: Customer, body: ProfileIn) -> ProfileOut:
     return await core.accounts.update_profile(me.customer_id, **body.model_dump(exclude_unset=True))
 
 
@@ -30,12 +29,12 @@ async def set_password(core: Core, me: Customer, body: PasswordIn) -> None:
 
 
 @router.get("/addresses")
-async def addresses(core: Core, me: Customer) -> list[dict[str, Any]]:
+async def addresses(core: Core, me: Customer) -> list[AddressOut]:
     return await core.accounts.addresses(me.customer_id)
 
 
 @router.post("/addresses", status_code=201)
-async def add_address(core: Core, me: Customer, body: AddressIn) -> dict[str, Any]:
+async def add_address(core: Core, me: Customer, body: AddressIn) -> AddressOut:
     """Mobile and postal code are validated and normalised (Persian digits welcome)."""
     return await core.accounts.add_address(me.customer_id, Address.parse(**body.model_dump()))
 

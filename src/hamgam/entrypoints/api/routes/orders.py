@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from hamgam.domain.checkout import Address
 from hamgam.entrypoints.api.deps import Core, Customer, Id
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+from hamgam.entrypoints.api.responses import OrderOut, OrderPageOut, PaymentOutcomeOut, PaymentStartOut
 from hamgam.entrypoints.api.schemas import CheckoutIn
 
 router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 
 
 @router.post("/checkout", status_code=201)
-async def checkout(core: Core, me: Customer, body: CheckoutIn) -> dict[str, Any]:
+async def checkout(core: Core, me: Customer, body: CheckoutIn) -> OrderOut:
     """Order the cart: stock is held for the configured time while the customer pays."""
     address = Address.parse(**body.address.model_dump()) if body.address else None
     return await core.checkout.place_order(
@@ -33,24 +34,24 @@ async def my_orders(
     me: Customer,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> OrderPageOut:
     items, total = await core.customer_orders(me.customer_id, offset=(page - 1) * per_page, limit=per_page)
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
+    return OrderPageOut(items=items, total=total, page=page, per_page=per_page)
 
 
 @router.get("/orders/{order_id}")
-async def my_order(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
+async def my_order(core: Core, me: Customer, order_id: Id) -> OrderOut:
     """Only the customer's own orders; others are not found."""
     return await core.customer_order(me.customer_id, order_id)
 
 
 @router.post("/orders/{order_id}/cancel")
-async def cancel(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
+async def cancel(core: Core, me: Customer, order_id: Id) -> OrderOut:
     return await core.cancel_by_customer(me.customer_id, order_id)
 
 
 @router.post("/orders/{order_id}/pay", responses={503: {"description": "The payment gateway is unavailable"}})
-async def pay(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
+async def pay(core: Core, me: Customer, order_id: Id) -> PaymentStartOut:
     """Open a payment session; send the buyer to ``redirect_url``."""
     return await core.payments.start(order_id, me.customer_id)
 
@@ -60,7 +61,7 @@ async def payment_callback(
     core: Core,
     authority: Annotated[str, Query(alias="Authority", min_length=1, max_length=64)],
     status: Annotated[str, Query(alias="Status", min_length=1, max_length=8)],
-) -> dict[str, Any]:
+) -> PaymentOutcomeOut:
     """Where the gateway sends the buyer back. ``Status`` is not trusted: the payment is verified server to
     server with the amount from our records."""
     outcome = await core.payments.callback(authority, status)
