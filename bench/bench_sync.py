@@ -190,9 +190,9 @@ def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples
     processes = [
         role(
             "scheduler",
-            {**env, "HAMGAM_SYNC__INTERVAL_S": "2", "HAMGAM_SYNC__METRICS_PORT": str(free_port())},
+            {**env, "HAMGAM_SYNC__INTERVAL_S": "2", "HAMGAM_HEALTH_PORT": str(free_port())},
         ),
-        role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())}),
+        role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}),
     ]
     engine = create_sync_engine(
         database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool
@@ -270,7 +270,7 @@ def main() -> None:
     simulator = start_simulator(args.products, port)
     generated_s = time.perf_counter() - t0
     workers = [
-        role("worker", {**env, "HAMGAM_SYNC__METRICS_PORT": str(free_port())}) for _ in range(args.workers)
+        role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}) for _ in range(args.workers)
     ]
     try:
         sync = asyncio.run(initial_sync(settings))

@@ -73,7 +73,6 @@ class SyncSettings(BaseModel):
     #: Honour ``Deleted`` on ProductDetail and VisitorProduct rows for visibility. Off by default: Mahak sets it
     #: on live, sellable rows (contract §3), so a product shows while its VisitorProduct link exists.
     trust_child_delete_flags: bool = False
-    metrics_port: int = 9108
 
 
 class PersonMatch(StrEnum):
@@ -316,6 +315,19 @@ class Settings(BaseSettings):
     embedded_pg_port: int = 5433
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    #: Bind the API socket with SO_REUSEPORT, so several gateway processes on one machine share ``api_port``.
+    api_reuse_port: bool = False
+    #: Peers whose ``X-Forwarded-For``/``-Proto`` the HTTP roles believe (comma-separated addresses or ``*``).
+    #: The core behind a gateway must trust the gateway, or every buyer shares the gateway's address.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
+    #: The health server of every long-running role (``/healthz``, ``/readyz``, ``/metrics``); port 0 disables it.
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=9108, ge=0, le=65535)
+    #: Base URL of a remote core (``http://core:8000``). Set on the gateway (``hamgam api``): it then forwards
+    #: ``/api/v1/*`` there instead of serving the JSON API in-process; the pages still call the core in-process.
+    core_url: str | None = None
+    #: Seconds the gateway waits for the remote core (per read; the connection gets at most 5 s).
+    core_timeout_s: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     #: Force JSON logs (default: JSON when stderr is not a terminal).
     log_json: bool | None = None

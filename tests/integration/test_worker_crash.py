@@ -27,7 +27,7 @@ def start_worker(container) -> subprocess.Popen:
         "HAMGAM_QUEUE_VISIBILITY_TIMEOUT_S": "2",
         "HAMGAM_MAHAK__BASE_URL": settings.mahak.base_url,
         "HAMGAM_SYNC__WORKERS": "2",
-        "HAMGAM_SYNC__METRICS_PORT": "0",
+        "HAMGAM_HEALTH_PORT": "0",
         "HAMGAM_LOG_LEVEL": "WARNING",
     }
     if settings.rabbitmq_url:

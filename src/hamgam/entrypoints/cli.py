@@ -14,7 +14,7 @@ from rich.table import Table
 
 from hamgam.bootstrap import Container, build
 from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
-from hamgam.entrypoints.runtime import ROLES, database, run_roles
+from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, run_roles
 from hamgam.logs import configure_logging
 from hamgam.services.sync.status import sync_status
 from hamgam.settings import Settings, load_settings
@@ -55,12 +55,19 @@ def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
 
 @app.command()
 def up(
-    roles: Annotated[str, typer.Option(help="Comma-separated roles to run")] = ",".join(ROLES),
+    roles: Annotated[
+        str, typer.Option(help=f"Comma-separated roles to run, of: {', '.join(ALL_ROLES)}")
+    ] = ",".join(ROLES),
 ) -> None:
     """Run Hamgam: embedded PostgreSQL and the Mahak simulator unless configured otherwise."""
     from hamgam.entrypoints.up import up as run_up
 
-    run_up(_settings(), tuple(r.strip() for r in roles.split(",") if r.strip()))
+    chosen = tuple(r.strip() for r in roles.split(",") if r.strip())
+    try:
+        check_roles(chosen)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--roles") from None
+    run_up(_settings(), chosen)
 
 
 @app.command()
@@ -86,9 +93,18 @@ def exporter() -> None:
 
 @app.command()
 def api() -> None:
-    """Run only the gateway with the store core (Kubernetes role)."""
+    """Run only the gateway: pages and the JSON API (Kubernetes role). With HAMGAM_CORE_URL set the JSON API is
+    forwarded to that core; otherwise the gateway serves it in-process, with the store's jobs."""
     with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("api",), metrics=False))
+        asyncio.run(run_roles(settings, ("api",)))
+
+
+@app.command()
+def core() -> None:
+    """Run only the core service: the JSON API /api/v1 and the store's background jobs, no pages (Kubernetes
+    role, behind gateways started with HAMGAM_CORE_URL)."""
+    with database(_settings()) as settings:
+        asyncio.run(run_roles(settings, ("core",)))
 
 
 @app.command()

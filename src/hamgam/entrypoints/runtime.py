@@ -1,5 +1,5 @@
 """Process plumbing shared by ``hamgam up`` and the single-role commands: resolve the embedded services,
-migrate, run roles until SIGINT/SIGTERM, and shut them down gracefully."""
+migrate, run roles with their health server until SIGINT/SIGTERM, and shut them down gracefully."""
 
 from __future__ import annotations
 
@@ -10,21 +10,31 @@ from collections.abc import Iterator
 from typing import Any
 
 import structlog
-from prometheus_client import start_http_server
 
 from hamgam.adapters.db.embedded import embedded_postgres
 from hamgam.adapters.db.migrate import upgrade_to_head
-from hamgam.bootstrap import build
+from hamgam.bootstrap import Container, build
+from hamgam.entrypoints.health_server import HealthServer, health_app
+from hamgam.entrypoints.readiness import Check, MahakProbe, Readiness, core_checks
 from hamgam.services.sync.metrics import SyncMetrics
 from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+#: The roles ``hamgam up`` runs by default (the gateway serves the JSON API in-process, so no ``core``).
 ROLES = ("api", "scheduler", "worker", "exporter")
+#: Every long-running role; ``api`` and ``core`` both listen on ``api_port``, so one process runs one of them.
+ALL_ROLES = (*ROLES, "core")
+#: Roles that call Mahak, so their readiness includes a Mahak login.
+MAHAK_ROLES = frozenset({"scheduler", "exporter"})
 #: Seconds the roles get to finish in-flight work after SIGTERM (below Kubernetes' default 30 s grace period).
 GRACE_PERIOD_S = 25.0
 #: Seconds between moves of the broker's own dead letters (delivery-limit backstop) into the table.
 DEAD_LETTER_DRAIN_S = 30.0
+
+
+class RoleFailed(RuntimeError):
+    """A role stopped with an error: the process stopped the others and exits non-zero."""
 
 
 @contextlib.contextmanager
@@ -40,51 +50,121 @@ def database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"database_url": url})
 
 
-async def run_roles(settings: Settings, roles: tuple[str, ...] = ROLES, *, metrics: bool = True) -> None:
-    """Run the given roles in this process until a signal; in-flight batches finish or go back to the queue."""
-    container = await build(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    services: list[Any] = []
-    if "worker" in roles:
-        services.append(container.worker())
-    if "scheduler" in roles:
-        services.append(container.scheduler())
-    if "exporter" in roles:
-        services.append(container.export_role())
-    #: Roles that finish their in-flight work and return once asked to stop.
-    finishing = [asyncio.create_task(s.run()) for s in services]
-    if "api" in roles:
-        # uvicorn takes SIGINT/SIGTERM while it serves and raises them again once it has stopped, so the other
-        # roles stop right after the gateway.
-        from hamgam.entrypoints.api.server import serve_api
+def check_roles(roles: tuple[str, ...]) -> None:
+    unknown = sorted(set(roles) - set(ALL_ROLES))
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}; known: {', '.join(ALL_ROLES)}")
+    if {"api", "core"} <= set(roles):
+        raise ValueError("api and core both listen on api_port: run them in separate processes")
 
-        finishing.append(asyncio.create_task(serve_api(settings)))
+
+async def run_roles(
+    settings: Settings, roles: tuple[str, ...] = ROLES, *, health: bool = True, stop: asyncio.Event | None = None
+) -> None:
+    """Run the given roles in this process until a signal (or ``stop`` is set); in-flight batches finish or go
+    back to the queue within ``GRACE_PERIOD_S``.
+
+    With ``health`` (and ``settings.health_port`` not 0) the health server answers on
+    ``health_host:health_port`` from start to finish; ``/readyz`` turns 503 as soon as the stop begins. A role that
+    fails stops the others, and ``RoleFailed`` is raised once they are down.
+    """
+    check_roles(roles)
+    container = await build(settings)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
+        loop.add_signal_handler(signum, stop.set)
+    services: dict[str, Any] = {}
+    if "worker" in roles:
+        services["worker"] = container.worker()
+    if "scheduler" in roles:
+        services["scheduler"] = container.scheduler()
+    if "exporter" in roles:
+        services["exporter"] = container.export_role()
+    #: Roles that finish their in-flight work and return once asked to stop.
+    finishing = {role: asyncio.create_task(service.run(), name=role) for role, service in services.items()}
+    for role in ("api", "core"):
+        if role in roles:
+            # uvicorn takes SIGINT/SIGTERM while it serves and raises them again once it has stopped, so the
+            # other roles stop right after the HTTP server.
+            from hamgam.entrypoints.api.server import serve_api
+
+            finishing[role] = asyncio.create_task(serve_api(settings, role), name=role)
+    for task in finishing.values():
+        task.add_done_callback(lambda done: _stop_when_a_role_ends(done, stop))
     #: Helpers that run until cancelled.
     background: list[asyncio.Task] = []
     if "worker" in roles:
         background.append(asyncio.create_task(_drain_broker_dead_letters_forever(container)))
-    if metrics:
+    probe = MahakProbe(settings) if MAHAK_ROLES & set(roles) else None
+    readiness = Readiness(_checks(container, probe))
+    server = None
+    if health and settings.health_port:
         sync_metrics = SyncMetrics()
-        start_http_server(settings.sync.metrics_port, addr=settings.api_host, registry=sync_metrics.registry)
-        background.append(
-            asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue))
+        server = HealthServer(
+            health_app(readiness, sync_metrics.registry, lambda: _liveness(finishing, stop)),
+            settings.health_host,
+            settings.health_port,
         )
+        server.start()
+        background.append(asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue)))
     log.info("hamgam.roles.started", roles=roles)
     try:
         await stop.wait()
     finally:
         log.info("hamgam.roles.stopping")
-        for service in services:
+        readiness.stopping = True
+        for service in services.values():
             service.stop()
-        _, unfinished = await asyncio.wait(finishing, timeout=GRACE_PERIOD_S)
+        _, unfinished = await asyncio.wait(finishing.values(), timeout=GRACE_PERIOD_S)
         for task in [*unfinished, *background]:
             task.cancel()
-        await asyncio.gather(*finishing, *background, return_exceptions=True)
+        await asyncio.gather(*finishing.values(), *background, return_exceptions=True)
+        if server is not None:
+            await server.stop()
+        if probe is not None:
+            await probe.aclose()
         await container.aclose()
+        for signum in signals:
+            loop.remove_signal_handler(signum)
         log.info("hamgam.roles.stopped")
+    failed = {role: task.exception() for role, task in finishing.items() if _failed(task)}
+    if failed:
+        role, error = next(iter(failed.items()))
+        raise RoleFailed(f"role {role} failed: {error!r}") from error
+
+
+def _checks(container: Container, probe: MahakProbe | None) -> dict[str, Check]:
+    checks = core_checks(container)
+    if probe is not None:
+        checks["mahak"] = probe
+    return checks
+
+
+def _failed(task: asyncio.Task) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is not None
+
+
+def _stop_when_a_role_ends(task: asyncio.Task, stop: asyncio.Event) -> None:
+    """A role that ends before the process was asked to stop takes the process down (Kubernetes restarts it)."""
+    if stop.is_set():
+        return
+    if _failed(task):
+        error = task.exception()
+        log.error("hamgam.role.failed", role=task.get_name(), error=repr(error), exc_info=error)
+    else:
+        log.warning("hamgam.role.ended", role=task.get_name())
+    stop.set()
+
+
+def _liveness(finishing: dict[str, asyncio.Task], stop: asyncio.Event) -> dict[str, str]:
+    def state(task: asyncio.Task) -> str:
+        if _failed(task):
+            return "failed"
+        return "stopped" if task.done() else "stopping" if stop.is_set() else "running"
+
+    return {role: state(task) for role, task in finishing.items()}
 
 
 async def _drain_broker_dead_letters_forever(container: Any) -> None:

@@ -47,7 +47,7 @@ def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...], em
     console.print(f"  queue      : {queue}")
     console.print(f"  Mahak      : {mahak_base_url(settings)}{simulator}")
     console.print(f"  roles      : {', '.join(roles)}")
-    if "api" in roles:
+    if "api" in roles or "core" in roles:
         base = f"http://{settings.api_host}:{settings.api_port}"
         console.print(f"  store API  : {base}/api/v1  (OpenAPI: {base}/api/docs)")
     if not settings.payments.base_url:
@@ -59,7 +59,9 @@ def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...], em
             f"  SMS        : SMS simulator at http://127.0.0.1:{settings.sms.simulator_port} "
             "(one-time codes: /_control/otp?mobile=09...)"
         )
-    console.print(f"  metrics    : http://{settings.api_host}:{settings.sync.metrics_port}/metrics")
+    if settings.health_port:
+        health = f"http://{settings.health_host}:{settings.health_port}"
+        console.print(f"  health     : {health}/healthz, {health}/readyz, {health}/metrics")
     console.print("  stop with Ctrl-C")
 
 

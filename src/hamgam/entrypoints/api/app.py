@@ -3,17 +3,28 @@
 ``create_app(container)`` serves an already built container (the caller owns its lifecycle: ``serve_api``,
 tests). ``create_app(settings=...)`` builds the container on startup and closes it on shutdown (a standalone
 ASGI app, e.g. for schemathesis or ``uvicorn --factory``).
+
+Two roles share it. The gateway (``role="api"``) serves the pages and the JSON API; with ``core_url`` set it
+forwards ``/api/v1/*`` to that core (``core_proxy``) and keeps the pages in-process. The core
+(``role="core"``) serves the JSON API alone, without pages.
+
+In remote mode the gateway still includes the API routes, so ``/api/docs`` and ``/api/openapi.json`` describe the
+API from the gateway's own code: the gateway and the core run the same image, so that schema is the core's, and
+the docs do not depend on the core being up. The proxy answers every ``/api/v1`` request before routing, so those
+in-process routes never run there.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Literal
 
 from fastapi import FastAPI
 
 from hamgam.bootstrap import Container, build
 from hamgam.entrypoints.api import errors
+from hamgam.entrypoints.api.core_proxy import CoreProxy, CoreProxyMiddleware
 from hamgam.entrypoints.api.middleware import RequestIdMiddleware
 from hamgam.entrypoints.api.routes import (
     admin_export,
@@ -29,24 +40,35 @@ from hamgam.entrypoints.api.routes import (
 from hamgam.settings import Settings
 
 API_PREFIX = "/api/v1"
+Role = Literal["api", "core"]
 
 
-def create_app(container: Container | None = None, *, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    container: Container | None = None, *, settings: Settings | None = None, role: Role = "api"
+) -> FastAPI:
     if (container is None) == (settings is None):
         raise ValueError("pass exactly one of container, settings")
+    effective = container.settings if container is not None else settings
+    assert effective is not None
+    remote = role == "api" and bool(effective.core_url)
+    proxy = CoreProxy(effective.core_url, timeout_s=effective.core_timeout_s) if remote else None  # type: ignore[arg-type]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if container is not None:
-            app.state.container = container
-            yield
-            return
-        built = await build(settings)  # type: ignore[arg-type]
-        app.state.container = built
         try:
-            yield
+            if container is not None:
+                app.state.container = container
+                yield
+                return
+            built = await build(settings)  # type: ignore[arg-type]
+            app.state.container = built
+            try:
+                yield
+            finally:
+                await built.aclose()
         finally:
-            await built.aclose()
+            if proxy is not None:
+                await proxy.aclose()
 
     app = FastAPI(
         title="Hamgam API",
@@ -59,13 +81,15 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
     )
     if container is not None:
         app.state.container = container  # usable without running the lifespan (ASGI transports in tests)
+    app.state.core_proxy = proxy
+    if proxy is not None:
+        app.add_middleware(CoreProxyMiddleware, proxy=proxy, prefix=API_PREFIX)  # inside the request id
     app.add_middleware(RequestIdMiddleware)
     errors.install(app)
     app.include_router(health.router)
     for module in (catalog, cart, auth, me, orders, admin_store, admin_sync, admin_export):
         app.include_router(module.router, prefix=API_PREFIX)
-    effective = container.settings if container is not None else settings
-    if effective is not None and effective.web.enabled:
+    if role == "api" and effective.web.enabled:
         from hamgam.entrypoints.web.app import install_web
 
         install_web(app, effective)  # the storefront and admin pages, served by the same process

@@ -1,4 +1,5 @@
-"""Serve the API with uvicorn, plus the store's background jobs and the SMS consumer, until cancelled."""
+"""Serve the gateway or the core with uvicorn, plus the store's background jobs and the SMS consumer, until
+stopped."""
 
 from __future__ import annotations
 
@@ -9,36 +10,48 @@ import structlog
 import uvicorn
 
 from hamgam.bootstrap import build
-from hamgam.entrypoints.api.app import create_app
+from hamgam.entrypoints.api.app import Role, create_app
+from hamgam.entrypoints.sockets import listen_tcp
 from hamgam.services.store.jobs import run_forever
 from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
 
 
-async def serve_api(settings: Settings) -> None:
-    """Run the gateway on ``settings.api_host:api_port`` (the database must be migrated and its URL set).
+async def serve_api(settings: Settings, role: Role = "api") -> None:
+    """Run ``role`` on ``settings.api_host:api_port`` (the database must be migrated and its URL set).
 
-    With ``store.run_jobs`` it also runs, in this process, the jobs (payment reconciliation, order expiry,
-    event relay, clean-up) every ``store.jobs_interval_s`` and the SMS consumer. Returns when uvicorn stops
-    (SIGINT/SIGTERM) or the task is cancelled; everything is closed on the way out.
+    ``api`` is the gateway: pages and the JSON API, or, with ``core_url`` set, pages plus the API forwarded to
+    that core. ``core`` is the JSON API alone. The socket is opened here (with SO_REUSEPORT when
+    ``api_reuse_port``), so a port in use raises ``OSError``.
+
+    With ``store.run_jobs`` the process that serves the API in-process (the core, or a gateway without
+    ``core_url``) also runs the jobs (payment reconciliation, order expiry, event relay, clean-up) every
+    ``store.jobs_interval_s``, the SMS consumer and the Mahak pictures job; a gateway in remote mode leaves them
+    to its core. Returns when uvicorn stops (SIGINT/SIGTERM) or the task is cancelled; everything is closed on
+    the way out.
     """
-    container = await build(settings)
-    app = create_app(container)
+    sock = listen_tcp(settings.api_host, settings.api_port, reuse_port=settings.api_reuse_port)
+    try:
+        container = await build(settings)
+    except BaseException:
+        sock.close()
+        raise
+    app = create_app(container, role=role)
     config = uvicorn.Config(
         app,
-        host=settings.api_host,
-        port=settings.api_port,
         log_config=None,
         access_log=False,
         lifespan="on",
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()
     background: list[asyncio.Task] = []
     notifier = None
-    if settings.store.run_jobs:
+    serves_core = role == "core" or not settings.core_url
+    if settings.store.run_jobs and serves_core:
         core = container.store
         background.append(
             asyncio.create_task(run_forever([core.run_jobs_once], settings.store.jobs_interval_s, stop))
@@ -52,10 +65,13 @@ async def serve_api(settings: Settings) -> None:
                     run_forever([lambda: images.attach_mahak_pictures(mahak)], settings.web.pictures_interval_s, stop)
                 )
             )
-    log.info("api.started", host=settings.api_host, port=settings.api_port)
+    log.info(
+        "api.started", role=role, host=settings.api_host, port=settings.api_port, core_url=settings.core_url
+    )
     try:
-        await server.serve()
+        await server.serve(sockets=[sock])
     finally:
+        sock.close()
         stop.set()
         if notifier is not None:
             notifier.stop()
@@ -64,4 +80,4 @@ async def serve_api(settings: Settings) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*background, return_exceptions=True)
         await container.aclose()
-        log.info("api.stopped")
+        log.info("api.stopped", role=role)

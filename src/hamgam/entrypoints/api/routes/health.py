@@ -1,12 +1,12 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes on the API port (the health server of every role has the same two)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from hamgam.entrypoints.api.deps import ContainerDep
+from hamgam.entrypoints.readiness import Readiness, core_checks
 
 router = APIRouter(tags=["health"])
 
@@ -17,12 +17,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The database is not reachable"}})
+@router.get(
+    "/readyz",
+    responses={503: {"description": "A dependency does not answer; `checks` and `errors` name it"}},
+)
 async def readyz(container: ContainerDep) -> JSONResponse:
-    """Ready when the database answers."""
-    try:
-        async with container.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:  # any failure means "not ready"; the probe must never raise
-        return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    """Ready when the database (and RabbitMQ, when it carries the queue) answer, each within 2 s:
+    ``{"status": "ok"|"unavailable", "checks": {"database": "ok", ...}, "errors": {...}}``."""
+    ready, body = await Readiness(core_checks(container)).report()
+    return JSONResponse(body, status_code=200 if ready else 503)
