@@ -1,6 +1,8 @@
-"""Prometheus metrics of the sync: lag per entity, rows applied, failures, queue depth.
+"""Prometheus metrics of the sync and the export: lag per entity, rows applied, failures, queue depth, dead
+letters, orders whose export failed, and the Mahak circuit breaker.
 
-Gauges are refreshed from PostgreSQL and the broker every few seconds, so every replica reports the same truth.
+Gauges are refreshed from PostgreSQL and the broker every few seconds, so every replica reports the same truth
+(alerts take ``max`` over the replicas).
 """
 
 from __future__ import annotations
@@ -11,11 +13,35 @@ from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import text
 
 from hamgam.services.sync.fetcher import BATCH_TOPIC
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
 log = structlog.get_logger(__name__)
+
+#: Export job statuses that need staff: ``rejected`` (Mahak refused an item) and ``failed`` (retries ran out).
+#: Both are dead-lettered; a replay puts the job back to ``pending``.
+EXPORT_FAILED_STATUSES = ("rejected", "failed")
+_EXPORT_FAILED = text(
+    "SELECT status, count(DISTINCT order_id) AS n FROM export_job WHERE status = ANY(:statuses) GROUP BY status"
+)
+#: The PostgreSQL-shared breaker is open while ``open_until`` is ahead (a half-open probe pushes it forward too).
+_CIRCUIT_OPEN = text("SELECT EXISTS (SELECT 1 FROM mahak_circuit WHERE open_until > clock_timestamp())")
+
+
+async def export_failed_orders(engine: Any) -> dict[str, int]:
+    """Orders with an export job in each failed status (every status present, 0 when none)."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(_EXPORT_FAILED, {"statuses": list(EXPORT_FAILED_STATUSES)})
+        found = {r["status"]: int(r["n"]) for r in rows.mappings()}
+    return {status: found.get(status, 0) for status in EXPORT_FAILED_STATUSES}
+
+
+async def mahak_circuit_open(engine: Any) -> bool:
+    """Whether the circuit breaker shared by every process is open for any Mahak database now."""
+    async with engine.connect() as conn:
+        return bool(await conn.scalar(_CIRCUIT_OPEN))
 
 
 class SyncMetrics:
@@ -54,6 +80,17 @@ class SyncMetrics:
         self.dead_letters = Gauge(
             "hamgam_dead_letters_waiting", "Dead letters not replayed or purged", registry=self.registry
         )
+        self.export_failed = Gauge(
+            "hamgam_export_failed_orders",
+            "Orders whose export to Mahak was rejected or ran out of retries (dead-lettered), by job status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.circuit_open = Gauge(
+            "hamgam_mahak_circuit_open",
+            "1 while the Mahak circuit breaker shared through PostgreSQL is open",
+            registry=self.registry,
+        )
 
     async def refresh(self, engine: Any, queue: Any) -> None:
         for entity in await sync_status(engine):
@@ -67,6 +104,10 @@ class SyncMetrics:
             self.failures.labels(name).set(
                 (last.get("rows_rejected") or 0) + (last.get("dead_lettered") or 0)
             )
+        # PostgreSQL before the broker: an unreachable broker must not freeze these gauges.
+        for status, orders in (await export_failed_orders(engine)).items():
+            self.export_failed.labels(status).set(orders)
+        self.circuit_open.set(1 if await mahak_circuit_open(engine) else 0)
         self.queue_depth.labels(BATCH_TOPIC).set(await queue.depth(BATCH_TOPIC))
         self.dead_letters.set(await dead_letters_waiting(engine))
 
