@@ -129,7 +129,7 @@ class SmsSender(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Fixed-window counters for login and one-time-code limits (PostgreSQL: shared by replicas; memory: per
+    """Sliding-window counters for login and one-time-code limits (PostgreSQL: shared by replicas; memory: per
     process)."""
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:

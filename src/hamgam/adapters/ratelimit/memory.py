@@ -1,9 +1,11 @@
-"""Fixed-window rate limits in process memory: for a single process, tests and dev mode."""
+"""Sliding-window rate limits in process memory: for a single process, tests and dev mode."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+
+from hamgam.adapters.ratelimit.window import Window, retry_after
 
 
 @dataclass
@@ -12,11 +14,10 @@ class MemoryRateLimiter:
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:
         now = time.time()
-        start = int(now // window_s * window_s)
+        window = Window.at(now, window_s)
         if len(self._hits) > 100_000:
-            self._hits = {k: v for k, v in self._hits.items() if k[1] + window_s > now}
-        count = self._hits.get((key, start), 0) + 1
-        self._hits[(key, start)] = count
-        if count <= limit:
-            return None
-        return max(int(start + window_s - now), 1)
+            self._hits = {k: v for k, v in self._hits.items() if k[1] + 2 * window_s > now}
+        current = self._hits.get((key, window.start), 0) + 1
+        self._hits[(key, window.start)] = current
+        previous = self._hits.get((key, window.previous_start), 0)
+        return retry_after(window, previous_hits=previous, current_hits=current, limit=limit)

@@ -1,4 +1,4 @@
-"""Fixed-window rate limits in PostgreSQL (``rate_limit_hit``): one upsert per attempt, shared by replicas."""
+"""Sliding-window rate limits in PostgreSQL (``rate_limit_hit``): one statement per attempt, shared by replicas."""
 
 from __future__ import annotations
 
@@ -7,23 +7,26 @@ import time
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.ratelimit.window import Window, retry_after
+
 
 class PostgresRateLimiter:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:
-        now = time.time()
-        start = int(now // window_s * window_s)
+        window = Window.at(time.time(), window_s)
         async with self._engine.begin() as conn:
-            hits = (
+            current, previous = (
                 await conn.execute(
-                    text("""INSERT INTO rate_limit_hit (key, window_start, hits) VALUES (:k, to_timestamp(:w), 1)
-                            ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hit.hits + 1
-                            RETURNING hits"""),
-                    {"k": key, "w": start},
+                    text("""WITH counted AS (
+                                INSERT INTO rate_limit_hit (key, window_start, hits) VALUES (:k, to_timestamp(:w), 1)
+                                ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_hit.hits + 1
+                                RETURNING hits)
+                            SELECT (SELECT hits FROM counted),
+                                   coalesce((SELECT hits FROM rate_limit_hit
+                                             WHERE key = :k AND window_start = to_timestamp(:p)), 0)"""),
+                    {"k": key, "w": window.start, "p": window.previous_start},
                 )
-            ).scalar_one()
-        if hits <= limit:
-            return None
-        return max(int(start + window_s - now), 1)
+            ).one()
+        return retry_after(window, previous_hits=previous, current_hits=current, limit=limit)
