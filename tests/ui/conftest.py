@@ -108,6 +108,7 @@ def live_shop(
             "HAMGAM_DATABASE_URL": database_url,
             "HAMGAM_API_HOST": "127.0.0.1",
             "HAMGAM_API_PORT": str(port),
+            "HAMGAM_HEALTH_PORT": "0",
             "HAMGAM_DATA_DIR": str(data_dir),
             "HAMGAM_AUTH__JWT_SECRET": JWT_SECRET,
             "HAMGAM_AUTH__RATE_LIMIT_BACKEND": "memory",
