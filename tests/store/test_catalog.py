@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy import text
 
+from hamgam.adapters.db.catalog_read import ProductQuery, search_products
 from tests.store.conftest import StoreWorld, seed_product
 
 
@@ -108,3 +109,55 @@ async def test_product_page_shows_details_price_and_available_stock(world: Store
         {"detail_id": 10, "properties": [], "barcode": None, "price_rial": 1_200_000, "available": 5}
     ]
     assert page["min_price_rial"] == 1_200_000
+
+
+async def test_total_is_a_lower_bound_past_the_count_limit(world: StoreWorld) -> None:
+    await seed_catalogue(world)
+    rules = world.settings.sync
+    async with world.engine.connect() as conn:
+        # when counting at most two of the four products on sale
+        first = await search_products(conn, rules, ProductQuery(sort="newest", limit=1, count_limit=2))
+        # and asking for a page past the count
+        last = await search_products(conn, rules, ProductQuery(sort="newest", offset=3, limit=1, count_limit=2))
+        beyond = await search_products(conn, rules, ProductQuery(sort="newest", offset=8, limit=1, count_limit=2))
+    # then the first says "more than 2"; a page counts to its own end, so the last one knows the exact total
+    assert ([i["product_id"] for i in first.items], first.total, first.total_exact) == ([4], 2, False)
+    assert ([i["product_id"] for i in last.items], last.total, last.total_exact) == ([1], 4, True)
+    assert (beyond.items, beyond.total, beyond.total_exact) == ([], 4, True)
+
+
+async def test_parent_category_pages_in_order_across_its_categories(world: StoreWorld) -> None:
+    # given the top category 1 holding products 1 and 3 directly and 4 through its sub-category 101
+    await seed_catalogue(world)
+    await seed_product(world.engine, 5, "آب معدنی", stock=0, price_rial=100_000, category_id=1)
+    # when paging it two at a time, newest first and by name
+    newest = [await world.core.catalog.search(category=1, sort="newest", per_page=2, page=n) for n in (1, 2)]
+    by_name = [await world.core.catalog.search(category=1, sort="name", per_page=2, page=n) for n in (1, 2)]
+    in_stock = await world.core.catalog.search(category=1, sort="newest", in_stock=True)
+    # then the pages follow the order over all its categories, and count them all
+    assert [[i["product_id"] for i in p["items"]] for p in newest] == [[5, 4], [3, 1]]
+    assert [[i["name"] for i in p["items"]] for p in by_name] == [
+        ["آب معدنی", "قهوه ترک"],
+        ["چای سبز", "چای کیسه‌ای گلستان ۱۰۰ عددی"],
+    ]
+    assert {p["total"] for p in newest + by_name} == {4}
+    assert [i["product_id"] for i in in_stock["items"]] == [4, 3, 1]
+
+
+async def test_search_with_filters_orders_every_way(world: StoreWorld) -> None:
+    await seed_catalogue(world)
+    # when searching one word with a price floor, in stock, in each order
+    found = {
+        sort: await world.core.catalog.search(q="چای", min_price_rial=950_000, in_stock=True, sort=sort)
+        for sort in ("name", "newest", "price_asc", "price_desc")
+    }
+    cheap_word = await world.core.catalog.search(q="چای", max_price_rial=950_000)
+    # then only the product above the floor comes, whatever the order; the ceiling keeps only the cheaper one
+    assert {sort: [i["product_id"] for i in page["items"]] for sort, page in found.items()} == {
+        "name": [1],
+        "newest": [1],
+        "price_asc": [1],
+        "price_desc": [1],
+    }
+    assert [i["product_id"] for i in cheap_word["items"]] == [4]
+    assert found["name"]["total"] == 1 and found["name"]["total_exact"]

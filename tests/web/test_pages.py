@@ -246,3 +246,17 @@ async def test_staff_edits_listing_and_dead_letter(web: Web) -> None:
     assert (await web.http.get("/product/104")).status_code == 404
     detail = (await web.http.get(f"/admin/dead-letters/{letter}")).text
     assert 'id="replayed"' in detail and "dead_letter.replay" in detail and "dead_letter.edit" in detail
+
+
+async def test_listing_says_more_than_when_it_stops_counting(web: Web, monkeypatch) -> None:
+    # given a store that counts at most two matches, two to a page
+    from hamgam.services.store import catalog
+
+    monkeypatch.setattr(catalog, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(web.container.settings.web, "per_page", 2)
+    # when listing every product
+    listing = (await web.http.get("/search", params={"q": ""})).text
+    last = (await web.http.get("/search", params={"q": "", "page": "3"})).text
+    # then the first page says "more than 2" and offers a next page; the last one counted all six
+    assert "بیش از ۲ کالا" in listing and 'rel="next"' in listing
+    assert "بیش از" not in last and "۶ کالا" in last and 'rel="next"' not in last

@@ -9,7 +9,9 @@
   not yet exported, and orders sent to Mahak but not yet invoiced).
 
 The same SQL fragments serve the catalogue pages, search and the conditional reservation ``UPDATE``, so the
-storefront and checkout can never disagree on what is sellable.
+storefront and checkout can never disagree on what is sellable. The listing pages find, order and count their
+products in ``catalog_entry`` (migration 0007: the listed products with their display name and category, kept
+in step by triggers), then read the price and stock of the rows they show through these same fragments.
 """
 
 from __future__ import annotations
@@ -46,20 +48,12 @@ _LINK_CATEGORY = """CASE WHEN x.data->>'CategoryCode' ~ '^[0-9]{1,18}$'
 
 #: The product's category: its newest live ExtraData 10202 link (by product code), else Mahak's
 #: ProductCategoryId. ``ix_extra_data_product_link`` makes the lookup one index probe: without it every row
-#: scans all the links (one per product), which is quadratic in the catalogue.
+#: scans all the links (one per product), which is quadratic in the catalogue. Migration 0007's
+#: ``catalog_entry_source`` view holds the same rule for the listing pages (``catalog_entry.category_id``).
 _CATEGORY = f"""coalesce((SELECT {_LINK_CATEGORY}
     FROM extra_data x WHERE x.item_type = {EXTRA_PRODUCT_CATEGORY} AND x.deleted_at IS NULL
       AND x.data->>'ProductCode' = coalesce(p.code, p.mahak_id::text)
     ORDER BY x.row_version DESC LIMIT 1), p.category_id)"""
-
-#: Products that may be in ``:cats``, found through indexes: Mahak's category is in it, or any live link points
-#: into it. A superset (an older link may point elsewhere than the newest); ``_CATEGORY`` then decides. Without
-#: it a category page evaluates ``_CATEGORY`` for every product in the catalogue.
-_CATEGORY_CANDIDATES = f"""SELECT c.mahak_id FROM product c WHERE c.category_id = ANY(:cats)
-    UNION
-    SELECT c.mahak_id FROM extra_data x
-    JOIN product c ON coalesce(c.code, c.mahak_id::text) = x.data->>'ProductCode'
-    WHERE x.item_type = {EXTRA_PRODUCT_CATEGORY} AND x.deleted_at IS NULL AND {_LINK_CATEGORY} = ANY(:cats)"""
 
 _SELLABLE = """
 SELECT d.mahak_id AS detail_id, p.mahak_id AS product_id,
@@ -135,6 +129,76 @@ async def sellable_details(
     return [SellableDetail(**{k: r[k] for k in fields}) for r in rows.mappings()]
 
 
+#: Page orders. Name and newest are ``catalog_entry``'s own (indexed), so a page reads the details of its own
+#: rows only; the price orders need every match's details.
+_SORTS = {
+    "name": "name, product_id",
+    "newest": "product_id DESC",
+    "price_asc": "min_price_rial, product_id",
+    "price_desc": "max_price_rial DESC, product_id",
+}
+_ENTRY_SORTS = ("name", "newest")
+
+#: A product's sellable details summed up: its price range and what is left to sell (zero ``details`` if
+#: it has none). ``e`` is its ``catalog_entry``.
+_OFFER = """SELECT min(s.price_rial) AS min_price_rial, max(s.price_rial) AS max_price_rial,
+       sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0))::bigint AS available,
+       count(*) AS details
+FROM (SELECT coalesce({price}, 0) AS price_rial, {stock} AS stock_mahak, coalesce(h.reserved_qty, 0) AS reserved
+      FROM product_detail d
+      {link}
+      LEFT JOIN stock_hold h ON h.product_detail_id = d.mahak_id
+      WHERE d.product_id = e.product_id AND d.deleted_at IS NULL) s"""
+
+#: Listed products matching the filters, from ``catalog_entry`` (migration 0007: the products that are live,
+#: not hidden and have a live detail with a live VisitorProduct link, with their display name and category).
+_ENTRIES = "SELECT {columns} FROM catalog_entry e WHERE true {where}"
+_ENTRY_COLUMNS = "e.product_id, e.name, e.code, e.category_id"
+
+#: No filter on price or stock, name or newest order: the page is the entries' (by index), then the details
+#: of its rows; matches are counted in the index, up to ``:scan`` (``complete``: all were counted).
+_BY_ENTRY = """
+SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM ({matches} LIMIT :scan) x) n
+LEFT JOIN LATERAL (
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details
+  FROM ({ordered} OFFSET :offset LIMIT :limit) e
+  CROSS JOIN LATERAL ({offer}) a
+) page ON true
+ORDER BY {order}
+"""
+
+#: A filter on price or stock, or a price order: each match's details are read, in the entries' order when
+#: the page's order is theirs (``OFFSET 0`` keeps the subquery's order from being planned away), until
+#: ``:scan`` pass.
+_BY_OFFER = """
+WITH m AS (
+SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details
+FROM ({ordered}) e
+CROSS JOIN LATERAL ({offer}) a
+WHERE a.details > 0 {checks}
+ORDER BY {order}
+LIMIT :scan
+)
+SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM m) n
+LEFT JOIN LATERAL (SELECT * FROM m ORDER BY {order} OFFSET :offset LIMIT :limit) page ON true
+ORDER BY {order}
+"""
+
+#: Words, no filter on price or stock, name or newest order: the words' matches are found by index (a walk of
+#: the name index for them, which the planner may choose, reads most of the catalogue for a rare word), then
+#: counted, all of them, and sorted for the page.
+_BY_WORDS = """
+WITH f AS MATERIALIZED ({entries})
+SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
+LEFT JOIN LATERAL (
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details
+  FROM (SELECT * FROM f ORDER BY {order} OFFSET :offset LIMIT :limit) e
+  CROSS JOIN LATERAL ({offer}) a
+) page ON true
+ORDER BY {order}
+"""
+
+
 @dataclass(frozen=True)
 class ProductQuery:
     """Search and filters over sellable products. ``terms`` are already normalised (``normalize_text``)."""
@@ -149,87 +213,110 @@ class ProductQuery:
     sort: str = "name"
     offset: int = 0
     limit: int = 24
+    #: Matches are counted exactly up to this many (or to the page's end, if further); past it the total is a
+    #: lower bound. 0 counts nothing beyond the page.
+    count_limit: int = 1000
+
+    @property
+    def scan(self) -> int:
+        """Matches a page reads at most: enough to fill it and to tell whether more than the limit exist."""
+        return max(self.offset + self.limit, self.count_limit) + 1
 
 
-_SORTS = {
-    "name": "name, product_id",
-    "price_asc": "min_price_rial, product_id",
-    "price_desc": "max_price_rial DESC, product_id",
-    "newest": "product_id DESC",
-}
-
-#: The category is looked up for the page's rows only (it is the product's, the same for all its details):
-#: computed for every match before the LIMIT it was the largest part of a broad search.
-_PRODUCTS = """
-WITH s AS ({sellable}),
-page AS (
-SELECT s.product_id, min(s.name) AS name, min(s.code) AS code,
-       min(s.price_rial) AS min_price_rial, max(s.price_rial) AS max_price_rial,
-       sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0))::bigint AS available,
-       count(*) AS details, count(*) OVER () AS total
-FROM s
-GROUP BY s.product_id
-HAVING true {having}
-ORDER BY {order}
-OFFSET :offset LIMIT :limit
-)
-SELECT page.product_id, page.name, page.code, {category} AS category_id, page.min_price_rial,
-       page.max_price_rial, page.available, page.details, page.total
-FROM page JOIN product p ON p.mahak_id = page.product_id
-ORDER BY {order}
-"""
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[dict[str, Any]]
+    #: The number of matches when ``total_exact``; otherwise more than ``total`` products match.
+    total: int
+    total_exact: bool
 
 
-async def search_products(
-    conn: AsyncConnection, rules: SyncSettings, query: ProductQuery
-) -> tuple[list[dict[str, Any]], int]:
-    """One row per sellable product matching ``query`` and the total count of matches (for paging).
+#: Sent before the catalogue query in its transaction. PostgreSQL switches a prepared statement (asyncpg
+#: prepares each one) to a generic plan after five runs when that looks no dearer; for this query, whose
+#: best plan depends on how many rows a word or a category matches, that made a rare word's search 10x slower
+#: and a category page 20x.
+CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
-    Each search term must occur in the normalised name (ILIKE on ``product.name_search``, trigram-indexed)
-    or equal the product code. Price bounds apply to the product's cheapest detail.
+
+async def search_products(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> ProductPage:
+    """A page of sellable products matching ``query`` (one row each) and how many match: a search by words
+    alone counts every match; other listings count up to ``query.count_limit`` (or the page's end).
+
+    Each search term must occur in the normalised name (ILIKE on ``name_search``, trigram-indexed) or equal
+    the product code. Price bounds apply to the product's cheapest detail. Runs with custom plans: a plan
+    made for one search word or category would be reused for another of very different size.
     """
-    params = rule_params(rules) | {"offset": query.offset, "limit": query.limit}
+    statement, params = products_statement(rules, query)
+    await conn.execute(text(CUSTOM_PLANS))
+    rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
+    return products_page(rows, query)
+
+
+def products_statement(rules: SyncSettings, query: ProductQuery) -> tuple[str, dict[str, Any]]:
+    """The statement behind ``search_products`` and its parameters."""
+    params = rule_params(rules) | {"offset": query.offset, "limit": query.limit, "scan": query.scan}
     where: list[str] = []
     for i, term in enumerate(query.terms):
         params[f"t{i}"] = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         params[f"c{i}"] = term
-        where.append(f"AND (p.name_search ILIKE :t{i} OR lower(p.code) = :c{i})")
-    if query.category_ids is not None:
-        params["cats"] = list(query.category_ids)
-        where.append(f"AND p.mahak_id IN ({_CATEGORY_CANDIDATES})\n  AND {_CATEGORY} = ANY(:cats)")
+        where.append(f"AND (e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})")
+    categories = list(query.category_ids) if query.category_ids is not None else None
+    if categories is not None:
+        # one category by equality, so that its (category, name) and (category, id) indexes give the order
+        if len(categories) == 1:
+            params["cat"] = categories[0]
+            where.append("AND e.category_id = :cat")
+        else:
+            params["cats"] = categories
+            where.append("AND e.category_id = ANY(:cats)")
     if query.product_ids is not None:
         params["pids"] = list(query.product_ids)
-        where.append("AND p.mahak_id = ANY(:pids)")
-    having = []
+        where.append("AND e.product_id = ANY(:pids)")
+    checks: list[str] = []
     if query.min_price_rial is not None:
         params["min_p"] = query.min_price_rial
-        having.append("AND min(s.price_rial) >= :min_p")
+        checks.append("AND a.min_price_rial >= :min_p")
     if query.max_price_rial is not None:
         params["max_p"] = query.max_price_rial
-        having.append("AND min(s.price_rial) <= :max_p")
+        checks.append("AND a.min_price_rial <= :max_p")
     if query.in_stock:
-        having.append("AND sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0)) > 0")
-    sql = _PRODUCTS.format(
-        sellable=sellable_sql(rules, "\n  ".join(where)),
-        having=" ".join(having),
-        order=_SORTS.get(query.sort, _SORTS["name"]),
-        category=_CATEGORY,
-    )
-    rows = [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
-    total = int(rows[0]["total"]) if rows else 0
-    if not rows and query.offset:
-        total = await _count(conn, rules, query)
-    for row in rows:
-        row.pop("total")
-    return rows, total
+        checks.append("AND a.available > 0")
+    sort = query.sort if query.sort in _SORTS else "name"
+    order = _SORTS[sort]
+    entries = _ENTRIES.format(columns=_ENTRY_COLUMNS, where=" ".join(where))
+    offer = _OFFER.format(price=_PRICE, stock=stock_sql(rules), link=_LINK)
+    by_entry = not checks and sort in _ENTRY_SORTS
+    if by_entry and query.terms:
+        return _BY_WORDS.format(entries=entries, order=order, offer=offer), params
+    if sort not in _ENTRY_SORTS:
+        ordered = entries
+    elif query.terms:  # as in _BY_WORDS
+        ordered = f"SELECT * FROM ({entries} OFFSET 0) e ORDER BY {order}"
+    elif by_entry and categories is not None and len(categories) > 1:
+        # a parent category: the first rows of each of its categories (in index order), merged
+        params["first"] = query.offset + query.limit
+        one = _ENTRIES.format(columns=_ENTRY_COLUMNS, where="AND e.category_id = c.id")
+        ordered = (
+            f"SELECT e.* FROM unnest(CAST(:cats AS bigint[])) c(id) "
+            f"CROSS JOIN LATERAL ({one} ORDER BY {order} LIMIT :first) e ORDER BY {order}"
+        )
+    else:
+        ordered = f"{entries} ORDER BY {order}"
+    if by_entry:
+        matches = _ENTRIES.format(columns="1", where=" ".join(where))
+        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer), params
+    if sort in _ENTRY_SORTS:
+        ordered += " OFFSET 0"
+    return _BY_OFFER.format(ordered=ordered, offer=offer, checks=" ".join(checks), order=order), params
 
 
-async def _count(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> int:
-    """The total when the page is past the end (the window count has no row to ride on)."""
-    _rows, total = await search_products(
-        conn, rules, ProductQuery(**{**query.__dict__, "offset": 0, "limit": 1})
-    )
-    return total
+def products_page(rows: list[dict[str, Any]], query: ProductQuery) -> ProductPage:
+    """``search_products``'s answer from the rows of ``products_statement``."""
+    counts = ("found", "complete")
+    items = [{k: v for k, v in r.items() if k not in counts} for r in rows if r["product_id"] is not None]
+    if not rows or rows[0]["complete"]:
+        return ProductPage(items, int(rows[0]["found"]) if rows else 0, True)
+    return ProductPage(items, query.scan - 1, False)
 
 
 async def category_nodes(conn: AsyncConnection) -> list[dict[str, Any]]:

@@ -19,6 +19,9 @@ from hamgam.settings import SyncSettings
 
 SORTS = ("name", "price_asc", "price_desc", "newest")
 MAX_PER_PAGE = 100
+#: Matches counted exactly; past this, a listing says "more than 1,000" (``total_exact`` false) rather than
+#: read the details of every match of a broad word or category.
+COUNT_LIMIT = 1000
 #: Longest query searched (characters after normalisation) and most words in it.
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 8
@@ -79,7 +82,10 @@ class CatalogService:
         per_page: int = 24,
     ) -> dict[str, Any]:
         """A page of sellable products. Every spelling of a name finds it (the query is normalised the same way
-        as the stored name); each word must match. ``category`` includes its sub-categories."""
+        as the stored name); each word must match. ``category`` includes its sub-categories.
+
+        ``total`` is the number of matches when ``total_exact``; otherwise more than ``total`` match (counted up
+        to ``COUNT_LIMIT``, or to the end of the page asked for when that is further)."""
         if sort not in SORTS:
             raise InvalidInput(f"ترتیب نامعتبر — sort must be one of {', '.join(SORTS)}", field="sort")
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
@@ -101,17 +107,35 @@ class CatalogService:
                 sort=sort,
                 offset=(page - 1) * per_page,
                 limit=per_page,
+                count_limit=COUNT_LIMIT,
             )
-            items, total = await catalog_read.search_products(conn, self._rules, query)
-        return {"items": items, "total": total, "page": page, "per_page": per_page}
+            found = await catalog_read.search_products(conn, self._rules, query)
+        return {
+            "items": found.items,
+            "total": found.total,
+            "total_exact": found.total_exact,
+            "page": page,
+            "per_page": per_page,
+        }
+
+    async def newest(self, limit: int = 8) -> list[dict[str, Any]]:
+        """The newest sellable products in stock (the home page's list): no total is counted, so only about
+        ``limit`` products are read, however large the catalogue."""
+        async with self._engine.connect() as conn:
+            found = await catalog_read.search_products(
+                conn, self._rules, ProductQuery(in_stock=True, sort="newest", limit=limit, count_limit=0)
+            )
+        return found.items
 
     async def product(self, product_id: int) -> dict[str, Any]:
         """A product page: the sellable product, its details (price, what is available) and store-owned
         fields. A hidden, deleted or unlinked product is ``NotFound``."""
         async with self._engine.connect() as conn:
-            rows, _ = await catalog_read.search_products(
-                conn, self._rules, ProductQuery(product_ids=(product_id,), limit=1)
-            )
+            rows = (
+                await catalog_read.search_products(
+                    conn, self._rules, ProductQuery(product_ids=(product_id,), limit=1, count_limit=0)
+                )
+            ).items
             if not rows:
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
             details = await catalog_read.product_details(conn, self._rules, product_id)
@@ -149,10 +173,10 @@ class CatalogService:
             ).scalars().all()
             if not ids:
                 return []
-            rows, _ = await catalog_read.search_products(
-                conn, self._rules, ProductQuery(product_ids=tuple(ids), sort="newest", limit=limit)
+            found = await catalog_read.search_products(
+                conn, self._rules, ProductQuery(product_ids=tuple(ids), sort="newest", limit=limit, count_limit=0)
             )
-        return rows
+        return found.items
 
 
 async def _property_names(conn: Any, codes: set[Any]) -> dict[str, str]:

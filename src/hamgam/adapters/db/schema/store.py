@@ -73,6 +73,30 @@ Index(
     postgresql_where=_LIVE_CATEGORY_LINK,
 )
 
+#: The products the storefront lists (live, not hidden, a live detail with a live VisitorProduct link), with
+#: their display name and category, as the ``catalog_entry_source`` view computes them. Derived data, kept in
+#: step by statement-level triggers on the tables it reads (migration 0007), indexed for the catalogue pages.
+catalog_entry = Table(
+    "catalog_entry",
+    metadata,
+    Column("product_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("name", Text, nullable=False),
+    Column("name_search", Text, nullable=False),
+    Column("code", Text),
+    Column("category_id", BigInteger),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("ix_catalog_entry_name", catalog_entry.c.name, catalog_entry.c.product_id)
+Index("ix_catalog_entry_category", catalog_entry.c.category_id, catalog_entry.c.product_id)
+Index("ix_catalog_entry_category_name", catalog_entry.c.category_id, catalog_entry.c.name, catalog_entry.c.product_id)
+Index(
+    "ix_catalog_entry_name_search_trgm",
+    catalog_entry.c.name_search,
+    postgresql_using="gin",
+    postgresql_ops={"name_search": "gin_trgm_ops"},
+)
+Index("ix_catalog_entry_code_lower", func.lower(catalog_entry.c.code))
+
 customer = Table(
     "customer",
     metadata,

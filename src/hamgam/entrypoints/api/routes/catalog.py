@@ -33,7 +33,9 @@ async def products(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> dict[str, Any]:
-    """Sellable products; prices are integer Rial (``*_rial``), display them as Toman."""
+    """Sellable products; prices are integer Rial (``*_rial``), display them as Toman. ``total`` counts the
+    matches when ``total_exact`` is true; otherwise more than ``total`` match (listings stop counting at 1,000,
+    searches without a price or stock filter count every match)."""
     return await core.catalog.search(
         q=q,
         category=category,

@@ -38,12 +38,12 @@ PageNo = Annotated[str | None, Query(alias="page", max_length=10)]
 @router.get("/")
 async def home(page: AnyPage):
     catalog = page.core.catalog
-    newest = await catalog.search(sort="newest", per_page=8, in_stock=True)
+    newest = await catalog.newest(limit=8)
     featured = await catalog.featured(limit=8)
     return page.render(
         "store/home.html",
         categories=await page.web.categories(page.core),
-        newest=await with_covers(page, newest["items"]),
+        newest=await with_covers(page, newest),
         featured=await with_covers(page, featured),
     )
 
@@ -65,10 +65,12 @@ async def _listing(page: AnyPage, *, category: int | None, q: str | None, params
         page=number,
         per_page=settings.per_page,
     )
-    pages = max(1, math.ceil(result["total"] / settings.per_page))
+    # past the counted matches, one page more than known is offered; each page counts up to its own end
+    pages = max(1, math.ceil(result["total"] / settings.per_page) + (0 if result["total_exact"] else 1))
     context = {
         "products": await with_covers(page, result["items"]),
         "total": result["total"],
+        "total_exact": result["total_exact"],
         "page_number": number,
         "pages": pages,
         "sort": sort,
