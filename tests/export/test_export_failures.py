@@ -6,9 +6,11 @@ from __future__ import annotations
 import httpx2
 from sqlalchemy import text
 
+from hamgam.domain.sync.entities import SYNC_ORDER
 from hamgam.entrypoints.api.app import create_app
 from tests.api.conftest import Api
 from tests.export.conftest import ExportWorld, running
+from tests.queue_helpers import eventually
 
 
 async def _ledger(world: ExportWorld, order_id: int) -> set[str]:
@@ -75,3 +77,26 @@ async def test_export_line_refused_by_mahak_is_shown_to_staff_and_replay_complet
         async with world.engine.connect() as conn:
             audit = (await conn.execute(text("SELECT actor, action, target FROM audit_log"))).all()
         assert [(a.action, a.target) for a in audit] == [("export_job.replay", f"export_job:{job['id']}")]
+
+
+async def test_first_order_paid_before_person_groups_sync_waits_for_them(fresh_mahak, make_world) -> None:
+    # given a shop whose first sync has not brought PersonGroup yet (and no export.person_group_id set)
+    async with make_world(fresh_mahak, retry_delays_s=[0.3] * 40) as world:
+        await world.sync(tuple(e.name for e in SYNC_ORDER if e.name != "PersonGroup"))
+        (d1, _), = await world.sellable(1)
+        order_id = await world.paid_order(await world.customer("09120000009"), [(d1, 1)])
+        async with running(world):
+            # when the exporter meets the new customer, it retries instead of refusing the order for good
+            await eventually(lambda: _job_error_mentions(world, order_id, "person group"), timeout_s=20)
+            assert (await world.job(order_id))["status"] == "pending"
+            assert await world.container.dead_letters.count("export.orders") == 0
+            # and once PersonGroup syncs, the same job sends the invoice
+            await world.sync(("PersonGroup",))
+            [job] = await world.wait_jobs({"sent"})
+        assert job["order_id"] == order_id and len(world.mahak_orders()) == 1
+        assert await world.container.dead_letters.count("export.orders") == 0
+
+
+async def _job_error_mentions(world: ExportWorld, order_id: int, text_: str) -> bool:
+    return text_ in ((await world.job(order_id))["error"] or "")
+

@@ -113,6 +113,11 @@ class ExportRejected(ValueError):
         self.items = items or []
 
 
+class ExportNotReady(Exception):
+    """Something the export needs has not arrived from Mahak yet (the sync brings it): transient, the retry
+    tiers apply, and only their end dead-letters it."""
+
+
 class ExportInDoubt(Exception):
     """Mahak may already hold some rows of this export (a client id it reports as taken): read back, then
     send what is still missing. Transient: the retry tiers apply."""

@@ -25,6 +25,7 @@ from hamgam.domain.export import (
     SALES_INVOICE,
     SALES_RETURN,
     ClientKind,
+    ExportNotReady,
     ExportRejected,
     ItemError,
     JobKind,
@@ -99,7 +100,8 @@ async def build_plan(
             raise ExportRejected("the customer is not a Mahak person yet; export the sale first")
         group = export.person_group_id or await repo.default_person_group(conn)
         if group is None:
-            raise ExportRejected("no Mahak person group: set export.person_group_id or sync PersonGroup")
+            # a shop's first orders can be paid before the first sync brings PersonGroup
+            raise ExportNotReady("no Mahak person group yet: set export.person_group_id or let PersonGroup sync")
         plan.add(ClientKind.PERSON, person.client_id, _person(customer, order["address"], person.client_id, group))
     if kind is JobKind.SALE and link is not None and not link.confirmed:
         linked = person_id is not None and await repo.visitor_link_exists(conn, visitor_id, person_id)
