@@ -2,8 +2,9 @@
 
 Each page is transformed, recorded as a batch (with its rejected rows) and published to the worker pool. The run
 then waits for its batches to settle and moves the cursor to the watermark: the highest RowVersion below which
-every batch is applied or held in the dead-letter queue with its reason. A crash anywhere re-fetches from the
-old cursor, never skips a row (invariant 1).
+every batch is applied or held in the dead-letter queue with its reason. The cursor already follows the watermark
+while pages are still being fetched, so a run cut short (a leader killed mid-run) costs only the unsettled tail.
+A crash anywhere re-fetches from the last cursor, never skips a row (invariant 1).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Fetcher:
         page_size: int,
         settle_timeout_s: float = 3600.0,
         poll_s: float = 0.05,
+        advance_every_s: float = 1.0,
         entity_key: Callable[[str], Any] = str,
     ) -> None:
         self.mahak = mahak
@@ -57,6 +59,8 @@ class Fetcher:
         self.page_size = page_size
         self.settle_timeout_s = settle_timeout_s
         self.poll_s = poll_s
+        #: Seconds between cursor moves while a run is still fetching.
+        self.advance_every_s = advance_every_s
         #: Turns an entity name into what the Mahak adapter takes (its own enum).
         self.entity_key = entity_key
 
@@ -82,12 +86,12 @@ class Fetcher:
         start = 0 if kind in {"full", "reconcile"} else cursor
         run_id = await self.store.start_run(entity, kind, start)
         log.info("sync.run.start", entity=entity, kind=kind, run_id=run_id, from_row_version=start)
+        #: The cursor never moves below where it stood (a full or reconcile run starts from 0 under it).
+        floor = max(cursor, start) if kind == "incremental" else cursor
         try:
-            top, requests = await self._publish_pages(entity, kind, run_id, start, progress)
+            top, requests = await self._publish_pages(entity, kind, run_id, start, floor, progress)
             await self.store.note_fetched(run_id, requests, top)
-            status = await self._settle(
-                entity, run_id, max(cursor, start) if kind == "incremental" else cursor
-            )
+            status = await self._settle(entity, run_id, floor)
             report = None
             if kind == "reconcile" and status == "succeeded":
                 vanished = await self.store.mark_vanished(entity, run_id, top)
@@ -117,11 +121,18 @@ class Fetcher:
         return RunResult(run_id, entity, kind, status, final_cursor, stats)
 
     async def _publish_pages(
-        self, entity: str, kind: str, run_id: int, start: int, progress: Callable[[int], None] | None
+        self,
+        entity: str,
+        kind: str,
+        run_id: int,
+        start: int,
+        floor: int,
+        progress: Callable[[int], None] | None,
     ) -> tuple[int, int]:
         seq = 0
         top = start
         requests = 0
+        next_advance = time.monotonic() + self.advance_every_s
         async for page in self.mahak.iter_changes(self.entity_key(entity), start, self.page_size):
             requests += 1
             result = transform(entity, page.rows, self.context)
@@ -139,6 +150,9 @@ class Fetcher:
             top = max(top, page.max_row_version)
             if progress is not None:
                 progress(len(result.rows) + len(rejected))
+            if time.monotonic() >= next_advance:
+                await self.store.advance_cursor(entity, await self.store.watermark(run_id, floor))
+                next_advance = time.monotonic() + self.advance_every_s
         return top, max(requests, 1)
 
     async def _settle(self, entity: str, run_id: int, start: int) -> str:
