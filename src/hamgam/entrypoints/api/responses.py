@@ -10,6 +10,29 @@ from typing import Any
 from pydantic import BaseModel
 
 
+class ProductCardOut(BaseModel):
+    product_id: int
+    name: str
+    code: str | None
+    category_id: int | None
+    #: Lowest and highest price of the product's details at the shop's price level (None: no detail on sale).
+    min_price_rial: int | None
+    max_price_rial: int | None
+    #: Sellable stock over the details (Mahak stock minus orders not yet invoiced and active reservations).
+    available: int
+    #: Details (variants) on sale.
+    details: int
+
+
+class ProductPageOut(BaseModel):
+    items: list[ProductCardOut]
+    #: The number of matches when ``total_exact``; otherwise more than this many match.
+    total: int
+    total_exact: bool
+    page: int
+    per_page: int
+
+
 class CartTokenOut(BaseModel):
     cart_token: uuid.UUID
 

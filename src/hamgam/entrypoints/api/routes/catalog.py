@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from hamgam.entrypoints.api.deps import Core, Id
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
+from hamgam.entrypoints.api.responses import ProductPageOut
 
 router = APIRouter(tags=["catalogue"], responses=ERROR_RESPONSES)
 Money = Annotated[int | None, Query(ge=0, le=10**15)]
@@ -32,7 +33,7 @@ async def products(
     sort: Literal["name", "price_asc", "price_desc", "newest"] = "name",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 24,
-) -> dict[str, Any]:
+) -> ProductPageOut:
     """Sellable products; prices are integer Rial (``*_rial``), display them as Toman. ``total`` counts the
     matches when ``total_exact`` is true; otherwise more than ``total`` match (listings stop counting at 1,000,
     searches without a price or stock filter count every match)."""
