@@ -333,7 +333,8 @@ async def category_nodes(conn: AsyncConnection) -> list[dict[str, Any]]:
                 ORDER BY code, row_version DESC"""
         )
     )
-    nodes = [dict(r) for r in rows.mappings()]
+    # plain tuples: building a RowMapping per node cost more than the query itself on every filtered listing
+    nodes = [{"code": code, "name": name, "parent_code": parent} for code, name, parent in rows]
     if nodes:
         return nodes
     flat = await conn.execute(
@@ -342,7 +343,7 @@ async def category_nodes(conn: AsyncConnection) -> list[dict[str, Any]]:
             "WHERE deleted_at IS NULL ORDER BY mahak_id"
         )
     )
-    return [dict(r) for r in flat.mappings()]
+    return [{"code": code, "name": name, "parent_code": parent} for code, name, parent in flat]
 
 
 async def product_details(
