@@ -326,6 +326,9 @@ class _Recorder:
             def mappings(self) -> list[dict[str, Any]]:
                 return rows
 
+            def __iter__(self) -> Any:
+                return (tuple(r.values()) for r in rows)
+
         return _Result()
 
 
