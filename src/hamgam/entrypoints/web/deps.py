@@ -52,11 +52,6 @@ class TokenRefresher:
         return pair
 
 
-#: Seconds the category tree is reused between requests: it changes only when Mahak's sync brings a change
-#: (every few minutes at most), and every storefront page shows it.
-CATEGORY_TTL_S = 30.0
-
-
 @dataclass
 class WebState:
     """Built once by ``install_web`` and kept on ``app.state.web``."""
@@ -65,14 +60,6 @@ class WebState:
     locale: Locale
     codec: SessionCodec
     refresher: TokenRefresher = field(default_factory=TokenRefresher)
-    _categories: tuple[float, list[dict[str, Any]]] | None = None
-
-    async def categories(self, core: StoreCore) -> list[dict[str, Any]]:
-        """The category tree, cached in the process for ``CATEGORY_TTL_S``."""
-        now = time.monotonic()
-        if self._categories is None or self._categories[0] < now:
-            self._categories = (now + CATEGORY_TTL_S, await core.catalog.categories())
-        return self._categories[1]
 
     def base_context(self, request: Request, user: Principal | None = None) -> dict[str, Any]:
         session: WebSession | None = getattr(request.state, "web_session", None)

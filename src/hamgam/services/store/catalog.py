@@ -6,6 +6,7 @@ show, and stock is what is left after the store's own holds.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import text
@@ -25,6 +26,9 @@ COUNT_LIMIT = 1000
 #: Longest query searched (characters after normalisation) and most words in it.
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 8
+#: Seconds the category tree is reused between requests: it changes only when the sync brings a change, and
+#: every filtered listing needs it (reading 130 nodes cost more than the listing's own query).
+CATEGORY_TTL_S = 10.0
 
 
 def search_terms(query: str | None) -> tuple[str, ...]:
@@ -61,13 +65,21 @@ def descendants(nodes: list[dict[str, Any]], code: int) -> set[int]:
 
 
 class CatalogService:
-    def __init__(self, engine: AsyncEngine, rules: SyncSettings) -> None:
+    def __init__(self, engine: AsyncEngine, rules: SyncSettings, *, category_ttl_s: float = CATEGORY_TTL_S) -> None:
         self._engine = engine
         self._rules = rules
+        self._category_ttl_s = category_ttl_s
+        self._nodes: tuple[float, list[dict[str, Any]]] | None = None
+
+    async def _category_nodes(self) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        if self._nodes is None or self._nodes[0] <= now:
+            async with self._engine.connect() as conn:
+                self._nodes = (now + self._category_ttl_s, await catalog_read.category_nodes(conn))
+        return self._nodes[1]
 
     async def categories(self) -> list[dict[str, Any]]:
-        async with self._engine.connect() as conn:
-            return build_tree(await catalog_read.category_nodes(conn))
+        return build_tree(await self._category_nodes())
 
     async def search(
         self,
@@ -94,10 +106,10 @@ class CatalogService:
             raise InvalidInput(
                 "حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price"
             )
+        categories = None
+        if category is not None:
+            categories = tuple(descendants(await self._category_nodes(), category))
         async with self._engine.connect() as conn:
-            categories = None
-            if category is not None:
-                categories = tuple(descendants(await catalog_read.category_nodes(conn), category))
             query = ProductQuery(
                 terms=search_terms(q),
                 category_ids=categories,

@@ -42,7 +42,7 @@ async def home(page: AnyPage):
     featured = await catalog.featured(limit=8)
     return page.render(
         "store/home.html",
-        categories=await page.web.categories(page.core),
+        categories=await page.core.catalog.categories(),
         newest=await with_covers(page, newest),
         featured=await with_covers(page, featured),
     )
@@ -92,7 +92,7 @@ async def category(
     stock: Text = None,
     page_: PageNo = None,
 ):
-    tree = await page.web.categories(page.core)
+    tree = await page.core.catalog.categories()
     node, trail = find_category(tree, code)
     if node is None:
         raise NotFound("دسته پیدا نشد — category not found")
@@ -117,7 +117,7 @@ async def search(
     cat: Text = None,
     page_: PageNo = None,
 ):
-    tree = await page.web.categories(page.core)
+    tree = await page.core.catalog.categories()
     code = parse_int(cat)
     node, trail = find_category(tree, code) if code is not None else (None, ())
     params = {"q": q, "sort": sort, "min": low, "max": high, "stock": stock, "cat": cat, "page": page_}
@@ -143,6 +143,6 @@ async def suggest(page: AnyPage, q: Text = None):
 async def product(page: AnyPage, product_id: Id):
     item = await page.core.catalog.product(product_id)
     images = [i for i in item["images"] if i.get("key") and i.get("hidden") != "true"]
-    tree = await page.web.categories(page.core)
+    tree = await page.core.catalog.categories()
     node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
     return page.render("store/product.html", product=item, images=images, category=node, trail=trail)
