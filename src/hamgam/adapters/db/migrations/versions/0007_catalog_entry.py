@@ -37,21 +37,18 @@ _CATEGORY = """coalesce((SELECT CASE WHEN x.data->>'CategoryCode' ~ '^[0-9]{1,18
       AND x.data->>'ProductCode' = coalesce(p.code, p.mahak_id::text)
     ORDER BY x.row_version DESC LIMIT 1), p.category_id)"""
 
-#: "Has a live detail with a live VisitorProduct link" is a LATERAL ... LIMIT 1 rather than EXISTS: PostgreSQL may
-#: turn a correlated EXISTS into a hash of *every* live link (it did, on a sync's stale statistics), which made
-#: each refresh cost the whole table; the LATERAL probes the indexes for each product asked about.
 _SOURCE = f"""CREATE VIEW catalog_entry_source AS
 SELECT p.mahak_id AS product_id,
-       p.deleted_at IS NULL AND NOT coalesce(l.hidden, false) AND site.linked IS NOT NULL AS listed,
+       p.deleted_at IS NULL AND NOT coalesce(l.hidden, false)
+         AND EXISTS (SELECT 1 FROM product_detail d
+                     WHERE d.product_id = p.mahak_id AND d.deleted_at IS NULL
+                       AND EXISTS (SELECT 1 FROM visitor_product vp
+                                   WHERE vp.product_detail_id = d.mahak_id AND vp.deleted_at IS NULL)) AS listed,
        coalesce(ov.value #>> '{{}}', p.name) AS name, p.name_search, p.code,
        {_CATEGORY} AS category_id
 FROM product p
 LEFT JOIN product_listing l ON l.product_id = p.mahak_id
-LEFT JOIN product_override ov ON ov.product_id = p.mahak_id AND ov.field = 'name'
-LEFT JOIN LATERAL (SELECT true AS linked FROM product_detail d
-                   JOIN visitor_product vp ON vp.product_detail_id = d.mahak_id AND vp.deleted_at IS NULL
-                   WHERE d.product_id = p.mahak_id AND d.deleted_at IS NULL
-                   LIMIT 1) site ON true"""
+LEFT JOIN product_override ov ON ov.product_id = p.mahak_id AND ov.field = 'name'"""
 
 _COLUMNS = "name, name_search, code, category_id"
 _LISTED_FROM_SOURCE = f"SELECT s.product_id, s.{_COLUMNS.replace(', ', ', s.')} FROM catalog_entry_source s"
@@ -67,8 +64,10 @@ _UPSERT_CHANGED = f"""ON CONFLICT (product_id) DO UPDATE SET ({_COLUMNS}, update
 LOCK_KEY = 0x48414D47434154
 
 #: A refresh (and a trigger) touches a few products among many: index probes are always the right plan. The
-#: planner cannot know it during a sync, whose statistics lag the tables' growth (a table seen as 123 rows held
-#: 22,000, and scanning it whole per statement made the initial sync quadratic), so the functions say it.
+#: planner cannot know it during a sync, whose statistics lag the tables' growth: seeing 123 VisitorProduct rows
+#: where 22,000 were, it hashed the whole table for each statement's EXISTS, and the initial sync went quadratic.
+#: So the functions say it. (A whole refresh, ``catalog_entry_refresh_all``, keeps the planner's choice: there
+#: hashing every link once is right.)
 _INDEX_PLANS = "SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off"
 
 _REFRESH = f"""CREATE FUNCTION catalog_entry_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql {_INDEX_PLANS} AS $$
