@@ -22,21 +22,20 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx2
-from sqlalchemy import create_engine, pool, text
-from sqlalchemy.engine import make_url
 
+from tests.deploy import containers
 from tests.deploy.scaled_out_balancer import start_balancer
 from tests.deploy.scaled_out_sims import Simulators, free_port
+from tests.services import LOCAL_POSTGRES_URL, LOCAL_RABBITMQ_URL
 
 BIN = Path(sys.executable).parent
-SERVER_URL = os.environ.get("HAMGAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-RABBITMQ_URL = os.environ.get("HAMGAM_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+SERVER_URL = LOCAL_POSTGRES_URL
+RABBITMQ_URL = LOCAL_RABBITMQ_URL
 #: The site user's visitor in the Mahak simulator: invoices and the visitor-scoped lists belong to it.
 ROLES = ("api", "scheduler", "worker", "exporter")
 
@@ -75,46 +74,9 @@ class Shape:
 # -- the database and the broker --------------------------------------------------------------------------
 
 
-def _admin(sql: str) -> None:
-    url = make_url(SERVER_URL).set(drivername="postgresql+psycopg")
-    engine = create_engine(url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(sql))
-    engine.dispose()
-
-
-@contextlib.contextmanager
-def fresh_database(prefix: str):
-    """A new, empty database, dropped afterwards (the roles' connections with it)."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    _admin(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 async def delete_queues(prefix: str) -> int:
-    """Delete every RabbitMQ queue named ``<prefix>.…`` (quorum queues are heavy for the broker)."""
-    import aio_pika
-
-    listed = (
-        await asyncio.to_thread(
-            subprocess.run,
-            ["rabbitmqctl", "list_queues", "name", "--no-table-headers", "-q"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-    ).stdout.split()
-    names = [n for n in listed if n.startswith(f"{prefix}.")]
-    connection = await aio_pika.connect(RABBITMQ_URL)
-    async with connection:
-        channel = await connection.channel()
-        for name in names:
-            await channel.queue_delete(name)
-    return len(names)
+    """Delete every RabbitMQ queue named ``<prefix>.…``, off the event loop."""
+    return await asyncio.to_thread(containers.delete_queues, prefix)
 
 
 # -- processes ----------------------------------------------------------------------------------------------
@@ -372,7 +334,7 @@ async def running_cluster(shape: Shape, *, db_prefix: str, queue_prefix: str, ke
     sims = Simulators.start(shape.products, work_dir)
     cluster = None
     try:
-        with fresh_database(db_prefix) as database_url:
+        with containers.empty_database(db_prefix) as database_url:
             await asyncio.to_thread(
                 subprocess.run,
                 [str(BIN / "hamgam"), "migrate"],
