@@ -50,6 +50,11 @@ def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...], em
     if "api" in roles or "core" in roles:
         base = f"http://{settings.api_host}:{settings.api_port}"
         console.print(f"  store API  : {base}/api/v1  (OpenAPI: {base}/api/docs)")
+        if "api" in roles and settings.web.enabled:
+            console.print(f"  storefront : {base}/")
+            console.print(
+                f"  admin      : {base}/admin  (first admin: hamgam admin create --mobile 09... --password ...)"
+            )
     if not settings.payments.base_url:
         console.print(
             f"  payments   : Zarinpal simulator at http://127.0.0.1:{settings.payments.simulator_port}"
