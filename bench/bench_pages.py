@@ -26,7 +26,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -113,19 +112,7 @@ def main() -> None:
             ).fetchone()[0]
         port = bench_store.free_port()
         workdir = tempfile.mkdtemp(prefix="hamgam-bench-pages-")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
-        env |= {
-            "HAMGAM_DATABASE_URL": database_url,
-            "HAMGAM_API_HOST": "127.0.0.1",
-            "HAMGAM_API_PORT": str(port),
-            "HAMGAM_STORE__RUN_JOBS": "false",
-            "HAMGAM_PAYMENTS__PROVIDER": "memory",
-            "HAMGAM_SMS__PROVIDER": "memory",
-            "HAMGAM_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
-            "HAMGAM_DATA_DIR": workdir,
-            "HAMGAM_LOG_LEVEL": args.log_level,
-            "HAMGAM_LOG_JSON": "true",
-        }
+        env = bench_store.gateway_env(database_url, port, workdir, args.log_level)
         process = subprocess.Popen(
             [str(bench_store.BIN / "hamgam"), "api"],
             stdout=subprocess.DEVNULL,

@@ -394,6 +394,24 @@ class CatalogueSql:
         return [sql, *args]
 
 
+def gateway_env(database_url: str, port: int, workdir: str, log_level: str) -> dict[str, str]:
+    """The environment of a benchmarked ``hamgam api``: this machine's, without its HAMGAM_ settings, plus the
+    database, a loopback port, no store jobs, in-memory payment/SMS fakes and a fresh JWT secret."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
+    return env | {
+        "HAMGAM_DATABASE_URL": database_url,
+        "HAMGAM_API_HOST": "127.0.0.1",
+        "HAMGAM_API_PORT": str(port),
+        "HAMGAM_STORE__RUN_JOBS": "false",
+        "HAMGAM_PAYMENTS__PROVIDER": "memory",
+        "HAMGAM_SMS__PROVIDER": "memory",
+        "HAMGAM_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
+        "HAMGAM_DATA_DIR": workdir,
+        "HAMGAM_LOG_LEVEL": log_level,
+        "HAMGAM_LOG_JSON": "true",
+    }
+
+
 def baseline_app(database_url: str) -> Any:
     """Bare Starlette + asyncpg serving ``CatalogueSql``: no FastAPI, no SQLAlchemy at run time, no middleware."""
     import asyncpg
@@ -556,19 +574,7 @@ def main() -> None:
             version = conn.execute("SHOW server_version").fetchone()[0]
         gateway_port, baseline_port = free_port(), free_port()
         workdir = tempfile.mkdtemp(prefix="hamgam-bench-store-")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
-        env |= {
-            "HAMGAM_DATABASE_URL": database_url,
-            "HAMGAM_API_HOST": "127.0.0.1",
-            "HAMGAM_API_PORT": str(gateway_port),
-            "HAMGAM_STORE__RUN_JOBS": "false",
-            "HAMGAM_PAYMENTS__PROVIDER": "memory",
-            "HAMGAM_SMS__PROVIDER": "memory",
-            "HAMGAM_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
-            "HAMGAM_DATA_DIR": workdir,
-            "HAMGAM_LOG_LEVEL": args.log_level,
-            "HAMGAM_LOG_JSON": "true",
-        }
+        env = gateway_env(database_url, gateway_port, workdir, args.log_level)
 
         def spawn(name: str, command: list[str]) -> subprocess.Popen:
             out = open(Path(args.server_logs) / f"{name}.log", "wb") if args.server_logs else subprocess.DEVNULL
