@@ -151,16 +151,20 @@ class Fetcher:
             if progress is not None:
                 progress(len(result.rows) + len(rejected))
             if time.monotonic() >= next_advance:
-                await self.store.advance_cursor(entity, await self.store.watermark(run_id, floor))
+                await self._advance(entity, run_id, floor)
                 next_advance = time.monotonic() + self.advance_every_s
         return top, max(requests, 1)
+
+    async def _advance(self, entity: str, run_id: int, floor: int) -> None:
+        """Move the cursor to the run's watermark (never below ``floor``)."""
+        await self.store.advance_cursor(entity, await self.store.watermark(run_id, floor))
 
     async def _settle(self, entity: str, run_id: int, start: int) -> str:
         """Wait for the run's batches, moving the cursor as the settled prefix grows."""
         deadline = time.monotonic() + self.settle_timeout_s
         while True:
             progress = await self.store.run_progress(run_id)
-            await self.store.advance_cursor(entity, await self.store.watermark(run_id, start))
+            await self._advance(entity, run_id, start)
             if progress["pending"] == 0:
                 return "succeeded" if progress["dead"] == 0 else "dead_letters"
             if time.monotonic() > deadline:

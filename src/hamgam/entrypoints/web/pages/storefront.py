@@ -42,7 +42,7 @@ async def home(page: AnyPage):
     featured = await catalog.featured(limit=8)
     return page.render(
         "store/home.html",
-        categories=await page.core.catalog.categories(),
+        categories=await catalog.categories(),
         newest=await with_covers(page, newest),
         featured=await with_covers(page, featured),
     )
