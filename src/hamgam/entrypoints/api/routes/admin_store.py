@@ -14,6 +14,7 @@ from hamgam.entrypoints.api.errors import ERROR_RESPONSES
 from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn
 from hamgam.services.store.admin import audit
 from hamgam.services.store.orders import get_order, list_orders
+from hamgam.settings import public_settings
 
 router = APIRouter(
     prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES, dependencies=[Depends(require(Role.STAFF))]
@@ -146,5 +147,5 @@ async def set_disabled(
 
 @router.get("/settings")
 async def settings(container: ContainerDep, _: Admin) -> dict[str, Any]:
-    """The running configuration, secrets masked."""
-    return container.settings.model_dump(mode="json")
+    """The running configuration, secrets masked (``SecretStr`` fields and the credentials inside URLs)."""
+    return public_settings(container.settings)

@@ -17,6 +17,7 @@ from hamgam.services.store.admin import OVERRIDABLE, audit
 from hamgam.services.store.dashboard import today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
+from hamgam.settings import public_settings
 
 router = page_router()
 PER_PAGE = 30
@@ -291,7 +292,7 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
 @router.get("/admin/settings")
 async def settings(page: AdminPage):
     rows: list[tuple[str, str]] = []
-    _flatten("", page.container.settings.model_dump(mode="json"), rows)
+    _flatten("", public_settings(page.container.settings), rows)
     return page.render("admin/settings.html", rows=rows)
 
 
