@@ -243,6 +243,7 @@ async def customer(page: StaffPage, customer_id: Id):
         profile=profile | {"disabled_at": await _disabled_at(page, customer_id)},
         orders=orders,
         total=total,
+        labels=STATUS_LABELS,
         addresses=await page.core.accounts.addresses(customer_id),
         roles=[str(r) for r in Role],
     )
