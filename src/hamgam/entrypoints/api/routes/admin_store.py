@@ -46,7 +46,11 @@ async def product(core: Core, _: Staff, product_id: Id) -> dict[str, Any]:
 
 @router.patch("/products/{product_id}/listing")
 async def update_listing(core: Core, me: Staff, product_id: Id, body: ListingIn) -> dict[str, Any]:
-    """Description, images, SEO, visibility (``hidden``): the store's own fields."""
+    """Description, images, SEO, visibility (``hidden``): the store's own fields; only those sent change.
+
+    ``null`` clears ``slug``, ``description``, ``seo_title`` or ``seo_description``. ``images``, ``hidden`` and
+    ``featured`` have no cleared state: ``null`` is a 422 naming the field (send ``[]`` or ``false``). A slug
+    another product has is a 409."""
     return await core.admin.update_listing(product_id, body.model_dump(exclude_unset=True), me.actor)
 
 

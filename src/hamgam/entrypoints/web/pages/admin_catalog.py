@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import File, Form, Query, UploadFile
 
 from hamgam.domain.accounts import Role
-from hamgam.domain.errors import InvalidInput, StoreError
+from hamgam.domain.errors import Conflict, InvalidInput, StoreError
 from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
@@ -136,12 +136,10 @@ async def listing(
     }
     try:
         await page.core.admin.update_listing(product_id, changes, page.user.actor)
+    except Conflict:
+        return await _product(page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409)
     except StoreError as exc:
         return await _product(page, product_id, errors={"listing": page.error_text(exc)}, status_code=400)
-    except Exception as exc:  # the slug's unique index
-        if "slug" not in str(exc):
-            raise
-        return await _product(page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409)
     return page.redirect(f"/admin/products/{product_id}", flash=N_("Saved."))
 
 
