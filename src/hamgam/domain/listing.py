@@ -22,9 +22,7 @@ def is_image_entry(value: Any) -> bool:
 
 def image_entries(value: Any) -> tuple[list[dict[str, str]], bool]:
     """The well-formed entries of a stored ``images`` value, in order, and whether anything was dropped (the
-    value was not a list, or some entries were not image entries). ``None`` (no listing row) is no images."""
-    if value is None:
-        return [], False
+    value was not a list, JSON ``null`` included, or some entries were not image entries)."""
     if not isinstance(value, list):
         return [], True
     entries = [dict(e) for e in value if is_image_entry(e)]
