@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn
+from hamgam.entrypoints.api.schemas import (
+    DeadLetterBodyIn,
+    DisabledIn,
+    ListingIn,
+    OrderStatusIn,
+    OverrideIn,
+    RoleIn,
+    SyncRunIn,
+)
 from tests.api.conftest import Api
 from tests.web.conftest import Web, web  # noqa: F401  (fixture)
 
@@ -82,10 +90,12 @@ async def test_update_listing_service_refuses_bad_values(web: Web, changes: dict
     assert refused.value.field == next(iter(changes))
 
 
-@pytest.mark.parametrize("model", [ListingIn, OverrideIn, OrderStatusIn, RoleIn, DisabledIn])
+@pytest.mark.parametrize(
+    "model", [ListingIn, OverrideIn, OrderStatusIn, RoleIn, DisabledIn, DeadLetterBodyIn, SyncRunIn]
+)
 def test_admin_bodies_nullable_only_where_null_means_clear(model: type) -> None:
-    # a field may accept null only if null has a meaning: clearing a text field or "no reason given"
-    meant = {"slug", "description", "seo_title", "seo_description", "reason"}
+    # a field may accept null only if null has a meaning: clearing a text field, "no reason given", "every entity"
+    meant = {"slug", "description", "seo_title", "seo_description", "reason", "entity"}
     for name, field in model.model_fields.items():
         schema = model.model_json_schema()["properties"][name]
         nullable = any(option.get("type") == "null" for option in schema.get("anyOf", []))
