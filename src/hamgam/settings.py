@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -343,6 +345,50 @@ class Settings(BaseSettings):
     export: ExportSettings = Field(default_factory=ExportSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+
+
+#: What a secret is replaced with wherever settings are shown (pydantic's own mask for ``SecretStr``).
+MASK = "**********"
+#: Query parameters of a URL setting whose value is a credential (matched as a part of the lower-cased name).
+SECRET_QUERY_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "signature", "credential")
+
+
+def public_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON data for people to read (the admin API and page): ``SecretStr`` fields are masked
+    by pydantic, and so are the credentials inside every URL (its password and secret-looking query
+    parameters), so a secret placed in a plain URL setting such as ``database_url`` never shows."""
+    return _mask_urls(settings.model_dump(mode="json"))
+
+
+def _mask_urls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_urls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_urls(v) for v in value]
+    return mask_url(value) if isinstance(value, str) else value
+
+
+def mask_url(value: str) -> str:
+    """``value`` with the password of its user info and secret query parameters masked, if it is a URL."""
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:  # not a URL (an unclosed IPv6 bracket…): nothing to parse
+        return value
+    if not parts.scheme or not parts.netloc:
+        return value
+    netloc, query = parts.netloc, parts.query
+    if password is not None:
+        user_info, _, host = netloc.rpartition("@")
+        netloc = f"{user_info.split(':', 1)[0]}:{MASK}@{host}"
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(word in name.lower() for name, _ in pairs for word in SECRET_QUERY_WORDS):
+        query = urlencode(
+            [(n, MASK if any(w in n.lower() for w in SECRET_QUERY_WORDS) else v) for n, v in pairs], safe="*"
+        )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return value
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def load_settings(**overrides: object) -> Settings:

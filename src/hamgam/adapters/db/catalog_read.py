@@ -19,10 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hamgam.domain.listing import image_entries
 from hamgam.settings import StockSource, SyncSettings
+
+log = structlog.get_logger(__name__)
 
 #: ExtraData ItemTypes (contract §3): category tree nodes, and product → category links.
 EXTRA_CATEGORY_NODE = 130
@@ -363,7 +367,8 @@ async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, An
             await conn.execute(
                 text("""SELECT p.mahak_id AS product_id, p.unit_name, p.mahak_description, p.tags,
                            p.deleted_at IS NOT NULL AS deleted,
-                           l.slug, l.description, l.seo_title, l.seo_description, coalesce(l.images, '[]') AS images,
+                           l.slug, l.description, l.seo_title, l.seo_description,
+                           CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
                            coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured
                     FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
                     WHERE p.mahak_id = :pid"""),
@@ -382,4 +387,18 @@ async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, An
                 ORDER BY g.mahak_id"""),
         {"pid": product_id},
     )
-    return dict(row) | {"pictures": [dict(p) for p in pictures.mappings()]}
+    return dict(row) | {
+        "images": listing_images(row["images"], product_id),
+        "pictures": [dict(p) for p in pictures.mappings()],
+    }
+
+
+def listing_images(value: Any, product_id: int) -> list[dict[str, str]]:
+    """A product's stored ``product_listing.images`` (of an existing listing row: the column is never SQL
+    NULL, so ``None`` is a stored JSON null) as its well-formed image entries. A bad row (JSON null,
+    not a list, entries that are not objects of text) is logged with the product id and what can be read of
+    it is kept: it never fails the page or job reading it."""
+    entries, dropped = image_entries(value)
+    if dropped:
+        log.warning("catalog.bad_listing_images", product_id=product_id, stored=repr(value)[:200])
+    return entries

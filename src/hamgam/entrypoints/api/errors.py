@@ -90,11 +90,17 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     )
 
 
-async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+def is_data_error(exc: DBAPIError) -> bool:
+    """Whether PostgreSQL refused a value (SQLSTATE class 22, data exception: a value the column or the
+    function cannot take), which is the request's fault rather than the server's."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
         getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None
     )
-    if sqlstate and str(sqlstate).startswith("22"):  # data exception: a value the column cannot hold
+    return bool(sqlstate) and str(sqlstate).startswith("22")
+
+
+async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if is_data_error(exc):
         return JSONResponse(
             error_body(request, "invalid_input", "مقدار نامعتبر — a value in the request is not acceptable"),
             status_code=400,

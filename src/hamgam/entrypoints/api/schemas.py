@@ -99,16 +99,24 @@ class TokenOut(BaseModel):
     cart_id: uuid.UUID | None = None
 
 
+ImageEntry = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=64)], Annotated[str, StringConstraints(max_length=2000)]],
+    Field(max_length=20),
+]
+
+
 class ListingIn(Body):
+    """Store-owned listing fields; only the fields sent change. ``null`` clears a text field (``slug``,
+    ``description``, ``seo_title``, ``seo_description``). ``images``, ``hidden`` and ``featured`` have no
+    cleared state and refuse ``null`` (send ``[]`` or ``false``)."""
+
     slug: Annotated[str, StringConstraints(max_length=200, pattern=r"^[\w\-]+$")] | None = None
     description: Annotated[str, StringConstraints(max_length=20_000)] | None = None
     seo_title: Annotated[str, StringConstraints(max_length=200)] | None = None
     seo_description: Text | None = None
-    images: list[dict[str, Annotated[str, StringConstraints(max_length=2000)]]] | None = Field(
-        default=None, max_length=50
-    )
-    hidden: bool | None = None
-    featured: bool | None = None
+    images: list[ImageEntry] = Field(default_factory=list, max_length=50)
+    hidden: bool = False
+    featured: bool = False
 
 
 class OverrideIn(Body):

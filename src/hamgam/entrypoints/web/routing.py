@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
 
 from hamgam.domain.errors import (
     Conflict,
@@ -22,6 +23,7 @@ from hamgam.domain.errors import (
     StoreError,
     Unauthorized,
 )
+from hamgam.entrypoints.api.errors import is_data_error
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.security import CsrfFailed
 
@@ -76,6 +78,16 @@ class WebRoute(APIRoute):
                 )
             except RequestValidationError:
                 return error_page(request, 400, N_("Invalid request"), N_("Some of the values sent are not valid."))
+            except DBAPIError as exc:  # the app's handler for these is the JSON API's
+                if is_data_error(exc):
+                    return error_page(request, 400, N_("Invalid request"), N_("Some of the values sent are not valid."))
+                log.exception("web.database_error", path=request.url.path, error=repr(exc)[:300])
+                return error_page(
+                    request,
+                    500,
+                    N_("Something went wrong"),
+                    N_("The error was recorded. Please try again in a moment."),
+                )
             except StoreError as exc:
                 status = next((s for t, s in STATUS if isinstance(exc, t)), 400)
                 return error_page(

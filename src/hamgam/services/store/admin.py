@@ -8,10 +8,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db import catalog_read
-from hamgam.domain.errors import Forbidden, InvalidInput, NotFound
+from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hamgam.domain.listing import NOT_NULL_FIELDS, TEXT_FIELDS, is_image_entry
 from hamgam.domain.orders import STAFF_TARGETS, OrderStatus
 from hamgam.services.store.orders import get_order, transition
 
@@ -36,6 +38,30 @@ async def audit(
             "d": orjson.dumps(details, default=str).decode() if details else None,
         },
     )
+
+
+def check_listing(changes: dict[str, Any]) -> None:
+    """Refuse (``InvalidInput`` naming the field) a listing change the pages and jobs could not read back:
+    unknown fields, ``null`` or a non-boolean for ``hidden``/``featured``, anything but a list of image
+    entries for ``images``, anything but text or ``null`` for the text fields."""
+    unknown = set(changes) - set(LISTING_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    for name in NOT_NULL_FIELDS:
+        if name in changes and changes[name] is None:
+            raise InvalidInput(f"«{name}» نمی‌تواند خالی (null) باشد — {name} cannot be null", field=name)
+    for name in ("hidden", "featured"):
+        if name in changes and not isinstance(changes[name], bool):
+            raise InvalidInput(f"«{name}» باید درست یا نادرست باشد — {name} must be true or false", field=name)
+    images = changes.get("images", [])
+    if not isinstance(images, list) or not all(is_image_entry(e) for e in images):
+        raise InvalidInput(
+            "«images» باید فهرستی از تصویرها باشد — images must be a list of objects with text values",
+            field="images",
+        )
+    for name in TEXT_FIELDS:
+        if changes.get(name) is not None and not isinstance(changes[name], str):
+            raise InvalidInput(f"«{name}» باید متن باشد — {name} must be text or null", field=name)
 
 
 class AdminService:
@@ -120,27 +146,36 @@ class AdminService:
             }
 
     async def update_listing(self, product_id: int, changes: dict[str, Any], actor: str) -> dict[str, Any]:
-        """Set store-owned fields (only those given). The sync never writes these."""
-        unknown = set(changes) - set(LISTING_FIELDS)
-        if unknown:
-            raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
-        async with self._engine.begin() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM product WHERE mahak_id = :p"), {"p": product_id}):
-                raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
-            if changes:
-                values = dict(changes)
-                if "images" in values:
-                    values["images"] = orjson.dumps(values["images"]).decode()
-                columns = ", ".join(values)
-                binds = ", ".join(f"CAST(:{k} AS jsonb)" if k == "images" else f":{k}" for k in values)
-                sets = ", ".join(f"{k} = EXCLUDED.{k}" for k in values)
-                await conn.execute(
-                    text(f"""INSERT INTO product_listing (product_id, {columns}) VALUES (:p, {binds})
-                             ON CONFLICT (product_id) DO UPDATE SET {sets}, updated_at = now()"""),
-                    values | {"p": product_id},
-                )
-            await audit(conn, actor, "product.listing", f"product:{product_id}", changes)
+        """Set store-owned fields (only those given; see ``check_listing``). The sync never writes these.
+        ``Conflict`` when another product already has the slug."""
+        check_listing(changes)
+        try:
+            async with self._engine.begin() as conn:
+                if not await conn.scalar(text("SELECT 1 FROM product WHERE mahak_id = :p"), {"p": product_id}):
+                    raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
+                if changes:
+                    await self._write_listing(conn, product_id, changes)
+                await audit(conn, actor, "product.listing", f"product:{product_id}", changes)
+        except IntegrityError as exc:
+            if "slug" not in str(exc.orig):
+                raise
+            raise Conflict(
+                "این نامک (slug) را کالای دیگری دارد — another product uses this slug", field="slug"
+            ) from None
         return await self.product(product_id)
+
+    async def _write_listing(self, conn: Any, product_id: int, changes: dict[str, Any]) -> None:
+        values = dict(changes)
+        if "images" in values:
+            values["images"] = orjson.dumps(values["images"]).decode()
+        columns = ", ".join(values)
+        binds = ", ".join(f"CAST(:{k} AS jsonb)" if k == "images" else f":{k}" for k in values)
+        sets = ", ".join(f"{k} = EXCLUDED.{k}" for k in values)
+        await conn.execute(
+            text(f"""INSERT INTO product_listing (product_id, {columns}) VALUES (:p, {binds})
+                     ON CONFLICT (product_id) DO UPDATE SET {sets}, updated_at = now()"""),
+            values | {"p": product_id},
+        )
 
     async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> dict[str, Any]:
         if field not in OVERRIDABLE:

@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.catalog_read import listing_images
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.ports import ObjectStore
 from hamgam.services.store.admin import audit
@@ -36,6 +37,9 @@ WEBP_QUALITY = 80
 PRODUCT_ENTITY_TYPE = 102
 #: Most images kept per product.
 MAX_IMAGES = 30
+#: ``product_listing.images`` as a JSON array whatever is stored (a bad row reads as no images), for SQL that
+#: walks the entries: ``jsonb_array_elements`` fails the whole statement on a non-array.
+_IMAGES_ARRAY = "(CASE WHEN jsonb_typeof({0}) = 'array' THEN {0} ELSE '[]'::jsonb END)"
 
 
 @dataclass(frozen=True)
@@ -100,18 +104,19 @@ class ImageService:
 
     async def _append(self, conn: Any, product_id: int, entry: dict[str, str]) -> None:
         await conn.execute(
-            text("""INSERT INTO product_listing (product_id, images) VALUES (:p, jsonb_build_array(CAST(:e AS jsonb)))
+            text(f"""INSERT INTO product_listing (product_id, images) VALUES (:p, jsonb_build_array(CAST(:e AS jsonb)))
                     ON CONFLICT (product_id) DO UPDATE
-                    SET images = product_listing.images || jsonb_build_array(CAST(:e AS jsonb)), updated_at = now()"""),
+                    SET images = {_IMAGES_ARRAY.format("product_listing.images")}
+                                 || jsonb_build_array(CAST(:e AS jsonb)), updated_at = now()"""),
             {"p": product_id, "e": orjson.dumps(entry).decode()},
         )
 
     async def images(self, product_id: int) -> list[dict[str, Any]]:
         async with self._engine.connect() as conn:
-            found = await conn.scalar(
-                text("SELECT images FROM product_listing WHERE product_id = :p"), {"p": product_id}
-            )
-        return list(found or [])
+            row = (
+                await conn.execute(text("SELECT images FROM product_listing WHERE product_id = :p"), {"p": product_id})
+            ).first()
+        return [] if row is None else listing_images(row.images, product_id)
 
     async def upload(self, product_id: int, data: bytes, *, alt: str, actor: str) -> dict[str, str]:
         """Check, resize and store an uploaded image, then list it last among the product's images.
@@ -179,12 +184,16 @@ class ImageService:
             return {}
         async with self._engine.connect() as conn:
             rows = await conn.execute(
-                text("""SELECT l.product_id, (SELECT e FROM jsonb_array_elements(l.images) WITH ORDINALITY AS x(e, n)
-                            WHERE e ? 'key' AND coalesce(e->>'hidden', '') <> 'true' ORDER BY n LIMIT 1) AS cover
-                        FROM product_listing l WHERE l.product_id = ANY(:ids)"""),
+                text("SELECT product_id, images FROM product_listing WHERE product_id = ANY(:ids)"),
                 {"ids": list(product_ids)},
             )
-            return {r.product_id: r.cover for r in rows if r.cover}
+            found = {r.product_id: listing_images(r.images, r.product_id) for r in rows}
+        covers = {}
+        for product_id, images in found.items():
+            cover = next((e for e in images if e.get("key") and e.get("hidden") != "true"), None)
+            if cover is not None:
+                covers[product_id] = cover
+        return covers
 
     async def attach_mahak_pictures(self, mahak: Any, *, limit: int = 100) -> int:
         """Fetch Mahak's product pictures (``picture`` + ``photo_gallery``) not yet attached, resize them and
@@ -195,19 +204,23 @@ class ImageService:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    text("""SELECT g.item_code AS product_id, pic.mahak_id AS picture_id, pic.url, pic.file_name
+                    text(f"""SELECT g.item_code AS product_id, pic.mahak_id AS picture_id, pic.url, pic.file_name,
+                                   jsonb_typeof(l.images) AS images_type
                             FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
                             JOIN product p ON p.mahak_id = g.item_code AND p.deleted_at IS NULL
                             LEFT JOIN product_listing l ON l.product_id = g.item_code
                             WHERE g.entity_type = :t AND g.deleted_at IS NULL AND pic.deleted_at IS NULL
-                              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(l.images, '[]')) e
+                              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
                                               WHERE e->>'picture_id' = pic.mahak_id::text)
                             ORDER BY g.item_code, g.mahak_id LIMIT :n"""),
                     {"t": PRODUCT_ENTITY_TYPE, "n": limit},
                 )
             ).all()
         done = 0
-        for product_id, picture_id, url, file_name in rows:
+        for product_id, _, _, _, images_type in {r.product_id: r for r in rows}.values():
+            if images_type not in (None, "array"):  # replaced by the first picture appended below
+                log.warning("catalog.bad_listing_images", product_id=product_id, stored_type=images_type)
+        for product_id, picture_id, url, file_name, _ in rows:
             entry: dict[str, str] = {"source": "mahak", "picture_id": str(picture_id), "alt": ""}
             try:
                 data = await mahak.download_picture(url or file_name or "")
@@ -229,7 +242,7 @@ class ImageService:
                     {"p": int(product_id) % 2**31},
                 )
                 already = await conn.scalar(
-                    text("""SELECT 1 FROM product_listing l, jsonb_array_elements(l.images) e
+                    text(f"""SELECT 1 FROM product_listing l, jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
                             WHERE l.product_id = :p AND e->>'picture_id' = :pic"""),
                     {"p": product_id, "pic": str(picture_id)},
                 )

@@ -14,6 +14,7 @@ from hamgam.entrypoints.api.errors import ERROR_RESPONSES
 from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn
 from hamgam.services.store.admin import audit
 from hamgam.services.store.orders import get_order, list_orders
+from hamgam.settings import public_settings
 
 router = APIRouter(
     prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES, dependencies=[Depends(require(Role.STAFF))]
@@ -45,7 +46,11 @@ async def product(core: Core, _: Staff, product_id: Id) -> dict[str, Any]:
 
 @router.patch("/products/{product_id}/listing")
 async def update_listing(core: Core, me: Staff, product_id: Id, body: ListingIn) -> dict[str, Any]:
-    """Description, images, SEO, visibility (``hidden``): the store's own fields."""
+    """Description, images, SEO, visibility (``hidden``): the store's own fields; only those sent change.
+
+    ``null`` clears ``slug``, ``description``, ``seo_title`` or ``seo_description``. ``images``, ``hidden`` and
+    ``featured`` have no cleared state: ``null`` is a 422 naming the field (send ``[]`` or ``false``). A slug
+    another product has is a 409."""
     return await core.admin.update_listing(product_id, body.model_dump(exclude_unset=True), me.actor)
 
 
@@ -146,5 +151,5 @@ async def set_disabled(
 
 @router.get("/settings")
 async def settings(container: ContainerDep, _: Admin) -> dict[str, Any]:
-    """The running configuration, secrets masked."""
-    return container.settings.model_dump(mode="json")
+    """The running configuration, secrets masked (``SecretStr`` fields and the credentials inside URLs)."""
+    return public_settings(container.settings)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import File, Form, Query, UploadFile
 
 from hamgam.domain.accounts import Role
-from hamgam.domain.errors import InvalidInput, StoreError
+from hamgam.domain.errors import Conflict, InvalidInput, StoreError
 from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
@@ -17,6 +17,7 @@ from hamgam.services.store.admin import OVERRIDABLE, audit
 from hamgam.services.store.dashboard import today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
+from hamgam.settings import public_settings
 
 router = page_router()
 PER_PAGE = 30
@@ -135,12 +136,10 @@ async def listing(
     }
     try:
         await page.core.admin.update_listing(product_id, changes, page.user.actor)
+    except Conflict:
+        return await _product(page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409)
     except StoreError as exc:
         return await _product(page, product_id, errors={"listing": page.error_text(exc)}, status_code=400)
-    except Exception as exc:  # the slug's unique index
-        if "slug" not in str(exc):
-            raise
-        return await _product(page, product_id, errors={"slug": N_("Another product uses this slug.")}, status_code=409)
     return page.redirect(f"/admin/products/{product_id}", flash=N_("Saved."))
 
 
@@ -242,6 +241,7 @@ async def customer(page: StaffPage, customer_id: Id):
         profile=profile | {"disabled_at": await _disabled_at(page, customer_id)},
         orders=orders,
         total=total,
+        labels=STATUS_LABELS,
         addresses=await page.core.accounts.addresses(customer_id),
         roles=[str(r) for r in Role],
     )
@@ -291,7 +291,7 @@ def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
 @router.get("/admin/settings")
 async def settings(page: AdminPage):
     rows: list[tuple[str, str]] = []
-    _flatten("", page.container.settings.model_dump(mode="json"), rows)
+    _flatten("", public_settings(page.container.settings), rows)
     return page.render("admin/settings.html", rows=rows)
 
 
