@@ -71,6 +71,8 @@ class StoreCore:
     tokens: TokenService
     admin: AdminService
     sms: SmsSender
+    #: Seconds a guest cart lives after its last change (``store.guest_cart_ttl_s``).
+    guest_cart_ttl_s: int
 
     # --- password login (two steps for staff) ---
 
@@ -129,11 +131,13 @@ class StoreCore:
         return await events.relay(self.engine, self.queue)
 
     async def run_jobs_once(self) -> None:
-        """Reconcile payments first (a paid order must not expire), then expire, relay and clean up."""
+        """Reconcile payments first (a paid order must not expire), then expire, relay, clean up and purge
+        expired guest carts."""
         await self.payments.reconcile()
         await jobs.release_expired(self.engine)
         await self.publish_events()
         await jobs.cleanup(self.engine)
+        await jobs.purge_guest_carts(self.engine, self.guest_cart_ttl_s)
 
     def notifier(self) -> SmsNotifier:
         return SmsNotifier(self.queue, self.sms)
@@ -151,7 +155,7 @@ def build_store_core(
 ) -> StoreCore:
     rules, store, auth = settings.sync, settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
-    carts = CartService(engine, rules, store)
+    carts = CartService(engine, rules, store, limiter)
     return StoreCore(
         engine=engine,
         queue=queue,
@@ -181,4 +185,5 @@ def build_store_core(
         ),
         admin=AdminService(engine),
         sms=sms,
+        guest_cart_ttl_s=store.guest_cart_ttl_s,
     )
