@@ -366,6 +366,7 @@ class AccountService:
 
     async def set_role(self, actor_id: int | None, customer_id: int, role: Role) -> dict[str, Any]:
         """An admin changes someone else's role; see ``_guard_admins``."""
+        role = Role(role)
         async with self._engine.begin() as conn:
             await self._guard_admins(conn, actor_id, customer_id, removes_admin=role is not Role.ADMIN)
             await conn.execute(
@@ -419,7 +420,9 @@ class AccountService:
             raise Conflict("آخرین مدیر فعال را نمی‌توان برداشت — the last active admin cannot be removed")
 
     async def ensure_staff(self, mobile: str, password: str, role: Role = Role.ADMIN) -> dict[str, Any]:
-        """Create or promote a staff account (for the CLI's first admin): sets the password and role."""
+        """Create or promote a staff account (for the CLI's first admin): sets the password and role, and ends
+        the account's sessions. Never demotes the last active admin."""
+        role = Role(role)
         mobile = parse_mobile(mobile)
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
