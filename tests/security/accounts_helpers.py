@@ -22,7 +22,10 @@ PASSWORD = "a-long-passphrase-1"
 
 @contextlib.asynccontextmanager
 async def open_site(database_url: str, base_url: str = "http://test", **overrides: object) -> AsyncIterator[Api]:
-    container = await build(api_settings(database_url, **overrides))
+    auth = overrides.pop("auth", {})
+    settings = api_settings(database_url, **overrides)
+    settings.auth = settings.auth.model_copy(update=auth)  # type: ignore[arg-type]
+    container = await build(settings)
     app = create_app(container)
     async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url=base_url) as http:
         yield Api(http, container)
