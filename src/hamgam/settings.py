@@ -217,6 +217,11 @@ class StoreSettings(BaseModel):
     otp_length: int = Field(default=6, ge=4, le=8)
     otp_ttl_s: int = 120
     otp_max_attempts: int = 5
+    #: Guest carts created per client address per window.
+    cart_creates: int = 60
+    cart_window_s: int = 600
+    #: A guest cart unchanged for this long expires (its token answers like an unknown one) and is purged.
+    guest_cart_ttl_s: int = Field(default=30 * 86_400, ge=60)
     #: Public URL of the store's payment callback (``.../api/v1/payments/callback``); None: derived from
     #: ``payments.callback_url`` or ``api_host``/``api_port``.
     public_base_url: str | None = None
@@ -252,6 +257,11 @@ class AuthSettings(BaseModel):
     #: One-time codes sent per mobile per window.
     otp_sends: int = 3
     otp_window_s: int = 600
+    #: Sign-ups tried per mobile per window (five times as many per client address).
+    register_attempts: int = 5
+    register_window_s: int = 600
+    #: Seconds a staff member has to enter the one-time code after their password was right.
+    challenge_ttl_s: int = Field(default=300, ge=30)
 
 
 class StorageBackend(StrEnum):

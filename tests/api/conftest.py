@@ -30,22 +30,22 @@ class Api:
     container: Container
 
     async def login(self, mobile: str, role: str = "customer") -> dict[str, str]:
-        """A customer (or staff) logged in by one-time code; returns the Authorization header."""
+        """A customer logged in by one-time code, or a staff member with a two-factor session (password and
+        code, as ``POST /auth/login`` + ``/auth/login/verify`` start); returns the Authorization header."""
         await self.http.post("/api/v1/auth/otp/request", json={"mobile": mobile})
         code = self.container.sms.last_otp(mobile)
-        if role != "customer":
-            from sqlalchemy import text
-
-            async with self.container.engine.begin() as conn:
-                await conn.execute(
-                    text(
-                        "INSERT INTO customer (mobile, role) VALUES (:m, :r) ON CONFLICT (mobile) DO UPDATE SET role = :r"
-                    ),
-                    {"m": mobile, "r": role},
-                )
         response = await self.http.post("/api/v1/auth/otp/verify", json={"mobile": mobile, "code": code})
         assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        if role == "customer":
+            return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        from sqlalchemy import text
+
+        async with self.container.engine.begin() as conn:
+            customer_id = await conn.scalar(
+                text("UPDATE customer SET role = :r WHERE mobile = :m RETURNING id"), {"m": mobile, "r": role}
+            )
+        pair = await self.container.store.tokens.issue(customer_id, factors=("password", "otp"))
+        return {"Authorization": f"Bearer {pair.access_token}"}
 
 
 @pytest.fixture

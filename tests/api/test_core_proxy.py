@@ -25,7 +25,7 @@ from hamgam.entrypoints.sockets import listen_tcp
 from tests.api.conftest import api_settings
 from tests.conftest import fresh_database
 from tests.integration.role_process import free_port, role_env, running_role, wait_for_http
-from tests.store.conftest import seed_product
+from tests.store.conftest import JWT_SECRET, seed_product
 
 # -- fixtures ------------------------------------------------------------------------------------------------
 
@@ -117,10 +117,37 @@ async def test_catalogue_list_comes_from_the_core(via_gateway: httpx2.AsyncClien
     assert [item["product_id"] for item in response.json()["items"]] == [7001]
 
 
-async def test_register_login_and_me_through_the_gateway(via_gateway: httpx2.AsyncClient) -> None:
+async def texted_code(http: httpx2.AsyncClient, core_database: str, mobile: str) -> str:
+    """Ask the core (through the gateway) to text a code, and return it: the core's SMS outbox lives in its own
+    process, so the test swaps the stored hash for one of a code it knows."""
+    from sqlalchemy import text
+
+    from hamgam.adapters.db.engine import create_engine
+    from hamgam.domain.accounts import hash_secret
+    from hamgam.services.store.core import pepper_from
+
+    assert (await http.post("/api/v1/auth/otp/request", json={"mobile": mobile})).status_code == 202
+    code = "246810"
+    engine = create_engine(core_database)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("""UPDATE otp_code SET code_hash = :h
+                        WHERE id = (SELECT max(id) FROM otp_code WHERE mobile = :m)"""),
+                {"h": hash_secret(f"{mobile}:{code}", pepper_from(JWT_SECRET)), "m": mobile},
+            )
+    finally:
+        await engine.dispose()
+    return code
+
+
+async def test_register_login_and_me_through_the_gateway(via_gateway: httpx2.AsyncClient, core_database: str) -> None:
     # given a customer registered through the gateway
     mobile, password = "09127000001", "a-long-passphrase-1"
-    registered = await via_gateway.post("/api/v1/auth/register", json={"mobile": mobile, "password": password})
+    code = await texted_code(via_gateway, core_database, mobile)
+    registered = await via_gateway.post(
+        "/api/v1/auth/register", json={"mobile": mobile, "code": code, "password": password}
+    )
     assert registered.status_code == 201, registered.text
     # when they log in with the password and read their profile
     login = await via_gateway.post("/api/v1/auth/login", json={"mobile": mobile, "password": password})
@@ -132,9 +159,12 @@ async def test_register_login_and_me_through_the_gateway(via_gateway: httpx2.Asy
     assert me.json()["mobile"] == mobile
 
 
-async def test_customer_token_is_refused_on_an_admin_route(via_gateway: httpx2.AsyncClient) -> None:
+async def test_customer_token_is_refused_on_an_admin_route(
+    via_gateway: httpx2.AsyncClient, core_database: str
+) -> None:
+    code = await texted_code(via_gateway, core_database, "09127000002")
     registered = await via_gateway.post(
-        "/api/v1/auth/register", json={"mobile": "09127000002", "password": "a-long-passphrase-2"}
+        "/api/v1/auth/register", json={"mobile": "09127000002", "code": code, "password": "a-long-passphrase-2"}
     )
     token = registered.json()["access_token"]
     response = await via_gateway.get("/api/v1/admin/orders", headers={"Authorization": f"Bearer {token}"})

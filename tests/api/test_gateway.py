@@ -138,7 +138,7 @@ async def test_staff_moves_order_through_the_state_machine(api: Api) -> None:
     ("method", "path", "body", "status"),
     [
         ("post", "/api/v1/auth/otp/request", {"mobile": "123"}, 400),
-        ("post", "/api/v1/auth/register", {"mobile": "09121234567", "password": "short"}, 400),
+        ("post", "/api/v1/auth/register", {"mobile": "09121234567", "code": "123456", "password": "short"}, 400),
         ("post", "/api/v1/auth/register", {"mobile": "09121234567"}, 422),
         ("get", "/api/v1/products/99999999999999999999", None, 422),
         ("get", "/api/v1/products/5", None, 404),

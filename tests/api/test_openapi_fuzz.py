@@ -6,11 +6,10 @@ an admin token, so admin routes are explored too; the catalogue has a few seeded
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
-import jwt
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -21,9 +20,23 @@ from schemathesis.specs.openapi.checks import ignored_auth, negative_data_reject
 from sqlalchemy import create_engine, pool, text
 
 from hamgam.adapters.db.engine import sync_url
+from hamgam.bootstrap import build
 from hamgam.entrypoints.api.app import create_app
 from tests.api.conftest import api_settings
-from tests.store.conftest import JWT_SECRET
+
+
+def admin_session(database_url: str, admin_id: int) -> str:
+    """An access token of a two-factor (password and code) session of the admin, as a real login starts it."""
+
+    async def issue() -> str:
+        container = await build(api_settings(database_url))
+        try:
+            return (await container.store.tokens.issue(admin_id, factors=("password", "otp"))).access_token
+        finally:
+            await container.aclose()
+
+    with ThreadPoolExecutor(1) as pool:  # this fixture is synchronous; the test's loop may be set up already
+        return pool.submit(asyncio.run, issue()).result()
 
 
 @pytest.fixture
@@ -43,19 +56,7 @@ def fuzzed_app(database_url: str) -> Iterator[tuple[object, str]]:
             INSERT INTO visitor_product (mahak_id, product_detail_id, visitor_id, count1, row_version) VALUES (10, 10, 1, 5, 1)""")
         )
     engine.dispose()
-    now = dt.datetime.now(dt.UTC)
-    token = jwt.encode(
-        {
-            "sub": str(admin_id),
-            "sid": str(uuid.uuid4()),
-            "iss": "hamgam",
-            "typ": "access",
-            "iat": now,
-            "exp": now + dt.timedelta(hours=1),
-        },
-        JWT_SECRET,
-        algorithm="HS256",
-    )
+    token = admin_session(database_url, admin_id)
     yield create_app(settings=api_settings(database_url)), token
     # close the app's container before the database is dropped (schemathesis would do it only at exit)
     schemathesis_asgi.shutdown_lifespans()

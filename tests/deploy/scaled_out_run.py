@@ -181,7 +181,9 @@ async def _drive(
         buying_from = time.monotonic()
         _note(cluster, started, f"buying; {len(supervisor.kills)} kills so far; marks {marks}")
         purchases = await run_buyers(
-            cluster.api_url, details, shape.orders, shape.buyer_concurrency, buys, shape.seed, shape.buyer_arrival_s
+            cluster.api_url,
+            f"http://127.0.0.1:{cluster.sims.sms_port}",
+            details, shape.orders, shape.buyer_concurrency, buys, shape.seed, shape.buyer_arrival_s
         )
         buying_until = max((p.paid_at for p in purchases if p.paid_at), default=time.monotonic())
         buyers_done = True

@@ -12,9 +12,16 @@ from hamgam.domain.errors import Conflict, RateLimited, Unauthorized
 from tests.store.conftest import JWT_SECRET, StoreWorld
 
 
+async def register(world: StoreWorld, mobile: str, password: str, full_name: str | None = None) -> dict:
+    """Sign up with a password the way a person does: the code texted to the mobile proves it first."""
+    await world.core.accounts.request_otp(mobile, client="t")
+    code = world.sms.last_otp(mobile.replace("+98 ", "0").replace(" ", ""))
+    return await world.core.accounts.register(mobile, code, password, full_name, client="t")
+
+
 async def test_register_and_login_with_password(world: StoreWorld) -> None:
     accounts = world.core.accounts
-    created = await accounts.register("+98 912 123 4567", "s3cret-pass", "مریم")
+    created = await register(world, "+98 912 123 4567", "s3cret-pass", "مریم")
     assert created["mobile"] == "09121234567" and created["role"] == "customer"
     assert (await accounts.login_password("۰۹۱۲۱۲۳۴۵۶۷", "s3cret-pass", client="t"))["id"] == created["id"]
     stored = await world.engine.connect()
@@ -23,11 +30,11 @@ async def test_register_and_login_with_password(world: StoreWorld) -> None:
     with pytest.raises(Unauthorized):
         await accounts.login_password("09121234567", "wrong-pass", client="t")
     with pytest.raises(Conflict):
-        await accounts.register("09121234567", "another-pass")
+        await register(world, "09121234567", "another-pass")
 
 
 async def test_login_password_is_rate_limited(world: StoreWorld) -> None:
-    await world.core.accounts.register("09121234567", "s3cret-pass")
+    await register(world, "09121234567", "s3cret-pass")
     for _ in range(world.settings.auth.login_attempts):
         with pytest.raises(Unauthorized):
             await world.core.accounts.login_password("09121234567", "nope-nope", client="t")
@@ -71,7 +78,7 @@ async def test_otp_sends_are_rate_limited(world: StoreWorld) -> None:
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(world: StoreWorld) -> None:
     tokens = world.core.tokens
-    customer = await world.core.accounts.register("09121234567", "s3cret-pass")
+    customer = await register(world, "09121234567", "s3cret-pass")
     first = await tokens.issue(customer["id"])
     assert (await tokens.authenticate(first.access_token)).customer_id == customer["id"]
     second = await tokens.refresh(first.refresh_token)
@@ -86,7 +93,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(world: StoreWorld) -
 
 async def test_authenticate_refuses_tampered_expired_and_revoked_tokens(world: StoreWorld) -> None:
     tokens = world.core.tokens
-    customer = await world.core.accounts.register("09121234567", "s3cret-pass")
+    customer = await register(world, "09121234567", "s3cret-pass")
     pair = await tokens.issue(customer["id"])
     header, payload, signature = pair.access_token.split(".")
     forged_admin = jwt.encode(

@@ -144,7 +144,7 @@ async def test_merge_guest_cart_on_login(world: StoreWorld) -> None:
     d1 = await seed_product(world.engine, 1, "چای", stock=10)
     d2 = await seed_product(world.engine, 2, "قهوه", stock=10)
     customer = await add_customer(world.engine, "09120000001")
-    guest = await world.core.carts.create_guest_cart()
+    guest = await world.core.carts.create_guest_cart(client="t")
     await world.core.carts.set_line(guest, d1, 2)
     own = await world.core.carts.resolve(customer_id=customer, guest_cart_id=None)
     await world.core.carts.set_line(own, d1, 1)
@@ -162,6 +162,6 @@ async def test_merge_guest_cart_on_login(world: StoreWorld) -> None:
 
 async def test_set_line_beyond_stock_is_refused(world: StoreWorld) -> None:
     detail = await seed_product(world.engine, 1, "چای", stock=2)
-    cart = await world.core.carts.create_guest_cart()
+    cart = await world.core.carts.create_guest_cart(client="t")
     with pytest.raises(OutOfStock):
         await world.core.carts.set_line(cart, detail, 3)

@@ -74,8 +74,8 @@ def test_payment_result_page_is_accessible(page: Page, live_shop: LiveShop) -> N
     check(page, "payment-result")
 
 
-def test_admin_pages_are_accessible(page: Page) -> None:
-    staff_login(page)
+def test_admin_pages_are_accessible(page: Page, live_shop: LiveShop) -> None:
+    staff_login(page, live_shop)
     for name, path in ADMIN_PAGES:
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()

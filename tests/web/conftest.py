@@ -18,6 +18,7 @@ from tests.web.seed import seed_catalogue
 STAFF_MOBILE = "09120000001"
 STAFF_PASSWORD = "staff-password-1"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CHALLENGE = re.compile(r'name="challenge" value="([^"]+)"')
 
 
 @dataclass
@@ -46,9 +47,18 @@ class Web:
         assert response.status_code == 303, response.text
 
     async def login_staff(self) -> None:
+        """Two factors: the password, then the one-time code texted to the staff member's mobile."""
         await self.container.store.accounts.ensure_staff(STAFF_MOBILE, STAFF_PASSWORD)
         response = await self.post(
             "/login/password", {"mobile": STAFF_MOBILE, "password": STAFF_PASSWORD}, from_page="/login?mode=password"
+        )
+        assert response.status_code == 200, response.text
+        challenge = _CHALLENGE.search(response.text)
+        assert challenge, response.text
+        response = await self.post(
+            "/login/password/verify",
+            {"challenge": challenge.group(1), "code": self.container.sms.last_otp(STAFF_MOBILE)},
+            from_page="/login",
         )
         assert response.status_code == 303, response.text
 

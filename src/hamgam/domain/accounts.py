@@ -32,6 +32,32 @@ def has_role(actual: Role, required: Role) -> bool:
     return actual in ROLE_GRANTS[required]
 
 
+class Factor(StrEnum):
+    """What a person proved to start a session."""
+
+    #: Knows the account's password.
+    PASSWORD = "password"
+    #: Received the one-time code sent to the account's mobile.
+    OTP = "otp"
+
+
+#: Staff and admin privileges need a session proved by both factors.
+STAFF_FACTORS = frozenset({Factor.PASSWORD, Factor.OTP})
+
+
+def session_role(role: Role, factors: frozenset[str]) -> Role:
+    """The role a session acts with: a staff or admin account acts as a plain customer unless the session was
+    proved by password and one-time code (a code alone, or a password alone, never opens the admin)."""
+    if role is Role.CUSTOMER or STAFF_FACTORS <= factors:
+        return role
+    return Role.CUSTOMER
+
+
+def needs_second_factor(role: Role) -> bool:
+    """Whether a password login of this role must be completed with a one-time code."""
+    return role is not Role.CUSTOMER
+
+
 def check_password_rules(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise InvalidInput(

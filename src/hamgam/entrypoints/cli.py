@@ -266,6 +266,10 @@ def admin_create(
 ) -> None:
     """Create a staff account, or promote an existing customer and set its password."""
     from hamgam.domain.accounts import Role
+    from hamgam.domain.errors import StoreError
 
-    profile = _with_container(lambda c: c.store.accounts.ensure_staff(mobile, password, Role(role)))
+    try:
+        profile = _with_container(lambda c: c.store.accounts.ensure_staff(mobile, password, Role(role)))
+    except StoreError as exc:  # an invalid mobile or password, or it would demote the last active admin
+        raise typer.BadParameter(exc.message) from None
     console.print(f"{profile.get('role', role)} account ready for {profile.get('mobile', mobile)}")

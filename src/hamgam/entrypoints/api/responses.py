@@ -141,6 +141,18 @@ class OtpSentOut(BaseModel):
     length: int
 
 
+class CodeRequiredOut(BaseModel):
+    """A staff password login's first step: a one-time code was texted; send it with ``challenge`` to
+    ``POST /auth/login/verify``."""
+
+    challenge: str
+    #: Seconds the challenge stays valid.
+    expires_in: int
+    mobile: str
+    #: Digits in the code.
+    length: int
+
+
 class TokenPairOut(BaseModel):
     access_token: str
     refresh_token: str

@@ -13,6 +13,7 @@ Text = Annotated[str, StringConstraints(max_length=500)]
 ShortText = Annotated[str, StringConstraints(max_length=100)]
 Mobile = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+OtpCode = Annotated[str, StringConstraints(min_length=1, max_length=12)]
 
 
 class Body(BaseModel):
@@ -33,6 +34,8 @@ class ErrorResponse(BaseModel):
 
 class RegisterIn(Body):
     mobile: Mobile
+    #: The one-time code sent to ``mobile`` (``POST /auth/otp/request``): proves the mobile is the caller's.
+    code: OtpCode
     password: Password
     full_name: ShortText | None = None
     #: A guest cart to merge into the customer's cart.
@@ -51,7 +54,14 @@ class OtpRequestIn(Body):
 
 class OtpVerifyIn(Body):
     mobile: Mobile
-    code: Annotated[str, StringConstraints(min_length=1, max_length=12)]
+    code: OtpCode
+    cart_token: uuid.UUID | None = None
+
+
+class LoginVerifyIn(Body):
+    #: From the ``202`` answer of ``POST /auth/login``.
+    challenge: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    code: OtpCode
     cart_token: uuid.UUID | None = None
 
 

@@ -5,6 +5,10 @@ family; presenting a used token again means it was copied, so the whole family i
 checks, with one indexed query, that the customer is enabled, that the family is not revoked and what the
 customer's role is now, so logout, revocation and role changes take effect at once rather than when the
 access token expires.
+
+Each family records the factors that proved it (password, one-time code): a staff or admin account acts with its
+role only in a session proved by both, and as a customer otherwise. A staff password login first gets a
+short-lived *challenge* (a signed token saying "this password was right"), which the one-time code completes.
 """
 
 from __future__ import annotations
@@ -12,24 +16,33 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import jwt
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.domain.accounts import Role, hash_secret
+from hamgam.domain.accounts import STAFF_FACTORS, Factor, Role, hash_secret, session_role
 from hamgam.domain.errors import Unauthorized
 
 ALGORITHM = "HS256"
 _BAD_TOKEN = "توکن نامعتبر یا منقضی است؛ دوباره وارد شوید — invalid or expired token, log in again"
+_BAD_CHALLENGE = "مرحلهٔ ورود منقضی شده؛ دوباره وارد شوید — login step expired, log in again"
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
     customer_id: int
+    #: The role this session acts with (see ``session_role``), not necessarily the account's.
     role: Role
     session_id: uuid.UUID
+    #: The factors that proved the session.
+    factors: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def two_factor(self) -> bool:
+        return STAFF_FACTORS <= self.factors
 
     @property
     def actor(self) -> str:
@@ -55,79 +68,111 @@ class TokenService:
         access_ttl_s: int,
         refresh_ttl_s: int,
         pepper: bytes,
+        challenge_ttl_s: int = 300,
     ) -> None:
         self._engine = engine
+        self._challenge_ttl_s = challenge_ttl_s
         self._secret = secret
         self._issuer = issuer
         self._access_ttl_s = access_ttl_s
         self._refresh_ttl_s = refresh_ttl_s
         self._pepper = pepper
 
-    def _access(self, customer_id: int, family: uuid.UUID) -> str:
+    def _encode(self, customer_id: int, typ: str, ttl_s: int, **claims: str) -> str:
         now = dt.datetime.now(dt.UTC)
-        claims = {
+        body = {
             "sub": str(customer_id),
-            "sid": str(family),
             "iss": self._issuer,
             "iat": now,
-            "exp": now + dt.timedelta(seconds=self._access_ttl_s),
-            "typ": "access",
+            "exp": now + dt.timedelta(seconds=ttl_s),
+            "typ": typ,
+            **claims,
         }
-        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+        return jwt.encode(body, self._secret, algorithm=ALGORITHM)
 
-    async def _new_refresh(self, conn, customer_id: int, family: uuid.UUID) -> str:
+    def _access(self, customer_id: int, family: uuid.UUID) -> str:
+        return self._encode(customer_id, "access", self._access_ttl_s, sid=str(family))
+
+    async def _new_refresh(self, conn, customer_id: int, family: uuid.UUID, factors: list[str]) -> str:
         token = secrets.token_urlsafe(32)
         await conn.execute(
-            text("""INSERT INTO refresh_token (customer_id, family_id, token_hash, expires_at)
-                    VALUES (:c, :f, :h, now() + make_interval(secs => :ttl))"""),
+            text("""INSERT INTO refresh_token (customer_id, family_id, token_hash, expires_at, factors)
+                    VALUES (:c, :f, :h, now() + make_interval(secs => :ttl), :factors)"""),
             {
                 "c": customer_id,
                 "f": family,
                 "h": hash_secret(token, self._pepper),
                 "ttl": self._refresh_ttl_s,
+                "factors": factors,
             },
         )
         return token
 
-    async def issue(self, customer_id: int) -> TokenPair:
-        """Start a new session (family) for a customer who just proved who they are."""
+    async def issue(self, customer_id: int, *, factors: Iterable[str] = ()) -> TokenPair:
+        """Start a new session (family) for a customer who just proved who they are with ``factors``
+        (``Factor`` values). Staff and admin act with their role only when ``factors`` holds both."""
+        proved = sorted(str(Factor(f)) for f in set(factors))
         family = uuid.uuid4()
         async with self._engine.begin() as conn:
-            refresh = await self._new_refresh(conn, customer_id, family)
+            refresh = await self._new_refresh(conn, customer_id, family, proved)
         return TokenPair(self._access(customer_id, family), refresh, self._access_ttl_s)
 
-    def decode(self, token: str) -> tuple[int, uuid.UUID]:
-        """Check signature, algorithm, issuer, expiry and shape; ``Unauthorized`` otherwise."""
+    def _claims(self, token: str, typ: str, required: list[str], error: str) -> dict:
         try:
             claims = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "sid", "iss"]},
+                options={"require": required},
             )
-            if claims.get("typ") != "access":
-                raise Unauthorized(_BAD_TOKEN)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(error) from exc
+        if claims.get("typ") != typ:
+            raise Unauthorized(error)
+        return claims
+
+    def decode(self, token: str) -> tuple[int, uuid.UUID]:
+        """Check signature, algorithm, issuer, expiry and shape; ``Unauthorized`` otherwise."""
+        claims = self._claims(token, "access", ["exp", "iat", "sub", "sid", "iss"], _BAD_TOKEN)
+        try:
             return int(claims["sub"]), uuid.UUID(claims["sid"])
-        except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        except (ValueError, TypeError) as exc:
             raise Unauthorized(_BAD_TOKEN) from exc
 
+    def challenge(self, customer_id: int) -> tuple[str, int]:
+        """A short-lived proof that ``customer_id`` just gave the right password, to be completed with a
+        one-time code (``open_challenge``); returns the token and its lifetime in seconds."""
+        return self._encode(customer_id, "challenge", self._challenge_ttl_s), self._challenge_ttl_s
+
+    def open_challenge(self, token: str) -> int:
+        """The customer a valid, unexpired challenge was issued to; ``Unauthorized`` otherwise."""
+        claims = self._claims(token, "challenge", ["exp", "iat", "sub", "iss"], _BAD_CHALLENGE)
+        try:
+            return int(claims["sub"])
+        except (ValueError, TypeError) as exc:
+            raise Unauthorized(_BAD_CHALLENGE) from exc
+
     async def authenticate(self, token: str) -> Principal:
-        """The caller behind an access token, with the role they have now."""
+        """The caller behind an access token, with the role their session acts with now: the family must
+        exist, belong to the customer and not be revoked, and the customer must be enabled."""
         customer_id, family = self.decode(token)
         async with self._engine.connect() as conn:
             row = (
                 await conn.execute(
-                    text("""SELECT c.role, c.disabled_at IS NOT NULL AS disabled,
-                                   EXISTS (SELECT 1 FROM refresh_token t
-                                           WHERE t.family_id = :f AND t.revoked_at IS NOT NULL) AS revoked
-                            FROM customer c WHERE c.id = :c"""),
+                    text("""SELECT c.role, c.disabled_at IS NOT NULL AS disabled, s.known, s.revoked, s.factors
+                            FROM customer c,
+                                 LATERAL (SELECT count(*) > 0 AS known, bool_or(t.revoked_at IS NOT NULL) AS revoked,
+                                                 min(t.factors) AS factors
+                                          FROM refresh_token t WHERE t.family_id = :f AND t.customer_id = c.id) s
+                            WHERE c.id = :c"""),
                     {"c": customer_id, "f": family},
                 )
             ).first()
-        if row is None or row.disabled or row.revoked:
+        if row is None or row.disabled or not row.known or row.revoked:
             raise Unauthorized(_BAD_TOKEN)
-        return Principal(customer_id, Role(row.role), family)
+        factors = frozenset(row.factors or ())
+        return Principal(customer_id, session_role(Role(row.role), factors), family, factors)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """Rotate: the presented token is spent and a new pair returned. Reuse of a spent token revokes its
@@ -138,6 +183,7 @@ class TokenService:
             row = (
                 await conn.execute(
                     text("""SELECT t.customer_id, t.family_id, t.used_at, t.revoked_at, t.expires_at < now() AS expired,
+                                   t.factors,
                                    c.disabled_at IS NOT NULL AS disabled
                             FROM refresh_token t JOIN customer c ON c.id = t.customer_id
                             WHERE t.token_hash = :h FOR UPDATE OF t"""),
@@ -153,7 +199,7 @@ class TokenService:
                 await conn.execute(
                     text("UPDATE refresh_token SET used_at = now() WHERE token_hash = :h"), {"h": token_hash}
                 )
-                new_refresh = await self._new_refresh(conn, row.customer_id, row.family_id)
+                new_refresh = await self._new_refresh(conn, row.customer_id, row.family_id, list(row.factors))
         if reused:
             raise Unauthorized(
                 "این توکن قبلاً استفاده شده؛ همه نشست‌ها بسته شد — refresh token reused; session revoked"
@@ -171,14 +217,9 @@ class TokenService:
                 await self._revoke_family(conn, family)
 
     async def revoke_customer(self, customer_id: int) -> None:
-        """Log a customer out everywhere (disabled account, role change, password change)."""
+        """Log a customer out everywhere (disabled account, role change)."""
         async with self._engine.begin() as conn:
-            await conn.execute(
-                text(
-                    "UPDATE refresh_token SET revoked_at = now() WHERE customer_id = :c AND revoked_at IS NULL"
-                ),
-                {"c": customer_id},
-            )
+            await revoke_sessions(conn, customer_id)
 
     @staticmethod
     async def _revoke_family(conn, family: uuid.UUID) -> None:
@@ -186,3 +227,13 @@ class TokenService:
             text("UPDATE refresh_token SET revoked_at = now() WHERE family_id = :f AND revoked_at IS NULL"),
             {"f": family},
         )
+
+
+async def revoke_sessions(conn, customer_id: int, *, keep: uuid.UUID | None = None) -> None:
+    """Revoke every session (refresh family) of a customer but ``keep``, in the caller's transaction; their
+    access tokens stop working at once, since ``authenticate`` checks the family."""
+    await conn.execute(
+        text("""UPDATE refresh_token SET revoked_at = now()
+                WHERE customer_id = :c AND revoked_at IS NULL AND family_id IS DISTINCT FROM :keep"""),
+        {"c": customer_id, "keep": keep},
+    )

@@ -1,25 +1,28 @@
-"""Customers: register and log in by mobile with a password (Argon2id) or a one-time code sent by SMS;
-profile and addresses; roles.
+"""Customers: sign up by proving the mobile with a one-time code sent by SMS, log in with a password (Argon2id)
+or a code; profile and addresses; roles.
 
-One-time codes are stored as keyed hashes with an expiry and a wrong-guess budget; sending codes and trying
-passwords are rate limited per mobile and per client address (``RateLimiter`` port).
+No account gets a password before its mobile is proved: sign-up consumes a one-time code in the transaction that
+creates the account. One-time codes are stored as keyed hashes with an expiry and a wrong-guess budget; sending
+codes, signing up and trying passwords are rate limited per mobile and per client address (``RateLimiter`` port).
+Setting a password ends every other session of the account. Role and account changes by an admin never apply
+to the admin themselves and never leave the store without an active admin.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp
 from hamgam.domain.checkout import Address
-from hamgam.domain.errors import Conflict, InvalidInput, NotFound, RateLimited, Unauthorized
+from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
 from hamgam.domain.persian import (
     InvalidIdentifier,
     is_valid_national_code,
@@ -28,6 +31,7 @@ from hamgam.domain.persian import (
 )
 from hamgam.domain.sms import SmsError
 from hamgam.ports import RateLimiter, SmsSender
+from hamgam.services.auth.tokens import revoke_sessions
 from hamgam.settings import AuthSettings, StoreSettings
 
 log = structlog.get_logger(__name__)
@@ -37,6 +41,7 @@ _CUSTOMER = (
 )
 _BAD_LOGIN = "موبایل یا رمز عبور نادرست است — wrong mobile or password"
 _BAD_CODE = "کد نادرست یا منقضی است — wrong or expired code"
+_NOT_FOUND = "مشتری پیدا نشد — customer not found"
 
 
 def parse_mobile(raw: str) -> str:
@@ -77,30 +82,40 @@ class AccountService:
                 retry_after,
             )
 
-    # --- password ---
+    # --- sign-up and password ---
 
-    async def register(self, mobile: str, password: str, full_name: str | None = None) -> dict[str, Any]:
-        """A new customer with a password; ``Conflict`` when the mobile is taken (log in or use a code)."""
+    async def register(
+        self, mobile: str, code: str, password: str, full_name: str | None = None, *, client: str
+    ) -> dict[str, Any]:
+        """A new customer with a password, once the mobile is proved by the one-time code sent to it (the code is
+        consumed in the transaction that creates the account). ``Conflict`` when the mobile is taken (log in
+        instead); ``Unauthorized`` for a wrong or expired code."""
         mobile = parse_mobile(mobile)
+        await self._limit(f"register:m:{mobile}", self._auth.register_attempts, self._auth.register_window_s)
+        await self._limit(f"register:ip:{client}", self._auth.register_attempts * 5, self._auth.register_window_s)
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
-        try:
-            async with self._engine.begin() as conn:
+        async with self._engine.begin() as conn:
+            proved = await self._consume_code(conn, mobile, code)
+            if proved:
                 row = (
                     (
                         await conn.execute(
                             text(f"""INSERT INTO customer (mobile, full_name, password_hash) VALUES (:m, :n, :h)
-                                 RETURNING {_CUSTOMER}"""),
+                                     ON CONFLICT (mobile) DO NOTHING RETURNING {_CUSTOMER}"""),
                             {"m": mobile, "n": full_name, "h": password_hash},
                         )
                     )
                     .mappings()
-                    .one()
+                    .first()
                 )
-        except IntegrityError:
-            raise Conflict(
-                "این شماره قبلاً ثبت شده است — this mobile is already registered", field="mobile"
-            ) from None
+                if row is None:  # rolls the code back too: it still logs the owner in
+                    raise Conflict(
+                        "این شماره قبلاً ثبت شده است؛ وارد شوید — this mobile is already registered, log in",
+                        field="mobile",
+                    )
+        if not proved:
+            raise Unauthorized(_BAD_CODE)
         return dict(row)
 
     async def login_password(self, mobile: str, password: str, *, client: str) -> dict[str, Any]:
@@ -129,14 +144,30 @@ class AccountService:
             raise Unauthorized(_BAD_LOGIN)
         return {k: v for k, v in row.items() if k not in ("password_hash", "disabled_at")}
 
-    async def set_password(self, customer_id: int, password: str) -> None:
+    async def set_password(
+        self, customer_id: int, password: str, *, session: uuid.UUID | None, two_factor: bool
+    ) -> None:
+        """Set or change the password and end every other session of the account (the one doing it, ``session``,
+        stays), in one transaction. A staff or admin account needs a session proved by both factors: a code
+        alone must not be able to set the second factor."""
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         async with self._engine.begin() as conn:
+            role = await conn.scalar(
+                text("SELECT role FROM customer WHERE id = :id FOR UPDATE"), {"id": customer_id}
+            )
+            if role is None:
+                raise NotFound(_NOT_FOUND)
+            if Role(role) is not Role.CUSTOMER and not two_factor:
+                raise Forbidden(
+                    "برای تغییر رمز کارکنان با رمز و کد یک‌بارمصرف وارد شوید — staff must log in with password "
+                    "and one-time code to change the password"
+                )
             await conn.execute(
                 text("UPDATE customer SET password_hash = :h, updated_at = now() WHERE id = :id"),
                 {"h": password_hash, "id": customer_id},
             )
+            await revoke_sessions(conn, customer_id, keep=session)
 
     # --- one-time codes ---
 
@@ -170,29 +201,31 @@ class AccountService:
             ) from None
         return {"mobile": mobile, "expires_in": self._store.otp_ttl_s, "length": self._store.otp_length}
 
+    async def _consume_code(self, conn: AsyncConnection, mobile: str, code: str) -> bool:
+        """Check ``code`` against the mobile's newest live code, spending it when right and counting a wrong
+        guess otherwise (at most ``otp_max_attempts`` per code). Call in a transaction."""
+        row = (
+            await conn.execute(
+                text("""SELECT id, code_hash, attempts, expires_at < now() AS expired FROM otp_code
+                        WHERE mobile = :m AND consumed_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE"""),
+                {"m": mobile},
+            )
+        ).first()
+        if row is None or row.expired or row.attempts >= self._store.otp_max_attempts:
+            return False
+        if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != row.code_hash:
+            await conn.execute(text("UPDATE otp_code SET attempts = attempts + 1 WHERE id = :id"), {"id": row.id})
+            return False
+        await conn.execute(text("UPDATE otp_code SET consumed_at = now() WHERE id = :id"), {"id": row.id})
+        return True
+
     async def verify_otp(self, mobile: str, code: str) -> dict[str, Any]:
         """Check a code (one use; at most ``otp_max_attempts`` guesses per code) and return the customer,
-        creating one on first login."""
+        creating one on first login (the code proves the mobile)."""
         mobile = parse_mobile(mobile)
         async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    text("""SELECT id, code_hash, attempts, expires_at < now() AS expired FROM otp_code
-                            WHERE mobile = :m AND consumed_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE"""),
-                    {"m": mobile},
-                )
-            ).first()
-            if row is None or row.expired or row.attempts >= self._store.otp_max_attempts:
-                raise Unauthorized(_BAD_CODE)
-            if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != row.code_hash:
-                await conn.execute(
-                    text("UPDATE otp_code SET attempts = attempts + 1 WHERE id = :id"), {"id": row.id}
-                )
-                wrong = True
-            else:
-                await conn.execute(
-                    text("UPDATE otp_code SET consumed_at = now() WHERE id = :id"), {"id": row.id}
-                )
+            proved = await self._consume_code(conn, mobile, code)
+            if proved:
                 await conn.execute(
                     text("INSERT INTO customer (mobile) VALUES (:m) ON CONFLICT (mobile) DO NOTHING"),
                     {"m": mobile},
@@ -207,10 +240,21 @@ class AccountService:
                     .mappings()
                     .one()
                 )
-                wrong = False
-        if wrong or customer["disabled_at"] is not None:
+        if not proved or customer["disabled_at"] is not None:
             raise Unauthorized(_BAD_CODE)
         return {k: v for k, v in customer.items() if k != "disabled_at"}
+
+    async def verify_second_factor(self, customer_id: int, code: str) -> dict[str, Any]:
+        """The second step of a staff login: the code sent to the account's own mobile after its password was
+        right. Never creates an account."""
+        async with self._engine.begin() as conn:
+            mobile = await conn.scalar(
+                text("SELECT mobile FROM customer WHERE id = :id AND disabled_at IS NULL"), {"id": customer_id}
+            )
+            proved = mobile is not None and await self._consume_code(conn, mobile, code)
+        if not proved:
+            raise Unauthorized(_BAD_CODE)
+        return await self.profile(customer_id)
 
     # --- profile ---
 
@@ -226,7 +270,7 @@ class AccountService:
                 .first()
             )
         if row is None:
-            raise NotFound("مشتری پیدا نشد — customer not found")
+            raise NotFound(_NOT_FOUND)
         return dict(row)
 
     async def update_profile(
@@ -320,33 +364,72 @@ class AccountService:
         total = int(rows[0]["total"]) if rows else 0
         return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
 
-    async def set_role(self, customer_id: int, role: Role) -> dict[str, Any]:
+    async def set_role(self, actor_id: int | None, customer_id: int, role: Role) -> dict[str, Any]:
+        """An admin changes someone else's role; see ``_guard_admins``."""
+        role = Role(role)
         async with self._engine.begin() as conn:
-            done = await conn.scalar(
-                text("UPDATE customer SET role = :r, updated_at = now() WHERE id = :id RETURNING id"),
+            await self._guard_admins(conn, actor_id, customer_id, removes_admin=role is not Role.ADMIN)
+            await conn.execute(
+                text("UPDATE customer SET role = :r, updated_at = now() WHERE id = :id"),
                 {"r": str(role), "id": customer_id},
             )
-        if done is None:
-            raise NotFound("مشتری پیدا نشد — customer not found")
+            await revoke_sessions(conn, customer_id)
         return await self.profile(customer_id)
 
-    async def set_disabled(self, customer_id: int, disabled: bool) -> dict[str, Any]:
+    async def set_disabled(self, actor_id: int | None, customer_id: int, disabled: bool) -> dict[str, Any]:
+        """An admin disables (logging them out everywhere) or enables someone else's account."""
         async with self._engine.begin() as conn:
-            done = await conn.scalar(
+            await self._guard_admins(conn, actor_id, customer_id, removes_admin=disabled)
+            await conn.execute(
                 text("""UPDATE customer SET disabled_at = CASE WHEN :d THEN now() END, updated_at = now()
-                        WHERE id = :id RETURNING id"""),
+                        WHERE id = :id"""),
                 {"d": disabled, "id": customer_id},
             )
-        if done is None:
-            raise NotFound("مشتری پیدا نشد — customer not found")
+            if disabled:
+                await revoke_sessions(conn, customer_id)
         return await self.profile(customer_id)
 
+    @staticmethod
+    async def _guard_admins(
+        conn: AsyncConnection, actor_id: int | None, customer_id: int, *, removes_admin: bool
+    ) -> None:
+        """An admin (``actor_id``; None for the operator's CLI) never changes their own role or account, must
+        still be an active admin, and no change leaves zero active admins. The active admins' rows (and the
+        target's) are locked first, so two admins demoting each other at once are serialised and the second
+        is refused."""
+        if actor_id == customer_id:
+            raise Forbidden(
+                "نقش یا حساب خودتان را نمی‌توانید تغییر دهید — you cannot change your own role or account"
+            )
+        admins = set(
+            (
+                await conn.execute(
+                    text("""SELECT id FROM customer WHERE role = 'admin' AND disabled_at IS NULL
+                            ORDER BY id FOR UPDATE"""),
+                )
+            ).scalars()
+        )
+        exists = await conn.scalar(
+            text("SELECT true FROM customer WHERE id = :id FOR UPDATE"), {"id": customer_id}
+        )
+        if not exists:
+            raise NotFound(_NOT_FOUND)
+        if actor_id is not None and actor_id not in admins:
+            raise Forbidden("دسترسی ندارید — the admin role is required")
+        if removes_admin and not admins - {customer_id}:
+            raise Conflict("آخرین مدیر فعال را نمی‌توان برداشت — the last active admin cannot be removed")
+
     async def ensure_staff(self, mobile: str, password: str, role: Role = Role.ADMIN) -> dict[str, Any]:
-        """Create or promote a staff account (for the CLI's first admin): sets the password and role."""
+        """Create or promote a staff account (for the CLI's first admin): sets the password and role, and ends
+        the account's sessions. Never demotes the last active admin."""
+        role = Role(role)
         mobile = parse_mobile(mobile)
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         async with self._engine.begin() as conn:
+            existing = await conn.scalar(text("SELECT id FROM customer WHERE mobile = :m"), {"m": mobile})
+            if existing is not None:
+                await self._guard_admins(conn, None, existing, removes_admin=role is not Role.ADMIN)
             await conn.execute(
                 text("""INSERT INTO customer (mobile, password_hash, role) VALUES (:m, :h, :r)
                         ON CONFLICT (mobile) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
@@ -354,4 +437,5 @@ class AccountService:
                 {"m": mobile, "h": password_hash, "r": str(role)},
             )
             customer_id = await conn.scalar(text("SELECT id FROM customer WHERE mobile = :m"), {"m": mobile})
+            await revoke_sessions(conn, customer_id)  # a new password ends every session
         return await self.profile(customer_id)

@@ -1,6 +1,10 @@
 """Carts: a guest's (identified by its random id, the guest's bearer secret) or a customer's (one active cart
 per customer). On login the guest cart is merged into the customer's. Nothing is reserved until checkout;
 prices and availability are read live from the catalogue each time the cart is shown.
+
+Guest carts are created at most ``store.cart_creates`` times per client address per window, and expire
+``store.guest_cart_ttl_s`` after their last change: an expired or merged guest cart answers like an unknown one,
+and the store jobs purge them (``jobs.purge_guest_carts``).
 """
 
 from __future__ import annotations
@@ -13,19 +17,36 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.catalog_read import sellable_details
 from hamgam.domain.checkout import check_quantity
-from hamgam.domain.errors import Conflict, NotFound, OutOfStock
+from hamgam.domain.errors import Conflict, NotFound, OutOfStock, RateLimited
+from hamgam.ports import RateLimiter
 from hamgam.settings import StoreSettings, SyncSettings
+
+#: A guest cart the request may use: active and changed within the time to live (``:ttl`` seconds).
+GUEST_CART_LIVE = "customer_id IS NULL AND status = 'active' AND updated_at > now() - make_interval(secs => :ttl)"
 
 
 class CartService:
-    def __init__(self, engine: AsyncEngine, rules: SyncSettings, store: StoreSettings) -> None:
+    def __init__(
+        self, engine: AsyncEngine, rules: SyncSettings, store: StoreSettings, limiter: RateLimiter
+    ) -> None:
         self._engine = engine
         self._rules = rules
         self._store = store
+        self._limiter = limiter
 
     # --- identity ---
 
-    async def create_guest_cart(self) -> uuid.UUID:
+    async def create_guest_cart(self, *, client: str) -> uuid.UUID:
+        """A new guest cart; rate limited per client address (``RateLimited``)."""
+        retry_after = await self._limiter.hit(
+            f"cart:ip:{client}", limit=self._store.cart_creates, window_s=self._store.cart_window_s
+        )
+        if retry_after is not None:
+            raise RateLimited(
+                f"سبدهای خرید زیادی ساخته شد؛ {retry_after} ثانیه دیگر دوباره تلاش کنید — too many carts, "
+                f"retry in {retry_after}s",
+                retry_after,
+            )
         cart_id = uuid.uuid4()
         async with self._engine.begin() as conn:
             await conn.execute(text("INSERT INTO cart (id) VALUES (:id)"), {"id": cart_id})
@@ -53,8 +74,8 @@ class CartService:
             raise NotFound("سبد خرید پیدا نشد — no cart: create one first (POST /cart)")
         async with self._engine.connect() as conn:
             found = await conn.scalar(
-                text("SELECT 1 FROM cart WHERE id = :id AND customer_id IS NULL AND status = 'active'"),
-                {"id": guest_cart_id},
+                text(f"SELECT 1 FROM cart WHERE id = :id AND {GUEST_CART_LIVE}"),
+                {"id": guest_cart_id, "ttl": self._store.guest_cart_ttl_s},
             )
         if not found:
             raise NotFound("سبد خرید پیدا نشد — cart not found")
@@ -143,13 +164,13 @@ class CartService:
 
     async def merge_into_customer(self, guest_cart_id: uuid.UUID, customer_id: int) -> uuid.UUID:
         """Move a guest cart's lines into the customer's cart (quantities add up, capped at the line limit) and
-        mark the guest cart merged. Idempotent: a merged or unknown guest cart changes nothing."""
+        mark the guest cart merged. Idempotent: a merged, expired or unknown guest cart changes nothing."""
         async with self._engine.begin() as conn:
             target = await self.customer_cart(conn, customer_id)
             guest = await conn.scalar(
-                text("""UPDATE cart SET status = 'merged', updated_at = now()
-                        WHERE id = :g AND customer_id IS NULL AND status = 'active' RETURNING id"""),
-                {"g": guest_cart_id},
+                text(f"""UPDATE cart SET status = 'merged', updated_at = now()
+                         WHERE id = :g AND {GUEST_CART_LIVE} RETURNING id"""),
+                {"g": guest_cart_id, "ttl": self._store.guest_cart_ttl_s},
             )
             if guest is None or guest == target:
                 return target

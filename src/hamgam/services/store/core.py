@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, NotFound
 from hamgam.domain.orders import OrderStatus
 from hamgam.ports import MessageQueue, PaymentGateway, RateLimiter, SmsSender
@@ -45,6 +47,18 @@ def pepper_from(secret: str) -> bytes:
     return hashlib.sha256(b"hamgam-secret-hash:" + secret.encode()).digest()
 
 
+@dataclass(frozen=True, slots=True)
+class CodeRequired:
+    """A staff password login's first step succeeded: a code was sent, the ``challenge`` completes it."""
+
+    challenge: str
+    #: Seconds the challenge stays valid.
+    expires_in: int
+    mobile: str
+    #: Digits in the code.
+    length: int
+
+
 @dataclass
 class StoreCore:
     engine: AsyncEngine
@@ -57,6 +71,26 @@ class StoreCore:
     tokens: TokenService
     admin: AdminService
     sms: SmsSender
+    #: Seconds a guest cart lives after its last change (``store.guest_cart_ttl_s``).
+    guest_cart_ttl_s: int
+
+    # --- password login (two steps for staff) ---
+
+    async def password_login(self, mobile: str, password: str, *, client: str) -> dict[str, Any] | CodeRequired:
+        """A customer's right password logs them in (the caller starts a password session). A staff or admin
+        account gets ``CodeRequired`` instead: a one-time code is texted to its mobile and the challenge must
+        come back with it (``finish_password_login``)."""
+        customer = await self.accounts.login_password(mobile, password, client=client)
+        if not needs_second_factor(Role(customer["role"])):
+            return customer
+        sent = await self.accounts.request_otp(customer["mobile"], client=client)
+        challenge, ttl = self.tokens.challenge(customer["id"])
+        return CodeRequired(challenge=challenge, expires_in=ttl, mobile=sent["mobile"], length=sent["length"])
+
+    async def finish_password_login(self, challenge: str, code: str) -> dict[str, Any]:
+        """The second step: the customer whose password was right, once the code sent to them is right too;
+        the caller starts a session proved by both factors."""
+        return await self.accounts.verify_second_factor(self.tokens.open_challenge(challenge), code)
 
     # --- orders (thin enough to live here) ---
 
@@ -97,11 +131,13 @@ class StoreCore:
         return await events.relay(self.engine, self.queue)
 
     async def run_jobs_once(self) -> None:
-        """Reconcile payments first (a paid order must not expire), then expire, relay and clean up."""
+        """Reconcile payments first (a paid order must not expire), then expire, relay, clean up and purge
+        expired guest carts."""
         await self.payments.reconcile()
         await jobs.release_expired(self.engine)
         await self.publish_events()
         await jobs.cleanup(self.engine)
+        await jobs.purge_guest_carts(self.engine, self.guest_cart_ttl_s)
 
     def notifier(self) -> SmsNotifier:
         return SmsNotifier(self.queue, self.sms)
@@ -119,7 +155,7 @@ def build_store_core(
 ) -> StoreCore:
     rules, store, auth = settings.sync, settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
-    carts = CartService(engine, rules, store)
+    carts = CartService(engine, rules, store, limiter)
     return StoreCore(
         engine=engine,
         queue=queue,
@@ -145,7 +181,9 @@ def build_store_core(
             access_ttl_s=auth.access_ttl_s,
             refresh_ttl_s=auth.refresh_ttl_s,
             pepper=pepper,
+            challenge_ttl_s=auth.challenge_ttl_s,
         ),
         admin=AdminService(engine),
         sms=sms,
+        guest_cart_ttl_s=store.guest_cart_ttl_s,
     )

@@ -1,5 +1,6 @@
 """Background jobs of the store: expire unpaid orders (their stock comes back), reconcile payments, relay
-events, and drop old rate-limit windows and one-time codes. Each is safe to run in several replicas at once.
+events, drop old rate-limit windows and one-time codes, and purge expired guest carts. Each is safe to
+run in several replicas at once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ log = structlog.get_logger(__name__)
 
 #: Orders expired per transaction; the job loops until none is left.
 EXPIRE_BATCH = 100
+#: Guest carts purged per transaction.
+PURGE_BATCH = 1000
 
 
 async def release_expired(engine: AsyncEngine) -> int:
@@ -61,6 +64,32 @@ async def cleanup(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM rate_limit_hit WHERE window_start < now() - interval '1 day'"))
         await conn.execute(text("DELETE FROM otp_code WHERE created_at < now() - interval '1 day'"))
+
+
+async def purge_guest_carts(engine: AsyncEngine, ttl_s: int) -> int:
+    """Delete guest carts (and their lines) unchanged for ``ttl_s`` seconds (merged ones included: merging
+    touches them), whose tokens already answer like unknown ones (``cart.GUEST_CART_LIVE``). Uses the partial
+    index ``ix_cart_guest_updated_at``. Returns how many."""
+    purged = 0
+    while True:
+        async with engine.begin() as conn:
+            n = len(
+                (
+                    await conn.execute(
+                        text("""DELETE FROM cart WHERE id IN (
+                                    SELECT id FROM cart
+                                    WHERE customer_id IS NULL AND updated_at < now() - make_interval(secs => :ttl)
+                                    LIMIT :n FOR UPDATE SKIP LOCKED)
+                                RETURNING id"""),
+                        {"ttl": ttl_s, "n": PURGE_BATCH},
+                    )
+                ).all()
+            )
+        purged += n
+        if n < PURGE_BATCH:
+            if purged:
+                log.info("store.guest_carts_purged", carts=purged)
+            return purged
 
 
 async def run_forever(

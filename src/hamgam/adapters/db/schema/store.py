@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.sql.expression import Grouping
 
 from hamgam.adapters.db.schema.base import metadata
@@ -148,6 +148,8 @@ refresh_token = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+    #: The factors that proved the session (``password``, ``otp``); staff privileges need both.
+    Column("factors", ARRAY(Text), nullable=False, server_default="{}"),
     Index("ix_refresh_token_family_id", "family_id"),
 )
 
@@ -190,6 +192,8 @@ cart = Table(
         unique=True,
         postgresql_where=text("status = 'active' AND customer_id IS NOT NULL"),
     ),
+    #: Guest carts expire after ``store.guest_cart_ttl_s`` without a change; the purge job finds them here.
+    Index("ix_cart_guest_updated_at", "updated_at", postgresql_where=text("customer_id IS NULL")),
 )
 
 cart_line = Table(

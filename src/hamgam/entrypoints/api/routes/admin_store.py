@@ -126,9 +126,8 @@ async def customer(core: Core, _: Staff, customer_id: Id) -> dict[str, Any]:
 
 @router.put("/customers/{customer_id}/role")
 async def set_role(container: ContainerDep, me: Admin, customer_id: Id, body: RoleIn) -> dict[str, Any]:
-    core = container.store
-    result = await core.accounts.set_role(customer_id, Role(body.role))
-    await core.tokens.revoke_customer(customer_id)
+    """Not your own role (403), and never the last active admin's (409). The account is logged out."""
+    result = await container.store.accounts.set_role(me.customer_id, customer_id, Role(body.role))
     async with container.engine.begin() as conn:
         await audit(conn, me.actor, "customer.role", f"customer:{customer_id}", {"role": body.role})
     return result
@@ -138,10 +137,8 @@ async def set_role(container: ContainerDep, me: Admin, customer_id: Id, body: Ro
 async def set_disabled(
     container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn
 ) -> dict[str, Any]:
-    core = container.store
-    result = await core.accounts.set_disabled(customer_id, body.disabled)
-    if body.disabled:
-        await core.tokens.revoke_customer(customer_id)
+    """Not your own account (403), and never the last active admin (409). Disabling logs the account out."""
+    result = await container.store.accounts.set_disabled(me.customer_id, customer_id, body.disabled)
     async with container.engine.begin() as conn:
         await audit(
             conn, me.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": body.disabled}

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from hamgam.entrypoints.api.deps import CartToken, Core, Id, MaybeUser
+from hamgam.entrypoints.api.deps import CartToken, ClientKey, Core, Id, MaybeUser
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
 from hamgam.entrypoints.api.responses import CartOut, CartTokenOut
 from hamgam.entrypoints.api.schemas import CartLineIn
@@ -19,9 +19,10 @@ async def _cart_id(core: Core, user: MaybeUser, token: uuid.UUID | None) -> uuid
 
 
 @router.post("", status_code=201)
-async def create_cart(core: Core) -> CartTokenOut:
-    """A new guest cart; send its ``cart_token`` as ``X-Cart-Token`` (and when logging in, to merge it)."""
-    return CartTokenOut(cart_token=await core.carts.create_guest_cart())
+async def create_cart(core: Core, client: ClientKey) -> CartTokenOut:
+    """A new guest cart; send its ``cart_token`` as ``X-Cart-Token`` (and when logging in, to merge it). Rate
+    limited per client address; a guest cart unchanged for 30 days (by default) expires."""
+    return CartTokenOut(cart_token=await core.carts.create_guest_cart(client=client))
 
 
 @router.get("")

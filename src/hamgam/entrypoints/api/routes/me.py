@@ -25,7 +25,10 @@ async def update_profile(core: Core, me: Customer, body: ProfileIn) -> ProfileOu
 
 @router.put("/password", status_code=204)
 async def set_password(core: Core, me: Customer, body: PasswordIn) -> None:
-    await core.accounts.set_password(me.customer_id, body.password)
+    """Set or change the password; every other session of the account ends (this one stays)."""
+    await core.accounts.set_password(
+        me.customer_id, body.password, session=me.session_id, two_factor=me.two_factor
+    )
 
 
 @router.get("/addresses")

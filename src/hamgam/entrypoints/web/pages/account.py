@@ -1,19 +1,22 @@
-"""Account: log in by mobile with a one-time code (signing up on first use) or a password, log out, orders
-with their status and Jalali dates, addresses."""
+"""Account: log in by mobile with a one-time code (signing up on first use) or a password (then a code too for
+staff), log out, set the password, orders with their status and Jalali dates, addresses."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import Form, Query
 
+from hamgam.domain.accounts import Factor
 from hamgam.domain.checkout import Address
-from hamgam.domain.errors import InvalidInput, RateLimited, StoreError, Unauthorized
+from hamgam.domain.errors import Forbidden, InvalidInput, RateLimited, StoreError, Unauthorized
 from hamgam.domain.orders import OrderStatus
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
+from hamgam.services.store.core import CodeRequired
 
 router = page_router()
 Next = Annotated[str, Form(max_length=300)]
@@ -33,15 +36,16 @@ STATUS_LABELS = {
 PER_PAGE = 20
 
 
-async def log_in(page: Page, customer: dict[str, Any]) -> None:
-    """Start a gateway session for the customer in the cookie and merge the guest cart into theirs."""
+async def log_in(page: Page, customer: dict[str, Any], factors: Iterable[Factor]) -> None:
+    """Start a gateway session, proved by ``factors``, for the customer in the cookie and merge the guest cart
+    into theirs."""
     guest = page.session.get("cart")
     if guest:
         try:
             await page.core.carts.merge_into_customer(uuid.UUID(guest), customer["id"])
         except ValueError:
             pass
-    pair = await page.core.tokens.issue(customer["id"])
+    pair = await page.core.tokens.issue(customer["id"], factors=factors)
     page.session.login(pair.access_token, pair.refresh_token)
     cid = await page.core.carts.resolve(customer_id=customer["id"], guest_cart_id=None)
     view = await page.core.carts.view(cid)
@@ -57,6 +61,7 @@ def _login_page(
     error: str | None = None,
     status_code: int = 200,
     mode: str = "otp",
+    challenge: str = "",
 ):
     return page.render(
         "store/login.html",
@@ -66,6 +71,7 @@ def _login_page(
         mobile=mobile,
         error=error,
         mode=mode,
+        challenge=challenge,
     )
 
 
@@ -97,7 +103,7 @@ async def otp_verify(page: AnyPage, mobile: Mobile, code: Annotated[str, Form(ma
         customer = await page.core.accounts.verify_otp(mobile, to_latin_digits(code).strip())
     except (InvalidInput, Unauthorized) as exc:
         return _login_page(page, next_url=next, step="code", mobile=mobile, error=page.error_text(exc), status_code=400)
-    await log_in(page, customer)
+    await log_in(page, customer, (Factor.OTP,))
     return page.redirect(safe_next(next), flash=N_("You are logged in."))
 
 
@@ -106,12 +112,36 @@ async def password_login(
     page: AnyPage, mobile: Mobile, password: Annotated[str, Form(max_length=128)], next: Next = "/"
 ):
     try:
-        customer = await page.core.accounts.login_password(mobile, password, client=page.client)
+        result = await page.core.password_login(mobile, password, client=page.client)
     except (InvalidInput, Unauthorized, RateLimited) as exc:
         return _login_page(
             page, next_url=next, mobile=mobile, error=page.error_text(exc), status_code=400, mode="password"
         )
-    await log_in(page, customer)
+    if isinstance(result, CodeRequired):
+        return _login_page(
+            page, next_url=next, step="second_factor", mobile=result.mobile, challenge=result.challenge
+        )
+    await log_in(page, result, (Factor.PASSWORD,))
+    return page.redirect(safe_next(next), flash=N_("You are logged in."))
+
+
+@router.post("/login/password/verify")
+async def password_login_code(
+    page: AnyPage,
+    challenge: Annotated[str, Form(max_length=1000)],
+    code: Annotated[str, Form(max_length=12)],
+    next: Next = "/",
+):
+    """The second step of a staff login: the code texted after the right password."""
+    from hamgam.domain.persian import to_latin_digits
+
+    try:
+        customer = await page.core.finish_password_login(challenge, to_latin_digits(code).strip())
+    except (InvalidInput, Unauthorized) as exc:
+        return _login_page(
+            page, next_url=next, step="second_factor", challenge=challenge, error=page.error_text(exc), status_code=400
+        )
+    await log_in(page, customer, (Factor.PASSWORD, Factor.OTP))
     return page.redirect(safe_next(next), flash=N_("You are logged in."))
 
 
@@ -133,6 +163,19 @@ async def account(page: CustomerPage):
     profile = await page.core.accounts.profile(page.user.customer_id)
     orders, total = await page.core.customer_orders(page.user.customer_id, offset=0, limit=5)
     return page.render("store/account.html", profile=profile, orders=orders, total=total, labels=STATUS_LABELS)
+
+
+@router.post("/account/password")
+async def set_password(page: CustomerPage, password: Annotated[str, Form(max_length=128)]):
+    """Set or change the password; every other session of the account ends (this one stays)."""
+    assert page.user is not None
+    try:
+        await page.core.accounts.set_password(
+            page.user.customer_id, password, session=page.user.session_id, two_factor=page.user.two_factor
+        )
+    except (InvalidInput, Forbidden) as exc:
+        return page.redirect("/account", flash=page.error_text(exc), kind="error")
+    return page.redirect("/account", flash=N_("Password saved. Your other sessions were logged out."))
 
 
 @router.get("/account/orders")

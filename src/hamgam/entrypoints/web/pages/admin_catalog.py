@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import File, Form, Query, UploadFile
 
 from hamgam.domain.accounts import Role
-from hamgam.domain.errors import Conflict, InvalidInput, StoreError
+from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, StoreError
 from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
@@ -259,8 +259,10 @@ async def set_role(page: AdminPage, customer_id: Id, role: Annotated[str, Form(m
     assert page.user is not None
     if role not in {str(r) for r in Role}:
         return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Unknown role."), kind="error")
-    await page.core.accounts.set_role(customer_id, Role(role))
-    await page.core.tokens.revoke_customer(customer_id)
+    try:
+        await page.core.accounts.set_role(page.user.customer_id, customer_id, Role(role))
+    except (Forbidden, Conflict) as exc:
+        return page.redirect(f"/admin/customers/{customer_id}", flash=page.error_text(exc), kind="error")
     async with page.container.engine.begin() as conn:
         await audit(conn, page.user.actor, "customer.role", f"customer:{customer_id}", {"role": role})
     return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Role changed."))
@@ -270,9 +272,10 @@ async def set_role(page: AdminPage, customer_id: Id, role: Annotated[str, Form(m
 async def set_disabled(page: AdminPage, customer_id: Id, disabled: Annotated[str, Form(max_length=5)] = ""):
     assert page.user is not None
     flag = disabled == "1"
-    await page.core.accounts.set_disabled(customer_id, flag)
-    if flag:
-        await page.core.tokens.revoke_customer(customer_id)
+    try:
+        await page.core.accounts.set_disabled(page.user.customer_id, customer_id, flag)
+    except (Forbidden, Conflict) as exc:
+        return page.redirect(f"/admin/customers/{customer_id}", flash=page.error_text(exc), kind="error")
     async with page.container.engine.begin() as conn:
         await audit(conn, page.user.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": flag})
     return page.redirect(

@@ -31,7 +31,7 @@ async def cart_id(page: Page, *, create: bool) -> uuid.UUID | None:
             page.session.pop("cart")
     if not create:
         return None
-    new = await carts.create_guest_cart()
+    new = await carts.create_guest_cart(client=page.client)
     page.session.set("cart", str(new))
     return new
 
