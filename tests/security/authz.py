@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI
@@ -14,8 +15,10 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from hamgam.domain.accounts import Role, has_role
+from hamgam.entrypoints.api.app import create_app
 from hamgam.entrypoints.api.deps import require
 from hamgam.entrypoints.web.deps import require_role
+from tests.api.conftest import api_settings
 
 #: The code of the role checks every ``require(Role.X)`` / ``require_role(Role.X)`` closure shares.
 ROLE_CHECKS = {require(Role.CUSTOMER).__code__, require_role(Role.CUSTOMER).__code__}
@@ -40,7 +43,8 @@ PUBLIC = frozenset({
     # the gateway sends the buyer back here; the payment is verified server to server
     ("GET", "/api/v1/payments/callback"), ("GET", "/checkout/return"),
     ("GET", "/media/{key:path}"),
-    ("GET", "/"), ("GET", "/search"), ("GET", "/search/suggest"), ("GET", "/category/{code}"), ("GET", "/product/{product_id}"),
+    ("GET", "/"), ("GET", "/search"), ("GET", "/search/suggest"), ("GET", "/category/{code}"),
+    ("GET", "/product/{product_id}"),
     ("GET", "/cart"), ("POST", "/cart/add"), ("POST", "/cart/update"), ("POST", "/cart/remove"),
     ("GET", "/login"), ("POST", "/login/otp"), ("POST", "/login/otp/verify"), ("POST", "/login/password"),
     ("POST", "/logout"),
@@ -82,10 +86,14 @@ def dependency_calls(dependant: Dependant) -> Iterator[object]:
         yield from dependency_calls(sub)
 
 
+def closure_variables(call: Any) -> dict[str, Any]:
+    return dict(zip(call.__code__.co_freevars, (c.cell_contents for c in call.__closure__), strict=True))
+
+
 def required_role(route: RouteContext) -> Role | None:
     """The highest role any role check in the route's dependency tree asks for (None: no check at all)."""
     roles = [
-        dict(zip(call.__code__.co_freevars, (c.cell_contents for c in call.__closure__)))["role"]  # type: ignore[attr-defined]
+        closure_variables(call)["role"]
         for call in dependency_calls(route.dependant)
         if getattr(call, "__code__", None) in ROLE_CHECKS
     ]
@@ -136,3 +144,8 @@ def allowed(person_role: Role | None, required: Role) -> bool:
 
 def login_redirect(path: str) -> str:
     return "/login?next=" + quote(path, safe="")
+
+
+#: The app as configured for the tests, built at collection time (no database needed) for its route table.
+COLLECTED_APP = create_app(settings=api_settings("postgresql://collect-only", storage={"backend": "memory"}))
+ENDPOINTS = endpoints(COLLECTED_APP)

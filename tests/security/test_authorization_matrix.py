@@ -8,30 +8,28 @@ says which role it must need at least, so a staff or account route without a rol
 from __future__ import annotations
 
 import pytest
+
 from hamgam.domain.accounts import Role
-from hamgam.entrypoints.api.app import create_app
-from tests.api.conftest import api_settings
 from tests.security.authz import (
+    COLLECTED_APP,
+    ENDPOINTS,
     INFRASTRUCTURE,
     PUBLIC,
     RANK,
     Endpoint,
     allowed,
     api_routes,
-    endpoints,
     login_redirect,
     minimum_role,
     other_routes,
 )
 from tests.security.conftest import PageClient, Person, World
 
-_APP = create_app(settings=api_settings("postgresql://collect-only", storage={"backend": "memory"}))
-ENDPOINTS = endpoints(_APP)
 GUARDED = [e for e in ENDPOINTS if e.required is not None]
 
 
 def test_every_route_is_either_guarded_or_deliberately_public() -> None:
-    unaccounted = [path for path in other_routes(_APP) if path not in INFRASTRUCTURE]
+    unaccounted = [path for path in other_routes(COLLECTED_APP) if path not in INFRASTRUCTURE]
     assert not unaccounted, f"routes outside the matrix: {unaccounted}"
     open_ = {(e.method, e.path) for e in ENDPOINTS if e.required is None}
     assert open_ - PUBLIC == set(), "routes without a role check must be declared public (or get one)"

@@ -64,9 +64,7 @@ async def assert_untouched(world: World, owned: Owned) -> None:
     assert [(line["product_detail_id"], line["quantity"]) for line in cart.json()["lines"]] == [(ON_SALE_DETAIL, 2)]
 
 
-async def test_api_orders_payments_and_addresses_of_another_customer_are_not_found(
-    world: World, owned: Owned
-) -> None:
+async def test_api_orders_payments_and_addresses_of_another_customer_are_not_found(world: World, owned: Owned) -> None:
     api, b = world.api, world.other_customer.headers
     attempts = {
         "read order": await api.get(f"/api/v1/orders/{owned.order_id}", headers=b),
@@ -147,9 +145,7 @@ async def test_a_guest_cart_is_reachable_only_with_its_own_token(world: World, o
     api = world.api
     first = (await api.post("/api/v1/cart")).json()["cart_token"]
     second = (await api.post("/api/v1/cart")).json()["cart_token"]
-    added = await api.put(
-        f"/api/v1/cart/lines/{ON_SALE_DETAIL}", json={"quantity": 3}, headers={"X-Cart-Token": first}
-    )
+    added = await api.put(f"/api/v1/cart/lines/{ON_SALE_DETAIL}", json={"quantity": 3}, headers={"X-Cart-Token": first})
     assert added.status_code == 200, added.text
     other_guest = await api.get("/api/v1/cart", headers={"X-Cart-Token": second})
     assert other_guest.json()["lines"] == []
