@@ -38,7 +38,8 @@ PUBLIC = frozenset({
     ("GET", "/api/v1/shipping-methods"),
     ("POST", "/api/v1/cart"), ("GET", "/api/v1/cart"),
     ("PUT", "/api/v1/cart/lines/{product_detail_id}"), ("DELETE", "/api/v1/cart/lines/{product_detail_id}"),
-    ("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/otp/request"),
+    ("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/login/verify"),
+    ("POST", "/api/v1/auth/otp/request"),
     ("POST", "/api/v1/auth/otp/verify"), ("POST", "/api/v1/auth/refresh"), ("POST", "/api/v1/auth/logout"),
     # the gateway sends the buyer back here; the payment is verified server to server
     ("GET", "/api/v1/payments/callback"), ("GET", "/checkout/return"),
@@ -47,6 +48,7 @@ PUBLIC = frozenset({
     ("GET", "/product/{product_id}"),
     ("GET", "/cart"), ("POST", "/cart/add"), ("POST", "/cart/update"), ("POST", "/cart/remove"),
     ("GET", "/login"), ("POST", "/login/otp"), ("POST", "/login/otp/verify"), ("POST", "/login/password"),
+    ("POST", "/login/password/verify"),
     ("POST", "/logout"),
 })  # fmt: skip
 #: Routes that are not application endpoints (the API's own documentation, static files).
