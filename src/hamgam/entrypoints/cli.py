@@ -14,7 +14,7 @@ from rich.table import Table
 
 from hamgam.bootstrap import Container, build
 from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
-from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, run_roles
+from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, require_mahak, run_roles
 from hamgam.logs import configure_logging
 from hamgam.services.sync.status import sync_status
 from hamgam.settings import Settings, load_settings
@@ -53,6 +53,18 @@ def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
         return asyncio.run(main())
 
 
+def _run_role(role: str) -> None:
+    """One role in this process, refusing to start without a configured Mahak."""
+    settings = _settings()
+    try:
+        require_mahak(settings)
+    except ValueError as exc:
+        console.print(f"[red]hamgam {role}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    with database(settings) as settings:
+        asyncio.run(run_roles(settings, (role,)))
+
+
 @app.command()
 def up(
     roles: Annotated[
@@ -80,38 +92,33 @@ def migrate() -> None:
 @app.command()
 def worker() -> None:
     """Run only the worker pool (Kubernetes role)."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("worker",)))
+    _run_role("worker")
 
 
 @app.command()
 def exporter() -> None:
     """Run only the store-to-Mahak exporter (Kubernetes role): paid orders become Mahak invoices."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("exporter",)))
+    _run_role("exporter")
 
 
 @app.command()
 def api() -> None:
     """Run only the gateway: pages and the JSON API (Kubernetes role). With HAMGAM_CORE_URL set the JSON API is
     forwarded to that core; otherwise the gateway serves it in-process, with the store's jobs."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("api",)))
+    _run_role("api")
 
 
 @app.command()
 def core() -> None:
     """Run only the core service: the JSON API /api/v1 and the store's background jobs, no pages (Kubernetes
     role, behind gateways started with HAMGAM_CORE_URL)."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("core",)))
+    _run_role("core")
 
 
 @app.command()
 def scheduler() -> None:
     """Run only the scheduler (Kubernetes role; one replica leads)."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("scheduler",)))
+    _run_role("scheduler")
 
 
 @mahak_app.command("fetch")
