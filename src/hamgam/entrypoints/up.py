@@ -1,7 +1,8 @@
 """``hamgam up``: every role of Hamgam in one process tree, on the embedded defaults where nothing is configured.
 
 With no database URL it starts the embedded PostgreSQL; with no Mahak URL it starts the Mahak simulator with
-demo data (kept in ``data_dir`` across restarts) and points every role at it; with no RabbitMQ URL the PostgreSQL-backed queue carries the batches.
+demo data (kept in ``data_dir`` across restarts) and points every role at it; with no RabbitMQ URL the
+PostgreSQL-backed queue carries the batches.
 """
 
 from __future__ import annotations
