@@ -260,3 +260,36 @@ async def test_listing_says_more_than_when_it_stops_counting(web: Web, monkeypat
     # then the first page says "more than 2" and offers a next page; the last one counted all six
     assert "بیش از ۲ کالا" in listing and 'rel="next"' in listing
     assert "بیش از" not in last and "۶ کالا" in last and 'rel="next"' not in last
+
+
+async def test_admin_shows_a_mahak_rewind_and_what_a_reconciliation_verified(web: Web) -> None:
+    await web.login_staff()
+    engine = web.container.engine
+    # given no reconciliation ever ran: the dashboard does not claim the store is in step
+    dashboard = (await web.http.get("/admin")).text
+    assert "همهٔ موجودیت‌ها با محک هم‌گام‌اند" not in dashboard
+    assert "هنوز با تطبیق کامل راستی‌آزمایی نشده‌اند" in dashboard
+    # when a reconciliation of Product succeeded, having fixed 2 rows, and a Mahak rewind of Product is open
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                """INSERT INTO sync_run (entity, kind, status, from_row_version, finished_at, report)
+                   VALUES ('Product', 'reconcile', 'succeeded', 0, now(),
+                           '{"updated": 1, "inserted": 0, "vanished": 1}')"""
+            )
+        )
+        await conn.execute(
+            text(
+                """INSERT INTO sync_rewind (entity, cursor_row_version, evidence)
+                   VALUES ('Product', 3000000100, 'Mahak serves no row at or above the cursor')"""
+            )
+        )
+    page = (await web.http.get("/admin/sync")).text
+    # then the sync monitor carries the banner and the verified drift, and the dashboard names the rewind
+    assert 'id="rewind-Product"' in page and "محک برای Product به عقب برگشته است" in page
+    assert "اختلاف ۲ ردیف" in page
+    assert "محک به عقب برگشته است (بازگردانی از پشتیبان)" in (await web.http.get("/admin")).text
+    # when the heal closes it, the banner goes
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE sync_rewind SET healed_at = now()"))
+    assert 'id="rewind-Product"' not in (await web.http.get("/admin/sync")).text

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-import orjson
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hamgam.adapters.db.audit import record_in
 from hamgam.adapters.db.conflicts import ConflictLogger
 from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
 from hamgam.adapters.db.schema.sync import (
@@ -119,8 +119,9 @@ class SyncStore:
                         )
                     )
                 )
-            await _audit(
+            await record_in(
                 conn,
+                "sync",
                 "sync.rewind.detected",
                 f"sync:{entity}",
                 {"rewind_id": rewind_id, "cursor": cursor, "evidence": evidence},
@@ -145,8 +146,9 @@ class SyncStore:
                 ),
                 {"e": entity, "rv": cursor},
             )
-            await _audit(
+            await record_in(
                 conn,
+                "sync",
                 "sync.rewind.healed",
                 f"sync:{entity}",
                 {"rewind_id": rewind_id, "run_id": run_id, "cursor": cursor, **report},
@@ -399,10 +401,3 @@ class SyncStore:
             )
             return [dict(r) for r in rows.mappings()]
 
-
-async def _audit(conn: AsyncConnection, action: str, target: str, details: dict[str, Any]) -> None:
-    """An audit entry by the sync itself, in the caller's transaction."""
-    await conn.execute(
-        text("INSERT INTO audit_log (actor, action, target, details) VALUES ('sync', :a, :t, CAST(:d AS jsonb))"),
-        {"a": action, "t": target, "d": orjson.dumps(details, default=str).decode()},
-    )

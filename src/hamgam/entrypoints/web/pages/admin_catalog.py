@@ -44,9 +44,12 @@ async def dashboard(page: StaffPage):
     unhealthy = [
         e
         for e in entities
-        if (e["last_run"] and e["last_run"]["status"] == "failed")
+        if e["rewind"]
+        or (e["last_run"] and e["last_run"]["status"] == "failed")
         or (e["lag_s"] is not None and e["lag_s"] > 3 * interval)
     ]
+    # "in step" is what a reconciliation verified, not the absence of errors
+    verified = [e["verified"] for e in entities if e["verified"]]
     recent, _ = await list_orders(engine, offset=0, limit=8)
     return page.render(
         "admin/dashboard.html",
@@ -56,6 +59,9 @@ async def dashboard(page: StaffPage):
         dead=await dead_letters_waiting(engine),
         recent=recent,
         never_synced=sum(1 for e in entities if e["last_run"] is None),
+        unverified=len(entities) - len(verified),
+        verified_at=min((v["finished_at"] for v in verified), default=None),
+        drift=sum(v["drift"] for v in verified),
         labels=STATUS_LABELS,
     )
 
