@@ -17,6 +17,7 @@ from hamgam.services.store.admin import OVERRIDABLE, audit
 from hamgam.services.store.dashboard import today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
+from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
 
 router = page_router()
 PER_PAGE = 30
@@ -308,4 +309,15 @@ async def mahak_test(page: AdminPage):
     except Exception as exc:  # any failure is the answer to "does the connection work?"
         page.flash(page.locale.gettext(N_("Mahak connection failed:")) + " " + str(exc)[:200], "error")
         return page.redirect("/admin/settings")
-    return page.redirect("/admin/settings", flash=N_("Connected to Mahak."))
+    page.flash(N_("Connected to Mahak."))
+    report = await stock_report(page.container.engine, page.container.settings.sync)
+    number = page.locale.number
+    figures = {
+        "source": report.source_name,
+        "in_stock": number(report.details_in_stock),
+        "details": number(report.details),
+    }
+    page.flash(page.locale.gettext(SOURCE_LINE) % figures)
+    for warning in report.warnings:
+        page.flash(warning, "error")
+    return page.redirect("/admin/settings")
