@@ -1,10 +1,15 @@
-"""sync_rewind: a Mahak database that went back in time (restored from a backup or re-created)
+"""sync_rewind: a Mahak database that went back in time; mahak_client_id: when each client id was first sent
 
 When Mahak's RowVersions fall below an entity's cursor, incremental runs would ask only for what is newer than
 the cursor and never see a change again. The fetcher records each such rewind here when it finds one (and the
 audit log says so), heals it with a re-fetch of the entity in which Mahak's rows win whatever their RowVersion,
 and marks the rewind healed with what the re-fetch changed. An open row (``healed_at`` null) is what the
 admin banner and the ``hamgam_sync_rewind_open`` gauge report.
+
+``mahak_client_id.sent_at`` / ``readback_from``: a customer's person and visitor link keep one client id across
+all their orders, so the order that sent them last may not be the one that re-sends them. Each client id now
+remembers when it first left (and the read-back cursor of its entity taken just before), and any export reads
+back every unconfirmed id that may have reached Mahak before sending it again (contract §5, §7).
 
 Revision ID: 0012
 Revises: 0007
@@ -37,5 +42,11 @@ def upgrade() -> None:
     )
 
 
+    op.add_column("mahak_client_id", sa.Column("sent_at", sa.DateTime(timezone=True)))
+    op.add_column("mahak_client_id", sa.Column("readback_from", sa.BigInteger))
+
+
 def downgrade() -> None:
+    op.drop_column("mahak_client_id", "readback_from")
+    op.drop_column("mahak_client_id", "sent_at")
     op.drop_table("sync_rewind")
