@@ -400,4 +400,3 @@ class SyncStore:
                 )
             )
             return [dict(r) for r in rows.mappings()]
-

@@ -9,10 +9,11 @@ A crash anywhere re-fetches from the last cursor, never skips a row (invariant 1
 A Mahak restored from a backup (or re-created) serves RowVersions below the cursor, and asking for what is newer
 than the cursor would never see a change again. Each run therefore first probes for it (one one-row request:
 does Mahak still serve anything at or above the cursor?), and a reconciliation also finds rows served with a
-lower RowVersion than the store holds, and compares the highest RowVersion it was served with the store's. A rewind found either way is recorded (audit log,
-metric, admin banner) and healed at once by a ``rewind`` run: a re-fetch of the entity from 0 in which Mahak's
-rows win whatever their RowVersion, rows Mahak no longer has are logically deleted, and the cursor is put back
-to what Mahak serves. Until that run succeeds the rewind stays open and every run of the entity retries it.
+lower RowVersion than the store holds, and compares the highest RowVersion it was served with the store's. A
+rewind found either way is recorded (audit log, metric, admin banner) and healed at once by a ``rewind`` run: a
+re-fetch of the entity from 0 in which Mahak's rows win whatever their RowVersion, rows Mahak no longer has are
+logically deleted, and the cursor is put back to what Mahak serves. Until that run succeeds the rewind stays
+open and every run of the entity retries it.
 """
 
 from __future__ import annotations
@@ -118,9 +119,7 @@ class Fetcher:
         if rows:
             return False
         log.warning("sync.rewind.detected", entity=entity, cursor=cursor)
-        await self.store.record_rewind(
-            entity, cursor, f"Mahak serves no row at or above the cursor {cursor}"
-        )
+        await self.store.record_rewind(entity, cursor, f"Mahak serves no row at or above the cursor {cursor}")
         return True
 
     async def _heal(self, entity: str, progress: Callable[[int], None] | None) -> RunResult:
