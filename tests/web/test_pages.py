@@ -293,3 +293,27 @@ async def test_admin_shows_a_mahak_rewind_and_what_a_reconciliation_verified(web
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE sync_rewind SET healed_at = now()"))
     assert 'id="rewind-Product"' not in (await web.http.get("/admin/sync")).text
+
+
+async def test_connection_test_names_the_stock_source_and_warns_when_it_gives_every_product_0(web: Web) -> None:
+    await web.login_staff()
+    session = object()
+
+    async def login() -> object:  # the login itself is the Mahak client's business (tests/mahak)
+        return session
+
+    web.container.mahak.login = login
+    # given a Mahak whose stores hold the stock while the visitor's links say 0
+    async with web.container.engine.begin() as conn:
+        await conn.execute(text("UPDATE visitor_product SET count1 = 0"))
+        await conn.execute(
+            text("""INSERT INTO product_detail_stock (mahak_id, product_detail_id, store_id, count1, row_version)
+                    SELECT mahak_id, mahak_id, 2, 5, 1 FROM product_detail""")
+        )
+    # when the admin tests the connection
+    response = await web.post("/admin/settings/mahak-test", from_page="/admin/settings")
+    assert response.status_code == 303
+    page = (await web.http.get("/admin/settings")).text
+    # then the page says connected, names the source and warns, in Persian
+    assert "منبع موجودی: visitor_product" in page
+    assert "با این منبع موجودی، موجودی همهٔ کالاها صفر است" in page
