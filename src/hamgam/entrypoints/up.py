@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 
 from rich.console import Console
 
@@ -23,6 +24,9 @@ SIMULATOR_DIR = "mahak-simulator"
 def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
     console = Console(stderr=True)
     embedded_database = not settings.database_url
+    # a SIGTERM before the roles take it over (``run_roles``) still unwinds what was started: the embedded
+    # PostgreSQL stops cleanly and the simulator saves its database
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with contextlib.ExitStack() as stack:
         settings = stack.enter_context(database(settings))
         simulated_mahak = not settings.mahak.base_url
@@ -49,6 +53,10 @@ def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
             stack.enter_context(serve_sms(settings.sms.simulator_port))
         _print_plan(console, settings, roles, embedded_database, simulated_mahak=simulated_mahak)
         asyncio.run(run_roles(settings, roles))
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_plan(
