@@ -41,7 +41,6 @@ def upgrade() -> None:
         "ix_sync_rewind_open", "sync_rewind", ["entity"], unique=True, postgresql_where=sa.text("healed_at IS NULL")
     )
 
-
     op.add_column("mahak_client_id", sa.Column("sent_at", sa.DateTime(timezone=True)))
     op.add_column("mahak_client_id", sa.Column("readback_from", sa.BigInteger))
 
