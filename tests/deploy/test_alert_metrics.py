@@ -121,3 +121,28 @@ async def test_mahak_circuit_open_is_zero_once_the_open_period_ended(engine: Any
     await metrics.refresh(engine, MemoryQueue())
     # then
     assert _sample(metrics, "hamgam_mahak_circuit_open") == 0
+
+
+async def test_mahak_rewind_gauges_follow_the_rewinds_recorded_in_postgres(engine: Any) -> None:
+    # given: a rewind of ProductDetail found and not healed yet
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                """INSERT INTO sync_rewind (entity, cursor_row_version, evidence, detected_at)
+                   VALUES ('ProductDetail', 3000000100, 'Mahak serves no row at or above the cursor',
+                           '2026-12-01T10:00:00Z')"""
+            )
+        )
+    metrics = SyncMetrics()
+    await metrics.refresh(engine, MemoryQueue())
+    # then the alerts' gauges raise it, for that entity only
+    assert _sample(metrics, "hamgam_sync_rewind_open", entity="ProductDetail") == 1
+    assert _sample(metrics, "hamgam_sync_rewind_open", entity="Product") == 0
+    detected = _sample(metrics, "hamgam_sync_rewind_detected_timestamp_seconds", entity="ProductDetail")
+    assert detected == 1796119200.0  # 2026-12-01T10:00:00Z
+    # when the re-fetch healed it, the open gauge clears (the detection time stays for the hour-long notice)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE sync_rewind SET healed_at = now()"))
+    await metrics.refresh(engine, MemoryQueue())
+    assert _sample(metrics, "hamgam_sync_rewind_open", entity="ProductDetail") == 0
+    assert _sample(metrics, "hamgam_sync_rewind_detected_timestamp_seconds", entity="ProductDetail") == detected

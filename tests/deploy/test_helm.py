@@ -284,6 +284,7 @@ def test_alerts_read_metrics_hamgam_exports_and_link_to_their_runbook(
     assert names == {
         "HamgamSyncLagOverObjective", "HamgamDeadLettersWaiting", "HamgamQueueBacklogGrowing",
         "HamgamExportsFailed", "HamgamExportsRejected", "HamgamMahakCircuitOpen",
+        "HamgamMahakRewound", "HamgamMahakRewindUnhealed",
         "HamgamRoleDown", "HamgamRoleNotReady", "HamgamMetricsDown",
     }  # fmt: skip
     exported = registered_metric_names()

@@ -126,3 +126,38 @@ async def test_export_person_client_id_already_in_mahak_ends_correct(
         assert len(invoices) == 2 and len({i["PersonId"] for i in invoices}) == 1
         assert len([p for p in world.mahak_rows("Person") if p["Mobile"] == "09120000001"]) == 1
         assert {await world.order_status(first), await world.order_status(second)} == {"sent_to_accounting"}
+
+
+async def test_a_person_and_link_sent_with_an_earlier_order_are_read_back_before_the_next_order_resends_them(
+    fresh_mahak, make_world
+) -> None:
+    # given Mahak refuses a client id it already holds, and a first order whose person and visitor link reached
+    # Mahak while the answer was lost (our records of them stay unconfirmed)
+    fresh_mahak.control.set_switches(duplicate_client_id="reject")
+    async with make_world(fresh_mahak) as world:
+        await world.sync()
+        (d1, _), (d2, _) = await world.sellable(2)
+        customer = await world.customer("09120000001", "رضا کریمی")
+        first = await world.paid_order(customer, [(d1, 1)])
+        async with running(world):
+            await world.wait_jobs({"sent"})
+        async with world.engine.begin() as conn:
+            await conn.execute(text("UPDATE mahak_client_id SET mahak_id = NULL, confirmed_at = NULL "
+                                    "WHERE kind IN ('person', 'visitor_person')"))
+            await conn.execute(text("UPDATE customer SET mahak_person_id = NULL"))
+            await conn.execute(text("DELETE FROM person"))  # not matched by mobile either
+        # when the same customer's second order is exported
+        second = await world.paid_order(customer, [(d2, 1)])
+        async with running(world):
+            await world.wait_jobs({"sent"})
+        # then it read Mahak back first: its one request carried no person and no link, nothing was refused
+        async with world.engine.connect() as conn:
+            job = (await conn.execute(
+                text("SELECT attempts, request FROM export_job WHERE order_id = :o"), {"o": second}
+            )).mappings().one()
+        assert job["attempts"] == 1
+        assert not job["request"].get("people") and not job["request"].get("visitorPeople")
+        invoices = world.mahak_orders()
+        assert len(invoices) == 2 and len({i["PersonId"] for i in invoices}) == 1
+        assert len([p for p in world.mahak_rows("Person") if p["Mobile"] == "09120000001"]) == 1
+        assert {await world.order_status(first), await world.order_status(second)} == {"sent_to_accounting"}

@@ -47,6 +47,8 @@ def role_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
         "HAMGAM_AUTH__JWT_SECRET": JWT_SECRET,
         "HAMGAM_AUTH__RATE_LIMIT_BACKEND": "memory",
         "HAMGAM_STORAGE__BACKEND": "memory",
+        # a role refuses to start without a Mahak; nothing listens here, for roles that never call it
+        "HAMGAM_MAHAK__BASE_URL": "http://127.0.0.1:9/API/v3",
         **extra,
     }
 

@@ -33,7 +33,7 @@ def test_sync_run_then_status_shows_cursor_and_last_run(database_url: str, fresh
     assert run.exit_code == 0, run.output
     status = runner.invoke(app, ["sync", "status", "--json"], env=env(database_url, fresh_mahak))
     assert status.exit_code == 0, status.output
-    store = next(e for e in json.loads(status.output) if e["entity"] == "Store")
+    store = next(e for e in json.loads(status.output)["entities"] if e["entity"] == "Store")
     assert store["cursor"] == max(r["RowVersion"] for r in fresh_mahak.control.rows("Store"))
     assert store["last_run"]["status"] == "succeeded"
     assert store["last_run"]["rows_inserted"] == len(fresh_mahak.control.rows("Store"))
@@ -49,8 +49,53 @@ def test_dlq_commands_on_an_unknown_letter_fail_clearly(database_url: str, fresh
 
 def test_admin_create_makes_a_staff_account_that_can_log_in(database_url: str, fresh_mahak) -> None:
     result = CliRunner().invoke(
-        app, ["admin", "create", "--mobile", "۰۹۳۵۰۰۰۰۰۰۰", "--password", "change-this-passphrase"],
+        app,
+        ["admin", "create", "--mobile", "۰۹۳۵۰۰۰۰۰۰۰", "--password", "change-this-passphrase"],
         env=env(database_url, fresh_mahak),
     )
     assert result.exit_code == 0, result.output
     assert "admin" in result.output and "09350000000" in result.output
+
+
+def _sync_catalogue(runner: CliRunner, environment: dict[str, str]) -> None:
+    for entity in ("stores", "products", "product-details", "product-detail-store-assets", "visitor-products"):
+        result = runner.invoke(app, ["sync", "run", "--entity", entity], env=environment)
+        assert result.exit_code == 0, result.output
+
+
+def test_status_and_connection_test_name_the_stock_source_and_warn_when_it_gives_every_product_0(
+    database_url: str, fresh_mahak
+) -> None:
+    # given a Mahak that keeps its stock in its stores: every VisitorProduct count is 0
+    links = fresh_mahak.control.rows("VisitorProduct")
+    fresh_mahak.control.upsert_rows(
+        "VisitorProduct", [{"VisitorProductId": r["VisitorProductId"], "Count1": 0} for r in links]
+    )
+    runner = CliRunner()
+    environment = env(database_url, fresh_mahak)
+    _sync_catalogue(runner, environment)
+    # when the status and the connection test run with the default stock source
+    status = runner.invoke(app, ["sync", "status"], env=environment)
+    test = runner.invoke(app, ["mahak", "test"], env=environment)
+    # then both name the source and warn that every product shows 0 while the stores hold stock
+    for result in (status, test):
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.output.split())
+        assert "Stock source: visitor_product" in text
+        assert "Every product shows a stock of 0 with this stock source, while Mahak's stores hold stock" in text
+    # when the merchant picks the stores source without store ids: that is named and warned about too
+    stores = runner.invoke(
+        app, ["sync", "status", "--json"], env={**environment, "HAMGAM_SYNC__STOCK_SOURCE": "stores"}
+    )
+    report = json.loads(stores.output)["stock"]
+    assert report["source"] == "stores" and report["details_in_stock"] == 0
+    assert any("no store ids are set" in w for w in report["warnings"])
+    # and with the store ids set, the stock shows and no warning is left
+    store_ids = sorted({r["StoreId"] for r in fresh_mahak.control.rows("ProductDetailStoreAsset") if r["Count1"] > 0})
+    chosen = {
+        **environment,
+        "HAMGAM_SYNC__STOCK_SOURCE": "stores",
+        "HAMGAM_SYNC__STOCK_STORE_IDS": json.dumps(store_ids),
+    }
+    fixed = json.loads(runner.invoke(app, ["sync", "status", "--json"], env=chosen).output)["stock"]
+    assert fixed["details_in_stock"] > 0 and fixed["warnings"] == []

@@ -48,15 +48,15 @@ async def test_initial_sync_then_follow_changes(fresh_mahak, make_container) -> 
         await assert_store_matches_mahak(container, fresh_mahak.control)
 
 
-async def test_no_change_run_makes_one_request_and_no_writes(fresh_mahak, make_container) -> None:
+async def test_no_change_run_makes_a_probe_and_one_request_and_no_writes(fresh_mahak, make_container) -> None:
     async with make_container(fresh_mahak.base_url) as container, running_worker(container):
         await sync_all(container)
         # when nothing changed in Mahak and the products sync again
         pulls_before = fresh_mahak.control.stats()["pulls"]
         again = await container.fetcher.run("Product")
         pulls = fresh_mahak.control.stats()["pulls"] - pulls_before
-        # then exactly one GetAllData reached Mahak, and nothing was written
-        assert pulls == 1
+        # then two one-page GetAllData reached Mahak (the rewind probe, then the changes), and nothing was written
+        assert pulls == 2
         assert (again.stats["rows_fetched"], again.stats["rows_inserted"], again.stats["rows_updated"]) == (0, 0, 0)
 
 

@@ -26,3 +26,14 @@ def test_the_plan_names_the_storefront_admin_api_and_probes() -> None:
 def test_without_the_gateway_no_shop_urls_are_printed() -> None:
     text = _plan(("worker",), health_port=0)
     assert "storefront" not in text and "store API" not in text and "health" not in text
+
+
+def test_the_simulated_mahak_is_named_with_where_its_data_lives(tmp_path) -> None:
+    console = Console(record=True, width=300)
+    settings = Settings(
+        database_url="postgresql://u@h/db", data_dir=tmp_path, mahak={"base_url": "http://127.0.0.1:5080/API/v3"}
+    )
+    _print_plan(console, settings, ("worker",), False, simulated_mahak=True)
+    text = console.export_text()
+    assert "http://127.0.0.1:5080/API/v3 (simulator with demo data kept in" in text
+    assert str(tmp_path / "mahak-simulator") in text

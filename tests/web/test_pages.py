@@ -260,3 +260,60 @@ async def test_listing_says_more_than_when_it_stops_counting(web: Web, monkeypat
     # then the first page says "more than 2" and offers a next page; the last one counted all six
     assert "بیش از ۲ کالا" in listing and 'rel="next"' in listing
     assert "بیش از" not in last and "۶ کالا" in last and 'rel="next"' not in last
+
+
+async def test_admin_shows_a_mahak_rewind_and_what_a_reconciliation_verified(web: Web) -> None:
+    await web.login_staff()
+    engine = web.container.engine
+    # given no reconciliation ever ran: the dashboard does not claim the store is in step
+    dashboard = (await web.http.get("/admin")).text
+    assert "همهٔ موجودیت‌ها با محک هم‌گام‌اند" not in dashboard
+    assert "هنوز با تطبیق کامل راستی‌آزمایی نشده‌اند" in dashboard
+    # when a reconciliation of Product succeeded, having fixed 2 rows, and a Mahak rewind of Product is open
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                """INSERT INTO sync_run (entity, kind, status, from_row_version, finished_at, report)
+                   VALUES ('Product', 'reconcile', 'succeeded', 0, now(),
+                           '{"updated": 1, "inserted": 0, "vanished": 1}')"""
+            )
+        )
+        await conn.execute(
+            text(
+                """INSERT INTO sync_rewind (entity, cursor_row_version, evidence)
+                   VALUES ('Product', 3000000100, 'Mahak serves no row at or above the cursor')"""
+            )
+        )
+    page = (await web.http.get("/admin/sync")).text
+    # then the sync monitor carries the banner and the verified drift, and the dashboard names the rewind
+    assert 'id="rewind-Product"' in page and "محک برای Product به عقب برگشته است" in page
+    assert "اختلاف ۲ ردیف" in page
+    assert "محک به عقب برگشته است (بازگردانی از پشتیبان)" in (await web.http.get("/admin")).text
+    # when the heal closes it, the banner goes
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE sync_rewind SET healed_at = now()"))
+    assert 'id="rewind-Product"' not in (await web.http.get("/admin/sync")).text
+
+
+async def test_connection_test_names_the_stock_source_and_warns_when_it_gives_every_product_0(web: Web) -> None:
+    await web.login_staff()
+    session = object()
+
+    async def login() -> object:  # the login itself is the Mahak client's business (tests/mahak)
+        return session
+
+    web.container.mahak.login = login
+    # given a Mahak whose stores hold the stock while the visitor's links say 0
+    async with web.container.engine.begin() as conn:
+        await conn.execute(text("UPDATE visitor_product SET count1 = 0"))
+        await conn.execute(
+            text("""INSERT INTO product_detail_stock (mahak_id, product_detail_id, store_id, count1, row_version)
+                    SELECT mahak_id, mahak_id, 2, 5, 1 FROM product_detail""")
+        )
+    # when the admin tests the connection
+    response = await web.post("/admin/settings/mahak-test", from_page="/admin/settings")
+    assert response.status_code == 303
+    page = (await web.http.get("/admin/settings")).text
+    # then the page says connected, names the source and warns, in Persian
+    assert "منبع موجودی: visitor_product" in page
+    assert "با این منبع موجودی، موجودی همهٔ کالاها صفر است" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -14,9 +15,10 @@ from rich.table import Table
 
 from hamgam.bootstrap import Container, build
 from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
-from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, run_roles
+from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, require_mahak, run_roles
 from hamgam.logs import configure_logging
 from hamgam.services.sync.status import sync_status
+from hamgam.services.sync.stock_check import StockReport, stock_report
 from hamgam.settings import Settings, load_settings
 
 app = typer.Typer(help="Hamgam: an online store in step with Mahak.", no_args_is_help=True)
@@ -53,6 +55,18 @@ def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
         return asyncio.run(main())
 
 
+def _run_role(role: str) -> None:
+    """One role in this process, refusing to start without a configured Mahak."""
+    settings = _settings()
+    try:
+        require_mahak(settings)
+    except ValueError as exc:
+        console.print(f"[red]hamgam {role}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    with database(settings) as settings:
+        asyncio.run(run_roles(settings, (role,)))
+
+
 @app.command()
 def up(
     roles: Annotated[
@@ -80,38 +94,51 @@ def migrate() -> None:
 @app.command()
 def worker() -> None:
     """Run only the worker pool (Kubernetes role)."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("worker",)))
+    _run_role("worker")
 
 
 @app.command()
 def exporter() -> None:
     """Run only the store-to-Mahak exporter (Kubernetes role): paid orders become Mahak invoices."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("exporter",)))
+    _run_role("exporter")
 
 
 @app.command()
 def api() -> None:
     """Run only the gateway: pages and the JSON API (Kubernetes role). With HAMGAM_CORE_URL set the JSON API is
     forwarded to that core; otherwise the gateway serves it in-process, with the store's jobs."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("api",)))
+    _run_role("api")
 
 
 @app.command()
 def core() -> None:
     """Run only the core service: the JSON API /api/v1 and the store's background jobs, no pages (Kubernetes
     role, behind gateways started with HAMGAM_CORE_URL)."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("core",)))
+    _run_role("core")
 
 
 @app.command()
 def scheduler() -> None:
     """Run only the scheduler (Kubernetes role; one replica leads)."""
-    with database(_settings()) as settings:
-        asyncio.run(run_roles(settings, ("scheduler",)))
+    _run_role("scheduler")
+
+
+@mahak_app.command("test")
+def mahak_test() -> None:
+    """Log in to Mahak and report the stock source in use, warning when it gives every product 0."""
+
+    async def action(container: Container) -> tuple[Any, StockReport]:
+        return await container.mahak.login(), await stock_report(container.engine, container.settings.sync)
+
+    try:
+        session, stock = _with_container(action)
+    except Exception as exc:  # any failure is the answer to "does the connection work?"
+        console.print(f"[red]Mahak connection failed: {exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Connected to Mahak (visitor {session.visitor_id}).")
+    console.print(stock.describe())
+    for warning in stock.warnings:
+        console.print(f"[yellow]warning: {warning}[/yellow]")
 
 
 @mahak_app.command("fetch")
@@ -192,24 +219,40 @@ def sync_run(
 
 @sync_app.command("status")
 def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Each entity's cursor, lag and last run."""
-    rows = _with_container(lambda c: sync_status(c.engine))
+    """Each entity's cursor, lag, last run and last verification (reconciliation, with the drift it fixed), Mahak
+    rewinds, and the stock source in use (with a warning when it gives every product 0)."""
+
+    async def action(container: Container) -> tuple[list[dict[str, Any]], StockReport]:
+        return await sync_status(container.engine), await stock_report(container.engine, container.settings.sync)
+
+    rows, stock = _with_container(action)
     if as_json:
-        console.print_json(json.dumps(rows, default=str))
+        console.print_json(json.dumps({"entities": rows, "stock": asdict(stock)}, default=str))
         return
     table = Table(title="sync status")
-    for column in ("entity", "cursor", "lag", "last run", "status", "fetched", "applied", "rejected", "dead"):
+    for column in ("entity", "cursor", "lag", "last run", "status", "fetched", "applied", "rejected", "dead",
+                   "verified", "drift"):
         table.add_column(column)
     for row in rows:
         run = row["last_run"] or {}
+        verified = row["verified"] or {}
         lag = f"{row['lag_s']:.0f}s" if row["lag_s"] is not None else "never synced"
         table.add_row(
             row["entity"], str(row["cursor"]), lag, str(run.get("started_at", "-"))[:19], run.get("status", "-"),
             str(run.get("rows_fetched", "-")),
             str((run.get("rows_inserted") or 0) + (run.get("rows_updated") or 0)) if run else "-",
             str(run.get("rows_rejected", "-")), str(run.get("dead_lettered", "-")),
+            str(verified.get("finished_at", "never"))[:19], str(verified.get("drift", "-")),
         )
     console.print(table)
+    for row in rows:
+        if row["rewind"]:
+            found = str(row["rewind"]["detected_at"])[:19]
+            console.print(f"[red]Mahak went back in time for {row['entity']} (found {found}: "
+                          f"{row['rewind']['evidence']}); the next run re-fetches it.[/red]")
+    console.print(stock.describe())
+    for warning in stock.warnings:
+        console.print(f"[yellow]warning: {warning}[/yellow]")
 
 
 @dlq_app.command("list")

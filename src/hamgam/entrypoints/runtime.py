@@ -50,6 +50,20 @@ def database(settings: Settings) -> Iterator[Settings]:
         yield settings.model_copy(update={"database_url": url})
 
 
+MAHAK_NOT_CONFIGURED = (
+    "HAMGAM_MAHAK__BASE_URL is not set. Set it to your Mahak's API address (for the cloud service "
+    "https://mahakacc.mahaksoft.com/API/v3, with HAMGAM_MAHAK__USERNAME and HAMGAM_MAHAK__PASSWORD), or run "
+    "`hamgam up`, which starts the Mahak simulator and points its roles at it. A role started alone does not "
+    "guess a simulator address."
+)
+
+
+def require_mahak(settings: Settings) -> None:
+    """A role needs a Mahak it was told about: ``ValueError`` with what to set when none is configured."""
+    if not settings.mahak.base_url:
+        raise ValueError(MAHAK_NOT_CONFIGURED)
+
+
 def check_roles(roles: tuple[str, ...]) -> None:
     unknown = sorted(set(roles) - set(ALL_ROLES))
     if unknown:
@@ -69,6 +83,7 @@ async def run_roles(
     fails stops the others, and ``RoleFailed`` is raised once they are down.
     """
     check_roles(roles)
+    require_mahak(settings)
     container = await build(settings)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

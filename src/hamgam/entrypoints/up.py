@@ -1,13 +1,15 @@
 """``hamgam up``: every role of Hamgam in one process tree, on the embedded defaults where nothing is configured.
 
 With no database URL it starts the embedded PostgreSQL; with no Mahak URL it starts the Mahak simulator with
-demo data; with no RabbitMQ URL the PostgreSQL-backed queue carries the batches.
+demo data (kept in ``data_dir`` across restarts) and points every role at it; with no RabbitMQ URL the
+PostgreSQL-backed queue carries the batches.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 
 from rich.console import Console
 
@@ -15,18 +17,32 @@ from hamgam.bootstrap import mahak_base_url
 from hamgam.entrypoints.runtime import ROLES, database, run_roles
 from hamgam.settings import Settings
 
+#: The simulated Mahak's database, under ``data_dir``.
+SIMULATOR_DIR = "mahak-simulator"
+
 
 def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
     console = Console(stderr=True)
     embedded_database = not settings.database_url
+    # a SIGTERM before the roles take it over (``run_roles``) still unwinds what was started: the embedded
+    # PostgreSQL stops cleanly and the simulator saves its database
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with contextlib.ExitStack() as stack:
         settings = stack.enter_context(database(settings))
-        if not settings.mahak.base_url:
+        simulated_mahak = not settings.mahak.base_url
+        if simulated_mahak:
             from hamgam_sim.mahak.server import serve_in_thread
             from hamgam_sim.mahak.simulator import MahakSimulator
 
-            simulator = MahakSimulator(products=settings.mahak.simulator_products)
-            stack.enter_context(serve_in_thread(simulator, port=settings.mahak.simulator_port))
+            # its database lives next to the store's, so a restart finds both where they were
+            simulator = MahakSimulator(
+                products=settings.mahak.simulator_products, state_dir=settings.data_dir / SIMULATOR_DIR
+            )
+            stack.callback(simulator.close)
+            running = stack.enter_context(serve_in_thread(simulator, port=settings.mahak.simulator_port))
+            settings = settings.model_copy(
+                update={"mahak": settings.mahak.model_copy(update={"base_url": running.base_url})}
+            )
         if not settings.payments.base_url and settings.payments.provider == "zarinpal":
             from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
 
@@ -35,13 +51,28 @@ def up(settings: Settings, roles: tuple[str, ...] = ROLES) -> None:
             from hamgam_sim.sms.server import serve_in_thread as serve_sms
 
             stack.enter_context(serve_sms(settings.sms.simulator_port))
-        _print_plan(console, settings, roles, embedded_database)
+        _print_plan(console, settings, roles, embedded_database, simulated_mahak=simulated_mahak)
         asyncio.run(run_roles(settings, roles))
 
 
-def _print_plan(console: Console, settings: Settings, roles: tuple[str, ...], embedded_database: bool) -> None:
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _print_plan(
+    console: Console,
+    settings: Settings,
+    roles: tuple[str, ...],
+    embedded_database: bool,
+    *,
+    simulated_mahak: bool = False,
+) -> None:
     queue = f"RabbitMQ {_safe(settings.rabbitmq_url)}" if settings.rabbitmq_url else "PostgreSQL-backed queue"
-    simulator = "" if settings.mahak.base_url else " (simulator with demo data; control API at /_control)"
+    simulator = (
+        f" (simulator with demo data kept in {settings.data_dir / SIMULATOR_DIR}; control API at /_control)"
+        if simulated_mahak
+        else ""
+    )
     console.print("[bold]Hamgam is up[/bold]")
     console.print(f"  PostgreSQL : {_safe(settings.database_url)}{' (embedded)' if embedded_database else ''}")
     console.print(f"  queue      : {queue}")

@@ -41,6 +41,14 @@ class ControlClient:
         body = {"products": products, "seed": seed, "switches": switches or {}, **options}
         return self._call("POST", "/reset", json=body)
 
+    def snapshot(self, name: str) -> dict[str, Any]:
+        """Keep the database as it is now under ``name`` (a backup to restore later)."""
+        return self._call("POST", "/snapshot", json={"name": name})
+
+    def restore(self, name: str) -> dict[str, Any]:
+        """Bring back the snapshot ``name``, RowVersion counter included (a Mahak restored from a backup)."""
+        return self._call("POST", "/restore", json={"name": name})
+
     def switches(self) -> dict[str, Any]:
         return self._call("GET", "/switches")
 

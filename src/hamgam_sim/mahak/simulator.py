@@ -11,6 +11,7 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from hamgam_sim.mahak import desktop, generator
@@ -20,6 +21,7 @@ from hamgam_sim.mahak.clock import tehran_now
 from hamgam_sim.mahak.entities import ENTITIES, entity_named
 from hamgam_sim.mahak.faults import FaultPlan, FaultRule
 from hamgam_sim.mahak.invalid_rows import inject_invalid_rows
+from hamgam_sim.mahak.persistence import STATE_FILE, AutoSaver, Snapshots, capture, rebuild, write_atomically
 from hamgam_sim.mahak.pictures import picture_png
 from hamgam_sim.mahak.reading import pull_objects, serve_row
 from hamgam_sim.mahak.saving import SaveRequest
@@ -75,13 +77,64 @@ class MahakSimulator:
         switches: Switches | dict | None = None,
         account: Account | None = None,
         batch_rows: int = 50,
+        state_dir: Path | None = None,
     ) -> None:
+        """With ``state_dir`` the database is loaded from there when it was saved before (else generated), and
+        kept there while it changes (``close`` saves the last changes)."""
         self.lock = threading.RLock()
         self._initial_account = account or Account()
         self.account = self._initial_account
         self.faults = FaultPlan()
         self.tokens = TokenBook()
+        self.state_dir = state_dir
+        self.snapshots = Snapshots(state_dir)
+        #: Edits that move no RowVersion (silent ones) still need saving: counted here.
+        self._edits = 0
         self.reset(products=products, seed=seed, switches=switches, batch_rows=batch_rows)
+        self._autosaver: AutoSaver | None = None
+        if state_dir is not None:
+            saved = state_dir / STATE_FILE
+            if saved.exists():
+                with self.lock:
+                    self.db, self.stock = rebuild(saved.read_bytes())
+            else:
+                self.save()
+            self._autosaver = AutoSaver(self.save, self._fingerprint)
+
+    def save(self) -> None:
+        """Write the database to ``state_dir`` (nothing without one)."""
+        if self.state_dir is None:
+            return
+        with self.lock:
+            blob = capture(self.db, self.stock)
+        write_atomically(self.state_dir / STATE_FILE, blob)
+
+    def close(self) -> None:
+        """Stop saving in the background, after saving what changed."""
+        if self._autosaver is not None:
+            self._autosaver.stop()
+            self._autosaver = None
+
+    def _fingerprint(self) -> tuple[int, int, int, int]:
+        with self.lock:
+            return (id(self.db), self.db.next_row_version, self.stock.pending, self._edits)
+
+    def snapshot(self, name: str) -> dict[str, Any]:
+        """Keep the database as it is now under ``name`` (a backup, to ``restore`` later)."""
+        with self.lock:
+            blob = capture(self.db, self.stock)
+            max_rv = self.db.max_row_version()
+        self.snapshots.put(name, blob)
+        return {"name": name, "max_row_version": max_rv}
+
+    def restore(self, name: str) -> dict[str, Any]:
+        """Bring back the database saved as ``name``, RowVersion counter included, as restoring a backup of a
+        Mahak database does: every change made since is gone and RowVersions go below what clients saw."""
+        blob = self.snapshots.get(name)
+        with self.lock:
+            self.db, self.stock = rebuild(blob)
+            self._edits += 1
+            return {"name": name, "max_row_version": self.db.max_row_version()}
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def reset(
@@ -122,6 +175,7 @@ class MahakSimulator:
             self.stats = Stats()
             self.faults.clear()
             self._rnd = random.Random(seed)
+            self._edits += 1
             return {"counts": counts, "max_row_version": self.db.max_row_version()}
 
     def new_batch(self) -> ChangeBatch:
@@ -260,6 +314,7 @@ class MahakSimulator:
         """Create/update rows as the desktop app would, in one change batch (see ``desktop.upsert_rows``)."""
         with self.lock:
             quiet = self.switches.silent_edits if silent is None else silent
+            self._edits += 1
             return desktop.upsert_rows(self.db, self.new_batch(), entity_name, items, silent=quiet)
 
     def delete_rows(self, entity_name: str, ids: list[int]) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hamgam.adapters.db.audit import record_in
 from hamgam.adapters.db.conflicts import ConflictLogger
 from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
 from hamgam.adapters.db.schema.sync import (
@@ -22,9 +23,10 @@ from hamgam.adapters.db.schema.sync import (
     sync_batch,
     sync_cursor,
     sync_request,
+    sync_rewind,
     sync_run,
 )
-from hamgam.adapters.db.upsert import ApplyCounts, UpsertStatement, upsert_rows
+from hamgam.adapters.db.upsert import ApplyCounts, UpsertStatement, latest_per_id, upsert_rows
 from hamgam.domain.sync.batch import Batch
 from hamgam.domain.sync.entities import entity_named
 from hamgam.domain.sync.rejection import Rejection
@@ -38,14 +40,14 @@ class SyncStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._statements: dict[tuple[str, bool], UpsertStatement] = {}
+        self._statements: dict[tuple[str, bool, bool], UpsertStatement] = {}
         self._conflicts = ConflictLogger()
 
-    def _statement(self, entity: str, reconcile: bool) -> UpsertStatement:
-        key = (entity, reconcile)
+    def _statement(self, entity: str, reconcile: bool, authoritative: bool) -> UpsertStatement:
+        key = (entity, reconcile, authoritative)
         if key not in self._statements:
             table = SYNCED_TABLES[entity_named(entity).table]
-            self._statements[key] = UpsertStatement(table, reconcile=reconcile)
+            self._statements[key] = UpsertStatement(table, reconcile=reconcile, authoritative=authoritative)
         return self._statements[key]
 
     # -- cursors ------------------------------------------------------------------------------------------
@@ -65,6 +67,91 @@ class SyncStore:
                        WHERE sync_cursor.row_version < excluded.row_version"""
                 ),
                 {"e": entity, "rv": row_version},
+            )
+
+    async def set_cursor(self, entity: str, row_version: int) -> None:
+        """Put the cursor at ``row_version`` even below where it stands: only a healed rewind does this."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    """INSERT INTO sync_cursor (entity, row_version) VALUES (:e, :rv)
+                       ON CONFLICT (entity) DO UPDATE SET row_version = excluded.row_version, updated_at = now()"""
+                ),
+                {"e": entity, "rv": row_version},
+            )
+
+    async def highest_held(self, entity: str) -> int:
+        """The highest RowVersion among the entity's rows in the store (0 when none)."""
+        table = entity_named(entity).table
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(text(f"SELECT coalesce(max(row_version), 0) FROM {table}")) or 0)
+
+    # -- rewinds ------------------------------------------------------------------------------------------
+
+    async def open_rewind(self, entity: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(sync_rewind).where(sync_rewind.c.entity == entity, sync_rewind.c.healed_at.is_(None))
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+    async def record_rewind(self, entity: str, cursor: int, evidence: str) -> int:
+        """Open a rewind of ``entity`` (or return the one already open), with an audit entry."""
+        async with self.engine.begin() as conn:
+            rewind_id = await conn.scalar(
+                text(
+                    """INSERT INTO sync_rewind (entity, cursor_row_version, evidence) VALUES (:e, :c, :ev)
+                       ON CONFLICT (entity) WHERE healed_at IS NULL DO NOTHING RETURNING id"""
+                ),
+                {"e": entity, "c": cursor, "ev": evidence},
+            )
+            if rewind_id is None:
+                return int(
+                    await conn.scalar(
+                        select(sync_rewind.c.id).where(
+                            sync_rewind.c.entity == entity, sync_rewind.c.healed_at.is_(None)
+                        )
+                    )
+                )
+            await record_in(
+                conn,
+                "sync",
+                "sync.rewind.detected",
+                f"sync:{entity}",
+                {"rewind_id": rewind_id, "cursor": cursor, "evidence": evidence},
+            )
+        return int(rewind_id)
+
+    async def heal_rewind(self, rewind_id: int, run_id: int, cursor: int, report: dict[str, Any]) -> None:
+        """Close the rewind: the re-fetch ``run_id`` made the store equal to Mahak; the cursor goes to ``cursor``."""
+        async with self.engine.begin() as conn:
+            entity = await conn.scalar(
+                update(sync_rewind)
+                .where(sync_rewind.c.id == rewind_id, sync_rewind.c.healed_at.is_(None))
+                .values(healed_at=func.now(), heal_run_id=run_id, report=report)
+                .returning(sync_rewind.c.entity)
+            )
+            if entity is None:
+                return
+            await conn.execute(
+                text(
+                    """INSERT INTO sync_cursor (entity, row_version) VALUES (:e, :rv)
+                       ON CONFLICT (entity) DO UPDATE SET row_version = excluded.row_version, updated_at = now()"""
+                ),
+                {"e": entity, "rv": cursor},
+            )
+            await record_in(
+                conn,
+                "sync",
+                "sync.rewind.healed",
+                f"sync:{entity}",
+                {"rewind_id": rewind_id, "run_id": run_id, "cursor": cursor, **report},
             )
 
     # -- runs ---------------------------------------------------------------------------------------------
@@ -181,7 +268,8 @@ class SyncStore:
             if status == "applied":
                 return None
             driver = (await conn.get_raw_connection()).driver_connection
-            statement = self._statement(batch.entity, batch.reconcile)
+            statement = self._statement(batch.entity, batch.reconcile, batch.authoritative)
+            behind = await self._rows_behind(driver, statement, batch) if batch.reconcile else 0
             await self._conflicts.log(driver, statement.table.name, batch.rows)
             counts = await upsert_rows(driver, statement, batch.rows)
             if batch.reconcile:
@@ -191,7 +279,29 @@ class SyncStore:
                     [r["mahak_id"] for r in batch.rows],
                 )
             await self._mark_applied(conn, batch, counts)
+        if behind and not batch.authoritative:
+            await self.record_rewind(
+                batch.entity,
+                await self.cursor(batch.entity),
+                f"a reconciliation was served {behind} rows with a RowVersion below the one the store holds",
+            )
         return counts
+
+    @staticmethod
+    async def _rows_behind(driver: Any, statement: UpsertStatement, batch: Batch) -> int:
+        """Rows Mahak serves with a lower RowVersion than the store holds for the same id: a row's RowVersion
+        only grows, so this happens only when Mahak went back in time (duplicates in a page: the newest counts)."""
+        latest = latest_per_id(batch.rows)
+        return int(
+            await driver.fetchval(
+                f"""SELECT count(*) FROM {statement.table.name} t
+                    JOIN unnest($1::bigint[], $2::bigint[]) AS u(mahak_id, row_version) USING (mahak_id)
+                    WHERE t.row_version > u.row_version""",
+                [r["mahak_id"] for r in latest],
+                [r["row_version"] for r in latest],
+            )
+            or 0
+        )
 
     async def _mark_applied(self, conn: AsyncConnection, batch: Batch, counts: ApplyCounts) -> None:
         await conn.execute(
@@ -237,14 +347,16 @@ class SyncStore:
 
     # -- reconciliation -----------------------------------------------------------------------------------
 
-    async def mark_vanished(self, entity: str, run_id: int, up_to_row_version: int) -> int:
-        """Logically delete live rows that a full pass did not see (Mahak no longer lists them)."""
+    async def mark_vanished(self, entity: str, run_id: int, up_to_row_version: int | None) -> int:
+        """Logically delete live rows that a full pass did not see (Mahak no longer lists them): those up to
+        ``up_to_row_version``, or all of them (``None``: a rewind heal, where the store holds RowVersions that
+        the restored Mahak never reached)."""
         table = entity_named(entity).table
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 text(
                     f"""UPDATE {table} AS t SET deleted_at = now(), updated_at = now()
-                        WHERE t.deleted_at IS NULL AND t.row_version <= :rv
+                        WHERE t.deleted_at IS NULL AND (CAST(:rv AS bigint) IS NULL OR t.row_version <= :rv)
                           AND NOT EXISTS (SELECT 1 FROM reconcile_seen s WHERE s.run_id = :run AND s.mahak_id = t.mahak_id)"""
                 ),
                 {"rv": up_to_row_version, "run": run_id},

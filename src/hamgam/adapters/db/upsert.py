@@ -2,7 +2,9 @@
 
 A row is applied only when its RowVersion is newer than the stored one, so a batch applied twice, or an older
 batch after a newer one, changes nothing (invariant 2). A reconciliation batch also applies a row whose RowVersion
-did not move but whose data did (Mahak's silent edits). Logical deletes ride along: ``deleted`` sets
+did not move but whose data did (Mahak's silent edits). An authoritative batch (healing a Mahak restored from a
+backup, whose RowVersions went back below the store's) applies every row that differs in data or RowVersion,
+so the store ends equal to Mahak and later changes pass the guard again. Logical deletes ride along: ``deleted`` sets
 ``deleted_at`` (kept from the first delete), a live row clears it, so a re-created record comes back.
 """
 
@@ -60,7 +62,7 @@ def _pg_array_type(column_type: Any) -> tuple[str, str]:
 class UpsertStatement:
     """The prepared SQL of one table, built once from its SQLAlchemy definition."""
 
-    def __init__(self, table: Table, *, reconcile: bool) -> None:
+    def __init__(self, table: Table, *, reconcile: bool, authoritative: bool = False) -> None:
         self.table = table
         self.data_columns = [c for c in table.columns if c.name not in MANAGED]
         array_types = [_pg_array_type(c.type) for c in self.data_columns]
@@ -76,9 +78,11 @@ class UpsertStatement:
         selects = ", ".join(f"u.{n}{cast}" for n, (_, cast) in zip(names, array_types, strict=True))
         updates = ", ".join(f"{n} = excluded.{n}" for n in names)
         guard = "t.row_version < excluded.row_version"
-        if reconcile:
-            old = ", ".join([f"t.{n}" for n in names] + ["t.deleted_at IS NULL"])
-            new = ", ".join([f"excluded.{n}" for n in names] + ["excluded.deleted_at IS NULL"])
+        old = ", ".join([f"t.{n}" for n in names] + ["t.deleted_at IS NULL"])
+        new = ", ".join([f"excluded.{n}" for n in names] + ["excluded.deleted_at IS NULL"])
+        if authoritative:
+            guard = f"(t.row_version <> excluded.row_version OR ({old}) IS DISTINCT FROM ({new}))"
+        elif reconcile:
             guard = (
                 f"({guard} OR (t.row_version = excluded.row_version AND ({old}) IS DISTINCT FROM ({new})))"
             )

@@ -19,6 +19,8 @@ class Batch:
     #: A reconciliation batch may also fix rows whose RowVersion did not move (silent edits).
     reconcile: bool = False
     row_version_max: int = 0
+    #: A rewind heal: Mahak was restored below what the store holds, so Mahak's row wins whatever its RowVersion.
+    authoritative: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
 
     def encode(self) -> bytes:
@@ -29,6 +31,7 @@ class Batch:
                 "entity": self.entity,
                 "reconcile": self.reconcile,
                 "row_version_max": self.row_version_max,
+                "authoritative": self.authoritative,
                 "rows": self.rows,
             }
         )
@@ -45,6 +48,7 @@ class Batch:
                 rows=list(data["rows"]),
                 reconcile=bool(data.get("reconcile", False)),
                 row_version_max=int(data.get("row_version_max", 0)),
+                authoritative=bool(data.get("authoritative", False)),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"not a sync batch: {exc}") from exc

@@ -4,8 +4,9 @@ invoice in ONE SaveAllData, exactly once (invariant 6).
 Steps, each safe to interrupt:
 
 1. Take the customer's advisory lock (exports of one customer never overlap: they share a person and a link).
-2. If an earlier attempt may have reached Mahak (``sent_at`` set), read back what Mahak holds under our client
-   ids and record it. Nothing is resent before that.
+2. If an earlier attempt may have reached Mahak (``sent_at`` set on the job, or on a client id this job would
+   send: a customer's person and visitor link sent with an earlier order), read back what Mahak holds under
+   those client ids and record it. Nothing is resent before that.
 3. Build the request from what is still missing (empty: Mahak holds everything). Local checks refuse a bad
    line before anything is sent.
 4. Commit ``sent_at`` (and the read-back cursors), then send.
@@ -119,7 +120,7 @@ class Exporter:
         if kind is JobKind.SALE and job["sent_at"] is None and order["status"] != OrderStatus.PAID:
             return await self._not_sent(job_id, order["status"])
         session = self.mahak.session or await self.mahak.login()
-        if job["sent_at"] is not None and bundle.unconfirmed():
+        if bundle.maybe_in_mahak():
             found = await read_back(self.mahak, bundle, session.sync_id)
             if found:
                 async with self.engine.begin() as conn:
@@ -129,7 +130,7 @@ class Exporter:
             plan = await build_plan(conn, bundle, visitor_id=session.visitor_id, export=self.settings, sync=self.sync)
         if not plan.empty:
             await self._hook("before_send", job_id)
-            await repo.mark_sending(self.engine, job_id, plan.request.to_wire())
+            await repo.mark_sending(self.engine, job_id, plan.request.to_wire(), list(plan.items.values()))
             result = await self.mahak.save_all(plan.request)
             await self._hook("after_answer", job_id)
             outcome = interpret(plan, result)

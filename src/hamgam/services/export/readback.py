@@ -1,5 +1,6 @@
 """Read-back: before resending anything that may have reached Mahak, ask Mahak what it holds under our client
-ids (GetAllData from the cursor fixed before the first send, matched on client id and our SyncId).
+ids (GetAllData from the cursor fixed before the first send, matched on client id and our SyncId). That covers
+the job's own earlier attempts and the ids an earlier job sent (a customer's person and visitor link).
 
 Parents first: details and the receipt can exist only if their order does, so they are looked for only then;
 an order found names its person, so the people list is read only when no order was found.
@@ -23,10 +24,13 @@ Found = dict[int, tuple[int, int | None, str | None]]
 
 async def read_back(mahak: Any, bundle: ExportBundle, sync_id: int | None) -> Found:
     """What Mahak holds of the bundle's unconfirmed records; never sends anything."""
-    cursors: dict[str, int] = bundle.job.get("readback_from") or {}
+    cursors: dict[str, int] = dict(bundle.job.get("readback_from") or {})
     unconfirmed: dict[ClientKind, set[int]] = {}
-    for record in bundle.unconfirmed():
+    for record in bundle.maybe_in_mahak():
         unconfirmed.setdefault(record.kind, set()).add(record.client_id)
+        if record.readback_from is not None:  # sent by another job: from below its own first send
+            entity = record.kind.entity
+            cursors[entity] = min(cursors.get(entity, record.readback_from), record.readback_from)
     found: Found = {}
     order_confirmed = not unconfirmed.get(ClientKind.ORDER)
     if ClientKind.ORDER in unconfirmed:

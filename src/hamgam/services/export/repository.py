@@ -21,6 +21,9 @@ class ClientRecord:
     mahak_id: int | None
     row_version: int | None
     code: str | None
+    #: When the id first left, and the read-back cursor of its entity taken just before (None: never sent).
+    sent_at: Any = None
+    readback_from: int | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -43,6 +46,12 @@ class ExportBundle:
 
     def unconfirmed(self) -> list[ClientRecord]:
         return [r for r in self.records.values() if not r.confirmed]
+
+    def maybe_in_mahak(self) -> list[ClientRecord]:
+        """Unconfirmed records that may have reached Mahak: sent by this job, or by an earlier one (a customer's
+        person and visitor link travel with the first order that needs them)."""
+        sent_by_job = self.job.get("sent_at") is not None
+        return [r for r in self.unconfirmed() if sent_by_job or r.sent_at is not None]
 
 
 async def load(conn: AsyncConnection, job_id: int) -> ExportBundle | None:
@@ -90,7 +99,8 @@ async def load(conn: AsyncConnection, job_id: int) -> ExportBundle | None:
     records = (
         (
             await conn.execute(
-                text("""SELECT kind, local_key, client_id, mahak_id, row_version, mahak_code FROM mahak_client_id
+                text("""SELECT kind, local_key, client_id, mahak_id, row_version, mahak_code, sent_at, readback_from
+                        FROM mahak_client_id
                         WHERE job_id = :j OR (kind IN ('person', 'visitor_person') AND local_key = ANY(:keys))"""),
                 {"j": job_id, "keys": keys},
             )
@@ -110,7 +120,8 @@ async def load(conn: AsyncConnection, job_id: int) -> ExportBundle | None:
     for r in records:
         kind = ClientKind(r["kind"])
         bundle.records[(kind, r["local_key"])] = ClientRecord(
-            kind, r["local_key"], r["client_id"], r["mahak_id"], r["row_version"], r["mahak_code"]
+            kind, r["local_key"], r["client_id"], r["mahak_id"], r["row_version"], r["mahak_code"],
+            r["sent_at"], r["readback_from"],
         )
     return bundle
 
@@ -128,10 +139,20 @@ async def readback_cursors(conn: AsyncConnection) -> dict[str, int]:
     return {r.entity: int(r.rv) for r in rows}
 
 
-async def mark_sending(engine: AsyncEngine, job_id: int, request: dict[str, Any]) -> None:
-    """Committed before the request leaves: from now on a retry reads back before it resends."""
+async def mark_sending(
+    engine: AsyncEngine, job_id: int, request: dict[str, Any], sending: list[tuple[ClientKind, int]]
+) -> None:
+    """Committed before the request leaves: from now on a retry (or another job carrying one of the ``sending``
+    client ids) reads back before it resends."""
     async with engine.begin() as conn:
         cursors = await readback_cursors(conn)
+        await conn.execute(
+            text("""UPDATE mahak_client_id m SET sent_at = COALESCE(m.sent_at, now()),
+                        readback_from = COALESCE(m.readback_from, s.rv)
+                    FROM unnest(CAST(:ids AS bigint[]), CAST(:rvs AS bigint[])) AS s(client_id, rv)
+                    WHERE m.client_id = s.client_id"""),
+            {"ids": [cid for _, cid in sending], "rvs": [cursors.get(kind.entity, 0) for kind, cid in sending]},
+        )
         await conn.execute(
             text("""UPDATE export_job SET attempts = attempts + 1, sent_at = COALESCE(sent_at, now()),
                         readback_from = COALESCE(readback_from, CAST(:c AS jsonb)), request = CAST(:r AS jsonb),

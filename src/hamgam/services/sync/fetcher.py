@@ -5,6 +5,15 @@ then waits for its batches to settle and moves the cursor to the watermark: the 
 every batch is applied or held in the dead-letter queue with its reason. The cursor already follows the watermark
 while pages are still being fetched, so a run cut short (a leader killed mid-run) costs only the unsettled tail.
 A crash anywhere re-fetches from the last cursor, never skips a row (invariant 1).
+
+A Mahak restored from a backup (or re-created) serves RowVersions below the cursor, and asking for what is newer
+than the cursor would never see a change again. Each run therefore first probes for it (one one-row request:
+does Mahak still serve anything at or above the cursor?), and a reconciliation also finds rows served with a
+lower RowVersion than the store holds, and compares the highest RowVersion it was served with the store's. A
+rewind found either way is recorded (audit log, metric, admin banner) and healed at once by a ``rewind`` run: a
+re-fetch of the entity from 0 in which Mahak's rows win whatever their RowVersion, rows Mahak no longer has are
+logically deleted, and the cursor is put back to what Mahak serves. Until that run succeeds the rewind stays
+open and every run of the entity retries it.
 """
 
 from __future__ import annotations
@@ -70,31 +79,77 @@ class Fetcher:
         """Fetch, publish and settle one run; returns when the cursor has moved as far as it safely can.
 
         ``kind``: ``incremental`` (from the cursor), ``full`` (from 0) or ``reconcile`` (from 0, also fixing
-        silent edits and logically deleting rows Mahak no longer lists).
+        silent edits and logically deleting rows Mahak no longer lists). Any of them becomes a ``rewind`` heal
+        when Mahak is found behind the store (module docstring).
         """
         async with self.store.engine.connect() as lock_connection:
             if not await self.store.try_entity_lock(lock_connection, entity):
                 log.info("sync.run.skipped_busy", entity=entity)
                 return RunResult(0, entity, kind, "skipped", await self.store.cursor(entity), {})
             try:
-                return await self._run_locked(entity, kind, progress)
+                if await self.check_rewind(entity):
+                    return await self._heal(entity, progress)
+                result = await self._run_locked(entity, kind, progress)
+                if kind == "reconcile" and result.status == "succeeded":
+                    served = int(result.stats.get("to_row_version") or 0)
+                    held = await self.store.highest_held(entity)
+                    if held > served:
+                        await self.store.record_rewind(
+                            entity,
+                            result.cursor,
+                            f"a full pass was served RowVersions up to {served}; the store holds {held}",
+                        )
+                    # the pass's batches record rows served below the store's RowVersion (``apply_batch``)
+                    if await self.store.open_rewind(entity) is not None:
+                        return await self._heal(entity, progress)
+                return result
             finally:
                 await self.store.release_entity_lock(lock_connection, entity)
 
+    async def check_rewind(self, entity: str) -> bool:
+        """Whether ``entity`` has an open rewind, probing Mahak first: with the cursor at C, Mahak must still serve
+        some row at or above C (rows are never removed, and a changed row only moves up), so an empty answer from
+        C - 1 means Mahak went back below the cursor. A rewind found is recorded (with an audit entry)."""
+        if await self.store.open_rewind(entity) is not None:
+            return True
+        cursor = await self.store.cursor(entity)
+        if cursor <= 0:
+            return False
+        rows = await self.mahak.get_raw_page(self.entity_key(entity), cursor - 1, 1)
+        if rows:
+            return False
+        log.warning("sync.rewind.detected", entity=entity, cursor=cursor)
+        await self.store.record_rewind(entity, cursor, f"Mahak serves no row at or above the cursor {cursor}")
+        return True
+
+    async def _heal(self, entity: str, progress: Callable[[int], None] | None) -> RunResult:
+        """The ``rewind`` run; on success the rewind is closed and the cursor put where Mahak now stands."""
+        rewind = await self.store.open_rewind(entity)
+        result = await self._run_locked(entity, "rewind", progress)
+        if rewind is not None and result.status == "succeeded":
+            stats = result.stats
+            report = stats.get("report") or {}
+            cursor = int(stats.get("to_row_version") or 0)
+            await self.store.heal_rewind(rewind["id"], result.run_id, cursor, report)
+            log.info("sync.rewind.healed", entity=entity, run_id=result.run_id, cursor=cursor, **report)
+            result = RunResult(result.run_id, entity, "rewind", result.status, cursor, stats)
+        return result
+
     async def _run_locked(self, entity: str, kind: str, progress: Callable[[int], None] | None) -> RunResult:
         cursor = await self.store.cursor(entity)
-        start = 0 if kind in {"full", "reconcile"} else cursor
+        start = 0 if kind in {"full", "reconcile", "rewind"} else cursor
         run_id = await self.store.start_run(entity, kind, start)
         log.info("sync.run.start", entity=entity, kind=kind, run_id=run_id, from_row_version=start)
-        #: The cursor never moves below where it stood (a full or reconcile run starts from 0 under it).
+        #: The cursor never moves below where it stood (a full or reconcile run starts from 0 under it); only a
+        #: healed rewind puts it lower, once its run succeeded (``_heal``).
         floor = max(cursor, start) if kind == "incremental" else cursor
         try:
             top, requests = await self._publish_pages(entity, kind, run_id, start, floor, progress)
             await self.store.note_fetched(run_id, requests, top)
             status = await self._settle(entity, run_id, floor)
             report = None
-            if kind == "reconcile" and status == "succeeded":
-                vanished = await self.store.mark_vanished(entity, run_id, top)
+            if kind in {"reconcile", "rewind"} and status == "succeeded":
+                vanished = await self.store.mark_vanished(entity, run_id, top if kind == "reconcile" else None)
                 run = await self.store.run(run_id)
                 report = {
                     "updated": run["rows_updated"],
@@ -144,7 +199,13 @@ class Fetcher:
             )
             if result.rows:
                 batch = Batch(
-                    batch_id, run_id, entity, result.rows, kind == "reconcile", page.max_row_version
+                    batch_id,
+                    run_id,
+                    entity,
+                    result.rows,
+                    kind in {"reconcile", "rewind"},
+                    page.max_row_version,
+                    authoritative=kind == "rewind",
                 )
                 await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
             top = max(top, page.max_row_version)

@@ -1,5 +1,5 @@
-"""Prometheus metrics of the sync and the export: lag per entity, rows applied, failures, queue depth, dead
-letters, orders whose export failed, and the Mahak circuit breaker.
+"""Prometheus metrics of the sync and the export: lag per entity, rows applied, failures, Mahak rewinds, queue
+depth, dead letters, orders whose export failed, and the Mahak circuit breaker.
 
 Gauges are refreshed from PostgreSQL and the broker every few seconds, so every replica reports the same truth
 (alerts take ``max`` over the replicas).
@@ -74,6 +74,20 @@ class SyncMetrics:
             ["entity"],
             registry=self.registry,
         )
+        self.rewind_open = Gauge(
+            "hamgam_sync_rewind_open",
+            "1 while Mahak serves RowVersions below the entity's cursor (restored or re-created) and the re-fetch "
+            "that heals it has not succeeded yet",
+            ["entity"],
+            registry=self.registry,
+        )
+        self.rewind_detected = Gauge(
+            "hamgam_sync_rewind_detected_timestamp_seconds",
+            "When a Mahak rewind of the entity was last found (orders exported since the backup may be missing "
+            "in Mahak)",
+            ["entity"],
+            registry=self.registry,
+        )
         self.queue_depth = Gauge(
             "hamgam_queue_depth", "Messages waiting in a topic", ["topic"], registry=self.registry
         )
@@ -104,6 +118,9 @@ class SyncMetrics:
             self.failures.labels(name).set(
                 (last.get("rows_rejected") or 0) + (last.get("dead_lettered") or 0)
             )
+            self.rewind_open.labels(name).set(1 if entity["rewind"] else 0)
+            if entity["last_rewind_at"] is not None:
+                self.rewind_detected.labels(name).set(entity["last_rewind_at"].timestamp())
         # PostgreSQL before the broker: an unreachable broker must not freeze these gauges.
         for status, orders in (await export_failed_orders(engine)).items():
             self.export_failed.labels(status).set(orders)

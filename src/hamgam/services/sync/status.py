@@ -14,14 +14,29 @@ _LAST_SUCCESS = text(
     """SELECT entity, max(started_at) AS at FROM sync_run WHERE status = 'succeeded' GROUP BY entity"""
 )
 _CURSORS = text("SELECT entity, row_version, updated_at FROM sync_cursor")
+#: What was verified: the last reconciliation (or rewind heal) that succeeded, and the drift it found and fixed.
+_VERIFIED = text(
+    """SELECT DISTINCT ON (entity) entity, id, kind, finished_at, report FROM sync_run
+       WHERE status = 'succeeded' AND kind IN ('reconcile', 'rewind')
+       ORDER BY entity, finished_at DESC, id DESC"""
+)
+_OPEN_REWINDS = text(
+    "SELECT entity, id, detected_at, cursor_row_version, evidence FROM sync_rewind WHERE healed_at IS NULL"
+)
+_LAST_REWINDS = text("SELECT entity, max(detected_at) AS at FROM sync_rewind GROUP BY entity")
 _DEAD = text("SELECT count(*) FROM dead_letter WHERE replayed_at IS NULL AND purged_at IS NULL")
 _REJECTED = text("SELECT entity, count(*) AS n FROM rejected_row WHERE resolved_at IS NULL GROUP BY entity")
 
 
 async def sync_status(engine: Any) -> list[dict[str, Any]]:
     """One dict per entity, parents first: cursor, lag (seconds since the start of the last successful run,
-    i.e. how old the freshest complete picture is), the last run with its counts, and open rejected rows."""
+    i.e. how old the freshest complete picture is), the last run with its counts, open rejected rows, what was
+    last verified (``verified``: the last successful reconciliation or rewind heal, with ``drift``, the rows it
+    found different) and the open Mahak rewind if any (``rewind``)."""
     async with engine.connect() as conn:
+        verified = {r["entity"]: dict(r) for r in (await conn.execute(_VERIFIED)).mappings()}
+        rewinds = {r["entity"]: dict(r) for r in (await conn.execute(_OPEN_REWINDS)).mappings()}
+        last_rewinds = {r["entity"]: r["at"] for r in (await conn.execute(_LAST_REWINDS)).mappings()}
         last_runs = {r["entity"]: dict(r) for r in (await conn.execute(_LAST_RUNS)).mappings()}
         successes = {r["entity"]: r["at"] for r in (await conn.execute(_LAST_SUCCESS)).mappings()}
         cursors = {r["entity"]: r["row_version"] for r in (await conn.execute(_CURSORS)).mappings()}
@@ -42,6 +57,9 @@ async def sync_status(engine: Any) -> list[dict[str, Any]]:
                 "lag_s": (now - success).total_seconds() if success else None,
                 "last_run": run,
                 "rejected_open": int(rejected.get(entity.name, 0)),
+                "verified": _with_drift(verified.get(entity.name)),
+                "rewind": rewinds.get(entity.name),
+                "last_rewind_at": last_rewinds.get(entity.name),
             }
         )
     return result
@@ -50,3 +68,11 @@ async def sync_status(engine: Any) -> list[dict[str, Any]]:
 async def dead_letters_waiting(engine: Any) -> int:
     async with engine.connect() as conn:
         return int(await conn.scalar(_DEAD) or 0)
+
+
+def _with_drift(run: dict[str, Any] | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    report = run.get("report") or {}
+    drift = sum(int(report.get(k) or 0) for k in ("updated", "inserted", "vanished"))
+    return {**run, "drift": drift}

@@ -1,4 +1,4 @@
-"""The control API under ``/_control``: reset, switches, faults, rows, stats. No Mahak auth."""
+"""The control API under ``/_control``: reset, snapshot/restore, switches, faults, rows, stats. No Mahak auth."""
 
 from __future__ import annotations
 
@@ -28,6 +28,12 @@ async def _body(request: Request) -> Any:
         raise HTTPException(400, f"the request body is not valid JSON: {exc}") from None
 
 
+def _name(body: Any) -> Any:
+    if not isinstance(body, dict):
+        raise ValueError('the body is {"name": "..."}')
+    return body.get("name")
+
+
 def control_router(sim: MahakSimulator) -> APIRouter:
     router = APIRouter(prefix="/_control")
 
@@ -41,6 +47,28 @@ def control_router(sim: MahakSimulator) -> APIRouter:
             return json_response(sim.reset(**body))
         except (TypeError, ValueError) as exc:
             return _error(400, str(exc))
+
+    @router.post("/snapshot")
+    async def snapshot(request: Request) -> Response:
+        """Keep the database as it is now under ``{"name": ...}`` (a backup)."""
+        try:
+            return json_response(sim.snapshot(_name(await _body(request))))
+        except ValueError as exc:
+            return _error(400, str(exc))
+
+    @router.post("/restore")
+    async def restore(request: Request) -> Response:
+        """Bring back the snapshot ``{"name": ...}``: the RowVersion counter goes back with it."""
+        try:
+            return json_response(sim.restore(_name(await _body(request))))
+        except ValueError as exc:
+            return _error(400, str(exc))
+        except KeyError as exc:
+            return _error(404, str(exc.args[0]))
+
+    @router.get("/snapshots")
+    async def snapshots() -> Response:
+        return json_response({"names": sim.snapshots.names()})
 
     @router.get("/switches")
     async def get_switches() -> Response:

@@ -39,6 +39,10 @@ mahak_client_id = Table(
     Column("row_version", BigInteger),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("confirmed_at", DateTime(timezone=True)),
+    #: When the id first left in a SaveAllData, and the read-back cursor of its entity taken just before: an
+    #: unconfirmed id sent before is read back before any export sends it again (contract §5, §7).
+    Column("sent_at", DateTime(timezone=True)),
+    Column("readback_from", BigInteger),
     UniqueConstraint("kind", "local_key", name="uq_mahak_client_id_kind_local_key"),
     Index("ix_mahak_client_id_job_id", "job_id"),
 )

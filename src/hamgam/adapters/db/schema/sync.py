@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, Table, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, Table, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from hamgam.adapters.db.schema.base import metadata
@@ -113,6 +113,22 @@ audit_log = Table(
     Column("target", Text),
     Column("details", JSONB),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+#: A Mahak database found behind an entity's cursor (restored or re-created), until a re-fetch heals it.
+#: At most one open (not healed) rewind per entity.
+sync_rewind = Table(
+    "sync_rewind",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("entity", Text, nullable=False),
+    Column("detected_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("cursor_row_version", BigInteger, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("healed_at", DateTime(timezone=True)),
+    Column("heal_run_id", BigInteger),
+    Column("report", JSONB),
+    Index("ix_sync_rewind_open", "entity", unique=True, postgresql_where=text("healed_at IS NULL")),
 )
 
 #: Ids a reconciliation pass saw in Mahak; what the store has beyond them has vanished from Mahak.

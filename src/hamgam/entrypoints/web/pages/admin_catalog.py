@@ -18,6 +18,7 @@ from hamgam.services.store.dashboard import today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 from hamgam.settings import public_settings
+from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
 
 router = page_router()
 PER_PAGE = 30
@@ -45,9 +46,12 @@ async def dashboard(page: StaffPage):
     unhealthy = [
         e
         for e in entities
-        if (e["last_run"] and e["last_run"]["status"] == "failed")
+        if e["rewind"]
+        or (e["last_run"] and e["last_run"]["status"] == "failed")
         or (e["lag_s"] is not None and e["lag_s"] > 3 * interval)
     ]
+    # "in step" is what a reconciliation verified, not the absence of errors
+    verified = [e["verified"] for e in entities if e["verified"]]
     recent, _ = await list_orders(engine, offset=0, limit=8)
     return page.render(
         "admin/dashboard.html",
@@ -57,6 +61,9 @@ async def dashboard(page: StaffPage):
         dead=await dead_letters_waiting(engine),
         recent=recent,
         never_synced=sum(1 for e in entities if e["last_run"] is None),
+        unverified=len(entities) - len(verified),
+        verified_at=min((v["finished_at"] for v in verified), default=None),
+        drift=sum(v["drift"] for v in verified),
         labels=STATUS_LABELS,
     )
 
@@ -305,4 +312,15 @@ async def mahak_test(page: AdminPage):
     except Exception as exc:  # any failure is the answer to "does the connection work?"
         page.flash(page.locale.gettext(N_("Mahak connection failed:")) + " " + str(exc)[:200], "error")
         return page.redirect("/admin/settings")
-    return page.redirect("/admin/settings", flash=N_("Connected to Mahak."))
+    page.flash(N_("Connected to Mahak."))
+    report = await stock_report(page.container.engine, page.container.settings.sync)
+    number = page.locale.number
+    figures = {
+        "source": report.source_name,
+        "in_stock": number(report.details_in_stock),
+        "details": number(report.details),
+    }
+    page.flash(page.locale.gettext(SOURCE_LINE) % figures)
+    for warning in report.warnings:
+        page.flash(warning, "error")
+    return page.redirect("/admin/settings")
