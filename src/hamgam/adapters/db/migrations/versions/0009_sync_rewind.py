@@ -11,7 +11,7 @@ all their orders, so the order that sent them last may not be the one that re-se
 remembers when it first left (and the read-back cursor of its entity taken just before), and any export reads
 back every unconfirmed id that may have reached Mahak before sending it again (contract §5, §7).
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0007
 """
 
