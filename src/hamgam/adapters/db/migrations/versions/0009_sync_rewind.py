@@ -12,7 +12,7 @@ remembers when it first left (and the read-back cursor of its entity taken just 
 back every unconfirmed id that may have reached Mahak before sending it again (contract §5, §7).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 import sqlalchemy as sa
