@@ -23,6 +23,7 @@ from hamgam_sim.mahak.invalid_rows import inject_invalid_rows
 from hamgam_sim.mahak.pictures import picture_png
 from hamgam_sim.mahak.reading import pull_objects, serve_row
 from hamgam_sim.mahak.saving import SaveRequest
+from hamgam_sim.mahak.sent_products import Round, send_receive, site_offer
 from hamgam_sim.mahak.stock import StockLedger, apply_moves
 from hamgam_sim.mahak.store import ChangeBatch, Database, iter_rows
 from hamgam_sim.mahak.switches import Switches
@@ -265,6 +266,21 @@ class MahakSimulator:
     def delete_rows(self, entity_name: str, ids: list[int]) -> list[dict[str, Any]]:
         with self.lock:
             return desktop.delete_rows(self.db, self.new_batch(), entity_name, ids)
+
+    def send_receive(
+        self, *, take_off: list[int] = (), put_back: list[int] = (), visitor_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """One send/receive round of the desktop app, as one change batch: details taken off the visitor's
+        (default: the site's) "sent products" list and details put back on it (see ``sent_products``)."""
+        with self.lock:
+            visitor = self.account.visitor_id if visitor_id is None else visitor_id
+            changes = Round(take_off=list(take_off), put_back=list(put_back))
+            return send_receive(self.db, self.new_batch(), visitor, changes)
+
+    def site_offer(self, visitor_id: int | None = None) -> dict[int, float]:
+        """``detail id -> Count1`` of what the visitor (default: the site) may sell, by Mahak's rule."""
+        with self.lock:
+            return site_offer(self.db, self.account.visitor_id if visitor_id is None else visitor_id)
 
     def rows(self, entity_name: str, *, live_only: bool = False, ids: list[int] | None = None) -> list[dict]:
         with self.lock:

@@ -27,7 +27,8 @@ class Switches:
     token_lifetime_s: float = 10 * 3600
     #: Control-API updates change fields without bumping RowVersion (the desktop's silent edits).
     silent_edits: bool = False
-    #: Live ProductDetail/VisitorProduct rows with ``id % 3 == 0`` are served with ``Deleted=true``.
+    #: Live ProductDetail rows with ``id % 3 == 0`` are served with ``Deleted=true`` (link rows: see
+    #: ``entities.NOISY_DELETE_ENTITIES``).
     noisy_child_deletes: bool = False
     #: Every 4th row of a page is served twice, the second copy with an older RowVersion.
     duplicate_rows: bool = False

@@ -28,9 +28,10 @@ from hamgam.settings import StockSource, SyncSettings
 EXTRA_CATEGORY_NODE = 130
 EXTRA_PRODUCT_CATEGORY = 10202
 
-#: The live link of a detail that makes it the site's. ``deleted_at`` on child rows is set only for real deletes
-#: (the served, unreliable flag is kept apart in ``flagged_deleted`` and trusted by the transformer only when
-#: ``sync.trust_child_delete_flags`` is on), so it can be honoured here as it is.
+#: The live link of a detail that makes it the site's (contract §3): the newest of its VisitorProduct link rows
+#: that is not deleted. A detail taken off the site has only deleted link rows; one put back has an old deleted
+#: row and a newer live one. ``product_detail.deleted_at`` is never set from Mahak's unreliable flag (it is kept
+#: in ``flagged_deleted``), so the link alone decides.
 _LINK = """JOIN LATERAL (
     SELECT vp.count1 FROM visitor_product vp
     WHERE vp.product_detail_id = d.mahak_id AND vp.deleted_at IS NULL
