@@ -85,3 +85,32 @@ async def assert_store_matches_mahak(
         expected = expected_rows(entity, raw, ctx)
         problems += differences(entity, expected, await store_rows(container.engine, entity))
     assert not problems, "store differs from Mahak:\n" + "\n".join(problems[:40])
+
+
+async def store_offer(engine: Any, rules: Any) -> tuple[dict[int, float], set[int]]:
+    """What the store sells: ``detail id -> Mahak stock`` of its sellable details, and the products its listing
+    pages show (``catalog_entry``, kept by triggers)."""
+    from hamgam.adapters.db.catalog_read import sellable_details
+
+    async with engine.connect() as conn:
+        details = {d.detail_id: d.stock_mahak for d in await sellable_details(conn, rules)}
+        listed = set((await conn.execute(text("SELECT product_id FROM catalog_entry"))).scalars())
+    return details, listed
+
+
+async def assert_store_offers_what_mahak_offers(container: Any, control: Any) -> None:
+    """The store's sellable details (with their stock) and listed products are exactly the simulator's own
+    expectation of what the site may sell (contract §3: a live product, a live link row for the site's visitor)."""
+    expected = control.site_offer()
+    products = {r["ProductDetailId"]: r["ProductId"] for r in control.rows("ProductDetail", ids=list(expected))}
+    details, listed = await store_offer(container.engine, container.settings.sync)
+    extra, missing = sorted(details.keys() - expected.keys()), sorted(expected.keys() - details.keys())
+    wrong_stock = sorted(d for d in details.keys() & expected.keys() if details[d] != expected[d])
+    assert not (extra or missing or wrong_stock), (
+        f"store offer differs from Mahak's: {len(extra)} extra {extra[:10]}, {len(missing)} missing "
+        f"{missing[:10]}, {len(wrong_stock)} with another stock {wrong_stock[:10]}"
+    )
+    assert listed == set(products.values()), (
+        f"listed products differ: extra {sorted(listed - set(products.values()))[:10]}, "
+        f"missing {sorted(set(products.values()) - listed)[:10]}"
+    )

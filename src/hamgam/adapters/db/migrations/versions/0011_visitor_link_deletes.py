@@ -20,9 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(
-        "UPDATE visitor_product SET deleted_at = updated_at WHERE flagged_deleted AND deleted_at IS NULL"
-    )
+    op.execute("UPDATE visitor_product SET deleted_at = updated_at WHERE flagged_deleted AND deleted_at IS NULL")
     op.drop_column("visitor_product", "flagged_deleted")
 
 
