@@ -3,8 +3,9 @@
 - a product detail is on sale while its product is live, staff have not hidden it, and a VisitorProduct link
   makes it the site's (Mahak's own rule: visibility is decided on the link, not on the child row's flag);
 - its price is ``Price{level}`` in Rial, the level from the settings or the detail's DefaultSellPriceLevel;
-- its stock is ``VisitorProduct.Count1`` or the sum of ``Count1`` over the configured warehouses, as Mahak sent it,
-  clamped to 0 for selling;
+- its stock is ``VisitorProduct.Count1`` or the sum of ``Count1`` over the configured warehouses, as Mahak sent it:
+  a negative store is stock owed from the others (sold before it was received), so the sum is net, and only
+  that net is clamped to 0 for selling;
 - what is left to sell is that stock minus the store's holds (``stock_hold``: active reservations, paid orders
   not yet exported, and orders sent to Mahak but not yet invoiced).
 
