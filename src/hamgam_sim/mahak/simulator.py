@@ -187,13 +187,15 @@ class MahakSimulator:
             return envelope({"Objects": objects})
 
     def save_all_data(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``Sync/SaveAllData``: per-item results; stock moves at once or after N pulls."""
+        """``Sync/SaveAllData``: per-item results; stock moves at once (in the save's batch or the next one, by the
+        ``stock_move_batch`` switch) or after N pulls."""
         body = lower_keys(body)
         with self.lock:
             self.stats.saves += 1
+            save_batch = self.new_batch()
             request = SaveRequest(
                 self.db,
-                self.new_batch(),
+                save_batch,
                 self.account,
                 reject_duplicates=self.switches.duplicate_client_id == "reject",
             )
@@ -201,7 +203,8 @@ class MahakSimulator:
             if outcome.stock_moves:
                 delay = self.switches.stock_move_after_pulls
                 if delay == 0:
-                    apply_moves(self.db, self.new_batch(), outcome.stock_moves)
+                    same = self.switches.stock_move_batch == "same"
+                    apply_moves(self.db, save_batch if same else self.new_batch(), outcome.stock_moves)
                 else:
                     self.stock.schedule(outcome.stock_moves, due_at_pull=self.stats.pulls + delay)
             message = None if outcome.ok else "برخی از موارد ذخیره نشدند"

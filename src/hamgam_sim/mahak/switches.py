@@ -36,6 +36,10 @@ class Switches:
     duplicate_client_id: Literal["update", "reject"] = "update"
     #: A sale's stock movement lands after this many GetAllData pulls; 0 means at once.
     stock_move_after_pulls: int = 0
+    #: With ``stock_move_after_pulls`` 0: ``"later"`` moves the stock in a change batch of its own just after the
+    #: save (a RowVersion above the invoice's); ``"same"`` moves it in the save's own batch, so the stock rows
+    #: carry the invoice's RowVersion (one save is one change batch, contract §3).
+    stock_move_batch: Literal["later", "same"] = "later"
     #: Rows within a page are shuffled instead of sorted by RowVersion.
     unsorted: bool = False
 
@@ -55,6 +59,7 @@ class Switches:
             "cursor_filter": (">", ">="),
             "row_version_mode": ("batch", "row"),
             "duplicate_client_id": ("update", "reject"),
+            "stock_move_batch": ("later", "same"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
