@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
+
+from hamgam_sim.mahak.entities import ENTITY_BY_NAME
 
 CursorFilter = Literal[">", ">="]
 
@@ -42,6 +44,9 @@ class Switches:
     stock_move_batch: Literal["later", "same"] = "later"
     #: Rows within a page are shuffled instead of sorted by RowVersion.
     unsorted: bool = False
+    #: Entities (e.g. ``["Bank"]``) this Mahak does not serve: their list is ``null`` even when the request sends
+    #: their cursor, as on a Mahak whose version or package lacks them.
+    unserved_lists: list[str] = field(default_factory=list)
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply ``changes``; ``ValueError`` on an unknown switch or an invalid value."""
@@ -70,6 +75,10 @@ class Switches:
                 raise ValueError(f"{name} must be a positive int or null")
         if not isinstance(self.stock_move_after_pulls, int) or self.stock_move_after_pulls < 0:
             raise ValueError("stock_move_after_pulls must be an int >= 0")
+        if not isinstance(self.unserved_lists, list) or not all(
+            isinstance(name, str) and name in ENTITY_BY_NAME for name in self.unserved_lists
+        ):
+            raise ValueError(f"unserved_lists must be a list of entity names, of: {sorted(ENTITY_BY_NAME)}")
         if self.token_lifetime_s <= 0:
             raise ValueError("token_lifetime_s must be > 0")
 
