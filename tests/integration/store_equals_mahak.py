@@ -98,19 +98,28 @@ async def store_offer(engine: Any, rules: Any) -> tuple[dict[int, float], set[in
     return details, listed
 
 
-async def assert_store_offers_what_mahak_offers(container: Any, control: Any) -> None:
-    """The store's sellable details (with their stock) and listed products are exactly the simulator's own
-    expectation of what the site may sell (contract §3: a live product, a live link row for the site's visitor)."""
+async def offer_differences(container: Any, control: Any) -> dict[str, list[int]]:
+    """How the store's offer differs from the simulator's own expectation of what the site may sell (contract §3:
+    a live product, a live link row for the site's visitor): sellable details the store has and Mahak does not
+    offer (``extra``), the reverse (``missing``), details with another stock (``stock``), and listed products
+    (``catalog_entry``) that should not be (``extra_listed``) or should be (``missing_listed``)."""
     expected = control.site_offer()
     products = {r["ProductDetailId"]: r["ProductId"] for r in control.rows("ProductDetail", ids=list(expected))}
     details, listed = await store_offer(container.engine, container.settings.sync)
-    extra, missing = sorted(details.keys() - expected.keys()), sorted(expected.keys() - details.keys())
-    wrong_stock = sorted(d for d in details.keys() & expected.keys() if details[d] != expected[d])
-    assert not (extra or missing or wrong_stock), (
-        f"store offer differs from Mahak's: {len(extra)} extra {extra[:10]}, {len(missing)} missing "
-        f"{missing[:10]}, {len(wrong_stock)} with another stock {wrong_stock[:10]}"
-    )
-    assert listed == set(products.values()), (
-        f"listed products differ: extra {sorted(listed - set(products.values()))[:10]}, "
-        f"missing {sorted(set(products.values()) - listed)[:10]}"
+    offered_products = set(products.values())
+    return {
+        "extra": sorted(details.keys() - expected.keys()),
+        "missing": sorted(expected.keys() - details.keys()),
+        "stock": sorted(d for d in details.keys() & expected.keys() if details[d] != expected[d]),
+        "extra_listed": sorted(listed - offered_products),
+        "missing_listed": sorted(offered_products - listed),
+    }
+
+
+async def assert_store_offers_what_mahak_offers(container: Any, control: Any) -> None:
+    """The store sells exactly what the simulator says the site may sell, with its stock, and lists exactly
+    those products."""
+    differences = await offer_differences(container, control)
+    assert not any(differences.values()), "store offer differs from Mahak's: " + ", ".join(
+        f"{len(ids)} {kind} {ids[:10]}" for kind, ids in differences.items() if ids
     )
