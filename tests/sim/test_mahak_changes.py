@@ -74,3 +74,14 @@ def test_unsorted_switch_shuffles_a_page(mahak, sim):
     page = mahak.pull(fromProductVersion=0, pageSize=100)["Products"]
     versions = [r["RowVersion"] for r in page]
     assert sorted(versions) != versions and len(versions) == 100
+
+
+def test_unserved_lists_are_null_although_their_cursor_is_sent(mahak, sim):
+    import httpx2
+    import pytest
+
+    sim.control.set_switches(unserved_lists=["Bank"])
+    objects = mahak.pull(fromBankVersion=0, fromProductVersion=0)
+    assert objects["Banks"] is None and objects["Products"]
+    with pytest.raises(httpx2.HTTPStatusError):
+        sim.control.set_switches(unserved_lists=["NoSuchEntity"])
