@@ -16,3 +16,34 @@ def test_upgrade_twice_is_a_no_op(database_url: str) -> None:
     assert set(inspect(engine).get_table_names()) == before
     assert {"mahak_rate_bucket", "mahak_circuit", "alembic_version"} <= before
     engine.dispose()
+
+
+def test_link_rows_kept_as_noise_are_deleted_and_their_products_leave_the_listing(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from hamgam.adapters.db.migrate import alembic_config
+
+    # given a store from before 0010: a product whose only link row came back deleted, kept aside as noise
+    config = alembic_config(database_url)
+    command.downgrade(config, "0010-1")
+    engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(
+            text("""INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (1, 'چای', 'چای', 1),
+                        (2, 'قهوه', 'قهوه', 1);
+                    INSERT INTO product_detail (mahak_id, product_id, prices_rial, row_version) VALUES
+                        (11, 1, '{100,0,0,0,0,0,0,0,0,0}', 1), (21, 2, '{100,0,0,0,0,0,0,0,0,0}', 1);
+                    INSERT INTO visitor_product (mahak_id, product_detail_id, visitor_id, row_version, flagged_deleted)
+                        VALUES (111, 11, 1, 2, true), (211, 21, 1, 2, false)""")
+        )
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT product_id FROM catalog_entry")).scalars()) == {1, 2}
+    # when the migrations run
+    upgrade_to_head(database_url)
+    # then the deleted link row is deleted, and only the product with a live link is listed
+    with engine.connect() as conn:
+        deleted = dict(conn.execute(text("SELECT mahak_id, deleted_at IS NOT NULL FROM visitor_product")).all())
+        assert deleted == {111: True, 211: False}
+        assert set(conn.execute(text("SELECT product_id FROM catalog_entry")).scalars()) == {2}
+    engine.dispose()

@@ -134,7 +134,7 @@ async def build(settings: Settings) -> Container:
         mahak,
         sync_store,
         queue,
-        TransformContext(settings.sync.money_unit, settings.sync.trust_child_delete_flags),
+        TransformContext(settings.sync.money_unit),
         page_size=settings.mahak.page_size,
         entity_key=Entity,
     )

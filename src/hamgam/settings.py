@@ -72,9 +72,6 @@ class SyncSettings(BaseModel):
     #: Which of Price1..Price10 is the shop price; 0 means each detail's DefaultSellPriceLevel.
     price_level: int = 0
     money_unit: MoneyUnit = MoneyUnit.RIAL
-    #: Honour ``Deleted`` on ProductDetail and VisitorProduct rows for visibility. Off by default: Mahak sets it
-    #: on live, sellable rows (contract §3), so a product shows while its VisitorProduct link exists.
-    trust_child_delete_flags: bool = False
 
 
 class PersonMatch(StrEnum):

@@ -85,3 +85,41 @@ async def assert_store_matches_mahak(
         expected = expected_rows(entity, raw, ctx)
         problems += differences(entity, expected, await store_rows(container.engine, entity))
     assert not problems, "store differs from Mahak:\n" + "\n".join(problems[:40])
+
+
+async def store_offer(engine: Any, rules: Any) -> tuple[dict[int, float], set[int]]:
+    """What the store sells: ``detail id -> Mahak stock`` of its sellable details, and the products its listing
+    pages show (``catalog_entry``, kept by triggers)."""
+    from hamgam.adapters.db.catalog_read import sellable_details
+
+    async with engine.connect() as conn:
+        details = {d.detail_id: d.stock_mahak for d in await sellable_details(conn, rules)}
+        listed = set((await conn.execute(text("SELECT product_id FROM catalog_entry"))).scalars())
+    return details, listed
+
+
+async def offer_differences(container: Any, control: Any) -> dict[str, list[int]]:
+    """How the store's offer differs from the simulator's own expectation of what the site may sell (contract §3:
+    a live product, a live link row for the site's visitor): sellable details the store has and Mahak does not
+    offer (``extra``), the reverse (``missing``), details with another stock (``stock``), and listed products
+    (``catalog_entry``) that should not be (``extra_listed``) or should be (``missing_listed``)."""
+    expected = control.site_offer()
+    products = {r["ProductDetailId"]: r["ProductId"] for r in control.rows("ProductDetail", ids=list(expected))}
+    details, listed = await store_offer(container.engine, container.settings.sync)
+    offered_products = set(products.values())
+    return {
+        "extra": sorted(details.keys() - expected.keys()),
+        "missing": sorted(expected.keys() - details.keys()),
+        "stock": sorted(d for d in details.keys() & expected.keys() if details[d] != expected[d]),
+        "extra_listed": sorted(listed - offered_products),
+        "missing_listed": sorted(offered_products - listed),
+    }
+
+
+async def assert_store_offers_what_mahak_offers(container: Any, control: Any) -> None:
+    """The store sells exactly what the simulator says the site may sell, with its stock, and lists exactly
+    those products."""
+    differences = await offer_differences(container, control)
+    assert not any(differences.values()), "store offer differs from Mahak's: " + ", ".join(
+        f"{len(ids)} {kind} {ids[:10]}" for kind, ids in differences.items() if ids
+    )

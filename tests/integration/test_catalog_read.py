@@ -61,6 +61,20 @@ async def test_stock_from_configured_stores_is_their_sum(conn) -> None:
     assert detail.stock_for_sale == 12
 
 
+async def test_stock_for_sale_is_the_net_of_the_stores_a_negative_store_is_owed_from_the_others(conn) -> None:
+    # given stores [-1, 166]: one store sold a unit before it received it (contract §4)
+    await conn.execute(text("UPDATE product_detail_stock SET count1 = -1 WHERE mahak_id = 1001"))
+    await conn.execute(text("UPDATE product_detail_stock SET count1 = 166 WHERE mahak_id = 1002"))
+    rules = SyncSettings(stock_source=StockSource.STORES, stock_store_ids=[1, 2])
+    # then the deficit is owed from the other store: 165 for sale, not 166
+    (detail,) = await sellable_details(conn, rules)
+    assert (detail.stock_mahak, detail.stock_for_sale, detail.available) == (165, 165, 165)
+    # and only the net is clamped: stores [-170, 166] have nothing for sale
+    await conn.execute(text("UPDATE product_detail_stock SET count1 = -170 WHERE mahak_id = 1001"))
+    (detail,) = await sellable_details(conn, rules)
+    assert (detail.stock_mahak, detail.stock_for_sale) == (-4, 0)
+
+
 async def test_price_level_setting_or_detail_default(conn) -> None:
     (default_level,) = await sellable_details(conn, SyncSettings())
     (level_three,) = await sellable_details(conn, SyncSettings(price_level=3))

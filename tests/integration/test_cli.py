@@ -99,3 +99,71 @@ def test_status_and_connection_test_name_the_stock_source_and_warn_when_it_gives
     }
     fixed = json.loads(runner.invoke(app, ["sync", "status", "--json"], env=chosen).output)["stock"]
     assert fixed["details_in_stock"] > 0 and fixed["warnings"] == []
+def _runs(database_url: str, entity: str) -> list[tuple[int, str, str | None]]:
+    from sqlalchemy import create_engine, make_url, pool, text
+
+    engine = create_engine(make_url(database_url).set(drivername="postgresql+psycopg"), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, status, error FROM sync_run WHERE entity = :e ORDER BY id"), {"e": entity}
+            )
+            return [tuple(r) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_sync_run_goes_on_past_lists_mahak_does_not_serve(database_url: str, fresh_mahak) -> None:
+    # given a Mahak that does not serve the Banks and Regions lists (null although their cursor is sent)
+    fresh_mahak.control.set_switches(unserved_lists=["Bank", "Region"])
+    # when the whole sync runs
+    result = CliRunner().invoke(app, ["sync", "run"], env=env(database_url, fresh_mahak))
+    # then it exits non-zero, reporting each missing list in one line with what to do
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    [bank] = [line for line in lines if line.startswith("- Bank:")]
+    [region] = [line for line in lines if line.startswith("- Region:")]
+    assert "does not serve the Banks list" in bank and "hamgam sync run --entity Bank" in bank
+    assert "does not serve the Regions list" in region
+    assert "2 of " in result.output and "Traceback" not in result.output
+    # and every other entity synced, the ones after the missing lists included
+    for entity in ("Product", "ProductDetail", "VisitorProduct", "Order", "Receipt"):
+        assert [status for _, status, _ in _runs(database_url, entity)] == ["succeeded"], entity
+    assert [status for _, status, _ in _runs(database_url, "Bank")] == ["failed"]
+
+
+def test_a_run_killed_with_kill_9_is_not_left_running(database_url: str, fresh_mahak) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    # given a `sync run` killed with SIGKILL while it waits on a slow Mahak
+    fresh_mahak.control.add_fault("latency", "getalldata", times=None, param=2.0)
+    hamgam = str(Path(sys.executable).with_name("hamgam"))
+    process = subprocess.Popen(
+        [hamgam, "sync", "run", "--entity", "products"],
+        env={**os.environ, **env(database_url, fresh_mahak)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _runs(database_url, "Product"):
+            assert process.poll() is None and time.monotonic() < deadline, "the run never started"
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    [(killed_id, status, _)] = _runs(database_url, "Product")
+    assert status == "running"
+    # when the next run of that entity starts
+    fresh_mahak.control.clear_faults()
+    result = CliRunner().invoke(app, ["sync", "run", "--entity", "products"], env=env(database_url, fresh_mahak))
+    assert result.exit_code == 0, result.output
+    # then the killed run is closed as aborted, with its reason, and the new one succeeded
+    (first, second) = _runs(database_url, "Product")
+    assert first[0] == killed_id and first[1] == "aborted" and "stopped before it finished" in first[2]
+    assert second[1] == "succeeded"

@@ -14,7 +14,7 @@ from hamgam.bootstrap import build
 from hamgam.domain.sync.entities import entity_named
 from tests.conftest import fresh_database
 from tests.integration.conftest import sync_settings
-from tests.integration.store_equals_mahak import assert_store_matches_mahak
+from tests.integration.store_equals_mahak import assert_store_matches_mahak, assert_store_offers_what_mahak_offers
 from tests.integration.test_sync_end_to_end import running_worker
 
 PRODUCTS = 30
@@ -127,5 +127,47 @@ async def test_store_always_ends_equal_to_mahak(
                 final = await container.fetcher.run("Product")
             assert final.status == "succeeded"
             await assert_store_matches_mahak(container, mahak.control, entities=[entity_named("Product")])
+        finally:
+            await container.aclose()
+
+
+#: What the catalogue needs from Mahak to decide what is on sale, parents first.
+OFFER_ENTITIES = ("Product", "ProductDetail", "VisitorProduct")
+DETAILS = 36  #: detail ids rounds pick from (30 products have more than that)
+DETAIL_IDS = st.lists(st.integers(1, DETAILS), max_size=8, unique=True)
+rounds = st.lists(st.tuples(DETAIL_IDS, DETAIL_IDS), min_size=1, max_size=5)
+offer_quirks = st.fixed_dictionaries(
+    {
+        "noisy_child_deletes": st.booleans(),
+        "row_version_mode": st.sampled_from(["batch", "row"]),
+        "cursor_filter": st.sampled_from([">", ">="]),
+    }
+)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rounds=rounds, quirks=offer_quirks, page_size=st.sampled_from([3, 10, 100]))
+async def test_store_offers_what_mahak_offers_through_send_receive_rounds(
+    mahak, postgres_server_url, migrated_template, queue_prefix, rounds, quirks, page_size
+) -> None:
+    # given a synced store and a Mahak whose ProductDetail flags may be noise
+    mahak.control.reset(products=PRODUCTS, seed=11, switches=quirks, batch_rows=4)
+    with fresh_database(postgres_server_url, migrated_template) as database_url:
+        container = await build(sync_settings(database_url, mahak.base_url, None, queue_prefix))
+        try:
+            container.fetcher.page_size = page_size
+            async with running_worker(container):
+                for entity in OFFER_ENTITIES:
+                    await container.fetcher.run(entity)
+                await assert_store_offers_what_mahak_offers(container, mahak.control)
+                for take_off, put_back in rounds:
+                    # when a send/receive round takes details off the site and puts others back (old deleted
+                    # link rows stay behind), and the sync follows
+                    mahak.control.send_receive(take_off=take_off, put_back=put_back)
+                    for entity in OFFER_ENTITIES:
+                        result = await container.fetcher.run(entity)
+                        assert result.status == "succeeded", result
+                    # then the store sells exactly what Mahak offers the site, with its stock
+                    await assert_store_offers_what_mahak_offers(container, mahak.control)
         finally:
             await container.aclose()

@@ -47,12 +47,13 @@ def test_silent_edit_changes_data_but_not_row_version(mahak, sim):
     assert full[7]["Name"] == "نام بی‌صدا" and full[7]["DataHash"] != before["DataHash"]
 
 
-def test_noisy_child_deletes_flag_live_details_and_links(mahak, sim):
+def test_noisy_child_deletes_flag_live_details_but_not_links(mahak, sim):
     sim.control.set_switches(noisy_child_deletes=True)
     objects = mahak.pull(fromProductDetailVersion=0, fromVisitorProductVersion=0, fromProductVersion=0)
     noisy = [r for r in objects["ProductDetails"] if r["Deleted"]]
     assert noisy and all(r["ProductDetailId"] % 3 == 0 for r in noisy)
-    assert any(r["Deleted"] for r in objects["VisitorProducts"])
+    # a link row's flag is its own truth (contract §3): no live link is served as deleted
+    assert objects["VisitorProducts"] and not any(r["Deleted"] for r in objects["VisitorProducts"])
     assert not any(r["Deleted"] for r in objects["Products"])
     assert not any(
         r["Deleted"] for r in sim.control.rows("ProductDetail", ids=[r["ProductDetailId"] for r in noisy])
@@ -73,3 +74,14 @@ def test_unsorted_switch_shuffles_a_page(mahak, sim):
     page = mahak.pull(fromProductVersion=0, pageSize=100)["Products"]
     versions = [r["RowVersion"] for r in page]
     assert sorted(versions) != versions and len(versions) == 100
+
+
+def test_unserved_lists_are_null_although_their_cursor_is_sent(mahak, sim):
+    import httpx2
+    import pytest
+
+    sim.control.set_switches(unserved_lists=["Bank"])
+    objects = mahak.pull(fromBankVersion=0, fromProductVersion=0)
+    assert objects["Banks"] is None and objects["Products"]
+    with pytest.raises(httpx2.HTTPStatusError):
+        sim.control.set_switches(unserved_lists=["NoSuchEntity"])

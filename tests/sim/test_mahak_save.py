@@ -228,3 +228,24 @@ def test_control_rejects_unknown_fields(sim):
     with pytest.raises(httpx2.HTTPStatusError) as caught:
         sim.control.upsert_rows("Product", [{"Nmae": "typo"}])
     assert caught.value.response.status_code == 400
+
+
+@pytest.mark.parametrize(("batch", "stamped"), [("same", "the invoice's"), ("later", "a newer")])
+def test_sale_moves_stock_in_the_save_batch_or_a_later_one_as_switched(mahak, sim, batch, stamped):
+    # given a Mahak that moves a sale's stock in the save's own change batch, or in one of its own just after
+    sim.control.set_switches(stock_move_batch=batch)
+    before = _stock(sim, 4)
+    # when a linked customer buys 2
+    answer = mahak.save(**_sale(905, link=True, count1=2))
+    assert answer["Result"] is True
+    invoice = answer["Data"]["Objects"]["Orders"]["Results"][0]["RowVersion"]
+    # then the stock drops at once, its rows stamped with the invoice's RowVersion or a newer one
+    asset = next(
+        a for a in sim.control.rows("ProductDetailStoreAsset") if a["ProductDetailId"] == 4 and a["StoreId"] == 1
+    )
+    [link] = [
+        v for v in sim.control.rows("VisitorProduct", live=True) if v["ProductDetailId"] == 4 and v["VisitorId"] == 1
+    ]
+    assert asset["Count1"] == before - 2
+    versions = {asset["RowVersion"], link["RowVersion"]}
+    assert versions == {invoice} if stamped == "the invoice's" else min(versions) > invoice

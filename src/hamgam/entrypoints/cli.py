@@ -17,6 +17,7 @@ from hamgam.bootstrap import Container, build
 from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
 from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, require_mahak, run_roles
 from hamgam.logs import configure_logging
+from hamgam.services.sync.failures import EntityProblem, problem_from_error, problem_from_status
 from hamgam.services.sync.status import sync_status
 from hamgam.services.sync.stock_check import StockReport, stock_report
 from hamgam.settings import Settings, load_settings
@@ -183,9 +184,13 @@ def sync_run(
     full: Annotated[bool, typer.Option(help="From RowVersion 0 instead of the cursor")] = False,
     reconcile: Annotated[bool, typer.Option(help="Full pass that also fixes silent edits and vanished rows")] = False,
 ) -> None:
-    """Sync now, in this process (with its own workers), showing progress."""
+    """Sync now, in this process (with its own workers), showing progress.
+
+    An entity that fails does not stop the others: each is reported at the end, in one line with what to do, and
+    the command exits with status 1."""
     kind = "reconcile" if reconcile else "full" if full else "incremental"
     entities = [entity_named(entity)] if entity else list(SYNC_ORDER)
+    problems: list[EntityProblem] = []
 
     async def action(container: Container) -> list[Any]:
         worker = container.worker()
@@ -196,10 +201,16 @@ def sync_run(
                           TimeElapsedColumn(), console=console) as progress:
                 for item in entities:
                     task = progress.add_task(item.name, total=None)
-                    result = await container.fetcher.run(
-                        item.name, kind, progress=lambda n, t=task: progress.advance(t, n)
-                    )
+                    try:
+                        result = await container.fetcher.run(
+                            item.name, kind, progress=lambda n, t=task: progress.advance(t, n)
+                        )
+                    except Exception as exc:  # the run is recorded as failed; the next entity goes on
+                        problems.append(problem_from_error(item.name, exc))
+                        continue
                     results.append(result)
+                    if (problem := problem_from_status(item.name, result.status)) is not None:
+                        problems.append(problem)
         finally:
             worker.stop()
             await worker_task
@@ -215,6 +226,11 @@ def sync_run(
             "rows_fetched", "rows_inserted", "rows_updated", "rows_stale", "rows_deleted", "rows_rejected",
             "dead_lettered")), str(r.cursor))
     console.print(table)
+    if problems:
+        console.print(f"{len(problems)} of {len(entities)} entities did not sync:", style="bold red", soft_wrap=True)
+        for problem in problems:
+            console.print(f"- {problem.line()}", soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(1)
 
 
 @sync_app.command("status")

@@ -94,6 +94,19 @@ class ControlClient:
             params["ids"] = ",".join(map(str, ids))
         return self._call("GET", f"/rows/{entity}", params=params)["rows"]
 
+    def send_receive(
+        self, *, take_off: list[int] = (), put_back: list[int] = (), visitor_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """One send/receive round: details taken off the site's "sent products" list and put back on it."""
+        body = {"take_off": list(take_off), "put_back": list(put_back), "visitor_id": visitor_id}
+        return self._call("POST", "/send-receive", json=body)["rows"]
+
+    def site_offer(self, visitor_id: int | None = None) -> dict[int, float]:
+        """``detail id -> Count1`` the visitor (default: the site) may sell, by Mahak's rule (contract §3)."""
+        params = {} if visitor_id is None else {"visitor_id": str(visitor_id)}
+        details = self._call("GET", "/site-offer", params=params)["details"]
+        return {int(k): v for k, v in details.items()}
+
     def expire_tokens(self) -> int:
         return self._call("POST", "/expire-tokens")["expired"]
 

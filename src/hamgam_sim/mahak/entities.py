@@ -255,8 +255,10 @@ _ENTITY_BY_LOWER: dict[str, Entity] = {entity.name.lower(): entity for entity in
 #: Lists whose rows GetAllData filters to ``currentVisitorId`` (a visitor sees only its own links and orders).
 VISITOR_SCOPED: frozenset[str] = frozenset({"VisitorProduct", "VisitorPerson", "Order"})
 
-#: Children whose ``Deleted`` flag the "noisy child deletes" switch corrupts (contract §3).
-NOISY_DELETE_ENTITIES: frozenset[str] = frozenset({"ProductDetail", "VisitorProduct"})
+#: Children whose ``Deleted`` flag the "noisy child deletes" switch corrupts (contract §3). A VisitorProduct row's
+#: flag is true to its row: the "deleted link of a live product" integrators saw is an old link row left behind
+#: when the product was put back on the site, which ``sent_products.send_receive`` produces for real.
+NOISY_DELETE_ENTITIES: frozenset[str] = frozenset({"ProductDetail"})
 
 
 def entity_named(name: str) -> Entity:

@@ -57,8 +57,8 @@ def pull_objects(
 ) -> dict[str, list[dict[str, Any]] | None]:
     """``Data.Objects`` for one GetAllData request whose keys are already lower-cased.
 
-    An entity whose cursor is absent (or null) is ``None``; the others are pages of rows after the
-    cursor, in RowVersion order unless the "unsorted" switch shuffles them.
+    An entity whose cursor is absent (or null), or that this Mahak does not serve, is ``None``; the others are
+    pages of rows after the cursor, in RowVersion order unless the "unsorted" switch shuffles them.
     """
     limit = page_limit(body.get("pagesize"), switches)
     current_visitor = body.get("currentvisitorid") or visitor_id
@@ -66,7 +66,7 @@ def pull_objects(
     objects: dict[str, list[dict[str, Any]] | None] = {}
     for entity in ENTITIES:
         cursor = body.get(entity.cursor_key)
-        if cursor is None:
+        if cursor is None or entity.name in switches.unserved_lists:
             objects[entity.list_key] = None
             continue
         table = db[entity.name]

@@ -25,6 +25,7 @@ from hamgam_sim.mahak.persistence import STATE_FILE, AutoSaver, Snapshots, captu
 from hamgam_sim.mahak.pictures import picture_png
 from hamgam_sim.mahak.reading import pull_objects, serve_row
 from hamgam_sim.mahak.saving import SaveRequest
+from hamgam_sim.mahak.sent_products import Round, send_receive, site_offer
 from hamgam_sim.mahak.stock import StockLedger, apply_moves
 from hamgam_sim.mahak.store import ChangeBatch, Database, iter_rows
 from hamgam_sim.mahak.switches import Switches
@@ -240,13 +241,15 @@ class MahakSimulator:
             return envelope({"Objects": objects})
 
     def save_all_data(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``Sync/SaveAllData``: per-item results; stock moves at once or after N pulls."""
+        """``Sync/SaveAllData``: per-item results; stock moves at once (in the save's batch or the next one, by the
+        ``stock_move_batch`` switch) or after N pulls."""
         body = lower_keys(body)
         with self.lock:
             self.stats.saves += 1
+            save_batch = self.new_batch()
             request = SaveRequest(
                 self.db,
-                self.new_batch(),
+                save_batch,
                 self.account,
                 reject_duplicates=self.switches.duplicate_client_id == "reject",
             )
@@ -254,7 +257,8 @@ class MahakSimulator:
             if outcome.stock_moves:
                 delay = self.switches.stock_move_after_pulls
                 if delay == 0:
-                    apply_moves(self.db, self.new_batch(), outcome.stock_moves)
+                    same = self.switches.stock_move_batch == "same"
+                    apply_moves(self.db, save_batch if same else self.new_batch(), outcome.stock_moves)
                 else:
                     self.stock.schedule(outcome.stock_moves, due_at_pull=self.stats.pulls + delay)
             message = None if outcome.ok else "برخی از موارد ذخیره نشدند"
@@ -320,6 +324,21 @@ class MahakSimulator:
     def delete_rows(self, entity_name: str, ids: list[int]) -> list[dict[str, Any]]:
         with self.lock:
             return desktop.delete_rows(self.db, self.new_batch(), entity_name, ids)
+
+    def send_receive(
+        self, *, take_off: list[int] = (), put_back: list[int] = (), visitor_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """One send/receive round of the desktop app, as one change batch: details taken off the visitor's
+        (default: the site's) "sent products" list and details put back on it (see ``sent_products``)."""
+        with self.lock:
+            visitor = self.account.visitor_id if visitor_id is None else visitor_id
+            changes = Round(take_off=list(take_off), put_back=list(put_back))
+            return send_receive(self.db, self.new_batch(), visitor, changes)
+
+    def site_offer(self, visitor_id: int | None = None) -> dict[int, float]:
+        """``detail id -> Count1`` of what the visitor (default: the site) may sell, by Mahak's rule."""
+        with self.lock:
+            return site_offer(self.db, self.account.visitor_id if visitor_id is None else visitor_id)
 
     def rows(self, entity_name: str, *, live_only: bool = False, ids: list[int] | None = None) -> list[dict]:
         with self.lock:

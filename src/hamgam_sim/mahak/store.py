@@ -209,8 +209,11 @@ def _define_indexes(db: Database) -> None:
         "detail_store", lambda r: (r[pos["ProductDetailId"]], r[pos["StoreId"]])
     )
     vp = db["VisitorProduct"].entity.index
+    # A detail taken off a visitor's list and put back has an old deleted link row besides its live one: the
+    # ``(detail, visitor)`` key names the live link; each deleted row keeps a key of its own.
     db["VisitorProduct"].define_index(
-        "detail_visitor", lambda r: (r[vp["ProductDetailId"]], r[vp["VisitorId"]])
+        "detail_visitor",
+        lambda r: (r[vp["ProductDetailId"]], r[vp["VisitorId"]], *((r[0],) if r[vp["Deleted"]] else ())),
     )
     vpe = db["VisitorPerson"].entity.index
     db["VisitorPerson"].define_index("visitor_person", lambda r: (r[vpe["VisitorId"]], r[vpe["PersonId"]]))

@@ -3,8 +3,9 @@
 - a product detail is on sale while its product is live, staff have not hidden it, and a VisitorProduct link
   makes it the site's (Mahak's own rule: visibility is decided on the link, not on the child row's flag);
 - its price is ``Price{level}`` in Rial, the level from the settings or the detail's DefaultSellPriceLevel;
-- its stock is ``VisitorProduct.Count1`` or the sum of ``Count1`` over the configured warehouses, as Mahak sent it,
-  clamped to 0 for selling;
+- its stock is ``VisitorProduct.Count1`` or the sum of ``Count1`` over the configured warehouses, as Mahak sent it:
+  a negative store is stock owed from the others (sold before it was received), so the sum is net, and only
+  that net is clamped to 0 for selling;
 - what is left to sell is that stock minus the store's holds (``stock_hold``: active reservations, paid orders
   not yet exported, and orders sent to Mahak but not yet invoiced).
 
@@ -32,9 +33,10 @@ log = structlog.get_logger(__name__)
 EXTRA_CATEGORY_NODE = 130
 EXTRA_PRODUCT_CATEGORY = 10202
 
-#: The live link of a detail that makes it the site's. ``deleted_at`` on child rows is set only for real deletes
-#: (the served, unreliable flag is kept apart in ``flagged_deleted`` and trusted by the transformer only when
-#: ``sync.trust_child_delete_flags`` is on), so it can be honoured here as it is.
+#: The live link of a detail that makes it the site's (contract §3): the newest of its VisitorProduct link rows
+#: that is not deleted. A detail taken off the site has only deleted link rows; one put back has an old deleted
+#: row and a newer live one. ``product_detail.deleted_at`` is never set from Mahak's unreliable flag (it is kept
+#: in ``flagged_deleted``), so the link alone decides.
 _LINK = """JOIN LATERAL (
     SELECT vp.count1 FROM visitor_product vp
     WHERE vp.product_detail_id = d.mahak_id AND vp.deleted_at IS NULL

@@ -157,7 +157,23 @@ class SyncStore:
     # -- runs ---------------------------------------------------------------------------------------------
 
     async def start_run(self, entity: str, kind: str, from_row_version: int) -> int:
+        """Record a new run of ``entity``; called under the entity's lock (``try_entity_lock``).
+
+        Holding that lock proves no other run of the entity is alive (a process killed mid-run, even by
+        ``kill -9``, loses its connection and with it the lock), so any run still marked ``running`` was cut
+        short: it is closed as ``aborted`` with its reason, never left running in the history.
+        """
         async with self.engine.begin() as conn:
+            await conn.execute(
+                update(sync_run)
+                .where(sync_run.c.entity == entity, sync_run.c.status == "running")
+                .values(
+                    status="aborted",
+                    finished_at=func.now(),
+                    error="the process running it stopped before it finished; the next run took over "
+                    "from the cursor",
+                )
+            )
             return int(
                 await conn.scalar(
                     insert(sync_run)

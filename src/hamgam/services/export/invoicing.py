@@ -2,9 +2,13 @@
 cancelled exported orders get their return (or are flagged for staff).
 
 Invariant 4: the held units of an order are released (``reservations.mark_invoiced``, through
-``orders.transition``) only when the synced stock already includes the sale — the stock row of every line
-changed after the invoice was saved (its RowVersion is above the invoice's; one counter per database). Mahak
-moves stock when its desktop app processes the sale, which may be well after the invoice appears.
+``orders.transition``) only when the synced stock already includes the sale — the stock row of every line was
+written by the invoice's own save or after it: its RowVersion is at or above the invoice's. RowVersion is one
+counter per database and one change batch stamps every row it touches with one value (contract §3), so a stock
+row carrying the invoice's RowVersion was moved by that very save (a Mahak that moves stock as it saves the sale),
+and a higher one by a later batch (a Mahak whose desktop app processes the sale afterwards, maybe much later).
+Requiring "strictly newer" would never release the holds of the first kind, and the sold units would count
+twice: once in Mahak's stock, once in the hold.
 """
 
 from __future__ import annotations
@@ -21,14 +25,14 @@ from hamgam.settings import ExportSettings, ReturnMode, StockSource, SyncSetting
 
 log = structlog.get_logger(__name__)
 
-#: Stock rows newer than the invoice, per line: the visitor's link or the line's warehouse.
+#: Stock rows written by the invoice's save or after it, per line: the visitor's link or the line's warehouse.
 _STOCK_SYNCED = {
     StockSource.VISITOR_PRODUCT: """EXISTS (SELECT 1 FROM visitor_product s
         WHERE s.product_detail_id = d.product_detail_id AND s.visitor_id = m.visitor_id
-          AND s.row_version > j.mahak_order_row_version)""",
+          AND s.row_version >= j.mahak_order_row_version)""",
     StockSource.STORES: """EXISTS (SELECT 1 FROM product_detail_stock s
         WHERE s.product_detail_id = d.product_detail_id AND s.store_id = d.store_id
-          AND s.row_version > j.mahak_order_row_version)""",
+          AND s.row_version >= j.mahak_order_row_version)""",
 }
 
 

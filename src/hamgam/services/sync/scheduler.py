@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.sync.entities import SYNC_ORDER, SyncedEntity, entity_named
+from hamgam.services.sync.failures import problem_from_error
 
 log = structlog.get_logger(__name__)
 
@@ -147,7 +148,8 @@ class SyncScheduler:
                 try:
                     await self.fetcher.run(entity.name, kind)
                 except Exception as exc:
-                    log.warning("sync.cycle.entity_failed", entity=entity.name, error=str(exc))
+                    problem = problem_from_error(entity.name, exc)
+                    log.warning("sync.cycle.entity_failed", entity=entity.name, error=problem.what, todo=problem.todo)
 
     async def reconcile(self) -> None:
         await self.cycle("reconcile")

@@ -19,9 +19,11 @@ from hamgam.domain.sync.rejection import Rejection
 from hamgam.settings import MoneyUnit
 
 PRICE_LEVELS = 10
-#: Entities whose ``Deleted`` flag Mahak sets on live, sellable rows (contract §3): by default the flag is kept
-#: as ``flagged_deleted`` but does not delete the row; visibility is decided on the VisitorProduct link.
-UNRELIABLE_DELETE_FLAGS = frozenset({"ProductDetail", "VisitorProduct"})
+#: Entities whose ``Deleted`` flag Mahak sets on live, sellable rows (contract §3): the flag is kept as
+#: ``flagged_deleted`` and deletes nothing. Whether a detail is on sale is decided by its VisitorProduct link rows,
+#: each of which is believed: a link row with ``Deleted=true`` is a product taken off the site (or an old link
+#: left behind when it was put back), and the detail stays on sale while another link row of it is live.
+UNRELIABLE_DELETE_FLAGS = frozenset({"ProductDetail"})
 
 
 @dataclass
@@ -42,8 +44,6 @@ class TransformContext:
     """The merchant's settings that shape the mapping."""
 
     money_unit: MoneyUnit = MoneyUnit.RIAL
-    #: Believe ``Deleted`` on ProductDetail and VisitorProduct rows (see ``UNRELIABLE_DELETE_FLAGS``).
-    trust_child_delete_flags: bool = False
 
     def rial(
         self, amount: float | int | None, field_name: str, *, allow_negative: bool = False
@@ -321,7 +321,7 @@ def transform(entity: str, rows: Iterable[Any], ctx: TransformContext) -> Transf
             mapped = mapping(row, ctx)
             if flag_only:
                 mapped["flagged_deleted"] = mapped["deleted"]
-                mapped["deleted"] = mapped["deleted"] and ctx.trust_child_delete_flags
+                mapped["deleted"] = False
             result.rows.append(mapped)
         except RowRejected as exc:
             result.rejected.append(

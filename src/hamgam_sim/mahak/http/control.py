@@ -137,6 +137,27 @@ def control_router(sim: MahakSimulator) -> APIRouter:
             return _error(404, str(exc.args[0]))
         return json_response({"rows": rows, "max_row_version": sim.max_row_version()["max_row_version"]})
 
+    @router.post("/send-receive")
+    async def send_receive(request: Request) -> Response:
+        body = await _body(request)
+        try:
+            rows = sim.send_receive(
+                take_off=[int(i) for i in body.get("take_off", [])],
+                put_back=[int(i) for i in body.get("put_back", [])],
+                visitor_id=body.get("visitor_id"),
+            )
+        except KeyError as exc:
+            return _error(404, str(exc.args[0]))
+        except (TypeError, ValueError) as exc:
+            return _error(400, str(exc))
+        return json_response({"rows": rows, "max_row_version": sim.max_row_version()["max_row_version"]})
+
+    @router.get("/site-offer")
+    async def get_site_offer(request: Request) -> Response:
+        visitor = request.query_params.get("visitor_id")
+        offer = sim.site_offer(int(visitor) if visitor else None)
+        return json_response({"details": {str(k): v for k, v in offer.items()}})
+
     @router.post("/expire-tokens")
     async def expire_tokens() -> Response:
         return json_response({"expired": sim.expire_tokens()})

@@ -87,8 +87,8 @@ product_detail = synced_table(
     Column("discount_type", Integer),
     Column("count1", Float),
     Column("count2", Float),
-    #: Mahak's ``Deleted`` as served; unreliable on this entity (contract §3), so it only deletes the row when
-    #: ``sync.trust_child_delete_flags`` is on.
+    #: Mahak's ``Deleted`` as served; unreliable on this entity (contract §3), so it deletes nothing: whether the
+    #: detail is on sale is decided by its ``visitor_product`` link rows.
     Column("flagged_deleted", Boolean, nullable=False, server_default="false"),
     indexes=(("product_id",),),
 )
@@ -110,8 +110,6 @@ visitor_product = synced_table(
     Column("count1", Float),
     Column("count2", Float),
     Column("price_rial", BigInteger),
-    #: As on product_detail: the served ``Deleted`` flag, trusted only by setting.
-    Column("flagged_deleted", Boolean, nullable=False, server_default="false"),
     indexes=(("product_detail_id",),),
 )
 

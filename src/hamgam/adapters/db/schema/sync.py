@@ -24,7 +24,8 @@ sync_run = Table(
     Column("entity", Text, nullable=False),
     #: ``incremental`` from the cursor, ``full`` from 0, ``reconcile`` (full pass that also finds vanished rows).
     Column("kind", Text, nullable=False),
-    #: ``running``, ``succeeded``, ``failed``.
+    #: ``running``, then ``succeeded``, ``dead_letters``, ``incomplete``, ``failed``, or ``aborted`` (its process
+    #: died mid-run; closed by the entity's next run).
     Column("status", Text, nullable=False, server_default="running"),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("fetched_at", DateTime(timezone=True)),
