@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx2
@@ -85,6 +86,10 @@ class ControlClient:
         if ids is not None:
             params["ids"] = ",".join(map(str, ids))
         return self._call("GET", f"/rows/{entity}", params=params)["rows"]
+
+    def invoice_total(self, order_id: int) -> Decimal:
+        """The order's invoice total as the simulated Mahak computes it (docs/invoice-totals.md)."""
+        return Decimal(self._call("GET", f"/invoice-total/{order_id}")["total"])
 
     def expire_tokens(self) -> int:
         return self._call("POST", "/expire-tokens")["expired"]
