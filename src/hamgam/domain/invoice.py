@@ -79,7 +79,8 @@ class InvoiceLine:
     """One OrderDetail as Mahak holds it, amounts in Rial."""
 
     price: int
-    count: int
+    #: Count1 (whole for the store's own lines; Mahak's may have decimals).
+    count: int | Decimal
     discount: int = 0
     tax_percent: Decimal = ZERO
     charge_percent: Decimal = ZERO
@@ -93,6 +94,8 @@ def round_rial(amount: Decimal) -> int:
 def line_total(line: InvoiceLine, *, tax_on: bool = True) -> int:
     """Mahak's amount of one line: ``price × count − discount``, plus its tax and charge when tax is on."""
     base = line.price * line.count - line.discount
+    if not isinstance(base, int):
+        base = round_rial(Decimal(base))
     if not tax_on:
         return base
     return base + round_rial(base * line.tax_percent / HUNDRED) + round_rial(base * line.charge_percent / HUNDRED)

@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.add_column(
         "store_order", sa.Column("prices_include_vat", sa.Boolean(), server_default=sa.true(), nullable=False)
     )
-    op.drop_constraint("ck_store_order_total", "store_order", type_="check")
+    op.drop_constraint(op.f("ck_store_order_total"), "store_order", type_="check")
     op.create_check_constraint(
         op.f("ck_store_order_total"), "store_order", "total_rial = items_rial + vat_rial + shipping_rial"
     )
@@ -46,7 +46,7 @@ def downgrade() -> None:
     op.drop_column("mahak_order_detail", "charge_percent")
     op.drop_column("mahak_order", "discount_rial")
     op.drop_column("mahak_order", "other_cost_rial")
-    op.drop_constraint("ck_store_order_total", "store_order", type_="check")
+    op.drop_constraint(op.f("ck_store_order_total"), "store_order", type_="check")
     op.create_check_constraint(
         op.f("ck_store_order_total"), "store_order", "total_rial = items_rial + shipping_rial"
     )
