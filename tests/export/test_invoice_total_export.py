@@ -28,28 +28,48 @@ async def _products_with_own_percents(world: ExportWorld) -> list[int]:
     tax and its own charge, one with decimal percents of its own and an odd price."""
     details = [d for d, _ in await world.sellable(3)]
     async with world.engine.connect() as conn:
-        products = dict((await conn.execute(
-            text("SELECT mahak_id, product_id FROM product_detail WHERE mahak_id = ANY(:d)"), {"d": details})).all())
+        products = dict(
+            (
+                await conn.execute(
+                    text("SELECT mahak_id, product_id FROM product_detail WHERE mahak_id = ANY(:d)"), {"d": details}
+                )
+            ).all()
+        )
     assert len(set(products.values())) == 3
     sim = world.sim.control
-    sim.upsert_rows("Product", [
-        {"ProductId": products[details[0]], "TaxPercent": 0, "ChargePercent": 0},
-        {"ProductId": products[details[1]], "TaxPercent": -1, "ChargePercent": 9},
-        {"ProductId": products[details[2]], "TaxPercent": 2.5, "ChargePercent": 7.25},
-    ])
-    sim.upsert_rows("ProductDetail", [
-        {"ProductDetailId": details[2], **{f"Price{i}": ODD_PRICE for i in range(1, 11)}},
-    ])
+    sim.upsert_rows(
+        "Product",
+        [
+            {"ProductId": products[details[0]], "TaxPercent": 0, "ChargePercent": 0},
+            {"ProductId": products[details[1]], "TaxPercent": -1, "ChargePercent": 9},
+            {"ProductId": products[details[2]], "TaxPercent": 2.5, "ChargePercent": 7.25},
+        ],
+    )
+    sim.upsert_rows(
+        "ProductDetail",
+        [
+            {"ProductDetailId": details[2], **{f"Price{i}": ODD_PRICE for i in range(1, 11)}},
+        ],
+    )
     await world.sync()
     return details
 
 
 async def _paid(world: ExportWorld, order_id: int) -> dict:
     async with world.engine.connect() as conn:
-        return dict((await conn.execute(text(
-            "SELECT o.items_rial, o.vat_rial, o.shipping_rial, o.total_rial, p.amount_rial FROM store_order o "
-            "JOIN payment p ON p.order_id = o.id AND p.status = 'paid' WHERE o.id = :o"), {"o": order_id})
-        ).mappings().one())
+        return dict(
+            (
+                await conn.execute(
+                    text(
+                        "SELECT o.items_rial, o.vat_rial, o.shipping_rial, o.total_rial, p.amount_rial "
+                        "FROM store_order o JOIN payment p ON p.order_id = o.id AND p.status = 'paid' WHERE o.id = :o"
+                    ),
+                    {"o": order_id},
+                )
+            )
+            .mappings()
+            .one()
+        )
 
 
 @pytest.mark.parametrize(
@@ -86,6 +106,11 @@ async def test_mahak_invoice_total_is_the_receipt(
             assert levies == {d1: (1, 9), d2: (0, 9), d3: (2.5, 7.25)}
             if prices_include_vat:
                 assert paid["vat_rial"] == 0 and paid["total_rial"] == paid["items_rial"] + paid["shipping_rial"]
+                # sent at net prices, the rounding leftover on the invoice's OtherCost
+                prices = {d["ProductDetailId"]: d["Price"] for d in lines}
+                assert prices[d3] < ODD_PRICE
+                [invoice] = [o for o in world.mahak_orders() if o["OrderId"] == sent["mahak_order_id"]]
+                assert 0 <= invoice["OtherCost"] < 100
             else:
                 assert paid["vat_rial"] > 0  # checkout added Mahak's tax and charge on top of the prices
         else:
@@ -111,8 +136,11 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
             [sent] = await world.wait_jobs({"sent"})
         paid = (await _paid(world, order_id))["total_rial"]
         # when the desktop app drops the charge of one line (Mahak's total is no longer the receipt)
-        line = next(d for d in world.mahak_rows("OrderDetail")
-                    if d["OrderId"] == sent["mahak_order_id"] and d["ProductDetailId"] == d1)
+        line = next(
+            d
+            for d in world.mahak_rows("OrderDetail")
+            if d["OrderId"] == sent["mahak_order_id"] and d["ProductDetailId"] == d1
+        )
         fresh_mahak.control.upsert_rows("OrderDetail", [{"OrderDetailId": line["OrderDetailId"], "ChargePercent": 0}])
         mahak_total = int(fresh_mahak.control.invoice_total(sent["mahak_order_id"]))
         assert mahak_total < paid
@@ -134,8 +162,9 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
         await metrics.refresh(world.engine, world.container.queue)
         assert metrics.registry.get_sample_value("hamgam_export_total_mismatch_orders") == 1
         # when the desktop puts the charge back, the next reconciliation clears it
-        fresh_mahak.control.upsert_rows("OrderDetail", [{"OrderDetailId": line["OrderDetailId"],
-                                                         "ChargePercent": line["ChargePercent"]}])
+        fresh_mahak.control.upsert_rows(
+            "OrderDetail", [{"OrderDetailId": line["OrderDetailId"], "ChargePercent": line["ChargePercent"]}]
+        )
         await world.sync()
         async with running(world) as role:
             assert (await role.reconcile_if_free())["other_totals"] == []

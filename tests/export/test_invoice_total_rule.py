@@ -45,7 +45,8 @@ def test_the_contract_rule_on_worked_examples() -> None:
     assert line_total(InvoiceLine(1000, 3, 500, Decimal(10), Decimal(0))) == 2750
     assert mahak_invoice_total([line], send_cost=450_000, other_cost=7, discount=1000) == 2_649_007
     # a product's −1 is none, 0 is the setting's default
-    assert resolve_percent(-1, "9") == 0 and resolve_percent(0, "9") == 9 and resolve_percent(3.5, "9") == Decimal("3.5")
+    assert resolve_percent(-1, "9") == 0 and resolve_percent(0, "9") == 9
+    assert resolve_percent(3.5, "9") == Decimal("3.5")
 
 
 @settings(max_examples=400, deadline=None)
@@ -64,9 +65,19 @@ def test_mahak_total_of_the_exported_order_is_what_the_buyer_paid(
     # given the percents checkout decides for each line under these settings
     lines = [
         PricedLine(
-            i, i, f"p{i}", quantity, price,
-            line_rates(tax, charge, tax_default=tax_default, charge_default=charge_default, tax_on=tax_on,
-                       charge_vat=charge_vat),
+            i,
+            i,
+            f"p{i}",
+            quantity,
+            price,
+            line_rates(
+                tax,
+                charge,
+                tax_default=tax_default,
+                charge_default=charge_default,
+                tax_on=tax_on,
+                charge_vat=charge_vat,
+            ),
         )
         for i, (price, quantity, tax, charge) in enumerate(cart)
     ]

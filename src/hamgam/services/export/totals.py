@@ -31,15 +31,19 @@ def mismatch_error(mahak_total: int, paid: int) -> str:
 async def compare_totals(conn: AsyncConnection) -> list[dict[str, Any]]:
     """Compare and record every exported sale's totals; returns the jobs whose totals differ."""
     orders = (
-        await conn.execute(
-            text("""SELECT j.id AS job_id, j.order_id, o.total_rial AS store_total_rial, m.mahak_id,
+        (
+            await conn.execute(
+                text("""SELECT j.id AS job_id, j.order_id, o.total_rial AS store_total_rial, m.mahak_id,
                            COALESCE(m.send_cost_rial, 0) AS send_cost, COALESCE(m.other_cost_rial, 0) AS other_cost,
                            COALESCE(m.discount_rial, 0) AS discount
                     FROM export_job j JOIN store_order o ON o.id = j.order_id
                     JOIN mahak_order m ON m.mahak_id = j.mahak_order_id AND m.deleted_at IS NULL
                     WHERE j.kind = 'sale' AND j.status IN ('sent', 'invoiced') ORDER BY j.id""")
+            )
         )
-    ).mappings().all()
+        .mappings()
+        .all()
+    )
     if not orders:
         return []
     lines: dict[int, list[InvoiceLine]] = defaultdict(list)
@@ -84,13 +88,23 @@ async def compare_totals(conn: AsyncConnection) -> list[dict[str, Any]]:
                                      WHEN starts_with(error, CAST(:p AS text)) THEN NULL ELSE error END
                     WHERE id = :i AND (mahak_total_rial IS DISTINCT FROM CAST(:m AS bigint)
                                        OR total_difference_rial IS DISTINCT FROM CAST(:d AS bigint))"""),
-            {"i": o["job_id"], "m": mahak_total, "d": difference, "e": mismatch_error(mahak_total, paid),
-             "p": MISMATCH_PREFIX},
+            {
+                "i": o["job_id"],
+                "m": mahak_total,
+                "d": difference,
+                "e": mismatch_error(mahak_total, paid),
+                "p": MISMATCH_PREFIX,
+            },
         )
         if difference:
             differing.append(
-                {"job_id": o["job_id"], "order_id": o["order_id"], "store_total_rial": paid,
-                 "mahak_total_rial": mahak_total, "difference_rial": difference}
+                {
+                    "job_id": o["job_id"],
+                    "order_id": o["order_id"],
+                    "store_total_rial": paid,
+                    "mahak_total_rial": mahak_total,
+                    "difference_rial": difference,
+                }
             )
     return differing
 

@@ -47,9 +47,7 @@ def downgrade() -> None:
     op.drop_column("mahak_order", "discount_rial")
     op.drop_column("mahak_order", "other_cost_rial")
     op.drop_constraint(op.f("ck_store_order_total"), "store_order", type_="check")
-    op.create_check_constraint(
-        op.f("ck_store_order_total"), "store_order", "total_rial = items_rial + shipping_rial"
-    )
+    op.create_check_constraint(op.f("ck_store_order_total"), "store_order", "total_rial = items_rial + shipping_rial")
     op.drop_column("store_order", "prices_include_vat")
     op.drop_column("store_order", "vat_rial")
     op.drop_column("order_line", "charge_percent")
