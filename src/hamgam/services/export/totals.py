@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.domain.invoice import SETTING_TAX_ON, InvoiceLine, mahak_invoice_total, tax_switch
+from hamgam.services.export.repository import settings_value
 
 #: Prefix of the error a total difference writes on its job (so that only this error is cleared later).
 MISMATCH_PREFIX = "جمع فاکتور محک با مبلغ پرداختی یکی نیست"
@@ -63,13 +64,7 @@ async def compare_totals(conn: AsyncConnection) -> list[dict[str, Any]]:
                 charge_percent=_percent(d["charge_percent"]),
             )
         )
-    tax_on = tax_switch(
-        await conn.scalar(
-            text("""SELECT value FROM setting WHERE code = :c AND deleted_at IS NULL
-                    ORDER BY mahak_id DESC LIMIT 1"""),
-            {"c": SETTING_TAX_ON},
-        )
-    )
+    tax_on = tax_switch(await settings_value(conn, SETTING_TAX_ON))
     differing = []
     for o in orders:
         mahak_total = mahak_invoice_total(
