@@ -112,8 +112,6 @@ class ExportSettings(BaseModel):
     send_receipt: bool = True
     #: Mahak cash account of the receipt; None: the visitor's CashCode.
     cash_code: int | None = None
-    #: Send each product's tax and charge percentages on its line.
-    send_tax: bool = True
     returns: ReturnMode = ReturnMode.SEND
     #: Added to every allocated client id: set it above the old ids when a new database serves a Mahak that
     #: already holds this site's rows, so no client id is ever reused.
@@ -208,6 +206,13 @@ class StoreSettings(BaseModel):
     #: A payment older than this with no callback is verified/inquired by the reconciliation job.
     reconcile_after_s: float = 120.0
     shipping_methods: list[ShippingMethod] = Field(default_factory=_default_shipping)
+    #: Whether the shop's prices (Mahak's sell prices) include VAT: the buyer pays them as shown and the export
+    #: sends the net price with the percents; False: checkout adds Mahak's tax and charge on top
+    #: (docs/invoice-totals.md).
+    prices_include_vat: bool = True
+    #: Charge VAT: each line carries its product's Mahak tax and charge percents (Settings 14000/14001, while
+    #: 14008 is on); False: every line carries 0 and the buyer pays the shop prices.
+    charge_vat: bool = True
     #: Most units of one product detail in one cart line.
     max_line_quantity: int = Field(default=100, ge=1)
     #: One-time login codes: digits, lifetime and wrong guesses allowed per code.

@@ -47,7 +47,7 @@ def fresh_mahak(mahak: RunningSimulator) -> RunningSimulator:
 
 
 def export_settings(database_url: str, mahak_url: str, queue_prefix: str, rabbitmq_url: str | None = None,
-                    **export: Any) -> Settings:
+                    store: dict[str, Any] | None = None, **export: Any) -> Settings:
     return Settings(
         database_url=database_url,
         rabbitmq_url=rabbitmq_url,
@@ -59,7 +59,7 @@ def export_settings(database_url: str, mahak_url: str, queue_prefix: str, rabbit
         sync={"workers": 2, "prefetch": 4, "retry_delays_s": [0.2, 0.3, 0.4]},
         payments={"provider": PaymentProvider.MEMORY},
         sms={"provider": SmsProvider.MEMORY},
-        store={"run_jobs": False},
+        store={"run_jobs": False, **(store or {})},
         auth={"jwt_secret": "export-test-secret-" + "x" * 40, "rate_limit_backend": "memory"},
         export={"retry_delays_s": [0.2, 0.3, 0.5, 0.8, 1.0], "relay_interval_s": 0.2, "workers": 4, **export},
     )
@@ -166,10 +166,11 @@ class ExportWorld:
 @pytest.fixture
 def make_world(database_url: str, queue_prefix: str) -> Callable[..., Any]:
     @asynccontextmanager
-    async def make(sim: RunningSimulator, *, rabbitmq_url: str | None = None, **export: Any) -> AsyncIterator[
-        ExportWorld
-    ]:
-        container = await build(export_settings(database_url, sim.base_url, queue_prefix, rabbitmq_url, **export))
+    async def make(sim: RunningSimulator, *, rabbitmq_url: str | None = None, store: dict[str, Any] | None = None,
+                   **export: Any) -> AsyncIterator[ExportWorld]:
+        container = await build(
+            export_settings(database_url, sim.base_url, queue_prefix, rabbitmq_url, store, **export)
+        )
         try:
             yield ExportWorld(container, sim)
         finally:

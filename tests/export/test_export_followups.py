@@ -4,8 +4,11 @@ twice or with other totals, and re-exports a paid order whose job was lost."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import text
 
+from hamgam.domain.invoice import InvoiceLine, line_total
 from hamgam.domain.orders import OrderStatus
 from hamgam.services.store.orders import transition
 from tests.export.conftest import ExportWorld, running
@@ -90,8 +93,12 @@ async def test_reconcile_reports_differences_and_reexports_a_lost_job(fresh_maha
             report = await role.reconcile_if_free()
             jobs = await world.wait_jobs({"sent", "invoiced"})
         # then the other total is reported, and the lost order is exported (once)
+        def amount(price: int) -> int:  # Mahak's line amount, its tax and charge included (docs/invoice-totals.md)
+            return line_total(InvoiceLine(price, int(line["Count1"]), 0, Decimal(str(line["TaxPercent"])),
+                                          Decimal(str(line["ChargePercent"]))))
+
         assert [(r["order_id"], r["mahak_total_rial"] - r["store_total_rial"]) for r in report["other_totals"]] == [
-            (order_id, 2 * 10 if line["Count1"] == 2 else 10)
+            (order_id, amount(line["Price"] + 10) - amount(line["Price"]))
         ]
         assert report["fixed"]["jobs_written"] == [lost]
         assert len(jobs) == 2 and len(world.mahak_orders()) == 2

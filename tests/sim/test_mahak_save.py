@@ -249,3 +249,34 @@ def test_sale_moves_stock_in_the_save_batch_or_a_later_one_as_switched(mahak, si
     assert asset["Count1"] == before - 2
     versions = {asset["RowVersion"], link["RowVersion"]}
     assert versions == {invoice} if stamped == "the invoice's" else min(versions) > invoice
+
+
+def test_invoice_total_follows_mahaks_rule_and_setting_14008(mahak, sim):
+    # given a sale of two lines with tax and charge percents, a send cost, other costs and an order discount
+    body = _sale(7001, link=True)
+    body["orders"][0].update(sendCost=450_000, otherCost=3, discount=1_000)
+    body["orderDetails"][0].update(price=15, count1=1, taxPercent=0, chargePercent=9)
+    body["orderDetails"].append(
+        {
+            "orderDetailClientId": 7002,
+            "orderClientId": 7001,
+            "itemType": 1,
+            "productDetailId": 5,
+            "storeId": 1,
+            "price": 1_000_000,
+            "count1": 3,
+            "discount": 500,
+            "taxPercent": 2.5,
+            "chargePercent": 7.25,
+        }
+    )
+    answer = mahak.save(**body)
+    assert answer["Result"], answer
+    order_id = answer["Data"]["Objects"]["Orders"]["Results"][0]["EntityId"]
+    # then each line is price × count − discount plus each levy rounded half up, and the order's own amounts
+    # (15 + round(1.35); 2,999,500 + round(74,987.5) + round(217,463.75)), while tax is on ...
+    assert sim.control.invoice_total(order_id) == (15 + 1) + (2_999_500 + 74_988 + 217_464) + 450_000 + 3 - 1_000
+    # ... and without any levy once Setting 14008 turns tax off
+    [switch] = [r for r in sim.control.rows("Setting", live=True) if r["SettingCode"] == 14008]
+    sim.control.upsert_rows("Setting", [{"SettingId": switch["SettingId"], "Value": "0"}])
+    assert sim.control.invoice_total(order_id) == 15 + 2_999_500 + 450_000 + 3 - 1_000

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hamgam.domain.errors import InvalidInput
+from hamgam.domain.invoice import NO_VAT, Rates, charged_line_total
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize_postal_code, normalize_text
 
 
@@ -80,25 +81,38 @@ class PricedLine:
     name: str
     quantity: int
     unit_price_rial: int
+    #: Mahak's tax and charge percents of the line, decided at checkout (``invoice.line_rates``).
+    rates: Rates = NO_VAT
 
     @property
     def total_rial(self) -> int:
         return self.quantity * self.unit_price_rial
+
+    def charged_rial(self, *, prices_include_vat: bool) -> int:
+        """What the buyer pays for the line (the shop price, plus VAT when prices exclude it)."""
+        return charged_line_total(
+            self.unit_price_rial, self.quantity, self.rates, prices_include_vat=prices_include_vat
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Totals:
     items_rial: int
     shipping_rial: int
+    #: VAT added on top of the items (0 when the shop's prices include it).
+    vat_rial: int = 0
 
     @property
     def total_rial(self) -> int:
-        return self.items_rial + self.shipping_rial
+        return self.items_rial + self.vat_rial + self.shipping_rial
 
 
-def totals(lines: Iterable[PricedLine], shipping_rial: int) -> Totals:
-    """Integer Rial all the way: no rounding anywhere."""
-    return Totals(items_rial=sum(line.total_rial for line in lines), shipping_rial=shipping_rial)
+def totals(lines: Iterable[PricedLine], shipping_rial: int, *, prices_include_vat: bool = True) -> Totals:
+    """Integer Rial all the way; the total is the invoice total Mahak computes for the exported order."""
+    lines = list(lines)
+    items = sum(line.total_rial for line in lines)
+    charged = sum(line.charged_rial(prices_include_vat=prices_include_vat) for line in lines)
+    return Totals(items_rial=items, shipping_rial=shipping_rial, vat_rial=charged - items)
 
 
 def check_quantity(quantity: int, max_quantity: int) -> None:

@@ -212,12 +212,3 @@ def split_name(full_name: str | None, fallback: str) -> tuple[str, str]:
     if len(words) == 1:
         return "", words[0]
     return " ".join(words[:-1]), words[-1]
-
-
-def resolve_percent(product_value: float | None, default: float | None) -> Decimal:
-    """Mahak's per-product tax/charge: −1 none, 0 the database default (Setting 14000/14001), else itself."""
-    if product_value is None or product_value < 0:
-        return Decimal(0)
-    if product_value == 0:
-        return Decimal(str(default or 0))
-    return Decimal(str(product_value))

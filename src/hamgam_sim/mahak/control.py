@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx2
@@ -106,6 +107,10 @@ class ControlClient:
         params = {} if visitor_id is None else {"visitor_id": str(visitor_id)}
         details = self._call("GET", "/site-offer", params=params)["details"]
         return {int(k): v for k, v in details.items()}
+
+    def invoice_total(self, order_id: int) -> Decimal:
+        """The order's invoice total as the simulated Mahak computes it (docs/invoice-totals.md)."""
+        return Decimal(self._call("GET", f"/invoice-total/{order_id}")["total"])
 
     def expire_tokens(self) -> int:
         return self._call("POST", "/expire-tokens")["expired"]

@@ -11,10 +11,11 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hamgam_sim.mahak import desktop, generator
+from hamgam_sim.mahak import desktop, generator, invoice
 from hamgam_sim.mahak.auth import Account, TokenBook
 from hamgam_sim.mahak.binding import lower_keys
 from hamgam_sim.mahak.clock import tehran_now
@@ -346,6 +347,11 @@ class MahakSimulator:
             if ids is not None:
                 return [serve_row(table, row) for row in (table.get(i) for i in ids) if row is not None]
             return [serve_row(table, row) for row in iter_rows(table, live_only=live_only)]
+
+    def invoice_total(self, order_id: int) -> Decimal | None:
+        """The order's invoice total by Mahak's rule (``invoice.invoice_total``); None for no such order."""
+        with self.lock:
+            return invoice.invoice_total(self.db, order_id)
 
     def apply_mutation(self, param: dict[str, Any]) -> None:
         """The ``mutate`` fault: ``{"entity", "rows", "delete_ids"}`` applied as desktop changes."""

@@ -142,6 +142,8 @@ class OrderSave(_Request):
     order_date: LocalTime
     settlement_type: int = 0
     send_cost: Amount = Decimal(0)
+    #: Other costs of the invoice (no tax on them): here the Rial the net line prices leave over.
+    other_cost: Amount | None = None
     discount: Amount | None = None
     description: str | None = None
     #: JSON text: title, address, postalcode, mobile, cityid.

@@ -62,6 +62,8 @@ class OrderSummaryOut(BaseModel):
     customer_id: int
     status: str
     items_rial: int
+    #: VAT added on top of the items (0 when the shop's prices include it): Mahak's tax and charge.
+    vat_rial: int = 0
     shipping_rial: int
     total_rial: int
     shipping_method: str

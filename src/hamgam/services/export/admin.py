@@ -15,7 +15,7 @@ from hamgam.services.export.reconcile import reconcile
 
 _COLUMNS = """j.id, j.order_id, j.kind, j.status, j.attempts, j.created_at, j.updated_at, j.published_at, j.sent_at,
     j.confirmed_at, j.invoiced_at, j.mahak_order_id, j.mahak_order_code, j.error, j.errors, o.status AS order_status,
-    o.total_rial"""
+    o.total_rial, j.mahak_total_rial, j.total_difference_rial"""
 #: States staff may replay from (a pending job is already on its way).
 REPLAYABLE = ("rejected", "failed")
 

@@ -1,6 +1,7 @@
 """Reconciliation: paid orders against Mahak's orders as the sync last pulled them.
 
-Reports every paid order missing in Mahak, present twice, or with other totals; fixes what is safe to fix
+Reports every paid order missing in Mahak, present twice, or whose Mahak invoice total is not what the buyer
+paid (recorded on its job, ``totals.py``); fixes what is safe to fix
 without staff — a paid order with no export job gets one, a pending job idle for long is published again (the
 exporter reads back before it sends, so a republish never duplicates). Everything else is for staff.
 """
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.services.export.outbox import ExportOutbox
+from hamgam.services.export.totals import compare_totals
 
 log = structlog.get_logger(__name__)
 
@@ -65,22 +67,7 @@ async def reconcile(
                 )
             ).mappings()
         ]
-        totals = [
-            dict(r)
-            for r in (
-                await conn.execute(
-                    text("""SELECT j.id AS job_id, j.order_id, o.total_rial AS store_total_rial,
-                                   (COALESCE(m.send_cost_rial, 0) + COALESCE((SELECT sum(round(d.price_rial * d.count1)
-                                        - COALESCE(d.discount_rial, 0)) FROM mahak_order_detail d
-                                        WHERE d.order_id = m.mahak_id AND d.deleted_at IS NULL), 0))::bigint
-                                   AS mahak_total_rial
-                            FROM export_job j JOIN store_order o ON o.id = j.order_id
-                            JOIN mahak_order m ON m.mahak_id = j.mahak_order_id AND m.deleted_at IS NULL
-                            WHERE j.kind = 'sale' AND j.status IN ('sent', 'invoiced') ORDER BY j.id""")
-                )
-            ).mappings()
-            if r["store_total_rial"] != r["mahak_total_rial"]
-        ]
+        totals = await compare_totals(conn)
         stuck = (
             await conn.scalars(
                 text("""SELECT id FROM export_job WHERE status = 'pending' AND published_at IS NOT NULL

@@ -72,11 +72,10 @@ async def load(conn: AsyncConnection, job_id: int) -> ExportBundle | None:
         (
             await conn.execute(
                 text("""SELECT l.product_detail_id, l.product_id, l.name, l.quantity, l.unit_price_rial,
-                               l.total_rial, p.tax_percent, p.charge_percent,
+                               l.total_rial, l.tax_percent, l.charge_percent,
                                (d.mahak_id IS NOT NULL AND d.deleted_at IS NULL) AS detail_live
                         FROM order_line l
                         LEFT JOIN product_detail d ON d.mahak_id = l.product_detail_id
-                        LEFT JOIN product p ON p.mahak_id = l.product_id
                         WHERE l.order_id = :o ORDER BY l.product_detail_id"""),
                 {"o": job["order_id"]},
             )

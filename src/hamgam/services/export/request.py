@@ -33,16 +33,13 @@ from hamgam.domain.export import (
     mahak_amount,
     order_key,
     person_key,
-    resolve_percent,
     shipping_address,
     split_name,
 )
+from hamgam.domain.invoice import ExportLine, Rates, export_line
 from hamgam.services.export import repository as repo
 from hamgam.services.export.repository import ExportBundle
 from hamgam.settings import ExportSettings, StockSource, SyncSettings
-
-#: Mahak settings holding the default tax and charge percentages, and whether tax is on.
-SETTING_TAX, SETTING_CHARGE, SETTING_TAX_ON = 14000, 14001, 14008
 
 
 @dataclass
@@ -118,18 +115,17 @@ async def build_plan(
             )
     person_ref = {"person_id": person_id} if person_id else {"person_client_id": person.client_id}  # type: ignore[union-attr]
 
+    mahak_lines = invoice_lines(bundle)
     if not order_rec.confirmed:
+        other_cost = sum(line.remainder for line in mahak_lines)
         plan.add(ClientKind.ORDER, order_rec.client_id, _order(bundle, order_rec.client_id, visitor_id, person_ref,
-                                                              export, unit))
+                                                              export, unit, other_cost))
     order_ref = {"order_id": order_rec.mahak_id} if order_rec.confirmed else {"order_client_id": order_rec.client_id}
-    tax_on = (await repo.settings_value(conn, SETTING_TAX_ON) or "1").strip().lower() not in {"0", "false"}
-    tax_default = _float(await repo.settings_value(conn, SETTING_TAX))
-    charge_default = _float(await repo.settings_value(conn, SETTING_CHARGE))
-    for row_id, line in enumerate(bundle.lines, start=1):
+    for row_id, (line, mahak_line) in enumerate(zip(bundle.lines, mahak_lines, strict=True), start=1):
         rec = _required(bundle, ClientKind.ORDER_DETAIL, detail_key(job["id"], line["product_detail_id"]))
         if rec.confirmed:
             continue
-        with_tax = export.send_tax and tax_on
+        sent = mahak_line.line
         plan.add(
             ClientKind.ORDER_DETAIL,
             rec.client_id,
@@ -139,11 +135,11 @@ async def build_plan(
                 item_type=1,
                 product_detail_id=line["product_detail_id"],
                 store_id=stores[line["product_detail_id"]],
-                price=mahak_amount(line["unit_price_rial"], unit),
-                count1=Decimal(line["quantity"]),
-                discount=Decimal(0),
-                tax_percent=resolve_percent(line["tax_percent"], tax_default) if with_tax else Decimal(0),
-                charge_percent=resolve_percent(line["charge_percent"], charge_default) if with_tax else Decimal(0),
+                price=mahak_amount(sent.price, unit),
+                count1=Decimal(sent.count),
+                discount=mahak_amount(sent.discount, unit),
+                tax_percent=sent.tax_percent,
+                charge_percent=sent.charge_percent,
                 row_id=row_id,
             ),
         )
@@ -167,6 +163,22 @@ async def build_plan(
             ),
         )
     return plan
+
+
+def invoice_lines(bundle: ExportBundle) -> list[ExportLine]:
+    """Each order line as Mahak gets it, with the percents decided at checkout: the paid amount of every line
+    is its Mahak amount plus its remainder (the order's ``OtherCost``), so Mahak's invoice total is the
+    receipt (``domain/invoice.py``)."""
+    include_vat = bool(bundle.order["prices_include_vat"])
+    return [
+        export_line(
+            line["unit_price_rial"],
+            line["quantity"],
+            Rates(Decimal(line["tax_percent"]), Decimal(line["charge_percent"])),
+            prices_include_vat=include_vat,
+        )
+        for line in bundle.lines
+    ]
 
 
 def _required(bundle: ExportBundle, kind: ClientKind, key: str) -> repo.ClientRecord:
@@ -242,7 +254,7 @@ def _person(customer: dict[str, Any], address: dict[str, Any], client_id: int, g
 
 def _order(
     bundle: ExportBundle, client_id: int, visitor_id: int, person_ref: dict[str, int], export: ExportSettings,
-    unit: str,
+    unit: str, other_cost: int,
 ) -> OrderSave:
     order, job = bundle.order, bundle.job
     is_return = job["kind"] == JobKind.RETURN
@@ -260,16 +272,10 @@ def _order(
         order_date=order["paid_at"] or order["created_at"],
         settlement_type=export.settlement_type,
         send_cost=Decimal(0) if is_return else mahak_amount(order["shipping_rial"], unit),
+        other_cost=mahak_amount(other_cost, unit),
         description=description,
         shipping_address=shipping_address(order["address"]),
     )
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _int(value: Any) -> int | None:

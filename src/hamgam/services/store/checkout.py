@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.catalog_read import sellable_details
+from hamgam.adapters.db.vat_read import product_rates
 from hamgam.domain.checkout import Address, PricedLine, totals
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound
 from hamgam.domain.orders import OrderStatus
@@ -77,26 +78,37 @@ class CheckoutService:
             details = {
                 d.detail_id: d for d in await sellable_details(conn, self._rules, [r[0] for r in rows])
             }
-            lines = []
-            for detail_id, quantity in rows:
+            for detail_id, _ in rows:
                 d = details.get(detail_id)
                 if d is None or d.price_rial <= 0:
                     raise Conflict(
                         "یکی از کالاهای سبد دیگر فروخته نمی‌شود — a cart item is no longer on sale",
                         product_detail_id=detail_id,
                     )
-                lines.append(PricedLine(detail_id, d.product_id, d.name, quantity, d.price_rial))
-            sums = totals(lines, method.cost_rial)
+            rates = await product_rates(
+                conn, sorted({details[d].product_id for d, _ in rows}), charge_vat=self._store.charge_vat
+            )
+            lines = [
+                PricedLine(
+                    d, details[d].product_id, details[d].name, quantity, details[d].price_rial,
+                    rates[details[d].product_id],
+                )
+                for d, quantity in rows
+            ]
+            include_vat = self._store.prices_include_vat
+            sums = totals(lines, method.cost_rial, prices_include_vat=include_vat)
             until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._store.reservation_ttl_s)
             order_id = (
                 await conn.execute(
-                    text("""INSERT INTO store_order (customer_id, status, items_rial, shipping_rial, total_rial,
-                                shipping_method, address, note, reserved_until)
-                            VALUES (:c, :s, :i, :sh, :t, :m, CAST(:a AS jsonb), :n, :u) RETURNING id"""),
+                    text("""INSERT INTO store_order (customer_id, status, items_rial, vat_rial, shipping_rial,
+                                total_rial, prices_include_vat, shipping_method, address, note, reserved_until)
+                            VALUES (:c, :s, :i, :v, :sh, :t, :pv, :m, CAST(:a AS jsonb), :n, :u) RETURNING id"""),
                     {
                         "c": customer_id,
                         "s": str(OrderStatus.PENDING_PAYMENT),
                         "i": sums.items_rial,
+                        "v": sums.vat_rial,
+                        "pv": include_vat,
                         "sh": sums.shipping_rial,
                         "t": sums.total_rial,
                         "m": method.code,
@@ -108,7 +120,8 @@ class CheckoutService:
             ).scalar_one()
             await conn.execute(
                 text("""INSERT INTO order_line (order_id, product_detail_id, product_id, name, quantity,
-                            unit_price_rial, total_rial) VALUES (:o, :d, :p, :n, :q, :u, :t)"""),
+                            unit_price_rial, total_rial, tax_percent, charge_percent)
+                        VALUES (:o, :d, :p, :n, :q, :u, :t, :tp, :cp)"""),
                 [
                     {
                         "o": order_id,
@@ -118,6 +131,8 @@ class CheckoutService:
                         "q": ln.quantity,
                         "u": ln.unit_price_rial,
                         "t": ln.total_rial,
+                        "tp": ln.rates.tax,
+                        "cp": ln.rates.charge,
                     }
                     for ln in lines
                 ],

@@ -94,8 +94,8 @@ async def transition(
     return order | {"status": str(target)}
 
 
-_ORDER_COLUMNS = """o.id, o.customer_id, o.status, o.items_rial, o.shipping_rial, o.total_rial, o.shipping_method,
-    o.address, o.note, o.reserved_until, o.created_at, o.updated_at, o.paid_at"""
+_ORDER_COLUMNS = """o.id, o.customer_id, o.status, o.items_rial, o.vat_rial, o.shipping_rial, o.total_rial,
+    o.shipping_method, o.address, o.note, o.reserved_until, o.created_at, o.updated_at, o.paid_at"""
 
 
 async def get_order(engine: AsyncEngine, order_id: int, *, customer_id: int | None = None) -> dict[str, Any]:

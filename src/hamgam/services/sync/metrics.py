@@ -1,5 +1,6 @@
 """Prometheus metrics of the sync and the export: lag per entity, rows applied, failures, Mahak rewinds, queue
-depth, dead letters, orders whose export failed, and the Mahak circuit breaker.
+depth, dead letters, orders whose export failed or whose Mahak invoice total differs from the payment, and the
+Mahak circuit breaker.
 
 Gauges are refreshed from PostgreSQL and the broker every few seconds, so every replica reports the same truth
 (alerts take ``max`` over the replicas).
@@ -26,6 +27,10 @@ EXPORT_FAILED_STATUSES = ("rejected", "failed")
 _EXPORT_FAILED = text(
     "SELECT status, count(DISTINCT order_id) AS n FROM export_job WHERE status = ANY(:statuses) GROUP BY status"
 )
+#: Exported sales whose Mahak invoice total differs from what the buyer paid (``export/totals.py``).
+_EXPORT_TOTAL_MISMATCH = text(
+    "SELECT count(DISTINCT order_id) FROM export_job WHERE kind = 'sale' AND total_difference_rial <> 0"
+)
 #: The PostgreSQL-shared breaker is open while ``open_until`` is ahead (a half-open probe pushes it forward too).
 _CIRCUIT_OPEN = text("SELECT EXISTS (SELECT 1 FROM mahak_circuit WHERE open_until > clock_timestamp())")
 
@@ -36,6 +41,12 @@ async def export_failed_orders(engine: Any) -> dict[str, int]:
         rows = await conn.execute(_EXPORT_FAILED, {"statuses": list(EXPORT_FAILED_STATUSES)})
         found = {r["status"]: int(r["n"]) for r in rows.mappings()}
     return {status: found.get(status, 0) for status in EXPORT_FAILED_STATUSES}
+
+
+async def export_total_mismatches(engine: Any) -> int:
+    """Orders whose Mahak invoice total differs from what the buyer paid, as the last reconciliation found."""
+    async with engine.connect() as conn:
+        return int(await conn.scalar(_EXPORT_TOTAL_MISMATCH) or 0)
 
 
 async def mahak_circuit_open(engine: Any) -> bool:
@@ -100,6 +111,11 @@ class SyncMetrics:
             ["status"],
             registry=self.registry,
         )
+        self.export_total_mismatch = Gauge(
+            "hamgam_export_total_mismatch_orders",
+            "Exported orders whose Mahak invoice total differs from what the buyer paid (by the last reconciliation)",
+            registry=self.registry,
+        )
         self.circuit_open = Gauge(
             "hamgam_mahak_circuit_open",
             "1 while the Mahak circuit breaker shared through PostgreSQL is open",
@@ -124,6 +140,7 @@ class SyncMetrics:
         # PostgreSQL before the broker: an unreachable broker must not freeze these gauges.
         for status, orders in (await export_failed_orders(engine)).items():
             self.export_failed.labels(status).set(orders)
+        self.export_total_mismatch.set(await export_total_mismatches(engine))
         self.circuit_open.set(1 if await mahak_circuit_open(engine) else 0)
         self.queue_depth.labels(BATCH_TOPIC).set(await queue.depth(BATCH_TOPIC))
         self.dead_letters.set(await dead_letters_waiting(engine))

@@ -287,6 +287,8 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
         order_date=_attr("order_date", _iso),
         send_cost_rial=_money("send_cost", "SendCost"),
         description=_attr("description"),
+        other_cost_rial=_money("other_cost", "OtherCost"),
+        discount_rial=_money("discount", "Discount"),
     ),
     "OrderDetail": _simple(
         "order_detail_id",
@@ -297,6 +299,7 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
         count1=_attr("count1", _num),
         discount_rial=_money("discount", "Discount"),
         tax_percent=_attr("tax_percent", _num),
+        charge_percent=_attr("charge_percent", _num),
     ),
     "Receipt": _simple(
         "receipt_id",

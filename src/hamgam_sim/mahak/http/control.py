@@ -116,6 +116,13 @@ def control_router(sim: MahakSimulator) -> APIRouter:
         except KeyError as exc:
             return _error(404, str(exc.args[0]))
 
+    @router.get("/invoice-total/{order_id}")
+    async def invoice_total(order_id: int) -> Response:
+        total = sim.invoice_total(order_id)
+        if total is None:
+            return _error(404, f"no order {order_id}")
+        return json_response({"order_id": order_id, "total": str(total)})
+
     @router.post("/rows/{entity}")
     async def write_rows(entity: str, request: Request) -> Response:
         body = await _body(request)

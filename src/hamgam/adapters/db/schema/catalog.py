@@ -214,6 +214,8 @@ mahak_order = synced_table(
     Column("order_date", DateTime),
     Column("send_cost_rial", BigInteger),
     Column("description", Text),
+    Column("other_cost_rial", BigInteger),
+    Column("discount_rial", BigInteger),
     indexes=(("client_id",),),
 )
 
@@ -226,6 +228,7 @@ mahak_order_detail = synced_table(
     Column("count1", Float),
     Column("discount_rial", BigInteger),
     Column("tax_percent", Float),
+    Column("charge_percent", Float),
     indexes=(("order_id",),),
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     Table,
     Text,
     UniqueConstraint,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     cast,
     func,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.sql.expression import Grouping
@@ -215,7 +218,11 @@ store_order = Table(
     Column("status", Text, nullable=False),
     Column("items_rial", BigInteger, nullable=False),
     Column("shipping_rial", BigInteger, nullable=False),
+    #: VAT added on top of the items (0 when the shop's prices include it): ``domain/invoice.py``.
+    Column("vat_rial", BigInteger, nullable=False, server_default="0"),
     Column("total_rial", BigInteger, nullable=False),
+    #: Whether the items' prices included VAT when the order was placed (``store.prices_include_vat``).
+    Column("prices_include_vat", Boolean, nullable=False, server_default=true()),
     Column("shipping_method", Text, nullable=False),
     Column("address", JSONB, nullable=False),
     Column("note", Text),
@@ -224,7 +231,7 @@ store_order = Table(
     _now(),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("paid_at", DateTime(timezone=True)),
-    CheckConstraint("total_rial = items_rial + shipping_rial", name="total"),
+    CheckConstraint("total_rial = items_rial + vat_rial + shipping_rial", name="total"),
     Index("ix_store_order_customer_id_created_at", "customer_id", "created_at"),
     Index("ix_store_order_status", "status"),
 )
@@ -239,6 +246,9 @@ order_line = Table(
     Column("quantity", Integer, nullable=False),
     Column("unit_price_rial", BigInteger, nullable=False),
     Column("total_rial", BigInteger, nullable=False),
+    #: Mahak's TaxPercent and ChargePercent of the line, decided at checkout (``domain/invoice.line_rates``).
+    Column("tax_percent", Numeric(9, 4), nullable=False, server_default="0"),
+    Column("charge_percent", Numeric(9, 4), nullable=False, server_default="0"),
 )
 
 #: Every status change of an order, with who made it and why.
@@ -337,6 +347,10 @@ export_job = Table(
     Column("error", Text),
     #: Mahak's per-item refusals: ``[{"list", "index", "client_id", "property", "error"}]``.
     Column("errors", JSONB),
+    #: Mahak's invoice total as the last reconciliation computed it, and its difference from what the buyer
+    #: paid (0: they agree; NULL: not compared yet).
+    Column("mahak_total_rial", BigInteger),
+    Column("total_difference_rial", BigInteger),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("order_id", "kind", name="uq_export_job_order_id_kind"),
     Index("ix_export_job_status", "status"),

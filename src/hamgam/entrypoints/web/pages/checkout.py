@@ -57,6 +57,7 @@ async def _form(page: Page, *, values: dict | None = None, errors: dict | None =
         cart=view,
         addresses=addresses,
         methods=core.checkout.shipping_methods(),
+        vat_added=not page.container.settings.store.prices_include_vat and page.container.settings.store.charge_vat,
         values=values,
         errors=errors or {},
         provinces=PROVINCES,
