@@ -57,6 +57,13 @@ async def release_expired(engine: AsyncEngine) -> int:
                     actor="job:expire",
                     reason="payment not received in time",
                 )
+            # The gateway said these sessions were not paid after the hold ended; one paid later is found by
+            # the reconciler (unVerified) and given back.
+            await conn.execute(
+                text("""UPDATE payment SET status = 'failed', error = 'not paid before the order expired'
+                        WHERE order_id = ANY(:ids) AND status = 'pending'"""),
+                {"ids": list(ids)},
+            )
         expired += len(ids)
         if len(ids) < EXPIRE_BATCH:
             return expired
