@@ -15,7 +15,6 @@ from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.domain.payments import PaymentGatewayUnavailable, VerifyResult
-from hamgam.services.store import jobs
 from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
@@ -30,9 +29,7 @@ def zarinpal_server() -> Iterator[RunningZarinpal]:
 @pytest.fixture
 async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
     zarinpal_server.control.reset()
-    gateway = ZarinpalGateway(
-        base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5
-    )
+    gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
     core = build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
@@ -107,9 +104,7 @@ async def test_reverse_refused_leaves_refund_due_with_its_amount(
     # then it is marked for a refund by staff, with its amount, ref_id and the gateway's reason
     total = (await zp_world.core.customer_order(customer, order_id))["total_rial"]
     assert (outcome["payment_status"], outcome["amount_rial"]) == ("refund_due", total)
-    row = (
-        await _one(zp_world, "SELECT status, ref_id, error FROM payment WHERE authority = :a", a=second)
-    )
+    row = await _one(zp_world, "SELECT status, ref_id, error FROM payment WHERE authority = :a", a=second)
     assert row["status"] == "refund_due" and row["ref_id"] is not None and "-63" in row["error"]
     await _assert_paid_once(zp_world, customer, order_id)
 

@@ -28,9 +28,7 @@ def zarinpal_server() -> Iterator[RunningZarinpal]:
 async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
     """The store world paying through the Zarinpal adapter over HTTP against the simulator."""
     zarinpal_server.control.reset()
-    gateway = ZarinpalGateway(
-        base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5
-    )
+    gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
     core = build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,

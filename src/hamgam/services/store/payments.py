@@ -343,11 +343,7 @@ class PaymentService:
 
     async def _lock_payment(self, conn: AsyncConnection, authority: str) -> dict[str, Any]:
         row = (
-            (
-                await conn.execute(
-                    text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority}
-                )
-            )
+            (await conn.execute(text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority}))
             .mappings()
             .first()
         )
@@ -355,9 +351,7 @@ class PaymentService:
             raise NotFound("پرداخت پیدا نشد — unknown payment authority")
         return dict(row)
 
-    async def _set(
-        self, conn: AsyncConnection, authority: str, status: PaymentStatus, *, error: str | None
-    ) -> None:
+    async def _set(self, conn: AsyncConnection, authority: str, status: PaymentStatus, *, error: str | None) -> None:
         await conn.execute(
             text("UPDATE payment SET status = :s, error = :e, checked_at = now() WHERE authority = :a"),
             {"a": authority, "s": str(status), "e": error},
