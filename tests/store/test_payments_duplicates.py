@@ -159,6 +159,43 @@ async def test_reverse_unavailable_leaves_refund_due(world: StoreWorld) -> None:
     await _assert_paid_once(world, customer, order_id)
 
 
+async def test_duplicate_verified_behind_a_timeout_is_reversed_by_reconciliation(world: StoreWorld) -> None:
+    # given a paid order, and a second session whose verify went through at the gateway but timed out for us
+    gate = _VerifyThenTimeout(world.gateway)
+    core = _core_with(world, gate)
+    customer, order_id, first, second = await _order_with_two_sessions(world)
+    world.gateway.pay(first)
+    world.gateway.pay(second)
+    await core.payments.callback(first, "OK")
+    gate.armed = True
+    assert (await core.payments.callback(second, "OK"))["payment_status"] == "unknown"
+    assert world.gateway.sessions[second].state == "verified"  # money taken; unVerified no longer lists it
+    # when the reconciler runs
+    gate.armed = False
+    await core.payments.reconcile()
+    # then the unknown payment is verified again (101) and given back
+    assert world.gateway.sessions[second].state == "reversed"
+    assert await scalar(world.engine, "SELECT status FROM payment WHERE authority = :a", a=second) == "reversed"
+    await _assert_paid_once(world, customer, order_id)
+
+
+class _VerifyThenTimeout:
+    """The in-memory gateway whose verify, while ``armed``, is applied and then times out on the way back."""
+
+    def __init__(self, inner: InMemoryPaymentGateway) -> None:
+        self.inner = inner
+        self.armed = False
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    async def verify(self, authority: str, amount_rial: int) -> VerifyResult:
+        result = await self.inner.verify(authority, amount_rial)
+        if self.armed:
+            raise PaymentGatewayUnavailable("zarinpal verify: timed out (ReadTimeout)")
+        return result
+
+
 class _SlowVerify:
     """The in-memory gateway whose verify waits for ``release``; counts verifies in flight."""
 

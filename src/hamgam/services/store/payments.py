@@ -260,12 +260,12 @@ class PaymentService:
         log.error("payments.refund_due", authority=authority, reason=reason)
 
     async def reconcile(self) -> int:
-        """Recheck every payment of an order still waiting for payment (pending, failed, unknown, and
-        ``verifying`` ones whose verify never finished), and any session the gateway lists as paid but
-        unverified: sessions the gateway says are paid (unVerified, or inquiry ``paid``/``verified``) are
-        verified; the others get their ``checked_at`` (the expiry job waits for a check after the hold ended).
-        Bounded per run, most urgent first; safe to run anywhere, any number of times. Returns how many
-        payments were checked."""
+        """Recheck every payment of an order still waiting for payment (pending and failed ones), every payment
+        whose verify outcome is unknown or never finished (``verifying``), whatever its order's state (the money
+        may have moved), and any session the gateway lists as paid but unverified. Sessions the gateway says
+        are paid (unVerified, or inquiry ``paid``/``verified``) are verified; the others get their ``checked_at``
+        (the expiry job waits for a check after the hold ended). Bounded per run, most urgent first; safe to run
+        anywhere, any number of times. Returns how many payments were checked."""
         try:
             paid_at_gateway = sorted({u.authority for u in await self._gateway.unverified()})
         except PaymentGatewayError as exc:
@@ -277,12 +277,12 @@ class PaymentService:
                     text("""SELECT p.authority, p.status FROM payment p JOIN store_order o ON o.id = p.order_id
                         WHERE p.status NOT IN ('paid', 'reversed', 'refund_due') AND (
                             p.authority = ANY(CAST(:listed AS text[]))
-                            OR (o.status = 'pending_payment' AND (
-                                p.status = 'unknown'
-                                OR coalesce(p.checked_at, p.created_at) < now() - make_interval(secs => :after)
+                            OR p.status = 'unknown'
+                            OR (p.status = 'verifying' AND p.checked_at < now() - make_interval(secs => :after))
+                            OR (o.status = 'pending_payment' AND p.status <> 'verifying' AND (
+                                coalesce(p.checked_at, p.created_at) < now() - make_interval(secs => :after)
                                 OR (o.reserved_until < now()
-                                    AND (p.checked_at IS NULL OR p.checked_at < o.reserved_until)
-                                    AND p.status <> 'verifying'))))
+                                    AND (p.checked_at IS NULL OR p.checked_at < o.reserved_until)))))
                         ORDER BY o.reserved_until, p.id LIMIT :n"""),
                     {"listed": paid_at_gateway, "after": self._reconcile_after_s, "n": RECONCILE_BATCH},
                 )
