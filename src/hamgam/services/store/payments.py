@@ -308,6 +308,9 @@ class PaymentService:
         if answer.status in _PAID_AT_GATEWAY:
             await self.verify(authority)
             return
+        if answer.status is SessionStatus.UNKNOWN:
+            log.warning("payments.inquiry_unreadable", authority=authority, message=answer.message)
+            return  # an answer we cannot read is no check: asked again next run
         async with self._engine.begin() as conn:
             await conn.execute(
                 text("""UPDATE payment SET checked_at = now(), error = :e
