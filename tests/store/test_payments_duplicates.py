@@ -10,14 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy import text
 
-from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
-from hamgam.domain.payments import PaymentGatewayUnavailable, VerifyResult
 from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
+from tests.store.gateway_fakes import FailingReverse, SlowVerify, VerifyThenTimeout
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +110,7 @@ async def test_reverse_refused_leaves_refund_due_with_its_amount(
 
 async def test_concurrent_sessions_of_one_order_pay_once_and_reverse_the_other(world: StoreWorld) -> None:
     # given two paid sessions of one order whose verifies are at the gateway at the same time
-    gate = _SlowVerify(world.gateway)
+    gate = SlowVerify(world.gateway)
     core = _core_with(world, gate)
     customer, order_id, first, second = await _order_with_two_sessions(world)
     world.gateway.pay(first)
@@ -145,7 +144,7 @@ async def test_payment_arriving_after_the_order_expired_is_reversed(world: Store
 
 async def test_reverse_unavailable_leaves_refund_due(world: StoreWorld) -> None:
     # given an order paid, and a second paid session whose reverse gets no answer
-    gate = _FailingReverse(world.gateway)
+    gate = FailingReverse(world.gateway)
     core = _core_with(world, gate)
     customer, order_id, first, second = await _order_with_two_sessions(world)
     world.gateway.pay(first)
@@ -161,7 +160,7 @@ async def test_reverse_unavailable_leaves_refund_due(world: StoreWorld) -> None:
 
 async def test_duplicate_verified_behind_a_timeout_is_reversed_by_reconciliation(world: StoreWorld) -> None:
     # given a paid order, and a second session whose verify went through at the gateway but timed out for us
-    gate = _VerifyThenTimeout(world.gateway)
+    gate = VerifyThenTimeout(world.gateway)
     core = _core_with(world, gate)
     customer, order_id, first, second = await _order_with_two_sessions(world)
     world.gateway.pay(first)
@@ -177,58 +176,6 @@ async def test_duplicate_verified_behind_a_timeout_is_reversed_by_reconciliation
     assert world.gateway.sessions[second].state == "reversed"
     assert await scalar(world.engine, "SELECT status FROM payment WHERE authority = :a", a=second) == "reversed"
     await _assert_paid_once(world, customer, order_id)
-
-
-class _VerifyThenTimeout:
-    """The in-memory gateway whose verify, while ``armed``, is applied and then times out on the way back."""
-
-    def __init__(self, inner: InMemoryPaymentGateway) -> None:
-        self.inner = inner
-        self.armed = False
-
-    def __getattr__(self, name: str):
-        return getattr(self.inner, name)
-
-    async def verify(self, authority: str, amount_rial: int) -> VerifyResult:
-        result = await self.inner.verify(authority, amount_rial)
-        if self.armed:
-            raise PaymentGatewayUnavailable("zarinpal verify: timed out (ReadTimeout)")
-        return result
-
-
-class _SlowVerify:
-    """The in-memory gateway whose verify waits for ``release``; counts verifies in flight."""
-
-    def __init__(self, inner: InMemoryPaymentGateway) -> None:
-        self.inner = inner
-        self.release = asyncio.Event()
-        self.in_flight = 0
-
-    def __getattr__(self, name: str):
-        return getattr(self.inner, name)
-
-    async def verify(self, authority: str, amount_rial: int) -> VerifyResult:
-        self.in_flight += 1
-        await self.release.wait()
-        return await self.inner.verify(authority, amount_rial)
-
-    async def wait_in_flight(self, n: int) -> None:
-        for _ in range(2000):
-            if self.in_flight >= n:
-                return
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"only {self.in_flight} of {n} verifies reached the gateway")
-
-
-class _FailingReverse:
-    def __init__(self, inner: InMemoryPaymentGateway) -> None:
-        self.inner = inner
-
-    def __getattr__(self, name: str):
-        return getattr(self.inner, name)
-
-    async def reverse(self, authority: str):
-        raise PaymentGatewayUnavailable("zarinpal reverse: timed out")
 
 
 def _core_with(world: StoreWorld, gateway: object):

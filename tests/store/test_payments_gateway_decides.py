@@ -16,6 +16,7 @@ from hamgam.domain.payments import PaymentGatewayUnavailable
 from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
+from tests.store.gateway_fakes import UnreadableInquiry
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +160,24 @@ async def test_order_expires_once_its_payments_are_checked_unpaid(world: StoreWo
     assert final["status"] == "expired"
     assert [p["status"] for p in final["payments"]] == ["failed"]
     assert world.gateway.sessions[authority].state == "created"
+
+
+async def test_unreadable_inquiry_does_not_let_the_order_expire(world: StoreWorld) -> None:
+    # given an order whose hold ended, and a gateway whose inquiry answers a status nobody knows
+    core = _core_with(world, UnreadableInquiry(world.gateway))
+    customer = await add_customer(world.engine, "09120000001")
+    detail = await seed_product(world.engine, 1, "چای", stock=5)
+    order = await buy(world, customer, detail, 1)
+    await core.payments.start(order["id"], customer)
+    await _end_hold(world)
+    # when the jobs run: the payment was not really checked, so the order keeps its stock
+    await core.run_jobs_once()
+    assert (await world.core.customer_order(customer, order["id"]))["status"] == "pending_payment"
+    assert await scalar(world.engine, "SELECT checked_at IS NULL FROM payment")
+
+
+def _core_with(world: StoreWorld, gateway: object):
+    return build_store_core(
+        store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+    )  # fmt: skip

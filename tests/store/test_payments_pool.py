@@ -15,7 +15,7 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.services.store.core import StoreCore, build_store_core
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
-from tests.store.test_payments_duplicates import _SlowVerify
+from tests.store.gateway_fakes import SlowVerify
 
 #: The small pool under test: 2 connections plus 2 overflow.
 POOL_SIZE = 2
@@ -23,10 +23,10 @@ CALLBACKS = 12
 
 
 @pytest.fixture
-async def small_pool(database_url: str) -> AsyncIterator[tuple[StoreWorld, _SlowVerify]]:
+async def small_pool(database_url: str) -> AsyncIterator[tuple[StoreWorld, SlowVerify]]:
     engine = create_engine(database_url, pool_size=POOL_SIZE)
     gateway = InMemoryPaymentGateway()
-    slow = _SlowVerify(gateway)
+    slow = SlowVerify(gateway)
     queue = MemoryQueue()
     core = _core(engine, slow, queue)
     yield StoreWorld(engine, core, gateway, InMemorySms(), queue, store_settings()), slow
@@ -43,7 +43,7 @@ def _core(engine, gateway, queue) -> StoreCore:
 
 
 async def test_slow_verifies_leave_the_pool_free_for_other_reads(
-    small_pool: tuple[StoreWorld, _SlowVerify],
+    small_pool: tuple[StoreWorld, SlowVerify],
 ) -> None:
     world, slow = small_pool
     # given many paid orders, more than the pool has connections
@@ -70,7 +70,7 @@ async def test_slow_verifies_leave_the_pool_free_for_other_reads(
     assert await scalar(world.engine, "SELECT count(*) FROM export_job") == CALLBACKS
 
 
-async def test_concurrent_verifies_in_two_replicas_pay_once(small_pool: tuple[StoreWorld, _SlowVerify]) -> None:
+async def test_concurrent_verifies_in_two_replicas_pay_once(small_pool: tuple[StoreWorld, SlowVerify]) -> None:
     world, slow = small_pool
     # given a paid session and a second replica (its own service, same database and gateway)
     other = _core(world.engine, slow, world.queue)
