@@ -115,13 +115,15 @@ async def test_callback_with_unknown_authority_is_not_found(zp_world: StoreWorld
         await zp_world.core.payments.callback("A" + "0" * 35, "OK")
 
 
-async def test_callback_nok_fails_the_session_but_the_order_stays_payable(
+async def test_callback_nok_asks_the_gateway_and_the_order_stays_payable(
     zp_world: StoreWorld, zarinpal_server: RunningZarinpal
 ) -> None:
+    # given a buyer who cancelled at the bank: NOK is only the buyer's word, the gateway says "not paid" (-51)
     customer, order_id, started = await _pending_order(zp_world)
     zarinpal_server.control.cancel(started["authority"])
     outcome = await zp_world.core.payments.callback(started["authority"], "NOK")
-    assert (outcome["payment_status"], outcome["order_status"]) == ("failed", "pending_payment")
+    assert (outcome["payment_status"], outcome["order_status"]) == ("pending", "pending_payment")
+    assert zarinpal_server.control.payment(started["authority"])["verify_calls"] == 1
     again = await zp_world.core.payments.start(order_id, customer)
     zarinpal_server.control.pay(again["authority"])
     assert (await zp_world.core.payments.callback(again["authority"], "OK"))["order_status"] == "paid"

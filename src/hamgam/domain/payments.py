@@ -25,6 +25,34 @@ class VerifyStatus(StrEnum):
     INVALID = "invalid"
 
 
+class PaymentStatus(StrEnum):
+    """Where one of our payment rows stands. Only the gateway's answers move it, never the buyer's callback.
+
+    ``pending``, ``failed`` and ``unknown`` are rechecked while the order waits for payment; ``paid``,
+    ``reversed`` and ``refund_due`` are settled and never verified again.
+    """
+
+    #: The session is open and the gateway has not said it is paid (the buyer may still be at the bank).
+    PENDING = "pending"
+    #: A verify is at the gateway now (no database transaction is held meanwhile).
+    VERIFYING = "verifying"
+    #: The verify got no answer (timeout, 5xx): the reconciler asks again; the order keeps its stock.
+    UNKNOWN = "unknown"
+    #: Verified: this payment paid its order.
+    PAID = "paid"
+    #: The gateway said not paid, or refused the session; rechecked while the order still waits.
+    FAILED = "failed"
+    #: Money taken for an order that did not need it (already paid, expired, cancelled), given back by the
+    #: gateway's reverse.
+    REVERSED = "reversed"
+    #: Money taken for an order that did not need it and not given back by the gateway: staff refund it.
+    REFUND_DUE = "refund_due"
+
+
+#: Payment states a verify never touches again.
+SETTLED_PAYMENT_STATES = frozenset({PaymentStatus.PAID, PaymentStatus.REVERSED, PaymentStatus.REFUND_DUE})
+
+
 class SessionStatus(StrEnum):
     """Where a payment session stands, as an inquiry reports it."""
 

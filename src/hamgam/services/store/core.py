@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, NotFound
 from hamgam.domain.orders import OrderStatus
-from hamgam.ports import MessageQueue, PaymentGateway, RateLimiter, SmsSender
+from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.services.auth.tokens import TokenService
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store import events, jobs
@@ -148,7 +148,7 @@ def build_store_core(
     engine: AsyncEngine,
     queue: MessageQueue,
     *,
-    gateway: PaymentGateway,
+    gateway: FullPaymentGateway,
     sms: SmsSender,
     limiter: RateLimiter,
     jwt_secret: str,
@@ -167,7 +167,6 @@ def build_store_core(
             gateway,
             callback_url=callback_url(settings),
             provider=settings.payments.provider.value,
-            give_up_after_s=store.reservation_ttl_s,
             reconcile_after_s=store.reconcile_after_s,
             exports=ExportOutbox(
                 queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset

@@ -43,3 +43,15 @@ async def today(engine: AsyncEngine, now: dt.datetime | None = None) -> dict[str
             .one()
         )
     return dict(row) | {"since": start}
+
+
+async def refunds_due(engine: AsyncEngine, limit: int = 50) -> list[dict[str, Any]]:
+    """Payments that took money their order did not need and the gateway did not give back (``refund_due``):
+    staff refund them by hand. Oldest first."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("""SELECT id, order_id, amount_rial, ref_id, card_pan, verified_at FROM payment
+                    WHERE status = 'refund_due' ORDER BY id LIMIT :n"""),
+            {"n": limit},
+        )
+        return [dict(r) for r in rows.mappings()]

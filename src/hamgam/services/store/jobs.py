@@ -27,8 +27,11 @@ PURGE_BATCH = 1000
 async def release_expired(engine: AsyncEngine) -> int:
     """Expire ``pending_payment`` orders whose hold ended and release their stock.
 
-    Skips orders locked by a verify in progress (``SKIP LOCKED``) and orders with a payment whose verify
-    outcome is ``unknown`` (iran.md §1.6.5: keep the stock until the reconciler knows). Returns how many expired.
+    Nothing paid is left unverified: an order expires only once every payment of it was checked with the
+    gateway after its hold ended and found not paid (the reconciler does that, before this job runs). Skips
+    orders locked by a verify in progress (``SKIP LOCKED``), orders with a payment being verified or whose
+    verify outcome is ``unknown`` (iran.md §1.6.5: keep the stock until the reconciler knows), and orders with a
+    payment not checked since the hold ended. Returns how many expired.
     """
     expired = 0
     while True:
@@ -38,7 +41,10 @@ async def release_expired(engine: AsyncEngine) -> int:
                     await conn.execute(
                         text("""SELECT o.id FROM store_order o
                             WHERE o.status = 'pending_payment' AND o.reserved_until < now()
-                              AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id AND p.status = 'unknown')
+                              AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id
+                                  AND (p.status IN ('unknown', 'verifying')
+                                       OR (p.status IN ('pending', 'failed')
+                                           AND (p.checked_at IS NULL OR p.checked_at < o.reserved_until))))
                             ORDER BY o.id LIMIT :n FOR UPDATE SKIP LOCKED"""),
                         {"n": EXPIRE_BATCH},
                     )
@@ -54,6 +60,13 @@ async def release_expired(engine: AsyncEngine) -> int:
                     actor="job:expire",
                     reason="payment not received in time",
                 )
+            # The gateway said these sessions were not paid after the hold ended; one paid later is found by
+            # the reconciler (unVerified) and given back.
+            await conn.execute(
+                text("""UPDATE payment SET status = 'failed', error = 'not paid before the order expired'
+                        WHERE order_id = ANY(:ids) AND status = 'pending'"""),
+                {"ids": list(ids)},
+            )
         expired += len(ids)
         if len(ids) < EXPIRE_BATCH:
             return expired

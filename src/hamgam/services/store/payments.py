@@ -1,14 +1,22 @@
-"""Payments through the ``PaymentGateway`` port (iran.md §1.6): request and redirect, callback, server-to-server
-verify with the amount from our database under a row lock, reconciliation of payments whose callback never came.
+"""Payments through the ``FullPaymentGateway`` port (iran.md §1.6): request and redirect, callback, server-to-server
+verify with the amount from our database, reconciliation, and giving back money an order did not need.
 
-Guarantees: an order is paid at most once (the payment row is locked before verify, a paid payment is never
-verified again, and a unique index allows one ``paid`` payment per order); the gateway's callback parameters
-are never trusted; a timeout during verify leaves the payment ``unknown`` (stock kept) for the reconciler.
+Only the gateway decides: the buyer's callback (``Status=OK`` or ``NOK``) is a hint to ask the gateway now, never a
+verdict. A verify runs in three steps so that no transaction or pooled connection is held while the gateway is
+awaited: (1) lock the payment and its order, mark it ``verifying``, commit; (2) await the gateway with no
+connection checked out; (3) lock both again and apply the answer idempotently, re-checking the order.
+
+Guarantees: an order is paid at most once (step 3 re-reads the order under its lock, a settled payment is never
+applied again, and a unique index allows one ``paid`` payment per order); the amount verified is ours; a timeout
+leaves the payment ``unknown`` (stock kept) for the reconciler; money taken for an order that was already paid,
+expired or cancelled is reversed through the gateway, or marked ``refund_due`` with its amount for staff.
 When an order becomes paid, the same transaction writes its ``export_job`` and its ``order.paid`` event.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -17,23 +25,46 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.domain.errors import Conflict, NotFound, PaymentUnavailable
 from hamgam.domain.orders import OrderStatus
-from hamgam.domain.payments import PaymentGatewayRejected, PaymentGatewayUnavailable, VerifyStatus
-from hamgam.ports import PaymentGateway
+from hamgam.domain.payments import (
+    SETTLED_PAYMENT_STATES,
+    PaymentGatewayError,
+    PaymentGatewayRejected,
+    PaymentGatewayUnavailable,
+    PaymentStatus,
+    SessionStatus,
+    VerifyResult,
+    VerifyStatus,
+)
+from hamgam.ports import FullPaymentGateway
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store.orders import lock_order, transition
 
 log = structlog.get_logger(__name__)
+
+P = PaymentStatus
+
+#: Payments the reconciler checks per run; the most urgent (holds ending first) come first.
+RECONCILE_BATCH = 200
+#: What an inquiry says about a session that means "the buyer paid": verify it now.
+_PAID_AT_GATEWAY = frozenset({SessionStatus.PAID, SessionStatus.VERIFIED})
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """A payment marked ``verifying`` by step 1: what step 2 sends to the gateway."""
+
+    authority: str
+    amount_rial: int
 
 
 class PaymentService:
     def __init__(
         self,
         engine: AsyncEngine,
-        gateway: PaymentGateway,
+        gateway: FullPaymentGateway,
         *,
         callback_url: str,
         provider: str,
-        give_up_after_s: float,
         reconcile_after_s: float,
         exports: ExportOutbox | None = None,
     ) -> None:
@@ -43,15 +74,16 @@ class PaymentService:
         self._gateway = gateway
         self._callback_url = callback_url
         self._provider = provider
-        self._give_up_after_s = give_up_after_s
         self._reconcile_after_s = reconcile_after_s
+        #: One verify per authority at a time in this process; concurrent callers share its answer.
+        self._verifying: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
     async def start(self, order_id: int, customer_id: int, *, callback_url: str | None = None) -> dict[str, Any]:
         """Open a gateway session for the customer's pending order and return where to send the buyer.
 
-        The amount is the order's total from our database; the session is stored before the redirect.
-        ``callback_url`` replaces the configured callback (the pages return buyers to a page of their own); it
-        must come from configuration too, never from the request."""
+        The amount is the order's total from our database; the session is stored before the redirect. No
+        connection is held while the gateway answers. ``callback_url`` replaces the configured callback (the
+        pages return buyers to a page of their own); it must come from configuration too, never from the request."""
         async with self._engine.connect() as conn:
             order = (
                 (
@@ -103,45 +135,67 @@ class PaymentService:
         }
 
     async def callback(self, authority: str, status: str) -> dict[str, Any]:
-        """The buyer's browser came back. ``Status`` is not proof: OK leads to a verify, NOK marks the session
-        failed (the order stays payable until its reservation ends). Unknown authority: ``NotFound``."""
-        if status.upper() != "OK":
-            async with self._engine.begin() as conn:
-                pay = await self._lock_payment(conn, authority)
-                if pay["status"] == "pending":
-                    await self._set(conn, authority, "failed", error="cancelled by the buyer (Status=NOK)")
-                    pay["status"] = "failed"
-            return await self.outcome(authority)
-        return await self.verify(authority, final=True)
+        """The buyer's browser came back. ``Status`` is the buyer's word, not the gateway's: whatever it says,
+        the gateway is asked (verify) and only its answer moves the payment. Unknown authority: ``NotFound``."""
+        log.info("payments.callback", authority=authority, status=status[:8])
+        return await self.verify(authority)
 
-    async def verify(self, authority: str, *, final: bool = True) -> dict[str, Any]:
-        """Verify the session server-to-server with the stored amount, under ``SELECT … FOR UPDATE`` of the
-        payment and then its order; apply a success exactly once. ``final=False`` keeps an unpaid session
-        pending (the buyer may still be at the bank) instead of failing it."""
+    async def verify(self, authority: str) -> dict[str, Any]:
+        """Verify the session server to server with the stored amount and apply the answer once; return the
+        outcome. Concurrent calls for one authority in this process share one gateway call; across processes the
+        gateway's idempotent verify (101) and step 3's locks keep the effect single."""
+        running = self._verifying.get(authority)
+        if running is None:
+            running = asyncio.ensure_future(self._verify(authority))
+            self._verifying[authority] = running
+            running.add_done_callback(lambda done: self._forget(authority, done))
+        # A caller that goes away (the buyer closed the page) does not abort the verify for the others.
+        return await asyncio.shield(running)
+
+    def _forget(self, authority: str, done: asyncio.Future[dict[str, Any]]) -> None:
+        if self._verifying.get(authority) is done:
+            del self._verifying[authority]
+
+    async def _verify(self, authority: str) -> dict[str, Any]:
+        claim = await self._claim(authority)
+        if claim is None:
+            return await self.outcome(authority)
+        try:
+            result = await self._gateway.verify(authority, claim.amount_rial)
+        except PaymentGatewayUnavailable as exc:
+            log.warning("payments.verify_unknown", authority=authority, error=str(exc))
+            return await self._record(authority, P.UNKNOWN, str(exc))
+        except PaymentGatewayRejected as exc:
+            return await self._record(authority, P.FAILED, str(exc))
+        reverse = await self._apply(authority, result)
+        if reverse:
+            await self._reverse(authority)
+        return await self.outcome(authority)
+
+    async def _claim(self, authority: str) -> _Claim | None:
+        """Step 1: lock the payment and its order; mark the payment ``verifying`` unless it is settled or its
+        amount is not the order's. Commits before the gateway is called."""
         async with self._engine.begin() as conn:
             pay = await self._lock_payment(conn, authority)
-            if pay["status"] in ("paid", "failed"):
-                return await self._outcome_in(conn, authority)
+            if pay["status"] in SETTLED_PAYMENT_STATES:
+                return None
             order = await lock_order(conn, pay["order_id"])
-            if order["status"] != OrderStatus.PENDING_PAYMENT:
-                # Not verifying leaves the money unverified, and the gateway returns it to the payer.
-                await self._set(conn, authority, "failed", error=f"order is {order['status']}; not verified")
-                return await self._outcome_in(conn, authority)
-            if order["total_rial"] != pay["amount_rial"]:
-                await self._set(
-                    conn, authority, "failed", error="payment amount differs from the order total"
-                )
-                return await self._outcome_in(conn, authority)
-            try:
-                result = await self._gateway.verify(authority, pay["amount_rial"])
-            except PaymentGatewayUnavailable as exc:
-                await self._set(conn, authority, "unknown", error=str(exc))
-                log.warning("payments.verify_unknown", authority=authority, error=str(exc))
-                return await self._outcome_in(conn, authority)
-            except PaymentGatewayRejected as exc:
-                await self._set(conn, authority, "failed", error=str(exc))
-                return await self._outcome_in(conn, authority)
-            if result.is_success:
+            if order["status"] == OrderStatus.PENDING_PAYMENT and order["total_rial"] != pay["amount_rial"]:
+                await self._set(conn, authority, P.FAILED, error="payment amount differs from the order total")
+                return None
+            await self._set(conn, authority, P.VERIFYING, error=pay["error"])
+            return _Claim(authority, pay["amount_rial"])
+
+    async def _apply(self, authority: str, result: VerifyResult) -> bool:
+        """Step 3: apply the gateway's answer under the locks of the payment and its order, re-checking both.
+        Returns True when the payment took money its order did not need (to be reversed now)."""
+        async with self._engine.begin() as conn:
+            pay = await self._lock_payment(conn, authority)
+            if pay["status"] in SETTLED_PAYMENT_STATES:
+                return False  # another verify applied this session meanwhile
+            order = await lock_order(conn, pay["order_id"])
+            pending = order["status"] == OrderStatus.PENDING_PAYMENT
+            if result.is_success and pending:
                 await conn.execute(
                     text("""UPDATE payment SET status = 'paid', ref_id = :r, card_pan = :p, verified_at = now(),
                                 checked_at = now(), error = NULL WHERE authority = :a"""),
@@ -156,65 +210,143 @@ class PaymentService:
                 )
                 await self._exports.write(conn, pay["order_id"])
                 log.info("payments.paid", order_id=pay["order_id"], ref_id=result.ref_id)
-            elif result.status is VerifyStatus.NOT_PAID and not final:
-                await self._set(conn, authority, "pending", error=result.message)
-            else:
-                await self._set(
-                    conn, authority, "failed", error=f"{result.status} ({result.code}) {result.message}"
+                return False
+            if result.is_success:
+                # Money the order did not need (paid by another session, expired, cancelled): give it back.
+                await conn.execute(
+                    text("""UPDATE payment SET status = 'refund_due', ref_id = :r, card_pan = :p,
+                                verified_at = now(), checked_at = now(), error = :e WHERE authority = :a"""),
+                    {
+                        "a": authority,
+                        "r": result.ref_id,
+                        "p": result.card_pan,
+                        "e": f"order was {order['status']} when this payment was verified; to be reversed",
+                    },
                 )
-            return await self._outcome_in(conn, authority)
+                log.warning("payments.unneeded", order_id=pay["order_id"], authority=authority)
+                return True
+            detail = f"{result.status} ({result.code}) {result.message}".strip()
+            if result.status is VerifyStatus.NOT_PAID:
+                held = pending and await _still_held(conn, order["id"])
+                await self._set(conn, authority, P.PENDING if held else P.FAILED, error=f"not paid yet: {detail}")
+            else:
+                await self._set(conn, authority, P.FAILED, error=detail)
+            return False
+
+    async def _reverse(self, authority: str) -> None:
+        """Give back a verified payment its order did not need; when the gateway will not, it stays
+        ``refund_due`` (with its amount, listed for staff) and the reason is recorded."""
+        try:
+            answer = await self._gateway.reverse(authority)
+        except PaymentGatewayError as exc:
+            reason = f"reverse failed: {exc}"
+        else:
+            if answer.reversed:
+                async with self._engine.begin() as conn:
+                    await conn.execute(
+                        text("""UPDATE payment SET status = 'reversed', reversed_at = now(), checked_at = now(),
+                                    error = :e WHERE authority = :a AND status = 'refund_due'"""),
+                        {"a": authority, "e": "not needed by its order; reversed through the gateway"},
+                    )
+                log.info("payments.reversed", authority=authority)
+                return
+            reason = f"reverse refused ({answer.code}) {answer.message}"
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text("""UPDATE payment SET error = :e, checked_at = now()
+                        WHERE authority = :a AND status = 'refund_due'"""),
+                {"a": authority, "e": f"not needed by its order; refund by hand: {reason}"},
+            )
+        log.error("payments.refund_due", authority=authority, reason=reason)
 
     async def reconcile(self) -> int:
-        """Verify sessions whose callback never came: ``unknown`` ones, those the gateway lists as paid but
-        unverified, and pending ones older than the reservation (then failed if still unpaid). Returns how
-        many payments were checked. Safe to run anywhere, any number of times."""
+        """Recheck every payment of an order still waiting for payment (pending and failed ones), every payment
+        whose verify outcome is unknown or never finished (``verifying``), whatever its order's state (the money
+        may have moved), and any session the gateway lists as paid but unverified. Sessions the gateway says
+        are paid (unVerified, or inquiry ``paid``/``verified``) are verified; the others get their ``checked_at``
+        (the expiry job waits for a check after the hold ended). Bounded per run, most urgent first; safe to run
+        anywhere, any number of times. Returns how many payments were checked."""
         try:
-            paid_at_gateway = {u.authority for u in await self._gateway.unverified()}
-        except (PaymentGatewayUnavailable, PaymentGatewayRejected) as exc:
+            paid_at_gateway = sorted({u.authority for u in await self._gateway.unverified()})
+        except PaymentGatewayError as exc:
             log.warning("payments.unverified_failed", error=str(exc))
-            paid_at_gateway = set()
+            paid_at_gateway = []
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    text("""SELECT authority, status, created_at < now() - make_interval(secs => :gu) AS stale
-                            FROM payment WHERE status = 'unknown'
-                               OR (status = 'pending' AND created_at < now() - make_interval(secs => :after))
-                            ORDER BY id LIMIT 500"""),
-                    {"after": self._reconcile_after_s, "gu": self._give_up_after_s},
+                    text("""SELECT p.authority, p.status FROM payment p JOIN store_order o ON o.id = p.order_id
+                        WHERE p.status NOT IN ('paid', 'reversed', 'refund_due') AND (
+                            p.authority = ANY(CAST(:listed AS text[]))
+                            OR p.status = 'unknown'
+                            OR (p.status = 'verifying' AND p.checked_at < now() - make_interval(secs => :after))
+                            OR (o.status = 'pending_payment' AND p.status <> 'verifying' AND (
+                                coalesce(p.checked_at, p.created_at) < now() - make_interval(secs => :after)
+                                OR (o.reserved_until < now()
+                                    AND (p.checked_at IS NULL OR p.checked_at < o.reserved_until)))))
+                        ORDER BY o.reserved_until, p.id LIMIT :n"""),
+                    {"listed": paid_at_gateway, "after": self._reconcile_after_s, "n": RECONCILE_BATCH},
                 )
             ).all()
-        checked = 0
-        for authority, status, stale in rows:
-            if status == "unknown" or stale or authority in paid_at_gateway:
-                await self.verify(authority, final=bool(stale))
-                checked += 1
-        return checked
+        listed = set(paid_at_gateway)
+        for authority, status in rows:
+            if authority in listed or status in (P.UNKNOWN, P.VERIFYING):
+                await self.verify(authority)
+            else:
+                await self._inquire(authority)
+        return len(rows)
+
+    async def _inquire(self, authority: str) -> None:
+        """Ask the gateway where a session stands without changing it; verify it when the buyer paid."""
+        try:
+            answer = await self._gateway.inquiry(authority)
+        except PaymentGatewayUnavailable as exc:
+            log.warning("payments.inquiry_failed", authority=authority, error=str(exc))
+            return  # not checked: asked again next run, and the order keeps its stock meanwhile
+        except PaymentGatewayRejected as exc:
+            await self._record(authority, P.FAILED, f"inquiry refused: {exc}")
+            return
+        if answer.status in _PAID_AT_GATEWAY:
+            await self.verify(authority)
+            return
+        if answer.status is SessionStatus.UNKNOWN:
+            log.warning("payments.inquiry_unreadable", authority=authority, message=answer.message)
+            return  # an answer we cannot read is no check: asked again next run
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                text("""UPDATE payment SET checked_at = now(), error = :e
+                        WHERE authority = :a AND status IN ('pending', 'failed')"""),
+                {"a": authority, "e": f"gateway says {answer.status}"},
+            )
 
     async def outcome(self, authority: str) -> dict[str, Any]:
         async with self._engine.connect() as conn:
-            return await self._outcome_in(conn, authority)
-
-    async def _outcome_in(self, conn: AsyncConnection, authority: str) -> dict[str, Any]:
-        row = (
-            (
-                await conn.execute(
-                    text("""SELECT p.order_id, p.status AS payment_status, p.ref_id, p.amount_rial, o.status AS order_status
-                        FROM payment p JOIN store_order o ON o.id = p.order_id WHERE p.authority = :a"""),
-                    {"a": authority},
+            row = (
+                (
+                    await conn.execute(
+                        text("""SELECT p.order_id, p.status AS payment_status, p.ref_id, p.amount_rial,
+                                o.status AS order_status
+                            FROM payment p JOIN store_order o ON o.id = p.order_id WHERE p.authority = :a"""),
+                        {"a": authority},
+                    )
                 )
+                .mappings()
+                .first()
             )
-            .mappings()
-            .one()
-        )
+        if row is None:
+            raise NotFound("پرداخت پیدا نشد — unknown payment authority")
         return dict(row)
+
+    async def _record(self, authority: str, status: PaymentStatus, error: str) -> dict[str, Any]:
+        """Record a gateway answer that settles nothing, unless another verify settled the payment meanwhile."""
+        async with self._engine.begin() as conn:
+            pay = await self._lock_payment(conn, authority)
+            if pay["status"] not in SETTLED_PAYMENT_STATES:
+                await self._set(conn, authority, status, error=error)
+        return await self.outcome(authority)
 
     async def _lock_payment(self, conn: AsyncConnection, authority: str) -> dict[str, Any]:
         row = (
-            (
-                await conn.execute(
-                    text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority}
-                )
-            )
+            (await conn.execute(text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority}))
             .mappings()
             .first()
         )
@@ -222,8 +354,14 @@ class PaymentService:
             raise NotFound("پرداخت پیدا نشد — unknown payment authority")
         return dict(row)
 
-    async def _set(self, conn: AsyncConnection, authority: str, status: str, *, error: str | None) -> None:
+    async def _set(self, conn: AsyncConnection, authority: str, status: PaymentStatus, *, error: str | None) -> None:
         await conn.execute(
             text("UPDATE payment SET status = :s, error = :e, checked_at = now() WHERE authority = :a"),
-            {"a": authority, "s": status, "e": error},
+            {"a": authority, "s": str(status), "e": error},
         )
+
+
+async def _still_held(conn: AsyncConnection, order_id: int) -> bool:
+    return bool(
+        await conn.scalar(text("SELECT reserved_until > now() FROM store_order WHERE id = :id"), {"id": order_id})
+    )

@@ -306,7 +306,9 @@ payment = Table(
     Column("provider", Text, nullable=False),
     Column("authority", Text, nullable=False, unique=True),
     Column("amount_rial", BigInteger, nullable=False),
-    #: ``pending`` (buyer at the bank), ``paid``, ``failed``, ``unknown`` (verify outcome not known yet).
+    #: ``hamgam.domain.payments.PaymentStatus``: ``pending`` (not paid yet), ``verifying`` (a verify is at the
+    #: gateway), ``unknown`` (verify outcome not known yet), ``paid``, ``failed`` (rechecked while the order
+    #: waits), ``reversed`` / ``refund_due`` (money its order did not need: given back, or for staff to refund).
     Column("status", Text, nullable=False, server_default="pending"),
     Column("ref_id", BigInteger),
     Column("card_pan", Text),
@@ -314,8 +316,14 @@ payment = Table(
     _now(),
     Column("verified_at", DateTime(timezone=True)),
     Column("checked_at", DateTime(timezone=True)),
+    Column("reversed_at", DateTime(timezone=True)),
+    CheckConstraint(
+        "status IN ('pending', 'verifying', 'unknown', 'paid', 'failed', 'reversed', 'refund_due')",
+        name="status",
+    ),
     Index("ix_payment_status_created_at", "status", "created_at"),
     Index("ix_payment_order_paid", "order_id", unique=True, postgresql_where=text("status = 'paid'")),
+    Index("ix_payment_refund_due", "order_id", postgresql_where=text("status = 'refund_due'")),
 )
 
 #: The outbox of the store-to-Mahak exporter: one ``sale`` row per paid order, written in the transaction that

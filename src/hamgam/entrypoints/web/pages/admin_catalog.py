@@ -14,7 +14,7 @@ from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
 from hamgam.services.store.admin import OVERRIDABLE, audit
-from hamgam.services.store.dashboard import today
+from hamgam.services.store.dashboard import refunds_due, today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 from hamgam.settings import public_settings
@@ -60,6 +60,7 @@ async def dashboard(page: StaffPage):
         unhealthy=unhealthy,
         dead=await dead_letters_waiting(engine),
         recent=recent,
+        refunds=await refunds_due(engine),
         never_synced=sum(1 for e in entities if e["last_run"] is None),
         unverified=len(entities) - len(verified),
         verified_at=min((v["finished_at"] for v in verified), default=None),

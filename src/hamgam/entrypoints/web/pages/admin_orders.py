@@ -15,6 +15,17 @@ from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
 from hamgam.services.store.orders import get_order, list_orders
 
+#: The states of a payment row (``hamgam.domain.payments.PaymentStatus``) as staff read them.
+PAYMENT_LABELS = {
+    "pending": N_("Not paid yet"),
+    "verifying": N_("Being verified"),
+    "unknown": N_("Awaiting the gateway's answer"),
+    "paid": N_("Paid"),
+    "failed": N_("Not paid"),
+    "reversed": N_("Returned by the gateway"),
+    "refund_due": N_("To refund"),
+}
+
 router = page_router()
 PER_PAGE = 30
 Text = Annotated[str | None, Query(max_length=32)]
@@ -56,7 +67,14 @@ async def order(page: StaffPage, order_id: Id):
     current = OrderStatus(found["status"])
     actions = [s for s in OrderStatus if s in STAFF_TARGETS and s in TRANSITIONS[current]]
     customer = await page.core.accounts.profile(found["customer_id"])
-    return page.render("admin/order.html", order=found, customer=customer, actions=actions, labels=STATUS_LABELS)
+    return page.render(
+        "admin/order.html",
+        order=found,
+        customer=customer,
+        actions=actions,
+        labels=STATUS_LABELS,
+        payment_labels=PAYMENT_LABELS,
+    )
 
 
 @router.post("/admin/orders/{order_id}/status")

@@ -149,18 +149,21 @@ async def gateway_return(
     authority: Annotated[str, Query(alias="Authority", min_length=1, max_length=64)],
     status: Annotated[str, Query(alias="Status", min_length=1, max_length=8)],
 ):
-    """The gateway's redirect back. ``Status`` is not trusted: the payment is verified server to server."""
+    """The gateway's redirect back. ``Status`` is not trusted: the gateway is asked, and the page tells the buyer
+    what it answered (paid, not paid yet, failed, or returned when the order did not need this payment)."""
     outcome = await page.core.payments.callback(authority, status)
     await page.core.publish_events()
-    if outcome["payment_status"] == "paid":
-        kind = "paid"
-    elif status.upper() != "OK":
-        kind = "cancelled"
-    elif outcome["payment_status"] in ("unknown", "pending"):
-        kind = "pending"
-    else:
-        kind = "failed"
+    kind = _OUTCOMES.get(outcome["payment_status"], "pending")
     return page.redirect(f"/account/orders/{outcome['order_id']}/result?outcome={kind}")
+
+
+#: What the result page says for each payment state after the gateway was asked.
+_OUTCOMES = {
+    "paid": "paid",
+    "failed": "failed",
+    "reversed": "returned",
+    "refund_due": "returned",
+}
 
 
 @router.get("/account/orders/{order_id}/result")
@@ -168,9 +171,13 @@ async def result(page: CustomerPage, order_id: Id, outcome: Annotated[str, Query
     assert page.user is not None
     order = await page.core.customer_order(page.user.customer_id, order_id)
     status = OrderStatus(order["status"])
-    if status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+    # The query only picks the message; what it claims is checked against the order and its payments.
+    returned = [p for p in order["payments"] if p["status"] in ("reversed", "refund_due")]
+    if outcome == "returned" and returned:
+        pass
+    elif status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         outcome = "paid"
-    elif outcome == "paid" or outcome not in ("failed", "cancelled", "pending"):
+    elif outcome not in ("failed", "pending"):
         outcome = "pending"
     payment = next((p for p in reversed(order["payments"]) if p["status"] == "paid"), None)
     return page.render(
@@ -178,5 +185,6 @@ async def result(page: CustomerPage, order_id: Id, outcome: Annotated[str, Query
         order=order,
         outcome=outcome,
         payment=payment,
+        returned=returned[-1] if returned else None,
         can_pay=status is OrderStatus.PENDING_PAYMENT,
     )
