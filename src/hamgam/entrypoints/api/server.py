@@ -43,8 +43,8 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
         log_config=None,
         access_log=False,
         lifespan="on",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # The forwarding headers are read by the app alone (``client_address``, ``trusted_proxy_hops``).
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     stop = asyncio.Event()

@@ -69,6 +69,7 @@ class WebState:
             "user": user if user is not None else getattr(request.state, "web_user", None),
             "csrf_token": self.codec.csrf_token(session) if session else "",
             "flashes": session.take_flashes() if session else [],
+            "cart_n": session.get("cart_n") if session else None,
             "is_staff": bool(user and has_role(user.role, Role.STAFF)),
             "is_admin": bool(user and has_role(user.role, Role.ADMIN)),
         }
