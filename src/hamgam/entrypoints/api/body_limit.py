@@ -4,8 +4,9 @@ Each request gets a cap from its route: small for the JSON API, the upload limit
 for the pages' forms, and a few named routes that take more (``body_limits``). A declared ``Content-Length``
 over the cap is refused at once, without reading the body; otherwise the bytes are counted as they arrive and
 the request is stopped when they pass the cap. Either way the answer is a 413 rendered by the app's own
-``HTTPException`` handler (the API's error JSON, or the pages' error page) with ``Connection: close``, so the
-rest of an oversized body is never read.
+``HTTPException`` handler (the API's error JSON, or the pages' error page). The rest of the body is never
+handed to the app: uvicorn drops it unparsed while the client finishes sending (until its keep-alive timeout).
+Closing the connection instead would make the kernel reset it, and the client would often lose the answer.
 
 The gateway applies the caps before forwarding ``/api/v1`` to a remote core as well (this middleware sits
 outside ``CoreProxyMiddleware``), and the core applies its own.
@@ -35,7 +36,6 @@ class RequestBodyTooLarge(HTTPException):
         super().__init__(
             status_code=413,
             detail=f"حجم درخواست بیش از حد مجاز است — the request body is larger than {limit_bytes} bytes",
-            headers={"Connection": "close"},
         )
         self.limit_bytes = limit_bytes
 

@@ -89,7 +89,13 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        403: "forbidden",
+        413: "payload_too_large",
+    }.get(
         exc.status_code, "http_error"
     )
     return JSONResponse(
@@ -138,6 +144,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Role not allowed"),
         (404, "Not found"),
         (409, "Conflict with the current state"),
+        (413, "Request body larger than the route accepts"),
         (422, "Validation error"),
         (429, "Rate limited"),
     ]

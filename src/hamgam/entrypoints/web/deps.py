@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from hamgam.bootstrap import Container
 from hamgam.domain.accounts import Role, has_role
 from hamgam.domain.errors import Unauthorized
+from hamgam.entrypoints.api.deps import client_key
 from hamgam.entrypoints.web.i18n import Locale
 from hamgam.entrypoints.web.routing import LoginRequired, PageForbidden
 from hamgam.entrypoints.web.session import SessionCodec, WebSession
@@ -115,7 +116,8 @@ class Page:
 
     @property
     def client(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
+        """The rate-limit key of the caller, as the JSON API's (the address after the trusted proxies)."""
+        return client_key(self.request)
 
 
 def safe_next(url: str | None, default: str = "/") -> str:

@@ -1,0 +1,132 @@
+"""One request must not stall the gateway: bodies are capped per route while they stream in, before anything
+parses them, and a body of many bad keys gets a short answer. Driven over a real socket (uvicorn), since an
+in-process transport would hand the app the whole body at once."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+
+from tests.security.gateway_helpers import exchange, page_csrf, served_gateway
+
+KIB = 1024
+#: The reported attack: 9.5 MB of JSON with 800,000 unknown keys.
+FLOOD_BYTES = 9_500_000
+
+
+def unknown_keys(count: int) -> bytes:
+    return json.dumps({f"k{i}": 1 for i in range(count)}).encode()
+
+
+async def test_gateway_refuses_a_declared_oversized_json_body_without_reading_it(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        # when a client declares a 9.5 MB JSON body and sends none of it
+        answer = await exchange(
+            gateway.port,
+            "POST",
+            "/api/v1/auth/register",
+            {"Content-Type": "application/json", "Content-Length": str(FLOOD_BYTES)},
+        )
+    # then the gateway answers at once with the API's error shape
+    assert answer.status == 413, answer.text
+    error = json.loads(answer.body)["error"]
+    assert error["code"] == "payload_too_large" and "65536" in error["message"] and error["request_id"]
+
+
+async def test_gateway_stops_a_streamed_json_body_once_it_passes_the_cap(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        # when a client streams (chunked, no length) up to 2 MB of JSON
+        body = unknown_keys(200_000)[: 2 * KIB * KIB]
+        chunks = [body[i : i + 16 * KIB] for i in range(0, len(body), 16 * KIB)]
+        answer = await exchange(
+            gateway.port, "POST", "/api/v1/auth/register", {"Content-Type": "application/json"}, chunks, chunked=True
+        )
+    # then it is stopped with 413 long before the client is done sending
+    assert answer.status == 413, answer.text[:300]
+    assert answer.body_bytes_sent < len(body)
+
+
+async def test_gateway_answers_an_oversized_page_form_with_a_persian_page(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        cookie, token = await page_csrf(gateway.port)
+        # when a form post declares more than the page form cap (256 KiB)
+        answer = await exchange(
+            gateway.port,
+            "POST",
+            "/cart/add",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Length": str(300 * KIB),
+                "Cookie": cookie,
+                "X-CSRF-Token": token,
+            },
+        )
+    # then the answer is the site's error page, in Persian
+    assert answer.status == 413
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "حجم ارسال‌شده بیش از حد است" in answer.text
+
+
+async def test_gateway_gives_the_image_upload_route_the_upload_limit(database_url: str) -> None:
+    async with served_gateway(database_url, web={"max_upload_bytes": 1024 * KIB}) as gateway:
+        cookie, token = await page_csrf(gateway.port)
+        headers = {"Content-Type": "multipart/form-data; boundary=x", "Cookie": cookie, "X-CSRF-Token": token}
+        # when an upload declares more than the upload limit (plus room for the multipart envelope)
+        too_big = await exchange(
+            gateway.port, "POST", "/admin/products/1/images", headers | {"Content-Length": str(1200 * KIB)}
+        )
+        # and another sends 600 KiB: above the page form cap, within the upload limit
+        part = b'--x\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n\r\n'
+        body = part + b"\0" * (600 * KIB) + b"\r\n--x--\r\n"
+        within = await exchange(
+            gateway.port,
+            "POST",
+            "/admin/products/1/images",
+            headers | {"Content-Length": str(len(body))},
+            [body[i : i + 64 * KIB] for i in range(0, len(body), 64 * KIB)],
+        )
+    # then the first is refused unread, the second is read whole (and sent to the login page: nobody logged in)
+    assert too_big.status == 413
+    assert within.status == 303 and within.headers["location"].startswith("/login")
+    assert within.body_bytes_sent == len(body)
+
+
+async def test_gateway_caps_the_validation_errors_of_many_unknown_keys(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        # when a JSON body under the cap carries thousands of unknown keys
+        body = unknown_keys(5_000)
+        assert len(body) < 64 * KIB
+        async with httpx2.AsyncClient(base_url=gateway.url) as http:
+            response = await http.post(
+                "/api/v1/auth/register", content=body, headers={"Content-Type": "application/json"}
+            )
+    # then the answer lists the first 20 problems and counts the rest
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert len(error["details"]) == 20
+    assert "more)" in error["message"]
+    assert len(response.content) < 8 * KIB
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=x", "application/x-www-form-urlencoded"])
+async def test_gateway_refuses_page_forms_with_too_many_fields(database_url: str, content_type: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        cookie, token = await page_csrf(gateway.port)
+        # when a small form (well under the size cap) carries 500 fields
+        if content_type.startswith("multipart"):
+            fields = b"".join(b'--x\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' % i for i in range(500))
+            body = fields + b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode()
+            body += b"\r\n--x--\r\n"
+        else:
+            body = b"&".join(b"f%d=v" % i for i in range(500)) + b"&csrf_token=" + token.encode()
+        answer = await exchange(
+            gateway.port,
+            "POST",
+            "/cart/add",
+            {"Content-Type": content_type, "Content-Length": str(len(body)), "Cookie": cookie},
+            [body],
+        )
+    # then the form is refused as a bad request, not parsed into a page's work
+    assert answer.status == 400, answer.text[:300]

@@ -1,0 +1,91 @@
+"""CSRF is settled before a page's body is read: a cross-site form is refused unread, the htmx header token is
+checked before the body, and a plain form's token is still required."""
+
+from __future__ import annotations
+
+import re
+
+import httpx2
+import pytest
+
+from tests.security.gateway_helpers import exchange, page_csrf, served_gateway
+
+FORM = "application/x-www-form-urlencoded"
+#: A body length that is declared but never sent: a server that waits for it never answers.
+UNSENT_BODY_BYTES = 1000
+
+
+@pytest.mark.parametrize(
+    "browser_says",
+    [
+        {"Origin": "http://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "null"},
+    ],
+)
+async def test_gateway_refuses_a_cross_site_form_before_reading_its_body(
+    database_url: str, browser_says: dict[str, str]
+) -> None:
+    async with served_gateway(database_url) as gateway:
+        cookie, _ = await page_csrf(gateway.port)
+        # when another site's form posts to the shop (its body declared, not sent)
+        answer = await exchange(
+            gateway.port,
+            "POST",
+            "/cart/add",
+            {"Content-Type": FORM, "Content-Length": str(UNSENT_BODY_BYTES), "Cookie": cookie} | browser_says,
+        )
+    # then the request is refused without waiting for the body
+    assert answer.status == 403
+    assert "text/html" in answer.headers["content-type"]
+
+
+async def test_gateway_checks_the_htmx_csrf_header_before_the_body(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        cookie, token = await page_csrf(gateway.port)
+        headers = {"Content-Type": FORM, "Cookie": cookie, "Sec-Fetch-Site": "same-origin", "HX-Request": "true"}
+        # when an htmx request carries a wrong token header (its body declared, not sent)
+        wrong = await exchange(
+            gateway.port,
+            "POST",
+            "/cart/add",
+            headers | {"X-CSRF-Token": "0" * 40, "Content-Length": str(UNSENT_BODY_BYTES)},
+        )
+        # and another carries the session's token in the header only, none in the form
+        body = b"detail_id=999999&quantity=1&back=/"
+        right = await exchange(
+            gateway.port,
+            "POST",
+            "/cart/add",
+            headers | {"X-CSRF-Token": token, "Content-Length": str(len(body))},
+            [body],
+        )
+    # then the first is refused at once and the second passes the CSRF check (the cart then answers)
+    assert wrong.status == 403
+    assert right.status != 403, right.text[:300]
+
+
+async def test_gateway_still_requires_the_form_token_of_a_plain_form(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        cookie, token = await page_csrf(gateway.port)
+        headers = {"Content-Type": FORM, "Cookie": cookie, "Origin": f"http://{'shop.test'}"}
+        without = b"detail_id=1&quantity=1&back=/"
+        with_token = without + b"&csrf_token=" + token.encode()
+        refused = await exchange(
+            gateway.port, "POST", "/cart/add", headers | {"Content-Length": str(len(without))}, [without]
+        )
+        accepted = await exchange(
+            gateway.port, "POST", "/cart/add", headers | {"Content-Length": str(len(with_token))}, [with_token]
+        )
+    assert refused.status == 403
+    assert accepted.status != 403, accepted.text[:300]
+
+
+async def test_gateway_pages_give_htmx_the_csrf_header(database_url: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        async with httpx2.AsyncClient(base_url=gateway.url) as http:
+            page = await http.get("/")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', (await http.get("/login")).text)
+    # then every page tells htmx to send the session's token as a header
+    assert token is not None
+    assert f'hx-headers:inherited=\'{{"X-CSRF-Token": "{token.group(1)}"}}\'' in page.text
