@@ -68,7 +68,10 @@ async def serving(app: ASGIApp) -> AsyncIterator[int]:
 async def served_gateway(database_url: str, **overrides: object) -> AsyncIterator[Served]:
     """The gateway (pages and JSON API, in-memory payments, SMS and images) on a fresh database."""
     overrides.setdefault("storage", {"backend": "memory"})
-    container = await build(api_settings(database_url, **overrides))
+    auth = overrides.pop("auth", {})
+    settings = api_settings(database_url, **overrides)
+    settings = settings.model_copy(update={"auth": settings.auth.model_copy(update=auth)})
+    container = await build(settings)
     app = create_app(container)
     try:
         async with serving(app) as port:
@@ -141,3 +144,31 @@ async def page_csrf(port: int) -> tuple[str, str]:
     found = _CSRF.search(answer.text)
     assert found, answer.text[:500]
     return cookie, found.group(1)
+
+
+@dataclass
+class Echo:
+    """A stand-in core that records what reached it."""
+
+    url: str
+    seen: list[dict] = field(default_factory=list)
+
+
+@contextlib.asynccontextmanager
+async def echo_core() -> AsyncIterator[Echo]:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    echo = Echo(url="")
+
+    async def record(request: Request) -> JSONResponse:
+        body = await request.body()
+        echo.seen.append({"headers": dict(request.headers), "body_bytes": len(body)})
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])])
+    async with serving(app) as port:
+        echo.url = f"http://127.0.0.1:{port}"
+        yield echo

@@ -9,7 +9,7 @@ import json
 import httpx2
 import pytest
 
-from tests.security.gateway_helpers import exchange, page_csrf, served_gateway
+from tests.security.gateway_helpers import echo_core, exchange, page_csrf, served_gateway
 
 KIB = 1024
 #: The reported attack: 9.5 MB of JSON with 800,000 unknown keys.
@@ -130,3 +130,17 @@ async def test_gateway_refuses_page_forms_with_too_many_fields(database_url: str
         )
     # then the form is refused as a bad request, not parsed into a page's work
     assert answer.status == 400, answer.text[:300]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_gateway_caps_bodies_before_forwarding_them_to_a_remote_core(database_url: str, chunked: bool) -> None:
+    async with echo_core() as core, served_gateway(database_url, core_url=core.url) as gateway:
+        # when a client sends 1 MB of JSON to an API route the gateway forwards to its core
+        body = unknown_keys(100_000)[: 1024 * KIB]
+        chunks = [body[i : i + 16 * KIB] for i in range(0, len(body), 16 * KIB)]
+        headers = {"Content-Type": "application/json"} | ({} if chunked else {"Content-Length": str(len(body))})
+        answer = await exchange(gateway.port, "POST", "/api/v1/auth/register", headers, chunks, chunked=chunked)
+        # then the gateway answers 413 itself and the core never gets a whole oversized body
+        assert answer.status == 413, answer.text[:300]
+        assert json.loads(answer.body)["error"]["code"] == "payload_too_large"
+        assert all(seen["body_bytes"] <= 64 * KIB for seen in core.seen)
