@@ -7,7 +7,9 @@ connections flood the gateway with oversized and malformed bodies, in the same r
    the same interpreter, to measure the code before a change.
 3. Normal clients: C coroutines in a closed loop on ``GET /api/v1/products`` (``bench_store.measure``), first
    alone, then while a separate flood process (so the measuring loop does not also run the flood) keeps these
-   going, each kind on its own connections, a new connection per request:
+   going, each kind on its own connections, a new connection per request (the load generator shares the 2 cores
+   with the gateway, so each flood connection pauses between requests: unpaced, the flood measures how much CPU
+   the load generator takes from the gateway rather than what the gateway does with the requests):
    - ``json_9_5mb``: the reported body, 9.5 MB of JSON with 800,000 unknown keys, to ``/api/v1/auth/register``;
    - ``multipart_6mb``: a 6 MB multipart form to a page (``/cart/add``);
    - ``chunked_json``: JSON streamed without a length (chunked) to ``/api/v1/auth/login``, up to 4 MB;
@@ -16,8 +18,9 @@ connections flood the gateway with oversized and malformed bodies, in the same r
    - ``slow_body``: 50 KB declared, sent 1 KB every 0.5 s.
    Every flood request is bounded (30 s to answer) and the flood stops by itself after its duration.
 
-Usage: ``.venv/bin/python bench/bench_flood.py`` (defaults: 20,000 products, 8 clients, 20 s per run).
-Prints one JSON object: both runs, their ratios, and what the flood got back (answers by status).
+Usage: ``.venv/bin/python bench/bench_flood.py`` (defaults: 20,000 products, 2 clients, 3 rounds
+of 10 s alone and 10 s flooded, each flood connection pausing 0.2 s between its requests). Prints one JSON object:
+every round's runs and ratios, what the flood got back (answers by status), and the median ratios.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import collections
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_store
 
 CATALOGUE = "/api/v1/products?sort=newest&per_page=24"
+#: Seconds the flood runs before the flooded measurement starts.
+RAMP_S = 3.0
 #: Seconds a flood request may take to be answered before the flooder gives up on it.
 FLOOD_ANSWER_TIMEOUT_S = 30.0
 #: Connections per flood kind.
@@ -153,15 +159,16 @@ async def flood_one(port: int, head: bytes, chunks: list[bytes], pause_s: float)
         writer.close()
 
 
-async def flood(port: int, seconds: float) -> dict[str, dict[str, int]]:
+async def flood(port: int, seconds: float, pause_s: float) -> dict[str, dict[str, int]]:
     requests = flood_requests()
     outcomes: dict[str, collections.Counter[str]] = {kind: collections.Counter() for kind in requests}
     until = time.perf_counter() + seconds
 
     async def keep_sending(kind: str) -> None:
-        head, chunks, pause_s = requests[kind]
+        head, chunks, chunk_pause_s = requests[kind]
         while time.perf_counter() < until:
-            outcomes[kind][await flood_one(port, head, chunks, pause_s)] += 1
+            outcomes[kind][await flood_one(port, head, chunks, chunk_pause_s)] += 1
+            await asyncio.sleep(pause_s)
 
     await asyncio.gather(*(keep_sending(kind) for kind, n in FLOOD_CONNECTIONS.items() for _ in range(n)))
     return {kind: dict(counter) for kind, counter in outcomes.items()}
@@ -174,15 +181,19 @@ def ratio(loaded: dict[str, Any], alone: dict[str, Any], key: str) -> float | No
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=20_000)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured duration of each run")
+    parser.add_argument("--clients", type=int, default=2, help="normal clients (closed loop)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured duration of each run")
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--src", help="the src/ directory of another checkout to run the gateway from")
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--rounds", type=int, default=3, help="alone/flooded pairs, run in turn")
+    parser.add_argument(
+        "--flood-pause-s", type=float, default=0.2, help="pause of each flood connection between its requests"
+    )
     parser.add_argument("--flood-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood_port:  # the flood process
-        print(json.dumps(asyncio.run(flood(args.flood_port, args.seconds))))
+        print(json.dumps(asyncio.run(flood(args.flood_port, args.seconds, args.flood_pause_s))))
         return
 
     run_started = time.perf_counter()
@@ -211,25 +222,43 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         bench_store.wait_ready(f"{base}/healthz", gateway)
         url = base + CATALOGUE
-        alone = asyncio.run(bench_store.measure(url, args.clients, args.max_requests, args.seconds, 2.0))
-        print(f"alone: {json.dumps(alone)}", file=sys.stderr, flush=True)
-        ramp_s = 3.0
-        flooder = subprocess.Popen(
-            [sys.executable, __file__, "--flood-port", str(port), "--seconds", str(args.seconds + ramp_s + 1)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(ramp_s)
-        flooded = asyncio.run(bench_store.measure(url, args.clients, args.max_requests, args.seconds, 0.0))
-        print(f"flooded: {json.dumps(flooded)}", file=sys.stderr, flush=True)
-        out, _ = flooder.communicate(timeout=args.seconds + FLOOD_ANSWER_TIMEOUT_S * 3)
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            # alone, then flooded, in turn: the machine's other load shifts both alike
+            alone = asyncio.run(bench_store.measure(url, args.clients, args.max_requests, args.seconds, 2.0))
+            flooder = subprocess.Popen(
+                [
+                    sys.executable,
+                    __file__,
+                    "--flood-port",
+                    str(port),
+                    "--seconds",
+                    str(args.seconds + RAMP_S + 1),
+                    "--flood-pause-s",
+                    str(args.flood_pause_s),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(RAMP_S)
+            flooded = asyncio.run(bench_store.measure(url, args.clients, args.max_requests, args.seconds, 0.0))
+            out, _ = flooder.communicate(timeout=args.seconds + FLOOD_ANSWER_TIMEOUT_S * 3)
+            rounds.append(
+                {
+                    "alone": alone,
+                    "flooded": flooded,
+                    "p50_ratio": ratio(flooded, alone, "p50_ms"),
+                    "p95_ratio": ratio(flooded, alone, "p95_ms"),
+                    "flood_answers": json.loads(out) if out.strip() else None,
+                }
+            )
+            print(f"round {number}: {json.dumps(rounds[-1])}", file=sys.stderr, flush=True)
         result = {
-            "alone": alone,
-            "flooded": flooded,
-            "p50_ratio": ratio(flooded, alone, "p50_ms"),
-            "p95_ratio": ratio(flooded, alone, "p95_ms"),
             "flood_connections": FLOOD_CONNECTIONS,
-            "flood_answers": json.loads(out) if out.strip() else None,
+            "flood_pause_s": args.flood_pause_s,
+            "rounds": rounds,
+            "median_p50_ratio": statistics.median(r["p50_ratio"] for r in rounds if r["p50_ratio"]),
+            "median_p95_ratio": statistics.median(r["p95_ratio"] for r in rounds if r["p95_ratio"]),
         }
     finally:
         if gateway is not None:
