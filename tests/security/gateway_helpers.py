@@ -95,9 +95,11 @@ async def exchange(
     body_chunks: list[bytes] | None = None,
     *,
     chunked: bool = False,
+    end_body: bool = True,
 ) -> Answer:
     """Send the head, then the body chunks one by one while watching for an early answer; stop sending as soon
-    as the server answers. ``chunked`` frames the chunks with Transfer-Encoding: chunked."""
+    as the server answers. ``chunked`` frames the chunks with Transfer-Encoding: chunked, and ends the body
+    unless ``end_body`` is false (the client then waits as one still sending would)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     sent = 0
     try:
@@ -117,7 +119,7 @@ async def exchange(
             sent += len(chunk)
             await asyncio.sleep(0)
         else:
-            if chunked and not answer_started.done():
+            if chunked and end_body and not answer_started.done():
                 with contextlib.suppress(ConnectionError):
                     writer.write(b"0\r\n\r\n")
                     await writer.drain()

@@ -4,9 +4,11 @@ Each request gets a cap from its route: small for the JSON API, the upload limit
 for the pages' forms, and a few named routes that take more (``body_limits``). A declared ``Content-Length``
 over the cap is refused at once, without reading the body; otherwise the bytes are counted as they arrive and
 the request is stopped when they pass the cap. Either way the answer is a 413 rendered by the app's own
-``HTTPException`` handler (the API's error JSON, or the pages' error page). The rest of the body is never
-handed to the app: uvicorn drops it unparsed while the client finishes sending (until its keep-alive timeout).
-Closing the connection instead would make the kernel reset it, and the client would often lose the answer.
+``HTTPException`` handler (the API's error JSON, or the pages' error page), and the rest of the body never
+reaches the app. When that rest is at most the cap again (a photo a little over the upload limit), uvicorn drops
+it while the client finishes sending and the connection stays open, so a browser shows the answer. A larger rest,
+or a stream of unknown length, gets ``Connection: close``: taking in megabytes only to drop them would cost the
+gateway as much as reading them (the client, still sending, may then see the connection reset).
 
 The gateway applies the caps before forwarding ``/api/v1`` to a remote core as well (this middleware sits
 outside ``CoreProxyMiddleware``), and the core applies its own.
@@ -32,10 +34,11 @@ class RequestBodyTooLarge(HTTPException):
     """The body is (or declares itself) larger than its route accepts. An ``HTTPException``, so FastAPI passes it
     through its body parsing unchanged and the app's handler renders it."""
 
-    def __init__(self, limit_bytes: int) -> None:
+    def __init__(self, limit_bytes: int, *, close: bool) -> None:
         super().__init__(
             status_code=413,
             detail=f"حجم درخواست بیش از حد مجاز است — the request body is larger than {limit_bytes} bytes",
+            headers={"Connection": "close"} if close else None,
         )
         self.limit_bytes = limit_bytes
 
@@ -104,7 +107,9 @@ class BodyLimitMiddleware:
         cap = self.limits.cap_for(scope["method"], scope["path"])
         declared = declared_length(scope)
         if declared is not None and declared > cap:
-            await reject(scope, receive, send, RequestBodyTooLarge(cap))
+            # Drop a rest no larger than the cap with the connection kept (the client sees the answer); cut a
+            # larger one off rather than take it in.
+            await reject(scope, receive, send, RequestBodyTooLarge(cap, close=declared > 2 * cap))
             return
         received = 0
         started = False
@@ -115,7 +120,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > cap:
-                    raise RequestBodyTooLarge(cap)
+                    raise RequestBodyTooLarge(cap, close=True)  # a stream of unknown length: cut it off
             return message
 
         async def watching_send(message: Message) -> None:
