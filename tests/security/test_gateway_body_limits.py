@@ -152,17 +152,21 @@ async def test_gateway_lists_at_most_20_validation_problems(database_url: str) -
 async def test_gateway_refuses_page_forms_with_too_many_fields(database_url: str, content_type: str) -> None:
     async with served_gateway(database_url) as gateway:
         cookie, token = await page_csrf(gateway.port)
-        # when a valid logout form (well under the size cap) also carries 500 more fields
+        # when a valid one-time-code form (well under the size cap) also carries 500 more fields
         if content_type.startswith("multipart"):
             fields = b"".join(b'--x\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' % i for i in range(500))
-            body = fields + b'--x\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token.encode()
-            body += b"\r\n--x--\r\n"
+            for name, value in (("mobile", "09121234567"), ("csrf_token", token)):
+                fields += b'--x\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (
+                    name.encode(),
+                    value.encode(),
+                )
+            body = fields + b"--x--\r\n"
         else:
-            body = b"&".join(b"f%d=v" % i for i in range(500)) + b"&csrf_token=" + token.encode()
+            body = b"&".join(b"f%d=v" % i for i in range(500)) + b"&mobile=09121234567&csrf_token=" + token.encode()
         answer = await exchange(
             gateway.port,
             "POST",
-            "/logout",
+            "/login/otp",
             {"Content-Type": content_type, "Content-Length": str(len(body)), "Cookie": cookie},
             [body],
         )
