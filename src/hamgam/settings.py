@@ -309,6 +309,19 @@ class WebSettings(BaseModel):
     pictures_interval_s: float = 600.0
 
 
+class LimitSettings(BaseModel):
+    """Request body caps of the HTTP roles (gateway and core), enforced while the body streams in, before any
+    parsing: a declared ``Content-Length`` over the cap is refused at once, a streamed body when it passes the cap.
+    Image uploads use ``web.max_upload_bytes``."""
+
+    #: JSON API bodies (every ``/api`` route unless listed below).
+    json_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    #: Page forms (urlencoded or multipart), and the admin listing update of the JSON API (long descriptions).
+    form_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: A dead-letter message body edited by staff (API and page).
+    message_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+
+
 class Settings(BaseSettings):
     """Everything Hamgam is configured with."""
 
@@ -331,9 +344,11 @@ class Settings(BaseSettings):
     api_port: int = 8000
     #: Bind the API socket with SO_REUSEPORT, so several gateway processes on one machine share ``api_port``.
     api_reuse_port: bool = False
-    #: Peers whose ``X-Forwarded-For``/``-Proto`` the HTTP roles believe (comma-separated addresses or ``*``).
-    #: The core behind a gateway must trust the gateway, or every buyer shares the gateway's address.
-    forwarded_allow_ips: str = "127.0.0.1,::1"
+    #: Reverse proxies in front of this HTTP role, each appending to ``X-Forwarded-For``. The client's address is
+    #: the entry that many places from the right (0: the socket peer; the header is ignored), and the scheme is
+    #: read from ``X-Forwarded-Proto`` the same way. The core behind a gateway needs 1 (the gateway), or every
+    #: buyer shares the gateway's address; a gateway behind one ingress controller needs 1.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
     #: The health server of every long-running role (``/healthz``, ``/readyz``, ``/metrics``); port 0 disables it.
     health_host: str = "127.0.0.1"
     health_port: int = Field(default=9108, ge=0, le=65535)
@@ -357,6 +372,7 @@ class Settings(BaseSettings):
     export: ExportSettings = Field(default_factory=ExportSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
 
 #: What a secret is replaced with wherever settings are shown (pydantic's own mask for ``SecretStr``).

@@ -124,6 +124,9 @@ def test_schema_accepts_every_shipped_values_file(chart: helm_python.Chart, vari
         {"s3": {"enabled": True, "bucket": ""}},
         {"prometheusRule": {"syncLagObjectiveSeconds": {"default": 900, "Products": 60}}},
         {"ingress": {"host": "https://shop.example.com/"}},
+        {"config": {"trustedProxyHops": "*"}},
+        {"config": {"trustedProxyHops": -1}},
+        {"config": {"forwardedAllowIps": "*"}},
     ],
     ids=lambda bad: json.dumps(bad)[:60],
 )
@@ -183,6 +186,31 @@ def test_gateway_and_core_are_ready_on_their_api_port_and_the_gateway_forwards_t
         assert container["readinessProbe"]["httpGet"]["port"] == "http"
     worker = deployments[f"{FULLNAME}-worker"]["spec"]["template"]["spec"]["containers"][0]
     assert worker["readinessProbe"]["httpGet"]["port"] == "health"
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_client_addresses_are_believed_through_the_ingress_and_the_gateway_only(
+    renders: dict[str, list[dict[str, Any]]], variant: str
+) -> None:
+    docs = renders[variant]
+    deployments = of_kind(docs, "Deployment")
+    config = of_kind(docs, "ConfigMap")[FULLNAME]["data"]
+
+    def env(role: str) -> dict[str, Any]:
+        return env_of(deployments[f"{FULLNAME}-{role}"]["spec"]["template"]["spec"]["containers"][0])
+
+    # then: the gateway believes one proxy (the ingress controller), the core one (the gateway), and nothing
+    # lets a client name its own address
+    assert env("gateway")["HAMGAM_TRUSTED_PROXY_HOPS"] == "1"
+    assert env("core")["HAMGAM_TRUSTED_PROXY_HOPS"] == "1"
+    assert all("FORWARDED_ALLOW_IPS" not in key for key in config)
+    assert "HAMGAM_TRUSTED_PROXY_HOPS" not in config
+
+
+def test_trusted_proxy_hops_of_the_gateway_follow_the_values(chart: helm_python.Chart) -> None:
+    docs = render(chart, {"config": {"trustedProxyHops": 2}})
+    gateway = of_kind(docs, "Deployment")[f"{FULLNAME}-gateway"]["spec"]["template"]["spec"]["containers"][0]
+    assert env_of(gateway)["HAMGAM_TRUSTED_PROXY_HOPS"] == "2"
 
 
 def test_operator_values_build_the_broker_url_from_the_operator_secret(

@@ -24,6 +24,8 @@ from fastapi import FastAPI
 
 from hamgam.bootstrap import Container, build
 from hamgam.entrypoints.api import errors
+from hamgam.entrypoints.api.body_limit import BodyLimitMiddleware, body_limits
+from hamgam.entrypoints.api.client_address import TrustedProxyMiddleware
 from hamgam.entrypoints.api.core_proxy import CoreProxy, CoreProxyMiddleware
 from hamgam.entrypoints.api.middleware import RequestIdMiddleware
 from hamgam.entrypoints.api.routes import (
@@ -37,6 +39,7 @@ from hamgam.entrypoints.api.routes import (
     me,
     orders,
 )
+from hamgam.entrypoints.api.security_headers import SecurityHeadersMiddleware
 from hamgam.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -82,9 +85,13 @@ def create_app(
     if container is not None:
         app.state.container = container  # usable without running the lifespan (ASGI transports in tests)
     app.state.core_proxy = proxy
+    # Added innermost first. Outside in: client address, (the pages' gzip, headers and session), security
+    # headers, request id, body caps, core proxy: the caps hold before a body is parsed or forwarded.
     if proxy is not None:
-        app.add_middleware(CoreProxyMiddleware, proxy=proxy, prefix=API_PREFIX)  # inside the request id
+        app.add_middleware(CoreProxyMiddleware, proxy=proxy, prefix=API_PREFIX)
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits(effective))
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     errors.install(app)
     app.include_router(health.router)
     for module in (catalog, cart, auth, me, orders, admin_store, admin_sync, admin_export):
@@ -93,4 +100,5 @@ def create_app(
         from hamgam.entrypoints.web.app import install_web
 
         install_web(app, effective)  # the storefront and admin pages, served by the same process
+    app.add_middleware(TrustedProxyMiddleware, hops=effective.trusted_proxy_hops)  # outermost: all see its result
     return app

@@ -4,7 +4,7 @@
 gateway's request id and the answer gets it back. Method, path, query and headers go through as they came,
 bodies stream both ways, hop-by-hop headers are dropped and ``X-Forwarded-For``/``-Proto``/``-Host`` are set
 from what the gateway saw (the client's own values are replaced, so they cannot be forged through the gateway;
-the core believes them when the gateway is among its ``forwarded_allow_ips``). The Host header is kept, so URLs
+the core believes them with ``trusted_proxy_hops`` = 1). The Host header is kept, so URLs
 the core builds point at the public host. A core that cannot be reached answers 502, one that answers too
 slowly 504, both in the API's error shape. Other paths (pages, ``/healthz``, ``/api/docs``) are served in-process.
 """

@@ -54,6 +54,8 @@ def require(role: Role):
 
 
 def client_key(request: Request) -> str:
+    """The caller's address, the key of per-address rate limits: the socket peer, or the address the trusted
+    proxies reported (``client_address.TrustedProxyMiddleware``, ``settings.trusted_proxy_hops``)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -7,6 +7,7 @@ logged with its stack trace.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import structlog
@@ -63,16 +64,24 @@ async def store_error(request: Request, exc: StoreError) -> JSONResponse:
     )
 
 
+#: Validation problems listed in one answer; the rest are only counted in the message, so a body of many bad
+#: or unknown keys cannot make a huge answer.
+MAX_VALIDATION_PROBLEMS = 20
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
     problems = [
         {
             "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",)),
             "message": e.get("msg", ""),
         }
-        for e in exc.errors()
+        for e in itertools.islice(errors, MAX_VALIDATION_PROBLEMS)
     ]
     first = problems[0] if problems else {"field": None, "message": "invalid request"}
     message = f"ورودی نامعتبر — invalid input: {first['field']}: {first['message']}"
+    if len(errors) > len(problems):
+        message += f" (+{len(errors) - len(problems)} more)"
     return JSONResponse(
         error_body(request, "invalid_input", message, field=first["field"] or None, details=problems),
         status_code=422,
@@ -80,7 +89,13 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}.get(
+    code = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        403: "forbidden",
+        413: "payload_too_large",
+    }.get(
         exc.status_code, "http_error"
     )
     return JSONResponse(
@@ -135,6 +150,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (403, "Role not allowed"),
         (404, "Not found"),
         (409, "Conflict with the current state"),
+        (413, "Request body larger than the route accepts"),
         (422, "Validation error"),
         (429, "Rate limited"),
     ]

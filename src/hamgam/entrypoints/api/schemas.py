@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hamgam.domain.orders import OrderStatus
 
@@ -16,8 +16,26 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 OtpCode = Annotated[str, StringConstraints(min_length=1, max_length=12)]
 
 
+#: Unknown field names quoted in the one error that refuses them.
+UNKNOWN_FIELDS_SHOWN = 5
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown_fields(cls, data: Any) -> Any:
+        """Unknown keys are refused as one error naming the first few: ``extra="forbid"`` alone makes one error
+        per key, and a body of thousands of keys would cost thousands of them."""
+        if isinstance(data, dict):
+            known = cls.model_fields  # a property: read it once, not once per key
+            unknown = [key for key in data if key not in known]
+            if unknown:
+                shown = ", ".join(str(key)[:40] for key in unknown[:UNKNOWN_FIELDS_SHOWN])
+                more = f" (+{len(unknown) - UNKNOWN_FIELDS_SHOWN} more)" if len(unknown) > UNKNOWN_FIELDS_SHOWN else ""
+                raise ValueError(f"unknown fields: {shown}{more}")
+        return data
 
 
 class ErrorDetail(BaseModel):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Literal
 
 import structlog
 import uvicorn
+from starlette.types import ASGIApp
 
 from hamgam.bootstrap import build
 from hamgam.entrypoints.api.app import Role, create_app
@@ -16,6 +18,12 @@ from hamgam.services.store.jobs import run_forever
 from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+def uvicorn_config(app: ASGIApp, *, lifespan: Literal["on", "off"] = "on") -> uvicorn.Config:
+    """How the HTTP roles run uvicorn. The forwarding headers are read by the app alone (``client_address``,
+    ``trusted_proxy_hops``): uvicorn's own ``proxy_headers`` would believe whatever a trusted peer passes on."""
+    return uvicorn.Config(app, log_config=None, access_log=False, lifespan=lifespan, proxy_headers=False)
 
 
 async def serve_api(settings: Settings, role: Role = "api") -> None:
@@ -38,15 +46,7 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
         sock.close()
         raise
     app = create_app(container, role=role)
-    config = uvicorn.Config(
-        app,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app))
     stop = asyncio.Event()
     background: list[asyncio.Task] = []
     notifier = None

@@ -123,8 +123,19 @@ def _html_errors_for_pages(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith(API_PATHS) and api_http_error is not None:
             return await api_http_error(request, exc)
-        title = N_("Page not found") if exc.status_code == 404 else N_("Request failed")
-        return error_page(request, exc.status_code, title)
+        if exc.status_code == 404:
+            response = error_page(request, 404, N_("Page not found"))
+        elif exc.status_code == 413:
+            response = error_page(
+                request,
+                413,
+                N_("Too much was sent"),
+                N_("What you sent is larger than this page accepts. Send a smaller file or shorter text."),
+            )
+        else:
+            response = error_page(request, exc.status_code, N_("Request failed"))
+        response.headers.update(exc.headers or {})
+        return response
 
     async def unexpected(request: Request, exc: Exception) -> HTMLResponse:
         if request.url.path.startswith(API_PATHS) and api_unexpected is not None:

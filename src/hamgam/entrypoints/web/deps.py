@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from hamgam.bootstrap import Container
 from hamgam.domain.accounts import Role, has_role
 from hamgam.domain.errors import Unauthorized
+from hamgam.entrypoints.api.deps import client_key
 from hamgam.entrypoints.web.i18n import Locale
 from hamgam.entrypoints.web.routing import LoginRequired, PageForbidden
 from hamgam.entrypoints.web.session import SessionCodec, WebSession
@@ -69,6 +70,7 @@ class WebState:
             "user": user if user is not None else getattr(request.state, "web_user", None),
             "csrf_token": self.codec.csrf_token(session) if session else "",
             "flashes": session.take_flashes() if session else [],
+            "cart_n": session.get("cart_n") if session else None,
             "is_staff": bool(user and has_role(user.role, Role.STAFF)),
             "is_admin": bool(user and has_role(user.role, Role.ADMIN)),
         }
@@ -114,7 +116,8 @@ class Page:
 
     @property
     def client(self) -> str:
-        return self.request.client.host if self.request.client else "unknown"
+        """The rate-limit key of the caller, as the JSON API's (the address after the trusted proxies)."""
+        return client_key(self.request)
 
 
 def safe_next(url: str | None, default: str = "/") -> str:

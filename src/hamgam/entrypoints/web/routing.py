@@ -25,7 +25,7 @@ from hamgam.domain.errors import (
 )
 from hamgam.entrypoints.api.errors import is_data_error
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.security import CsrfFailed
+from hamgam.entrypoints.web.security import CsrfFailed, check_csrf
 
 log = structlog.get_logger("hamgam.web")
 
@@ -57,11 +57,14 @@ def error_page(request: Request, status: int, title: str, message: str | None = 
 
 
 class WebRoute(APIRoute):
+    """Checks CSRF before the route reads its body, and turns page errors into pages."""
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
             try:
+                await check_csrf(request)  # before FastAPI parses the body for the route
                 return await handler(request)
             except LoginRequired:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

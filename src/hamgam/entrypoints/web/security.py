@@ -1,5 +1,6 @@
-"""Security headers of the pages (a strict Content-Security-Policy: no inline script or style, no eval) and
-the CSRF check of every state-changing page request."""
+"""Security headers of the pages (a strict Content-Security-Policy: no inline script or style, no eval; the
+headers of every answer are in ``api/security_headers.py``) and the CSRF check of every state-changing page
+request."""
 
 from __future__ import annotations
 
@@ -40,7 +41,6 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.headers = [
             (b"content-security-policy", csp.encode()),
-            (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"same-origin"),
             (b"x-frame-options", b"DENY"),
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
@@ -64,22 +64,44 @@ class CsrfFailed(Exception):
     """A state-changing request without the session's CSRF token (or from another origin)."""
 
 
+#: What ``Sec-Fetch-Site`` says of a request the site itself made (or the user typed).
+OWN_FETCH_SITES = frozenset({"same-origin", "none"})
+#: Form parsing limits of the pages (the body's size is capped before, by ``BodyLimitMiddleware``): no page form
+#: has more fields, and only the image upload sends a file.
+MAX_FORM_FIELDS = 200
+MAX_FORM_FILES = 1
+
+
+def refuse_cross_site(request: Request) -> None:
+    """What the browser tells before the body: a request another site made is refused without reading it.
+
+    Browsers send ``Sec-Fetch-Site`` (and ``Origin``) on every form post; a client that sends neither is no
+    browser, so no victim's cookie rides on it, and the token check below still applies."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in OWN_FETCH_SITES:
+        raise CsrfFailed(f"sec-fetch-site {fetch_site[:20]}")
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise CsrfFailed("cross-origin request")
+
+
 async def check_csrf(request: Request) -> None:
-    """Router dependency: every non-GET page request must carry the session's token (form field or header)
-    and, when the browser says where it came from, come from this site."""
+    """Every non-GET page request comes from this site and carries the session's token.
+
+    Runs before the route parses its body (``WebRoute``). The origin checks and the ``X-CSRF-Token`` header (sent
+    by htmx, ``base.html``) are settled before any of the body is read; a plain form's token is read from the
+    form, parsed here within the page limits (the route then reuses the parsed form)."""
     if request.method in SAFE_METHODS or request.url.path.startswith(SESSIONLESS):
         return
-    origin = request.headers.get("origin")
-    if origin and origin != "null":
-        if urlsplit(origin).netloc != request.headers.get("host", ""):
-            raise CsrfFailed("cross-origin request")
+    refuse_cross_site(request)
     session: WebSession = request.state.web_session
     codec: SessionCodec = request.app.state.web.codec
     expected = codec.csrf_token(session)
     sent = request.headers.get(CSRF_HEADER)
+    if sent is not None and not hmac.compare_digest(sent, expected):
+        raise CsrfFailed("wrong CSRF header")
+    form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
     if sent is None:
-        form = await request.form(max_files=1, max_fields=200)
         value = form.get(CSRF_FIELD)
-        sent = value if isinstance(value, str) else None
-    if not sent or not hmac.compare_digest(sent, expected):
-        raise CsrfFailed("missing or wrong CSRF token")
+        if not isinstance(value, str) or not hmac.compare_digest(value, expected):
+            raise CsrfFailed("missing or wrong CSRF token")

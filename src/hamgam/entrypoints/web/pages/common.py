@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
 from hamgam.domain.persian import to_latin_digits
 from hamgam.entrypoints.web.deps import Page
 from hamgam.entrypoints.web.routing import WebRoute
-from hamgam.entrypoints.web.security import check_csrf
 
 _AMOUNT_NOISE = re.compile(r"[\s,٬'’_]")
 MAX_PAGE = 10_000
@@ -19,9 +18,9 @@ Id = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 
 def page_router() -> APIRouter:
-    """Every page route: HTML errors (``WebRoute``), CSRF checked on each state-changing request, and kept
-    out of the JSON API's OpenAPI document."""
-    return APIRouter(route_class=WebRoute, dependencies=[Depends(check_csrf)], include_in_schema=False)
+    """Every page route: HTML errors and CSRF checked on each state-changing request (``WebRoute``), kept out
+    of the JSON API's OpenAPI document."""
+    return APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 def parse_int(raw: str | None, *, low: int = 0, high: int = 2**63 - 1) -> int | None:
