@@ -311,7 +311,7 @@ def test_alerts_read_metrics_hamgam_exports_and_link_to_their_runbook(
     names = {a["alert"] for a in alerts}
     assert names == {
         "HamgamSyncLagOverObjective", "HamgamDeadLettersWaiting", "HamgamQueueBacklogGrowing",
-        "HamgamExportsFailed", "HamgamExportsRejected", "HamgamMahakCircuitOpen",
+        "HamgamExportsFailed", "HamgamExportsRejected", "HamgamInvoiceTotalsDiffer", "HamgamMahakCircuitOpen",
         "HamgamMahakRewound", "HamgamMahakRewindUnhealed",
         "HamgamRoleDown", "HamgamRoleNotReady", "HamgamMetricsDown",
     }  # fmt: skip
