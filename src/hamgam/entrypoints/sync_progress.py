@@ -45,10 +45,13 @@ class RowsColumn(ProgressColumn):
 
 
 class RateColumn(ProgressColumn):
-    """Rows per second over the last few pages."""
+    """Rows per second: over the last pages while they come in, over the whole entity once it is done (and while
+    too few pages came in to tell)."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
+        speed = task.speed if task.started and task.stop_time is None else None
+        if not speed and task.completed and task.elapsed:
+            speed = task.completed / task.elapsed
         return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s", style="progress.data.speed")
 
 
