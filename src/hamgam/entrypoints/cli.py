@@ -98,12 +98,13 @@ def _run_role(role: str) -> None:
     """One role in this process, refusing to start without a configured Mahak."""
     import asyncio
 
-    from hamgam.entrypoints.database import database
     from hamgam.entrypoints.roles import require_mahak
-    from hamgam.entrypoints.runtime import run_roles
 
     settings = _settings()
-    require_mahak(settings)
+    require_mahak(settings)  # before the container's imports: a missing setting is answered at once
+    from hamgam.entrypoints.database import database
+    from hamgam.entrypoints.runtime import run_roles
+
     with database(settings) as settings:
         asyncio.run(run_roles(settings, (role,)))
 
