@@ -47,3 +47,44 @@ def test_link_rows_kept_as_noise_are_deleted_and_their_products_leave_the_listin
         assert deleted == {111: True, 211: False}
         assert set(conn.execute(text("SELECT product_id FROM catalog_entry")).scalars()) == {2}
     engine.dispose()
+
+
+def test_the_heads_read_from_the_scripts_are_alembics(database_url: str) -> None:
+    from alembic.script import ScriptDirectory
+
+    from hamgam.adapters.db.migrate import alembic_config, script_heads
+
+    assert script_heads() == frozenset(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+
+
+def test_a_schema_at_head_is_checked_without_loading_alembic(database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # given a database at head: every command starts with this check, so it must not load Alembic's machinery
+    probe = (
+        "import sys\n"
+        "from hamgam.adapters.db.migrate import upgrade_to_head\n"
+        f"upgrade_to_head({database_url!r})\n"
+        "print(sorted(m for m in sys.modules if m == 'alembic' or m.startswith('alembic.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=dict(os.environ), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_database_behind_head_is_still_migrated(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from hamgam.adapters.db.migrate import alembic_config, script_heads
+
+    command.downgrade(alembic_config(database_url), "0011")
+    upgrade_to_head(database_url)
+    engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == set(script_heads())
+    engine.dispose()

@@ -37,6 +37,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for noisy in (
+        "alembic",  # "Context impl", "Will assume transactional DDL", "Running upgrade" on every command
         "aiormq",
         "aio_pika",
         "httpx2",

@@ -167,3 +167,44 @@ def test_a_run_killed_with_kill_9_is_not_left_running(database_url: str, fresh_m
     (first, second) = _runs(database_url, "Product")
     assert first[0] == killed_id and first[1] == "aborted" and "stopped before it finished" in first[2]
     assert second[1] == "succeeded"
+
+
+def test_status_shows_times_as_the_admin_does_and_a_pipe_gets_unwrapped_lines(database_url: str, fresh_mahak) -> None:
+    from datetime import datetime
+
+    from hamgam.domain.jalali import format_jalali_datetime
+
+    runner = CliRunner()
+    environment = env(database_url, fresh_mahak)
+    # when a sync runs into a pipe (not a terminal)
+    run = runner.invoke(app, ["sync", "run", "--entity", "stores"], env=environment)
+    assert run.exit_code == 0, run.output
+    # then its progress is one plain line for the entity, with its rows and rate
+    stores = len(fresh_mahak.control.rows("Store"))
+    [progress] = [line for line in run.output.splitlines() if line.startswith("Store: ")]
+    assert progress.startswith(f"Store: succeeded, {stores:,} rows in ") and progress.endswith(" rows/s)")
+    # and the status names the last run's start as the admin does: Jalali date, Tehran time
+    started = json.loads(runner.invoke(app, ["sync", "status", "--json"], env=environment).output)
+    store = next(e for e in started["entities"] if e["entity"] == "Store")
+    shown = format_jalali_datetime(datetime.fromisoformat(store["last_run"]["started_at"]))
+    status = runner.invoke(app, ["sync", "status"], env=environment)
+    assert status.exit_code == 0, status.output
+    [row] = [line for line in status.output.splitlines() if "│ Store " in line]
+    assert shown in row and "succeeded" in row
+    assert "Tehran time" in status.output
+    # and no line of the pipe is wrapped: the long stock line stays whole
+    assert any(line.startswith("Stock source: ") and len(line) > 80 for line in status.output.splitlines())
+
+
+def test_migrate_prints_no_alembic_lines(database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    hamgam = str(Path(sys.executable).with_name("hamgam"))
+    environment = {**os.environ, "HAMGAM_DATABASE_URL": database_url, "HAMGAM_LOG_LEVEL": "INFO"}
+    result = subprocess.run([hamgam, "migrate"], env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "schema is up to date"
+    assert "alembic" not in result.stderr and "Context impl" not in result.stderr, result.stderr

@@ -1,28 +1,29 @@
-"""The ``hamgam`` command line. Each command is thin: it resolves the database and calls one service."""
+"""The ``hamgam`` command line. Each command is thin: it resolves the database and calls one service.
+
+The module imports only Typer at the top, so ``hamgam --help`` answers at once; each command imports what it
+needs when it runs (BENCHMARKS.md "Command line"). User errors end in one line and exit status 2
+(``user_errors``).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
+import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from hamgam.bootstrap import Container, build
-from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
-from hamgam.entrypoints.runtime import ALL_ROLES, ROLES, check_roles, database, require_mahak, run_roles
-from hamgam.logs import configure_logging
-from hamgam.services.sync.failures import EntityProblem, problem_from_error, problem_from_status
-from hamgam.services.sync.status import sync_status
-from hamgam.services.sync.stock_check import StockReport, stock_report
-from hamgam.settings import Settings, load_settings
+from hamgam.entrypoints.roles import ALL_ROLES, ROLES
+from hamgam.entrypoints.user_errors import UserErrorsGroup, fail
 
-app = typer.Typer(help="Hamgam: an online store in step with Mahak.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from hamgam.bootstrap import Container
+    from hamgam.services.sync.stock_check import StockReport
+    from hamgam.settings import Settings
+
+app = typer.Typer(help="Hamgam: an online store in step with Mahak.", no_args_is_help=True, cls=UserErrorsGroup)
 mahak_app = typer.Typer(help="Talk to Mahak through the adapter.", no_args_is_help=True)
 sync_app = typer.Typer(help="The Mahak sync.", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters: list, inspect, replay, purge.", no_args_is_help=True)
@@ -32,11 +33,24 @@ app.add_typer(sync_app, name="sync")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(admin_app, name="admin")
 
-console = Console()
 T = TypeVar("T")
+#: Columns of the plain output into a pipe or a file: wide enough that no line is wrapped.
+UNWRAPPED_WIDTH = 10_000
+
+
+def _console() -> Console:
+    """Rich output on a terminal; into a pipe, plain lines with no colour and no wrapping."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        return Console()
+    return Console(width=UNWRAPPED_WIDTH, soft_wrap=True, no_color=True, highlight=False, emoji=False)
 
 
 def _settings() -> Settings:
+    from hamgam.logs import configure_logging
+    from hamgam.settings import load_settings
+
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_json)
     return settings
@@ -44,6 +58,11 @@ def _settings() -> Settings:
 
 def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
     """Run ``action`` with a container on the resolved database, closing everything afterwards."""
+    import asyncio
+
+    from hamgam.bootstrap import build
+    from hamgam.entrypoints.database import database
+
     with database(_settings()) as settings:
 
         async def main() -> T:
@@ -56,14 +75,36 @@ def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
         return asyncio.run(main())
 
 
+def _with_engine(action: Callable[[Any, Settings], Awaitable[T]]) -> T:
+    """Run ``action`` with only a database engine (no broker, Mahak client or services) and the settings."""
+    import asyncio
+
+    from hamgam.adapters.db.engine import create_engine
+    from hamgam.entrypoints.database import database
+
+    with database(_settings()) as settings:
+
+        async def main() -> T:
+            engine = create_engine(settings.database_url, pool_size=2)
+            try:
+                return await action(engine, settings)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(main())
+
+
 def _run_role(role: str) -> None:
     """One role in this process, refusing to start without a configured Mahak."""
+    import asyncio
+
+    from hamgam.entrypoints.roles import require_mahak
+
     settings = _settings()
-    try:
-        require_mahak(settings)
-    except ValueError as exc:
-        console.print(f"[red]hamgam {role}: {exc}[/red]")
-        raise typer.Exit(2) from None
+    require_mahak(settings)  # before the container's imports: a missing setting is answered at once
+    from hamgam.entrypoints.database import database
+    from hamgam.entrypoints.runtime import run_roles
+
     with database(settings) as settings:
         asyncio.run(run_roles(settings, (role,)))
 
@@ -75,21 +116,25 @@ def up(
     ] = ",".join(ROLES),
 ) -> None:
     """Run Hamgam: embedded PostgreSQL and the Mahak simulator unless configured otherwise."""
-    from hamgam.entrypoints.up import up as run_up
+    from hamgam.entrypoints.roles import check_roles
 
     chosen = tuple(r.strip() for r in roles.split(",") if r.strip())
     try:
         check_roles(chosen)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--roles") from None
+    from hamgam.entrypoints.up import up as run_up
+
     run_up(_settings(), chosen)
 
 
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (safe to run twice)."""
+    from hamgam.entrypoints.database import database
+
     with database(_settings()):
-        console.print("schema is up to date")
+        _console().print("schema is up to date")
 
 
 @app.command()
@@ -127,19 +172,19 @@ def scheduler() -> None:
 @mahak_app.command("test")
 def mahak_test() -> None:
     """Log in to Mahak and report the stock source in use, warning when it gives every product 0."""
+    from hamgam.services.sync.stock_check import stock_report
 
     async def action(container: Container) -> tuple[Any, StockReport]:
         return await container.mahak.login(), await stock_report(container.engine, container.settings.sync)
 
+    console = _console()
     try:
         session, stock = _with_container(action)
     except Exception as exc:  # any failure is the answer to "does the connection work?"
-        console.print(f"[red]Mahak connection failed: {exc}[/red]")
+        console.print(f"[red]Mahak connection failed: {exc}[/red]", markup=True)
         raise typer.Exit(1) from None
     console.print(f"Connected to Mahak (visitor {session.visitor_id}).")
-    console.print(stock.describe())
-    for warning in stock.warnings:
-        console.print(f"[yellow]warning: {warning}[/yellow]")
+    _print_stock(console, stock)
 
 
 @mahak_app.command("fetch")
@@ -150,6 +195,10 @@ def mahak_fetch(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines")] = False,
 ) -> None:
     """Print rows of one entity straight from Mahak (no database writes)."""
+    from rich.table import Table
+
+    from hamgam.domain.sync.entities import entity_named
+
     name = entity_named(entity).name
 
     async def action(container: Container) -> list[Any]:
@@ -161,6 +210,7 @@ def mahak_fetch(
         return rows[:limit]
 
     rows = _with_container(action)
+    console = _console()
     if not rows:
         console.print(f"Mahak returned no {name} rows. If this is a real Mahak: add products to the Bazara "
                       "'sent products' list in the desktop app and run send/receive first.")
@@ -188,26 +238,36 @@ def sync_run(
 
     An entity that fails does not stop the others: each is reported at the end, in one line with what to do, and
     the command exits with status 1."""
+    import asyncio
+
+    from rich.table import Table
+
+    from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
+    from hamgam.entrypoints.sync_progress import sync_progress
+    from hamgam.services.sync.failures import EntityProblem, problem_from_error, problem_from_status
+
     kind = "reconcile" if reconcile else "full" if full else "incremental"
     entities = [entity_named(entity)] if entity else list(SYNC_ORDER)
     problems: list[EntityProblem] = []
+    console = _console()
 
     async def action(container: Container) -> list[Any]:
         worker = container.worker()
         worker_task = asyncio.create_task(worker.run())
         results = []
         try:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} rows"),
-                          TimeElapsedColumn(), console=console) as progress:
+            with sync_progress(console) as progress:
                 for item in entities:
-                    task = progress.add_task(item.name, total=None)
+                    # a pass from RowVersion 0 reads about what the store holds; an incremental one has no total
+                    total = await container.sync_store.rows_held(item.name) if kind != "incremental" else None
+                    task = progress.start(item.name, total)
                     try:
-                        result = await container.fetcher.run(
-                            item.name, kind, progress=lambda n, t=task: progress.advance(t, n)
-                        )
+                        result = await container.fetcher.run(item.name, kind, progress=task.advance)
                     except Exception as exc:  # the run is recorded as failed; the next entity goes on
+                        task.finish("failed")
                         problems.append(problem_from_error(item.name, exc))
                         continue
+                    task.finish(result.status)
                     results.append(result)
                     if (problem := problem_from_status(item.name, result.status)) is not None:
                         problems.append(problem)
@@ -218,7 +278,8 @@ def sync_run(
 
     results = _with_container(action)
     table = Table(title=f"sync run ({kind})")
-    for column in ("entity", "status", "fetched", "inserted", "updated", "stale", "deleted", "rejected", "dead", "cursor"):
+    columns = ("entity", "status", "fetched", "inserted", "updated", "stale", "deleted", "rejected", "dead", "cursor")
+    for column in columns:
         table.add_column(column)
     for r in results:
         s = r.stats
@@ -236,16 +297,25 @@ def sync_run(
 @sync_app.command("status")
 def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Each entity's cursor, lag, last run and last verification (reconciliation, with the drift it fixed), Mahak
-    rewinds, and the stock source in use (with a warning when it gives every product 0)."""
+    rewinds, and the stock source in use (with a warning when it gives every product 0). Times are Tehran times
+    on the Jalali calendar, as the admin shows them."""
+    import json
+    from dataclasses import asdict
 
-    async def action(container: Container) -> tuple[list[dict[str, Any]], StockReport]:
-        return await sync_status(container.engine), await stock_report(container.engine, container.settings.sync)
+    from rich.table import Table
 
-    rows, stock = _with_container(action)
+    from hamgam.services.sync.status import sync_status
+    from hamgam.services.sync.stock_check import stock_report
+
+    async def action(engine: Any, settings: Settings) -> tuple[list[dict[str, Any]], StockReport]:
+        return await sync_status(engine), await stock_report(engine, settings.sync)
+
+    rows, stock = _with_engine(action)
+    console = _console()
     if as_json:
         console.print_json(json.dumps({"entities": rows, "stock": asdict(stock)}, default=str))
         return
-    table = Table(title="sync status")
+    table = Table(title="sync status (Tehran time)")
     for column in ("entity", "cursor", "lag", "last run", "status", "fetched", "applied", "rejected", "dead",
                    "verified", "drift"):
         table.add_column(column)
@@ -254,18 +324,29 @@ def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False
         verified = row["verified"] or {}
         lag = f"{row['lag_s']:.0f}s" if row["lag_s"] is not None else "never synced"
         table.add_row(
-            row["entity"], str(row["cursor"]), lag, str(run.get("started_at", "-"))[:19], run.get("status", "-"),
+            row["entity"], str(row["cursor"]), lag, _when(run.get("started_at"), "-"), run.get("status", "-"),
             str(run.get("rows_fetched", "-")),
             str((run.get("rows_inserted") or 0) + (run.get("rows_updated") or 0)) if run else "-",
             str(run.get("rows_rejected", "-")), str(run.get("dead_lettered", "-")),
-            str(verified.get("finished_at", "never"))[:19], str(verified.get("drift", "-")),
+            _when(verified.get("finished_at"), "never"), str(verified.get("drift", "-")),
         )
     console.print(table)
     for row in rows:
         if row["rewind"]:
-            found = str(row["rewind"]["detected_at"])[:19]
+            found = _when(row["rewind"]["detected_at"], "-")
             console.print(f"[red]Mahak went back in time for {row['entity']} (found {found}: "
                           f"{row['rewind']['evidence']}); the next run re-fetches it.[/red]")
+    _print_stock(console, stock)
+
+
+def _when(moment: Any, missing: str) -> str:
+    """A time as the admin shows it: Jalali date and Tehran clock."""
+    from hamgam.domain.jalali import format_jalali_datetime
+
+    return format_jalali_datetime(moment) if moment is not None else missing
+
+
+def _print_stock(console: Console, stock: StockReport) -> None:
     console.print(stock.describe())
     for warning in stock.warnings:
         console.print(f"[yellow]warning: {warning}[/yellow]")
@@ -274,25 +355,32 @@ def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False
 @dlq_app.command("list")
 def dlq_list(limit: int = 50, topic: str | None = None) -> None:
     """Dead letters waiting, newest first."""
+    from rich.table import Table
+
     letters = _with_container(lambda c: c.dead_letters.list(topic, limit=limit))
-    table = Table(title="dead letters")
+    table = Table(title="dead letters (Tehran time)")
     for column in ("id", "topic", "attempts", "dead at", "error"):
         table.add_column(column)
     for letter in letters:
-        table.add_row(str(letter.id), letter.topic, str(letter.attempts), str(letter.dead_at)[:19], letter.error[:80])
-    console.print(table)
+        table.add_row(str(letter.id), letter.topic, str(letter.attempts), _when(letter.dead_at, "-"), letter.error[:80])
+    _console().print(table)
 
 
 @dlq_app.command("show")
 def dlq_show(letter_id: int) -> None:
     """One dead letter with its error, headers and body."""
+    import json
+
     letter = _with_container(lambda c: c.dead_letters.get(letter_id))
     if letter is None:
-        raise typer.BadParameter(f"no dead letter {letter_id}")
-    console.print(f"[bold]#{letter.id}[/bold] {letter.topic} attempts={letter.attempts} dead_at={letter.dead_at}")
-    console.print(f"error: {letter.error}")
+        raise fail(f"no dead letter {letter_id}")
+    console = _console()
+    console.print(
+        f"[bold]#{letter.id}[/bold] {letter.topic} attempts={letter.attempts} dead_at={_when(letter.dead_at, '-')}"
+    )
+    console.print(f"error: {letter.error}", markup=False)
     console.print_json(json.dumps(letter.headers, default=str))
-    console.print(letter.body.decode("utf-8", errors="replace")[:4000])
+    console.print(letter.body.decode("utf-8", errors="replace")[:4000], markup=False)
 
 
 @dlq_app.command("replay")
@@ -302,8 +390,8 @@ def dlq_replay(letter_id: int, actor: Annotated[str, typer.Option(help="Who repl
 
     ok = _with_container(lambda c: replay(c, letter_id, actor))
     if not ok:
-        raise typer.BadParameter(f"no waiting dead letter {letter_id}")
-    console.print(f"replayed #{letter_id}")
+        raise fail(f"no waiting dead letter {letter_id}")
+    _console().print(f"replayed #{letter_id}")
 
 
 @dlq_app.command("purge")
@@ -313,22 +401,43 @@ def dlq_purge(letter_id: int, actor: Annotated[str, typer.Option(help="Who purge
 
     ok = _with_container(lambda c: purge(c, letter_id, actor))
     if not ok:
-        raise typer.BadParameter(f"no waiting dead letter {letter_id}")
-    console.print(f"purged #{letter_id}")
+        raise fail(f"no waiting dead letter {letter_id}")
+    _console().print(f"purged #{letter_id}")
+
+
+#: The roles ``admin create`` gives (``hamgam.domain.accounts.Role`` without the customer).
+STAFF_ROLES = ("admin", "staff")
+
+
+def _checked_mobile(value: str) -> str:
+    """The mobile number is checked as the option is read: a wrong one is one line, before the password prompt
+    and before the database is opened."""
+    from hamgam.domain.errors import InvalidInput
+    from hamgam.services.store.accounts import parse_mobile
+
+    try:
+        parse_mobile(value)
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.message) from None
+    return value
+
+
+def _checked_role(value: str) -> str:
+    if value not in STAFF_ROLES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(STAFF_ROLES)}")
+    return value
 
 
 @admin_app.command("create")
 def admin_create(
-    mobile: Annotated[str, typer.Option(help="Mobile number of the staff member (09…)")],
+    mobile: Annotated[
+        str, typer.Option(help="Mobile number of the staff member (09…)", callback=_checked_mobile)
+    ],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-    role: Annotated[str, typer.Option(help="admin or staff")] = "admin",
+    role: Annotated[str, typer.Option(help="admin or staff", callback=_checked_role)] = "admin",
 ) -> None:
     """Create a staff account, or promote an existing customer and set its password."""
     from hamgam.domain.accounts import Role
-    from hamgam.domain.errors import StoreError
 
-    try:
-        profile = _with_container(lambda c: c.store.accounts.ensure_staff(mobile, password, Role(role)))
-    except StoreError as exc:  # an invalid mobile or password, or it would demote the last active admin
-        raise typer.BadParameter(exc.message) from None
-    console.print(f"{profile.get('role', role)} account ready for {profile.get('mobile', mobile)}")
+    profile = _with_container(lambda c: c.store.accounts.ensure_staff(mobile, password, Role(role)))
+    _console().print(f"{profile.get('role', role)} account ready for {profile.get('mobile', mobile)}")

@@ -4,29 +4,20 @@ migrate, run roles with their health server until SIGINT/SIGTERM, and shut them 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Iterator
 from typing import Any
 
 import structlog
 
-from hamgam.adapters.db.embedded import embedded_postgres
-from hamgam.adapters.db.migrate import upgrade_to_head
 from hamgam.bootstrap import Container, build
 from hamgam.entrypoints.health_server import HealthServer, health_app
 from hamgam.entrypoints.readiness import Check, MahakProbe, Readiness, core_checks
+from hamgam.entrypoints.roles import MAHAK_ROLES, ROLES, check_roles, require_mahak
 from hamgam.services.sync.metrics import SyncMetrics
 from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-#: The roles ``hamgam up`` runs by default (the gateway serves the JSON API in-process, so no ``core``).
-ROLES = ("api", "scheduler", "worker", "exporter")
-#: Every long-running role; ``api`` and ``core`` both listen on ``api_port``, so one process runs one of them.
-ALL_ROLES = (*ROLES, "core")
-#: Roles that call Mahak, so their readiness includes a Mahak login.
-MAHAK_ROLES = frozenset({"scheduler", "exporter"})
 #: Seconds the roles get to finish in-flight work after SIGTERM (below Kubernetes' default 30 s grace period).
 GRACE_PERIOD_S = 25.0
 #: Seconds between moves of the broker's own dead letters (delivery-limit backstop) into the table.
@@ -35,41 +26,6 @@ DEAD_LETTER_DRAIN_S = 30.0
 
 class RoleFailed(RuntimeError):
     """A role stopped with an error: the process stopped the others and exits non-zero."""
-
-
-@contextlib.contextmanager
-def database(settings: Settings) -> Iterator[Settings]:
-    """Yield settings with a database URL: the configured server, or the embedded PostgreSQL (started here, or
-    attached to when ``hamgam up`` already runs it), with the schema migrated."""
-    if settings.database_url:
-        upgrade_to_head(settings.database_url)
-        yield settings
-        return
-    with embedded_postgres(settings.data_dir) as url:
-        upgrade_to_head(url)
-        yield settings.model_copy(update={"database_url": url})
-
-
-MAHAK_NOT_CONFIGURED = (
-    "HAMGAM_MAHAK__BASE_URL is not set. Set it to your Mahak's API address (for the cloud service "
-    "https://mahakacc.mahaksoft.com/API/v3, with HAMGAM_MAHAK__USERNAME and HAMGAM_MAHAK__PASSWORD), or run "
-    "`hamgam up`, which starts the Mahak simulator and points its roles at it. A role started alone does not "
-    "guess a simulator address."
-)
-
-
-def require_mahak(settings: Settings) -> None:
-    """A role needs a Mahak it was told about: ``ValueError`` with what to set when none is configured."""
-    if not settings.mahak.base_url:
-        raise ValueError(MAHAK_NOT_CONFIGURED)
-
-
-def check_roles(roles: tuple[str, ...]) -> None:
-    unknown = sorted(set(roles) - set(ALL_ROLES))
-    if unknown:
-        raise ValueError(f"unknown roles {unknown}; known: {', '.join(ALL_ROLES)}")
-    if {"api", "core"} <= set(roles):
-        raise ValueError("api and core both listen on api_port: run them in separate processes")
 
 
 async def run_roles(

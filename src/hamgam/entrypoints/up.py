@@ -14,7 +14,9 @@ import signal
 from rich.console import Console
 
 from hamgam.bootstrap import mahak_base_url
-from hamgam.entrypoints.runtime import ROLES, database, run_roles
+from hamgam.entrypoints.database import database
+from hamgam.entrypoints.roles import ROLES
+from hamgam.entrypoints.runtime import run_roles
 from hamgam.settings import Settings
 
 #: The simulated Mahak's database, under ``data_dir``.

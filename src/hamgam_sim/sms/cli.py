@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from hamgam_sim.sms.app import create_app
 from hamgam_sim.sms.state import DEMO_API_KEY, SmsSim
 
 sms_app = typer.Typer(help="SMS simulator (Kavenegar and SMS.ir shapes).", no_args_is_help=True)
@@ -29,6 +27,10 @@ def serve(
     sim = SmsSim()
     sim.api_keys.update(api_key or [])
     typer.echo(f"SMS simulator on http://{host}:{port} (API keys: {', '.join(sorted(sim.api_keys))})")
+    import uvicorn  # imported here, so that --help answers at once
+
+    from hamgam_sim.sms.app import create_app
+
     uvicorn.run(create_app(sim), host=host, port=port, log_level="info")
 
 

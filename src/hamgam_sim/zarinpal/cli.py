@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from hamgam_sim.zarinpal.app import create_app
 from hamgam_sim.zarinpal.state import DEMO_MERCHANT_ID, ZarinpalSim
 
 zarinpal_app = typer.Typer(help="Zarinpal REST v4 simulator.", no_args_is_help=True)
@@ -31,4 +29,8 @@ def serve(
     """Serve the REST API, the StartPay page and /_control until interrupted."""
     sim = ZarinpalSim(merchants=tuple(merchant or [DEMO_MERCHANT_ID]), sandbox=sandbox)
     typer.echo(f"Zarinpal simulator on http://{host}:{port} (merchants: {', '.join(sim.merchants)})")
+    import uvicorn  # imported here, so that --help answers at once
+
+    from hamgam_sim.zarinpal.app import create_app
+
     uvicorn.run(create_app(sim), host=host, port=port, log_level="info")

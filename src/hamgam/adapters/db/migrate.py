@@ -1,21 +1,32 @@
-"""Apply the Alembic migrations. Safe to run twice and from several processes at once (advisory lock)."""
+"""Apply the Alembic migrations. Safe to run twice and from several processes at once (advisory lock).
+
+Every command and role calls ``upgrade_to_head`` first, and the schema is almost always at head already; that
+check reads the scripts' revision ids itself, so Alembic (and its templates) is imported only when there is
+something to apply.
+"""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, pool, text
 
 from hamgam.adapters.db.engine import sync_url
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 #: Advisory lock key that serialises migrations between replicas starting together.
 MIGRATION_LOCK_KEY = 0x48414D47
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolates "%": a socket path in the URL (host=%2Ftmp...) must be escaped.
@@ -25,10 +36,14 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     """Bring the schema to the newest revision; a no-op when it already is."""
-    config = alembic_config(database_url)
     engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
+            if applied_revisions(connection) == script_heads():
+                return
+            from alembic import command
+
+            config = alembic_config(database_url)
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             try:
                 config.attributes["connection"] = connection
@@ -39,3 +54,54 @@ def upgrade_to_head(database_url: str) -> None:
                 connection.commit()
     finally:
         engine.dispose()
+
+
+def applied_revisions(connection: Any) -> frozenset[str]:
+    """The revisions the database is at (none before the first migration)."""
+    if connection.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+        connection.commit()
+        return frozenset()
+    revisions = frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    connection.commit()
+    return revisions
+
+
+def script_heads(directory: Path = VERSIONS_DIR) -> frozenset[str] | None:
+    """The head revisions of the migration scripts, read from their ``revision`` and ``down_revision``
+    assignments; None when a script does not state them as plain literals (then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted(directory.glob("*.py")):
+        stated = _stated_revisions(path)
+        if stated is None:
+            return None
+        revision, down = stated
+        revisions.add(revision)
+        parents.update(down)
+    return frozenset(revisions - parents) if revisions else None
+
+
+def _stated_revisions(path: Path) -> tuple[str, tuple[str, ...]] | None:
+    values: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = (
+            node.targets[0]
+            if isinstance(node, ast.Assign) and len(node.targets) == 1
+            else getattr(node, "target", None)
+        )
+        value = getattr(node, "value", None)
+        if isinstance(target, ast.Name) and target.id in {"revision", "down_revision"} and value is not None:
+            try:
+                values[target.id] = ast.literal_eval(value)
+            except ValueError:
+                return None
+    revision, down = values.get("revision"), values.get("down_revision")
+    if not isinstance(revision, str) or "down_revision" not in values:
+        return None
+    if down is None:
+        return revision, ()
+    if isinstance(down, str):
+        return revision, (down,)
+    if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
+        return revision, tuple(down)
+    return None

@@ -86,6 +86,12 @@ class SyncStore:
         async with self.engine.connect() as conn:
             return int(await conn.scalar(text(f"SELECT coalesce(max(row_version), 0) FROM {table}")) or 0)
 
+    async def rows_held(self, entity: str) -> int:
+        """How many of the entity's rows the store holds: about what a pass from RowVersion 0 reads."""
+        table = entity_named(entity).table
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+
     # -- rewinds ------------------------------------------------------------------------------------------
 
     async def open_rewind(self, entity: str) -> dict[str, Any] | None:

@@ -48,6 +48,13 @@ SYNC_ORDER: tuple[SyncedEntity, ...] = (
 ENTITIES_BY_NAME: dict[str, SyncedEntity] = {e.name.lower(): e for e in SYNC_ORDER}
 
 
+class UnknownEntity(KeyError):
+    """A name that is no synced entity (a typo on the command line, an unknown entity in a request)."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; this one is a sentence
+        return str(self.args[0])
+
+
 def entity_named(name: str) -> SyncedEntity:
     """Look an entity up by its Mahak name, its table name or a plural spelling, case-insensitively."""
     key = name.lower().replace("-", "").replace("_", "")
@@ -58,4 +65,4 @@ def entity_named(name: str) -> SyncedEntity:
         if entity.table.replace("_", "") == key:
             return entity
     known = ", ".join(e.name for e in SYNC_ORDER)
-    raise KeyError(f"unknown entity {name!r}; known: {known}")
+    raise UnknownEntity(f"unknown entity {name!r}; known: {known}")

@@ -1,0 +1,30 @@
+"""The database a command or role works on: the configured server, or the embedded PostgreSQL, migrated.
+
+Kept apart from ``runtime`` (which builds the container) so a command that needs only the database does not
+import the broker, the Mahak client and the services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from hamgam.adapters.db.embedded import embedded_postgres
+from hamgam.adapters.db.migrate import upgrade_to_head
+
+if TYPE_CHECKING:
+    from hamgam.settings import Settings
+
+
+@contextlib.contextmanager
+def database(settings: Settings) -> Iterator[Settings]:
+    """Yield settings with a database URL: the configured server, or the embedded PostgreSQL (started here, or
+    attached to when ``hamgam up`` already runs it), with the schema migrated."""
+    if settings.database_url:
+        upgrade_to_head(settings.database_url)
+        yield settings
+        return
+    with embedded_postgres(settings.data_dir) as url:
+        upgrade_to_head(url)
+        yield settings.model_copy(update={"database_url": url})
