@@ -17,8 +17,8 @@ from hamgam.services.store.admin import OVERRIDABLE, audit
 from hamgam.services.store.dashboard import refunds_due, today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
-from hamgam.settings import public_settings
 from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
+from hamgam.settings import public_settings
 
 router = page_router()
 PER_PAGE = 30
