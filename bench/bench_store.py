@@ -396,7 +396,8 @@ class CatalogueSql:
 
 def gateway_env(database_url: str, port: int, workdir: str, log_level: str) -> dict[str, str]:
     """The environment of a benchmarked ``hamgam api``: this machine's, without its HAMGAM_ settings, plus the
-    database, a loopback port, no store jobs, in-memory payment/SMS fakes and a fresh JWT secret."""
+    database, a loopback port, no store jobs, in-memory payment/SMS fakes, a fresh JWT secret and a Mahak URL
+    nothing answers on (a role refuses to start without one; the benchmarks never call Mahak)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
     return env | {
         "HAMGAM_DATABASE_URL": database_url,
@@ -405,6 +406,7 @@ def gateway_env(database_url: str, port: int, workdir: str, log_level: str) -> d
         "HAMGAM_STORE__RUN_JOBS": "false",
         "HAMGAM_PAYMENTS__PROVIDER": "memory",
         "HAMGAM_SMS__PROVIDER": "memory",
+        "HAMGAM_MAHAK__BASE_URL": "http://127.0.0.1:9/API/v3",
         "HAMGAM_AUTH__JWT_SECRET": secrets.token_urlsafe(48),
         "HAMGAM_DATA_DIR": workdir,
         "HAMGAM_LOG_LEVEL": log_level,
