@@ -3,7 +3,7 @@ seeded straight into the synced tables (no Mahak sync involved)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -12,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
+from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.domain.checkout import Address
 from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.settings import PaymentProvider, Settings, SmsProvider
+from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
 
 JWT_SECRET = "test-secret-" + "x" * 40
 
@@ -117,3 +119,22 @@ async def buy(world: StoreWorld, customer_id: int, detail_id: int, quantity: int
 async def scalar(engine: AsyncEngine, sql: str, **params: object) -> object:
     async with engine.connect() as conn:
         return await conn.scalar(text(sql), params)
+
+
+@pytest.fixture(scope="module")
+def zarinpal_server() -> Iterator[RunningZarinpal]:
+    with serve_in_thread() as running:
+        yield running
+
+
+@pytest.fixture
+async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
+    """The store world paying through the Zarinpal adapter over HTTP against the simulator."""
+    zarinpal_server.control.reset()
+    gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
+    core = build_store_core(
+        store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+    )  # fmt: skip
+    yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
+    await gateway.aclose()

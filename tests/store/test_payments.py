@@ -4,7 +4,6 @@ amount from our database, unknown authorities refused, reconciliation of callbac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -13,7 +12,7 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.domain.errors import NotFound
 from hamgam.services.store.core import build_store_core
-from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
+from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import (
     JWT_SECRET,
     StoreWorld,
@@ -23,32 +22,6 @@ from tests.store.conftest import (
     seed_product,
     store_settings,
 )
-
-
-@pytest.fixture(scope="module")
-def zarinpal_server() -> Iterator[RunningZarinpal]:
-    with serve_in_thread() as running:
-        yield running
-
-
-@pytest.fixture
-async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
-    """The store world with the Zarinpal adapter pointed at the simulator instead of the in-memory fake."""
-    zarinpal_server.control.reset()
-    gateway = ZarinpalGateway(
-        base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5
-    )
-    core = build_store_core(
-        store_settings(),
-        world.engine,
-        world.queue,
-        gateway=gateway,
-        sms=InMemorySms(),
-        limiter=MemoryRateLimiter(),
-        jwt_secret=JWT_SECRET,
-    )
-    yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
-    await gateway.aclose()
 
 
 async def _pending_order(w: StoreWorld, price_rial: int = 1_000_000) -> tuple[int, int, dict]:

@@ -5,36 +5,15 @@ left taken for nothing. Covered over real HTTP against the Zarinpal simulator an
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
-import pytest
 from sqlalchemy import text
 
-from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.services.store.core import build_store_core
-from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
+from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import FailingReverse, SlowVerify, VerifyThenTimeout
-
-
-@pytest.fixture(scope="module")
-def zarinpal_server() -> Iterator[RunningZarinpal]:
-    with serve_in_thread() as running:
-        yield running
-
-
-@pytest.fixture
-async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
-    zarinpal_server.control.reset()
-    gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
-    core = build_store_core(
-        store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
-    )  # fmt: skip
-    yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
-    await gateway.aclose()
 
 
 async def _order_with_two_sessions(w: StoreWorld) -> tuple[int, int, str, str]:

@@ -4,38 +4,15 @@ nothing it was paid with is left unverified."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
 from sqlalchemy import text
 
-from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.domain.payments import PaymentGatewayUnavailable
 from hamgam.services.store.core import build_store_core
-from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
+from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import UnreadableInquiry
-
-
-@pytest.fixture(scope="module")
-def zarinpal_server() -> Iterator[RunningZarinpal]:
-    with serve_in_thread() as running:
-        yield running
-
-
-@pytest.fixture
-async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> AsyncIterator[StoreWorld]:
-    """The store world paying through the Zarinpal adapter over HTTP against the simulator."""
-    zarinpal_server.control.reset()
-    gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
-    core = build_store_core(
-        store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
-    )  # fmt: skip
-    yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
-    await gateway.aclose()
 
 
 async def _started(w: StoreWorld) -> tuple[int, int, str]:
