@@ -57,8 +57,17 @@ def role_env(database_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
 def running_role(role: str, env: dict[str, str]) -> Iterator[subprocess.Popen]:
     """``hamgam <role>``; stopped with SIGTERM (then SIGKILL) on the way out, whatever the test did. Its log
     goes to a file (``process.log_path``), so a chatty role never blocks on a full pipe."""
-    with tempfile.NamedTemporaryFile(prefix=f"hamgam-{role}-", suffix=".log", delete=False) as log:
-        process = subprocess.Popen([HAMGAM, role], env=env, stdout=subprocess.DEVNULL, stderr=log)
+    with running_hamgam([role], env) as process:
+        yield process
+
+
+@contextlib.contextmanager
+def running_hamgam(args: list[str], env: dict[str, str], *, log_stdout: bool = False) -> Iterator[subprocess.Popen]:
+    """``hamgam <args>``, stopped as ``running_role`` stops a role; its stderr (and stdout with ``log_stdout``)
+    goes to ``process.log_path``."""
+    with tempfile.NamedTemporaryFile(prefix=f"hamgam-{args[0]}-", suffix=".log", delete=False) as log:
+        stdout = log if log_stdout else subprocess.DEVNULL
+        process = subprocess.Popen([HAMGAM, *args], env=env, stdout=stdout, stderr=log)
     process.log_path = Path(log.name)  # type: ignore[attr-defined]
     try:
         yield process

@@ -4,36 +4,19 @@ simulator where they were, instead of a fresh simulator behind the store."""
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from tests.integration.role_process import HAMGAM, free_port, role_env, wait_for_http
+from tests.integration.role_process import free_port, role_env, running_hamgam, wait_for_http
 
 pytestmark = pytest.mark.postgres
 
 
-@contextlib.contextmanager
-def hamgam_up(env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    with tempfile.NamedTemporaryFile(prefix="hamgam-up-", suffix=".log", delete=False) as log:
-        process = subprocess.Popen([HAMGAM, "up", "--roles", "worker"], env=env, stdout=log, stderr=log)
-    process.log_path = Path(log.name)  # type: ignore[attr-defined]
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(40)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.log_path.unlink(missing_ok=True)  # type: ignore[attr-defined]
+def hamgam_up(env: dict[str, str]) -> contextlib.AbstractContextManager[subprocess.Popen]:
+    return running_hamgam(["up", "--roles", "worker"], env, log_stdout=True)
 
 
 async def test_hamgam_up_restarted_finds_the_simulator_as_it_left_it(database_url: str, tmp_path: Path) -> None:
