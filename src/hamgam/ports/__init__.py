@@ -1,6 +1,8 @@
 """The ports: what the services need from the outside world, as Protocols.
 
-Each port has adapters under ``hamgam.adapters`` and an in-package fake for unit tests and dev mode.
+Each port has adapters under ``hamgam.adapters`` and an in-package fake for unit tests and dev mode. The
+outside services' ports are here; persistence ports (a unit of work per bounded context and its repositories)
+are in the submodules: ``unit_of_work``, ``store``, ``accounts``, ``export`` and ``sync``.
 """
 
 from __future__ import annotations
