@@ -17,9 +17,20 @@ class SqlUnitOfWork:
     """Entering connects and begins; leaving commits, or rolls back when the block raised, and closes."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._engine: AsyncEngine | None = engine
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
+
+    @classmethod
+    def joining(cls, connection: AsyncConnection) -> Self:
+        """A unit of work inside a transaction another unit of work owns (one context's repositories used in
+        another context's transaction): entering binds the repositories; leaving neither commits nor closes."""
+        uow = cls.__new__(cls)
+        uow._engine = None
+        uow._connection = connection
+        uow._transaction = None
+        uow._bind(connection)
+        return uow
 
     @property
     def connection(self) -> AsyncConnection:
@@ -29,6 +40,8 @@ class SqlUnitOfWork:
         return self._connection
 
     async def __aenter__(self) -> Self:
+        if self._engine is None:  # joined: the owner began the transaction
+            return self
         connection = await self._engine.connect()
         try:
             self._transaction = await connection.begin()
@@ -42,6 +55,8 @@ class SqlUnitOfWork:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if self._engine is None:
+            return
         connection, transaction = self._connection, self._transaction
         self._connection = self._transaction = None
         if connection is None or transaction is None:
