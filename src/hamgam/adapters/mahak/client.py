@@ -1,8 +1,8 @@
 """``MahakClient``: the one place in Hamgam that speaks Mahak's HTTP API (contract §1–§5).
 
 Every call goes through one pipeline: circuit breaker → rate limiter → HTTP → classification into the
-types of ``errors.py``. Reads (Login, GetAllData, GetProductInfo, pictures) are retried with exponential
-backoff and jitter on timeouts, 5xx, dropped connections, unreadable bodies and 429 (honouring
+types of ``errors.py``. Reads (Login, GetAllData, GetProductInfo, pictures) are retried (stamina: exponential
+backoff with jitter) on timeouts, 5xx, dropped connections, unreadable bodies and 429 (honouring
 ``Retry-After``). Writes (SaveAllData, SolveDispute) are retried only when the request provably never left
 (connection refused, connect timeout) or on 429; any other failure raises ``MahakUnavailable`` so the
 exporter reads back before it resends. A 401 renews the token once per call; a second 401 is a
@@ -12,8 +12,7 @@ exporter reads back before it resends. A 401 renews the token once per call; a s
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx2
 import orjson
+import stamina
 from pydantic import ValidationError
 
 from hamgam.adapters.mahak.calls import (
@@ -42,7 +42,7 @@ from hamgam.adapters.mahak.errors import (
     MahakTransient,
     MahakUnavailable,
 )
-from hamgam.adapters.mahak.limiter import CircuitBreaker, RateLimiter, Sleep, memory_guards
+from hamgam.adapters.mahak.limiter import CircuitBreaker, RateLimiter, memory_guards
 from hamgam.adapters.mahak.paging import ChangePage, iter_changes, parse_rows
 from hamgam.adapters.mahak.wire import Entity, Row
 from hamgam.settings import MahakSettings
@@ -69,7 +69,6 @@ class MahakClient:
         breaker: CircuitBreaker | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
         site_name: str | None = None,
-        sleep: Sleep = asyncio.sleep,
     ) -> None:
         if not settings.base_url:
             raise ValueError("MahakSettings.base_url is required to build a MahakClient")
@@ -79,7 +78,6 @@ class MahakClient:
         self._limiter: RateLimiter = limiter or default_limiter
         self._breaker: CircuitBreaker = breaker or default_breaker
         self._site_name = site_name
-        self._sleep = sleep
         self._http = httpx2.AsyncClient(
             base_url=self._base_url,
             timeout=httpx2.Timeout(settings.timeout_s, connect=settings.connect_timeout_s),
@@ -250,25 +248,57 @@ class MahakClient:
     ) -> Any:
         """Send one call with retries; return the decoded envelope (the raw bytes when ``decode=False``)."""
         content = None if body is None else orjson.dumps(body)
-        attempt, renewed = 0, False
+        try:
+            async for attempt in stamina.retry_context(
+                on=self._backoff_hook(write),
+                attempts=self._settings.read_attempts,
+                timeout=None,
+                wait_initial=self._settings.backoff_initial_s,
+                wait_max=self._settings.backoff_max_s,
+                wait_jitter=self._settings.backoff_initial_s,
+            ):
+                with attempt:
+                    return await self._send_authenticated(method, url, content, params, auth=auth, decode=decode)
+        except _NotSent as error:
+            raise MahakUnavailable(str(error)) from error
+        raise AssertionError("unreachable: the retry context either returns or raises")
+
+    def _backoff_hook(self, write: bool) -> Callable[[Exception], bool | float]:
+        """Which failures are retried, and after how long (``True``: the exponential backoff with jitter).
+
+        A read is retried on any transient failure; a write only when it provably never left or was
+        rate-limited, so that a write Mahak may have applied is read back rather than resent.
+        """
+
+        def hook(error: Exception) -> bool | float:
+            if isinstance(error, MahakCircuitOpen) or not isinstance(error, MahakTransient):
+                return False
+            if write and not isinstance(error, _NotSent | MahakRateLimited):
+                return False
+            if isinstance(error, MahakRateLimited) and error.retry_after_s is not None:
+                # Longer than we would ever back off: hand it to the caller's retry tiers instead of blocking.
+                return error.retry_after_s if error.retry_after_s <= self._settings.backoff_max_s else False
+            return True
+
+        return hook
+
+    async def _send_authenticated(
+        self,
+        method: str,
+        url: str,
+        content: bytes | None,
+        params: Mapping[str, Any] | None,
+        *,
+        auth: bool,
+        decode: bool,
+    ) -> Any:
+        """One attempt, renewing the token once when Mahak answers 401 to it."""
+        renewed = False
         while True:
-            attempt += 1
             token = (await self._ensure_session()).user_token if auth else None
-            try:
-                response = await self._attempt(method, url, content, params, token)
-                if response.status_code < 400:
-                    return await self._decode(response) if decode else response.content
-            except MahakCircuitOpen:
-                raise
-            except MahakTransient as error:
-                retryable = not write or isinstance(error, _NotSent | MahakRateLimited)
-                delay_s = self._retry_delay_s(attempt, error) if retryable else None
-                if delay_s is None:
-                    if isinstance(error, _NotSent):
-                        raise MahakUnavailable(str(error)) from error
-                    raise
-                await self._sleep(delay_s)
-                continue
+            response = await self._attempt(method, url, content, params, token)
+            if response.status_code < 400:
+                return await self._decode(response) if decode else response.content
             if response.status_code != 401:
                 raise MahakRejected(
                     f"Mahak answered HTTP {response.status_code} to {url}", status_code=response.status_code
@@ -277,7 +307,7 @@ class MahakClient:
                 raise MahakAuthError("Mahak login answered 401 Unauthorized")
             if renewed:
                 raise MahakAuthError("Mahak refused a freshly renewed token (401)")
-            renewed, attempt = True, attempt - 1
+            renewed = True
             await self._renew(token)
 
     async def _attempt(
@@ -327,16 +357,6 @@ class MahakClient:
                 None, None, "Result", "the body is not a Mahak envelope", response.text[:2000]
             )
         return envelope
-
-    def _retry_delay_s(self, attempt: int, error: MahakTransient) -> float | None:
-        """Seconds to wait before attempt ``attempt + 1``, or None to give up."""
-        if attempt >= self._settings.read_attempts:
-            return None
-        if isinstance(error, MahakRateLimited) and error.retry_after_s is not None:
-            # Longer than we would ever back off: hand it to the caller's retry tiers instead of blocking.
-            return error.retry_after_s if error.retry_after_s <= self._settings.backoff_max_s else None
-        ceiling_s = min(self._settings.backoff_max_s, self._settings.backoff_initial_s * 2 ** (attempt - 1))
-        return random.uniform(ceiling_s / 2, ceiling_s)  # "equal jitter": spread retries, keep a floor
 
     @staticmethod
     def _data(envelope: Mapping[str, Any]) -> Any:
