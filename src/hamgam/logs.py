@@ -6,12 +6,13 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import Processor
 
 
 def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     """Route structlog and the standard library through one renderer chosen for where stderr goes."""
     use_json = (not sys.stderr.isatty()) if json is None else json
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

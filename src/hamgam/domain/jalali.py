@@ -40,7 +40,8 @@ def to_jalali(day: dt.date | dt.datetime) -> jdatetime.date:
 
 def from_jalali(year: int, month: int, day: int) -> dt.date:
     """The Gregorian date of a Jalali one; raises ``ValueError`` for dates that don't exist (1404/12/30)."""
-    return jdatetime.date(year, month, day).togregorian()
+    gregorian: dt.date = jdatetime.date(year, month, day).togregorian()
+    return gregorian
 
 
 def _digits(text: str, persian_digits: bool) -> str:

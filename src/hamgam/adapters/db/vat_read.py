@@ -11,7 +11,7 @@ from hamgam.domain.invoice import SETTING_CHARGE, SETTING_TAX, SETTING_TAX_ON, R
 
 async def product_rates(conn: AsyncConnection, product_ids: list[int], *, charge_vat: bool) -> dict[int, Rates]:
     """``product id -> Rates`` for ``product_ids`` (a product not synced gets none)."""
-    settings = dict(
+    settings: dict[int, str | None] = dict(
         (
             await conn.execute(
                 text("""SELECT DISTINCT ON (code) code, value FROM setting

@@ -136,7 +136,10 @@ async def iter_changes(
         invalid, pending_broken = pending_broken, []
         for row_version, key, raw in fresh:
             parsed = validate_row(entity, raw)
-            (invalid if isinstance(parsed, ContractViolation) else rows).append(parsed)
+            if isinstance(parsed, ContractViolation):
+                invalid.append(parsed)
+            else:
+                rows.append(parsed)
             yielded[key] = row_version
             complete_through = max(complete_through, row_version)
         if rows or invalid:

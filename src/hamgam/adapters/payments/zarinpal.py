@@ -149,7 +149,7 @@ class ZarinpalGateway:
         _check_amount(amount_rial)
         status, data, code = await self._call("verify", {"amount": amount_rial, "authority": authority})
         outcome = _VERIFY_OUTCOMES.get(code) if code is not None else None
-        if outcome is None:
+        if outcome is None or code is None:
             raise _error_for(status, data, code, "verify failed")
         if outcome in (VerifyStatus.PAID, VerifyStatus.ALREADY_VERIFIED):
             return VerifyResult(

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import delete, extract, func, select, text, update
+from sqlalchemy import RowMapping, delete, extract, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -258,7 +258,7 @@ class PostgresConsumer:
             log.warning("queue.release_on_close_failed", topic=self.topic, exc_info=True)
 
 
-async def _dead_letter(conn: AsyncConnection, row: Mapping[str, Any]) -> None:
+async def _dead_letter(conn: AsyncConnection, row: RowMapping) -> None:
     headers = dict(row["headers"])
     error = f"poison backstop: leased {row['deliveries']} times without being settled"
     if row["last_error"]:

@@ -300,7 +300,8 @@ class RabbitQueue:
     async def delete_topic(self, topic: str) -> None:
         """Delete every queue of ``topic`` with its messages (tests, uninstall)."""
         channel = await self._connect()
-        await delete_topic(channel, self._declared.pop(topic, None) or self.names(topic))
+        declared = self._declared.pop(topic) if topic in self._declared else self.names(topic)
+        await delete_topic(channel, declared)
 
     async def close(self) -> None:
         for consumer in list(self._consumers):

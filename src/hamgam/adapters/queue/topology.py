@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractChannel, AbstractRobustChannel
 
 from hamgam.adapters.queue.common import pick_tier, tier_label
 
@@ -75,7 +75,7 @@ DEAD_ARGUMENTS: dict[str, Any] = {"x-queue-type": "quorum"}
 
 
 async def declare_topic(
-    channel: AbstractChannel,
+    channel: AbstractRobustChannel,
     prefix: str,
     topic: str,
     retry_delays_s: Sequence[float],

@@ -118,7 +118,8 @@ class KavenegarSms:
     async def _call(self, scope: str, method: str, form: dict[str, str]) -> SmsResult:
         url = f"{self._base_url}/v1/{self._api_key}/{scope}/{method}.json"
         http_status, body = await call_json(self._client, PROVIDER, "POST", url, data=form)
-        ret = body.get("return") if isinstance(body.get("return"), dict) else {}
+        returned = body.get("return")
+        ret: dict[str, Any] = returned if isinstance(returned, dict) else {}
         code = ret.get("status")
         if code != 200:
             raise _error(ret, code, http_status)
@@ -131,7 +132,7 @@ class KavenegarSms:
         raw_status = entry.get("status")
         return SmsResult(
             message_id=str(entry["messageid"]),
-            status=_ENTRY_STATUS.get(raw_status, SmsStatus.QUEUED),
+            status=_ENTRY_STATUS.get(raw_status, SmsStatus.QUEUED) if isinstance(raw_status, int) else SmsStatus.QUEUED,
             provider_status=raw_status if isinstance(raw_status, int) else None,
             cost=float(entry["cost"]) if isinstance(entry.get("cost"), int | float) else None,
         )

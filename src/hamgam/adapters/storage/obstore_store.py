@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import obstore
-from obstore.store import LocalStore, MemoryStore, S3Store
+from obstore.store import LocalStore, MemoryStore, ObjectStore, S3Store
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}")
 #: Longest key accepted, in characters.
@@ -33,7 +33,7 @@ def check_key(key: str) -> str:
 class ObstoreObjectStore:
     """An ``ObjectStore`` over any obstore store. ``prefix`` is prepended to every key (shared buckets)."""
 
-    def __init__(self, store: object, *, prefix: str = "") -> None:
+    def __init__(self, store: ObjectStore, *, prefix: str = "") -> None:
         self._store = store
         self._prefix = prefix.strip("/")
         if self._prefix:

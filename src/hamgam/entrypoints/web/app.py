@@ -8,10 +8,12 @@ cache headers, HTML error pages for page paths (the JSON API keeps its JSON erro
 from __future__ import annotations
 
 import hashlib
+import inspect
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
@@ -45,7 +47,7 @@ API_PATHS = ("/api/", "/healthz", "/readyz")
 class CachedStaticFiles(StaticFiles):
     """Static files are linked with ``?v=<hash>`` (``static_url``), so browsers may keep them for a year."""
 
-    def file_response(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)
         response.headers["cache-control"] = "public, max-age=31536000, immutable"
         return response
@@ -120,9 +122,9 @@ def _html_errors_for_pages(app: FastAPI) -> None:
     api_http_error = app.exception_handlers.get(StarletteHTTPException)
     api_unexpected = app.exception_handlers.get(Exception)
 
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(API_PATHS) and api_http_error is not None:
-            return await api_http_error(request, exc)
+            return await _answered(api_http_error(request, exc))
         if exc.status_code == 404:
             response = error_page(request, 404, N_("Page not found"))
         elif exc.status_code == 413:
@@ -137,9 +139,9 @@ def _html_errors_for_pages(app: FastAPI) -> None:
         response.headers.update(exc.headers or {})
         return response
 
-    async def unexpected(request: Request, exc: Exception) -> HTMLResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith(API_PATHS) and api_unexpected is not None:
-            return await api_unexpected(request, exc)  # type: ignore[return-value]
+            return await _answered(api_unexpected(request, exc))
         log.exception("web.unexpected_error", path=request.url.path, error=repr(exc)[:300])
         return error_page(
             request,
@@ -150,3 +152,9 @@ def _html_errors_for_pages(app: FastAPI) -> None:
 
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected)
+
+
+async def _answered(outcome: Response | Any) -> Response:
+    """What an exception handler answered: Starlette lets handlers be plain or async functions."""
+    response: Response = await outcome if inspect.isawaitable(outcome) else outcome
+    return response

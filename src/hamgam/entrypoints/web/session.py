@@ -78,7 +78,7 @@ class WebSession:
         self.set("flash", [*(self.data.get("flash") or []), [kind, message]][-5:])
 
     def take_flashes(self) -> list[tuple[str, str]]:
-        return [tuple(f) for f in (self.pop("flash") or [])]  # type: ignore[misc]
+        return [(str(kind), str(message)) for kind, message in (self.pop("flash") or [])]
 
 
 class SessionCodec:
