@@ -17,8 +17,8 @@ def sync_url(database_url: str) -> str:
 
 
 #: Settings of every application connection. JIT off: PostgreSQL JIT-compiles any plan estimated above
-#: ``jit_above_cost``, which the catalogue's broad searches cross; compiling took 62 ms of a 255 ms search at
-#: 1,000,000 products and never paid back on these short queries (BENCHMARKS.md "Store API").
+#: ``jit_above_cost``, which the catalogue's broad searches cross, and the compilation costs more than these
+#: short queries ever win back (figures in BENCHMARKS.md, "Store API").
 SERVER_SETTINGS = {"jit": "off"}
 
 
