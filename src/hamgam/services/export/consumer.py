@@ -16,7 +16,7 @@ from hamgam.domain.export import ExportRejected, JobStatus
 from hamgam.services.export import repository as repo
 from hamgam.services.export.exporter import Exporter
 from hamgam.services.export.outbox import job_id_of
-from hamgam.services.sync.retry_policy import decide
+from hamgam.services.messaging.retry_policy import decide
 
 log = structlog.get_logger(__name__)
 

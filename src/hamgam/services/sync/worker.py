@@ -11,7 +11,7 @@ import structlog
 
 from hamgam.domain.sync.batch import Batch
 from hamgam.services.sync.fetcher import BATCH_TOPIC
-from hamgam.services.sync.retry_policy import decide
+from hamgam.services.messaging.retry_policy import decide
 
 log = structlog.get_logger(__name__)
 
