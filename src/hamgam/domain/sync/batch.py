@@ -55,3 +55,21 @@ class Batch:
             )
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
             raise MalformedMessage(f"not a sync batch: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ApplyCounts:
+    """What applying a batch did to the store's rows."""
+
+    inserted: int = 0
+    updated: int = 0
+    stale: int = 0
+    deleted: int = 0
+
+    def __add__(self, other: ApplyCounts) -> ApplyCounts:
+        return ApplyCounts(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.stale + other.stale,
+            self.deleted + other.deleted,
+        )
