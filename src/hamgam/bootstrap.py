@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
@@ -68,6 +69,11 @@ class Container:
     def locks(self) -> Locks:
         """Cluster-wide locks (PostgreSQL advisory locks on this container's engine)."""
         return AdvisoryLocks(self.engine)
+
+    @property
+    def sync_reads(self) -> SyncReads:
+        """What staff, the CLI and the metrics read about the sync."""
+        return SyncReads(self.engine)
 
     def dead_letter_uow(self) -> DeadLetterUnitOfWork:
         """A unit of work over the dead letters and the audit log (staff's actions on dead letters)."""

@@ -24,9 +24,6 @@ class DeadLetterStore(Protocol):
 
     async def get(self, id: int) -> DeadLetter | None: ...
 
-    async def waiting(self) -> int:
-        """Dead letters neither replayed nor purged."""
-
 
 class DeadLetterRepository(Protocol):
     """The dead letters inside one unit of work (every change commits with the audit entry that describes it)."""

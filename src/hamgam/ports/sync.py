@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from hamgam.domain.dead_letters import FailedMessage
 from hamgam.domain.sync.batch import ApplyCounts, Batch
 from hamgam.domain.sync.rejection import Rejection
+from hamgam.settings import SyncSettings
 
 #: What the gateway names an entity by (the Mahak adapter's own enum); the fetcher turns names into it.
 EntityKey = TypeVar("EntityKey", contravariant=True)
@@ -124,30 +126,59 @@ class SyncRepository(Protocol):
     async def take_requests(self) -> list[dict[str, Any]]: ...
 
 
+@dataclass(frozen=True)
+class SyncStatusRows:
+    """Per entity name: what the sync status is made of (``hamgam.services.sync.status``)."""
+
+    verified: dict[str, dict[str, Any]]
+    open_rewinds: dict[str, dict[str, Any]]
+    last_rewinds: dict[str, dt.datetime]
+    last_runs: dict[str, dict[str, Any]]
+    successes: dict[str, dt.datetime]
+    cursors: dict[str, int]
+    rejected_open: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StockCounts:
+    #: Details on sale, and how many of them have stock under the stock source.
+    details: int
+    in_stock: int
+    #: Store id -> details with stock there, whatever the source.
+    stores_holding: dict[int, int] = field(default_factory=dict)
+
+
 class SyncReadModel(Protocol):
-    """What staff and the metrics read about the sync: one query each, nothing written."""
+    """What staff, the CLI and the metrics read about the sync (and the export's alerts); nothing is written."""
 
-    async def last_runs(self) -> dict[str, dict[str, Any]]:
-        """The latest run of each entity."""
+    async def status_rows(self) -> SyncStatusRows:
+        """Each entity's last run, last success, cursor, last verification, open and last rewind, open rejected
+        rows: read together, in one connection."""
 
-    async def last_successes(self) -> dict[str, dt.datetime]: ...
-
-    async def cursors(self) -> dict[str, int]: ...
-
-    async def last_verified(self) -> dict[str, dict[str, Any]]:
-        """The last successful reconciliation or rewind heal of each entity, with its report."""
-
-    async def open_rewinds(self) -> dict[str, dict[str, Any]]: ...
-
-    async def last_rewinds(self) -> dict[str, dt.datetime]: ...
-
-    async def rejected_open(self) -> dict[str, int]: ...
-
-    async def dead_letters_waiting(self) -> int: ...
+    async def dead_letters_waiting(self) -> int:
+        """Dead letters neither replayed nor purged."""
 
     async def recent_runs(self, *, entity: str | None = None, limit: int = 20) -> list[dict[str, Any]]: ...
 
-    async def open_rejected(self, *, limit: int = 20) -> tuple[list[dict[str, Any]], int]: ...
+    async def open_rejected(self, *, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """The newest open rejected rows, and how many are open in all."""
 
     async def runs_for_series(self, entity: str, limit: int) -> tuple[list[dict[str, Any]], dt.datetime | None]:
         """The last ``limit`` runs of ``entity``, oldest first, and the start of the last success before them."""
+
+    async def runs_page(self, *, entity: str | None, limit: int, offset: int) -> list[dict[str, Any]]: ...
+
+    async def batches_of_run(self, run_id: int) -> list[dict[str, Any]]: ...
+
+    async def rejected_page(self, *, entity: str | None, limit: int, offset: int) -> list[dict[str, Any]]: ...
+
+    async def audit_trail(self, target: str, *, limit: int = 50) -> list[dict[str, Any]]: ...
+
+    async def export_failed_orders(self, statuses: Sequence[str]) -> dict[str, int]:
+        """Orders with an export job in each of ``statuses`` (only the statuses present)."""
+
+    async def export_total_mismatches(self) -> int: ...
+
+    async def mahak_circuit_open(self) -> bool: ...
+
+    async def stock_counts(self, rules: SyncSettings) -> StockCounts: ...

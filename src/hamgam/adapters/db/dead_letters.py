@@ -195,13 +195,6 @@ class DeadLetterStore:
         async with self._engine.connect() as conn:
             return await DeadLetterRows(conn).get(id)
 
-    async def waiting(self) -> int:
-        """Dead letters neither replayed nor purged."""
-        query = select(func.count()).select_from(dead_letter)
-        query = query.where(dead_letter.c.replayed_at.is_(None), dead_letter.c.purged_at.is_(None))
-        async with self._engine.connect() as conn:
-            return int(await conn.scalar(query) or 0)
-
     async def update_body(self, id: int, body: bytes) -> bool:
         """Replace the body before a replay (staff fix a bad payload). False when missing or purged."""
         async with self._engine.begin() as conn:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class RunKind(StrEnum):
@@ -28,8 +29,7 @@ FROM_ZERO = frozenset({RunKind.FULL, RunKind.RECONCILE, RunKind.REWIND})
 RECONCILING = frozenset({RunKind.RECONCILE, RunKind.REWIND})
 
 
-@dataclass(frozen=True)
-class RunStart:
+class RunStart(NamedTuple):
     #: The RowVersion the run asks Mahak for changes after.
     start: int
     #: The watermark's lower bound: the cursor never moves below where it stood when the run began (a full or
