@@ -47,5 +47,10 @@ class AuditLog(Protocol):
 
 
 class DeadLetterUnitOfWork(UnitOfWork, Protocol):
-    letters: DeadLetterRepository
-    audit: AuditLog
+    """One transaction over the dead letters and the audit log."""
+
+    @property
+    def letters(self) -> DeadLetterRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
