@@ -40,9 +40,7 @@ class FakeMahak:
 
 
 def _fetcher(mahak: FakeMahak, store: FakeSyncRepository, queue: MemoryQueue, locks: FakeLocks) -> Fetcher[Entity]:
-    return Fetcher(
-        mahak, store, queue, TransformContext(), locks=locks, page_size=2, entity_key=Entity, poll_s=0.01
-    )
+    return Fetcher(mahak, store, queue, TransformContext(), locks=locks, page_size=2, entity_key=Entity, poll_s=0.01)
 
 
 async def _run_with_worker(fetcher: Fetcher[Entity], store: FakeSyncRepository, queue: MemoryQueue) -> Any:
