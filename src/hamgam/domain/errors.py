@@ -21,6 +21,19 @@ class MalformedMessage(PermanentError, ValueError):
     """A message body that is not what its topic carries (a ``ValueError`` for callers that parse)."""
 
 
+class ContractBreach(PermanentError):
+    """An outside service (Mahak) sent what its contract does not allow: ``field`` (when known) and ``reason``
+    say what."""
+
+    field: str | None
+    reason: str
+
+
+class CredentialsRefused(Exception):
+    """An outside service refused our credentials: an operator must fix them. Neither kind: trying again later
+    (after the fix) succeeds, so the retry tiers apply."""
+
+
 class StoreError(Exception):
     """Base of the store's expected failures. ``code`` is a stable machine-readable name."""
 

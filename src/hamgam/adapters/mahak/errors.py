@@ -5,17 +5,17 @@ The retry policy keys on the domain's declared kinds (``hamgam.domain.errors``),
 - ``MahakTransient`` (``MahakUnavailable``, ``MahakRateLimited``, ``MahakCircuitOpen``): a ``TransientError``,
   try again later;
 - ``MahakPermanent`` (``MahakRejected``): a ``PermanentError``, retrying the same request cannot help;
-- ``MahakAuthError``: the site credentials are wrong or revoked; an operator must act, and the retries give
-  them the time to (neither kind: the tiers apply);
-- ``ContractViolation``: a ``PermanentError``, Mahak sent something the contract does not allow; isolate the
-  row (or the call).
+- ``MahakAuthError``: a ``CredentialsRefused``, the site credentials are wrong or revoked; an operator must
+  act, and the retries give them the time to (neither kind: the tiers apply);
+- ``ContractViolation``: a ``ContractBreach`` (permanent), Mahak sent something the contract does not allow;
+  isolate the row (or the call).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hamgam.domain.errors import PermanentError, TransientError
+from hamgam.domain.errors import ContractBreach, CredentialsRefused, PermanentError, TransientError
 
 #: What to tell the merchant when the first full pull of the catalogue comes back empty (contract §3).
 EmptyCatalogueHint = (
@@ -78,11 +78,11 @@ class MahakRejected(MahakPermanent):
         return (type(self), (str(self), self.code, self.status_code))
 
 
-class MahakAuthError(MahakError):
+class MahakAuthError(MahakError, CredentialsRefused):
     """Login failed, or a renewed token was refused again: check the Bazara site user name and password."""
 
 
-class ContractViolation(MahakError, PermanentError):
+class ContractViolation(MahakError, ContractBreach):
     """Mahak sent data the contract does not allow.
 
     ``entity``/``row_id``/``field`` locate the defect as precisely as known (``None`` when unknown, e.g. a
