@@ -12,8 +12,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.adapters.db.dead_letters import DeadLetterStore
+from hamgam.adapters.db.advisory_locks import AdvisoryLocks
+from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
@@ -25,6 +27,8 @@ from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
+from hamgam.ports.dead_letters import DeadLetterUnitOfWork
+from hamgam.ports.locks import Locks
 from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
@@ -51,7 +55,7 @@ class Container:
     mahak: MahakClient
     sync_store: SyncStore
     dead_letters: DeadLetterStore
-    fetcher: Fetcher
+    fetcher: Fetcher[Entity]
     payment_gateway: FullPaymentGateway
     sms: SmsSender
     rate_limiter: RateLimiter
@@ -61,12 +65,25 @@ class Container:
     objects: ObjectStore | None = None
     images: ImageService | None = None
 
+    @property
+    def locks(self) -> Locks:
+        """Cluster-wide locks (PostgreSQL advisory locks on this container's engine)."""
+        return AdvisoryLocks(self.engine)
+
+    @property
+    def sync_reads(self) -> SyncReads:
+        """What staff, the CLI and the metrics read about the sync."""
+        return SyncReads(self.engine)
+
+    def dead_letter_uow(self) -> DeadLetterUnitOfWork:
+        """A unit of work over the dead letters and the audit log (staff's actions on dead letters)."""
+        return SqlDeadLetterUnitOfWork(self.engine)
+
     def worker(self) -> BatchWorker:
         sync = self.settings.sync
         return BatchWorker(
             self.queue,
             self.sync_store,
-            self.dead_letters,
             concurrency=sync.workers,
             prefetch=sync.prefetch,
             retry_delays_s=sync.retry_delays_s,
@@ -75,7 +92,7 @@ class Container:
     def scheduler(self) -> SyncScheduler:
         sync = self.settings.sync
         return SyncScheduler(
-            self.engine,
+            self.locks,
             self.fetcher,
             self.sync_store,
             interval_s=sync.interval_s,
@@ -135,6 +152,7 @@ async def build(settings: Settings) -> Container:
         sync_store,
         queue,
         TransformContext(settings.sync.money_unit),
+        locks=AdvisoryLocks(engine),
         page_size=settings.mahak.page_size,
         entity_key=Entity,
     )

@@ -1,7 +1,7 @@
 """What a scaled-out run under ``kill -9`` must show, as checks that return their problems (empty: passed).
 
 Leadership is observed from outside, in PostgreSQL: a sampler reads ``pg_locks`` every 100 ms for the scheduler's
-leader lock (``LEADER_LOCK_KEY``) and the fetcher's per-entity run locks (``ENTITY_LOCK_NAMESPACE``), and maps
+leader lock (``LEADER_LOCK``) and the fetcher's per-entity run locks (``ENTITY_RUN_LOCK``), and maps
 each holding backend to the OS process on the other end of its TCP connection (``/proc``), so every sample says
 which supervised process led and which fetched.
 """
@@ -20,9 +20,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hamgam.adapters.db.engine import async_url
-from hamgam.adapters.db.sync_store import ENTITY_LOCK_NAMESPACE
 from hamgam.domain.sync.entities import SYNC_ORDER
-from hamgam.services.sync.scheduler import LEADER_LOCK_KEY
+from hamgam.services.sync.fetcher import ENTITY_RUN_LOCK
+from hamgam.services.sync.scheduler import LEADER_LOCK
 from tests.deploy.scaled_out import Supervisor
 
 _LOCKS = text(
@@ -30,8 +30,7 @@ _LOCKS = text(
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
        WHERE l.locktype = 'advisory' AND l.granted
          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-         AND ((l.objsubid = 1 AND l.classid = 0 AND l.objid = :leader_low)
-              OR (l.objsubid = 2 AND l.classid = :entity_ns))"""
+         AND l.objsubid = 2 AND l.classid::bigint IN (:leader_ns, :entity_ns)"""
 )
 
 
@@ -103,8 +102,15 @@ class LeaderSampler:
                     await conn.execute(text("SELECT e, hashtext(e) FROM unnest(CAST(:n AS text[])) e"), {"n": names})
                 ).all()
                 entity_of = {h & 0xFFFFFFFF: e for e, h in hashes}
-                params = {"leader_low": LEADER_LOCK_KEY & 0xFFFFFFFF, "entity_ns": ENTITY_LOCK_NAMESPACE}
-                assert LEADER_LOCK_KEY >> 32 == 0, "the sampler reads a leader key that fits in 32 bits"
+                # A lock of ``hamgam.ports.locks`` is the pair (hashtext(name), key): the name is the class id.
+                namespaces = (
+                    await conn.execute(
+                        text("SELECT hashtext(:leader), hashtext(:entity)"),
+                        {"leader": LEADER_LOCK, "entity": ENTITY_RUN_LOCK},
+                    )
+                ).one()
+                leader_ns, entity_ns = (h & 0xFFFFFFFF for h in namespaces)
+                params = {"leader_ns": leader_ns, "entity_ns": entity_ns}
                 while not stop.is_set():
                     at = time.monotonic()
                     rows = (await conn.execute(_LOCKS, params)).mappings().all()
@@ -112,14 +118,18 @@ class LeaderSampler:
                     self.samples.append(
                         Sample(
                             at,
-                            [self._process_of(r["pid"], r["client_port"]) for r in rows if r["objsubid"] == 1],
+                            [
+                                self._process_of(r["pid"], r["client_port"])
+                                for r in rows
+                                if r["classid"] == leader_ns
+                            ],
                             [
                                 (
                                     entity_of.get(r["objid"], str(r["objid"])),
                                     self._process_of(r["pid"], r["client_port"]),
                                 )
                                 for r in rows
-                                if r["objsubid"] == 2
+                                if r["classid"] == entity_ns
                             ],
                         )
                     )

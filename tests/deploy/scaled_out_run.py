@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hamgam.adapters.db.engine import async_url
 from hamgam.domain.sync.entities import SYNC_ORDER
+from hamgam.services.sync.fetcher import ENTITY_RUN_LOCK
 from hamgam_sim.mahak.catalogue import DEMO_VISITOR_ID
 from hamgam_sim.mahak.control import ControlClient
 from tests.deploy import scaled_out_checks as checks
@@ -120,10 +121,11 @@ async def _unfinished_live_runs(engine: Any) -> int:
                 """SELECT count(*) FROM sync_run r WHERE r.finished_at IS NULL
                  AND r.id = (SELECT max(id) FROM sync_run s WHERE s.entity = r.entity)
                  AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-                             AND l.objsubid = 2 AND l.classid = 21337
+                             AND l.objsubid = 2 AND l.classid::bigint = (hashtext(:lock)::bigint & 4294967295)
                              AND l.objid::bigint = (hashtext(r.entity)::bigint & 4294967295)
                              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))"""
-            )
+            ),
+            {"lock": ENTITY_RUN_LOCK},
         )
 
 

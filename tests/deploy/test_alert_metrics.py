@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.mahak import PostgresCircuitBreaker
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.services.sync.metrics import SyncMetrics
@@ -63,7 +64,7 @@ async def test_export_failed_orders_counts_rejected_and_failed_orders_by_status(
         await _order_with_export(conn, "09120000005", "pending")
     metrics = SyncMetrics()
     # when
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     # then: orders, not jobs, are counted
     assert _sample(metrics, "hamgam_export_failed_orders", status="failed") == 1
     assert _sample(metrics, "hamgam_export_failed_orders", status="rejected") == 2
@@ -74,12 +75,12 @@ async def test_export_failed_orders_goes_back_to_zero_after_a_replay(engine: Any
     async with engine.begin() as conn:
         order_id = await _order_with_export(conn, "09120000006", "failed")
     metrics = SyncMetrics()
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     assert _sample(metrics, "hamgam_export_failed_orders", status="failed") == 1
     # when: staff replay it (the job is pending again)
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE export_job SET status = 'pending' WHERE order_id = :o"), {"o": order_id})
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     # then
     assert _sample(metrics, "hamgam_export_failed_orders", status="failed") == 0
     assert _sample(metrics, "hamgam_export_failed_orders", status="rejected") == 0
@@ -89,18 +90,18 @@ async def test_mahak_circuit_open_follows_the_breaker_shared_in_postgres(engine:
     # given: a closed breaker
     breaker = PostgresCircuitBreaker(engine, KEY, failures=2, open_s=60.0)
     metrics = SyncMetrics()
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     assert _sample(metrics, "hamgam_mahak_circuit_open") == 0
     # when: one failure (below the threshold), then the second
     await breaker.record_failure()
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     still_closed = _sample(metrics, "hamgam_mahak_circuit_open")
     await breaker.record_failure()
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     opened = _sample(metrics, "hamgam_mahak_circuit_open")
     # and Mahak answers again
     await breaker.record_success()
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     # then
     assert (still_closed, opened) == (0, 1)
     assert _sample(metrics, "hamgam_mahak_circuit_open") == 0
@@ -118,7 +119,7 @@ async def test_mahak_circuit_open_is_zero_once_the_open_period_ended(engine: Any
         )
     metrics = SyncMetrics()
     # when
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     # then
     assert _sample(metrics, "hamgam_mahak_circuit_open") == 0
 
@@ -134,7 +135,7 @@ async def test_mahak_rewind_gauges_follow_the_rewinds_recorded_in_postgres(engin
             )
         )
     metrics = SyncMetrics()
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     # then the alerts' gauges raise it, for that entity only
     assert _sample(metrics, "hamgam_sync_rewind_open", entity="ProductDetail") == 1
     assert _sample(metrics, "hamgam_sync_rewind_open", entity="Product") == 0
@@ -143,6 +144,6 @@ async def test_mahak_rewind_gauges_follow_the_rewinds_recorded_in_postgres(engin
     # when the re-fetch healed it, the open gauge clears (the detection time stays for the hour-long notice)
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE sync_rewind SET healed_at = now()"))
-    await metrics.refresh(engine, MemoryQueue())
+    await metrics.refresh(SyncReads(engine), MemoryQueue())
     assert _sample(metrics, "hamgam_sync_rewind_open", entity="ProductDetail") == 0
     assert _sample(metrics, "hamgam_sync_rewind_detected_timestamp_seconds", entity="ProductDetail") == detected

@@ -14,7 +14,7 @@ from tests.queue_helpers import eventually
 
 def scheduler(container, **kwargs) -> SyncScheduler:
     return SyncScheduler(
-        container.engine,
+        container.locks,
         container.fetcher,
         container.sync_store,
         interval_s=3600,

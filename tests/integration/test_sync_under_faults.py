@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from hamgam.services.sync.dead_letter_actions import edit, replay
+from hamgam.services.dead_letters.actions import edit, replay
 from tests.integration.store_equals_mahak import assert_store_matches_mahak
 from tests.integration.test_sync_end_to_end import running_worker, sync_all
 from tests.queue_helpers import eventually

@@ -1,4 +1,4 @@
-from hamgam.services.sync.retry_policy import decide
+from hamgam.services.messaging.retry_policy import decide
 
 DELAYS = [5.0, 30.0, 120.0]
 

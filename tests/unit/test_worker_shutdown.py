@@ -29,7 +29,7 @@ async def test_stop_lets_the_batch_in_flight_finish_and_gives_back_the_rest() ->
     for batch_id in (1, 2):
         await queue.publish(BATCH_TOPIC, Batch(batch_id, 1, "Store", [{"mahak_id": 1}]).encode())
     store = SlowStore()
-    worker = BatchWorker(queue, store, None, concurrency=1, prefetch=1, retry_delays_s=[1.0])
+    worker = BatchWorker(queue, store, concurrency=1, prefetch=1, retry_delays_s=[1.0])
     task = asyncio.create_task(worker.run())
     await asyncio.wait_for(store.started.wait(), 5)
     # when it is stopped mid-batch

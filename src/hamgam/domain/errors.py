@@ -1,9 +1,37 @@
-"""Errors of the store core, as types. The gateway maps each to one HTTP status (``entrypoints/api/errors``).
+"""Errors as types: what a failure means is declared where it is raised, never guessed from Python's built-ins.
 
-Every message is meant for the user: clear, in Persian with the English gist, never a stack trace.
+``PermanentError`` and ``TransientError`` say whether trying again can help; the retry policy of every consumer
+(``hamgam.services.messaging.retry_policy``) classifies by them. The store core's errors follow: the gateway maps
+each to one HTTP status (``entrypoints/api/errors``); their messages are meant for the user: clear, in Persian
+with the English gist, never a stack trace.
 """
 
 from __future__ import annotations
+
+
+class PermanentError(Exception):
+    """Trying again cannot help: the message or the request itself is wrong. Consumers dead-letter it at once."""
+
+
+class TransientError(Exception):
+    """The same attempt may succeed later (a service slow or down, something not arrived yet): retried."""
+
+
+class MalformedMessage(PermanentError, ValueError):
+    """A message body that is not what its topic carries (a ``ValueError`` for callers that parse)."""
+
+
+class ContractBreach(PermanentError):
+    """An outside service (Mahak) sent what its contract does not allow: ``field`` (when known) and ``reason``
+    say what."""
+
+    field: str | None
+    reason: str
+
+
+class CredentialsRefused(Exception):
+    """An outside service refused our credentials: an operator must fix them. Neither kind: trying again later
+    (after the fix) succeeds, so the retry tiers apply."""
 
 
 class StoreError(Exception):

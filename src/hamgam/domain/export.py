@@ -11,6 +11,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from hamgam.domain.errors import PermanentError, TransientError
+
 
 class JobStatus(StrEnum):
     PENDING = "pending"
@@ -101,10 +103,11 @@ class ItemError:
         }
 
 
-class ExportRejected(ValueError):
+class ExportRejected(PermanentError, ValueError):
     """Mahak (or our own check before sending) refused an item: retrying the same request cannot help.
 
-    A ``ValueError`` so the shared retry policy dead-letters it at once; ``items`` go on the export job.
+    Permanent, so the shared retry policy dead-letters it at once; ``items`` go on the export job. Still a
+    ``ValueError`` for the callers that catch it as one.
     """
 
     def __init__(self, message: str, items: list[ItemError] | None = None) -> None:
@@ -113,12 +116,12 @@ class ExportRejected(ValueError):
         self.items = items or []
 
 
-class ExportNotReady(Exception):
+class ExportNotReady(TransientError):
     """Something the export needs has not arrived from Mahak yet (the sync brings it): transient, the retry
     tiers apply, and only their end dead-letters it."""
 
 
-class ExportInDoubt(Exception):
+class ExportInDoubt(TransientError):
     """Mahak may already hold some rows of this export (a client id it reports as taken): read back, then
     send what is still missing. Transient: the retry tiers apply."""
 

@@ -175,7 +175,7 @@ def mahak_test() -> None:
     from hamgam.services.sync.stock_check import stock_report
 
     async def action(container: Container) -> tuple[Any, StockReport]:
-        return await container.mahak.login(), await stock_report(container.engine, container.settings.sync)
+        return await container.mahak.login(), await stock_report(container.sync_reads, container.settings.sync)
 
     console = _console()
     try:
@@ -304,11 +304,13 @@ def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False
 
     from rich.table import Table
 
+    from hamgam.adapters.db.sync_reads import SyncReads
     from hamgam.services.sync.status import sync_status
     from hamgam.services.sync.stock_check import stock_report
 
     async def action(engine: Any, settings: Settings) -> tuple[list[dict[str, Any]], StockReport]:
-        return await sync_status(engine), await stock_report(engine, settings.sync)
+        reads = SyncReads(engine)
+        return await sync_status(reads), await stock_report(reads, settings.sync)
 
     rows, stock = _with_engine(action)
     console = _console()
@@ -386,7 +388,7 @@ def dlq_show(letter_id: int) -> None:
 @dlq_app.command("replay")
 def dlq_replay(letter_id: int, actor: Annotated[str, typer.Option(help="Who replays (audit log)")] = "cli") -> None:
     """Publish a dead letter again to its topic (recorded in the audit log)."""
-    from hamgam.services.sync.dead_letter_actions import replay
+    from hamgam.services.dead_letters.actions import replay
 
     ok = _with_container(lambda c: replay(c, letter_id, actor))
     if not ok:
@@ -397,7 +399,7 @@ def dlq_replay(letter_id: int, actor: Annotated[str, typer.Option(help="Who repl
 @dlq_app.command("purge")
 def dlq_purge(letter_id: int, actor: Annotated[str, typer.Option(help="Who purges (audit log)")] = "cli") -> None:
     """Drop a dead letter for good (kept in the audit log)."""
-    from hamgam.services.sync.dead_letter_actions import purge
+    from hamgam.services.dead_letters.actions import purge
 
     ok = _with_container(lambda c: purge(c, letter_id, actor))
     if not ok:

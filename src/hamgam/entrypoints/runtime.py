@@ -79,7 +79,7 @@ async def run_roles(
             settings.health_port,
         )
         server.start()
-        background.append(asyncio.create_task(sync_metrics.refresh_forever(container.engine, container.queue)))
+        background.append(asyncio.create_task(sync_metrics.refresh_forever(container.sync_reads, container.queue)))
     log.info("hamgam.roles.started", roles=roles)
     try:
         await stop.wait()

@@ -15,6 +15,10 @@ class Lock(Protocol):
     async def release(self) -> None:
         """Give the lock back (also safe when it was not taken, or its connection was lost)."""
 
+    async def still_held(self) -> bool:
+        """Whether the lock is still held: False when it was not taken, or when what held it (a connection) was
+        lost, in which case it is given back so that ``acquire`` tries afresh."""
+
 
 class Locks(Protocol):
     """Makes locks by name; ``key`` separates the instances of one kind (a customer id, an entity)."""

@@ -50,6 +50,17 @@ class AdvisoryLock:
         self._connection = connection
         return True
 
+    async def still_held(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            await self._connection.execute(text("SELECT 1"))
+            await self._connection.commit()
+        except Exception:
+            await self.release()
+            return False
+        return True
+
     async def release(self) -> None:
         connection, self._connection = self._connection, None
         if connection is None:

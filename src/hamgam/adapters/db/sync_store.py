@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.audit import record_in
 from hamgam.adapters.db.conflicts import ConflictLogger
+from hamgam.adapters.db.dead_letters import insert_failed_message
 from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
 from hamgam.adapters.db.schema.sync import (
     reconcile_seen,
@@ -26,13 +27,11 @@ from hamgam.adapters.db.schema.sync import (
     sync_rewind,
     sync_run,
 )
-from hamgam.adapters.db.upsert import ApplyCounts, UpsertStatement, latest_per_id, upsert_rows
-from hamgam.domain.sync.batch import Batch
+from hamgam.adapters.db.upsert import UpsertStatement, latest_per_id, upsert_rows
+from hamgam.domain.dead_letters import FailedMessage
+from hamgam.domain.sync.batch import ApplyCounts, Batch
 from hamgam.domain.sync.entities import entity_named
 from hamgam.domain.sync.rejection import Rejection
-
-#: Advisory-lock namespace of per-entity runs, so two schedulers never fetch one entity at once.
-ENTITY_LOCK_NAMESPACE = 0x5359
 
 
 class SyncStore:
@@ -250,8 +249,8 @@ class SyncStore:
             counts.update({status: int(n) for status, n in result})
             return counts
 
-    async def watermark(self, run_id: int, start: int) -> int:
-        """The highest RowVersion below which every batch of the run is settled (applied or dead-lettered)."""
+    async def settled_top(self, run_id: int) -> int | None:
+        """The highest RowVersion of the run's batches before its first pending one (``domain.sync.cursor``)."""
         async with self.engine.connect() as conn:
             first_pending = await conn.scalar(
                 select(func.min(sync_batch.c.seq)).where(
@@ -262,10 +261,10 @@ class SyncStore:
             if first_pending is not None:
                 query = query.where(sync_batch.c.seq < first_pending)
             value = await conn.scalar(query)
-        return max(start, int(value or 0))
+        return None if value is None else int(value)
 
     async def finish_run(
-        self, run_id: int, status: str, error: str | None = None, report: dict | None = None
+        self, run_id: int, status: str, error: str | None = None, report: dict[str, Any] | None = None
     ) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -296,7 +295,8 @@ class SyncStore:
             counts = await upsert_rows(driver, statement, batch.rows)
             if batch.reconcile:
                 await driver.execute(
-                    "INSERT INTO reconcile_seen (run_id, mahak_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING",
+                    "INSERT INTO reconcile_seen (run_id, mahak_id) SELECT $1, unnest($2::bigint[])"
+                    " ON CONFLICT DO NOTHING",
                     batch.run_id,
                     [r["mahak_id"] for r in batch.rows],
                 )
@@ -353,8 +353,15 @@ class SyncStore:
                 update(sync_run).where(sync_run.c.id == run_id).values(retries=sync_run.c.retries + 1)
             )
 
-    async def mark_dead(self, conn: AsyncConnection, batch_id: int, run_id: int, error: str) -> None:
-        """In the caller's transaction (the one that stores the dead letter): the batch is settled as dead."""
+    async def dead_letter_batch(self, letter: FailedMessage, batch_id: int | None, run_id: int | None) -> None:
+        """Store the dead letter and settle its batch as dead in one transaction (the caller acks after it)."""
+        async with self.engine.begin() as conn:
+            await insert_failed_message(conn, letter)
+            if batch_id is not None and run_id is not None:
+                await self._mark_dead(conn, batch_id, run_id, letter.error)
+
+    @staticmethod
+    async def _mark_dead(conn: AsyncConnection, batch_id: int, run_id: int, error: str) -> None:
         changed = await conn.execute(
             update(sync_batch)
             .where(sync_batch.c.id == batch_id, sync_batch.c.status == "pending")
@@ -379,28 +386,15 @@ class SyncStore:
                 text(
                     f"""UPDATE {table} AS t SET deleted_at = now(), updated_at = now()
                         WHERE t.deleted_at IS NULL AND (CAST(:rv AS bigint) IS NULL OR t.row_version <= :rv)
-                          AND NOT EXISTS (SELECT 1 FROM reconcile_seen s WHERE s.run_id = :run AND s.mahak_id = t.mahak_id)"""
+                          AND NOT EXISTS (SELECT 1 FROM reconcile_seen s
+                                          WHERE s.run_id = :run AND s.mahak_id = t.mahak_id)"""
                 ),
                 {"rv": up_to_row_version, "run": run_id},
             )
             await conn.execute(reconcile_seen.delete().where(reconcile_seen.c.run_id == run_id))
         return int(result.rowcount or 0)
 
-    # -- locks and requests -------------------------------------------------------------------------------
-
-    async def try_entity_lock(self, conn: AsyncConnection, entity: str) -> bool:
-        """Session-level advisory lock on ``conn`` for one entity's runs."""
-        return bool(
-            await conn.scalar(
-                text("SELECT pg_try_advisory_lock(:ns, hashtext(:e))"),
-                {"ns": ENTITY_LOCK_NAMESPACE, "e": entity},
-            )
-        )
-
-    async def release_entity_lock(self, conn: AsyncConnection, entity: str) -> None:
-        await conn.execute(
-            text("SELECT pg_advisory_unlock(:ns, hashtext(:e))"), {"ns": ENTITY_LOCK_NAMESPACE, "e": entity}
-        )
+    # -- on-demand runs ---------------------------------------------------------------------------------
 
     async def request_run(self, entity: str | None, kind: str, requested_by: str) -> int:
         async with self.engine.begin() as conn:

@@ -11,31 +11,16 @@ so the store ends equal to Mahak and later changes pass the guard again. Logical
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, Float, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB
 
+from hamgam.domain.sync.batch import ApplyCounts
+
 #: Columns the upsert manages itself rather than reading from the row dicts.
 MANAGED = frozenset({"mahak_id", "row_version", "deleted_at", "created_at", "updated_at"})
-
-
-@dataclass(frozen=True)
-class ApplyCounts:
-    inserted: int = 0
-    updated: int = 0
-    stale: int = 0
-    deleted: int = 0
-
-    def __add__(self, other: ApplyCounts) -> ApplyCounts:
-        return ApplyCounts(
-            self.inserted + other.inserted,
-            self.updated + other.updated,
-            self.stale + other.stale,
-            self.deleted + other.deleted,
-        )
 
 
 def _pg_array_type(column_type: Any) -> tuple[str, str]:

@@ -1,16 +1,21 @@
 """The Mahak adapter's errors, classified once at the edge (STYLE §3 rule 7).
 
-The retry policy keys on these types only:
+The retry policy keys on the domain's declared kinds (``hamgam.domain.errors``), which these types take:
 
-- ``MahakTransient`` (``MahakUnavailable``, ``MahakRateLimited``, ``MahakCircuitOpen``): try again later;
-- ``MahakPermanent`` (``MahakRejected``): retrying the same request cannot help;
-- ``MahakAuthError``: the site credentials are wrong or revoked; an operator must act;
-- ``ContractViolation``: Mahak sent something the contract does not allow; isolate the row (or the call).
+- ``MahakTransient`` (``MahakUnavailable``, ``MahakRateLimited``, ``MahakCircuitOpen``): a ``TransientError``,
+  try again later;
+- ``MahakPermanent`` (``MahakRejected``): a ``PermanentError``, retrying the same request cannot help;
+- ``MahakAuthError``: a ``CredentialsRefused``, the site credentials are wrong or revoked; an operator must
+  act, and the retries give them the time to (neither kind: the tiers apply);
+- ``ContractViolation``: a ``ContractBreach`` (permanent), Mahak sent something the contract does not allow;
+  isolate the row (or the call).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from hamgam.domain.errors import ContractBreach, CredentialsRefused, PermanentError, TransientError
 
 #: What to tell the merchant when the first full pull of the catalogue comes back empty (contract §3).
 EmptyCatalogueHint = (
@@ -23,7 +28,7 @@ class MahakError(Exception):
     """Any failure talking to Mahak."""
 
 
-class MahakTransient(MahakError):
+class MahakTransient(MahakError, TransientError):
     """The call may succeed if tried again later."""
 
 
@@ -57,7 +62,7 @@ class MahakCircuitOpen(MahakTransient):
         return (type(self), (str(self), self.retry_after_s))
 
 
-class MahakPermanent(MahakError):
+class MahakPermanent(MahakError, PermanentError):
     """Retrying the same request cannot succeed."""
 
 
@@ -73,11 +78,11 @@ class MahakRejected(MahakPermanent):
         return (type(self), (str(self), self.code, self.status_code))
 
 
-class MahakAuthError(MahakError):
+class MahakAuthError(MahakError, CredentialsRefused):
     """Login failed, or a renewed token was refused again: check the Bazara site user name and password."""
 
 
-class ContractViolation(MahakError):
+class ContractViolation(MahakError, ContractBreach):
     """Mahak sent data the contract does not allow.
 
     ``entity``/``row_id``/``field`` locate the defect as precisely as known (``None`` when unknown, e.g. a

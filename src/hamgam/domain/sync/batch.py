@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from hamgam.domain.errors import MalformedMessage
+
 
 @dataclass(frozen=True)
 class Batch:
@@ -38,7 +40,8 @@ class Batch:
 
     @classmethod
     def decode(cls, body: bytes) -> Batch:
-        """Parse a message body; a body that is not a batch raises ``ValueError`` (a permanent error)."""
+        """Parse a message body; a body that is not a batch raises ``MalformedMessage`` (permanent, and a
+        ``ValueError``)."""
         try:
             data = orjson.loads(body)
             return cls(
@@ -51,4 +54,22 @@ class Batch:
                 authoritative=bool(data.get("authoritative", False)),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(f"not a sync batch: {exc}") from exc
+            raise MalformedMessage(f"not a sync batch: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ApplyCounts:
+    """What applying a batch did to the store's rows."""
+
+    inserted: int = 0
+    updated: int = 0
+    stale: int = 0
+    deleted: int = 0
+
+    def __add__(self, other: ApplyCounts) -> ApplyCounts:
+        return ApplyCounts(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.stale + other.stale,
+            self.deleted + other.deleted,
+        )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hamgam.domain.errors import PermanentError
+
 
 @dataclass(frozen=True)
 class SyncedEntity:
@@ -48,7 +50,7 @@ SYNC_ORDER: tuple[SyncedEntity, ...] = (
 ENTITIES_BY_NAME: dict[str, SyncedEntity] = {e.name.lower(): e for e in SYNC_ORDER}
 
 
-class UnknownEntity(KeyError):
+class UnknownEntity(PermanentError, KeyError):
     """A name that is no synced entity (a typo on the command line, an unknown entity in a request)."""
 
     def __str__(self) -> str:  # KeyError quotes its argument; this one is a sentence

@@ -1,10 +1,9 @@
-"""The exporter's consumers: competing consumers of the export topic, with the sync worker's rules — ack after
-commit, transient failures to the retry tiers, permanent ones (and exhausted retries) to the dead-letter queue
-with their reason, stored on the export job in the same transaction for staff."""
+"""The exporter's consumers: the shared consumer pool (``hamgam.services.messaging``) on the export topic — ack
+after commit, transient failures to the retry tiers, permanent ones (and exhausted retries) to the dead-letter
+queue with their reason, stored on the export job in the same transaction for staff."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,21 +12,79 @@ from sqlalchemy import text
 
 from hamgam.adapters.db.dead_letters import REPLAYED_FROM_HEADER
 from hamgam.domain.export import ExportRejected, JobStatus
+from hamgam.ports import Delivery, MessageQueue
 from hamgam.services.export import repository as repo
 from hamgam.services.export.exporter import Exporter
 from hamgam.services.export.outbox import job_id_of
-from hamgam.services.sync.retry_policy import decide
+from hamgam.services.messaging.consumer_pool import ConsumerPool
+from hamgam.services.messaging.retry_policy import Decision
 
 log = structlog.get_logger(__name__)
 
 
-class ExportWorker:
+class ExportHandler:
+    """An export delivery's part in the consumer pool (``hamgam.services.messaging.consumer_pool``)."""
+
+    def __init__(self, exporter: Exporter, dead_letters: Any, topic: str) -> None:
+        self.exporter = exporter
+        self.dead_letters = dead_letters
+        self.topic = topic
+
+    async def apply(self, delivery: Delivery) -> None:
+        """Export the job a delivery names (the pool acks it after this returns)."""
+        job_id = job_id_of(delivery.body)
+        replayed = REPLAYED_FROM_HEADER in (delivery.headers or {})
+        status = await self.exporter.export(job_id, replayed=replayed)
+        log.debug("export.settled", job_id=job_id, status=status)
+
+    async def on_dead(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
+        job_id = _job_id(delivery.body)
+        rejected = isinstance(error, ExportRejected)
+        status = JobStatus.REJECTED if rejected else JobStatus.FAILED
+        message = error.message if isinstance(error, ExportRejected) else decision.reason
+        log.warning("export.dead", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
+        async with self.exporter.engine.begin() as conn:
+            await self.dead_letters.add(
+                connection=conn,
+                topic=self.topic,
+                message_id=delivery.message_id,
+                body=delivery.body,
+                headers=dict(delivery.headers or {}),
+                error=decision.reason,
+                attempts=delivery.attempt,
+            )
+            if job_id is not None:
+                await conn.execute(text("SELECT 1 FROM export_job WHERE id = :i FOR UPDATE"), {"i": job_id})
+                still_pending = await conn.scalar(
+                    text("SELECT status = 'pending' FROM export_job WHERE id = :i"), {"i": job_id}
+                )
+                if still_pending:
+                    await repo.set_status(
+                        conn,
+                        job_id,
+                        status,
+                        error=message,
+                        items=error.items if isinstance(error, ExportRejected) else None,
+                    )
+
+    async def on_retry(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
+        job_id = _job_id(delivery.body)
+        log.info("export.retry", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
+        if job_id is not None:
+            async with self.exporter.engine.begin() as conn:
+                await conn.execute(
+                    text("UPDATE export_job SET error = :e, updated_at = now() WHERE id = :i AND status = 'pending'"),
+                    {"i": job_id, "e": f"attempt {delivery.attempt}: {decision.reason}"[:4000]},
+                )
+
+
+class ExportWorker(ConsumerPool):
     """``concurrency`` consumers of ``topic``. ``stop()`` lets in-flight exports finish, then gives back what is
     still unsettled."""
 
     def __init__(
         self,
-        queue: Any,
+        queue: MessageQueue,
         exporter: Exporter,
         dead_letters: Any,
         *,
@@ -36,88 +93,19 @@ class ExportWorker:
         prefetch: int,
         retry_delays_s: Sequence[float],
     ) -> None:
-        self.queue = queue
-        self.exporter = exporter
-        self.dead_letters = dead_letters
-        self.topic = topic
-        self.concurrency = concurrency
-        self.prefetch = prefetch
-        self.retry_delays_s = list(retry_delays_s)
-        self._stopping = asyncio.Event()
-        self.settled = 0
+        super().__init__(
+            queue,
+            topic,
+            ExportHandler(exporter, dead_letters, topic),
+            concurrency=concurrency,
+            prefetch=prefetch,
+            retry_delays_s=retry_delays_s,
+        )
 
-    async def run(self) -> None:
-        consumers = [asyncio.create_task(self._consume()) for _ in range(self.concurrency)]
-        try:
-            await self._stopping.wait()
-        finally:
-            for task in consumers:
-                task.cancel()
-            await asyncio.gather(*consumers, return_exceptions=True)
 
-    def stop(self) -> None:
-        self._stopping.set()
-
-    async def _consume(self) -> None:
-        consumer = self.queue.consume(self.topic, prefetch=self.prefetch)
-        try:
-            async for delivery in consumer:
-                await asyncio.shield(self.handle(delivery))  # a stop mid-export lets the commit and the ack finish
-                if self._stopping.is_set():
-                    return
-        finally:
-            # Give prefetched deliveries back now: a consumer left open would hold them until the connection ends.
-            close = getattr(consumer, "aclose", None)
-            if close is not None:
-                await close()
-
-    async def handle(self, delivery: Any) -> None:
-        """Export the job a delivery names; settle the delivery exactly once (ack, retry, or dead-letter + ack)."""
-        job_id: int | None = None
-        try:
-            job_id = job_id_of(delivery.body)
-            replayed = REPLAYED_FROM_HEADER in (delivery.headers or {})
-            status = await self.exporter.export(job_id, replayed=replayed)
-        except Exception as exc:  # every failure ends in a retry or a dead letter, never in silence
-            await self._fail(delivery, job_id, exc)
-            return
-        await delivery.ack()
-        self.settled += 1
-        log.debug("export.settled", job_id=job_id, status=status)
-
-    async def _fail(self, delivery: Any, job_id: int | None, error: Exception) -> None:
-        decision = decide(error, delivery.attempt, self.retry_delays_s)
-        if decision.dead:
-            rejected = isinstance(error, ExportRejected)
-            status = JobStatus.REJECTED if rejected else JobStatus.FAILED
-            message = error.message if rejected else decision.reason
-            log.warning("export.dead", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
-            async with self.exporter.engine.begin() as conn:
-                await self.dead_letters.add(
-                    connection=conn,
-                    topic=self.topic,
-                    message_id=delivery.message_id,
-                    body=delivery.body,
-                    headers=dict(delivery.headers or {}),
-                    error=decision.reason,
-                    attempts=delivery.attempt,
-                )
-                if job_id is not None:
-                    await conn.execute(text("SELECT 1 FROM export_job WHERE id = :i FOR UPDATE"), {"i": job_id})
-                    still_pending = await conn.scalar(
-                        text("SELECT status = 'pending' FROM export_job WHERE id = :i"), {"i": job_id}
-                    )
-                    if still_pending:
-                        await repo.set_status(
-                            conn, job_id, status, error=message, items=error.items if rejected else None
-                        )
-            await delivery.ack()
-            return
-        log.info("export.retry", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
-        if job_id is not None:
-            async with self.exporter.engine.begin() as conn:
-                await conn.execute(
-                    text("UPDATE export_job SET error = :e, updated_at = now() WHERE id = :i AND status = 'pending'"),
-                    {"i": job_id, "e": f"attempt {delivery.attempt}: {decision.reason}"[:4000]},
-                )
-        await delivery.retry(decision.reason, decision.retry_after_s)
+def _job_id(body: bytes) -> int | None:
+    """The job a body names, or None when it names none (the failure being routed may be that very one)."""
+    try:
+        return job_id_of(body)
+    except ValueError:
+        return None

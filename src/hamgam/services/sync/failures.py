@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hamgam.adapters.mahak.errors import ContractViolation, MahakAuthError, MahakTransient
+from hamgam.domain.errors import ContractBreach, CredentialsRefused, TransientError
 
 
 @dataclass(frozen=True)
@@ -25,19 +25,19 @@ def problem_from_error(entity: str, error: BaseException) -> EntityProblem:
     """The problem of a run that raised ``error``."""
     what = f"{type(error).__name__}: {error}"
     again = f"then run `hamgam sync run --entity {entity}`"
-    if isinstance(error, ContractViolation) and error.reason == "list is null although its cursor was sent":
+    if isinstance(error, ContractBreach) and error.reason == "list is null although its cursor was sent":
         todo = (
             f"this Mahak does not serve the {error.field} list (its version or package lacks it); the other "
             f"entities synced. If the shop needs it, update the Mahak desktop app or ask Mahak support, {again}"
         )
-    elif isinstance(error, ContractViolation):
+    elif isinstance(error, ContractBreach):
         todo = f"Mahak sent data the contract does not allow; report it to Mahak support with this line, {again}"
-    elif isinstance(error, MahakAuthError):
+    elif isinstance(error, CredentialsRefused):
         todo = (
             "check HAMGAM_MAHAK__USERNAME and HAMGAM_MAHAK__PASSWORD (the site user of the Bazara module in "
             f"the desktop app), {again}"
         )
-    elif isinstance(error, MahakTransient):
+    elif isinstance(error, TransientError):
         todo = f"Mahak is slow or unreachable; wait a few minutes, {again}"
     else:
         todo = f"see the log for details, fix the cause, {again}"

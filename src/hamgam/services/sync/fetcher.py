@@ -22,17 +22,25 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
 import structlog
 
+from hamgam.domain.sync import cursor as cursors
 from hamgam.domain.sync.batch import Batch
+from hamgam.domain.sync.cursor import RunKind
 from hamgam.domain.sync.rejection import Rejection
+from hamgam.ports import MessageQueue
+from hamgam.ports.locks import Locks
+from hamgam.ports.sync import EntityKey, MahakGateway, RowViolation, SyncRepository
 from hamgam.services.sync.transformer import TransformContext, transform
 
 log = structlog.get_logger(__name__)
 
 BATCH_TOPIC = "sync.batches"
+#: The lock of one entity's runs (``Locks``, keyed by the entity's name), so two schedulers never fetch one
+#: entity at once.
+ENTITY_RUN_LOCK = "sync.entity_run"
 
 
 @dataclass(frozen=True)
@@ -45,25 +53,28 @@ class RunResult:
     stats: dict[str, Any]
 
 
-class Fetcher:
-    """Runs entities. ``mahak`` is the Mahak adapter, ``store`` the sync repository, ``queue`` the broker."""
+class Fetcher(Generic[EntityKey]):
+    """Runs entities. ``mahak`` is the Mahak gateway, ``store`` the sync repository, ``queue`` the broker,
+    ``locks`` the cluster-wide locks (one run of an entity at a time)."""
 
     def __init__(
         self,
-        mahak: Any,
-        store: Any,
-        queue: Any,
+        mahak: MahakGateway[EntityKey],
+        store: SyncRepository,
+        queue: MessageQueue,
         context: TransformContext,
         *,
+        locks: Locks,
         page_size: int,
+        entity_key: Callable[[str], EntityKey],
         settle_timeout_s: float = 3600.0,
         poll_s: float = 0.05,
         advance_every_s: float = 1.0,
-        entity_key: Callable[[str], Any] = str,
     ) -> None:
         self.mahak = mahak
         self.store = store
         self.queue = queue
+        self.locks = locks
         self.context = context
         self.page_size = page_size
         self.settle_timeout_s = settle_timeout_s
@@ -82,29 +93,26 @@ class Fetcher:
         silent edits and logically deleting rows Mahak no longer lists). Any of them becomes a ``rewind`` heal
         when Mahak is found behind the store (module docstring).
         """
-        async with self.store.engine.connect() as lock_connection:
-            if not await self.store.try_entity_lock(lock_connection, entity):
+        async with self.locks.held(ENTITY_RUN_LOCK, entity) as taken:
+            if not taken:
                 log.info("sync.run.skipped_busy", entity=entity)
                 return RunResult(0, entity, kind, "skipped", await self.store.cursor(entity), {})
-            try:
-                if await self.check_rewind(entity):
+            if await self.check_rewind(entity):
+                return await self._heal(entity, progress)
+            result = await self._run_locked(entity, kind, progress)
+            if kind == RunKind.RECONCILE and result.status == "succeeded":
+                served = cursors.served_top(result.stats.get("to_row_version"))
+                held = await self.store.highest_held(entity)
+                if cursors.rewind_found_by_reconcile(served, held):
+                    await self.store.record_rewind(
+                        entity,
+                        result.cursor,
+                        f"a full pass was served RowVersions up to {served}; the store holds {held}",
+                    )
+                # the pass's batches record rows served below the store's RowVersion (``apply_batch``)
+                if await self.store.open_rewind(entity) is not None:
                     return await self._heal(entity, progress)
-                result = await self._run_locked(entity, kind, progress)
-                if kind == "reconcile" and result.status == "succeeded":
-                    served = int(result.stats.get("to_row_version") or 0)
-                    held = await self.store.highest_held(entity)
-                    if held > served:
-                        await self.store.record_rewind(
-                            entity,
-                            result.cursor,
-                            f"a full pass was served RowVersions up to {served}; the store holds {held}",
-                        )
-                    # the pass's batches record rows served below the store's RowVersion (``apply_batch``)
-                    if await self.store.open_rewind(entity) is not None:
-                        return await self._heal(entity, progress)
-                return result
-            finally:
-                await self.store.release_entity_lock(lock_connection, entity)
+            return result
 
     async def check_rewind(self, entity: str) -> bool:
         """Whether ``entity`` has an open rewind, probing Mahak first: with the cursor at C, Mahak must still serve
@@ -116,7 +124,7 @@ class Fetcher:
         if cursor <= 0:
             return False
         rows = await self.mahak.get_raw_page(self.entity_key(entity), cursor - 1, 1)
-        if rows:
+        if not cursors.mahak_behind_cursor(cursor, len(rows)):
             return False
         log.warning("sync.rewind.detected", entity=entity, cursor=cursor)
         await self.store.record_rewind(entity, cursor, f"Mahak serves no row at or above the cursor {cursor}")
@@ -125,31 +133,27 @@ class Fetcher:
     async def _heal(self, entity: str, progress: Callable[[int], None] | None) -> RunResult:
         """The ``rewind`` run; on success the rewind is closed and the cursor put where Mahak now stands."""
         rewind = await self.store.open_rewind(entity)
-        result = await self._run_locked(entity, "rewind", progress)
+        result = await self._run_locked(entity, RunKind.REWIND, progress)
         if rewind is not None and result.status == "succeeded":
             stats = result.stats
             report = stats.get("report") or {}
-            cursor = int(stats.get("to_row_version") or 0)
+            cursor = cursors.served_top(stats.get("to_row_version"))
             await self.store.heal_rewind(rewind["id"], result.run_id, cursor, report)
             log.info("sync.rewind.healed", entity=entity, run_id=result.run_id, cursor=cursor, **report)
             result = RunResult(result.run_id, entity, "rewind", result.status, cursor, stats)
         return result
 
     async def _run_locked(self, entity: str, kind: str, progress: Callable[[int], None] | None) -> RunResult:
-        cursor = await self.store.cursor(entity)
-        start = 0 if kind in {"full", "reconcile", "rewind"} else cursor
+        start, floor = cursors.run_start(kind, await self.store.cursor(entity))
         run_id = await self.store.start_run(entity, kind, start)
         log.info("sync.run.start", entity=entity, kind=kind, run_id=run_id, from_row_version=start)
-        #: The cursor never moves below where it stood (a full or reconcile run starts from 0 under it); only a
-        #: healed rewind puts it lower, once its run succeeded (``_heal``).
-        floor = max(cursor, start) if kind == "incremental" else cursor
         try:
             top, requests = await self._publish_pages(entity, kind, run_id, start, floor, progress)
             await self.store.note_fetched(run_id, requests, top)
             status = await self._settle(entity, run_id, floor)
             report = None
-            if kind in {"reconcile", "rewind"} and status == "succeeded":
-                vanished = await self.store.mark_vanished(entity, run_id, top if kind == "reconcile" else None)
+            if kind in cursors.RECONCILING and status == "succeeded":
+                vanished = await self.store.mark_vanished(entity, run_id, top if kind == RunKind.RECONCILE else None)
                 run = await self.store.run(run_id)
                 report = {
                     "updated": run["rows_updated"],
@@ -203,9 +207,9 @@ class Fetcher:
                     run_id,
                     entity,
                     result.rows,
-                    kind in {"reconcile", "rewind"},
+                    kind in cursors.RECONCILING,
                     page.max_row_version,
-                    authoritative=kind == "rewind",
+                    authoritative=kind == RunKind.REWIND,
                 )
                 await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
             top = max(top, page.max_row_version)
@@ -217,8 +221,8 @@ class Fetcher:
         return top, max(requests, 1)
 
     async def _advance(self, entity: str, run_id: int, floor: int) -> None:
-        """Move the cursor to the run's watermark (never below ``floor``)."""
-        await self.store.advance_cursor(entity, await self.store.watermark(run_id, floor))
+        """Move the cursor to the run's watermark (never below ``floor``; the repository never moves it back)."""
+        await self.store.advance_cursor(entity, cursors.watermark(floor, await self.store.settled_top(run_id)))
 
     async def _settle(self, entity: str, run_id: int, start: int) -> str:
         """Wait for the run's batches, moving the cursor as the settled prefix grows."""
@@ -233,12 +237,12 @@ class Fetcher:
             await asyncio.sleep(self.poll_s)
 
 
-def _invalid_to_rejection(entity: str, violation: Any) -> Rejection:
+def _invalid_to_rejection(entity: str, violation: RowViolation) -> Rejection:
     return Rejection(
         entity=entity,
-        mahak_id=getattr(violation, "row_id", None),
-        row_version=getattr(violation, "row_version", None),
-        field=getattr(violation, "field", None),
-        reason=getattr(violation, "reason", str(violation)),
-        raw=getattr(violation, "raw", None),
+        mahak_id=violation.row_id,
+        row_version=getattr(violation, "row_version", None),  # known only for some violations
+        field=violation.field,
+        reason=violation.reason,
+        raw=violation.raw,
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy import text
 
+from hamgam.ports import MessageQueue
+from hamgam.ports.sync import SyncReadModel
 from hamgam.services.sync.fetcher import BATCH_TOPIC
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
@@ -24,35 +24,12 @@ log = structlog.get_logger(__name__)
 #: Export job statuses that need staff: ``rejected`` (Mahak refused an item) and ``failed`` (retries ran out).
 #: Both are dead-lettered; a replay puts the job back to ``pending``.
 EXPORT_FAILED_STATUSES = ("rejected", "failed")
-_EXPORT_FAILED = text(
-    "SELECT status, count(DISTINCT order_id) AS n FROM export_job WHERE status = ANY(:statuses) GROUP BY status"
-)
-#: Exported sales whose Mahak invoice total differs from what the buyer paid (``export/totals.py``).
-_EXPORT_TOTAL_MISMATCH = text(
-    "SELECT count(DISTINCT order_id) FROM export_job WHERE kind = 'sale' AND total_difference_rial <> 0"
-)
-#: The PostgreSQL-shared breaker is open while ``open_until`` is ahead (a half-open probe pushes it forward too).
-_CIRCUIT_OPEN = text("SELECT EXISTS (SELECT 1 FROM mahak_circuit WHERE open_until > clock_timestamp())")
 
 
-async def export_failed_orders(engine: Any) -> dict[str, int]:
+async def export_failed_orders(reads: SyncReadModel) -> dict[str, int]:
     """Orders with an export job in each failed status (every status present, 0 when none)."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(_EXPORT_FAILED, {"statuses": list(EXPORT_FAILED_STATUSES)})
-        found = {r["status"]: int(r["n"]) for r in rows.mappings()}
+    found = await reads.export_failed_orders(EXPORT_FAILED_STATUSES)
     return {status: found.get(status, 0) for status in EXPORT_FAILED_STATUSES}
-
-
-async def export_total_mismatches(engine: Any) -> int:
-    """Orders whose Mahak invoice total differs from what the buyer paid, as the last reconciliation found."""
-    async with engine.connect() as conn:
-        return int(await conn.scalar(_EXPORT_TOTAL_MISMATCH) or 0)
-
-
-async def mahak_circuit_open(engine: Any) -> bool:
-    """Whether the circuit breaker shared by every process is open for any Mahak database now."""
-    async with engine.connect() as conn:
-        return bool(await conn.scalar(_CIRCUIT_OPEN))
 
 
 class SyncMetrics:
@@ -122,8 +99,8 @@ class SyncMetrics:
             registry=self.registry,
         )
 
-    async def refresh(self, engine: Any, queue: Any) -> None:
-        for entity in await sync_status(engine):
+    async def refresh(self, reads: SyncReadModel, queue: MessageQueue) -> None:
+        for entity in await sync_status(reads):
             name = entity["entity"]
             self.cursor.labels(name).set(entity["cursor"])
             if entity["lag_s"] is not None:
@@ -138,15 +115,15 @@ class SyncMetrics:
             if entity["last_rewind_at"] is not None:
                 self.rewind_detected.labels(name).set(entity["last_rewind_at"].timestamp())
         # PostgreSQL before the broker: an unreachable broker must not freeze these gauges.
-        for status, orders in (await export_failed_orders(engine)).items():
+        for status, orders in (await export_failed_orders(reads)).items():
             self.export_failed.labels(status).set(orders)
-        self.export_total_mismatch.set(await export_total_mismatches(engine))
-        self.circuit_open.set(1 if await mahak_circuit_open(engine) else 0)
+        self.export_total_mismatch.set(await reads.export_total_mismatches())
+        self.circuit_open.set(1 if await reads.mahak_circuit_open() else 0)
         self.queue_depth.labels(BATCH_TOPIC).set(await queue.depth(BATCH_TOPIC))
-        self.dead_letters.set(await dead_letters_waiting(engine))
+        self.dead_letters.set(await dead_letters_waiting(reads))
 
-    async def refresh_forever(self, engine: Any, queue: Any, every_s: float = 5.0) -> None:
+    async def refresh_forever(self, reads: SyncReadModel, queue: MessageQueue, every_s: float = 5.0) -> None:
         while True:
             with contextlib.suppress(Exception):
-                await self.refresh(engine, queue)
+                await self.refresh(reads, queue)
             await asyncio.sleep(every_s)

@@ -1,4 +1,5 @@
-"""The scheduler: one leader (a PostgreSQL advisory lock) starts sync cycles, reconciliations and on-demand runs.
+"""The scheduler: one leader (a cluster-wide lock, ``hamgam.ports.locks``) starts sync cycles, reconciliations
+and on-demand runs.
 
 Replicas wait as followers and take over within ``leader_retry_s`` when the leader's connection goes away,
 so at any moment at most one scheduler starts runs.
@@ -8,67 +9,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.sync.entities import SYNC_ORDER, SyncedEntity, entity_named
+from hamgam.ports.locks import Locks
+from hamgam.ports.sync import SyncRepository
 from hamgam.services.sync.failures import problem_from_error
 
 log = structlog.get_logger(__name__)
 
-#: Advisory-lock key held by the leading scheduler for as long as it leads.
-LEADER_LOCK_KEY = 0x4C454144
+#: The lock held by the leading scheduler for as long as it leads (``Locks``).
+LEADER_LOCK = "sync.leader"
+
+
+class EntityRunner(Protocol):
+    """What runs one entity (the fetcher)."""
+
+    async def run(self, entity: str, kind: str = "incremental") -> object: ...
 
 
 class LeaderLock:
-    """Holds the leader lock on a dedicated connection; losing the connection loses leadership."""
+    """Holds the leader lock; losing what holds it (its connection) loses leadership."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._connection: Any = None
+    def __init__(self, locks: Locks) -> None:
+        self._lock = locks.lock(LEADER_LOCK)
+        self._held = False
 
     @property
     def held(self) -> bool:
-        return self._connection is not None
+        return self._held
 
     async def try_acquire(self) -> bool:
-        if self._connection is not None:
-            try:
-                await self._connection.execute(text("SELECT 1"))
-                return True
-            except Exception:
-                await self._drop()
-        connection = await self.engine.connect()
-        try:
-            acquired = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}
-            )
-            await connection.commit()
-        except Exception:
-            await connection.close()
-            raise
-        if acquired:
-            self._connection = connection
+        if self._held and await self._lock.still_held():
             return True
-        await connection.close()
-        return False
+        self._held = False
+        self._held = await self._lock.acquire()
+        return self._held
 
     async def release(self) -> None:
-        if self._connection is not None:
-            with contextlib.suppress(Exception):
-                await self._connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_LOCK_KEY})
-                await self._connection.commit()
-            await self._drop()
-
-    async def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        with contextlib.suppress(Exception):
-            await connection.close()
+        self._held = False
+        await self._lock.release()
 
 
 class SyncScheduler:
@@ -77,9 +62,9 @@ class SyncScheduler:
 
     def __init__(
         self,
-        engine: AsyncEngine,
-        fetcher: Any,
-        store: Any,
+        locks: Locks,
+        fetcher: EntityRunner,
+        store: SyncRepository,
         *,
         interval_s: float,
         reconcile_interval_s: float,
@@ -90,7 +75,7 @@ class SyncScheduler:
         self.fetcher = fetcher
         self.store = store
         self.entities = list(entities)
-        self.leader = LeaderLock(engine)
+        self.leader = LeaderLock(locks)
         self.leader_retry_s = leader_retry_s
         self._apscheduler = AsyncIOScheduler()
         self._run_lock = asyncio.Lock()
@@ -132,7 +117,7 @@ class SyncScheduler:
     def stop(self) -> None:
         self._stopped.set()
 
-    def _if_leader(self, job: Any) -> Any:
+    def _if_leader(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def guarded() -> None:
             if self.leader.held and not self._stopped.is_set():
                 await job()
@@ -161,7 +146,5 @@ class SyncScheduler:
             await self.cycle(request["kind"], entities)
 
 
-def _now() -> Any:
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
     return datetime.now(UTC)

@@ -5,42 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from hamgam.domain.sync.entities import SYNC_ORDER
-
-_LAST_RUNS = text("""SELECT DISTINCT ON (entity) * FROM sync_run ORDER BY entity, started_at DESC, id DESC""")
-_LAST_SUCCESS = text(
-    """SELECT entity, max(started_at) AS at FROM sync_run WHERE status = 'succeeded' GROUP BY entity"""
-)
-_CURSORS = text("SELECT entity, row_version, updated_at FROM sync_cursor")
-#: What was verified: the last reconciliation (or rewind heal) that succeeded, and the drift it found and fixed.
-_VERIFIED = text(
-    """SELECT DISTINCT ON (entity) entity, id, kind, finished_at, report FROM sync_run
-       WHERE status = 'succeeded' AND kind IN ('reconcile', 'rewind')
-       ORDER BY entity, finished_at DESC, id DESC"""
-)
-_OPEN_REWINDS = text(
-    "SELECT entity, id, detected_at, cursor_row_version, evidence FROM sync_rewind WHERE healed_at IS NULL"
-)
-_LAST_REWINDS = text("SELECT entity, max(detected_at) AS at FROM sync_rewind GROUP BY entity")
-_DEAD = text("SELECT count(*) FROM dead_letter WHERE replayed_at IS NULL AND purged_at IS NULL")
-_REJECTED = text("SELECT entity, count(*) AS n FROM rejected_row WHERE resolved_at IS NULL GROUP BY entity")
+from hamgam.ports.sync import SyncReadModel
 
 
-async def sync_status(engine: Any) -> list[dict[str, Any]]:
+async def sync_status(reads: SyncReadModel) -> list[dict[str, Any]]:
     """One dict per entity, parents first: cursor, lag (seconds since the start of the last successful run,
     i.e. how old the freshest complete picture is), the last run with its counts, open rejected rows, what was
     last verified (``verified``: the last successful reconciliation or rewind heal, with ``drift``, the rows it
     found different) and the open Mahak rewind if any (``rewind``)."""
-    async with engine.connect() as conn:
-        verified = {r["entity"]: dict(r) for r in (await conn.execute(_VERIFIED)).mappings()}
-        rewinds = {r["entity"]: dict(r) for r in (await conn.execute(_OPEN_REWINDS)).mappings()}
-        last_rewinds = {r["entity"]: r["at"] for r in (await conn.execute(_LAST_REWINDS)).mappings()}
-        last_runs = {r["entity"]: dict(r) for r in (await conn.execute(_LAST_RUNS)).mappings()}
-        successes = {r["entity"]: r["at"] for r in (await conn.execute(_LAST_SUCCESS)).mappings()}
-        cursors = {r["entity"]: r["row_version"] for r in (await conn.execute(_CURSORS)).mappings()}
-        rejected = {r["entity"]: r["n"] for r in (await conn.execute(_REJECTED)).mappings()}
+    rows = await reads.status_rows()
+    verified, rewinds, last_rewinds = rows.verified, rows.open_rewinds, rows.last_rewinds
+    last_runs, successes, cursors, rejected = rows.last_runs, rows.successes, rows.cursors, rows.rejected_open
     now = datetime.now(UTC)
     result = []
     for entity in SYNC_ORDER:
@@ -65,9 +41,8 @@ async def sync_status(engine: Any) -> list[dict[str, Any]]:
     return result
 
 
-async def dead_letters_waiting(engine: Any) -> int:
-    async with engine.connect() as conn:
-        return int(await conn.scalar(_DEAD) or 0)
+async def dead_letters_waiting(reads: SyncReadModel) -> int:
+    return await reads.dead_letters_waiting()
 
 
 def _with_drift(run: dict[str, Any] | None) -> dict[str, Any] | None:

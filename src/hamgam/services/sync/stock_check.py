@@ -10,17 +10,9 @@ and warn in those cases, from what the sync has already brought in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import text
-
-from hamgam.adapters.db.catalog_read import rule_params, sellable_sql
+from hamgam.ports.sync import SyncReadModel
 from hamgam.settings import StockSource, SyncSettings
-
-_STORES_HOLDING = text(
-    """SELECT store_id, count(*) AS details FROM product_detail_stock
-       WHERE deleted_at IS NULL AND count1 > 0 GROUP BY store_id ORDER BY store_id"""
-)
 
 #: Warnings, as message ids the admin panel translates (the CLI prints them as they are).
 NO_STORE_IDS = (
@@ -62,25 +54,19 @@ class StockReport:
         )
 
 
-async def stock_report(engine: Any, rules: SyncSettings) -> StockReport:
+async def stock_report(reads: SyncReadModel, rules: SyncSettings) -> StockReport:
     """The stock source in use, how many details it gives stock to, and the warnings that apply."""
-    counting = text(
-        "SELECT count(*) AS details, count(*) FILTER (WHERE stock_mahak > 0) AS in_stock "
-        f"FROM ({sellable_sql(rules)}) s"
-    )
-    async with engine.connect() as conn:
-        counts = (await conn.execute(counting, rule_params(rules))).mappings().one()
-        holding = {int(r["store_id"]): int(r["details"]) for r in (await conn.execute(_STORES_HOLDING)).mappings()}
+    counts = await reads.stock_counts(rules)
     warnings = []
     if rules.stock_source is StockSource.STORES and not rules.stock_store_ids:
         warnings.append(NO_STORE_IDS)
-    elif counts["details"] and not counts["in_stock"] and holding:
+    elif counts.details and not counts.in_stock and counts.stores_holding:
         warnings.append(ALL_ZERO_WHILE_STORES_HOLD)
     return StockReport(
         source=str(rules.stock_source),
         store_ids=list(rules.stock_store_ids),
-        details=int(counts["details"]),
-        details_in_stock=int(counts["in_stock"]),
-        stores_holding=holding,
+        details=counts.details,
+        details_in_stock=counts.in_stock,
+        stores_holding=counts.stores_holding,
         warnings=warnings,
     )

@@ -7,7 +7,6 @@ import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy import text
 
 from hamgam.domain.accounts import Role
 from hamgam.domain.errors import InvalidInput, NotFound
@@ -15,7 +14,7 @@ from hamgam.domain.sync.entities import SYNC_ORDER
 from hamgam.entrypoints.api.deps import ContainerDep, Id, Staff, require
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
 from hamgam.entrypoints.api.schemas import DeadLetterBodyIn, SyncRunIn
-from hamgam.services.sync import dead_letter_actions
+from hamgam.services.dead_letters import actions as dead_letter_actions
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
 router = APIRouter(
@@ -31,8 +30,8 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 @router.get("/sync/status")
 async def status(container: ContainerDep, _: Staff) -> dict[str, Any]:
     return {
-        "entities": await sync_status(container.engine),
-        "dead_letters_waiting": await dead_letters_waiting(container.engine),
+        "entities": await sync_status(container.sync_reads),
+        "dead_letters_waiting": await dead_letters_waiting(container.sync_reads),
     }
 
 
@@ -44,22 +43,12 @@ async def runs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    async with container.engine.connect() as conn:
-        rows = await conn.execute(
-            text("""SELECT * FROM sync_run WHERE (CAST(:e AS text) IS NULL OR entity = :e)
-                    ORDER BY id DESC LIMIT :l OFFSET :o"""),
-            {"e": entity, "l": limit, "o": offset},
-        )
-        return [dict(r) for r in rows.mappings()]
+    return await container.sync_reads.runs_page(entity=entity, limit=limit, offset=offset)
 
 
 @router.get("/sync/runs/{run_id}/batches")
 async def batches(container: ContainerDep, _: Staff, run_id: Id) -> list[dict[str, Any]]:
-    async with container.engine.connect() as conn:
-        rows = await conn.execute(
-            text("SELECT * FROM sync_batch WHERE run_id = :r ORDER BY seq"), {"r": run_id}
-        )
-        return [dict(r) for r in rows.mappings()]
+    return await container.sync_reads.batches_of_run(run_id)
 
 
 @router.get("/sync/rejected")
@@ -70,13 +59,7 @@ async def rejected(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    async with container.engine.connect() as conn:
-        rows = await conn.execute(
-            text("""SELECT * FROM rejected_row WHERE resolved_at IS NULL AND (CAST(:e AS text) IS NULL OR entity = :e)
-                    ORDER BY id DESC LIMIT :l OFFSET :o"""),
-            {"e": entity, "l": limit, "o": offset},
-        )
-        return [dict(r) for r in rows.mappings()]
+    return await container.sync_reads.rejected_page(entity=entity, limit=limit, offset=offset)
 
 
 @router.post("/sync/run", status_code=202)

@@ -41,7 +41,7 @@ MAHAK_FIELDS = (
 @router.get("/admin")
 async def dashboard(page: StaffPage):
     engine = page.container.engine
-    entities = await sync_status(engine)
+    entities = await sync_status(page.container.sync_reads)
     interval = page.container.settings.sync.interval_s
     unhealthy = [
         e
@@ -58,7 +58,7 @@ async def dashboard(page: StaffPage):
         figures=await today(engine),
         entities=entities,
         unhealthy=unhealthy,
-        dead=await dead_letters_waiting(engine),
+        dead=await dead_letters_waiting(page.container.sync_reads),
         recent=recent,
         refunds=await refunds_due(engine),
         never_synced=sum(1 for e in entities if e["last_run"] is None),
@@ -314,7 +314,7 @@ async def mahak_test(page: AdminPage):
         page.flash(page.locale.gettext(N_("Mahak connection failed:")) + " " + str(exc)[:200], "error")
         return page.redirect("/admin/settings")
     page.flash(N_("Connected to Mahak."))
-    report = await stock_report(page.container.engine, page.container.settings.sync)
+    report = await stock_report(page.container.sync_reads, page.container.settings.sync)
     number = page.locale.number
     figures = {
         "source": report.source_name,

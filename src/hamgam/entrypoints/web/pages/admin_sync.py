@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Form, Query
-from sqlalchemy import text
 
 from hamgam.domain.sync.entities import SYNC_ORDER
 from hamgam.entrypoints.web.deps import StaffPage
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.charts import sync_chart
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
-from hamgam.services.sync import dead_letter_actions
+from hamgam.services.dead_letters import actions as dead_letter_actions
 from hamgam.services.sync.history import open_rejected, recent_runs, series
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
@@ -25,19 +24,19 @@ ENTITY_NAMES = tuple(e.name for e in SYNC_ORDER)
 
 @router.get("/admin/sync")
 async def monitor(page: StaffPage, entity: Annotated[str | None, Query(max_length=64)] = None):
-    engine = page.container.engine
+    reads = page.container.sync_reads
     chosen = entity if entity in ENTITY_NAMES else ("Product" if "Product" in ENTITY_NAMES else ENTITY_NAMES[0])
-    rejected, rejected_total = await open_rejected(engine)
+    rejected, rejected_total = await open_rejected(reads)
     return page.render(
         "admin/sync.html",
-        entities=await sync_status(engine),
-        runs=await recent_runs(engine),
+        entities=await sync_status(reads),
+        runs=await recent_runs(reads),
         rejected=rejected,
         rejected_total=rejected_total,
-        dead=await dead_letters_waiting(engine),
+        dead=await dead_letters_waiting(reads),
         chosen=chosen,
         names=ENTITY_NAMES,
-        chart=sync_chart(await series(engine, chosen)),
+        chart=sync_chart(await series(reads, chosen)),
         kinds=KINDS,
     )
 
@@ -100,19 +99,7 @@ async def dead_letter(page: StaffPage, letter_id: Id):
         body, binary = letter.body.decode("utf-8"), False
     except UnicodeDecodeError:
         body, binary = letter.body.hex(), True
-    async with page.container.engine.connect() as conn:
-        trail = (
-            (
-                await conn.execute(
-                    text(
-                        "SELECT actor, action, details, at FROM audit_log WHERE target = :t ORDER BY id DESC LIMIT 50"
-                    ),
-                    {"t": f"dead_letter:{letter_id}"},
-                )
-            )
-            .mappings()
-            .all()
-        )
+    trail = await page.container.sync_reads.audit_trail(f"dead_letter:{letter_id}")
     return page.render("admin/dead_letter.html", letter=letter, body=body, binary=binary, trail=trail)
 
 

@@ -1,0 +1,1 @@
+"""Staff actions on dead letters, shared by every topic (the sync's batches, the exports)."""
