@@ -77,3 +77,28 @@ async def test_valid_filters_keep_the_panel_quiet(web: Web) -> None:
     page = (await web.http.get("/category/1", params={"min": "۵۰٬۰۰۰"})).text
     assert "filter-problems" not in page
     assert "شال زمستانی" in page and "پیراهن نخی مردانه" in page
+
+
+async def test_product_page_shows_related_products_in_stock(web: Web) -> None:
+    # given: the teapot (104) is out of stock, the kettle (103) in the same category is not
+    # when
+    page = (await web.http.get("/product/104")).text
+    # then
+    related = page.split('id="related-h"', 1)[1]
+    assert 'href="/product/103"' in related and 'href="/product/104"' not in related
+
+
+async def test_gallery_has_a_thumbnail_link_per_picture(web: Web) -> None:
+    # given: a product with three pictures
+    async with web.container.engine.begin() as conn:
+        await conn.execute(
+            text("""INSERT INTO product_listing (product_id, images) VALUES
+                    (102, '[{"key": "p/a"}, {"key": "p/b"}, {"key": "p/c"}]'::jsonb)""")
+        )
+    # when
+    page = (await web.http.get("/product/102")).text
+    # then: the swipeable strip holds the pictures, and each thumbnail jumps to its own
+    assert page.count('<img id="pic-') == 3
+    for n in (1, 2, 3):
+        assert f'<a href="#pic-{n}">' in page
+    assert "تصویر ۳" in page
