@@ -146,11 +146,14 @@ _SORTS = {
 _ENTRY_SORTS = ("name", "newest")
 
 #: A product's sellable details summed up: its price range and what is left to sell (zero ``details`` if
-#: it has none). ``e`` is its ``catalog_entry``.
+#: it has none), and the list price (Price1, Mahak's first level) of its cheapest detail: when the store sells
+#: at another level, the pages show that list price struck through. ``e`` is its ``catalog_entry``.
 _OFFER = """SELECT min(s.price_rial) AS min_price_rial, max(s.price_rial) AS max_price_rial,
        sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0))::bigint AS available,
-       count(*) AS details
-FROM (SELECT coalesce({price}, 0) AS price_rial, {stock} AS stock_mahak, coalesce(h.reserved_qty, 0) AS reserved
+       count(*) AS details,
+       (array_agg(s.list_price_rial ORDER BY s.price_rial))[1] AS list_price_rial
+FROM (SELECT coalesce({price}, 0) AS price_rial, {stock} AS stock_mahak, coalesce(h.reserved_qty, 0) AS reserved,
+             d.prices_rial[1] AS list_price_rial
       FROM product_detail d
       {link}
       LEFT JOIN stock_hold h ON h.product_detail_id = d.mahak_id
@@ -166,7 +169,8 @@ _ENTRY_COLUMNS = "e.product_id, e.name, e.code, e.category_id"
 _BY_ENTRY = """
 SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM ({matches} LIMIT :scan) x) n
 LEFT JOIN LATERAL (
-  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial
   FROM ({ordered} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
@@ -178,7 +182,8 @@ ORDER BY {order}
 #: ``:scan`` pass.
 _BY_OFFER = """
 WITH m AS (
-SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details
+SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial
 FROM ({ordered}) e
 CROSS JOIN LATERAL ({offer}) a
 WHERE a.details > 0 {checks}
@@ -197,7 +202,8 @@ _BY_WORDS = """
 WITH f AS MATERIALIZED ({entries})
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
-  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial
   FROM (SELECT * FROM f ORDER BY {order} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true

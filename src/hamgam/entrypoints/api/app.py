@@ -27,6 +27,7 @@ from hamgam.entrypoints.api import errors
 from hamgam.entrypoints.api.body_limit import BodyLimitMiddleware, body_limits
 from hamgam.entrypoints.api.client_address import TrustedProxyMiddleware
 from hamgam.entrypoints.api.core_proxy import CoreProxy, CoreProxyMiddleware
+from hamgam.entrypoints.api.docs import install_docs
 from hamgam.entrypoints.api.middleware import RequestIdMiddleware
 from hamgam.entrypoints.api.routes import (
     admin_export,
@@ -77,7 +78,7 @@ def create_app(
         title="Hamgam API",
         version="1",
         description="The online store's JSON API. Money is integer Rial (`*_rial`); shops display Toman.",
-        docs_url="/api/docs",
+        docs_url=None,  # install_docs: the same page with its files served locally
         openapi_url="/api/openapi.json",
         redoc_url=None,
         lifespan=lifespan,
@@ -93,6 +94,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     errors.install(app)
+    install_docs(app, title=app.title)
     app.include_router(health.router)
     for module in (catalog, cart, auth, me, orders, admin_store, admin_sync, admin_export):
         app.include_router(module.router, prefix=API_PREFIX)

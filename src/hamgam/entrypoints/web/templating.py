@@ -1,5 +1,6 @@
 """The Jinja2 environment of the pages: autoescaping everywhere, gettext from the UI's catalogue, filters for
-Persian digits, Toman and Jalali dates, versioned static URLs, and block rendering for htmx (jinja2-fragments).
+Persian digits, Toman and Jalali dates, names from Mahak and left-to-right codes (``display``), versioned static
+URLs, and block rendering for htmx (jinja2-fragments).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
+from hamgam.entrypoints.web.display import discount, display_name, ltr, rich_name
 from hamgam.entrypoints.web.i18n import Locale
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -54,6 +56,9 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         "jdate": locale.date,
         "jdatetime": locale.datetime,
         "err": locale.error,
+        "pname": rich_name,
+        "pname_text": display_name,
+        "ltr": ltr,
     }
     env.globals |= {
         "static_url": static_url,
@@ -61,6 +66,7 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         "image_url": image_url,
         "locale": locale,
         "Markup": Markup,
+        "discount": discount,
     }
     return env
 

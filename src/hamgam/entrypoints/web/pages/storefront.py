@@ -4,7 +4,7 @@ and product pages."""
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query
 
@@ -29,6 +29,9 @@ SORT_LABELS = {
     "price_desc": N_("Most expensive"),
     "name": N_("Name"),
 }
+#: Related products shown on a product page, and how many of the category's newest are read to find them.
+RELATED_SHOWN = 4
+RELATED_READ = 12
 Text = Annotated[str | None, Query(max_length=200)]
 Low = Annotated[str | None, Query(alias="min", max_length=30)]
 High = Annotated[str | None, Query(alias="max", max_length=30)]
@@ -48,19 +51,61 @@ async def home(page: AnyPage):
     )
 
 
-async def _listing(page: AnyPage, *, category: int | None, q: str | None, params: dict, template_extra: dict):
+def _given(raw: str | None) -> bool:
+    return bool(raw and raw.strip())
+
+
+def read_filters(params: dict[str, str | None], *, default_sort: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The listing's filters from the query string, and a message (a catalogue msgid) for each value that
+    could not be used, by field: a bad value is dropped and said so, never silently ignored."""
+    problems: dict[str, str] = {}
+    sort = params.get("sort")
+    if _given(sort) and sort not in SORT_LABELS:
+        problems["sort"] = N_("That sort order is unknown, so the default order is used.")
+    number = parse_int(params.get("page"), low=1, high=MAX_PAGE)
+    if _given(params.get("page")) and number is None:
+        problems["page"] = N_("That page number is not valid, so the first page is shown.")
+    bounds = {}
+    for field, message in (
+        ("min", N_("The lowest price must be a whole number of Toman; it was not applied.")),
+        ("max", N_("The highest price must be a whole number of Toman; it was not applied.")),
+    ):
+        bounds[field] = toman_to_rial(params.get(field))
+        if _given(params.get(field)) and bounds[field] is None:
+            problems[field] = message
+    low, high = bounds["min"], bounds["max"]
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+        problems["range"] = N_("The lowest price was above the highest, so the two were swapped.")
+    filters = {
+        "sort": sort if sort in SORT_LABELS else default_sort,
+        "page": number or 1,
+        "min_price_rial": low,
+        "max_price_rial": high,
+        "in_stock": bool(params.get("stock")),
+    }
+    return filters, problems
+
+
+async def _listing(
+    page: AnyPage,
+    *,
+    category: int | None,
+    q: str | None,
+    params: dict,
+    template_extra: dict,
+    problems: dict[str, str] | None = None,
+):
     settings = page.container.settings.web
-    sort = params.get("sort") if params.get("sort") in SORT_LABELS else ("name" if q else "newest")
-    number = parse_int(params.get("page"), low=1, high=MAX_PAGE) or 1
-    min_rial, max_rial = toman_to_rial(params.get("min")), toman_to_rial(params.get("max"))
-    if min_rial is not None and max_rial is not None and min_rial > max_rial:
-        min_rial, max_rial = max_rial, min_rial
+    filters, found_problems = read_filters(params, default_sort="name" if q else "newest")
+    problems = (problems or {}) | found_problems
+    sort, number = filters["sort"], filters["page"]
     result = await page.core.catalog.search(
         q=q,
         category=category,
-        min_price_rial=min_rial,
-        max_price_rial=max_rial,
-        in_stock=bool(params.get("stock")),
+        min_price_rial=filters["min_price_rial"],
+        max_price_rial=filters["max_price_rial"],
+        in_stock=filters["in_stock"],
         sort=sort,
         page=number,
         per_page=settings.per_page,
@@ -77,6 +122,8 @@ async def _listing(page: AnyPage, *, category: int | None, q: str | None, params
         "sorts": SORT_LABELS,
         "params": {k: v for k, v in params.items() if v},
         "q": q or "",
+        "problems": problems,
+        "filters_open": bool(problems) or any(params.get(k) for k in ("min", "max", "stock", "sort", "cat")),
     } | template_extra
     block = "results" if page.htmx and page.request.headers.get("hx-target", "").split("#")[-1] == "results" else None
     return page.render("store/listing.html", block=block, **context)
@@ -120,6 +167,9 @@ async def search(
     tree = await page.core.catalog.categories()
     code = parse_int(cat)
     node, trail = find_category(tree, code) if code is not None else (None, ())
+    problems = {}
+    if _given(cat) and node is None:
+        problems["cat"] = N_("That category was not found, so every category is searched.")
     params = {"q": q, "sort": sort, "min": low, "max": high, "stock": stock, "cat": cat, "page": page_}
     return await _listing(
         page,
@@ -127,6 +177,7 @@ async def search(
         q=q,
         params=params,
         template_extra={"category": node, "trail": trail, "categories": tree, "action": "/search"},
+        problems=problems,
     )
 
 
@@ -145,4 +196,14 @@ async def product(page: AnyPage, product_id: Id):
     images = [i for i in item["images"] if i.get("key") and i.get("hidden") != "true"]
     tree = await page.core.catalog.categories()
     node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
-    return page.render("store/product.html", product=item, images=images, category=node, trail=trail)
+    related = await _related(page, item) if node is not None else []
+    return page.render("store/product.html", product=item, images=images, category=node, trail=trail, related=related)
+
+
+async def _related(page: AnyPage, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """A few other products of the same category that are in stock, newest first. The category's newest
+    products are read by index and the ones in stock kept, rather than filtered on stock in the query (which
+    reads the details of every product in the category)."""
+    found = await page.core.catalog.search(category=item["category_id"], sort="newest", per_page=RELATED_READ)
+    others = [p for p in found["items"] if p["product_id"] != item["product_id"] and p["available"] > 0]
+    return await with_covers(page, others[:RELATED_SHOWN])

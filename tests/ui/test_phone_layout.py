@@ -1,0 +1,98 @@
+"""Phone first: every storefront page fits 320 px and 390 px wide screens with no sideways scrolling, the cart
+shows each line as a card with its total and remove button on screen, the product page keeps a buy bar in view,
+the filters start folded, and every htmx request lights the loading bar."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.ui.conftest import LiveShop
+from tests.ui.test_shop import buy
+
+PHONE_WIDTHS = (320, 390)
+#: What sticks out of the screen, for the failure message.
+_OVERFLOW = """() => {
+  const w = window.innerWidth;
+  if (document.documentElement.scrollWidth <= w) return null;
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if (r.width && (r.right > w + 1 || r.left < -1)) {
+      out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + el.className : "")
+               + " [" + Math.round(r.left) + ", " + Math.round(r.right) + "]");
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, elements: out.slice(0, 8)};
+}"""
+
+
+def assert_fits(page: Page, path: str) -> None:
+    for width in PHONE_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 740})
+        page.goto(path)
+        page.wait_for_load_state("load")
+        overflow = page.evaluate(_OVERFLOW)
+        assert overflow is None, f"{path} at {width} px overflows: {overflow}"
+
+
+def test_every_storefront_page_fits_a_phone(page: Page, live_shop: LiveShop) -> None:
+    # given: a customer who paid an order and has an item in the cart
+    order_id = buy(page, live_shop, "09121113344")
+    page.goto("/product/101")
+    page.get_by_role("button", name="افزودن به سبد").first.click()
+    expect(page.locator(".flash")).to_be_visible()
+    # when / then
+    for path in (
+        "/",
+        "/category/1",
+        "/search?q=%DA%A9%D8%AA%D8%A7%D8%A8",
+        "/search?q=%DA%A9%D8%AA%D8%A7%D8%A8&min=abc&max=-3&sort=nonsense",
+        "/product/101",
+        "/cart",
+        "/checkout",
+        "/account",
+        "/account/orders",
+        f"/account/orders/{order_id}",
+        f"/account/orders/{order_id}/result",
+    ):
+        assert_fits(page, path)
+    page.get_by_role("button", name="خروج").click()
+    assert_fits(page, "/login")
+
+
+def test_cart_lines_are_cards_with_total_and_remove_on_screen(page: Page, live_shop: LiveShop) -> None:
+    # given: an item in the cart, on the narrowest phone
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto("/product/101")
+    page.get_by_role("button", name="افزودن به سبد").first.click()
+    page.goto("/cart")
+    line = page.locator("#cart .line").first
+    # then: the line's total and its remove button lie inside the screen
+    for part in (line.locator(".line-total"), line.get_by_role("button", name="حذف")):
+        expect(part).to_be_visible()
+        box = part.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320, box
+    # when: the quantity changes through htmx, the loading bar shows while the request runs
+    page.evaluate("""() => { window.__loadingSeen = false;
+        new MutationObserver(() => { if (document.getElementById("loading").classList.contains("htmx-request"))
+          window.__loadingSeen = true; }).observe(document.getElementById("loading"), {attributes: true}); }""")
+    line.get_by_label("تعداد").fill("2")
+    line.get_by_role("button", name="به‌روزرسانی").click()
+    expect(page.locator("#cart .line").first.get_by_label("تعداد")).to_have_value("2")
+    assert page.evaluate("() => window.__loadingSeen") is True
+    expect(page.locator("#loading")).not_to_have_class("htmx-request")
+
+
+def test_product_page_keeps_the_buy_bar_and_filters_start_folded(page: Page, live_shop: LiveShop) -> None:
+    page.set_viewport_size({"width": 390, "height": 700})
+    # the buy bar is on screen at the top of a product page and at its end
+    page.goto("/product/101")
+    bar = page.locator("#buybar")
+    expect(bar).to_be_in_viewport()
+    page.mouse.wheel(0, 5000)
+    expect(bar).to_be_in_viewport()
+    # the filters are folded on a phone until opened
+    page.goto("/category/1")
+    expect(page.get_by_label("کمترین قیمت (تومان)")).to_be_hidden()
+    page.get_by_text("فیلتر و مرتب‌سازی").click()
+    expect(page.get_by_label("کمترین قیمت (تومان)")).to_be_visible()
