@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.sync_store import SyncStore
@@ -146,7 +148,8 @@ async def build(settings: Settings) -> Container:
         else PostgresRateLimiter(engine)
     )
     store = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
+        accounts_uow=partial(SqlAccountsUnitOfWork, engine),
     )
     objects = build_object_store(settings)
     images = ImageService(

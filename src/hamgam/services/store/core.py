@@ -18,6 +18,8 @@ from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, NotFound
 from hamgam.domain.orders import OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
+from hamgam.ports.accounts import AccountsUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store import events, jobs
@@ -152,6 +154,7 @@ def build_store_core(
     sms: SmsSender,
     limiter: RateLimiter,
     jwt_secret: str,
+    accounts_uow: UnitOfWorkFactory[AccountsUnitOfWork],
 ) -> StoreCore:
     rules, store, auth = settings.sync, settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
@@ -172,9 +175,9 @@ def build_store_core(
                 queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset
             ),
         ),
-        accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
+        accounts=AccountService(accounts_uow, sms, limiter, store=store, auth=auth, pepper=pepper),
         tokens=TokenService(
-            engine,
+            accounts_uow,
             secret=jwt_secret,
             issuer=auth.jwt_issuer,
             access_ttl_s=auth.access_ttl_s,
