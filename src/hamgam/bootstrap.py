@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.sync_store import SyncStore
@@ -150,6 +151,7 @@ async def build(settings: Settings) -> Container:
     store = build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine),
+        admin_uow=partial(SqlAdminUnitOfWork, engine),
     )
     objects = build_object_store(settings)
     images = ImageService(

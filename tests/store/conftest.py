@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
@@ -106,6 +107,7 @@ async def world(database_url: str) -> AsyncIterator[StoreWorld]:
     core = build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
         accounts_uow=partial(SqlAccountsUnitOfWork, engine),
+        admin_uow=partial(SqlAdminUnitOfWork, engine),
     )
     yield StoreWorld(engine, core, gateway, sms, queue, settings)
     await queue.close()
@@ -138,6 +140,7 @@ async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> Async
     core = build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
+        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
     )  # fmt: skip
     yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
     await gateway.aclose()

@@ -10,6 +10,7 @@ from functools import partial
 from sqlalchemy import text
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.services.store.core import build_store_core
@@ -163,6 +164,7 @@ def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
+        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
     )  # fmt: skip
 
 

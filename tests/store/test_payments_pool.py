@@ -10,6 +10,7 @@ from functools import partial
 import pytest
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.queue.memory import MemoryQueue
@@ -41,6 +42,7 @@ def _core(engine, gateway, queue) -> StoreCore:
     return build_store_core(
         store_settings(), engine, queue, gateway=gateway, sms=InMemorySms(),
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, engine),
+        admin_uow=partial(SqlAdminUnitOfWork, engine),
     )  # fmt: skip
 
 

@@ -99,7 +99,7 @@ async def order(container: ContainerDep, _: Staff, order_id: Id) -> dict[str, An
 @router.post("/orders/{order_id}/status")
 async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn) -> dict[str, Any]:
     """Move an order (shipped, delivered, cancelled…); the state machine decides what is allowed."""
-    result = await core.admin.change_order_status(order_id, body.status, me.actor, body.reason)
+    result = await core.change_order_status(order_id, body.status, me.actor, body.reason)
     await core.publish_events()
     return result
 
