@@ -18,6 +18,7 @@ from hamgam.domain.payments import (
     VerifyResult,
 )
 from hamgam.domain.sms import SmsResult
+from hamgam.ports.ratelimit import RateLimiter as RateLimiter  # its home; re-exported for the services
 
 
 class Delivery(Protocol):
@@ -128,15 +129,6 @@ class SmsSender(Protocol):
     async def send_template(self, mobile: str, template: str, params: Mapping[str, str]) -> SmsResult:
         """Send an approved template. ``params`` keys are the provider's parameter names (Kavenegar:
         ``token``, ``token2``, ``token3``, ``token10``, ``token20``; SMS.ir: the ``#Name#`` placeholders)."""
-
-
-class RateLimiter(Protocol):
-    """Sliding-window counters for login and one-time-code limits (PostgreSQL: shared by replicas; memory: per
-    process)."""
-
-    async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:
-        """Count one attempt on ``key``. None when within ``limit`` for the current window, else the seconds
-        until the window ends (the caller answers 429 with ``Retry-After``)."""
 
 
 class ObjectStore(Protocol):
