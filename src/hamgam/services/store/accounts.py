@@ -60,6 +60,7 @@ class AccountService:
         store: StoreSettings,
         auth: AuthSettings,
         pepper: bytes,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         self._uow = uow
         self._sms = sms
@@ -67,7 +68,8 @@ class AccountService:
         self._store = store
         self._auth = auth
         self._pepper = pepper
-        self._hasher = PasswordHasher()
+        #: Argon2id with the library's defaults; tests may pass cheaper parameters.
+        self._hasher = hasher or PasswordHasher()
         #: Verified against when the mobile is unknown, so a miss costs as much time as a hit.
         self._dummy_hash = self._hasher.hash("not-a-real-password")
 
