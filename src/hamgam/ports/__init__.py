@@ -2,7 +2,8 @@
 
 Each port has adapters under ``hamgam.adapters`` and an in-package fake for unit tests and dev mode. The
 outside services' ports are here; persistence ports (a unit of work per bounded context and its repositories)
-are in the submodules: ``unit_of_work``, ``store``, ``accounts``, ``export`` and ``sync``.
+are in the submodules: ``unit_of_work``, ``store``, ``accounts``, ``admin``, ``export`` and ``sync``; the audit
+log in ``audit``, locks in ``locks``, rate limits in ``ratelimit``.
 """
 
 from __future__ import annotations
