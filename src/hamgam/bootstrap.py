@@ -8,10 +8,13 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
@@ -164,7 +167,9 @@ async def build(settings: Settings) -> Container:
         else PostgresRateLimiter(engine)
     )
     store = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
+        accounts_uow=partial(SqlAccountsUnitOfWork, engine),
+        admin_uow=partial(SqlAdminUnitOfWork, engine),
     )
     objects = build_object_store(settings)
     images = ImageService(

@@ -13,13 +13,8 @@ from typing import Any
 import pytest
 
 from hamgam.adapters.db.engine import create_engine
-from hamgam.adapters.mahak import (
-    InMemoryCircuitBreaker,
-    InMemoryRateLimiter,
-    MahakCircuitOpen,
-    PostgresCircuitBreaker,
-    PostgresRateLimiter,
-)
+from hamgam.adapters.mahak import InMemoryCircuitBreaker, MahakCircuitOpen, PostgresCircuitBreaker
+from hamgam.adapters.ratelimit.token_bucket import MemoryTokenBucket, PostgresTokenBucket
 
 KEY = "http://127.0.0.1:1/api/v3|demo"
 
@@ -28,10 +23,10 @@ KEY = "http://127.0.0.1:1/api/v3|demo"
 async def flavour(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     """A factory ``(kind, **sizes)`` building limiters/breakers of one flavour; postgres ones share one DB."""
     if request.param == "memory":
-        yield lambda kind, **kw: (InMemoryRateLimiter if kind == "limiter" else InMemoryCircuitBreaker)(**kw)
+        yield lambda kind, **kw: (MemoryTokenBucket if kind == "limiter" else InMemoryCircuitBreaker)(**kw)
         return
     engine = create_engine(request.getfixturevalue("database_url"), pool_size=2)
-    yield lambda kind, **kw: (PostgresRateLimiter if kind == "limiter" else PostgresCircuitBreaker)(
+    yield lambda kind, **kw: (PostgresTokenBucket if kind == "limiter" else PostgresCircuitBreaker)(
         engine, KEY, **kw
     )
     await engine.dispose()
@@ -90,13 +85,13 @@ async def test_failed_probe_reopens_the_circuit(flavour: Any) -> None:
 _WORKER = """
 import asyncio, json, sys, time
 from hamgam.adapters.db.engine import create_engine
-from hamgam.adapters.mahak import PostgresRateLimiter
+from hamgam.adapters.ratelimit.token_bucket import PostgresTokenBucket
 
 async def main(url, takes, start_at):
     engine = create_engine(url, pool_size=1)
     async with engine.connect():
         pass  # connect before the start line so both processes race only for tokens
-    limiter = PostgresRateLimiter(engine, "shared-key", rate_per_s=20.0, burst=2)
+    limiter = PostgresTokenBucket(engine, "shared-key", rate_per_s=20.0, burst=2)
     await asyncio.sleep(max(0.0, start_at - time.time()))
     first = time.time()
     for _ in range(takes):

@@ -4,8 +4,12 @@ nothing it was paid with is left unverified."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import text
 
+from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.domain.payments import PaymentGatewayUnavailable
@@ -156,5 +160,6 @@ async def test_unreadable_inquiry_does_not_let_the_order_expire(world: StoreWorl
 def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
+        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
     )  # fmt: skip

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 
 import pytest
 
+from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
+from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.queue.memory import MemoryQueue
@@ -38,7 +41,8 @@ async def small_pool(database_url: str) -> AsyncIterator[tuple[StoreWorld, SlowV
 def _core(engine, gateway, queue) -> StoreCore:
     return build_store_core(
         store_settings(), engine, queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, engine),
+        admin_uow=partial(SqlAdminUnitOfWork, engine),
     )  # fmt: skip
 
 

@@ -2,7 +2,8 @@
 
 Each port has adapters under ``hamgam.adapters`` and an in-package fake for unit tests and dev mode. The
 outside services' ports are here; persistence ports (a unit of work per bounded context and its repositories)
-are in the submodules: ``unit_of_work``, ``store``, ``accounts``, ``export`` and ``sync``.
+are in the submodules: ``unit_of_work``, ``store``, ``accounts``, ``admin``, ``export`` and ``sync``; the audit
+log in ``audit``, locks in ``locks``, rate limits in ``ratelimit``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hamgam.domain.payments import (
     VerifyResult,
 )
 from hamgam.domain.sms import SmsResult
+from hamgam.ports.ratelimit import RateLimiter as RateLimiter  # its home; re-exported for the services
 
 
 class Delivery(Protocol):
@@ -128,15 +130,6 @@ class SmsSender(Protocol):
     async def send_template(self, mobile: str, template: str, params: Mapping[str, str]) -> SmsResult:
         """Send an approved template. ``params`` keys are the provider's parameter names (Kavenegar:
         ``token``, ``token2``, ``token3``, ``token10``, ``token20``; SMS.ir: the ``#Name#`` placeholders)."""
-
-
-class RateLimiter(Protocol):
-    """Sliding-window counters for login and one-time-code limits (PostgreSQL: shared by replicas; memory: per
-    process)."""
-
-    async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:
-        """Count one attempt on ``key``. None when within ``limit`` for the current window, else the seconds
-        until the window ends (the caller answers 429 with ``Retry-After``)."""
 
 
 class ObjectStore(Protocol):

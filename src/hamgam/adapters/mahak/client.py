@@ -42,9 +42,10 @@ from hamgam.adapters.mahak.errors import (
     MahakTransient,
     MahakUnavailable,
 )
-from hamgam.adapters.mahak.limiter import CircuitBreaker, RateLimiter, memory_guards
+from hamgam.adapters.mahak.limiter import CircuitBreaker, memory_guards
 from hamgam.adapters.mahak.paging import ChangePage, iter_changes, parse_rows
 from hamgam.adapters.mahak.wire import Entity, Row
+from hamgam.ports.ratelimit import TokenBucket
 from hamgam.settings import MahakSettings
 
 #: Where Mahak serves picture files, relative to the API base URL (contract §1).
@@ -65,7 +66,7 @@ class MahakClient:
         self,
         settings: MahakSettings,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: TokenBucket | None = None,
         breaker: CircuitBreaker | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
         site_name: str | None = None,
@@ -75,7 +76,7 @@ class MahakClient:
         default_limiter, default_breaker = memory_guards(settings)
         self._settings = settings
         self._base_url = settings.base_url.rstrip("/") + "/"
-        self._limiter: RateLimiter = limiter or default_limiter
+        self._limiter: TokenBucket = limiter or default_limiter
         self._breaker: CircuitBreaker = breaker or default_breaker
         self._site_name = site_name
         self._http = httpx2.AsyncClient(

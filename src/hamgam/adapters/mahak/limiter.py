@@ -1,4 +1,5 @@
-"""Politeness towards one Mahak database: a token-bucket rate limit and a circuit breaker.
+"""Politeness towards one Mahak database: a token-bucket rate limit (``hamgam.adapters.ratelimit.token_bucket``)
+and a circuit breaker.
 
 Both are keyed by ``(base_url, username)`` and come in two flavours behind one small interface: in
 PostgreSQL (tables ``mahak_rate_bucket`` and ``mahak_circuit``), shared by every process and replica that
@@ -7,23 +8,15 @@ talks to the same Mahak database, and in memory, for unit tests and single-proce
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.mahak.errors import MahakCircuitOpen
+from hamgam.adapters.ratelimit.token_bucket import MemoryTokenBucket, PostgresTokenBucket
 from hamgam.settings import MahakSettings
-
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class RateLimiter(Protocol):
-    async def take(self) -> None:
-        """Wait until one request may be sent; the token is spent even if the caller then fails."""
 
 
 class CircuitBreaker(Protocol):
@@ -43,24 +36,6 @@ def guard_key(settings: MahakSettings) -> str:
 
 
 # -- in memory -----------------------------------------------------------------------------------------------
-class InMemoryRateLimiter:
-    """A token bucket for this process only: ``burst`` tokens, refilled at ``rate_per_s``."""
-
-    def __init__(self, rate_per_s: float, burst: int, *, sleep: Sleep = asyncio.sleep) -> None:
-        self._rate_per_s = rate_per_s
-        self._burst = float(burst)
-        self._tokens = float(burst)
-        self._updated = time.monotonic()
-        self._sleep = sleep
-
-    async def take(self) -> None:
-        now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate_per_s) - 1
-        self._updated = now
-        if self._tokens < 0:  # a reservation: this caller's token arrives after the deficit refills
-            await self._sleep(-self._tokens / self._rate_per_s)
-
-
 class InMemoryCircuitBreaker:
     def __init__(self, failures: int, open_s: float) -> None:
         self._threshold = failures
@@ -89,24 +64,6 @@ class InMemoryCircuitBreaker:
 
 
 # -- in PostgreSQL -------------------------------------------------------------------------------------------
-# One statement per take: refill from the time elapsed since updated_at, spend one token, and let the balance
-# go negative. A negative balance is this caller's place in the queue; it waits the deficit, so waiters are
-# served in arrival order without polling. clock_timestamp(), unlike now(), is read after the row lock.
-_TAKE = text(
-    """
-    INSERT INTO mahak_rate_bucket AS b (key, tokens, updated_at)
-    VALUES (:key, CAST(:burst AS double precision) - 1, clock_timestamp())
-    ON CONFLICT (key) DO UPDATE SET
-        tokens = LEAST(
-            CAST(:burst AS double precision),
-            b.tokens + GREATEST(0, EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at))::float8
-                * CAST(:rate AS double precision)
-        ) - 1,
-        updated_at = clock_timestamp()
-    RETURNING tokens
-    """
-)
-
 _STATE = text(
     """
     SELECT failures, EXTRACT(EPOCH FROM open_until - clock_timestamp())::float8 AS remaining_s
@@ -148,24 +105,6 @@ _FAILURE = text(
 )
 
 
-class PostgresRateLimiter:
-    """The token bucket of one Mahak database, shared through PostgreSQL by every process."""
-
-    def __init__(
-        self, engine: AsyncEngine, key: str, rate_per_s: float, burst: int, *, sleep: Sleep = asyncio.sleep
-    ) -> None:
-        self._engine = engine
-        self._params = {"key": key, "burst": float(burst), "rate": float(rate_per_s)}
-        self._rate_per_s = rate_per_s
-        self._sleep = sleep
-
-    async def take(self) -> None:
-        async with self._engine.begin() as connection:
-            tokens = (await connection.execute(_TAKE, self._params)).scalar_one()
-        if tokens < 0:
-            await self._sleep(-tokens / self._rate_per_s)
-
-
 class PostgresCircuitBreaker:
     """The circuit breaker of one Mahak database, shared through PostgreSQL by every process."""
 
@@ -197,20 +136,20 @@ class PostgresCircuitBreaker:
             await connection.execute(_FAILURE, self._params)
 
 
-def memory_guards(settings: MahakSettings) -> tuple[InMemoryRateLimiter, InMemoryCircuitBreaker]:
+def memory_guards(settings: MahakSettings) -> tuple[MemoryTokenBucket, InMemoryCircuitBreaker]:
     """Limiter and breaker for one process, sized from the settings."""
     return (
-        InMemoryRateLimiter(settings.rate_per_s, settings.rate_burst),
+        MemoryTokenBucket(settings.rate_per_s, settings.rate_burst),
         InMemoryCircuitBreaker(settings.circuit_failures, settings.circuit_open_s),
     )
 
 
 def postgres_guards(
     engine: AsyncEngine, settings: MahakSettings
-) -> tuple[PostgresRateLimiter, PostgresCircuitBreaker]:
+) -> tuple[PostgresTokenBucket, PostgresCircuitBreaker]:
     """Limiter and breaker shared by every process using ``engine``'s database, sized from the settings."""
     key = guard_key(settings)
     return (
-        PostgresRateLimiter(engine, key, settings.rate_per_s, settings.rate_burst),
+        PostgresTokenBucket(engine, key, settings.rate_per_s, settings.rate_burst),
         PostgresCircuitBreaker(engine, key, settings.circuit_failures, settings.circuit_open_s),
     )

@@ -1,1 +1,3 @@
-"""Rate-limit adapters: PostgreSQL (shared by every replica) and in-memory (one process)."""
+"""Rate-limit adapters (``hamgam.ports.ratelimit``): sliding-window attempt counters (``postgres``, ``memory``)
+and token buckets pacing outgoing requests (``token_bucket``), each in PostgreSQL (shared by every replica) and in
+memory (one process)."""

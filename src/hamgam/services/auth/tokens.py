@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import jwt
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.accounts import STAFF_FACTORS, Factor, Role, hash_secret, session_role
 from hamgam.domain.errors import Unauthorized
+from hamgam.ports.accounts import AccountsUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 ALGORITHM = "HS256"
 _BAD_TOKEN = "توکن نامعتبر یا منقضی است؛ دوباره وارد شوید — invalid or expired token, log in again"
@@ -61,7 +61,7 @@ class TokenPair:
 class TokenService:
     def __init__(
         self,
-        engine: AsyncEngine,
+        uow: UnitOfWorkFactory[AccountsUnitOfWork],
         *,
         secret: str,
         issuer: str,
@@ -70,7 +70,7 @@ class TokenService:
         pepper: bytes,
         challenge_ttl_s: int = 300,
     ) -> None:
-        self._engine = engine
+        self._uow = uow
         self._challenge_ttl_s = challenge_ttl_s
         self._secret = secret
         self._issuer = issuer
@@ -93,19 +93,11 @@ class TokenService:
     def _access(self, customer_id: int, family: uuid.UUID) -> str:
         return self._encode(customer_id, "access", self._access_ttl_s, sid=str(family))
 
-    async def _new_refresh(self, conn, customer_id: int, family: uuid.UUID, factors: list[str]) -> str:
+    async def _new_refresh(
+        self, uow: AccountsUnitOfWork, customer_id: int, family: uuid.UUID, factors: list[str]
+    ) -> str:
         token = secrets.token_urlsafe(32)
-        await conn.execute(
-            text("""INSERT INTO refresh_token (customer_id, family_id, token_hash, expires_at, factors)
-                    VALUES (:c, :f, :h, now() + make_interval(secs => :ttl), :factors)"""),
-            {
-                "c": customer_id,
-                "f": family,
-                "h": hash_secret(token, self._pepper),
-                "ttl": self._refresh_ttl_s,
-                "factors": factors,
-            },
-        )
+        await uow.sessions.add(customer_id, family, hash_secret(token, self._pepper), self._refresh_ttl_s, factors)
         return token
 
     async def issue(self, customer_id: int, *, factors: Iterable[str] = ()) -> TokenPair:
@@ -113,8 +105,8 @@ class TokenService:
         (``Factor`` values). Staff and admin act with their role only when ``factors`` holds both."""
         proved = sorted(str(Factor(f)) for f in set(factors))
         family = uuid.uuid4()
-        async with self._engine.begin() as conn:
-            refresh = await self._new_refresh(conn, customer_id, family, proved)
+        async with self._uow() as uow:
+            refresh = await self._new_refresh(uow, customer_id, family, proved)
         return TokenPair(self._access(customer_id, family), refresh, self._access_ttl_s)
 
     def _claims(self, token: str, typ: str, required: list[str], error: str) -> dict:
@@ -157,18 +149,8 @@ class TokenService:
         """The caller behind an access token, with the role their session acts with now: the family must
         exist, belong to the customer and not be revoked, and the customer must be enabled."""
         customer_id, family = self.decode(token)
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    text("""SELECT c.role, c.disabled_at IS NOT NULL AS disabled, s.known, s.revoked, s.factors
-                            FROM customer c,
-                                 LATERAL (SELECT count(*) > 0 AS known, bool_or(t.revoked_at IS NOT NULL) AS revoked,
-                                                 min(t.factors) AS factors
-                                          FROM refresh_token t WHERE t.family_id = :f AND t.customer_id = c.id) s
-                            WHERE c.id = :c"""),
-                    {"c": customer_id, "f": family},
-                )
-            ).first()
+        async with self._uow() as uow:
+            row = await uow.sessions.state(customer_id, family)
         if row is None or row.disabled or not row.known or row.revoked:
             raise Unauthorized(_BAD_TOKEN)
         factors = frozenset(row.factors or ())
@@ -179,61 +161,28 @@ class TokenService:
         family (and is refused); expired, revoked or unknown tokens are refused."""
         token_hash = hash_secret(refresh_token, self._pepper)
         reused = False
-        async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    text("""SELECT t.customer_id, t.family_id, t.used_at, t.revoked_at, t.expires_at < now() AS expired,
-                                   t.factors,
-                                   c.disabled_at IS NOT NULL AS disabled
-                            FROM refresh_token t JOIN customer c ON c.id = t.customer_id
-                            WHERE t.token_hash = :h FOR UPDATE OF t"""),
-                    {"h": token_hash},
-                )
-            ).first()
+        async with self._uow() as uow:
+            row = await uow.sessions.by_hash_for_update(token_hash)
             if row is None or row.revoked_at is not None or row.expired or row.disabled:
                 raise Unauthorized(_BAD_TOKEN)
             if row.used_at is not None:
-                await self._revoke_family(conn, row.family_id)
+                await uow.sessions.revoke_family(row.family_id)
                 reused = True
             else:
-                await conn.execute(
-                    text("UPDATE refresh_token SET used_at = now() WHERE token_hash = :h"), {"h": token_hash}
-                )
-                new_refresh = await self._new_refresh(conn, row.customer_id, row.family_id, list(row.factors))
+                await uow.sessions.mark_used(token_hash)
+                new_refresh = await self._new_refresh(uow, row.customer_id, row.family_id, list(row.factors))
         if reused:
-            raise Unauthorized(
-                "این توکن قبلاً استفاده شده؛ همه نشست‌ها بسته شد — refresh token reused; session revoked"
-            )
+            raise Unauthorized("این توکن قبلاً استفاده شده؛ همه نشست‌ها بسته شد — refresh token reused; session revoked")
         return TokenPair(self._access(row.customer_id, row.family_id), new_refresh, self._access_ttl_s)
 
     async def revoke(self, refresh_token: str) -> None:
         """Logout: revoke the token's whole family (unknown tokens are ignored)."""
-        async with self._engine.begin() as conn:
-            family = await conn.scalar(
-                text("SELECT family_id FROM refresh_token WHERE token_hash = :h"),
-                {"h": hash_secret(refresh_token, self._pepper)},
-            )
+        async with self._uow() as uow:
+            family = await uow.sessions.family_of(hash_secret(refresh_token, self._pepper))
             if family is not None:
-                await self._revoke_family(conn, family)
+                await uow.sessions.revoke_family(family)
 
     async def revoke_customer(self, customer_id: int) -> None:
         """Log a customer out everywhere (disabled account, role change)."""
-        async with self._engine.begin() as conn:
-            await revoke_sessions(conn, customer_id)
-
-    @staticmethod
-    async def _revoke_family(conn, family: uuid.UUID) -> None:
-        await conn.execute(
-            text("UPDATE refresh_token SET revoked_at = now() WHERE family_id = :f AND revoked_at IS NULL"),
-            {"f": family},
-        )
-
-
-async def revoke_sessions(conn, customer_id: int, *, keep: uuid.UUID | None = None) -> None:
-    """Revoke every session (refresh family) of a customer but ``keep``, in the caller's transaction; their
-    access tokens stop working at once, since ``authenticate`` checks the family."""
-    await conn.execute(
-        text("""UPDATE refresh_token SET revoked_at = now()
-                WHERE customer_id = :c AND revoked_at IS NULL AND family_id IS DISTINCT FROM :keep"""),
-        {"c": customer_id, "keep": keep},
-    )
+        async with self._uow() as uow:
+            await uow.sessions.revoke_customer(customer_id)

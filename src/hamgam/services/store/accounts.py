@@ -11,14 +11,13 @@ to the admin themselves and never leave the store without an active admin.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
 import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp
 from hamgam.domain.checkout import Address
@@ -31,14 +30,12 @@ from hamgam.domain.persian import (
 )
 from hamgam.domain.sms import SmsError
 from hamgam.ports import RateLimiter, SmsSender
-from hamgam.services.auth.tokens import revoke_sessions
+from hamgam.ports.accounts import AccountsUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.settings import AuthSettings, StoreSettings
 
 log = structlog.get_logger(__name__)
 
-_CUSTOMER = (
-    "id, mobile, full_name, email, national_code, role, created_at, password_hash IS NOT NULL AS has_password"
-)
 _BAD_LOGIN = "موبایل یا رمز عبور نادرست است — wrong mobile or password"
 _BAD_CODE = "کد نادرست یا منقضی است — wrong or expired code"
 _NOT_FOUND = "مشتری پیدا نشد — customer not found"
@@ -56,21 +53,23 @@ def parse_mobile(raw: str) -> str:
 class AccountService:
     def __init__(
         self,
-        engine: AsyncEngine,
+        uow: UnitOfWorkFactory[AccountsUnitOfWork],
         sms: SmsSender,
         limiter: RateLimiter,
         *,
         store: StoreSettings,
         auth: AuthSettings,
         pepper: bytes,
+        hasher: PasswordHasher | None = None,
     ) -> None:
-        self._engine = engine
+        self._uow = uow
         self._sms = sms
         self._limiter = limiter
         self._store = store
         self._auth = auth
         self._pepper = pepper
-        self._hasher = PasswordHasher()
+        #: Argon2id with the library's defaults; tests may pass cheaper parameters.
+        self._hasher = hasher or PasswordHasher()
         #: Verified against when the mobile is unknown, so a miss costs as much time as a hit.
         self._dummy_hash = self._hasher.hash("not-a-real-password")
 
@@ -95,46 +94,26 @@ class AccountService:
         await self._limit(f"register:ip:{client}", self._auth.register_attempts * 5, self._auth.register_window_s)
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
-        async with self._engine.begin() as conn:
-            proved = await self._consume_code(conn, mobile, code)
+        row = None
+        async with self._uow() as uow:
+            proved = await self._consume_code(uow, mobile, code)
             if proved:
-                row = (
-                    (
-                        await conn.execute(
-                            text(f"""INSERT INTO customer (mobile, full_name, password_hash) VALUES (:m, :n, :h)
-                                     ON CONFLICT (mobile) DO NOTHING RETURNING {_CUSTOMER}"""),
-                            {"m": mobile, "n": full_name, "h": password_hash},
-                        )
-                    )
-                    .mappings()
-                    .first()
-                )
+                row = await uow.customers.add_with_password(mobile, full_name, password_hash)
                 if row is None:  # rolls the code back too: it still logs the owner in
                     raise Conflict(
                         "این شماره قبلاً ثبت شده است؛ وارد شوید — this mobile is already registered, log in",
                         field="mobile",
                     )
-        if not proved:
+        if not proved or row is None:
             raise Unauthorized(_BAD_CODE)
-        return dict(row)
+        return row
 
     async def login_password(self, mobile: str, password: str, *, client: str) -> dict[str, Any]:
         mobile = parse_mobile(mobile)
         await self._limit(f"login:m:{mobile}", self._auth.login_attempts, self._auth.login_window_s)
         await self._limit(f"login:ip:{client}", self._auth.login_attempts * 5, self._auth.login_window_s)
-        async with self._engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        text(
-                            f"SELECT {_CUSTOMER}, password_hash, disabled_at FROM customer WHERE mobile = :m"
-                        ),
-                        {"m": mobile},
-                    )
-                )
-                .mappings()
-                .first()
-            )
+        async with self._uow() as uow:
+            row = await uow.customers.credentials(mobile)
         stored = row["password_hash"] if row is not None and row["password_hash"] else self._dummy_hash
         try:
             await asyncio.to_thread(self._hasher.verify, stored, password)
@@ -152,10 +131,8 @@ class AccountService:
         alone must not be able to set the second factor."""
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
-        async with self._engine.begin() as conn:
-            role = await conn.scalar(
-                text("SELECT role FROM customer WHERE id = :id FOR UPDATE"), {"id": customer_id}
-            )
+        async with self._uow() as uow:
+            role = await uow.customers.role_for_update(customer_id)
             if role is None:
                 raise NotFound(_NOT_FOUND)
             if Role(role) is not Role.CUSTOMER and not two_factor:
@@ -163,11 +140,8 @@ class AccountService:
                     "برای تغییر رمز کارکنان با رمز و کد یک‌بارمصرف وارد شوید — staff must log in with password "
                     "and one-time code to change the password"
                 )
-            await conn.execute(
-                text("UPDATE customer SET password_hash = :h, updated_at = now() WHERE id = :id"),
-                {"h": password_hash, "id": customer_id},
-            )
-            await revoke_sessions(conn, customer_id, keep=session)
+            await uow.customers.set_password(customer_id, password_hash)
+            await uow.sessions.revoke_customer(customer_id, keep=session)
 
     # --- one-time codes ---
 
@@ -177,20 +151,9 @@ class AccountService:
         await self._limit(f"otp:m:{mobile}", self._auth.otp_sends, self._auth.otp_window_s)
         await self._limit(f"otp:ip:{client}", self._auth.otp_sends * 10, self._auth.otp_window_s)
         code = new_otp(self._store.otp_length)
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("UPDATE otp_code SET consumed_at = now() WHERE mobile = :m AND consumed_at IS NULL"),
-                {"m": mobile},
-            )
-            await conn.execute(
-                text("""INSERT INTO otp_code (mobile, code_hash, expires_at)
-                        VALUES (:m, :h, now() + make_interval(secs => :ttl))"""),
-                {
-                    "m": mobile,
-                    "h": hash_secret(f"{mobile}:{code}", self._pepper),
-                    "ttl": self._store.otp_ttl_s,
-                },
-            )
+        async with self._uow() as uow:
+            await uow.codes.retire(mobile)
+            await uow.codes.add(mobile, hash_secret(f"{mobile}:{code}", self._pepper), self._store.otp_ttl_s)
         try:
             await self._sms.send_otp(mobile, code)
         except SmsError as exc:
@@ -201,57 +164,38 @@ class AccountService:
             ) from None
         return {"mobile": mobile, "expires_in": self._store.otp_ttl_s, "length": self._store.otp_length}
 
-    async def _consume_code(self, conn: AsyncConnection, mobile: str, code: str) -> bool:
+    async def _consume_code(self, uow: AccountsUnitOfWork, mobile: str, code: str) -> bool:
         """Check ``code`` against the mobile's newest live code, spending it when right and counting a wrong
-        guess otherwise (at most ``otp_max_attempts`` per code). Call in a transaction."""
-        row = (
-            await conn.execute(
-                text("""SELECT id, code_hash, attempts, expires_at < now() AS expired FROM otp_code
-                        WHERE mobile = :m AND consumed_at IS NULL ORDER BY id DESC LIMIT 1 FOR UPDATE"""),
-                {"m": mobile},
-            )
-        ).first()
-        if row is None or row.expired or row.attempts >= self._store.otp_max_attempts:
+        guess otherwise (at most ``otp_max_attempts`` per code), in ``uow``'s transaction."""
+        live = await uow.codes.newest_live(mobile)
+        if live is None or live.expired or live.attempts >= self._store.otp_max_attempts:
             return False
-        if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != row.code_hash:
-            await conn.execute(text("UPDATE otp_code SET attempts = attempts + 1 WHERE id = :id"), {"id": row.id})
+        if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != live.code_hash:
+            await uow.codes.count_wrong_guess(live.id)
             return False
-        await conn.execute(text("UPDATE otp_code SET consumed_at = now() WHERE id = :id"), {"id": row.id})
+        await uow.codes.spend(live.id)
         return True
 
     async def verify_otp(self, mobile: str, code: str) -> dict[str, Any]:
         """Check a code (one use; at most ``otp_max_attempts`` guesses per code) and return the customer,
         creating one on first login (the code proves the mobile)."""
         mobile = parse_mobile(mobile)
-        async with self._engine.begin() as conn:
-            proved = await self._consume_code(conn, mobile, code)
+        customer = None
+        async with self._uow() as uow:
+            proved = await self._consume_code(uow, mobile, code)
             if proved:
-                await conn.execute(
-                    text("INSERT INTO customer (mobile) VALUES (:m) ON CONFLICT (mobile) DO NOTHING"),
-                    {"m": mobile},
-                )
-                customer = (
-                    (
-                        await conn.execute(
-                            text(f"SELECT {_CUSTOMER}, disabled_at FROM customer WHERE mobile = :m"),
-                            {"m": mobile},
-                        )
-                    )
-                    .mappings()
-                    .one()
-                )
-        if not proved or customer["disabled_at"] is not None:
+                await uow.customers.add_if_missing(mobile)
+                customer = await uow.customers.by_mobile(mobile)
+        if not proved or customer is None or customer["disabled_at"] is not None:
             raise Unauthorized(_BAD_CODE)
         return {k: v for k, v in customer.items() if k != "disabled_at"}
 
     async def verify_second_factor(self, customer_id: int, code: str) -> dict[str, Any]:
         """The second step of a staff login: the code sent to the account's own mobile after its password was
         right. Never creates an account."""
-        async with self._engine.begin() as conn:
-            mobile = await conn.scalar(
-                text("SELECT mobile FROM customer WHERE id = :id AND disabled_at IS NULL"), {"id": customer_id}
-            )
-            proved = mobile is not None and await self._consume_code(conn, mobile, code)
+        async with self._uow() as uow:
+            mobile = await uow.customers.active_mobile(customer_id)
+            proved = mobile is not None and await self._consume_code(uow, mobile, code)
         if not proved:
             raise Unauthorized(_BAD_CODE)
         return await self.profile(customer_id)
@@ -259,19 +203,16 @@ class AccountService:
     # --- profile ---
 
     async def profile(self, customer_id: int) -> dict[str, Any]:
-        async with self._engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        text(f"SELECT {_CUSTOMER} FROM customer WHERE id = :id"), {"id": customer_id}
-                    )
-                )
-                .mappings()
-                .first()
-            )
+        async with self._uow() as uow:
+            row = await uow.customers.get(customer_id)
         if row is None:
             raise NotFound(_NOT_FOUND)
-        return dict(row)
+        return row
+
+    async def disabled_at(self, customer_id: int) -> dt.datetime | None:
+        """When staff disabled the account; None while it is enabled."""
+        async with self._uow() as uow:
+            return await uow.customers.disabled_at(customer_id)
 
     async def update_profile(
         self,
@@ -295,124 +236,70 @@ class AccountService:
                 raise InvalidInput("کد ملی معتبر نیست — invalid national code", field="national_code")
             values["national_code"] = code
         if values:
-            sets = ", ".join(f"{k} = :{k}" for k in values)
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    text(f"UPDATE customer SET {sets}, updated_at = now() WHERE id = :id"),
-                    values | {"id": customer_id},
-                )
+            async with self._uow() as uow:
+                await uow.customers.update(customer_id, values)
         return await self.profile(customer_id)
 
     async def addresses(self, customer_id: int) -> list[dict[str, Any]]:
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text("""SELECT id, title, recipient_name, mobile, province, city, line, postal_code FROM customer_address
-                        WHERE customer_id = :c AND deleted_at IS NULL ORDER BY id"""),
-                {"c": customer_id},
-            )
-            return [dict(r) for r in rows.mappings()]
+        async with self._uow() as uow:
+            return await uow.addresses.list(customer_id)
 
     async def add_address(self, customer_id: int, address: Address) -> dict[str, Any]:
-        async with self._engine.begin() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        text("""INSERT INTO customer_address (customer_id, title, recipient_name, mobile, province, city,
-                                line, postal_code)
-                            VALUES (:c, :title, :recipient_name, :mobile, :province, :city, :line, :postal_code)
-                            RETURNING id, title, recipient_name, mobile, province, city, line, postal_code"""),
-                        address.as_dict() | {"c": customer_id},
-                    )
-                )
-                .mappings()
-                .one()
-            )
-        return dict(row)
+        async with self._uow() as uow:
+            return await uow.addresses.add(customer_id, address.as_dict())
 
     async def delete_address(self, customer_id: int, address_id: int) -> None:
-        async with self._engine.begin() as conn:
-            done = await conn.scalar(
-                text("""UPDATE customer_address SET deleted_at = now()
-                        WHERE id = :id AND customer_id = :c AND deleted_at IS NULL RETURNING id"""),
-                {"id": address_id, "c": customer_id},
-            )
-        if done is None:
+        async with self._uow() as uow:
+            done = await uow.addresses.delete(customer_id, address_id)
+        if not done:
             raise NotFound("نشانی پیدا نشد — address not found")
 
     # --- staff ---
 
-    async def list_customers(
-        self, *, q: str | None, offset: int, limit: int
-    ) -> tuple[list[dict[str, Any]], int]:
-        params: dict[str, Any] = {"offset": offset, "limit": limit}
-        where = "true"
-        if q:
-            where = "(mobile LIKE :q OR full_name ILIKE :q)"
-            params["q"] = "%" + q.replace("%", "").replace("_", "") + "%"
-        async with self._engine.connect() as conn:
-            rows = (
-                (
-                    await conn.execute(
-                        text(f"""SELECT {_CUSTOMER}, disabled_at, count(*) OVER () AS total FROM customer WHERE {where}
-                             ORDER BY id DESC OFFSET :offset LIMIT :limit"""),
-                        params,
-                    )
-                )
-                .mappings()
-                .all()
-            )
-        total = int(rows[0]["total"]) if rows else 0
-        return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
+    async def list_customers(self, *, q: str | None, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        async with self._uow() as uow:
+            return await uow.customers.search(q, offset=offset, limit=limit)
 
-    async def set_role(self, actor_id: int | None, customer_id: int, role: Role) -> dict[str, Any]:
-        """An admin changes someone else's role; see ``_guard_admins``."""
+    async def set_role(
+        self, actor_id: int | None, customer_id: int, role: Role, *, actor: str | None = None
+    ) -> dict[str, Any]:
+        """An admin changes someone else's role (see ``_guard_admins``), recorded in the audit log as ``actor``
+        in the same transaction when given."""
         role = Role(role)
-        async with self._engine.begin() as conn:
-            await self._guard_admins(conn, actor_id, customer_id, removes_admin=role is not Role.ADMIN)
-            await conn.execute(
-                text("UPDATE customer SET role = :r, updated_at = now() WHERE id = :id"),
-                {"r": str(role), "id": customer_id},
-            )
-            await revoke_sessions(conn, customer_id)
+        async with self._uow() as uow:
+            await self._guard_admins(uow, actor_id, customer_id, removes_admin=role is not Role.ADMIN)
+            await uow.customers.set_role(customer_id, str(role))
+            await uow.sessions.revoke_customer(customer_id)
+            if actor is not None:
+                await uow.audit.record(actor, "customer.role", f"customer:{customer_id}", {"role": str(role)})
         return await self.profile(customer_id)
 
-    async def set_disabled(self, actor_id: int | None, customer_id: int, disabled: bool) -> dict[str, Any]:
-        """An admin disables (logging them out everywhere) or enables someone else's account."""
-        async with self._engine.begin() as conn:
-            await self._guard_admins(conn, actor_id, customer_id, removes_admin=disabled)
-            await conn.execute(
-                text("""UPDATE customer SET disabled_at = CASE WHEN :d THEN now() END, updated_at = now()
-                        WHERE id = :id"""),
-                {"d": disabled, "id": customer_id},
-            )
+    async def set_disabled(
+        self, actor_id: int | None, customer_id: int, disabled: bool, *, actor: str | None = None
+    ) -> dict[str, Any]:
+        """An admin disables (logging them out everywhere) or enables someone else's account, recorded in the
+        audit log as ``actor`` in the same transaction when given."""
+        async with self._uow() as uow:
+            await self._guard_admins(uow, actor_id, customer_id, removes_admin=disabled)
+            await uow.customers.set_disabled(customer_id, disabled)
             if disabled:
-                await revoke_sessions(conn, customer_id)
+                await uow.sessions.revoke_customer(customer_id)
+            if actor is not None:
+                await uow.audit.record(actor, "customer.disabled", f"customer:{customer_id}", {"disabled": disabled})
         return await self.profile(customer_id)
 
     @staticmethod
     async def _guard_admins(
-        conn: AsyncConnection, actor_id: int | None, customer_id: int, *, removes_admin: bool
+        uow: AccountsUnitOfWork, actor_id: int | None, customer_id: int, *, removes_admin: bool
     ) -> None:
         """An admin (``actor_id``; None for the operator's CLI) never changes their own role or account, must
         still be an active admin, and no change leaves zero active admins. The active admins' rows (and the
         target's) are locked first, so two admins demoting each other at once are serialised and the second
         is refused."""
         if actor_id == customer_id:
-            raise Forbidden(
-                "نقش یا حساب خودتان را نمی‌توانید تغییر دهید — you cannot change your own role or account"
-            )
-        admins = set(
-            (
-                await conn.execute(
-                    text("""SELECT id FROM customer WHERE role = 'admin' AND disabled_at IS NULL
-                            ORDER BY id FOR UPDATE"""),
-                )
-            ).scalars()
-        )
-        exists = await conn.scalar(
-            text("SELECT true FROM customer WHERE id = :id FOR UPDATE"), {"id": customer_id}
-        )
-        if not exists:
+            raise Forbidden("نقش یا حساب خودتان را نمی‌توانید تغییر دهید — you cannot change your own role or account")
+        admins = await uow.customers.lock_active_admins()
+        if not await uow.customers.lock(customer_id):
             raise NotFound(_NOT_FOUND)
         if actor_id is not None and actor_id not in admins:
             raise Forbidden("دسترسی ندارید — the admin role is required")
@@ -426,16 +313,13 @@ class AccountService:
         mobile = parse_mobile(mobile)
         check_password_rules(password)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
-        async with self._engine.begin() as conn:
-            existing = await conn.scalar(text("SELECT id FROM customer WHERE mobile = :m"), {"m": mobile})
+        async with self._uow() as uow:
+            existing = await uow.customers.id_by_mobile(mobile)
             if existing is not None:
-                await self._guard_admins(conn, None, existing, removes_admin=role is not Role.ADMIN)
-            await conn.execute(
-                text("""INSERT INTO customer (mobile, password_hash, role) VALUES (:m, :h, :r)
-                        ON CONFLICT (mobile) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role,
-                            disabled_at = NULL, updated_at = now()"""),
-                {"m": mobile, "h": password_hash, "r": str(role)},
-            )
-            customer_id = await conn.scalar(text("SELECT id FROM customer WHERE mobile = :m"), {"m": mobile})
-            await revoke_sessions(conn, customer_id)  # a new password ends every session
+                await self._guard_admins(uow, None, existing, removes_admin=role is not Role.ADMIN)
+            await uow.customers.save_staff(mobile, password_hash, str(role))
+            customer_id = await uow.customers.id_by_mobile(mobile)
+            if customer_id is None:
+                raise RuntimeError("the staff account was not saved")
+            await uow.sessions.revoke_customer(customer_id)  # a new password ends every session
         return await self.profile(customer_id)

@@ -14,10 +14,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.audit import record_in
 from hamgam.domain.accounts import Role, needs_second_factor
-from hamgam.domain.errors import Conflict, NotFound
-from hamgam.domain.orders import OrderStatus
+from hamgam.domain.errors import Conflict, Forbidden, NotFound
+from hamgam.domain.orders import STAFF_TARGETS, OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
+from hamgam.ports.accounts import AccountsUnitOfWork
+from hamgam.ports.admin import AdminUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store import events, jobs
@@ -125,6 +129,24 @@ class StoreCore:
         await self.publish_events()
         return await get_order(self.engine, order_id, customer_id=customer_id)
 
+    async def change_order_status(
+        self, order_id: int, target: OrderStatus, actor: str, reason: str | None
+    ) -> dict[str, Any]:
+        """A staff action on an order: only the moves staff may make (``STAFF_TARGETS``), checked by the
+        state machine, recorded as an order event and in the audit log in the same transaction."""
+        if target not in STAFF_TARGETS:
+            raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
+        async with self.engine.begin() as conn:
+            before = await transition(conn, order_id, target, actor=actor, reason=reason)
+            await record_in(
+                conn,
+                actor,
+                "order.status",
+                f"order:{order_id}",
+                {"to": str(target), "reason": reason, "order_status": before["status"]},
+            )
+        return await get_order(self.engine, order_id)
+
     # --- background work ---
 
     async def publish_events(self) -> int:
@@ -152,6 +174,8 @@ def build_store_core(
     sms: SmsSender,
     limiter: RateLimiter,
     jwt_secret: str,
+    accounts_uow: UnitOfWorkFactory[AccountsUnitOfWork],
+    admin_uow: UnitOfWorkFactory[AdminUnitOfWork],
 ) -> StoreCore:
     rules, store, auth = settings.sync, settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
@@ -172,9 +196,9 @@ def build_store_core(
                 queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset
             ),
         ),
-        accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
+        accounts=AccountService(accounts_uow, sms, limiter, store=store, auth=auth, pepper=pepper),
         tokens=TokenService(
-            engine,
+            accounts_uow,
             secret=jwt_secret,
             issuer=auth.jwt_issuer,
             access_ttl_s=auth.access_ttl_s,
@@ -182,7 +206,7 @@ def build_store_core(
             pepper=pepper,
             challenge_ttl_s=auth.challenge_ttl_s,
         ),
-        admin=AdminService(engine),
+        admin=AdminService(admin_uow),
         sms=sms,
         guest_cart_ttl_s=store.guest_cart_ttl_s,
     )

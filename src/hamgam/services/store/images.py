@@ -21,10 +21,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.audit import record_in as audit
 from hamgam.adapters.db.catalog_read import listing_images
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.ports import ObjectStore
-from hamgam.services.store.admin import audit
 
 log = structlog.get_logger(__name__)
 

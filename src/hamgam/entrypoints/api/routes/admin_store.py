@@ -12,7 +12,6 @@ from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
 from hamgam.entrypoints.api.deps import Admin, ContainerDep, Core, Id, Staff, require
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
 from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn
-from hamgam.services.store.admin import audit
 from hamgam.services.store.orders import get_order, list_orders
 from hamgam.settings import public_settings
 
@@ -100,7 +99,7 @@ async def order(container: ContainerDep, _: Staff, order_id: Id) -> dict[str, An
 @router.post("/orders/{order_id}/status")
 async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn) -> dict[str, Any]:
     """Move an order (shipped, delivered, cancelled…); the state machine decides what is allowed."""
-    result = await core.admin.change_order_status(order_id, body.status, me.actor, body.reason)
+    result = await core.change_order_status(order_id, body.status, me.actor, body.reason)
     await core.publish_events()
     return result
 
@@ -127,10 +126,7 @@ async def customer(core: Core, _: Staff, customer_id: Id) -> dict[str, Any]:
 @router.put("/customers/{customer_id}/role")
 async def set_role(container: ContainerDep, me: Admin, customer_id: Id, body: RoleIn) -> dict[str, Any]:
     """Not your own role (403), and never the last active admin's (409). The account is logged out."""
-    result = await container.store.accounts.set_role(me.customer_id, customer_id, Role(body.role))
-    async with container.engine.begin() as conn:
-        await audit(conn, me.actor, "customer.role", f"customer:{customer_id}", {"role": body.role})
-    return result
+    return await container.store.accounts.set_role(me.customer_id, customer_id, Role(body.role), actor=me.actor)
 
 
 @router.put("/customers/{customer_id}/disabled")
@@ -138,12 +134,9 @@ async def set_disabled(
     container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn
 ) -> dict[str, Any]:
     """Not your own account (403), and never the last active admin (409). Disabling logs the account out."""
-    result = await container.store.accounts.set_disabled(me.customer_id, customer_id, body.disabled)
-    async with container.engine.begin() as conn:
-        await audit(
-            conn, me.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": body.disabled}
-        )
-    return result
+    return await container.store.accounts.set_disabled(
+        me.customer_id, customer_id, body.disabled, actor=me.actor
+    )
 
 
 @router.get("/settings")

@@ -13,7 +13,7 @@ from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
-from hamgam.services.store.admin import OVERRIDABLE, audit
+from hamgam.services.store.admin import OVERRIDABLE
 from hamgam.services.store.dashboard import refunds_due, today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
@@ -256,10 +256,7 @@ async def customer(page: StaffPage, customer_id: Id):
 
 
 async def _disabled_at(page: StaffPage, customer_id: int):
-    from sqlalchemy import text
-
-    async with page.container.engine.connect() as conn:
-        return await conn.scalar(text("SELECT disabled_at FROM customer WHERE id = :i"), {"i": customer_id})
+    return await page.core.accounts.disabled_at(customer_id)
 
 
 @router.post("/admin/customers/{customer_id}/role")
@@ -268,11 +265,9 @@ async def set_role(page: AdminPage, customer_id: Id, role: Annotated[str, Form(m
     if role not in {str(r) for r in Role}:
         return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Unknown role."), kind="error")
     try:
-        await page.core.accounts.set_role(page.user.customer_id, customer_id, Role(role))
+        await page.core.accounts.set_role(page.user.customer_id, customer_id, Role(role), actor=page.user.actor)
     except (Forbidden, Conflict) as exc:
         return page.redirect(f"/admin/customers/{customer_id}", flash=page.error_text(exc), kind="error")
-    async with page.container.engine.begin() as conn:
-        await audit(conn, page.user.actor, "customer.role", f"customer:{customer_id}", {"role": role})
     return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Role changed."))
 
 
@@ -281,11 +276,9 @@ async def set_disabled(page: AdminPage, customer_id: Id, disabled: Annotated[str
     assert page.user is not None
     flag = disabled == "1"
     try:
-        await page.core.accounts.set_disabled(page.user.customer_id, customer_id, flag)
+        await page.core.accounts.set_disabled(page.user.customer_id, customer_id, flag, actor=page.user.actor)
     except (Forbidden, Conflict) as exc:
         return page.redirect(f"/admin/customers/{customer_id}", flash=page.error_text(exc), kind="error")
-    async with page.container.engine.begin() as conn:
-        await audit(conn, page.user.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": flag})
     return page.redirect(
         f"/admin/customers/{customer_id}", flash=N_("Account disabled.") if flag else N_("Account enabled.")
     )

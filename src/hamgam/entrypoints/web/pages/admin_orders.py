@@ -87,7 +87,7 @@ async def change_status(
     assert page.user is not None
     try:
         target = OrderStatus(status)
-        await page.core.admin.change_order_status(order_id, target, page.user.actor, reason.strip() or None)
+        await page.core.change_order_status(order_id, target, page.user.actor, reason.strip() or None)
     except ValueError:
         return page.redirect(f"/admin/orders/{order_id}", flash=N_("Unknown status."), kind="error")
     except StoreError as exc:
