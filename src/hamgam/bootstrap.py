@@ -18,6 +18,7 @@ from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
@@ -36,6 +37,8 @@ from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
+from hamgam.services.site.discovery import DiscoveryService
+from hamgam.services.site.pages import SitePagesService
 from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.services.store.images import ImageService
 from hamgam.services.sync.fetcher import Fetcher
@@ -67,6 +70,9 @@ class Container:
     #: Product images (object storage); None only in containers built by hand without one.
     objects: ObjectStore | None = None
     images: ImageService | None = None
+    #: The footer pages and trust badges staff edit; the sitemap and the price-comparison feed.
+    site: SitePagesService | None = None
+    discovery: DiscoveryService | None = None
 
     @property
     def locks(self) -> Locks:
@@ -178,9 +184,10 @@ async def build(settings: Settings) -> Container:
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
     )
+    site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
     return Container(
         settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
-        objects, images,
+        objects, images, SitePagesService(site_uow), DiscoveryService(site_uow),
     )
 
 

@@ -20,6 +20,7 @@ from hamgam.entrypoints.web.pages.common import (
     toman_to_rial,
     with_covers,
 )
+from hamgam.entrypoints.web.seo import product_json_ld, product_url, site_origin
 
 router = page_router()
 
@@ -197,7 +198,20 @@ async def product(page: AnyPage, product_id: Id):
     tree = await page.core.catalog.categories()
     node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
     related = await _related(page, item) if node is not None else []
-    return page.render("store/product.html", product=item, images=images, category=node, trail=trail, related=related)
+    origin = site_origin(page.request, page.container.settings)
+    image_url = page.web.templates.env.globals["image_url"]
+    pictures = [origin + image_url(i, 960) for i in images]
+    return page.render(
+        "store/product.html",
+        product=item,
+        images=images,
+        category=node,
+        trail=trail,
+        related=related,
+        canonical=product_url(origin, product_id),
+        og_image=pictures[0] if pictures else None,
+        json_ld=product_json_ld(item, origin, pictures),
+    )
 
 
 async def _related(page: AnyPage, item: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,107 @@
+"""What crawlers and comparison sites read, built for the pages: the site's public origin, canonical URLs,
+schema.org Product JSON-LD, sitemap XML (sitemaps.org 0.9) and Torob feed items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from fastapi import Request
+
+from hamgam.domain.site import feed_availability, feed_toman, old_price_rial, schema_availability
+from hamgam.entrypoints.web.display import display_name
+from hamgam.ports.site import FeedProduct
+from hamgam.settings import Settings
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+#: The version Torob's shop API answers with.
+TOROB_API_VERSION = "torob_api_v3"
+
+
+def site_origin(request: Request, settings: Settings) -> str:
+    """The store's public origin: ``store.public_base_url`` when set (it must be, behind a proxy: canonical
+    URLs and the sitemap are cached by search engines), else the address this request came to."""
+    if settings.store.public_base_url:
+        return settings.store.public_base_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def product_url(origin: str, product_id: int) -> str:
+    return f"{origin}/product/{product_id}"
+
+
+def product_json_ld(product: dict[str, Any], origin: str, image_urls: list[str]) -> dict[str, Any]:
+    """schema.org ``Product`` with one ``Offer``: the lowest price in Rial (``IRR``), and whether any variant is
+    in stock."""
+    available = sum(d["available"] for d in product["details"] if d["price_rial"] > 0)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": display_name(product["name"]),
+        "url": product_url(origin, product["product_id"]),
+        "offers": {
+            "@type": "Offer",
+            "url": product_url(origin, product["product_id"]),
+            "price": int(product["min_price_rial"] or 0),
+            "priceCurrency": "IRR",
+            "availability": schema_availability(available),
+            "itemCondition": "https://schema.org/NewCondition",
+        },
+    }
+    if product.get("code"):
+        data["sku"] = str(product["code"])
+    if image_urls:
+        data["image"] = image_urls
+    description = product.get("seo_description") or product.get("description")
+    if description:
+        data["description"] = description[:5000]
+    return data
+
+
+def _xml(root: ET.Element) -> bytes:
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _lastmod(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def sitemap_index(locations: Iterable[str]) -> bytes:
+    """``<sitemapindex>`` naming each sitemap file."""
+    root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
+    for loc in locations:
+        ET.SubElement(ET.SubElement(root, "sitemap"), "loc").text = loc
+    return _xml(root)
+
+
+def url_set(urls: Iterable[tuple[str, dt.datetime | None]]) -> bytes:
+    """``<urlset>`` of ``(loc, lastmod)`` pairs."""
+    root = ET.Element("urlset", xmlns=SITEMAP_NS)
+    for loc, lastmod in urls:
+        url = ET.SubElement(root, "url")
+        ET.SubElement(url, "loc").text = loc
+        stamp = _lastmod(lastmod)
+        if stamp:
+            ET.SubElement(url, "lastmod").text = stamp
+    return _xml(root)
+
+
+def torob_item(product: FeedProduct, origin: str, image_url: Callable[[dict[str, str] | None, int], str]) -> dict:
+    """One product as Torob's products API describes it. Prices are in Toman (Torob shows Toman); a product
+    without a price is out of stock."""
+    price = feed_toman(product.price_rial) if product.price_rial else 0
+    old = old_price_rial(product.price_rial, product.list_price_rial)
+    picture = image_url(product.image, 960) if product.image else ""
+    return {
+        "page_unique": str(product.product_id),
+        "product_id": str(product.product_id),
+        "page_url": product_url(origin, product.product_id),
+        "title": display_name(product.name),
+        "price": price,
+        "old_price": feed_toman(old) if old else None,
+        "availability": feed_availability(product.available if price else 0),
+        "image_link": origin + picture if picture else None,
+        "category_name": display_name(product.category_name) if product.category_name else None,
+    }
