@@ -1,0 +1,213 @@
+"""The store found and trusted: the sitemap (index and keyset-paged product files), robots.txt, canonical and
+OpenGraph tags, schema.org Product JSON-LD, the Torob feed, and the footer pages and badges staff edit."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import partial
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import text
+
+from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
+from hamgam.services.site.discovery import DiscoveryService
+from tests.web.conftest import Web
+from tests.web.seed import PRODUCTS
+
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+LISTED = sorted(p[0] for p in PRODUCTS)
+_JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    assert parts.scheme == "http" and parts.netloc == "shop.test", url  # absolute, on the store's origin
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def _xml(web: Web, url: str) -> ET.Element:
+    response = await web.http.get(_path(url))
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"].startswith("application/xml")
+    return ET.fromstring(response.content)
+
+
+def _small_sitemap_pages(web: Web, size: int) -> None:
+    settings = web.container.settings
+    web.container.discovery = DiscoveryService(
+        partial(SqlSiteUnitOfWork, web.container.engine, settings.sync), sitemap_page_size=size
+    )
+
+
+async def test_sitemap_index_names_pages_of_at_most_the_page_size_covering_every_listed_product(web: Web) -> None:
+    # given: pages of 4 products, so the 6 listed products take two files
+    _small_sitemap_pages(web, 4)
+    # when
+    index = await _xml(web, "http://shop.test/sitemap.xml")
+    # then
+    assert index.tag == f"{{{NS['sm']}}}sitemapindex"
+    files = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS)]
+    assert len(index.findall("sm:sitemap", NS)) == len(files) == 3
+    assert files[0] == "http://shop.test/sitemaps/pages.xml"
+    products: list[str] = []
+    for file in files[1:]:
+        urlset = await _xml(web, file)
+        assert urlset.tag == f"{{{NS['sm']}}}urlset"
+        locs = [loc.text for loc in urlset.findall("sm:url/sm:loc", NS)]
+        assert 1 <= len(locs) <= 4
+        assert all(url.find("sm:lastmod", NS) is not None for url in urlset.findall("sm:url", NS))
+        products += locs
+    assert products == [f"http://shop.test/product/{pid}" for pid in LISTED]
+    own = [loc.text for loc in (await _xml(web, files[0])).findall("sm:url/sm:loc", NS)]
+    assert "http://shop.test/" in own and "http://shop.test/category/1" in own
+
+
+async def test_sitemap_leaves_out_hidden_products(web: Web) -> None:
+    # given
+    async with web.container.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO product_listing (product_id, hidden) VALUES (103, true)"))
+    # when
+    index = await _xml(web, "http://shop.test/sitemap.xml")
+    files = [loc.text for loc in index.findall("sm:sitemap/sm:loc", NS)]
+    locs = [loc.text for f in files[1:] for loc in (await _xml(web, f)).findall("sm:url/sm:loc", NS)]
+    # then: one file at the default size
+    assert len(files) == 2
+    assert locs == [f"http://shop.test/product/{pid}" for pid in LISTED if pid != 103]
+
+
+async def test_robots_allows_the_store_and_names_the_sitemap(web: Web) -> None:
+    response = await web.http.get("/robots.txt")
+    lines = response.text.splitlines()
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
+    assert "User-agent: *" in lines and "Disallow: /admin" in lines and "Disallow: /checkout" in lines
+    assert "Sitemap: http://shop.test/sitemap.xml" in lines
+    assert "Disallow: /" not in lines and "Disallow: /product" not in lines
+
+
+async def test_product_page_has_canonical_opengraph_and_product_json_ld(web: Web) -> None:
+    # when
+    page = (await web.http.get("/product/101")).text
+    # then
+    assert '<link rel="canonical" href="http://shop.test/product/101">' in page
+    assert '<meta property="og:type" content="product">' in page
+    assert '<meta property="og:url" content="http://shop.test/product/101">' in page
+    scripts = _JSON_LD.findall(page)
+    assert len(scripts) == 1
+    data = json.loads(scripts[0])
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Product"
+    assert data["name"] == "پیراهن نخی مردانه" and data["url"] == "http://shop.test/product/101"
+    assert data["offers"]["@type"] == "Offer"
+    assert data["offers"]["price"] == 1_250_000 and data["offers"]["priceCurrency"] == "IRR"
+    assert data["offers"]["availability"] == "https://schema.org/InStock"
+
+
+async def test_json_ld_says_out_of_stock_and_cannot_be_broken_out_of(web: Web) -> None:
+    # given: a description that tries to close the script element
+    async with web.container.engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO product_listing (product_id, seo_description) VALUES (104, :d)"),
+            {"d": '</script><script>alert("x")</script>'},
+        )
+    # when
+    page = (await web.http.get("/product/104")).text
+    # then
+    data = json.loads(_JSON_LD.findall(page)[0])
+    assert data["offers"]["availability"] == "https://schema.org/OutOfStock"
+    assert data["description"] == '</script><script>alert("x")</script>'
+    assert '<script>alert("x")' not in page
+
+
+async def test_torob_feed_walks_every_listed_product_page_by_page(web: Web) -> None:
+    # when: pages of 4, following "next" to the end
+    seen: list[dict] = []
+    url: str | None = "http://shop.test/feeds/torob.json?limit=4"
+    pages = 0
+    while url is not None:
+        response = await web.http.get(_path(url))
+        assert response.status_code == 200
+        body = response.json()
+        assert body["api_version"] == "torob_api_v3" and body["count"] == len(body["products"]) <= 4
+        seen += body["products"]
+        url = body["next"]
+        pages += 1
+        assert pages <= 3
+    # then
+    assert [p["page_unique"] for p in seen] == [str(pid) for pid in LISTED]
+    by_id = {p["page_unique"]: p for p in seen}
+    shirt = by_id["101"]
+    assert set(shirt) >= {
+        "page_unique", "product_id", "page_url", "title", "price", "old_price", "availability", "image_link",
+        "category_name",
+    }  # fmt: skip
+    assert shirt["page_url"] == "http://shop.test/product/101" and shirt["title"] == "پیراهن نخی مردانه"
+    assert shirt["price"] == 125_000 and shirt["availability"] == "instock"  # Toman
+    assert shirt["category_name"] == "پوشاک" and shirt["old_price"] is None
+    assert by_id["104"]["availability"] == "outofstock"
+
+
+async def test_torob_feed_answers_for_one_product_and_refuses_bad_paging(web: Web) -> None:
+    one = (await web.http.get("/feeds/torob.json", params={"page_unique": "105"})).json()
+    hidden = (await web.http.get("/feeds/torob.json", params={"page_unique": "999"})).json()
+    bad = await web.http.get("/feeds/torob.json", params={"limit": "100000"})
+    assert [p["page_unique"] for p in one["products"]] == ["105"] and one["next"] is None
+    assert hidden["products"] == []
+    assert bad.status_code == 400
+
+
+async def test_staff_edit_a_footer_page_and_no_script_they_type_runs(web: Web) -> None:
+    # given: empty pages are not linked
+    assert 'href="/page/about"' not in (await web.http.get("/")).text
+    assert (await web.http.get("/page/about")).status_code == 404
+    await web.login_staff()
+    assert "درباره ما" in (await web.http.get("/admin/site")).text
+    # when
+    body = '**همگام** از ۱۴۰۵.\n\n<script>alert("xss")</script>\n\n[پیوند](javascript:alert(1)) <img src=x onerror=alert(1)>'
+    saved = await web.post(
+        "/admin/site/pages/about", {"title": "درباره فروشگاه", "body": body}, from_page="/admin/site"
+    )
+    # then: shown at once, rendered as Markdown, the tags as text
+    assert saved.status_code == 303
+    page = (await web.http.get("/page/about")).text
+    assert "<strong>همگام</strong>" in page
+    assert '<script>alert("xss")</script>' not in page and "&lt;script&gt;" in page
+    assert "<img src=x" not in page and 'href="javascript:' not in page
+    assert '<link rel="canonical" href="http://shop.test/page/about">' in page
+    home = (await web.http.get("/")).text
+    assert '<a href="/page/about">درباره فروشگاه</a>' in home
+    async with web.container.engine.connect() as conn:
+        audit = (
+            await conn.execute(text("SELECT actor, target FROM audit_log WHERE action = 'site_page.update'"))
+        ).all()
+    assert len(audit) == 1 and audit[0].target == "site_page:about"
+
+
+async def test_a_page_without_a_title_is_refused_with_a_persian_message(web: Web) -> None:
+    await web.login_staff()
+    response = await web.post("/admin/site/pages/contact", {"title": " ", "body": "x"}, from_page="/admin/site")
+    assert response.status_code == 400 and "عنوان صفحه را بنویسید" in response.text
+    assert (await web.http.get("/page/contact")).status_code == 404
+
+
+async def test_badges_show_only_when_their_codes_are_set(web: Web) -> None:
+    # given
+    assert "trustseal.enamad.ir" not in (await web.http.get("/")).text
+    await web.login_staff()
+    # when: Enamad's two codes, Samandehi's id only
+    saved = await web.post(
+        "/admin/site/badges",
+        {"enamad_id": "123456", "enamad_code": "AbC123xyz", "samandehi_id": "987", "samandehi_p": ""},
+        from_page="/admin/site",
+    )
+    refused = await web.post("/admin/site/badges", {"enamad_id": '1"><script>'}, from_page="/admin/site")
+    # then
+    assert saved.status_code == 303 and refused.status_code == 400
+    home = (await web.http.get("/")).text
+    assert 'src="https://trustseal.enamad.ir/logo.aspx?id=123456&amp;Code=AbC123xyz"' in home
+    assert "logo.samandehi.ir" not in home
+    csp = (await web.http.get("/")).headers["content-security-policy"]
+    assert "https://trustseal.enamad.ir" in csp
+    async with web.container.engine.connect() as conn:
+        actions = (await conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'site_setting.update'"))).scalar()
+    assert actions == 1
