@@ -161,9 +161,13 @@ async def test_staff_edit_a_footer_page_and_no_script_they_type_runs(web: Web) -
     assert 'href="/page/about"' not in (await web.http.get("/")).text
     assert (await web.http.get("/page/about")).status_code == 404
     await web.login_staff()
-    assert "درباره ما" in (await web.http.get("/admin/site")).text
+    admin = (await web.http.get("/admin/site")).text
+    assert "درباره ما" in admin and "صفحه‌های سایت و نمادها" in admin and "نمادهای اعتماد" in admin
     # when
-    body = '**همگام** از ۱۴۰۵.\n\n<script>alert("xss")</script>\n\n[پیوند](javascript:alert(1)) <img src=x onerror=alert(1)>'
+    body = (
+        '**همگام** از ۱۴۰۵.\n\n<script>alert("xss")</script>\n\n'
+        "[پیوند](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    )
     saved = await web.post(
         "/admin/site/pages/about", {"title": "درباره فروشگاه", "body": body}, from_page="/admin/site"
     )
@@ -209,5 +213,7 @@ async def test_badges_show_only_when_their_codes_are_set(web: Web) -> None:
     csp = (await web.http.get("/")).headers["content-security-policy"]
     assert "https://trustseal.enamad.ir" in csp
     async with web.container.engine.connect() as conn:
-        actions = (await conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'site_setting.update'"))).scalar()
+        actions = (
+            await conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'site_setting.update'"))
+        ).scalar()
     assert actions == 1
