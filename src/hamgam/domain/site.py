@@ -4,6 +4,7 @@ sizes, and how a product's offer reads to search engines and comparison sites.""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,7 +46,7 @@ class Badges:
         return bool(self.samandehi_id and self.samandehi_p)
 
 
-def clean_badge_codes(values: dict[str, str | None]) -> dict[str, str]:
+def clean_badge_codes(values: Mapping[str, str | None]) -> dict[str, str]:
     """The badge codes to store (``""`` clears one): letters and digits only, as the issuers hand them out;
     ``InvalidInput`` naming the field otherwise (the codes go into the badges' links and image addresses)."""
     cleaned: dict[str, str] = {}

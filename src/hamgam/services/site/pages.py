@@ -9,7 +9,7 @@ within that time (no restart).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +86,7 @@ class SitePagesService:
         async with self._uow() as uow:
             return Badges.from_settings(await uow.settings.values())
 
-    async def save_badges(self, values: dict[str, str | None], actor: str) -> Badges:
+    async def save_badges(self, values: Mapping[str, str | None], actor: str) -> Badges:
         """Set the badge codes (``""`` clears one; see ``clean_badge_codes``), audited in the same transaction."""
         cleaned = clean_badge_codes(values)
         async with self._uow() as uow:

@@ -52,7 +52,7 @@ class SqlSiteSettingRepository:
 
     async def values(self) -> dict[str, str]:
         rows = await self._conn.execute(text("SELECT key, value FROM site_setting"))
-        return {key: value for key, value in rows}
+        return {str(r.key): str(r.value) for r in rows}
 
     async def put(self, key: str, value: str) -> None:
         if not value:
@@ -99,11 +99,11 @@ class SqlListedCatalog:
 
     async def sitemap_starts(self, page_size: int) -> list[int]:
         rows = await self._conn.execute(text(_SITEMAP_STARTS), {"size": page_size})
-        return [pid for (pid,) in rows]
+        return [int(r.product_id) for r in rows]
 
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
         rows = await self._conn.execute(text(_SITEMAP_PAGE), {"start": start, "limit": limit})
-        return [ListedProduct(pid, updated_at) for pid, updated_at in rows]
+        return [ListedProduct(int(r.product_id), r.updated_at) for r in rows]
 
     async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
         entries = """SELECT product_id, name, category_id FROM catalog_entry
