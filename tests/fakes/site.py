@@ -97,7 +97,7 @@ class FakeListedCatalog:
         return self._ids()[::page_size]
 
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
-        return [ListedProduct(pid, _NOW) for pid in self._ids() if pid >= start][:limit]
+        return [ListedProduct(pid, "2026-03-21T09:00:00Z") for pid in self._ids() if pid >= start][:limit]
 
     async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
         return [self._data.listed[pid] for pid in self._ids() if pid > after][:limit]

@@ -3,12 +3,14 @@ crawlers and Torob read, built from plain rows."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree as ET
+
 import pytest
 
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.domain.site import Badges, feed_toman
 from hamgam.entrypoints.web.markdown import render_markdown
-from hamgam.entrypoints.web.seo import product_json_ld, torob_item
+from hamgam.entrypoints.web.seo import product_json_ld, sitemap_index, torob_item, url_set
 from hamgam.ports.site import FeedProduct
 from hamgam.services.site.discovery import DiscoveryService
 from hamgam.services.site.pages import FOOTER_TTL_S, SitePagesService
@@ -180,3 +182,12 @@ def test_markdown_renders_formatting_and_shows_tags_as_text() -> None:
     html = render_markdown("**پررنگ**\n\n<script>alert(1)</script>\n\n[a](javascript:alert(1)) [b](https://x.ir)")
     assert "<strong>پررنگ</strong>" in html and "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript:' not in html and '<a href="https://x.ir">b</a>' in html
+
+
+def test_sitemap_files_are_well_formed_xml_with_their_values_escaped() -> None:
+    ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = ET.fromstring(url_set([("https://x.ir/page/a?b=1&c=<2>", "2026-03-21T09:00:00Z"), ("https://x.ir/", None)]))
+    index = ET.fromstring(sitemap_index(["https://x.ir/sitemaps/pages.xml"]))
+    assert [u.text for u in urls.findall("sm:url/sm:loc", ns)] == ["https://x.ir/page/a?b=1&c=<2>", "https://x.ir/"]
+    assert [u.text for u in urls.findall("sm:url/sm:lastmod", ns)] == ["2026-03-21T09:00:00Z"]
+    assert [s.text for s in index.findall("sm:sitemap/sm:loc", ns)] == ["https://x.ir/sitemaps/pages.xml"]

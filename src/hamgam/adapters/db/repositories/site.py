@@ -70,7 +70,8 @@ _SITEMAP_STARTS = """SELECT product_id FROM (
     SELECT product_id, row_number() OVER (ORDER BY product_id) AS n FROM catalog_entry) x
 WHERE (x.n - 1) % :size = 0 ORDER BY product_id"""
 
-_SITEMAP_PAGE = """SELECT product_id, updated_at FROM catalog_entry
+_SITEMAP_PAGE = """SELECT product_id, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS lastmod
+FROM catalog_entry
 WHERE product_id >= :start ORDER BY product_id LIMIT :limit"""
 
 #: A feed page in one statement: a range of ``catalog_entry``'s primary key, each row's offer (the catalogue's
@@ -103,7 +104,7 @@ class SqlListedCatalog:
 
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
         rows = await self._conn.execute(text(_SITEMAP_PAGE), {"start": start, "limit": limit})
-        return [ListedProduct(int(r.product_id), r.updated_at) for r in rows]
+        return [ListedProduct(int(r.product_id), str(r.lastmod)) for r in rows]
 
     async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
         entries = """SELECT product_id, name, category_id FROM catalog_entry

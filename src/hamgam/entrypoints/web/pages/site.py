@@ -97,7 +97,7 @@ async def sitemap_products(request: Request, start: Id) -> Response:
     container = _container(request)
     origin = site_origin(request, container.settings)
     products = await _discovery(container).sitemap_page(start)
-    body = url_set((product_url(origin, p.product_id), p.updated_at) for p in products)
+    body = url_set((product_url(origin, p.product_id), p.lastmod) for p in products)
     return Response(body, media_type=XML, headers={"cache-control": SITEMAP_CACHE})
 
 
