@@ -84,6 +84,19 @@ async def test_robots_allows_the_store_and_names_the_sitemap(web: Web) -> None:
     assert "User-agent: *" in lines and "Disallow: /admin" in lines and "Disallow: /checkout" in lines
     assert "Sitemap: http://shop.test/sitemap.xml" in lines
     assert "Disallow: /" not in lines and "Disallow: /product" not in lines
+    assert "set-cookie" not in response.headers  # cacheable: no session is started
+
+
+async def test_listing_pages_name_one_canonical_address_and_search_is_not_indexed(web: Web) -> None:
+    home = (await web.http.get("/")).text
+    filtered = (await web.http.get("/category/1", params={"sort": "price_asc", "stock": "1"})).text
+    later = (await web.http.get("/category/1", params={"page": "2"})).text
+    search = (await web.http.get("/search", params={"q": "کتاب"})).text
+    assert '<link rel="canonical" href="http://shop.test/">' in home
+    assert '<link rel="canonical" href="http://shop.test/category/1">' in filtered
+    assert '<link rel="canonical" href="http://shop.test/category/1?page=2">' in later
+    assert '<meta name="robots" content="noindex, follow">' in search and 'rel="canonical"' not in search
+    assert 'name="robots"' not in filtered
 
 
 async def test_product_page_has_canonical_opengraph_and_product_json_ld(web: Web) -> None:
@@ -129,6 +142,7 @@ async def test_torob_feed_walks_every_listed_product_page_by_page(web: Web) -> N
         assert response.status_code == 200
         body = response.json()
         assert body["api_version"] == "torob_api_v3" and body["count"] == len(body["products"]) <= 4
+        assert "set-cookie" not in response.headers
         seen += body["products"]
         url = body["next"]
         pages += 1

@@ -49,6 +49,7 @@ async def home(page: AnyPage):
         categories=await catalog.categories(),
         newest=await with_covers(page, newest),
         featured=await with_covers(page, featured),
+        canonical=site_origin(page.request, page.container.settings) + "/",
     )
 
 
@@ -150,8 +151,21 @@ async def category(
         category=code,
         q=None,
         params=params,
-        template_extra={"category": node, "trail": trail, "categories": tree, "action": f"/category/{code}"},
+        template_extra={
+            "category": node,
+            "trail": trail,
+            "categories": tree,
+            "action": f"/category/{code}",
+            "canonical": _category_canonical(page, code, page_),
+        },
     )
+
+
+def _category_canonical(page: AnyPage, code: int, page_number: str | None) -> str:
+    """A category page's one address: filters and orders are views of it; later pages keep their number."""
+    url = f"{site_origin(page.request, page.container.settings)}/category/{code}"
+    number = parse_int(page_number, low=1, high=MAX_PAGE)
+    return f"{url}?page={number}" if number and number > 1 else url
 
 
 @router.get("/search")
