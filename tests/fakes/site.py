@@ -99,11 +99,11 @@ class FakeListedCatalog:
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
         return [ListedProduct(pid, "2026-03-21T09:00:00Z") for pid in self._ids() if pid >= start][:limit]
 
-    async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
-        return [self._data.listed[pid] for pid in self._ids() if pid > after][:limit]
+    async def feed_page(self, before: int | None, limit: int) -> list[FeedProduct]:
+        return [self._data.listed[p] for p in reversed(self._ids()) if before is None or p < before][:limit]
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
-        return [self._data.listed[pid] for pid in sorted(set(product_ids)) if pid in self._data.listed]
+        return [self._data.listed[p] for p in sorted(set(product_ids), reverse=True) if p in self._data.listed]
 
 
 class FakeAuditLog:

@@ -3,6 +3,7 @@ crawlers and Torob read, built from plain rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.domain.site import Badges, feed_toman
 from hamgam.entrypoints.web.markdown import render_markdown
+from hamgam.entrypoints.web.pages.site import BadTorobRequest, TorobRequest, parse_torob_request
 from hamgam.entrypoints.web.seo import product_json_ld, sitemap_index, torob_item, url_set
 from hamgam.ports.site import FeedProduct
 from hamgam.services.site.discovery import DiscoveryService
@@ -128,7 +130,8 @@ async def test_badge_codes_other_than_letters_and_digits_are_refused(
 
 
 def _product(pid: int, price: int | None = 1_250_000, available: int = 3) -> FeedProduct:
-    return FeedProduct(pid, f"کالا {pid}", "پوشاک", price, 1_500_000, available, {"key": f"k{pid}"})
+    stamp = dt.datetime(2026, 3, 21, 5, 30, tzinfo=dt.UTC)
+    return FeedProduct(pid, f"کالا {pid}", "پوشاک", price, 1_500_000, available, [{"key": f"k{pid}"}], stamp, stamp)
 
 
 async def test_feed_and_sitemap_pages_walk_the_listed_products_by_id(data: SiteData) -> None:
@@ -138,29 +141,61 @@ async def test_feed_and_sitemap_pages_walk_the_listed_products_by_id(data: SiteD
     # when
     starts = await discovery.sitemap_starts()
     files = [[p.product_id for p in await discovery.sitemap_page(s)] for s in starts]
-    first = await discovery.feed_page(0, 3)
+    first = await discovery.feed_page(None, 3)
     second = await discovery.feed_page(first[-1].product_id, 3)
-    end = await discovery.feed_page(second[-1].product_id, 3)
     # then
     assert starts == [3, 8, 21] and files == [[3, 5], [8, 13], [21]]
-    assert [p.product_id for p in first + second] == [3, 5, 8, 13, 21] and end == []
+    assert [p.product_id for p in first] == [21, 13, 8] and [p.product_id for p in second] == [5, 3]
     with pytest.raises(ValueError):
         DiscoveryService(data.uow, sitemap_page_size=50_001)
 
 
-def test_a_torob_item_is_in_whole_toman_rounded_up_and_out_of_stock_without_a_price() -> None:
+def test_a_torob_item_is_in_whole_toman_rounded_up_and_unavailable_at_0_without_price_or_stock() -> None:
     image_url = lambda entry, width: f"/media/{entry['key']}/{width}.webp"  # noqa: E731
     item = torob_item(_product(7, price=1_250_005), "https://shop.example.ir", image_url)
     free = torob_item(_product(8, price=None), "https://shop.example.ir", image_url)
     sold_out = torob_item(_product(9, available=0), "https://shop.example.ir", image_url)
     assert item == {
-        "page_unique": "7", "product_id": "7", "page_url": "https://shop.example.ir/product/7", "title": "کالا ۷",
-        "price": 125_001, "old_price": 150_000, "availability": "instock",
-        "image_link": "https://shop.example.ir/media/k7/960.webp", "category_name": "پوشاک",
+        "page_unique": "7", "page_url": "https://shop.example.ir/product/7", "title": "کالا ۷",
+        "current_price": 125_001, "old_price": 150_000, "availability": True,
+        "image_links": ["https://shop.example.ir/media/k7/960.webp"], "category_name": "پوشاک", "spec": {},
+        "date_added": "2026-03-21T05:30:00+00:00", "date_updated": "2026-03-21T05:30:00+00:00",
     }  # fmt: skip
-    assert free["price"] == 0 and free["availability"] == "outofstock" and free["old_price"] is None
-    assert sold_out["availability"] == "outofstock"
+    assert free["current_price"] == 0 and free["availability"] is False and "old_price" not in free
+    assert sold_out["current_price"] == 0 and sold_out["availability"] is False
     assert feed_toman(10) == 1 and feed_toman(11) == 2 and feed_toman(0) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "wanted"),
+    [
+        ({"sort": "product_id_desc"}, TorobRequest()),
+        ({"sort": "product_id_desc", "cursor": "12345"}, TorobRequest(cursor=12345)),
+        ({"page_uniques": ["101", "x", "102"]}, TorobRequest(product_ids=[101, 102])),
+        ({"page_urls": ["https://s.ir/product/34/", "https://s.ir/page/about"]}, TorobRequest(product_ids=[34])),
+    ],
+)
+def test_torob_requests_are_read_as_the_contract_says(body: dict, wanted: TorobRequest) -> None:
+    assert parse_torob_request(body) == wanted
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        [],
+        {"page": 1},
+        {"page": 1, "sort": "date_added_desc"},
+        {"sort": "product_id_desc", "page": 2},
+        {"sort": "product_id_desc", "cursor": 5},
+        {"sort": "product_id_desc", "cursor": "1; drop"},
+        {"page_uniques": []},
+        {"page_urls": "https://s.ir/product/1"},
+    ],
+)
+def test_torob_requests_outside_the_contract_are_refused(body: object) -> None:
+    with pytest.raises(BadTorobRequest):
+        parse_torob_request(body)
 
 
 def test_product_json_ld_offers_the_lowest_price_in_rial_and_says_whether_any_variant_is_in_stock() -> None:

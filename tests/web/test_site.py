@@ -9,6 +9,7 @@ from functools import partial
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
+import httpx2
 from sqlalchemy import text
 
 from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
@@ -132,42 +133,59 @@ async def test_json_ld_says_out_of_stock_and_cannot_be_broken_out_of(web: Web) -
     assert '<script>alert("x")' not in page
 
 
-async def test_torob_feed_walks_every_listed_product_page_by_page(web: Web) -> None:
-    # when: pages of 4, following "next" to the end
+async def _torob(web: Web, body: object) -> httpx2.Response:
+    return await web.http.post("/torob_api/v3/products", json=body)
+
+
+async def test_torob_cursor_pages_walk_every_listed_product_highest_id_first(web: Web, monkeypatch) -> None:
+    # given: pages of 4 (Torob's are 100), so the 6 listed products take two
+    monkeypatch.setattr("hamgam.entrypoints.web.pages.site.FEED_PAGE_SIZE", 4)
+    # when: following next_cursor to the end, as Torob does
     seen: list[dict] = []
-    url: str | None = "http://shop.test/feeds/torob.json?limit=4"
-    pages = 0
-    while url is not None:
-        response = await web.http.get(_path(url))
-        assert response.status_code == 200
-        body = response.json()
-        assert body["api_version"] == "torob_api_v3" and body["count"] == len(body["products"]) <= 4
+    request: dict = {"sort": "product_id_desc"}
+    for _ in range(3):
+        response = await _torob(web, request)
+        assert response.status_code == 200, response.text
         assert "set-cookie" not in response.headers
+        body = response.json()
+        assert body["api_version"] == "torob_api_v3" and len(body["products"]) <= 4
+        assert body["total"] is None and body["max_pages"] is None
         seen += body["products"]
-        url = body["next"]
-        pages += 1
-        assert pages <= 3
+        if body["next_cursor"] is None:
+            break
+        assert isinstance(body["next_cursor"], str)
+        request = {"sort": "product_id_desc", "cursor": body["next_cursor"]}
     # then
-    assert [p["page_unique"] for p in seen] == [str(pid) for pid in LISTED]
+    assert [p["page_unique"] for p in seen] == [str(pid) for pid in reversed(LISTED)]
     by_id = {p["page_unique"]: p for p in seen}
     shirt = by_id["101"]
     assert set(shirt) >= {
-        "page_unique", "product_id", "page_url", "title", "price", "old_price", "availability", "image_link",
+        "page_unique", "page_url", "title", "current_price", "availability", "image_links", "spec", "date_added",
         "category_name",
     }  # fmt: skip
     assert shirt["page_url"] == "http://shop.test/product/101" and shirt["title"] == "پیراهن نخی مردانه"
-    assert shirt["price"] == 125_000 and shirt["availability"] == "instock"  # Toman
-    assert shirt["category_name"] == "پوشاک" and shirt["old_price"] is None
-    assert by_id["104"]["availability"] == "outofstock"
+    assert shirt["current_price"] == 125_000 and shirt["availability"] is True  # Toman
+    assert shirt["category_name"] == "پوشاک" and "old_price" not in shirt and shirt["spec"] == {}
+    assert shirt["image_links"] == [] and "+00:00" in shirt["date_added"]
+    assert by_id["104"]["availability"] is False and by_id["104"]["current_price"] == 0
 
 
-async def test_torob_feed_answers_for_one_product_and_refuses_bad_paging(web: Web) -> None:
-    one = (await web.http.get("/feeds/torob.json", params={"page_unique": "105"})).json()
-    hidden = (await web.http.get("/feeds/torob.json", params={"page_unique": "999"})).json()
-    bad = await web.http.get("/feeds/torob.json", params={"limit": "100000"})
-    assert [p["page_unique"] for p in one["products"]] == ["105"] and one["next"] is None
-    assert hidden["products"] == []
-    assert bad.status_code == 400
+async def test_torob_asks_for_some_products_by_unique_or_url(web: Web) -> None:
+    async with web.container.engine.begin() as conn:
+        await conn.execute(text("INSERT INTO product_listing (product_id, hidden) VALUES (103, true)"))
+    uniques = (await _torob(web, {"page_uniques": ["105", "103", "999"]})).json()
+    urls = (await _torob(web, {"page_urls": ["http://shop.test/product/102/", "http://shop.test/cart"]})).json()
+    assert [p["page_unique"] for p in uniques["products"]] == ["105"]  # hidden and unknown ones left out
+    assert uniques["total"] == 1 and uniques["max_pages"] == 1 and uniques["next_cursor"] is None
+    assert [p["page_unique"] for p in urls["products"]] == ["102"]
+
+
+async def test_torob_requests_outside_the_contract_get_400_with_an_error(web: Web) -> None:
+    for body in ({}, {"page": 1}, {"page": 1, "sort": "date_added_desc"}, {"sort": "product_id_desc", "cursor": 3}):
+        response = await _torob(web, body)
+        assert response.status_code == 400 and isinstance(response.json()["error"], str), body
+    not_json = await web.http.post("/torob_api/v3/products", content=b"{", headers={"content-type": "application/json"})
+    assert not_json.status_code == 400 and not_json.json() == {"error": "request body is not JSON"}
 
 
 async def test_staff_edit_a_footer_page_and_no_script_they_type_runs(web: Web) -> None:

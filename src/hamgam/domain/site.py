@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
 
 from hamgam.domain.errors import InvalidInput
 
 #: A sitemap file holds at most this many URLs (sitemaps.org protocol).
 SITEMAP_URLS_MAX = 50_000
-#: Products per page of the price-comparison feed, unless the caller asks for fewer.
-FEED_PAGE_DEFAULT = 100
+#: Products per page of the price-comparison feed: Torob's cursor pages hold exactly 100.
+FEED_PAGE_SIZE = 100
+#: Most products one feed request may name (``page_uniques``, ``page_urls``).
 FEED_PAGE_MAX = 1_000
 #: Longest footer page title and body staff may save (characters).
 PAGE_TITLE_MAX = 120
@@ -73,11 +73,6 @@ def clean_page(title: str | None, body_md: str | None) -> tuple[str, str]:
 
 def in_stock(available: int | None) -> bool:
     return bool(available and available > 0)
-
-
-def feed_availability(available: int | None) -> Literal["instock", "outofstock"]:
-    """Torob's availability words."""
-    return "instock" if in_stock(available) else "outofstock"
 
 
 def schema_availability(available: int | None) -> str:

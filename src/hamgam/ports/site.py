@@ -8,6 +8,7 @@ Implemented for PostgreSQL by ``hamgam.adapters.db.site_uow.SqlSiteUnitOfWork``;
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,8 +41,11 @@ class FeedProduct:
     list_price_rial: int | None
     #: Units left to sell over all details.
     available: int
-    #: The first store-owned picture (``{"key": ...}``), if any.
-    image: dict[str, str] | None
+    #: Its store-owned pictures shown on the site (``{"key": ...}``), main picture first.
+    images: list[dict[str, str]]
+    #: When Mahak's product row was created and last changed.
+    created_at: dt.datetime
+    updated_at: dt.datetime
 
 
 class SitePageRepository(Protocol):
@@ -72,11 +76,12 @@ class ListedCatalog(Protocol):
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
         """Up to ``limit`` listed products with ids ``>= start``, in id order."""
 
-    async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
-        """Up to ``limit`` listed products with ids ``> after``, in id order, with their offers (one query)."""
+    async def feed_page(self, before: int | None, limit: int) -> list[FeedProduct]:
+        """Up to ``limit`` listed products with ids below ``before`` (all when None), highest id first, with
+        their offers (one query)."""
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
-        """The listed products among ``product_ids``, in id order."""
+        """The listed products among ``product_ids``, highest id first."""
 
 
 class SiteUnitOfWork(UnitOfWork, Protocol):

@@ -3,19 +3,22 @@ schema.org Product JSON-LD, sitemap XML (sitemaps.org 0.9) and Torob feed items.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from fastapi import Request
 
-from hamgam.domain.site import feed_availability, feed_toman, old_price_rial, schema_availability
+from hamgam.domain.site import feed_toman, in_stock, old_price_rial, schema_availability
 from hamgam.entrypoints.web.display import display_name
 from hamgam.ports.site import FeedProduct
 from hamgam.settings import Settings
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_PRODUCT_PATH = re.compile(r"/product/([0-9]{1,18})/?")
 #: The version Torob's shop API answers with.
 TOROB_API_VERSION = "torob_api_v3"
 
@@ -82,19 +85,29 @@ def url_set(urls: Iterable[tuple[str, str | None]]) -> bytes:
 
 
 def torob_item(product: FeedProduct, origin: str, image_url: Callable[[dict[str, str] | None, int], str]) -> dict:
-    """One product as Torob's products API describes it. Prices are in Toman (Torob shows Toman); a product
-    without a price is out of stock."""
-    price = feed_toman(product.price_rial) if product.price_rial else 0
-    old = old_price_rial(product.price_rial, product.list_price_rial)
-    picture = image_url(product.image, 960) if product.image else ""
-    return {
+    """One product as Torob's products API (v3) describes it. Prices are whole Toman, as Torob asks; a product
+    without a price or stock is unavailable at price 0."""
+    available = bool(product.price_rial) and in_stock(product.available)
+    old = old_price_rial(product.price_rial, product.list_price_rial) if available else None
+    item: dict[str, Any] = {
         "page_unique": str(product.product_id),
-        "product_id": str(product.product_id),
         "page_url": product_url(origin, product.product_id),
         "title": display_name(product.name),
-        "price": price,
-        "old_price": feed_toman(old) if old else None,
-        "availability": feed_availability(product.available if price else 0),
-        "image_link": origin + picture if picture else None,
-        "category_name": display_name(product.category_name) if product.category_name else None,
+        "current_price": feed_toman(product.price_rial) if available and product.price_rial else 0,
+        "availability": available,
+        "image_links": [origin + image_url(picture, 960) for picture in product.images],
+        "spec": {},
+        "date_added": product.created_at.isoformat(),
+        "date_updated": product.updated_at.isoformat(),
     }
+    if old:
+        item["old_price"] = feed_toman(old)
+    if product.category_name:
+        item["category_name"] = display_name(product.category_name)[:200]
+    return item
+
+
+def product_id_of(url: str) -> int | None:
+    """The product a storefront product address names (``…/product/101``, with or without a trailing slash)."""
+    found = _PRODUCT_PATH.fullmatch(urlsplit(url).path)
+    return int(found.group(1)) if found else None

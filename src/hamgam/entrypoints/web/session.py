@@ -31,7 +31,7 @@ SESSIONLESS = (
     "/robots.txt",
     "/sitemap.xml",
     "/sitemaps/",
-    "/feeds/",
+    "/torob_api/",
 )
 
 

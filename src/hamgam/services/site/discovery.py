@@ -4,7 +4,7 @@ index range read, as fast at the millionth product as at the first)."""
 
 from __future__ import annotations
 
-from hamgam.domain.site import FEED_PAGE_MAX, SITEMAP_URLS_MAX
+from hamgam.domain.site import FEED_PAGE_MAX, FEED_PAGE_SIZE, SITEMAP_URLS_MAX
 from hamgam.ports.site import FeedProduct, ListedProduct, SiteUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
@@ -26,11 +26,12 @@ class DiscoveryService:
         async with self._uow() as uow:
             return await uow.catalog.sitemap_page(start, self.sitemap_page_size)
 
-    async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
-        """Up to ``limit`` (capped at ``FEED_PAGE_MAX``) listed products after product id ``after``, with their
-        offers; the next page is the one after the last id returned, and an empty page is the end."""
+    async def feed_page(self, before: int | None, limit: int = FEED_PAGE_SIZE) -> list[FeedProduct]:
+        """Up to ``limit`` (capped at ``FEED_PAGE_MAX``) listed products below product id ``before`` (from the
+        highest when None), highest first, with their offers; the next page is the one below the last id
+        returned, and a short page is the last."""
         async with self._uow() as uow:
-            return await uow.catalog.feed_page(after, max(1, min(limit, FEED_PAGE_MAX)))
+            return await uow.catalog.feed_page(before, max(1, min(limit, FEED_PAGE_MAX)))
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
         """The listed products among ``product_ids`` (at most ``FEED_PAGE_MAX`` are looked up)."""

@@ -84,13 +84,15 @@ _FEED = """WITH nodes AS (
           AND data->>'CategoryCode' ~ '^[0-9]{{1,18}}$') n
     ORDER BY code, row_version DESC)
 SELECT e.product_id, e.name, coalesce(n.name, pc.name) AS category_name,
-       a.min_price_rial, a.list_price_rial, coalesce(a.available, 0) AS available, l.images
+       a.min_price_rial, a.list_price_rial, coalesce(a.available, 0) AS available, l.images,
+       p.created_at, p.updated_at
 FROM ({entries}) e
+JOIN product p ON p.mahak_id = e.product_id
 CROSS JOIN LATERAL ({offer}) a
 LEFT JOIN product_listing l ON l.product_id = e.product_id
 LEFT JOIN nodes n ON n.code = e.category_id
 LEFT JOIN product_category pc ON pc.mahak_id = e.category_id AND pc.deleted_at IS NULL
-ORDER BY e.product_id"""
+ORDER BY e.product_id DESC"""
 
 
 class SqlListedCatalog:
@@ -106,10 +108,11 @@ class SqlListedCatalog:
         rows = await self._conn.execute(text(_SITEMAP_PAGE), {"start": start, "limit": limit})
         return [ListedProduct(int(r.product_id), str(r.lastmod)) for r in rows]
 
-    async def feed_page(self, after: int, limit: int) -> list[FeedProduct]:
-        entries = """SELECT product_id, name, category_id FROM catalog_entry
-                     WHERE product_id > :after ORDER BY product_id LIMIT :limit"""
-        return await self._feed(entries, {"after": after, "limit": limit})
+    async def feed_page(self, before: int | None, limit: int) -> list[FeedProduct]:
+        below = "" if before is None else "WHERE product_id < :before"
+        entries = f"""SELECT product_id, name, category_id FROM catalog_entry {below}
+                      ORDER BY product_id DESC LIMIT :limit"""
+        return await self._feed(entries, {"limit": limit} | ({} if before is None else {"before": before}))
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
         entries = "SELECT product_id, name, category_id FROM catalog_entry WHERE product_id = ANY(:ids)"
@@ -126,14 +129,16 @@ class SqlListedCatalog:
                 price_rial=r["min_price_rial"],
                 list_price_rial=r["list_price_rial"],
                 available=int(r["available"]),
-                image=_first_picture(r["images"], r["product_id"]),
+                images=_shown_pictures(r["images"], r["product_id"]),
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
             )
             for r in rows.mappings()
         ]
 
 
-def _first_picture(images: Any, product_id: int) -> dict[str, str] | None:
+def _shown_pictures(images: Any, product_id: int) -> list[dict[str, str]]:
+    """The listing's pictures the site shows (stored, not hidden), in order."""
     if images is None:
-        return None
-    shown = [i for i in catalog_read.listing_images(images, product_id) if i.get("key") and i.get("hidden") != "true"]
-    return shown[0] if shown else None
+        return []
+    return [i for i in catalog_read.listing_images(images, product_id) if i.get("key") and i.get("hidden") != "true"]

@@ -1,20 +1,22 @@
 """The storefront's trust and discovery: footer pages, ``robots.txt``, the sitemap (an index, a file of the
 site's own pages, and product files of at most ``SITEMAP_URLS_MAX`` URLs, keyset-paged by product id) and the
-Torob product feed (JSON, keyset-paged by product id)."""
+products API of Torob, the price-comparison site (JSON, cursor pages by product id)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import Path, Query, Request
+from fastapi import Path, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from hamgam.bootstrap import Container
-from hamgam.domain.site import FEED_PAGE_DEFAULT, FEED_PAGE_MAX
+from hamgam.domain.site import FEED_PAGE_MAX, FEED_PAGE_SIZE
 from hamgam.entrypoints.web.deps import AnyPage
 from hamgam.entrypoints.web.pages.common import Id, page_router
 from hamgam.entrypoints.web.seo import (
     TOROB_API_VERSION,
+    product_id_of,
     product_url,
     site_origin,
     sitemap_index,
@@ -27,9 +29,10 @@ from hamgam.services.site.pages import SitePagesService
 router = page_router()
 
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]
-#: Crawlers may keep the sitemap and robots for an hour, the feed for five minutes (prices move).
+#: Crawlers may keep the sitemap and robots for an hour.
 SITEMAP_CACHE = "public, max-age=3600"
-FEED_CACHE = "public, max-age=300"
+#: Where Torob's products API is served (the address the shop registers with Torob).
+TOROB_PATH = "/torob_api/v3/products"
 XML = "application/xml"
 #: Paths crawlers are asked to skip: personal, transactional and staff pages, and the JSON API.
 ROBOTS_DISALLOW = ("/admin", "/account", "/cart", "/checkout", "/login", "/logout", "/api/", "/search/suggest")
@@ -101,31 +104,74 @@ async def sitemap_products(request: Request, start: Id) -> Response:
     return Response(body, media_type=XML, headers={"cache-control": SITEMAP_CACHE})
 
 
-@router.get("/feeds/torob.json")
-async def torob_feed(
-    request: Request,
-    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-    limit: Annotated[int, Query(ge=1, le=FEED_PAGE_MAX)] = FEED_PAGE_DEFAULT,
-    page_unique: Annotated[str | None, Query(max_length=20, pattern=r"^[0-9]+$")] = None,
-) -> JSONResponse:
-    """Listed products with their price, availability, picture and category, in product id order: a page
-    holds the products after id ``after``; ``next`` is the next page's address (null at the end).
-    ``page_unique`` asks for one product (an empty list when it is not listed)."""
+@dataclass(frozen=True, slots=True)
+class TorobRequest:
+    """What Torob asked for: some products (``product_ids``), or a cursor page (``cursor``: the lowest id of
+    the previous page, None for the first)."""
+
+    product_ids: list[int] | None = None
+    cursor: int | None = None
+
+
+class BadTorobRequest(ValueError):
+    """A request body Torob's contract does not allow; the message is sent back as ``error``."""
+
+
+def _strings(body: dict[str, Any], key: str) -> list[str]:
+    values = body[key]
+    if not isinstance(values, list) or not values or len(values) > FEED_PAGE_MAX:
+        raise BadTorobRequest(f"{key} must be a list of 1 to {FEED_PAGE_MAX} strings")
+    if not all(isinstance(v, str) for v in values):
+        raise BadTorobRequest(f"{key} must be a list of strings")
+    return values
+
+
+def parse_torob_request(body: Any) -> TorobRequest:
+    """Torob's products API v3 request: ``page_urls``, ``page_uniques``, or cursor pages (``sort``
+    ``product_id_desc`` and the previous answer's ``cursor``). Page-number requests are refused: each would skip
+    over every product before its page, which a catalogue of a million products cannot afford."""
+    if not isinstance(body, dict) or not body:
+        raise BadTorobRequest("request body is empty")
+    if "page_urls" in body:
+        ids = [product_id_of(url) for url in _strings(body, "page_urls")]
+        return TorobRequest(product_ids=[i for i in ids if i is not None])
+    if "page_uniques" in body:
+        uniques = _strings(body, "page_uniques")
+        return TorobRequest(product_ids=[int(u) for u in uniques if u.isascii() and u.isdigit() and len(u) <= 18])
+    sort = body.get("sort")
+    if sort is None:
+        raise BadTorobRequest("sort parameter is not provided")
+    if sort != "product_id_desc" or any(k in body for k in ("page", "limit", "size")):
+        raise BadTorobRequest("only cursor pagination is offered: send sort product_id_desc and the cursor")
+    cursor = body.get("cursor")
+    if cursor is None:
+        return TorobRequest()
+    if not isinstance(cursor, str) or not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 18):
+        raise BadTorobRequest("cursor must be the next_cursor of the previous response")
+    return TorobRequest(cursor=int(cursor))
+
+
+@router.post(TOROB_PATH)
+async def torob_products(request: Request) -> JSONResponse:
+    """Torob's products API (v3): listed products with their price in Toman, availability, pictures and
+    category. Cursor pages hold 100 products, highest id first (each one index range read); ``next_cursor`` is
+    null after the last. A product not listed (hidden, deleted, not on sale) is left out."""
+    try:
+        wanted = parse_torob_request(await request.json())
+    except ValueError as exc:  # a body that is not JSON, or not Torob's
+        message = str(exc) if isinstance(exc, BadTorobRequest) else "request body is not JSON"
+        return JSONResponse({"error": message}, status_code=400)
     container = _container(request)
     origin = site_origin(request, container.settings)
     discovery = _discovery(container)
-    if page_unique is not None:
-        products = await discovery.feed_products([int(page_unique)])
-        following = None
-    else:
-        products = await discovery.feed_page(after, limit)
-        last = products[-1].product_id if len(products) == limit else None
-        following = f"{origin}/feeds/torob.json?after={last}&limit={limit}" if last is not None else None
     image_url = request.app.state.web.templates.env.globals["image_url"]
-    body = {
-        "api_version": TOROB_API_VERSION,
-        "count": len(products),
-        "next": following,
-        "products": [torob_item(p, origin, image_url) for p in products],
-    }
-    return JSONResponse(body, headers={"cache-control": FEED_CACHE})
+    body: dict[str, Any] = {"api_version": TOROB_API_VERSION}
+    if wanted.product_ids is not None:
+        products = await discovery.feed_products(wanted.product_ids)
+        body |= {"current_page": 1, "total": len(products), "max_pages": 1, "next_cursor": None}
+    else:
+        products = await discovery.feed_page(wanted.cursor, FEED_PAGE_SIZE)
+        following = str(products[-1].product_id) if len(products) == FEED_PAGE_SIZE else None
+        body |= {"total": None, "max_pages": None, "next_cursor": following}
+    body["products"] = [torob_item(p, origin, image_url) for p in products]
+    return JSONResponse(body, headers={"cache-control": "no-store"})
