@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -29,6 +29,14 @@ def site_origin(request: Request, settings: Settings) -> str:
     if settings.store.public_base_url:
         return settings.store.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
+
+
+#: Builds a picture's address at a width (``install_web``'s ``image_url``, a global of the templates).
+ImageUrl = Callable[[dict[str, str] | None, int], str]
+
+
+def image_url_builder(request: Request) -> ImageUrl:
+    return cast(ImageUrl, request.app.state.web.templates.env.globals["image_url"])
 
 
 def product_url(origin: str, product_id: int) -> str:
@@ -84,7 +92,7 @@ def url_set(urls: Iterable[tuple[str, str | None]]) -> bytes:
     return f'{XML_DECLARATION}<urlset xmlns="{SITEMAP_NS}">{body}</urlset>'.encode()
 
 
-def torob_item(product: FeedProduct, origin: str, image_url: Callable[[dict[str, str] | None, int], str]) -> dict:
+def torob_item(product: FeedProduct, origin: str, image_url: ImageUrl) -> dict:
     """One product as Torob's products API (v3) describes it. Prices are whole Toman, as Torob asks; a product
     without a price or stock is unavailable at price 0."""
     available = bool(product.price_rial) and in_stock(product.available)

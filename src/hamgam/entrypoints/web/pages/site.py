@@ -16,6 +16,7 @@ from hamgam.entrypoints.web.deps import AnyPage
 from hamgam.entrypoints.web.pages.common import Id, page_router
 from hamgam.entrypoints.web.seo import (
     TOROB_API_VERSION,
+    image_url_builder,
     product_id_of,
     product_url,
     site_origin,
@@ -164,7 +165,7 @@ async def torob_products(request: Request) -> JSONResponse:
     container = _container(request)
     origin = site_origin(request, container.settings)
     discovery = _discovery(container)
-    image_url = request.app.state.web.templates.env.globals["image_url"]
+    image_url = image_url_builder(request)
     body: dict[str, Any] = {"api_version": TOROB_API_VERSION}
     if wanted.product_ids is not None:
         products = await discovery.feed_products(wanted.product_ids)

@@ -20,7 +20,7 @@ from hamgam.entrypoints.web.pages.common import (
     toman_to_rial,
     with_covers,
 )
-from hamgam.entrypoints.web.seo import product_json_ld, product_url, site_origin
+from hamgam.entrypoints.web.seo import image_url_builder, product_json_ld, product_url, site_origin
 
 router = page_router()
 
@@ -213,7 +213,7 @@ async def product(page: AnyPage, product_id: Id):
     node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
     related = await _related(page, item) if node is not None else []
     origin = site_origin(page.request, page.container.settings)
-    image_url = page.web.templates.env.globals["image_url"]
+    image_url = image_url_builder(page.request)
     pictures = [origin + image_url(i, 960) for i in images]
     return page.render(
         "store/product.html",
