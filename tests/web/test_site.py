@@ -134,7 +134,7 @@ async def test_json_ld_says_out_of_stock_and_cannot_be_broken_out_of(web: Web) -
 
 
 async def _torob(web: Web, body: object) -> httpx2.Response:
-    return await web.http.post("/torob_api/v3/products", json=body)
+    return await web.http.post("/api/torob/v3/products", json=body)
 
 
 async def test_torob_cursor_pages_walk_every_listed_product_highest_id_first(web: Web, monkeypatch) -> None:
@@ -184,7 +184,7 @@ async def test_torob_requests_outside_the_contract_get_400_with_an_error(web: We
     for body in ({}, {"page": 1}, {"page": 1, "sort": "date_added_desc"}, {"sort": "product_id_desc", "cursor": 3}):
         response = await _torob(web, body)
         assert response.status_code == 400 and isinstance(response.json()["error"], str), body
-    not_json = await web.http.post("/torob_api/v3/products", content=b"{", headers={"content-type": "application/json"})
+    not_json = await web.http.post("/api/torob/v3/products", content=b"{", headers={"content-type": "application/json"})
     assert not_json.status_code == 400 and not_json.json() == {"error": "request body is not JSON"}
 
 

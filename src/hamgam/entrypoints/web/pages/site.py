@@ -32,8 +32,10 @@ router = page_router()
 Slug = Annotated[str, Path(pattern=r"^[a-z0-9-]{1,40}$")]
 #: Crawlers may keep the sitemap and robots for an hour.
 SITEMAP_CACHE = "public, max-age=3600"
-#: Where Torob's products API is served (the address the shop registers with Torob).
-TOROB_PATH = "/torob_api/v3/products"
+#: Where Torob's products API is served (the address the shop registers with Torob). Under ``/api/``: a machine's
+#: JSON endpoint, not a page (no session, no CSRF token: it changes nothing), answered by the gateway itself
+#: (outside ``/api/v1``, which a remote core serves).
+TOROB_PATH = "/api/torob/v3/products"
 XML = "application/xml"
 #: Paths crawlers are asked to skip: personal, transactional and staff pages, and the JSON API.
 ROBOTS_DISALLOW = ("/admin", "/account", "/cart", "/checkout", "/login", "/logout", "/api/", "/search/suggest")
