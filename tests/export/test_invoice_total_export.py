@@ -159,7 +159,7 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
             (order_id, mahak_total - paid)
         ]
         metrics = SyncMetrics(CollectorRegistry())
-        await metrics.refresh(world.engine, world.container.queue)
+        await metrics.refresh(world.container.sync_reads, world.container.queue)
         assert metrics.registry.get_sample_value("hamgam_export_total_mismatch_orders") == 1
         # when the desktop puts the charge back, the next reconciliation clears it
         fresh_mahak.control.upsert_rows(
@@ -170,5 +170,5 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
             assert (await role.reconcile_if_free())["other_totals"] == []
         job = await world.job(order_id)
         assert job["total_difference_rial"] == 0 and job["error"] is None
-        await metrics.refresh(world.engine, world.container.queue)
+        await metrics.refresh(world.container.sync_reads, world.container.queue)
         assert metrics.registry.get_sample_value("hamgam_export_total_mismatch_orders") == 0
