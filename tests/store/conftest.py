@@ -16,8 +16,9 @@ from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import build_store_core
 from hamgam.domain.checkout import Address
-from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.services.store.core import StoreCore
 from hamgam.settings import PaymentProvider, Settings, SmsProvider
 from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
 

@@ -10,8 +10,8 @@ import pytest
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import build_store_core
 from hamgam.domain.errors import NotFound
-from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import (
     JWT_SECRET,

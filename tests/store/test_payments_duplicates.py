@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
-from hamgam.services.store.core import build_store_core
+from hamgam.bootstrap import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import FailingReverse, SlowVerify, VerifyThenTimeout

@@ -8,8 +8,8 @@ from sqlalchemy import text
 
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import build_store_core
 from hamgam.domain.payments import PaymentGatewayUnavailable
-from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import UnreadableInquiry
@@ -116,7 +116,7 @@ async def test_order_paid_at_the_bank_does_not_expire_unverified(world: StoreWor
     # when the expiry job runs before the reconciler had a chance: the order is kept
     from hamgam.services.store import jobs
 
-    assert await jobs.release_expired(world.engine) == 0
+    assert await jobs.release_expired(world.core.uow) == 0
     # and when the jobs run (unVerified not answering), inquiry finds the payment and the order is paid
     world.gateway.fail_next(PaymentGatewayUnavailable("timeout"))
     await world.core.run_jobs_once()

@@ -13,7 +13,8 @@ from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
-from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.bootstrap import build_store_core
+from hamgam.services.store.core import StoreCore
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import SlowVerify
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db import catalog_read
+from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hamgam.domain.listing import NOT_NULL_FIELDS, TEXT_FIELDS, is_image_entry
 from hamgam.domain.orders import STAFF_TARGETS, OrderStatus
@@ -234,7 +235,7 @@ class AdminService:
         if target not in STAFF_TARGETS:
             raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
         async with self._engine.begin() as conn:
-            before = await transition(conn, order_id, target, actor=actor, reason=reason)
+            before = await transition(SqlStoreUnitOfWork.joining(conn), order_id, target, actor=actor, reason=reason)
             await audit(
                 conn,
                 actor,
@@ -242,4 +243,4 @@ class AdminService:
                 f"order:{order_id}",
                 {"to": str(target), "reason": reason, "order_status": before["status"]},
             )
-        return await get_order(self._engine, order_id)
+        return await get_order(lambda: SqlStoreUnitOfWork(self._engine), order_id)
