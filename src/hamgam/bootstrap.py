@@ -18,6 +18,7 @@ from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
@@ -32,11 +33,14 @@ from hamgam.adapters.storage.factory import build_object_store
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
 from hamgam.ports.dead_letters import DeadLetterUnitOfWork
 from hamgam.ports.locks import Locks
+from hamgam.ports.store import StoreUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
-from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.services.store import core as store_core
+from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
@@ -167,9 +171,7 @@ async def build(settings: Settings) -> Container:
         else PostgresRateLimiter(engine)
     )
     store = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
-        accounts_uow=partial(SqlAccountsUnitOfWork, engine),
-        admin_uow=partial(SqlAdminUnitOfWork, engine),
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
     )
     objects = build_object_store(settings)
     images = ImageService(
@@ -182,6 +184,43 @@ async def build(settings: Settings) -> Container:
         settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
         objects, images,
     )
+
+
+def store_uow(engine: AsyncEngine, settings: Settings) -> UnitOfWorkFactory[StoreUnitOfWork]:
+    """Opens a store transaction on ``engine`` under the merchant's stock and price rules."""
+    return lambda: SqlStoreUnitOfWork(engine, settings.sync)
+
+
+class ExportOnPaid:
+    """The store's ``PaidOrderListener``: a paid order's export job (with its client ids) is written in the
+    transaction that made the order paid."""
+
+    def __init__(self, outbox: ExportOutbox) -> None:
+        self._outbox = outbox
+
+    async def order_paid(self, uow: StoreUnitOfWork, order_id: int) -> None:
+        if not isinstance(uow, SqlStoreUnitOfWork):
+            raise TypeError("the export outbox writes in a PostgreSQL store transaction")
+        await self._outbox.write(uow.connection, order_id)
+
+
+def build_store_core(
+    settings: Settings,
+    engine: AsyncEngine,
+    queue: MessageQueue,
+    *,
+    gateway: FullPaymentGateway,
+    sms: SmsSender,
+    limiter: RateLimiter,
+    jwt_secret: str,
+) -> StoreCore:
+    """The store core over PostgreSQL, its paid orders exported through ``queue``."""
+    outbox = ExportOutbox(queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset)
+    return store_core.build_store_core(
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
+        store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
+        accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
+    )  # fmt: skip
 
 
 def jwt_secret(settings: Settings) -> str:

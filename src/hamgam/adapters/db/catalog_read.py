@@ -24,6 +24,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hamgam.domain import stock
 from hamgam.domain.listing import image_entries
 from hamgam.settings import StockSource, SyncSettings
 
@@ -113,12 +114,12 @@ class SellableDetail:
     @property
     def stock_for_sale(self) -> int:
         """Whole units Mahak has for sale: negatives clamp to 0."""
-        return max(int(self.stock_mahak), 0)
+        return stock.for_sale(self.stock_mahak)
 
     @property
     def available(self) -> int:
         """What a buyer may still reserve now."""
-        return max(self.stock_for_sale - self.reserved, 0)
+        return stock.available(self.stock_mahak, self.reserved)
 
 
 async def sellable_details(
@@ -147,7 +148,8 @@ _ENTRY_SORTS = ("name", "newest")
 
 #: A product's sellable details summed up: its price range and what is left to sell (zero ``details`` if
 #: it has none), and the list price (Price1, Mahak's first level) of its cheapest detail: when the store sells
-#: at another level, the pages show that list price struck through. ``e`` is its ``catalog_entry``.
+#: at another level, the pages show that list price struck through. ``e`` is its ``catalog_entry``;
+#: ``available`` is ``hamgam.domain.stock.available`` summed in SQL.
 _OFFER = """SELECT min(s.price_rial) AS min_price_rial, max(s.price_rial) AS max_price_rial,
        sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0))::bigint AS available,
        count(*) AS details,

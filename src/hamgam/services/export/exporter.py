@@ -32,6 +32,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.domain.export import (
     KIND_BY_SAVE_LIST,
     ClientKind,
@@ -152,7 +153,8 @@ class Exporter:
         order_rec = bundle.record(ClientKind.ORDER, order_key(job["id"]))
         assert order_rec is not None and order_rec.confirmed
         async with self.engine.begin() as conn:
-            order = await lock_order(conn, job["order_id"])
+            store_tx = SqlStoreUnitOfWork.joining(conn)
+            order = await lock_order(store_tx, job["order_id"])
             await repo.record_sent(conn, job["id"], order_rec)
             if job["kind"] == JobKind.SALE:
                 person = bundle.record(ClientKind.PERSON, f"customer:{order['customer_id']}")
@@ -164,7 +166,7 @@ class Exporter:
                 )
                 if order["status"] == OrderStatus.PAID:
                     await transition(
-                        conn, order["id"], OrderStatus.SENT_TO_ACCOUNTING, actor=f"exporter:job:{job['id']}",
+                        store_tx, order["id"], OrderStatus.SENT_TO_ACCOUNTING, actor=f"exporter:job:{job['id']}",
                         reason=f"Mahak order {order_rec.mahak_id} (code {order_rec.code})",
                     )
                 elif order["status"] == OrderStatus.CANCELLED:  # cancelled while in flight: give it back

@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.domain.export import SALES_INVOICE, JobKind, JobStatus
 from hamgam.domain.orders import OrderStatus
 from hamgam.services.export.outbox import ExportOutbox
@@ -63,7 +64,8 @@ async def settle_invoiced(engine: AsyncEngine, export: ExportSettings, sync: Syn
         for job_id, order_id, code in rows:
             status = await conn.scalar(text("SELECT status FROM store_order WHERE id = :o"), {"o": order_id})
             if status == OrderStatus.SENT_TO_ACCOUNTING:
-                await transition(conn, order_id, OrderStatus.INVOICED, actor="exporter:sync",
+                store_tx = SqlStoreUnitOfWork.joining(conn)
+                await transition(store_tx, order_id, OrderStatus.INVOICED, actor="exporter:sync",
                                  reason=f"Mahak invoice code {code}")
             await conn.execute(
                 text("""UPDATE export_job SET status = 'invoiced', invoiced_at = now(), mahak_order_code = :c,

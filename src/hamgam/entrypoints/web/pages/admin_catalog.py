@@ -52,7 +52,7 @@ async def dashboard(page: StaffPage):
     ]
     # "in step" is what a reconciliation verified, not the absence of errors
     verified = [e["verified"] for e in entities if e["verified"]]
-    recent, _ = await list_orders(engine, offset=0, limit=8)
+    recent, _ = await list_orders(page.container.store.uow, offset=0, limit=8)
     return page.render(
         "admin/dashboard.html",
         figures=await today(engine),
@@ -243,7 +243,7 @@ async def customers(page: StaffPage, q: Q = None, page_: PageNo = None):
 @router.get("/admin/customers/{customer_id}")
 async def customer(page: StaffPage, customer_id: Id):
     profile = await page.core.accounts.profile(customer_id)
-    orders, total = await list_orders(page.container.engine, customer_id=customer_id, offset=0, limit=20)
+    orders, total = await list_orders(page.container.store.uow, customer_id=customer_id, offset=0, limit=20)
     return page.render(
         "admin/customer.html",
         profile=profile | {"disabled_at": await _disabled_at(page, customer_id)},
