@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.sync_store import SyncStore
@@ -25,6 +27,8 @@ from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
+from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
@@ -35,7 +39,7 @@ from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
 from hamgam.services.sync.worker import BatchWorker
-from hamgam.settings import RateLimitBackend, Settings
+from hamgam.settings import RateLimitBackend, Settings, SyncSettings
 
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
@@ -145,12 +149,14 @@ async def build(settings: Settings) -> Container:
         if settings.auth.rate_limit_backend is RateLimitBackend.MEMORY
         else PostgresRateLimiter(engine)
     )
+    catalog_uow = catalog_unit_of_work(engine, settings.sync)
     store = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
-    )
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
+        catalog_uow=catalog_uow,
+    )  # fmt: skip
     objects = build_object_store(settings)
     images = ImageService(
-        engine,
+        catalog_uow,
         objects,
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
@@ -159,6 +165,11 @@ async def build(settings: Settings) -> Container:
         settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
         objects, images,
     )
+
+
+def catalog_unit_of_work(engine: AsyncEngine, rules: SyncSettings) -> UnitOfWorkFactory[CatalogUnitOfWork]:
+    """Opens catalogue units of work over ``engine``, their reads under the merchant's ``rules``."""
+    return partial(SqlCatalogUnitOfWork, engine, rules)
 
 
 def jwt_secret(settings: Settings) -> str:

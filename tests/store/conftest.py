@@ -16,6 +16,7 @@ from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import catalog_unit_of_work
 from hamgam.domain.checkout import Address
 from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.settings import PaymentProvider, Settings, SmsProvider
@@ -102,8 +103,9 @@ async def world(database_url: str) -> AsyncIterator[StoreWorld]:
     settings = store_settings()
     gateway, sms, queue = InMemoryPaymentGateway(), InMemorySms(), MemoryQueue()
     core = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET
-    )
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        catalog_uow=catalog_unit_of_work(engine, settings.sync),
+    )  # fmt: skip
     yield StoreWorld(engine, core, gateway, sms, queue, settings)
     await queue.close()
     await engine.dispose()
@@ -135,6 +137,7 @@ async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> Async
     core = build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        catalog_uow=catalog_unit_of_work(world.engine, world.settings.sync),
     )  # fmt: skip
     yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
     await gateway.aclose()

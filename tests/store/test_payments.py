@@ -10,6 +10,7 @@ import pytest
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import catalog_unit_of_work
 from hamgam.domain.errors import NotFound
 from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
@@ -154,6 +155,7 @@ async def test_order_paid_sms_over_rabbitmq(world: StoreWorld, rabbitmq_url: str
     core = build_store_core(
         store_settings(), world.engine, queue, gateway=world.gateway, sms=sms,
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        catalog_uow=catalog_unit_of_work(world.engine, store_settings().sync),
     )  # fmt: skip
     detail = await seed_product(world.engine, 1, "چای", stock=5, price_rial=1_250_000)
     customer = await add_customer(world.engine, "09351112233")

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import catalog_unit_of_work
 from hamgam.domain.payments import PaymentGatewayUnavailable
 from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
@@ -157,4 +158,5 @@ def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        catalog_uow=catalog_unit_of_work(world.engine, store_settings().sync),
     )  # fmt: skip

@@ -13,6 +13,7 @@ from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import catalog_unit_of_work
 from hamgam.services.store.core import StoreCore, build_store_core
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import SlowVerify
@@ -39,6 +40,7 @@ def _core(engine, gateway, queue) -> StoreCore:
     return build_store_core(
         store_settings(), engine, queue, gateway=gateway, sms=InMemorySms(),
         limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        catalog_uow=catalog_unit_of_work(engine, store_settings().sync),
     )  # fmt: skip
 
 

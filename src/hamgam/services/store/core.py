@@ -18,6 +18,8 @@ from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, NotFound
 from hamgam.domain.orders import OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
+from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store import events, jobs
@@ -26,6 +28,7 @@ from hamgam.services.store.admin import AdminService
 from hamgam.services.store.cart import CartService
 from hamgam.services.store.catalog import CatalogService
 from hamgam.services.store.checkout import CheckoutService
+from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
@@ -73,6 +76,8 @@ class StoreCore:
     sms: SmsSender
     #: Seconds a guest cart lives after its last change (``store.guest_cart_ttl_s``).
     guest_cart_ttl_s: int
+    #: The staff dashboard's figures and the staff pages' audit entries.
+    dashboard: DashboardService
 
     # --- password login (two steps for staff) ---
 
@@ -112,9 +117,7 @@ class StoreCore:
             if row is None or row.customer_id != customer_id:
                 raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
             if row.status != OrderStatus.PENDING_PAYMENT:
-                raise Conflict(
-                    "فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled"
-                )
+                raise Conflict("فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled")
             await transition(
                 conn,
                 order_id,
@@ -152,6 +155,7 @@ def build_store_core(
     sms: SmsSender,
     limiter: RateLimiter,
     jwt_secret: str,
+    catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
 ) -> StoreCore:
     rules, store, auth = settings.sync, settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
@@ -159,7 +163,7 @@ def build_store_core(
     return StoreCore(
         engine=engine,
         queue=queue,
-        catalog=CatalogService(engine, rules),
+        catalog=CatalogService(catalog_uow),
         carts=carts,
         checkout=CheckoutService(engine, rules, store, carts),
         payments=PaymentService(
@@ -168,9 +172,7 @@ def build_store_core(
             callback_url=callback_url(settings),
             provider=settings.payments.provider.value,
             reconcile_after_s=store.reconcile_after_s,
-            exports=ExportOutbox(
-                queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset
-            ),
+            exports=ExportOutbox(queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset),
         ),
         accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
         tokens=TokenService(
@@ -185,4 +187,5 @@ def build_store_core(
         admin=AdminService(engine),
         sms=sms,
         guest_cart_ttl_s=store.guest_cart_ttl_s,
+        dashboard=DashboardService(catalog_uow),
     )
