@@ -13,8 +13,7 @@ from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
-from hamgam.services.store.admin import OVERRIDABLE, audit
-from hamgam.services.store.dashboard import refunds_due, today
+from hamgam.services.store.admin import OVERRIDABLE
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
@@ -55,12 +54,12 @@ async def dashboard(page: StaffPage):
     recent, _ = await list_orders(engine, offset=0, limit=8)
     return page.render(
         "admin/dashboard.html",
-        figures=await today(engine),
+        figures=await page.core.dashboard.today(),
         entities=entities,
         unhealthy=unhealthy,
         dead=await dead_letters_waiting(engine),
         recent=recent,
-        refunds=await refunds_due(engine),
+        refunds=await page.core.dashboard.refunds_due(),
         never_synced=sum(1 for e in entities if e["last_run"] is None),
         unverified=len(entities) - len(verified),
         verified_at=min((v["finished_at"] for v in verified), default=None),
@@ -246,20 +245,13 @@ async def customer(page: StaffPage, customer_id: Id):
     orders, total = await list_orders(page.container.engine, customer_id=customer_id, offset=0, limit=20)
     return page.render(
         "admin/customer.html",
-        profile=profile | {"disabled_at": await _disabled_at(page, customer_id)},
+        profile=profile | {"disabled_at": await page.core.dashboard.customer_disabled_at(customer_id)},
         orders=orders,
         total=total,
         labels=STATUS_LABELS,
         addresses=await page.core.accounts.addresses(customer_id),
         roles=[str(r) for r in Role],
     )
-
-
-async def _disabled_at(page: StaffPage, customer_id: int):
-    from sqlalchemy import text
-
-    async with page.container.engine.connect() as conn:
-        return await conn.scalar(text("SELECT disabled_at FROM customer WHERE id = :i"), {"i": customer_id})
 
 
 @router.post("/admin/customers/{customer_id}/role")
@@ -271,8 +263,7 @@ async def set_role(page: AdminPage, customer_id: Id, role: Annotated[str, Form(m
         await page.core.accounts.set_role(page.user.customer_id, customer_id, Role(role))
     except (Forbidden, Conflict) as exc:
         return page.redirect(f"/admin/customers/{customer_id}", flash=page.error_text(exc), kind="error")
-    async with page.container.engine.begin() as conn:
-        await audit(conn, page.user.actor, "customer.role", f"customer:{customer_id}", {"role": role})
+    await page.core.dashboard.record(page.user.actor, "customer.role", f"customer:{customer_id}", {"role": role})
     return page.redirect(f"/admin/customers/{customer_id}", flash=N_("Role changed."))
 
 
@@ -284,8 +275,9 @@ async def set_disabled(page: AdminPage, customer_id: Id, disabled: Annotated[str
         await page.core.accounts.set_disabled(page.user.customer_id, customer_id, flag)
     except (Forbidden, Conflict) as exc:
         return page.redirect(f"/admin/customers/{customer_id}", flash=page.error_text(exc), kind="error")
-    async with page.container.engine.begin() as conn:
-        await audit(conn, page.user.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": flag})
+    await page.core.dashboard.record(
+        page.user.actor, "customer.disabled", f"customer:{customer_id}", {"disabled": flag}
+    )
     return page.redirect(
         f"/admin/customers/{customer_id}", flash=N_("Account disabled.") if flag else N_("Account enabled.")
     )
