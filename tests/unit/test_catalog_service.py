@@ -174,7 +174,9 @@ def _png() -> bytes:
 
 def _images(state: CatalogState) -> tuple[ImageService, _Objects]:
     objects = _Objects()
-    return ImageService(FakeCatalogUnitOfWork.factory(state), objects, widths_px=[16, 32], max_upload_bytes=10**6), objects
+    return ImageService(
+        FakeCatalogUnitOfWork.factory(state), objects, widths_px=[16, 32], max_upload_bytes=10**6
+    ), objects
 
 
 async def test_an_upload_is_stored_listed_last_and_audited(state: CatalogState) -> None:
