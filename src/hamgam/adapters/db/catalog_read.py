@@ -10,7 +10,7 @@
   not yet exported, and orders sent to Mahak but not yet invoiced).
 
 The listing rule itself (live product, VisitorProduct link, name override, category link) is in the database,
-once: migration 0013's ``catalog_product`` view and ``catalog_visitor_link`` function, which these reads and
+once: migration 0013's ``catalog_product`` and ``catalog_live_link`` views, which these reads and
 ``catalog_entry`` (migration 0007: the listed products with their display name and category, kept in step by
 triggers) both use. The same SQL fragments serve the catalogue pages, search and the conditional reservation
 ``UPDATE``, so the storefront and checkout can never disagree on what is sellable. The listing pages find, order
@@ -36,9 +36,13 @@ log = structlog.get_logger(__name__)
 #: ExtraData ItemType of the category tree's nodes (contract §3).
 EXTRA_CATEGORY_NODE = 130
 
-#: The live VisitorProduct link that makes detail ``d`` the site's (contract §3), as ``link`` (no row: not the
-#: site's). The rule is migration 0013's ``catalog_visitor_link``, which PostgreSQL inlines here.
-_LINK = "JOIN LATERAL catalog_visitor_link(d.mahak_id) link ON true"
+#: The live VisitorProduct link that makes detail ``d`` the site's (contract §3), as ``link``: the newest of its
+#: live link rows (migration 0013's ``catalog_live_link``); none, and the detail is not the site's.
+_LINK = """JOIN LATERAL (
+    SELECT vl.count1 FROM catalog_live_link vl
+    WHERE vl.product_detail_id = d.mahak_id
+    ORDER BY vl.row_version DESC LIMIT 1
+) link ON true"""
 
 _PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
 

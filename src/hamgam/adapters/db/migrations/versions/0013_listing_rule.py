@@ -1,4 +1,4 @@
-"""the listing rule in the database, once: ``catalog_product`` and ``catalog_visitor_link``
+"""the listing rule in the database, once: ``catalog_product`` and ``catalog_live_link``
 
 What makes a product the storefront's (live, not hidden by staff, a live detail that a live VisitorProduct link
 makes the site's), its display name (a staff override, else Mahak's) and its category (the newest live
@@ -6,13 +6,14 @@ ExtraData 10202 link, else Mahak's ProductCategoryId) were written twice: in the
 (``adapters/db/catalog_read.py``) and in migration 0007's ``catalog_entry_source``, kept equal by hand. They are
 now defined here only, and both use them:
 
-- ``catalog_visitor_link(detail_id)``: the live link of a detail, the newest of its VisitorProduct rows that is
-  not deleted (no row: the detail is not the site's). A SQL table function, STABLE and not STRICT, so
-  PostgreSQL inlines it where it is used (``JOIN LATERAL catalog_visitor_link(d.mahak_id) link ON true``): the
-  plans are those of the query written out.
+- ``catalog_live_link``: the VisitorProduct link rows that are not deleted. A detail with one is the site's;
+  its stock (under the visitor source) is the newest one's ``count1``.
 - ``catalog_product``: one row per product with ``live`` (not deleted, not hidden), its display ``name``,
-  ``name_search``, ``code`` and ``category_id``. A plain view: the planner flattens it into the query that
-  reads it, and computes a column only where the query uses it.
+  ``name_search``, ``code`` and ``category_id``.
+
+Both are plain views: the planner flattens them into the query that reads them and computes a column only where
+the query uses it, so the plans are those of the queries written out (a lookup of a detail's newest link stays
+one index probe, and a whole refresh still hashes the links once).
 
 ``catalog_entry_source`` (what ``catalog_entry`` is refreshed from) is redefined over them, with the same
 columns and answers.
@@ -33,13 +34,9 @@ depends_on = None
 
 #: A detail taken off the site has only deleted link rows; one put back has an old deleted row and a newer live
 #: one. ``product_detail.deleted_at`` is never set from Mahak's unreliable flag (it is kept in
-#: ``flagged_deleted``), so the link alone decides.
-_VISITOR_LINK = """CREATE FUNCTION catalog_visitor_link(detail_id bigint)
-RETURNS TABLE (count1 double precision) LANGUAGE sql STABLE AS $$
-    SELECT vp.count1 FROM visitor_product vp
-    WHERE vp.product_detail_id = $1 AND vp.deleted_at IS NULL
-    ORDER BY vp.row_version DESC LIMIT 1
-$$"""
+#: ``flagged_deleted``), so the links alone decide.
+_LIVE_LINK = """CREATE VIEW catalog_live_link AS
+SELECT vp.product_detail_id, vp.row_version, vp.count1 FROM visitor_product vp WHERE vp.deleted_at IS NULL"""
 
 #: ``ix_extra_data_product_link`` makes the category lookup one index probe (without it every product scans
 #: every link); ``ix_extra_data_link_category`` indexes the CASE expression.
@@ -58,14 +55,15 @@ LEFT JOIN product_override ov ON ov.product_id = p.mahak_id AND ov.field = 'name
 
 _SOURCE = """CREATE OR REPLACE VIEW catalog_entry_source AS
 SELECT c.product_id,
-       c.live AND EXISTS (SELECT 1 FROM product_detail d CROSS JOIN LATERAL catalog_visitor_link(d.mahak_id) link
+       c.live AND EXISTS (SELECT 1 FROM product_detail d JOIN catalog_live_link link
+                            ON link.product_detail_id = d.mahak_id
                           WHERE d.product_id = c.product_id AND d.deleted_at IS NULL) AS listed,
        c.name, c.name_search, c.code, c.category_id
 FROM catalog_product c"""
 
 
 def upgrade() -> None:
-    op.execute(_VISITOR_LINK)
+    op.execute(_LIVE_LINK)
     op.execute(_PRODUCT)
     op.execute(_SOURCE)
 
@@ -83,4 +81,4 @@ def _previous_source() -> str:
 def downgrade() -> None:
     op.execute(_previous_source())
     op.execute("DROP VIEW catalog_product")
-    op.execute("DROP FUNCTION catalog_visitor_link(bigint)")
+    op.execute("DROP VIEW catalog_live_link")
