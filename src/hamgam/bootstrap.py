@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
 from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
+from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
@@ -31,6 +32,7 @@ from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
+from hamgam.ports.catalog import CatalogUnitOfWork
 from hamgam.ports.dead_letters import DeadLetterUnitOfWork
 from hamgam.ports.locks import Locks
 from hamgam.ports.store import StoreUnitOfWork
@@ -46,7 +48,7 @@ from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
 from hamgam.services.sync.worker import BatchWorker
-from hamgam.settings import RateLimitBackend, Settings
+from hamgam.settings import RateLimitBackend, Settings, SyncSettings
 
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
@@ -175,7 +177,7 @@ async def build(settings: Settings) -> Container:
     )
     objects = build_object_store(settings)
     images = ImageService(
-        engine,
+        catalog_unit_of_work(engine, settings.sync),
         objects,
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
@@ -220,7 +222,13 @@ def build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
+        catalog_uow=catalog_unit_of_work(engine, settings.sync),
     )  # fmt: skip
+
+
+def catalog_unit_of_work(engine: AsyncEngine, rules: SyncSettings) -> UnitOfWorkFactory[CatalogUnitOfWork]:
+    """Opens catalogue units of work over ``engine``, their reads under the merchant's ``rules``."""
+    return partial(SqlCatalogUnitOfWork, engine, rules)
 
 
 def jwt_secret(settings: Settings) -> str:

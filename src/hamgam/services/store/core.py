@@ -19,6 +19,7 @@ from hamgam.domain.orders import STAFF_TARGETS, OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
+from hamgam.ports.catalog import CatalogUnitOfWork
 from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
@@ -28,6 +29,7 @@ from hamgam.services.store.admin import AdminService
 from hamgam.services.store.cart import CartService
 from hamgam.services.store.catalog import CatalogService
 from hamgam.services.store.checkout import CheckoutService
+from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
@@ -77,6 +79,8 @@ class StoreCore:
     guest_cart_ttl_s: int
     #: Opens the store's transactions (orders, payments, carts, stock, events).
     uow: UnitOfWorkFactory[StoreUnitOfWork]
+    #: The staff dashboard's figures and the staff pages' audit entries.
+    dashboard: DashboardService
 
     # --- password login (two steps for staff) ---
 
@@ -172,16 +176,17 @@ def build_store_core(
     admin_uow: UnitOfWorkFactory[AdminUnitOfWork],
     store_uow: UnitOfWorkFactory[StoreUnitOfWork],
     paid_orders: PaidOrderListener,
+    catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
-    rules, store, auth = settings.sync, settings.store, settings.auth
+    store, auth = settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
     carts = CartService(store_uow, store, limiter)
     return StoreCore(
         engine=engine,
         queue=queue,
-        catalog=CatalogService(engine, rules),
+        catalog=CatalogService(catalog_uow),
         carts=carts,
         checkout=CheckoutService(store_uow, store),
         payments=PaymentService(
@@ -206,4 +211,5 @@ def build_store_core(
         sms=sms,
         guest_cart_ttl_s=store.guest_cart_ttl_s,
         uow=store_uow,
+        dashboard=DashboardService(catalog_uow),
     )
