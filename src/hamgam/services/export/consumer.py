@@ -101,6 +101,7 @@ class ExportWorker(ConsumerPool):
             prefetch=prefetch,
             retry_delays_s=retry_delays_s,
         )
+        self.exporter = exporter
 
 
 def _job_id(body: bytes) -> int | None:
