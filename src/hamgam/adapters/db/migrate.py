@@ -105,3 +105,22 @@ def _stated_revisions(path: Path) -> tuple[str, tuple[str, ...]] | None:
     if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
         return revision, tuple(down)
     return None
+
+
+async def schema_at_head(database_url: str) -> bool:
+    """Whether the schema is already at the newest revision, asked over asyncpg (the driver the application
+    uses), so that a command on a schema at head loads neither psycopg nor Alembic. False when the scripts do not
+    state their revisions plainly (then ``upgrade_to_head`` lets Alembic decide)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hamgam.adapters.db.engine import async_url
+
+    heads = script_heads()
+    if heads is None:
+        return False
+    engine = create_async_engine(async_url(database_url), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(applied_revisions) == heads
+    finally:
+        await engine.dispose()
