@@ -41,6 +41,8 @@ def user_error_message(error: BaseException) -> str | None:
         return f"Mahak: {error}"
     if _is_instance(error, "pydantic_core", "ValidationError"):
         return _settings_problem(error)
+    if _is_instance(error, "hamgam.adapters.db.migrate", "DatabaseUnavailable"):
+        return f"cannot connect to the database: {error} ({CONNECTION_HINT})"
     if _is_instance(error, "sqlalchemy.exc", "OperationalError") and _is_connection_failure(error):
         return f"cannot connect to the database: {_first_line(str(error.orig))} ({CONNECTION_HINT})"
     if isinstance(error, ConnectionError | TimeoutError) or _is_instance(error, "socket", "gaierror"):

@@ -107,10 +107,17 @@ def _stated_revisions(path: Path) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
+class DatabaseUnavailable(Exception):
+    """The first connection to the configured database failed: refused, unknown host, no such database, wrong
+    password. The message is the server's or the network's reason, in one line."""
+
+
 async def schema_at_head(database_url: str) -> bool:
     """Whether the schema is already at the newest revision, asked over asyncpg (the driver the application
     uses), so that a command on a schema at head loads neither psycopg nor Alembic. False when the scripts do not
-    state their revisions plainly (then ``upgrade_to_head`` lets Alembic decide)."""
+    state their revisions plainly (then ``upgrade_to_head`` lets Alembic decide). Raises ``DatabaseUnavailable``
+    when the database cannot be reached."""
+    from sqlalchemy.exc import DBAPIError
     from sqlalchemy.ext.asyncio import create_async_engine
 
     from hamgam.adapters.db.engine import async_url
@@ -120,7 +127,15 @@ async def schema_at_head(database_url: str) -> bool:
         return False
     engine = create_async_engine(async_url(database_url), poolclass=pool.NullPool)
     try:
-        async with engine.connect() as connection:
+        connection = engine.connect()
+        try:
+            await connection.start()
+        except (OSError, TimeoutError, DBAPIError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise DatabaseUnavailable(" ".join(str(reason).split()) or type(reason).__name__) from exc
+        try:
             return await connection.run_sync(applied_revisions) == heads
+        finally:
+            await connection.close()
     finally:
         await engine.dispose()
