@@ -146,10 +146,12 @@ def up(
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (safe to run twice)."""
-    from hamgam.entrypoints.database import database
 
-    with database(_settings()):
-        _console().print("schema is up to date")
+    async def migrated(settings: Settings) -> None:
+        return None
+
+    _on_database(migrated)
+    _console().print("schema is up to date")
 
 
 @app.command()
