@@ -10,10 +10,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hamgam.adapters.db.advisory_locks import AdvisoryLocks
 from hamgam.adapters.db.dead_letters import DeadLetterStore
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
 from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
@@ -24,6 +26,7 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
+from hamgam.domain.orders import OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
 from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
@@ -31,6 +34,7 @@ from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
 from hamgam.services.store.core import StoreCore, build_store_core
 from hamgam.services.store.images import ImageService
+from hamgam.services.store.orders import transition
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
@@ -39,6 +43,17 @@ from hamgam.settings import RateLimitBackend, Settings
 
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
+
+
+class StoreOrderTransitions:
+    """The store's order state machine (with its stock ledger) as the export moves orders
+    (``hamgam.ports.export.OrderTransitions``), in the export's transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def transition(self, order_id: int, target: str, *, actor: str, reason: str | None = None) -> None:
+        await transition(self._connection, order_id, OrderStatus(target), actor=actor, reason=reason)
 
 
 @dataclass
@@ -82,14 +97,30 @@ class Container:
             reconcile_interval_s=sync.reconcile_interval_s,
         )
 
+    def export_uow(self) -> SqlExportUnitOfWork:
+        """A fresh export unit of work (``hamgam.ports.export.ExportUnitOfWork``)."""
+        return SqlExportUnitOfWork(self.engine, queue=self.queue, transitions=StoreOrderTransitions)
+
     @property
     def export_outbox(self) -> ExportOutbox:
         export = self.settings.export
-        return ExportOutbox(self.queue, topic=export.topic, client_id_offset=export.client_id_offset)
+        return ExportOutbox(
+            self.queue,
+            topic=export.topic,
+            client_id_offset=export.client_id_offset,
+            uow=self.export_uow,
+            join=export_joiner(self.queue, StoreOrderTransitions),
+        )
 
     def exporter(self, hooks: dict[str, Hook] | None = None) -> Exporter:
         return Exporter(
-            self.engine, self.mahak, self.export_outbox, self.settings.export, self.settings.sync, hooks=hooks
+            self.export_uow,
+            AdvisoryLocks(self.engine),
+            self.mahak,
+            self.export_outbox,
+            self.settings.export,
+            self.settings.sync,
+            hooks=hooks,
         )
 
     def export_role(self, hooks: dict[str, Hook] | None = None) -> ExportRole:
@@ -97,13 +128,20 @@ class Container:
         worker = ExportWorker(
             self.queue,
             self.exporter(hooks),
-            self.dead_letters,
+            self.export_uow,
             topic=export.topic,
             concurrency=export.workers,
             prefetch=export.prefetch,
             retry_delays_s=export.retry_delays_s,
         )
-        return ExportRole(worker, self.export_outbox, export, self.settings.sync)
+        return ExportRole(
+            worker,
+            self.export_outbox,
+            export,
+            self.settings.sync,
+            uow=self.export_uow,
+            locks=AdvisoryLocks(self.engine),
+        )
 
     async def aclose(self) -> None:
         await self.mahak.aclose()

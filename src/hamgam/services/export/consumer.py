@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
-from sqlalchemy import text
 
-from hamgam.adapters.db.dead_letters import REPLAYED_FROM_HEADER
 from hamgam.domain.export import ExportRejected, JobStatus
-from hamgam.services.export import repository as repo
+from hamgam.ports import Delivery, MessageQueue
+from hamgam.ports.export import REPLAYED_FROM_HEADER, ExportUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.exporter import Exporter
 from hamgam.services.export.outbox import job_id_of
 from hamgam.services.sync.retry_policy import decide
@@ -27,9 +26,9 @@ class ExportWorker:
 
     def __init__(
         self,
-        queue: Any,
+        queue: MessageQueue,
         exporter: Exporter,
-        dead_letters: Any,
+        uow: UnitOfWorkFactory[ExportUnitOfWork],
         *,
         topic: str,
         concurrency: int,
@@ -38,7 +37,7 @@ class ExportWorker:
     ) -> None:
         self.queue = queue
         self.exporter = exporter
-        self.dead_letters = dead_letters
+        self.uow = uow
         self.topic = topic
         self.concurrency = concurrency
         self.prefetch = prefetch
@@ -71,7 +70,7 @@ class ExportWorker:
             if close is not None:
                 await close()
 
-    async def handle(self, delivery: Any) -> None:
+    async def handle(self, delivery: Delivery) -> None:
         """Export the job a delivery names; settle the delivery exactly once (ack, retry, or dead-letter + ack)."""
         job_id: int | None = None
         try:
@@ -85,16 +84,15 @@ class ExportWorker:
         self.settled += 1
         log.debug("export.settled", job_id=job_id, status=status)
 
-    async def _fail(self, delivery: Any, job_id: int | None, error: Exception) -> None:
+    async def _fail(self, delivery: Delivery, job_id: int | None, error: Exception) -> None:
         decision = decide(error, delivery.attempt, self.retry_delays_s)
         if decision.dead:
-            rejected = isinstance(error, ExportRejected)
+            rejected = error if isinstance(error, ExportRejected) else None
             status = JobStatus.REJECTED if rejected else JobStatus.FAILED
-            message = error.message if rejected else decision.reason
+            message = rejected.message if rejected else decision.reason
             log.warning("export.dead", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
-            async with self.exporter.engine.begin() as conn:
-                await self.dead_letters.add(
-                    connection=conn,
+            async with self.uow() as uow:
+                await uow.dead_letters.add(
                     topic=self.topic,
                     message_id=delivery.message_id,
                     body=delivery.body,
@@ -102,22 +100,14 @@ class ExportWorker:
                     error=decision.reason,
                     attempts=delivery.attempt,
                 )
-                if job_id is not None:
-                    await conn.execute(text("SELECT 1 FROM export_job WHERE id = :i FOR UPDATE"), {"i": job_id})
-                    still_pending = await conn.scalar(
-                        text("SELECT status = 'pending' FROM export_job WHERE id = :i"), {"i": job_id}
+                if job_id is not None and await uow.jobs.lock_pending(job_id):
+                    await uow.jobs.set_status(
+                        job_id, status, error=message, items=rejected.items if rejected else None
                     )
-                    if still_pending:
-                        await repo.set_status(
-                            conn, job_id, status, error=message, items=error.items if rejected else None
-                        )
             await delivery.ack()
             return
         log.info("export.retry", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
         if job_id is not None:
-            async with self.exporter.engine.begin() as conn:
-                await conn.execute(
-                    text("UPDATE export_job SET error = :e, updated_at = now() WHERE id = :i AND status = 'pending'"),
-                    {"i": job_id, "e": f"attempt {delivery.attempt}: {decision.reason}"[:4000]},
-                )
+            async with self.uow() as uow:
+                await uow.jobs.note_retry(job_id, f"attempt {delivery.attempt}: {decision.reason}"[:4000])
         await delivery.retry(decision.reason, decision.retry_after_s)

@@ -8,21 +8,19 @@ an order found names its person, so the people list is read only when no order w
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.domain.export import ClientKind
-from hamgam.services.export.repository import ExportBundle
+from hamgam.ports.export import ChangedRow, Confirmed, ExportBundle, MahakForExport
 
 log = structlog.get_logger(__name__)
 
 #: ``client_id -> (mahak_id, row_version, code)``
-Found = dict[int, tuple[int, int | None, str | None]]
+Found = Confirmed
 
 
-async def read_back(mahak: Any, bundle: ExportBundle, sync_id: int | None) -> Found:
+async def read_back(mahak: MahakForExport, bundle: ExportBundle, sync_id: int | None) -> Found:
     """What Mahak holds of the bundle's unconfirmed records; never sends anything."""
     cursors: dict[str, int] = dict(bundle.job.get("readback_from") or {})
     unconfirmed: dict[ClientKind, set[int]] = {}
@@ -52,22 +50,23 @@ async def read_back(mahak: Any, bundle: ExportBundle, sync_id: int | None) -> Fo
 
 
 async def _scan(
-    mahak: Any, kind: ClientKind, wanted: set[int], cursors: dict[str, int], sync_id: int | None
+    mahak: MahakForExport, kind: ClientKind, wanted: set[int], cursors: dict[str, int], sync_id: int | None
 ) -> dict[int, tuple[int, int | None, str | None, int | None]]:
     """Rows of ``kind`` after its read-back cursor whose client id is wanted (and created by our SyncId)."""
     entity = Entity(kind.entity)
     hits: dict[int, tuple[int, int | None, str | None, int | None]] = {}
     async for page in mahak.iter_changes(entity, int(cursors.get(kind.entity, 0))):
         for row in page.rows:
+            changed: ChangedRow = row
             client_id = getattr(row, f"{kind.value}_client_id", None)
-            if client_id not in wanted or row.deleted:
+            if client_id not in wanted or changed.deleted:
                 continue
-            if sync_id is not None and row.create_sync_id not in (None, sync_id):
+            if sync_id is not None and changed.create_sync_id not in (None, sync_id):
                 continue  # another client's row that happens to use the same number
             code = getattr(row, f"{kind.value}_code", None)
             hits[client_id] = (
                 getattr(row, f"{kind.value}_id"),
-                row.row_version,
+                changed.row_version,
                 str(code) if code else None,
                 getattr(row, "person_id", None),
             )

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.adapters.mahak.calls import (
     OrderDetailSave,
@@ -37,9 +34,11 @@ from hamgam.domain.export import (
     split_name,
 )
 from hamgam.domain.invoice import ExportLine, Rates, export_line
-from hamgam.services.export import repository as repo
-from hamgam.services.export.repository import ExportBundle
+from hamgam.ports.export import ClientRecord, ExportBundle, Row, SyncedMahakData
 from hamgam.settings import ExportSettings, StockSource, SyncSettings
+
+#: One record of a SaveAllData.
+SaveItem = PersonSave | VisitorPersonSave | OrderSave | OrderDetailSave | ReceiptSave
 
 
 @dataclass
@@ -56,14 +55,14 @@ class Plan:
     def empty(self) -> bool:
         return not self.items
 
-    def add(self, kind: ClientKind, client_id: int, item: Any) -> None:
+    def add(self, kind: ClientKind, client_id: int, item: SaveItem) -> None:
         target = getattr(self.request, kind.save_list)
         self.items[(kind.save_list, len(target))] = (kind, client_id)
         target.append(item)
 
 
 async def build_plan(
-    conn: AsyncConnection,
+    mahak_data: SyncedMahakData,
     bundle: ExportBundle,
     *,
     visitor_id: int,
@@ -84,24 +83,24 @@ async def build_plan(
     order_rec = _required(bundle, ClientKind.ORDER, order_key(job["id"]))
 
     problems = _check_lines(bundle)
-    stores = await _line_stores(conn, bundle, export, sync, visitor_id, problems)
+    stores = await _line_stores(mahak_data, bundle, export, sync, visitor_id, problems)
     if problems:
         raise ExportRejected("; ".join(p.error for p in problems), problems)
 
     person_id = (person.mahak_id if person else None) or customer["mahak_person_id"]
     if person_id is None and export.match_person_by:
-        person_id = await repo.live_person(conn, customer, [str(m) for m in export.match_person_by])
+        person_id = await mahak_data.live_person(customer, [str(m) for m in export.match_person_by])
     plan.person_id = person_id
     if person_id is None:
         if kind is JobKind.RETURN or person is None:
             raise ExportRejected("the customer is not a Mahak person yet; export the sale first")
-        group = export.person_group_id or await repo.default_person_group(conn)
+        group = export.person_group_id or await mahak_data.default_person_group()
         if group is None:
             # a shop's first orders can be paid before the first sync brings PersonGroup
             raise ExportNotReady("no Mahak person group yet: set export.person_group_id or let PersonGroup sync")
         plan.add(ClientKind.PERSON, person.client_id, _person(customer, order["address"], person.client_id, group))
     if kind is JobKind.SALE and link is not None and not link.confirmed:
-        linked = person_id is not None and await repo.visitor_link_exists(conn, visitor_id, person_id)
+        linked = person_id is not None and await mahak_data.visitor_link_exists(visitor_id, person_id)
         if not linked:
             plan.add(
                 ClientKind.VISITOR_PERSON,
@@ -145,7 +144,7 @@ async def build_plan(
         )
     receipt = bundle.record(ClientKind.RECEIPT, order_key(job["id"]))
     if kind is JobKind.SALE and export.send_receipt and receipt and not receipt.confirmed and bundle.payment:
-        cash_code = export.cash_code or _int((await repo.visitor_defaults(conn, visitor_id)).get("cash_code"))
+        cash_code = export.cash_code or _int((await mahak_data.visitor_defaults(visitor_id)).get("cash_code"))
         pay = bundle.payment
         plan.add(
             ClientKind.RECEIPT,
@@ -181,7 +180,7 @@ def invoice_lines(bundle: ExportBundle) -> list[ExportLine]:
     ]
 
 
-def _required(bundle: ExportBundle, kind: ClientKind, key: str) -> repo.ClientRecord:
+def _required(bundle: ExportBundle, kind: ClientKind, key: str) -> ClientRecord:
     record = bundle.record(kind, key)
     if record is None:
         raise RuntimeError(f"no client id allocated for {kind} {key}")  # allocate_client_ids runs first
@@ -203,7 +202,7 @@ def _check_lines(bundle: ExportBundle) -> list[ItemError]:
 
 
 async def _line_stores(
-    conn: AsyncConnection,
+    mahak_data: SyncedMahakData,
     bundle: ExportBundle,
     export: ExportSettings,
     sync: SyncSettings,
@@ -211,11 +210,11 @@ async def _line_stores(
     problems: list[ItemError],
 ) -> dict[int, int]:
     """The warehouse of each line: the configured one, else the stock source that served the reservation."""
-    live = await repo.live_stores(conn)
+    live = await mahak_data.live_stores()
     live_ids = [store_id for store_id, _ in live]
     fallback: int | None = export.store_id
     if fallback is None and sync.stock_source is not StockSource.STORES:
-        code = (await repo.visitor_defaults(conn, visitor_id)).get("store_code")
+        code = (await mahak_data.visitor_defaults(visitor_id)).get("store_code")
         fallback = next((store_id for store_id, c in live if code and c == str(code)), None)
         fallback = fallback or (live_ids[0] if live_ids else None)
     chosen: dict[int, int] = {}
@@ -223,7 +222,7 @@ async def _line_stores(
         detail = line["product_detail_id"]
         store = fallback
         if export.store_id is None and sync.stock_source is StockSource.STORES and sync.stock_store_ids:
-            stock = await repo.store_stock(conn, detail, sync.stock_store_ids)
+            stock = await mahak_data.store_stock(detail, sync.stock_store_ids)
             store = next((s for s in sync.stock_store_ids if stock.get(s, 0) >= line["quantity"]),
                          sync.stock_store_ids[0])
         if store is None or (live_ids and store not in live_ids):
@@ -234,7 +233,7 @@ async def _line_stores(
     return chosen
 
 
-def _person(customer: dict[str, Any], address: dict[str, Any], client_id: int, group: int) -> PersonSave:
+def _person(customer: Row, address: Row, client_id: int, group: int) -> PersonSave:
     first, last = split_name(customer.get("full_name") or address.get("recipient_name"), customer["mobile"])
     return PersonSave(
         person_client_id=client_id,
@@ -278,7 +277,7 @@ def _order(
     )
 
 
-def _int(value: Any) -> int | None:
+def _int(value: int | str | None) -> int | None:
     try:
         return int(value) if value not in (None, "", "0") else None
     except (TypeError, ValueError):

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from hamgam.adapters.db.export_uow import export_joiner
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, NotFound
 from hamgam.domain.orders import OrderStatus
@@ -169,7 +170,10 @@ def build_store_core(
             provider=settings.payments.provider.value,
             reconcile_after_s=store.reconcile_after_s,
             exports=ExportOutbox(
-                queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset
+                queue,
+                topic=settings.export.topic,
+                client_id_offset=settings.export.client_id_offset,
+                join=export_joiner(queue),
             ),
         ),
         accounts=AccountService(engine, sms, limiter, store=store, auth=auth, pepper=pepper),
