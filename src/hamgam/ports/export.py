@@ -11,11 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hamgam.domain.export import ClientKind, ItemError, JobKind, JobStatus
 from hamgam.domain.invoice import InvoiceLine
 from hamgam.ports.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # Mahak's wire models are the contract's vocabulary; nothing of the adapter runs here
+    from hamgam.adapters.mahak.calls import SaveAllDataRequest
+    from hamgam.adapters.mahak.wire import Entity
 
 #: Header of a message replayed from the dead-letter store: a staff replay of a refused or failed job.
 REPLAYED_FROM_HEADER = "x-replayed-from"
@@ -268,46 +272,76 @@ class ExportUnitOfWork(UnitOfWork, Protocol):
 
 
 class MahakSession(Protocol):
-    sync_id: int | None
-    visitor_id: int
+    @property
+    def sync_id(self) -> int | None: ...
+
+    @property
+    def visitor_id(self) -> int: ...
 
 
 class SaveItemError(Protocol):
-    property: str
+    #: The field Mahak blames.
+    property: str | None
     error: str
 
 
 class SaveItemResult(Protocol):
-    index: int
-    result: bool
-    entity_id: int | None
-    row_version: int | None
-    entity_code: Any
-    errors: Sequence[SaveItemError]
+    @property
+    def index(self) -> int:
+        """Position of the item in the submitted list."""
+
+    @property
+    def result(self) -> bool: ...
+
+    @property
+    def entity_id(self) -> int | None: ...
+
+    @property
+    def row_version(self) -> int | None: ...
+
+    @property
+    def entity_code(self) -> int | None: ...
+
+    @property
+    def errors(self) -> Sequence[SaveItemError]: ...
 
 
 class SaveAllResult(Protocol):
     """Mahak's per-item answer to one SaveAllData, list by list."""
 
-    people: Sequence[SaveItemResult]
-    visitor_people: Sequence[SaveItemResult]
-    orders: Sequence[SaveItemResult]
-    order_details: Sequence[SaveItemResult]
-    receipts: Sequence[SaveItemResult]
+    @property
+    def people(self) -> Sequence[SaveItemResult]: ...
+
+    @property
+    def visitor_people(self) -> Sequence[SaveItemResult]: ...
+
+    @property
+    def orders(self) -> Sequence[SaveItemResult]: ...
+
+    @property
+    def order_details(self) -> Sequence[SaveItemResult]: ...
+
+    @property
+    def receipts(self) -> Sequence[SaveItemResult]: ...
 
 
 class ChangedRow(Protocol):
-    deleted: bool
-    row_version: int
-    create_sync_id: int | None
+    """A row Mahak changed; its entity's own fields (``order_client_id``, ``order_id``, ``order_code``…) are
+    read by name."""
+
+    @property
+    def deleted(self) -> bool: ...
+
+    @property
+    def row_version(self) -> int: ...
+
+    @property
+    def create_sync_id(self) -> int | None: ...
 
 
 class ChangePage(Protocol):
-    rows: Sequence[Any]
-
-
-class SaveAllRequest(Protocol):
-    def to_wire(self) -> dict[str, Any]: ...
+    @property
+    def rows(self) -> Sequence[ChangedRow]: ...
 
 
 class MahakForExport(Protocol):
@@ -318,7 +352,6 @@ class MahakForExport(Protocol):
 
     async def login(self) -> MahakSession: ...
 
-    async def save_all(self, request: Any) -> SaveAllResult: ...
+    async def save_all(self, request: SaveAllDataRequest) -> SaveAllResult: ...
 
-    def iter_changes(self, entity: Any, from_row_version: int) -> AsyncIterator[ChangePage]: ...
-
+    def iter_changes(self, entity: Entity, from_version: int = 0) -> AsyncIterator[ChangePage]: ...

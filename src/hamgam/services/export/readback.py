@@ -12,7 +12,7 @@ import structlog
 
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.domain.export import ClientKind
-from hamgam.ports.export import ChangedRow, Confirmed, ExportBundle, MahakForExport
+from hamgam.ports.export import Confirmed, ExportBundle, MahakForExport
 
 log = structlog.get_logger(__name__)
 
@@ -57,16 +57,15 @@ async def _scan(
     hits: dict[int, tuple[int, int | None, str | None, int | None]] = {}
     async for page in mahak.iter_changes(entity, int(cursors.get(kind.entity, 0))):
         for row in page.rows:
-            changed: ChangedRow = row
             client_id = getattr(row, f"{kind.value}_client_id", None)
-            if client_id not in wanted or changed.deleted:
+            if client_id not in wanted or row.deleted:
                 continue
-            if sync_id is not None and changed.create_sync_id not in (None, sync_id):
+            if sync_id is not None and row.create_sync_id not in (None, sync_id):
                 continue  # another client's row that happens to use the same number
             code = getattr(row, f"{kind.value}_code", None)
             hits[client_id] = (
                 getattr(row, f"{kind.value}_id"),
-                changed.row_version,
+                row.row_version,
                 str(code) if code else None,
                 getattr(row, "person_id", None),
             )
