@@ -245,3 +245,35 @@ async def test_a_failed_transaction_leaves_nothing_behind() -> None:
             await outbox.write_in(uow, 1)
             raise RuntimeError("boom")
     assert state.jobs == {} and state.client_ids == {}
+
+
+def test_the_export_recognises_the_replay_header_the_dead_letter_store_writes() -> None:
+    from hamgam.adapters.db import dead_letters
+    from hamgam.ports import export
+
+    assert export.REPLAYED_FROM_HEADER == dead_letters.REPLAYED_FROM_HEADER
+
+
+async def test_staff_replay_reopens_a_refused_job_audited_and_publishes_it_again_but_not_a_pending_one() -> None:
+    from hamgam.domain.errors import Conflict
+    from hamgam.services.export import admin
+
+    state = ExportState()
+    queue = FakeQueue()
+
+    def uow() -> FakeExportUnitOfWork:
+        return FakeExportUnitOfWork(state)
+
+    outbox = ExportOutbox(queue, uow=uow)
+    job_id = await paid(state, outbox, 1)
+    assert job_id is not None
+    with pytest.raises(Conflict):
+        await admin.replay(uow, outbox, job_id, "staff:1")
+    assert state.audit == [] and queue.published == []
+
+    state.jobs[job_id].update(status="rejected", error="bad mobile")
+    replayed = await admin.replay(uow, outbox, job_id, "staff:1")
+    assert replayed["status"] == "pending" and {r["kind"] for r in replayed["client_ids"]} >= {"order", "receipt"}
+    assert state.audit == [("staff:1", "export_job.replay", f"export_job:{job_id}")]
+    assert queue.published == [("export.orders", job_message(job_id), f"export-job-{job_id}-again")]
+    assert (await admin.list_jobs(uow, errors_only=True))["total"] == 1
