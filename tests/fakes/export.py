@@ -49,23 +49,58 @@ class ExportState:
     reports: dict[int, Mapping[str, Any]] = field(default_factory=dict)
     next_id: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    def add_order(self, order_id: int, customer_id: int, lines: Sequence[tuple[int, int, int]], *,
-                  status: str = "paid", mobile: str = "09120000001", paid_rial: int | None = None) -> None:
+    def add_order(
+        self,
+        order_id: int,
+        customer_id: int,
+        lines: Sequence[tuple[int, int, int]],
+        *,
+        status: str = "paid",
+        mobile: str = "09120000001",
+        paid_rial: int | None = None,
+    ) -> None:
         """A paid order of ``(detail id, quantity, unit price)`` lines without VAT."""
-        self.customers.setdefault(customer_id, {
-            "id": customer_id, "mobile": mobile, "full_name": "مریم احمدی", "national_code": None, "email": None,
-            "mahak_person_id": None,
-        })
+        self.customers.setdefault(
+            customer_id,
+            {
+                "id": customer_id,
+                "mobile": mobile,
+                "full_name": "مریم احمدی",
+                "national_code": None,
+                "email": None,
+                "mahak_person_id": None,
+            },
+        )
         total = sum(q * p for _, q, p in lines)
         self.orders[order_id] = {
-            "id": order_id, "customer_id": customer_id, "status": status, "paid_at": NOW, "created_at": NOW,
-            "shipping_rial": 0, "prices_include_vat": False, "total_rial": total,
-            "address": {"recipient_name": "مریم احمدی", "province": "تهران", "city": "تهران",
-                        "line": "خیابان انقلاب", "postal_code": "1314567890"},
+            "id": order_id,
+            "customer_id": customer_id,
+            "status": status,
+            "paid_at": NOW,
+            "created_at": NOW,
+            "shipping_rial": 0,
+            "prices_include_vat": False,
+            "total_rial": total,
+            "address": {
+                "recipient_name": "مریم احمدی",
+                "province": "تهران",
+                "city": "تهران",
+                "line": "خیابان انقلاب",
+                "postal_code": "1314567890",
+            },
         }
         self.lines[order_id] = [
-            {"product_detail_id": d, "product_id": d, "name": f"کالای {d}", "quantity": q, "unit_price_rial": p,
-             "total_rial": q * p, "tax_percent": 0, "charge_percent": 0, "detail_live": True}
+            {
+                "product_detail_id": d,
+                "product_id": d,
+                "name": f"کالای {d}",
+                "quantity": q,
+                "unit_price_rial": p,
+                "total_rial": q * p,
+                "tax_percent": 0,
+                "charge_percent": 0,
+                "detail_live": True,
+            }
             for d, q, p in sorted(lines)
         ]
         self.payments[order_id] = {"amount_rial": paid_rial or total, "ref_id": 1000 + order_id, "verified_at": NOW}
@@ -91,11 +126,17 @@ class FakeExportJobs:
         customer_key = f"customer:{order['customer_id']}"
         if job["kind"] == "return":
             job["sale_code"] = next(
-                (j["mahak_order_code"] for j in self.s.jobs.values()
-                 if j["order_id"] == job["order_id"] and j["kind"] == "sale"), None,
+                (
+                    j["mahak_order_code"]
+                    for j in self.s.jobs.values()
+                    if j["order_id"] == job["order_id"] and j["kind"] == "sale"
+                ),
+                None,
             )
         bundle = ExportBundle(
-            job, order, dict(self.s.customers[order["customer_id"]]),
+            job,
+            order,
+            dict(self.s.customers[order["customer_id"]]),
             [dict(line) for line in self.s.lines[job["order_id"]]],
             dict(self.s.payments[job["order_id"]]) if job["order_id"] in self.s.payments else None,
         )
@@ -103,7 +144,13 @@ class FakeExportJobs:
             shared = kind in (ClientKind.PERSON, ClientKind.VISITOR_PERSON) and key == customer_key
             if r["job_id"] == job_id or shared:
                 bundle.records[(kind, key)] = ClientRecord(
-                    kind, key, r["client_id"], r["mahak_id"], r["row_version"], r["mahak_code"], r["sent_at"],
+                    kind,
+                    key,
+                    r["client_id"],
+                    r["mahak_id"],
+                    r["row_version"],
+                    r["mahak_code"],
+                    r["sent_at"],
                     r["readback_from"],
                 )
         return bundle
@@ -120,8 +167,9 @@ class FakeExportJobs:
             cursors[kind.entity] = max([self.s.cursors.get(kind.entity, 0), *confirmed])
         return cursors
 
-    async def mark_sending(self, job_id: int, request: Mapping[str, Any], sending: Sequence[tuple[ClientKind, int]]
-                           ) -> None:
+    async def mark_sending(
+        self, job_id: int, request: Mapping[str, Any], sending: Sequence[tuple[ClientKind, int]]
+    ) -> None:
         cursors = await self.readback_cursors()
         for kind, client_id in sending:
             row = self._by_client_id(client_id)
@@ -140,14 +188,22 @@ class FakeExportJobs:
             row["row_version"] = row_version if row_version is not None else row["row_version"]
             row["mahak_code"] = code if code is not None else row["mahak_code"]
 
-    async def set_status(self, job_id: int, status: JobStatus, *, error: str | None = None,
-                         items: list[ItemError] | None = None) -> None:
-        self.s.jobs[job_id].update(status=str(status), error=error,
-                                   errors=[i.as_dict() for i in items] if items else None)
+    async def set_status(
+        self, job_id: int, status: JobStatus, *, error: str | None = None, items: list[ItemError] | None = None
+    ) -> None:
+        self.s.jobs[job_id].update(
+            status=str(status), error=error, errors=[i.as_dict() for i in items] if items else None
+        )
 
     async def record_sent(self, job_id: int, order: ClientRecord) -> None:
-        self.s.jobs[job_id].update(status="sent", mahak_order_id=order.mahak_id, mahak_order_code=order.code,
-                                   mahak_order_row_version=order.row_version, error=None, errors=None)
+        self.s.jobs[job_id].update(
+            status="sent",
+            mahak_order_id=order.mahak_id,
+            mahak_order_code=order.code,
+            mahak_order_row_version=order.row_version,
+            error=None,
+            errors=None,
+        )
 
     async def lock_pending(self, job_id: int) -> bool:
         return self.s.jobs[job_id]["status"] == "pending"
@@ -169,9 +225,19 @@ class FakeOutboxRecords:
             return None
         job_id = max(self.s.jobs, default=0) + 1
         self.s.jobs[job_id] = {
-            "id": job_id, "order_id": order_id, "kind": str(kind), "status": "pending", "attempts": 0,
-            "sent_at": None, "readback_from": None, "request": None, "error": None, "errors": None,
-            "published_at": NOW if published else None, "mahak_order_id": None, "mahak_order_code": None,
+            "id": job_id,
+            "order_id": order_id,
+            "kind": str(kind),
+            "status": "pending",
+            "attempts": 0,
+            "sent_at": None,
+            "readback_from": None,
+            "request": None,
+            "error": None,
+            "errors": None,
+            "published_at": NOW if published else None,
+            "mahak_order_id": None,
+            "mahak_order_code": None,
             "mahak_order_row_version": None,
         }
         return job_id
@@ -183,13 +249,19 @@ class FakeOutboxRecords:
         for kind, key, job_id in records:
             if (kind, key) not in self.s.client_ids:
                 self.s.client_ids[(kind, key)] = {
-                    "client_id": next(self.s.next_id) + offset, "job_id": job_id, "mahak_id": None,
-                    "row_version": None, "mahak_code": None, "sent_at": None, "readback_from": None,
+                    "client_id": next(self.s.next_id) + offset,
+                    "job_id": job_id,
+                    "mahak_id": None,
+                    "row_version": None,
+                    "mahak_code": None,
+                    "sent_at": None,
+                    "readback_from": None,
                 }
 
     async def unpublished(self, limit: int) -> list[int]:
-        return sorted(i for i, j in self.s.jobs.items() if j["published_at"] is None and j["status"] == "pending"
-                      )[:limit]
+        return sorted(i for i, j in self.s.jobs.items() if j["published_at"] is None and j["status"] == "pending")[
+            :limit
+        ]
 
     async def mark_published(self, job_id: int) -> None:
         self.s.jobs[job_id]["published_at"] = NOW
@@ -273,8 +345,10 @@ class FakeFollowUps:
 
     async def cancelled_after_export(self, limit: int) -> list[tuple[int, int, dict[str, Any] | None]]:
         return [
-            (j["id"], j["order_id"], j["request"]) for j in self.s.jobs.values()
-            if j["kind"] == "sale" and j["status"] in ("sent", "invoiced")
+            (j["id"], j["order_id"], j["request"])
+            for j in self.s.jobs.values()
+            if j["kind"] == "sale"
+            and j["status"] in ("sent", "invoiced")
             and self.s.orders[j["order_id"]]["status"] == "cancelled"
             and not any(r["order_id"] == j["order_id"] and r["kind"] == "return" for r in self.s.jobs.values())
         ][:limit]
@@ -299,8 +373,11 @@ class FakeReconciliations:
         return dict(self.s.reports[max(self.s.reports)]) if self.s.reports else None
 
     async def paid_without_job(self) -> list[int]:
-        return sorted(o for o, order in self.s.orders.items()
-                      if order["paid_at"] and not any(j["order_id"] == o for j in self.s.jobs.values()))
+        return sorted(
+            o
+            for o, order in self.s.orders.items()
+            if order["paid_at"] and not any(j["order_id"] == o for j in self.s.jobs.values())
+        )
 
     async def order_cursor(self) -> int:
         return self.s.cursors.get("Order", 0)
@@ -330,11 +407,15 @@ class FakeViews:
     def __init__(self, state: ExportState) -> None:
         self.s = state
 
-    async def list(self, *, status: str | None, errors_only: bool, limit: int, offset: int
-                   ) -> tuple[list[dict[str, Any]], int]:
-        rows = [dict(j) for _, j in sorted(self.s.jobs.items(), reverse=True)
-                if (status is None or j["status"] == status) and (not errors_only or j["error"])]
-        return rows[offset:offset + limit], len(rows)
+    async def list(
+        self, *, status: str | None, errors_only: bool, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        rows = [
+            dict(j)
+            for _, j in sorted(self.s.jobs.items(), reverse=True)
+            if (status is None or j["status"] == status) and (not errors_only or j["error"])
+        ]
+        return rows[offset : offset + limit], len(rows)
 
     async def get(self, job_id: int) -> dict[str, Any] | None:
         job = self.s.jobs.get(job_id)
@@ -354,8 +435,9 @@ class FakeDeadLetters:
     def __init__(self, state: ExportState) -> None:
         self.s = state
 
-    async def add(self, *, topic: str, message_id: str, body: bytes, headers: Mapping[str, Any], error: str,
-                  attempts: int) -> int:
+    async def add(
+        self, *, topic: str, message_id: str, body: bytes, headers: Mapping[str, Any], error: str, attempts: int
+    ) -> int:
         self.s.dead_letters.append({"topic": topic, "message_id": message_id, "body": body, "error": error})
         return len(self.s.dead_letters)
 
@@ -416,8 +498,9 @@ class FakeQueue:
     def __init__(self) -> None:
         self.published: list[tuple[str, bytes, str | None]] = []
 
-    async def publish(self, topic: str, body: bytes, *, headers: Mapping[str, Any] | None = None,
-                      message_id: str | None = None) -> None:
+    async def publish(
+        self, topic: str, body: bytes, *, headers: Mapping[str, Any] | None = None, message_id: str | None = None
+    ) -> None:
         self.published.append((topic, body, message_id))
 
     async def consume(self, topic: str, *, prefetch: int) -> AsyncIterator[Any]:
@@ -506,16 +589,28 @@ class FakeMahak:
                 entity_id, row_version = next(self._ids), next(self._row_versions)
                 code = entity_id + 1000 if kind is ClientKind.ORDER else None
                 person_id = getattr(item, "person_id", None) or people.get(getattr(item, "person_client_id", None) or 0)
-                row = {"person_id": person_id, client_field: getattr(item, client_field), id_field: entity_id,
-                       code_field: code, "deleted": False, "row_version": row_version,
-                       "create_sync_id": self._login.sync_id}
+                row = {
+                    "person_id": person_id,
+                    client_field: getattr(item, client_field),
+                    id_field: entity_id,
+                    code_field: code,
+                    "deleted": False,
+                    "row_version": row_version,
+                    "create_sync_id": self._login.sync_id,
+                }
                 if kind is ClientKind.PERSON:
                     people[item.person_client_id] = entity_id
                 self.rows[kind.entity].append(SimpleNamespace(**row))
-                answer[save_list].append(SimpleNamespace(
-                    index=index, result=True, entity_id=entity_id, row_version=row_version, entity_code=code,
-                    errors=[],
-                ))
+                answer[save_list].append(
+                    SimpleNamespace(
+                        index=index,
+                        result=True,
+                        entity_id=entity_id,
+                        row_version=row_version,
+                        entity_code=code,
+                        errors=[],
+                    )
+                )
         if self.lose_next_answer:
             self.lose_next_answer = False
             raise TimeoutError("the answer was lost")

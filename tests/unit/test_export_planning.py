@@ -34,8 +34,14 @@ def world(*, transactional_queue: bool = False) -> tuple[ExportState, ExportOutb
     return state, outbox, mahak, exporter
 
 
-async def paid(state: ExportState, outbox: ExportOutbox, order_id: int, customer_id: int = 1,
-               lines: list[tuple[int, int, int]] | None = None, kind: JobKind = JobKind.SALE) -> int | None:
+async def paid(
+    state: ExportState,
+    outbox: ExportOutbox,
+    order_id: int,
+    customer_id: int = 1,
+    lines: list[tuple[int, int, int]] | None = None,
+    kind: JobKind = JobKind.SALE,
+) -> int | None:
     if order_id not in state.orders:
         state.add_order(order_id, customer_id, lines or [(12, 2, 50_000), (11, 1, 30_000)])
     async with FakeExportUnitOfWork(state) as uow:
@@ -108,10 +114,16 @@ async def test_a_new_customer_plan_carries_the_person_link_order_lines_and_recei
     bundle = await FakeExportUnitOfWork(state).jobs.load(job_id)
     assert bundle is not None
     state.people.clear()
-    plan = await build_plan(FakeExportUnitOfWork(state).mahak_data, bundle, visitor_id=VISITOR,
-                            export=exporter.settings, sync=exporter.sync)
+    plan = await build_plan(
+        FakeExportUnitOfWork(state).mahak_data, bundle, visitor_id=VISITOR, export=exporter.settings, sync=exporter.sync
+    )
     assert sorted(name for name, _ in plan.items) == [
-        "order_details", "order_details", "orders", "people", "receipts", "visitor_people",
+        "order_details",
+        "order_details",
+        "orders",
+        "people",
+        "receipts",
+        "visitor_people",
     ]
     person = state.client_ids[(ClientKind.PERSON, person_key(1))]["client_id"]
     assert plan.request.orders[0].person_client_id == person  # the order names the person sent with it
@@ -128,8 +140,9 @@ async def test_a_customer_matched_to_a_synced_person_is_not_sent_again() -> None
     state.visitor_links.add((VISITOR, 555))
     bundle = await FakeExportUnitOfWork(state).jobs.load(job_id)
     assert bundle is not None
-    plan = await build_plan(FakeExportUnitOfWork(state).mahak_data, bundle, visitor_id=VISITOR,
-                            export=exporter.settings, sync=exporter.sync)
+    plan = await build_plan(
+        FakeExportUnitOfWork(state).mahak_data, bundle, visitor_id=VISITOR, export=exporter.settings, sync=exporter.sync
+    )
     assert {name for name, _ in plan.items} == {"orders", "order_details", "receipts"}
     assert plan.person_id == 555 and plan.request.orders[0].person_id == 555
 
@@ -184,17 +197,43 @@ async def test_read_back_finds_only_our_sync_ids_rows_and_details_only_under_a_f
     detail_cid = state.client_ids[(ClientKind.ORDER_DETAIL, detail_key(job_id, 11))]["client_id"]
     state.jobs[job_id]["sent_at"] = state.orders[1]["paid_at"]
     # another client's order under the same number, and an orphan detail
-    mahak.rows["Order"].append(SimpleNamespace(order_client_id=order_cid, order_id=9, order_code=None, person_id=1,
-                                               deleted=False, row_version=5, create_sync_id=99))
-    mahak.rows["OrderDetail"].append(SimpleNamespace(order_detail_client_id=detail_cid, order_detail_id=8,
-                                                     order_detail_code=None, person_id=None, deleted=False,
-                                                     row_version=6, create_sync_id=7))
+    mahak.rows["Order"].append(
+        SimpleNamespace(
+            order_client_id=order_cid,
+            order_id=9,
+            order_code=None,
+            person_id=1,
+            deleted=False,
+            row_version=5,
+            create_sync_id=99,
+        )
+    )
+    mahak.rows["OrderDetail"].append(
+        SimpleNamespace(
+            order_detail_client_id=detail_cid,
+            order_detail_id=8,
+            order_detail_code=None,
+            person_id=None,
+            deleted=False,
+            row_version=6,
+            create_sync_id=7,
+        )
+    )
     bundle = await FakeExportUnitOfWork(state).jobs.load(job_id)
     assert bundle is not None
     assert await read_back(mahak, bundle, sync_id=7) == {}
 
-    mahak.rows["Order"].append(SimpleNamespace(order_client_id=order_cid, order_id=10, order_code=2010, person_id=4,
-                                               deleted=False, row_version=7, create_sync_id=7))
+    mahak.rows["Order"].append(
+        SimpleNamespace(
+            order_client_id=order_cid,
+            order_id=10,
+            order_code=2010,
+            person_id=4,
+            deleted=False,
+            row_version=7,
+            create_sync_id=7,
+        )
+    )
     found = await read_back(mahak, bundle, sync_id=7)
     person_cid = state.client_ids[(ClientKind.PERSON, person_key(1))]["client_id"]
     assert found[order_cid] == (10, 7, "2010")
@@ -208,11 +247,18 @@ async def test_an_item_mahak_did_not_report_is_in_doubt_and_a_refused_one_reject
     assert job_id is not None
     bundle = await FakeExportUnitOfWork(state).jobs.load(job_id)
     assert bundle is not None
-    plan = await build_plan(FakeExportUnitOfWork(state).mahak_data, bundle, visitor_id=VISITOR,
-                            export=exporter.settings, sync=exporter.sync)
+    plan = await build_plan(
+        FakeExportUnitOfWork(state).mahak_data, bundle, visitor_id=VISITOR, export=exporter.settings, sync=exporter.sync
+    )
     ok = [SimpleNamespace(index=0, result=True, entity_id=1, row_version=2, entity_code=None, errors=[])]
-    refused = SimpleNamespace(index=0, result=False, entity_id=None, row_version=None, entity_code=None,
-                              errors=[SimpleNamespace(property="Mobile", error="bad mobile")])
+    refused = SimpleNamespace(
+        index=0,
+        result=False,
+        entity_id=None,
+        row_version=None,
+        entity_code=None,
+        errors=[SimpleNamespace(property="Mobile", error="bad mobile")],
+    )
     answer = SimpleNamespace(people=[refused], visitor_people=ok, orders=ok, order_details=ok, receipts=ok)
     outcome = interpret(plan, answer)  # type: ignore[arg-type]
     assert [(e.list, e.property) for e in outcome.rejected] == [("people", "Mobile")]
@@ -227,8 +273,15 @@ async def test_invoice_totals_are_recorded_and_only_differences_reported_and_cle
     state.synced_totals = [SyncedTotals(job_id, 1, 100_000, 0, 5_000, 0, mahak_lines)]
     async with FakeExportUnitOfWork(state) as uow:
         differing = await compare_totals(uow)
-    assert differing == [{"job_id": job_id, "order_id": 1, "store_total_rial": 100_000, "mahak_total_rial": 105_000,
-                          "difference_rial": 5_000}]
+    assert differing == [
+        {
+            "job_id": job_id,
+            "order_id": 1,
+            "store_total_rial": 100_000,
+            "mahak_total_rial": 105_000,
+            "difference_rial": 5_000,
+        }
+    ]
     assert state.jobs[job_id]["error"].startswith(MISMATCH_PREFIX)
 
     state.synced_totals = [SyncedTotals(job_id, 1, 100_000, 0, 0, 0, mahak_lines)]

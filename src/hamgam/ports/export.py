@@ -101,15 +101,17 @@ class ExportJobs(Protocol):
     async def readback_cursors(self) -> dict[str, int]:
         """Per entity, a RowVersion below every row this export can create."""
 
-    async def mark_sending(self, job_id: int, request: Mapping[str, Any], sending: Sequence[tuple[ClientKind, int]]
-                           ) -> None:
+    async def mark_sending(
+        self, job_id: int, request: Mapping[str, Any], sending: Sequence[tuple[ClientKind, int]]
+    ) -> None:
         """The job and the ``sending`` client ids are about to leave (with the read-back cursors taken now)."""
 
     async def confirm(self, confirmed: Confirmed) -> None:
         """Record Mahak's ids for client ids it holds."""
 
-    async def set_status(self, job_id: int, status: JobStatus, *, error: str | None = None,
-                         items: list[ItemError] | None = None) -> None: ...
+    async def set_status(
+        self, job_id: int, status: JobStatus, *, error: str | None = None, items: list[ItemError] | None = None
+    ) -> None: ...
 
     async def record_sent(self, job_id: int, order: ClientRecord) -> None: ...
 
@@ -237,8 +239,9 @@ class ExportJobViews(Protocol):
 class ExportDeadLetters(Protocol):
     """The dead-letter store, writing in the export's transaction."""
 
-    async def add(self, *, topic: str, message_id: str, body: bytes, headers: Mapping[str, Any], error: str,
-                  attempts: int) -> int: ...
+    async def add(
+        self, *, topic: str, message_id: str, body: bytes, headers: Mapping[str, Any], error: str, attempts: int
+    ) -> int: ...
 
 
 class AuditTrail(Protocol):

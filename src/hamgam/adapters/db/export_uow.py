@@ -35,10 +35,16 @@ class BoundDeadLetters:
         self._store = store
         self._conn = connection
 
-    async def add(self, *, topic: str, message_id: str, body: bytes, headers: Mapping[str, Any], error: str,
-                  attempts: int) -> int:
+    async def add(
+        self, *, topic: str, message_id: str, body: bytes, headers: Mapping[str, Any], error: str, attempts: int
+    ) -> int:
         return await self._store.add(
-            topic=topic, message_id=message_id, body=body, headers=headers, error=error, attempts=attempts,
+            topic=topic,
+            message_id=message_id,
+            body=body,
+            headers=headers,
+            error=error,
+            attempts=attempts,
             connection=self._conn,
         )
 

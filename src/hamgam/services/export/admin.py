@@ -49,8 +49,9 @@ async def replay(uow_factory: Uow, outbox: ExportOutbox, job_id: int, actor: str
                 status=status,
             )
         await uow.jobs.reopen(job_id)
-        await uow.audit.record(actor, "export_job.replay", f"export_job:{job_id}",
-                               {"status_before": status, "error_before": error})
+        await uow.audit.record(
+            actor, "export_job.replay", f"export_job:{job_id}", {"status_before": status, "error_before": error}
+        )
     await outbox.republish(job_id)
     return await get_job(uow_factory, job_id)
 

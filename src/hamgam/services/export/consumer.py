@@ -101,9 +101,7 @@ class ExportWorker:
                     attempts=delivery.attempt,
                 )
                 if job_id is not None and await uow.jobs.lock_pending(job_id):
-                    await uow.jobs.set_status(
-                        job_id, status, error=message, items=rejected.items if rejected else None
-                    )
+                    await uow.jobs.set_status(job_id, status, error=message, items=rejected.items if rejected else None)
             await delivery.ack()
             return
         log.info("export.retry", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)

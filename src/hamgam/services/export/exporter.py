@@ -157,14 +157,22 @@ class Exporter:
                 await uow.orders.keep_mahak_person(order["customer_id"], person_id)
                 if order["status"] == OrderStatus.PAID:
                     await uow.transitions.transition(
-                        order["id"], OrderStatus.SENT_TO_ACCOUNTING, actor=f"exporter:job:{job['id']}",
+                        order["id"],
+                        OrderStatus.SENT_TO_ACCOUNTING,
+                        actor=f"exporter:job:{job['id']}",
                         reason=f"Mahak order {order_rec.mahak_id} (code {order_rec.code})",
                     )
                 elif order["status"] == OrderStatus.CANCELLED:  # cancelled while in flight: give it back
                     await self.outbox.write_in(uow, order["id"], JobKind.RETURN)
             await self._hook("before_commit", job["id"])
-        log.info("export.sent", job_id=job["id"], order_id=job["order_id"], kind=job["kind"],
-                 mahak_order_id=order_rec.mahak_id, code=order_rec.code)
+        log.info(
+            "export.sent",
+            job_id=job["id"],
+            order_id=job["order_id"],
+            kind=job["kind"],
+            mahak_order_id=order_rec.mahak_id,
+            code=order_rec.code,
+        )
         return JobStatus.SENT
 
     async def _not_sent(self, job_id: int, order_status: str) -> str:
@@ -172,7 +180,8 @@ class Exporter:
         status = JobStatus.CANCELLED if order_status == OrderStatus.CANCELLED else JobStatus.FLAGGED
         async with self.uow() as uow:
             await uow.jobs.set_status(
-                job_id, status,
+                job_id,
+                status,
                 error=None if status is JobStatus.CANCELLED else f"order is {order_status}; not exported",
             )
         return status
@@ -220,8 +229,16 @@ def interpret(plan: Plan, result: SaveAllResult) -> Outcome:
                 continue
             before = len(outcome.rejected)
             classify_item(
-                kind, client_id, index, item.result, item.entity_id, item.row_version, item.entity_code,
-                [(e.property, e.error) for e in item.errors], doubtful_parents, outcome,
+                kind,
+                client_id,
+                index,
+                item.result,
+                item.entity_id,
+                item.row_version,
+                item.entity_code,
+                [(e.property, e.error) for e in item.errors],
+                doubtful_parents,
+                outcome,
             )
             if not item.result and len(outcome.rejected) == before:
                 doubtful_parents.add(client_id_column(kind).lower())

@@ -61,7 +61,11 @@ def client_records(
 
 
 async def allocate_client_ids(
-    outbox: ExportOutboxRecords, job_id: int, kind: JobKind, customer_id: int, detail_ids: Sequence[int],
+    outbox: ExportOutboxRecords,
+    job_id: int,
+    kind: JobKind,
+    customer_id: int,
+    detail_ids: Sequence[int],
     offset: int,
 ) -> None:
     """Give every record of the job its client id, once (idempotent: existing ids are kept, never reused)."""

@@ -44,8 +44,12 @@ async def read_back(mahak: MahakForExport, bundle: ExportBundle, sync_id: int | 
         if not wanted or (kind in (ClientKind.ORDER_DETAIL, ClientKind.RECEIPT) and not order_confirmed):
             continue
         found.update({cid: hit[:3] for cid, hit in (await _scan(mahak, kind, wanted, cursors, sync_id)).items()})
-    log.info("export.read_back", job_id=bundle.job["id"], found=len(found),
-             unconfirmed=sum(len(v) for v in unconfirmed.values()))
+    log.info(
+        "export.read_back",
+        job_id=bundle.job["id"],
+        found=len(found),
+        unconfirmed=sum(len(v) for v in unconfirmed.values()),
+    )
     return found
 
 

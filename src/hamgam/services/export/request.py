@@ -117,8 +117,11 @@ async def build_plan(
     mahak_lines = invoice_lines(bundle)
     if not order_rec.confirmed:
         other_cost = sum(line.remainder for line in mahak_lines)
-        plan.add(ClientKind.ORDER, order_rec.client_id, _order(bundle, order_rec.client_id, visitor_id, person_ref,
-                                                              export, unit, other_cost))
+        plan.add(
+            ClientKind.ORDER,
+            order_rec.client_id,
+            _order(bundle, order_rec.client_id, visitor_id, person_ref, export, unit, other_cost),
+        )
     order_ref = {"order_id": order_rec.mahak_id} if order_rec.confirmed else {"order_client_id": order_rec.client_id}
     for row_id, (line, mahak_line) in enumerate(zip(bundle.lines, mahak_lines, strict=True), start=1):
         rec = _required(bundle, ClientKind.ORDER_DETAIL, detail_key(job["id"], line["product_detail_id"]))
@@ -192,9 +195,14 @@ def _check_lines(bundle: ExportBundle) -> list[ItemError]:
     for index, line in enumerate(bundle.lines):
         if not line["detail_live"]:
             problems.append(
-                ItemError("order_details", index, None, "ProductDetailId",
-                          f"کالای {line['product_detail_id']} ({line['name']}) در محک نیست — "
-                          "the product detail is not (or no longer) in Mahak")
+                ItemError(
+                    "order_details",
+                    index,
+                    None,
+                    "ProductDetailId",
+                    f"کالای {line['product_detail_id']} ({line['name']}) در محک نیست — "
+                    "the product detail is not (or no longer) in Mahak",
+                )
             )
         if line["quantity"] <= 0 or line["unit_price_rial"] < 0:
             problems.append(ItemError("order_details", index, None, "Count1", "bad quantity or price"))
@@ -223,11 +231,19 @@ async def _line_stores(
         store = fallback
         if export.store_id is None and sync.stock_source is StockSource.STORES and sync.stock_store_ids:
             stock = await mahak_data.store_stock(detail, sync.stock_store_ids)
-            store = next((s for s in sync.stock_store_ids if stock.get(s, 0) >= line["quantity"]),
-                         sync.stock_store_ids[0])
+            store = next(
+                (s for s in sync.stock_store_ids if stock.get(s, 0) >= line["quantity"]), sync.stock_store_ids[0]
+            )
         if store is None or (live_ids and store not in live_ids):
-            problems.append(ItemError("order_details", index, None, "StoreId",
-                                      f"انبار {store} در محک نیست — no such Mahak store ({store})"))
+            problems.append(
+                ItemError(
+                    "order_details",
+                    index,
+                    None,
+                    "StoreId",
+                    f"انبار {store} در محک نیست — no such Mahak store ({store})",
+                )
+            )
             continue
         chosen[detail] = store
     return chosen
@@ -252,8 +268,13 @@ def _person(customer: Row, address: Row, client_id: int, group: int) -> PersonSa
 
 
 def _order(
-    bundle: ExportBundle, client_id: int, visitor_id: int, person_ref: dict[str, int], export: ExportSettings,
-    unit: str, other_cost: int,
+    bundle: ExportBundle,
+    client_id: int,
+    visitor_id: int,
+    person_ref: dict[str, int],
+    export: ExportSettings,
+    unit: str,
+    other_cost: int,
 ) -> OrderSave:
     order, job = bundle.order, bundle.job
     is_return = job["kind"] == JobKind.RETURN

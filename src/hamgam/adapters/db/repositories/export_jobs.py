@@ -90,8 +90,14 @@ class SqlExportJobs:
         for r in records:
             kind = ClientKind(r["kind"])
             bundle.records[(kind, r["local_key"])] = ClientRecord(
-                kind, r["local_key"], r["client_id"], r["mahak_id"], r["row_version"], r["mahak_code"],
-                r["sent_at"], r["readback_from"],
+                kind,
+                r["local_key"],
+                r["client_id"],
+                r["mahak_id"],
+                r["row_version"],
+                r["mahak_code"],
+                r["sent_at"],
+                r["readback_from"],
             )
         return bundle
 

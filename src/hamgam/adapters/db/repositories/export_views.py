@@ -24,24 +24,32 @@ class SqlExportJobViews:
         if errors_only:
             where.append("j.error IS NOT NULL")
         rows = (
-            await self._conn.execute(
-                text(f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM export_job j
+            (
+                await self._conn.execute(
+                    text(f"""SELECT {_COLUMNS}, count(*) OVER () AS total FROM export_job j
                          JOIN store_order o ON o.id = j.order_id WHERE {" AND ".join(where)}
                          ORDER BY j.id DESC LIMIT :l OFFSET :o"""),
-                {"s": status, "l": limit, "o": offset},
+                    {"s": status, "l": limit, "o": offset},
+                )
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
         total = int(rows[0]["total"]) if rows else 0
         return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
 
     async def get(self, job_id: int) -> dict[str, Any] | None:
         row = (
-            await self._conn.execute(
-                text(f"""SELECT {_COLUMNS}, j.request, j.readback_from FROM export_job j
+            (
+                await self._conn.execute(
+                    text(f"""SELECT {_COLUMNS}, j.request, j.readback_from FROM export_job j
                          JOIN store_order o ON o.id = j.order_id WHERE j.id = :i"""),
-                {"i": job_id},
+                    {"i": job_id},
+                )
             )
-        ).mappings().first()
+            .mappings()
+            .first()
+        )
         return dict(row) if row else None
 
     async def client_ids(self, job_id: int) -> list[dict[str, Any]]:

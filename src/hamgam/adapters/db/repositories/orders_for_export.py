@@ -14,12 +14,16 @@ class SqlOrdersForExport:
 
     async def lock(self, order_id: int) -> dict[str, Any]:
         row = (
-            await self._conn.execute(
-                text("""SELECT o.*, c.mobile AS customer_mobile FROM store_order o
+            (
+                await self._conn.execute(
+                    text("""SELECT o.*, c.mobile AS customer_mobile FROM store_order o
                         JOIN customer c ON c.id = o.customer_id WHERE o.id = :id FOR UPDATE OF o"""),
-                {"id": order_id},
+                    {"id": order_id},
+                )
             )
-        ).mappings().one()
+            .mappings()
+            .one()
+        )
         return dict(row)
 
     async def status(self, order_id: int) -> str | None:
