@@ -407,7 +407,7 @@ class FakeViews:
     def __init__(self, state: ExportState) -> None:
         self.s = state
 
-    async def list(
+    async def search(
         self, *, status: str | None, errors_only: bool, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
         rows = [

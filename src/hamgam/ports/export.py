@@ -224,7 +224,7 @@ class Reconciliations(Protocol):
 class ExportJobViews(Protocol):
     """Export jobs as staff read them."""
 
-    async def list(
+    async def search(
         self, *, status: str | None, errors_only: bool, limit: int, offset: int
     ) -> tuple[list[Row], int]: ...
 

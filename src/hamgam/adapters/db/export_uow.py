@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Self
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hamgam.adapters.db.audit import record_in
 from hamgam.adapters.db.dead_letters import DeadLetterStore
 from hamgam.adapters.db.repositories.export_follow_ups import SqlExportFollowUps
 from hamgam.adapters.db.repositories.export_jobs import SqlExportJobs
@@ -16,6 +16,7 @@ from hamgam.adapters.db.repositories.export_reconciliation import SqlReconciliat
 from hamgam.adapters.db.repositories.export_views import SqlExportJobViews
 from hamgam.adapters.db.repositories.orders_for_export import SqlOrdersForExport
 from hamgam.adapters.db.repositories.synced_mahak import SqlSyncedMahakData
+from hamgam.adapters.db.schema.sync import audit_log
 from hamgam.adapters.db.unit_of_work import SqlUnitOfWork
 from hamgam.ports.export import OrderTransitions, TransactionalPublisher
 
@@ -56,7 +57,11 @@ class BoundAudit:
         self._conn = connection
 
     async def record(self, actor: str, action: str, target: str, details: Mapping[str, Any] | None = None) -> None:
-        await record_in(self._conn, actor, action, target, dict(details) if details is not None else None)
+        await self._conn.execute(
+            insert(audit_log).values(
+                actor=actor, action=action, target=target, details=dict(details) if details is not None else None
+            )
+        )
 
 
 class BoundPublisher:

@@ -22,7 +22,7 @@ async def list_jobs(
 ) -> dict[str, Any]:
     """Newest first; ``errors_only``: jobs with an error to read (refused, failed, or retrying)."""
     async with uow_factory() as uow:
-        items, total = await uow.views.list(status=status, errors_only=errors_only, limit=limit, offset=offset)
+        items, total = await uow.views.search(status=status, errors_only=errors_only, limit=limit, offset=offset)
     return {"items": items, "total": total}
 
 

@@ -108,4 +108,4 @@ class ExportWorker:
         if job_id is not None:
             async with self.uow() as uow:
                 await uow.jobs.note_retry(job_id, f"attempt {delivery.attempt}: {decision.reason}"[:4000])
-        await delivery.retry(decision.reason, decision.retry_after_s)
+        await delivery.retry(decision.reason, decision.retry_after_s or 0.0)  # set: the decision is not dead

@@ -37,6 +37,15 @@ from hamgam.domain.invoice import ExportLine, Rates, export_line
 from hamgam.ports.export import ClientRecord, ExportBundle, Row, SyncedMahakData
 from hamgam.settings import ExportSettings, StockSource, SyncSettings
 
+
+@dataclass(frozen=True)
+class PersonRef:
+    """How a record names the order's person: by Mahak id when known, else by the client id it travels under."""
+
+    person_id: int | None
+    person_client_id: int | None
+
+
 #: One record of a SaveAllData.
 SaveItem = PersonSave | VisitorPersonSave | OrderSave | OrderDetailSave | ReceiptSave
 
@@ -99,6 +108,8 @@ async def build_plan(
             # a shop's first orders can be paid before the first sync brings PersonGroup
             raise ExportNotReady("no Mahak person group yet: set export.person_group_id or let PersonGroup sync")
         plan.add(ClientKind.PERSON, person.client_id, _person(customer, order["address"], person.client_id, group))
+    # Without a Mahak person, the person travels in this request (``person`` is set: checked above).
+    person_client_id = None if person_id else (person.client_id if person else None)
     if kind is JobKind.SALE and link is not None and not link.confirmed:
         linked = person_id is not None and await mahak_data.visitor_link_exists(visitor_id, person_id)
         if not linked:
@@ -109,10 +120,10 @@ async def build_plan(
                     visitor_person_client_id=link.client_id,
                     visitor_id=visitor_id,
                     person_id=person_id,
-                    person_client_id=None if person_id else person.client_id,  # type: ignore[union-attr]
+                    person_client_id=person_client_id,
                 ),
             )
-    person_ref = {"person_id": person_id} if person_id else {"person_client_id": person.client_id}  # type: ignore[union-attr]
+    person_ref = PersonRef(person_id or None, person_client_id)
 
     mahak_lines = invoice_lines(bundle)
     if not order_rec.confirmed:
@@ -155,7 +166,8 @@ async def build_plan(
             ReceiptSave(
                 receipt_client_id=receipt.client_id,
                 visitor_id=visitor_id,
-                **person_ref,
+                person_id=person_ref.person_id,
+                person_client_id=person_ref.person_client_id,
                 **order_ref,
                 cash_amount=mahak_amount(pay["amount_rial"], unit),
                 cash_code=cash_code,
@@ -271,7 +283,7 @@ def _order(
     bundle: ExportBundle,
     client_id: int,
     visitor_id: int,
-    person_ref: dict[str, int],
+    person_ref: PersonRef,
     export: ExportSettings,
     unit: str,
     other_cost: int,
@@ -287,7 +299,8 @@ def _order(
     return OrderSave(
         order_client_id=client_id,
         visitor_id=visitor_id,
-        **person_ref,
+        person_id=person_ref.person_id,
+        person_client_id=person_ref.person_client_id,
         order_type=SALES_RETURN if is_return else (export.order_type or SALES_INVOICE),
         order_date=order["paid_at"] or order["created_at"],
         settlement_type=export.settlement_type,

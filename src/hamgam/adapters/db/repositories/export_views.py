@@ -16,7 +16,7 @@ class SqlExportJobViews:
     def __init__(self, connection: AsyncConnection) -> None:
         self._conn = connection
 
-    async def list(
+    async def search(
         self, *, status: str | None, errors_only: bool, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
         """Newest first, with the number of matching jobs."""
