@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
 from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
+from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
 from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
+from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
 from hamgam.adapters.mahak.client import MahakClient
@@ -30,25 +33,43 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
+from hamgam.domain.orders import OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
+from hamgam.ports.catalog import CatalogUnitOfWork
 from hamgam.ports.dead_letters import DeadLetterUnitOfWork
 from hamgam.ports.locks import Locks
+from hamgam.ports.store import StoreUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
 from hamgam.services.site.discovery import DiscoveryService
 from hamgam.services.site.pages import SitePagesService
-from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.services.store import core as store_core
+from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
+from hamgam.services.store.orders import transition
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
 from hamgam.services.sync.worker import BatchWorker
-from hamgam.settings import RateLimitBackend, Settings
+from hamgam.settings import RateLimitBackend, Settings, SyncSettings
 
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
+
+
+class StoreOrderTransitions:
+    """The store's order state machine (with its stock ledger) as the export moves orders
+    (``hamgam.ports.export.OrderTransitions``), in the export's transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def transition(self, order_id: int, target: str, *, actor: str, reason: str | None = None) -> None:
+        store = SqlStoreUnitOfWork.joining(self._connection)
+        await transition(store, order_id, OrderStatus(target), actor=actor, reason=reason)
 
 
 @dataclass
@@ -108,14 +129,30 @@ class Container:
             reconcile_interval_s=sync.reconcile_interval_s,
         )
 
+    def export_uow(self) -> SqlExportUnitOfWork:
+        """A fresh export unit of work (``hamgam.ports.export.ExportUnitOfWork``)."""
+        return SqlExportUnitOfWork(self.engine, queue=self.queue, transitions=StoreOrderTransitions)
+
     @property
     def export_outbox(self) -> ExportOutbox:
         export = self.settings.export
-        return ExportOutbox(self.queue, topic=export.topic, client_id_offset=export.client_id_offset)
+        return ExportOutbox(
+            self.queue,
+            topic=export.topic,
+            client_id_offset=export.client_id_offset,
+            uow=self.export_uow,
+            join=export_joiner(self.queue, StoreOrderTransitions),
+        )
 
     def exporter(self, hooks: dict[str, Hook] | None = None) -> Exporter:
         return Exporter(
-            self.engine, self.mahak, self.export_outbox, self.settings.export, self.settings.sync, hooks=hooks
+            self.export_uow,
+            AdvisoryLocks(self.engine),
+            self.mahak,
+            self.export_outbox,
+            self.settings.export,
+            self.settings.sync,
+            hooks=hooks,
         )
 
     def export_role(self, hooks: dict[str, Hook] | None = None) -> ExportRole:
@@ -123,13 +160,20 @@ class Container:
         worker = ExportWorker(
             self.queue,
             self.exporter(hooks),
-            self.dead_letters,
+            self.export_uow,
             topic=export.topic,
             concurrency=export.workers,
             prefetch=export.prefetch,
             retry_delays_s=export.retry_delays_s,
         )
-        return ExportRole(worker, self.export_outbox, export, self.settings.sync)
+        return ExportRole(
+            worker,
+            self.export_outbox,
+            export,
+            self.settings.sync,
+            uow=self.export_uow,
+            locks=AdvisoryLocks(self.engine),
+        )
 
     async def aclose(self) -> None:
         await self.mahak.aclose()
@@ -173,13 +217,11 @@ async def build(settings: Settings) -> Container:
         else PostgresRateLimiter(engine)
     )
     store = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
-        accounts_uow=partial(SqlAccountsUnitOfWork, engine),
-        admin_uow=partial(SqlAdminUnitOfWork, engine),
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
     )
     objects = build_object_store(settings)
     images = ImageService(
-        engine,
+        catalog_unit_of_work(engine, settings.sync),
         objects,
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
@@ -189,6 +231,54 @@ async def build(settings: Settings) -> Container:
         settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
         objects, images, SitePagesService(site_uow), DiscoveryService(site_uow),
     )
+
+
+def store_uow(engine: AsyncEngine, settings: Settings) -> UnitOfWorkFactory[StoreUnitOfWork]:
+    """Opens a store transaction on ``engine`` under the merchant's stock and price rules."""
+    return lambda: SqlStoreUnitOfWork(engine, settings.sync)
+
+
+class ExportOnPaid:
+    """The store's ``PaidOrderListener``: a paid order's export job (with its client ids) is written in the
+    transaction that made the order paid."""
+
+    def __init__(self, outbox: ExportOutbox) -> None:
+        self._outbox = outbox
+
+    async def order_paid(self, uow: StoreUnitOfWork, order_id: int) -> None:
+        if not isinstance(uow, SqlStoreUnitOfWork):
+            raise TypeError("the export outbox writes in a PostgreSQL store transaction")
+        await self._outbox.write(uow.connection, order_id)
+
+
+def build_store_core(
+    settings: Settings,
+    engine: AsyncEngine,
+    queue: MessageQueue,
+    *,
+    gateway: FullPaymentGateway,
+    sms: SmsSender,
+    limiter: RateLimiter,
+    jwt_secret: str,
+) -> StoreCore:
+    """The store core over PostgreSQL, its paid orders exported through ``queue``."""
+    outbox = ExportOutbox(
+        queue,
+        topic=settings.export.topic,
+        client_id_offset=settings.export.client_id_offset,
+        join=export_joiner(queue),
+    )
+    return store_core.build_store_core(
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
+        store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
+        accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
+        catalog_uow=catalog_unit_of_work(engine, settings.sync),
+    )  # fmt: skip
+
+
+def catalog_unit_of_work(engine: AsyncEngine, rules: SyncSettings) -> UnitOfWorkFactory[CatalogUnitOfWork]:
+    """Opens catalogue units of work over ``engine``, their reads under the merchant's ``rules``."""
+    return partial(SqlCatalogUnitOfWork, engine, rules)
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
+from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.domain.invoice import InvoiceLine, line_total
 from hamgam.domain.orders import OrderStatus
 from hamgam.services.store.orders import transition
@@ -25,7 +26,10 @@ async def _exported(world: ExportWorld, mobile: str = "09120000004") -> tuple[in
 
 async def _cancel(world: ExportWorld, order_id: int) -> None:
     async with world.engine.begin() as conn:
-        await transition(conn, order_id, OrderStatus.CANCELLED, actor="staff:test", reason="customer changed mind")
+        await transition(
+            SqlStoreUnitOfWork.joining(conn), order_id, OrderStatus.CANCELLED, actor="staff:test",
+            reason="customer changed mind",
+        )  # fmt: skip
 
 
 async def test_cancel_exported_order_sends_a_return_and_stock_comes_back(fresh_mahak, make_world) -> None:

@@ -154,12 +154,12 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
         job = await world.job(order_id)
         assert job["mahak_total_rial"] == mahak_total and job["total_difference_rial"] == mahak_total - paid
         assert "جمع فاکتور محک" in job["error"] and str(paid) in job["error"]
-        problems = await list_jobs(world.engine, errors_only=True)
+        problems = await list_jobs(world.container.export_uow, errors_only=True)
         assert [(j["order_id"], j["total_difference_rial"]) for j in problems["items"]] == [
             (order_id, mahak_total - paid)
         ]
         metrics = SyncMetrics(CollectorRegistry())
-        await metrics.refresh(world.engine, world.container.queue)
+        await metrics.refresh(world.container.sync_reads, world.container.queue)
         assert metrics.registry.get_sample_value("hamgam_export_total_mismatch_orders") == 1
         # when the desktop puts the charge back, the next reconciliation clears it
         fresh_mahak.control.upsert_rows(
@@ -170,5 +170,5 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
             assert (await role.reconcile_if_free())["other_totals"] == []
         job = await world.job(order_id)
         assert job["total_difference_rial"] == 0 and job["error"] is None
-        await metrics.refresh(world.engine, world.container.queue)
+        await metrics.refresh(world.container.sync_reads, world.container.queue)
         assert metrics.registry.get_sample_value("hamgam_export_total_mismatch_orders") == 0

@@ -14,7 +14,7 @@ from tests.integration.test_sync_end_to_end import running_worker, sync_all
 
 async def _rewind_open(container: Any, entity: str) -> float | None:
     metrics = SyncMetrics()
-    await metrics.refresh(container.engine, container.queue)
+    await metrics.refresh(container.sync_reads, container.queue)
     return metrics.registry.get_sample_value("hamgam_sync_rewind_open", {"entity": entity})
 
 

@@ -91,4 +91,4 @@ async def test_the_purge_job_deletes_expired_guest_carts_and_their_lines(site) -
     assert left == {fresh, str(customer_cart)}
     assert lines == {fresh, str(customer_cart)}
     # and running it again finds nothing more
-    assert await jobs.purge_guest_carts(engine, ttl) == 0
+    assert await jobs.purge_guest_carts(site.container.store.uow, ttl) == 0

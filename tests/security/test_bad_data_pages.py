@@ -7,7 +7,7 @@ import pytest
 import structlog
 from sqlalchemy import text
 
-from hamgam.services.store.images import PRODUCT_ENTITY_TYPE
+from hamgam.adapters.db.repositories.images import PRODUCT_ENTITY_TYPE
 from tests.web.conftest import Web, web  # noqa: F401  (fixture)
 
 BAD_IMAGES = [

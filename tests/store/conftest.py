@@ -5,22 +5,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from functools import partial
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
-from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import build_store_core
 from hamgam.domain.checkout import Address
-from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.services.store.core import StoreCore
 from hamgam.settings import PaymentProvider, Settings, SmsProvider
 from hamgam_sim.zarinpal.server import RunningZarinpal, serve_in_thread
 
@@ -106,8 +104,6 @@ async def world(database_url: str) -> AsyncIterator[StoreWorld]:
     gateway, sms, queue = InMemoryPaymentGateway(), InMemorySms(), MemoryQueue()
     core = build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
-        accounts_uow=partial(SqlAccountsUnitOfWork, engine),
-        admin_uow=partial(SqlAdminUnitOfWork, engine),
     )
     yield StoreWorld(engine, core, gateway, sms, queue, settings)
     await queue.close()
@@ -139,8 +135,7 @@ async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> Async
     gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
     core = build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
-        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
     )  # fmt: skip
     yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
     await gateway.aclose()

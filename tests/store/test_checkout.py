@@ -80,7 +80,7 @@ async def test_release_expired_gives_stock_back(world: StoreWorld) -> None:
     async with world.engine.begin() as conn:
         await conn.execute(text("UPDATE store_order SET reserved_until = now() - interval '1 second'"))
     # when the job runs
-    expired = await jobs.release_expired(world.engine)
+    expired = await jobs.release_expired(world.core.uow)
     # then the order expired with an event, its ledger rows are released and the stock is sellable again
     assert expired == 1
     final = await world.core.customer_order(customer, order["id"])
@@ -107,7 +107,7 @@ async def test_release_expired_keeps_orders_with_unknown_payment(world: StoreWor
     async with world.engine.begin() as conn:
         await conn.execute(text("UPDATE store_order SET reserved_until = now() - interval '1 second'"))
     # when the expiry job runs, the order stays (verify outcome unknown), then reconciliation pays it
-    assert await jobs.release_expired(world.engine) == 0
+    assert await jobs.release_expired(world.core.uow) == 0
     await world.core.run_jobs_once()
     assert (await world.core.customer_order(customer, order["id"]))["status"] == "paid"
 

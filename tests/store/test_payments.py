@@ -4,17 +4,14 @@ amount from our database, unknown authorities refused, reconciliation of callbac
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 import pytest
 
-from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
-from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import build_store_core
 from hamgam.domain.errors import NotFound
-from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import (
     JWT_SECRET,
@@ -156,8 +153,7 @@ async def test_order_paid_sms_over_rabbitmq(world: StoreWorld, rabbitmq_url: str
     sms = InMemorySms()
     core = build_store_core(
         store_settings(), world.engine, queue, gateway=world.gateway, sms=sms,
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
-        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
     )  # fmt: skip
     detail = await seed_product(world.engine, 1, "چای", stock=5, price_rial=1_250_000)
     customer = await add_customer(world.engine, "09351112233")

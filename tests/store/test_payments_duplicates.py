@@ -5,15 +5,12 @@ left taken for nothing. Covered over real HTTP against the Zarinpal simulator an
 from __future__ import annotations
 
 import asyncio
-from functools import partial
 
 from sqlalchemy import text
 
-from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
-from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
-from hamgam.services.store.core import build_store_core
+from hamgam.bootstrap import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import FailingReverse, SlowVerify, VerifyThenTimeout
@@ -163,8 +160,7 @@ async def test_duplicate_verified_behind_a_timeout_is_reversed_by_reconciliation
 def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
-        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
     )  # fmt: skip
 
 

@@ -4,16 +4,12 @@ nothing it was paid with is left unverified."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from sqlalchemy import text
 
-from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
-from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
+from hamgam.bootstrap import build_store_core
 from hamgam.domain.payments import PaymentGatewayUnavailable
-from hamgam.services.store.core import build_store_core
 from hamgam_sim.zarinpal.server import RunningZarinpal
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import UnreadableInquiry
@@ -120,7 +116,7 @@ async def test_order_paid_at_the_bank_does_not_expire_unverified(world: StoreWor
     # when the expiry job runs before the reconciler had a chance: the order is kept
     from hamgam.services.store import jobs
 
-    assert await jobs.release_expired(world.engine) == 0
+    assert await jobs.release_expired(world.core.uow) == 0
     # and when the jobs run (unVerified not answering), inquiry finds the payment and the order is paid
     world.gateway.fail_next(PaymentGatewayUnavailable("timeout"))
     await world.core.run_jobs_once()
@@ -160,6 +156,5 @@ async def test_unreadable_inquiry_does_not_let_the_order_expire(world: StoreWorl
 def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, world.engine),
-        admin_uow=partial(SqlAdminUnitOfWork, world.engine),
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
     )  # fmt: skip

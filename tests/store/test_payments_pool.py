@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from functools import partial
 
 import pytest
 
-from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
-from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.sms.memory import InMemorySms
-from hamgam.services.store.core import StoreCore, build_store_core
+from hamgam.bootstrap import build_store_core
+from hamgam.services.store.core import StoreCore
 from tests.store.conftest import JWT_SECRET, StoreWorld, add_customer, buy, scalar, seed_product, store_settings
 from tests.store.gateway_fakes import SlowVerify
 
@@ -41,8 +39,7 @@ async def small_pool(database_url: str) -> AsyncIterator[tuple[StoreWorld, SlowV
 def _core(engine, gateway, queue) -> StoreCore:
     return build_store_core(
         store_settings(), engine, queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, accounts_uow=partial(SqlAccountsUnitOfWork, engine),
-        admin_uow=partial(SqlAdminUnitOfWork, engine),
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
     )  # fmt: skip
 
 

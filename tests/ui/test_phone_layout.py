@@ -25,6 +25,14 @@ _OVERFLOW = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, innerWidth: w, elements: out.slice(0, 8)};
 }"""
 
+_FIRST_LEFT_OF_LAST = """(el) => {
+  const text = el.firstChild, range = document.createRange();
+  range.setStart(text, 0); range.setEnd(text, 1);
+  const first = range.getBoundingClientRect().left;
+  range.setStart(text, text.length - 1); range.setEnd(text, text.length);
+  return first < range.getBoundingClientRect().left;
+}"""
+
 
 def assert_fits(page: Page, path: str) -> None:
     for width in PHONE_WIDTHS:
@@ -38,6 +46,10 @@ def assert_fits(page: Page, path: str) -> None:
 def test_every_storefront_page_fits_a_phone(page: Page, live_shop: LiveShop) -> None:
     # given: a customer who paid an order and has an item in the cart
     order_id = buy(page, live_shop, "09121113344")
+    # the card mask reads left to right inside the Persian sentence (its first digit drawn left of its last)
+    card = page.locator("#payment-result bdi[dir=ltr]", has_text="502229******5995")
+    expect(card).to_be_visible()
+    assert card.evaluate(_FIRST_LEFT_OF_LAST) is True
     page.goto("/product/101")
     page.get_by_role("button", name="افزودن به سبد").first.click()
     expect(page.locator(".flash")).to_be_visible()

@@ -69,3 +69,7 @@ def test_read_filters_takes_persian_digits_and_swaps_a_reversed_range() -> None:
         {"sort": "price_asc", "page": 1, "min_price_rial": None, "max_price_rial": None, "in_stock": False},
         {},
     )
+
+
+def test_rich_name_leaves_brackets_outside_isolated_runs() -> None:
+    assert str(rich_name("کابل (USB-C) 2 متری")) == 'کابل (<bdi dir="ltr">USB-C</bdi>) ۲ متری'

@@ -12,8 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy import text
-
+from hamgam.adapters.db.health import ping
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.queue.rabbitmq import RabbitQueue
 from hamgam.bootstrap import Container, mahak_base_url
@@ -33,8 +32,7 @@ REASON_CHARS = 200
 
 def database_check(engine: Any) -> Check:
     async def database() -> None:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await ping(engine)
 
     return database
 

@@ -5,8 +5,8 @@ a missing or invalid setting, a database or Mahak that cannot be reached. Anythi
 keeps its traceback.
 
 Library and adapter exception types are looked up in ``sys.modules`` rather than imported: a command that
-never loaded SQLAlchemy, pydantic or the Mahak client cannot have raised their errors, and ``hamgam --help``
-stays free of them.
+never loaded the database adapter, pydantic or the Mahak client cannot have raised their errors, and
+``hamgam --help`` stays free of them.
 """
 
 from __future__ import annotations
@@ -41,8 +41,11 @@ def user_error_message(error: BaseException) -> str | None:
         return f"Mahak: {error}"
     if _is_instance(error, "pydantic_core", "ValidationError"):
         return _settings_problem(error)
-    if _is_instance(error, "sqlalchemy.exc", "OperationalError") and _is_connection_failure(error):
-        return f"cannot connect to the database: {_first_line(str(error.orig))} ({CONNECTION_HINT})"
+    if _is_instance(error, "hamgam.adapters.db.migrate", "DatabaseUnavailable"):
+        return f"cannot connect to the database: {error} ({CONNECTION_HINT})"
+    unreachable = _database_unreachable(error)
+    if unreachable is not None:
+        return f"cannot connect to the database: {unreachable} ({CONNECTION_HINT})"
     if isinstance(error, ConnectionError | TimeoutError) or _is_instance(error, "socket", "gaierror"):
         return f"cannot connect: {error} ({CONNECTION_HINT})"
     return None
@@ -54,14 +57,14 @@ def _is_instance(error: BaseException, module: str, name: str) -> bool:
     return isinstance(kind, type) and isinstance(error, kind)
 
 
-def _is_connection_failure(error: Any) -> bool:
-    """psycopg and asyncpg say so in their first words when no connection could be made."""
-    text = str(getattr(error, "orig", error)).lower()
-    return text.startswith(("connection failed", "connection to server", "could not connect", "connection refused"))
+def _database_unreachable(error: BaseException) -> str | None:
+    """What the driver said when no database connection could be made (None: another error). Only a command
+    that loaded the database adapter can have raised one."""
+    if "sqlalchemy.exc" not in sys.modules:
+        return None
+    from hamgam.adapters.db.errors import unreachable_reason
 
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
+    return unreachable_reason(error)
 
 
 def _settings_problem(error: Any) -> str:

@@ -5,10 +5,11 @@ Implemented for PostgreSQL by ``hamgam.adapters.db.dead_letters``; in memory by 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from hamgam.domain.dead_letters import DeadLetter
 from hamgam.ports import MessageQueue
+from hamgam.ports.audit import AuditLog
 from hamgam.ports.unit_of_work import UnitOfWork
 
 
@@ -38,12 +39,6 @@ class DeadLetterRepository(Protocol):
 
     async def purge(self, id: int) -> bool:
         """Hide the letter from the default listing; False when missing or already purged."""
-
-
-class AuditLog(Protocol):
-    """Who did what to which target, written in the unit of work's transaction."""
-
-    async def record(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None: ...
 
 
 class DeadLetterUnitOfWork(UnitOfWork, Protocol):

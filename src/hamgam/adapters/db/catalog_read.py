@@ -9,10 +9,13 @@
 - what is left to sell is that stock minus the store's holds (``stock_hold``: active reservations, paid orders
   not yet exported, and orders sent to Mahak but not yet invoiced).
 
-The same SQL fragments serve the catalogue pages, search and the conditional reservation ``UPDATE``, so the
-storefront and checkout can never disagree on what is sellable. The listing pages find, order and count their
-products in ``catalog_entry`` (migration 0007: the listed products with their display name and category, kept
-in step by triggers), then read the price and stock of the rows they show through these same fragments.
+The listing rule itself (live product, VisitorProduct link, name override, category link) is in the database,
+once: migration 0013's ``catalog_product`` and ``catalog_live_link`` views, which these reads and
+``catalog_entry`` (migration 0007: the listed products with their display name and category, kept in step by
+triggers) both use. The same SQL fragments serve the catalogue pages, search and the conditional reservation
+``UPDATE``, so the storefront and checkout can never disagree on what is sellable. The listing pages find, order
+and count their products in ``catalog_entry``, then read the price and stock of the rows they show through these
+same fragments.
 """
 
 from __future__ import annotations
@@ -24,23 +27,22 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hamgam.domain import stock
 from hamgam.domain.listing import image_entries
+from hamgam.ports.catalog import ProductPage, ProductQuery
 from hamgam.settings import StockSource, SyncSettings
 
 log = structlog.get_logger(__name__)
 
-#: ExtraData ItemTypes (contract §3): category tree nodes, and product → category links.
+#: ExtraData ItemType of the category tree's nodes (contract §3).
 EXTRA_CATEGORY_NODE = 130
-EXTRA_PRODUCT_CATEGORY = 10202
 
-#: The live link of a detail that makes it the site's (contract §3): the newest of its VisitorProduct link rows
-#: that is not deleted. A detail taken off the site has only deleted link rows; one put back has an old deleted
-#: row and a newer live one. ``product_detail.deleted_at`` is never set from Mahak's unreliable flag (it is kept
-#: in ``flagged_deleted``), so the link alone decides.
+#: The live VisitorProduct link that makes detail ``d`` the site's (contract §3), as ``link``: the newest of its
+#: live link rows (migration 0013's ``catalog_live_link``); none, and the detail is not the site's.
 _LINK = """JOIN LATERAL (
-    SELECT vp.count1 FROM visitor_product vp
-    WHERE vp.product_detail_id = d.mahak_id AND vp.deleted_at IS NULL
-    ORDER BY vp.row_version DESC LIMIT 1
+    SELECT vl.count1 FROM catalog_live_link vl
+    WHERE vl.product_detail_id = d.mahak_id
+    ORDER BY vl.row_version DESC LIMIT 1
 ) link ON true"""
 
 _PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
@@ -48,31 +50,15 @@ _PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.def
 _STORES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
     WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL AND s.store_id = ANY(:stores)), 0)"""
 
-#: The category code of an ExtraData 10202 link ``x``; ``ix_extra_data_link_category`` indexes this expression.
-_LINK_CATEGORY = """CASE WHEN x.data->>'CategoryCode' ~ '^[0-9]{1,18}$'
-        THEN (x.data->>'CategoryCode')::bigint END"""
-
-#: The product's category: its newest live ExtraData 10202 link (by product code), else Mahak's
-#: ProductCategoryId. ``ix_extra_data_product_link`` makes the lookup one index probe: without it every row
-#: scans all the links (one per product), which is quadratic in the catalogue. Migration 0007's
-#: ``catalog_entry_source`` view holds the same rule for the listing pages (``catalog_entry.category_id``).
-_CATEGORY = f"""coalesce((SELECT {_LINK_CATEGORY}
-    FROM extra_data x WHERE x.item_type = {EXTRA_PRODUCT_CATEGORY} AND x.deleted_at IS NULL
-      AND x.data->>'ProductCode' = coalesce(p.code, p.mahak_id::text)
-    ORDER BY x.row_version DESC LIMIT 1), p.category_id)"""
-
 _SELLABLE = """
-SELECT d.mahak_id AS detail_id, p.mahak_id AS product_id,
-       coalesce(ov.value #>> '{{}}', p.name) AS name, p.code, {category} AS category_id,
+SELECT d.mahak_id AS detail_id, c.product_id, c.name, c.code, c.category_id,
        coalesce({price}, 0) AS price_rial,
        {stock} AS stock_mahak, coalesce(h.reserved_qty, 0) AS reserved
-FROM product p
-JOIN product_detail d ON d.product_id = p.mahak_id
+FROM catalog_product c
+JOIN product_detail d ON d.product_id = c.product_id
 {link}
-LEFT JOIN product_listing l ON l.product_id = p.mahak_id
-LEFT JOIN product_override ov ON ov.product_id = p.mahak_id AND ov.field = 'name'
 LEFT JOIN stock_hold h ON h.product_detail_id = d.mahak_id
-WHERE p.deleted_at IS NULL AND d.deleted_at IS NULL AND NOT coalesce(l.hidden, false)
+WHERE c.live AND d.deleted_at IS NULL
   {filter}
 """
 
@@ -85,9 +71,7 @@ def stock_sql(rules: SyncSettings) -> str:
 
 def sellable_sql(rules: SyncSettings, row_filter: str = "") -> str:
     """The query of sellable details (one row each), with ``row_filter`` ANDed in; see ``rule_params``."""
-    return _SELLABLE.format(
-        category=_CATEGORY, price=_PRICE, stock=stock_sql(rules), link=_LINK, filter=row_filter
-    )
+    return _SELLABLE.format(price=_PRICE, stock=stock_sql(rules), link=_LINK, filter=row_filter)
 
 
 def rule_params(rules: SyncSettings) -> dict[str, Any]:
@@ -113,12 +97,12 @@ class SellableDetail:
     @property
     def stock_for_sale(self) -> int:
         """Whole units Mahak has for sale: negatives clamp to 0."""
-        return max(int(self.stock_mahak), 0)
+        return stock.for_sale(self.stock_mahak)
 
     @property
     def available(self) -> int:
         """What a buyer may still reserve now."""
-        return max(self.stock_for_sale - self.reserved, 0)
+        return stock.available(self.stock_mahak, self.reserved)
 
 
 async def sellable_details(
@@ -147,7 +131,8 @@ _ENTRY_SORTS = ("name", "newest")
 
 #: A product's sellable details summed up: its price range and what is left to sell (zero ``details`` if
 #: it has none), and the list price (Price1, Mahak's first level) of its cheapest detail: when the store sells
-#: at another level, the pages show that list price struck through. ``e`` is its ``catalog_entry``.
+#: at another level, the pages show that list price struck through. ``e`` is its ``catalog_entry``;
+#: ``available`` is ``hamgam.domain.stock.available`` summed in SQL.
 _OFFER = """SELECT min(s.price_rial) AS min_price_rial, max(s.price_rial) AS max_price_rial,
        sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0))::bigint AS available,
        count(*) AS details,
@@ -209,38 +194,6 @@ LEFT JOIN LATERAL (
 ) page ON true
 ORDER BY {order}
 """
-
-
-@dataclass(frozen=True)
-class ProductQuery:
-    """Search and filters over sellable products. ``terms`` are already normalised (``normalize_text``)."""
-
-    terms: tuple[str, ...] = ()
-    category_ids: tuple[int, ...] | None = None
-    min_price_rial: int | None = None
-    max_price_rial: int | None = None
-    in_stock: bool = False
-    product_ids: tuple[int, ...] | None = None
-    #: ``name``, ``price_asc``, ``price_desc``, ``newest``.
-    sort: str = "name"
-    offset: int = 0
-    limit: int = 24
-    #: Matches are counted exactly up to this many (or to the page's end, if further); past it the total is a
-    #: lower bound. 0 counts nothing beyond the page.
-    count_limit: int = 1000
-
-    @property
-    def scan(self) -> int:
-        """Matches a page reads at most: enough to fill it and to tell whether more than the limit exist."""
-        return max(self.offset + self.limit, self.count_limit) + 1
-
-
-@dataclass(frozen=True)
-class ProductPage:
-    items: list[dict[str, Any]]
-    #: The number of matches when ``total_exact``; otherwise more than ``total`` products match.
-    total: int
-    total_exact: bool
 
 
 #: Sent before the catalogue query in its transaction. PostgreSQL switches a prepared statement (asyncpg
@@ -364,12 +317,11 @@ async def category_nodes(conn: AsyncConnection) -> list[dict[str, Any]]:
     return [{"code": code, "name": name, "parent_code": parent} for code, name, parent in flat]
 
 
-async def product_details(
-    conn: AsyncConnection, rules: SyncSettings, product_id: int
-) -> list[dict[str, Any]]:
+async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id: int) -> list[dict[str, Any]]:
     """The sellable details of one product with their properties, barcode and Price1..Price10."""
     params = rule_params(rules) | {"pid": product_id}
-    sql = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable_sql(rules, "AND p.mahak_id = :pid")}) s
+    sellable = sellable_sql(rules, "AND c.product_id = :pid")
+    sql = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable}) s
               JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
     return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
 

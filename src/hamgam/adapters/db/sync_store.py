@@ -175,8 +175,7 @@ class SyncStore:
                 .values(
                     status="aborted",
                     finished_at=func.now(),
-                    error="the process running it stopped before it finished; the next run took over "
-                    "from the cursor",
+                    error="the process running it stopped before it finished; the next run took over from the cursor",
                 )
             )
             return int(
@@ -349,9 +348,7 @@ class SyncStore:
                 .where(sync_batch.c.id == batch_id)
                 .values(attempts=sync_batch.c.attempts + 1, error=error)
             )
-            await conn.execute(
-                update(sync_run).where(sync_run.c.id == run_id).values(retries=sync_run.c.retries + 1)
-            )
+            await conn.execute(update(sync_run).where(sync_run.c.id == run_id).values(retries=sync_run.c.retries + 1))
 
     async def dead_letter_batch(self, letter: FailedMessage, batch_id: int | None, run_id: int | None) -> None:
         """Store the dead letter and settle its batch as dead in one transaction (the caller acks after it)."""
@@ -369,9 +366,7 @@ class SyncStore:
         )
         if changed.rowcount:
             await conn.execute(
-                update(sync_run)
-                .where(sync_run.c.id == run_id)
-                .values(dead_lettered=sync_run.c.dead_lettered + 1)
+                update(sync_run).where(sync_run.c.id == run_id).values(dead_lettered=sync_run.c.dead_lettered + 1)
             )
 
     # -- reconciliation -----------------------------------------------------------------------------------

@@ -68,9 +68,7 @@ class UpsertStatement:
         if authoritative:
             guard = f"(t.row_version <> excluded.row_version OR ({old}) IS DISTINCT FROM ({new}))"
         elif reconcile:
-            guard = (
-                f"({guard} OR (t.row_version = excluded.row_version AND ({old}) IS DISTINCT FROM ({new})))"
-            )
+            guard = f"({guard} OR (t.row_version = excluded.row_version AND ({old}) IS DISTINCT FROM ({new})))"
         self.sql = f"""
             INSERT INTO {table.name} AS t ({", ".join(names)}, mahak_id, row_version, deleted_at)
             SELECT {selects}, u.mahak_id, u.row_version, CASE WHEN u.deleted THEN now() END

@@ -14,9 +14,9 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hamgam.adapters.db.errors import DatabaseError, is_data_error
 from hamgam.domain.errors import (
     Conflict,
     Forbidden,
@@ -105,16 +105,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     )
 
 
-def is_data_error(exc: DBAPIError) -> bool:
-    """Whether PostgreSQL refused a value (SQLSTATE class 22, data exception: a value the column or the
-    function cannot take), which is the request's fault rather than the server's."""
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or getattr(
-        getattr(getattr(exc, "orig", None), "__cause__", None), "sqlstate", None
-    )
-    return bool(sqlstate) and str(sqlstate).startswith("22")
-
-
-async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+async def database_error(request: Request, exc: DatabaseError) -> JSONResponse:
     if is_data_error(exc):
         return JSONResponse(
             error_body(request, "invalid_input", "مقدار نامعتبر — a value in the request is not acceptable"),
@@ -137,7 +128,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StoreError, store_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(DBAPIError, database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DatabaseError, database_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected_error)
 
 

@@ -12,8 +12,9 @@ from markupsafe import Markup, escape
 from hamgam.domain.persian import normalize_text, to_persian_digits
 
 #: A left-to-right run inside Persian text: Latin letters or digits, with the spaces and marks between them
-#: (``Galaxy A54 5G``, ``USB-C``, ``(2024)``) but not at its ends.
-_LTR_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 .,:/+\-_*#()&']*[A-Za-z0-9)])?")
+#: (``Galaxy A54 5G``, ``USB-C``) but not at its ends. Brackets stay out: half a pair inside an isolated run
+#: would be drawn facing the wrong way.
+_LTR_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 .,:/+\-_*#&']*[A-Za-z0-9])?")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 

@@ -12,8 +12,8 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError
 
+from hamgam.adapters.db.errors import DatabaseError, is_data_error
 from hamgam.domain.errors import (
     Conflict,
     Forbidden,
@@ -23,7 +23,6 @@ from hamgam.domain.errors import (
     StoreError,
     Unauthorized,
 )
-from hamgam.entrypoints.api.errors import is_data_error
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.security import CsrfFailed, check_csrf
 
@@ -81,7 +80,7 @@ class WebRoute(APIRoute):
                 )
             except RequestValidationError:
                 return error_page(request, 400, N_("Invalid request"), N_("Some of the values sent are not valid."))
-            except DBAPIError as exc:  # the app's handler for these is the JSON API's
+            except DatabaseError as exc:  # the app's handler for these is the JSON API's
                 if is_data_error(exc):
                     return error_page(request, 400, N_("Invalid request"), N_("Some of the values sent are not valid."))
                 log.exception("web.database_error", path=request.url.path, error=repr(exc)[:300])

@@ -12,25 +12,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from hamgam.adapters.db.catalog_read import sellable_details
 from hamgam.domain.checkout import check_quantity
 from hamgam.domain.errors import Conflict, NotFound, OutOfStock, RateLimited
 from hamgam.ports import RateLimiter
-from hamgam.settings import StoreSettings, SyncSettings
-
-#: A guest cart the request may use: active and changed within the time to live (``:ttl`` seconds).
-GUEST_CART_LIVE = "customer_id IS NULL AND status = 'active' AND updated_at > now() - make_interval(secs => :ttl)"
+from hamgam.ports.store import StoreUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
+from hamgam.settings import StoreSettings
 
 
 class CartService:
-    def __init__(
-        self, engine: AsyncEngine, rules: SyncSettings, store: StoreSettings, limiter: RateLimiter
-    ) -> None:
-        self._engine = engine
-        self._rules = rules
+    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], store: StoreSettings, limiter: RateLimiter) -> None:
+        self._uow = uow
         self._store = store
         self._limiter = limiter
 
@@ -48,35 +40,19 @@ class CartService:
                 retry_after,
             )
         cart_id = uuid.uuid4()
-        async with self._engine.begin() as conn:
-            await conn.execute(text("INSERT INTO cart (id) VALUES (:id)"), {"id": cart_id})
+        async with self._uow() as uow:
+            await uow.carts.create_guest(cart_id)
         return cart_id
-
-    async def customer_cart(self, conn: AsyncConnection, customer_id: int) -> uuid.UUID:
-        """The customer's active cart, created when missing (race-safe through the partial unique index)."""
-        await conn.execute(
-            text("""INSERT INTO cart (id, customer_id) VALUES (:id, :c)
-                    ON CONFLICT (customer_id) WHERE status = 'active' AND customer_id IS NOT NULL DO NOTHING"""),
-            {"id": uuid.uuid4(), "c": customer_id},
-        )
-        return (
-            await conn.execute(
-                text("SELECT id FROM cart WHERE customer_id = :c AND status = 'active'"), {"c": customer_id}
-            )
-        ).scalar_one()
 
     async def resolve(self, *, customer_id: int | None, guest_cart_id: uuid.UUID | None) -> uuid.UUID:
         """The cart a request works on: the customer's when logged in, else the guest's (must be active)."""
         if customer_id is not None:
-            async with self._engine.begin() as conn:
-                return await self.customer_cart(conn, customer_id)
+            async with self._uow() as uow:
+                return await uow.carts.customer_cart(customer_id)
         if guest_cart_id is None:
             raise NotFound("سبد خرید پیدا نشد — no cart: create one first (POST /cart)")
-        async with self._engine.connect() as conn:
-            found = await conn.scalar(
-                text(f"SELECT 1 FROM cart WHERE id = :id AND {GUEST_CART_LIVE}"),
-                {"id": guest_cart_id, "ttl": self._store.guest_cart_ttl_s},
-            )
+        async with self._uow() as uow:
+            found = await uow.carts.guest_live(guest_cart_id, self._store.guest_cart_ttl_s)
         if not found:
             raise NotFound("سبد خرید پیدا نشد — cart not found")
         return guest_cart_id
@@ -89,58 +65,41 @@ class CartService:
         if quantity == 0:
             return await self.remove_line(cart_id, product_detail_id)
         check_quantity(quantity, self._store.max_line_quantity)
-        async with self._engine.begin() as conn:
-            found = await sellable_details(conn, self._rules, [product_detail_id])
+        async with self._uow() as uow:
+            found = await uow.catalog.sellable([product_detail_id])
             if not found or found[0].price_rial <= 0:
                 raise NotFound(
                     "کالا برای فروش موجود نیست — product is not on sale", product_detail_id=product_detail_id
                 )
             if quantity > found[0].available:
                 raise OutOfStock(product_detail_id, found[0].available)
-            await conn.execute(
-                text("""INSERT INTO cart_line (cart_id, product_detail_id, quantity) VALUES (:c, :d, :q)
-                        ON CONFLICT (cart_id, product_detail_id) DO UPDATE SET quantity = EXCLUDED.quantity"""),
-                {"c": cart_id, "d": product_detail_id, "q": quantity},
-            )
-            await self._touch(conn, cart_id)
+            await uow.carts.put_line(cart_id, product_detail_id, quantity)
+            await self._touch(uow, cart_id)
         return await self.view(cart_id)
 
     async def remove_line(self, cart_id: uuid.UUID, product_detail_id: int) -> dict[str, Any]:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("DELETE FROM cart_line WHERE cart_id = :c AND product_detail_id = :d"),
-                {"c": cart_id, "d": product_detail_id},
-            )
-            await self._touch(conn, cart_id)
+        async with self._uow() as uow:
+            await uow.carts.remove_line(cart_id, product_detail_id)
+            await self._touch(uow, cart_id)
         return await self.view(cart_id)
 
     async def clear(self, cart_id: uuid.UUID) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(text("DELETE FROM cart_line WHERE cart_id = :c"), {"c": cart_id})
+        async with self._uow() as uow:
+            await uow.carts.clear(cart_id)
 
-    async def _touch(self, conn: AsyncConnection, cart_id: uuid.UUID) -> None:
-        status = await conn.scalar(
-            text("UPDATE cart SET updated_at = now() WHERE id = :c RETURNING status"), {"c": cart_id}
-        )
-        if status != "active":
+    async def _touch(self, uow: StoreUnitOfWork, cart_id: uuid.UUID) -> None:
+        if await uow.carts.touch(cart_id) != "active":
             raise Conflict("این سبد خرید دیگر فعال نیست — this cart is no longer active")
 
     async def view(self, cart_id: uuid.UUID) -> dict[str, Any]:
         """The cart with live prices: each line's unit price, total and availability; totals in Rial over the
         lines that can be bought now."""
-        async with self._engine.connect() as conn:
-            return await self.view_in(conn, cart_id)
+        async with self._uow() as uow:
+            return await self.view_in(uow, cart_id)
 
-    async def view_in(self, conn: AsyncConnection, cart_id: uuid.UUID) -> dict[str, Any]:
-        rows = (
-            await conn.execute(
-                text(
-                    "SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY added_at, product_detail_id"
-                ),
-                {"c": cart_id},
-            )
-        ).all()
-        details = {d.detail_id: d for d in await sellable_details(conn, self._rules, [r[0] for r in rows])}
+    async def view_in(self, uow: StoreUnitOfWork, cart_id: uuid.UUID) -> dict[str, Any]:
+        rows = await uow.carts.lines(cart_id)
+        details = {d.detail_id: d for d in await uow.catalog.sellable([d for d, _ in rows])}
         lines = []
         for detail_id, quantity in rows:
             d = details.get(detail_id)
@@ -151,10 +110,10 @@ class CartService:
                     "product_id": d.product_id if d else None,
                     "name": d.name if d else None,
                     "quantity": quantity,
-                    "unit_price_rial": d.price_rial if on_sale else None,
-                    "total_rial": d.price_rial * quantity if on_sale else None,
+                    "unit_price_rial": d.price_rial if d and on_sale else None,
+                    "total_rial": d.price_rial * quantity if d and on_sale else None,
                     "available": d.available if d else 0,
-                    "purchasable": on_sale and d.available >= quantity,
+                    "purchasable": d is not None and on_sale and d.available >= quantity,
                 }
             )
         items = sum(line["total_rial"] or 0 for line in lines if line["purchasable"])
@@ -165,20 +124,10 @@ class CartService:
     async def merge_into_customer(self, guest_cart_id: uuid.UUID, customer_id: int) -> uuid.UUID:
         """Move a guest cart's lines into the customer's cart (quantities add up, capped at the line limit) and
         mark the guest cart merged. Idempotent: a merged, expired or unknown guest cart changes nothing."""
-        async with self._engine.begin() as conn:
-            target = await self.customer_cart(conn, customer_id)
-            guest = await conn.scalar(
-                text(f"""UPDATE cart SET status = 'merged', updated_at = now()
-                         WHERE id = :g AND {GUEST_CART_LIVE} RETURNING id"""),
-                {"g": guest_cart_id, "ttl": self._store.guest_cart_ttl_s},
-            )
+        async with self._uow() as uow:
+            target = await uow.carts.customer_cart(customer_id)
+            guest = await uow.carts.merge_guest(guest_cart_id, self._store.guest_cart_ttl_s)
             if guest is None or guest == target:
                 return target
-            await conn.execute(
-                text("""INSERT INTO cart_line (cart_id, product_detail_id, quantity)
-                        SELECT :t, product_detail_id, quantity FROM cart_line WHERE cart_id = :g
-                        ON CONFLICT (cart_id, product_detail_id)
-                        DO UPDATE SET quantity = LEAST(cart_line.quantity + EXCLUDED.quantity, :cap)"""),
-                {"t": target, "g": guest_cart_id, "cap": self._store.max_line_quantity},
-            )
+            await uow.carts.add_lines_from(target, guest_cart_id, cap=self._store.max_line_quantity)
         return target

@@ -1,7 +1,8 @@
 """The catalogue customers see: category tree, search with filters, sorting and paging, product pages.
 
-Everything goes through ``hamgam.adapters.db.catalog_read``, so hidden, deleted and unlinked products never
-show, and stock is what is left after the store's own holds.
+Everything goes through the catalogue repository (``hamgam.ports.catalog.CatalogRepository``), which applies the
+listing rule, so hidden, deleted and unlinked products never show, and stock is what is left after the store's
+own holds.
 """
 
 from __future__ import annotations
@@ -9,14 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from hamgam.adapters.db import catalog_read
-from hamgam.adapters.db.catalog_read import ProductQuery
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.domain.persian import normalize_text
-from hamgam.settings import SyncSettings
+from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 SORTS = ("name", "price_asc", "price_desc", "newest")
 MAX_PER_PAGE = 100
@@ -65,17 +62,16 @@ def descendants(nodes: list[dict[str, Any]], code: int) -> set[int]:
 
 
 class CatalogService:
-    def __init__(self, engine: AsyncEngine, rules: SyncSettings, *, category_ttl_s: float = CATEGORY_TTL_S) -> None:
-        self._engine = engine
-        self._rules = rules
+    def __init__(self, uow: UnitOfWorkFactory[CatalogUnitOfWork], *, category_ttl_s: float = CATEGORY_TTL_S) -> None:
+        self._uow = uow
         self._category_ttl_s = category_ttl_s
         self._nodes: tuple[float, list[dict[str, Any]]] | None = None
 
     async def _category_nodes(self) -> list[dict[str, Any]]:
         now = time.monotonic()
         if self._nodes is None or self._nodes[0] <= now:
-            async with self._engine.connect() as conn:
-                self._nodes = (now + self._category_ttl_s, await catalog_read.category_nodes(conn))
+            async with self._uow() as uow:
+                self._nodes = (now + self._category_ttl_s, await uow.catalog.category_nodes())
         return self._nodes[1]
 
     async def categories(self) -> list[dict[str, Any]]:
@@ -103,13 +99,11 @@ class CatalogService:
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             raise InvalidInput(f"page ≥ 1 and per_page in 1..{MAX_PER_PAGE}", field="page")
         if min_price_rial is not None and max_price_rial is not None and min_price_rial > max_price_rial:
-            raise InvalidInput(
-                "حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price"
-            )
+            raise InvalidInput("حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price")
         categories = None
         if category is not None:
             categories = tuple(descendants(await self._category_nodes(), category))
-        async with self._engine.connect() as conn:
+        async with self._uow() as uow:
             query = ProductQuery(
                 terms=search_terms(q),
                 category_ids=categories,
@@ -121,7 +115,7 @@ class CatalogService:
                 limit=per_page,
                 count_limit=COUNT_LIMIT,
             )
-            found = await catalog_read.search_products(conn, self._rules, query)
+            found = await uow.catalog.search(query)
         return {
             "items": found.items,
             "total": found.total,
@@ -133,26 +127,20 @@ class CatalogService:
     async def newest(self, limit: int = 8) -> list[dict[str, Any]]:
         """The newest sellable products in stock (the home page's list): no total is counted, so only about
         ``limit`` products are read, however large the catalogue."""
-        async with self._engine.connect() as conn:
-            found = await catalog_read.search_products(
-                conn, self._rules, ProductQuery(in_stock=True, sort="newest", limit=limit, count_limit=0)
-            )
+        async with self._uow() as uow:
+            found = await uow.catalog.search(ProductQuery(in_stock=True, sort="newest", limit=limit, count_limit=0))
         return found.items
 
     async def product(self, product_id: int) -> dict[str, Any]:
         """A product page: the sellable product, its details (price, what is available) and store-owned
         fields. A hidden, deleted or unlinked product is ``NotFound``."""
-        async with self._engine.connect() as conn:
-            rows = (
-                await catalog_read.search_products(
-                    conn, self._rules, ProductQuery(product_ids=(product_id,), limit=1, count_limit=0)
-                )
-            ).items
+        async with self._uow() as uow:
+            rows = (await uow.catalog.search(ProductQuery(product_ids=(product_id,), limit=1, count_limit=0))).items
             if not rows:
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
-            details = await catalog_read.product_details(conn, self._rules, product_id)
-            extras = await catalog_read.product_extras(conn, product_id)
-            names = await _property_names(conn, {p["code"] for d in details for p in d["properties"] or []})
+            details = await uow.catalog.product_details(product_id)
+            extras = await uow.catalog.product_extras(product_id)
+            names = await uow.catalog.property_names({str(p["code"]) for d in details for p in d["properties"] or []})
         return rows[0] | {
             "unit_name": extras["unit_name"],
             "description": extras["description"] or extras["mahak_description"],
@@ -175,30 +163,11 @@ class CatalogService:
 
     async def featured(self, limit: int = 8) -> list[dict[str, Any]]:
         """Sellable products staff marked featured (``product_listing.featured``), newest first."""
-        async with self._engine.connect() as conn:
-            ids = (
-                await conn.execute(
-                    text("""SELECT product_id FROM product_listing WHERE featured AND NOT hidden
-                            ORDER BY product_id DESC LIMIT :n"""),
-                    {"n": limit * 4},
-                )
-            ).scalars().all()
+        async with self._uow() as uow:
+            ids = await uow.catalog.featured_ids(limit * 4)
             if not ids:
                 return []
-            found = await catalog_read.search_products(
-                conn, self._rules, ProductQuery(product_ids=tuple(ids), sort="newest", limit=limit, count_limit=0)
+            found = await uow.catalog.search(
+                ProductQuery(product_ids=tuple(ids), sort="newest", limit=limit, count_limit=0)
             )
         return found.items
-
-
-async def _property_names(conn: Any, codes: set[Any]) -> dict[str, str]:
-    """Names of ProductDetail property codes (``property_description``, matched on its code or Mahak id)."""
-    if not codes:
-        return {}
-    wanted = [str(c) for c in codes]
-    rows = await conn.execute(
-        text("""SELECT coalesce(code, mahak_id::text) AS code, name FROM property_description
-                WHERE deleted_at IS NULL AND (code = ANY(:c) OR mahak_id::text = ANY(:c))"""),
-        {"c": wanted},
-    )
-    return {r.code: r.name for r in rows if r.name}

@@ -11,25 +11,25 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.adapters.db.audit import record_in
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, Forbidden, NotFound
 from hamgam.domain.orders import STAFF_TARGETS, OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
+from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
-from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.store import events, jobs
 from hamgam.services.store.accounts import AccountService
 from hamgam.services.store.admin import AdminService
 from hamgam.services.store.cart import CartService
 from hamgam.services.store.catalog import CatalogService
 from hamgam.services.store.checkout import CheckoutService
+from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
@@ -77,6 +77,10 @@ class StoreCore:
     sms: SmsSender
     #: Seconds a guest cart lives after its last change (``store.guest_cart_ttl_s``).
     guest_cart_ttl_s: int
+    #: Opens the store's transactions (orders, payments, carts, stock, events).
+    uow: UnitOfWorkFactory[StoreUnitOfWork]
+    #: The staff dashboard's figures and the staff pages' audit entries.
+    dashboard: DashboardService
 
     # --- password login (two steps for staff) ---
 
@@ -99,35 +103,30 @@ class StoreCore:
     # --- orders (thin enough to live here) ---
 
     async def customer_orders(self, customer_id: int, *, offset: int, limit: int):
-        return await list_orders(self.engine, customer_id=customer_id, offset=offset, limit=limit)
+        return await list_orders(self.uow, customer_id=customer_id, offset=offset, limit=limit)
 
     async def customer_order(self, customer_id: int, order_id: int):
-        return await get_order(self.engine, order_id, customer_id=customer_id)
+        return await get_order(self.uow, order_id, customer_id=customer_id)
 
     async def cancel_by_customer(self, customer_id: int, order_id: int):
         """A customer may cancel their own order while it waits for payment; its stock comes back."""
-        async with self.engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    text("SELECT customer_id, status FROM store_order WHERE id = :id FOR UPDATE"),
-                    {"id": order_id},
-                )
-            ).first()
-            if row is None or row.customer_id != customer_id:
+        async with self.uow() as uow:
+            row = await uow.orders.lock(order_id)
+            if row is None or row["customer_id"] != customer_id:
                 raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
-            if row.status != OrderStatus.PENDING_PAYMENT:
+            if row["status"] != OrderStatus.PENDING_PAYMENT:
                 raise Conflict(
                     "فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled"
                 )
             await transition(
-                conn,
+                uow,
                 order_id,
                 OrderStatus.CANCELLED,
                 actor=f"customer:{customer_id}",
                 reason="cancelled by the customer",
             )
         await self.publish_events()
-        return await get_order(self.engine, order_id, customer_id=customer_id)
+        return await get_order(self.uow, order_id, customer_id=customer_id)
 
     async def change_order_status(
         self, order_id: int, target: OrderStatus, actor: str, reason: str | None
@@ -136,30 +135,29 @@ class StoreCore:
         state machine, recorded as an order event and in the audit log in the same transaction."""
         if target not in STAFF_TARGETS:
             raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
-        async with self.engine.begin() as conn:
-            before = await transition(conn, order_id, target, actor=actor, reason=reason)
-            await record_in(
-                conn,
+        async with self.uow() as uow:
+            before = await transition(uow, order_id, target, actor=actor, reason=reason)
+            await uow.audit.record(
                 actor,
                 "order.status",
                 f"order:{order_id}",
                 {"to": str(target), "reason": reason, "order_status": before["status"]},
             )
-        return await get_order(self.engine, order_id)
+        return await get_order(self.uow, order_id)
 
     # --- background work ---
 
     async def publish_events(self) -> int:
-        return await events.relay(self.engine, self.queue)
+        return await events.relay(self.uow, self.queue)
 
     async def run_jobs_once(self) -> None:
         """Reconcile payments first (a paid order must not expire), then expire, relay, clean up and purge
         expired guest carts."""
         await self.payments.reconcile()
-        await jobs.release_expired(self.engine)
+        await jobs.release_expired(self.uow)
         await self.publish_events()
-        await jobs.cleanup(self.engine)
-        await jobs.purge_guest_carts(self.engine, self.guest_cart_ttl_s)
+        await jobs.cleanup(self.uow)
+        await jobs.purge_guest_carts(self.uow, self.guest_cart_ttl_s)
 
     def notifier(self) -> SmsNotifier:
         return SmsNotifier(self.queue, self.sms)
@@ -176,25 +174,28 @@ def build_store_core(
     jwt_secret: str,
     accounts_uow: UnitOfWorkFactory[AccountsUnitOfWork],
     admin_uow: UnitOfWorkFactory[AdminUnitOfWork],
+    store_uow: UnitOfWorkFactory[StoreUnitOfWork],
+    paid_orders: PaidOrderListener,
+    catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
 ) -> StoreCore:
-    rules, store, auth = settings.sync, settings.store, settings.auth
+    """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
+    transaction)."""
+    store, auth = settings.store, settings.auth
     pepper = pepper_from(jwt_secret)
-    carts = CartService(engine, rules, store, limiter)
+    carts = CartService(store_uow, store, limiter)
     return StoreCore(
         engine=engine,
         queue=queue,
-        catalog=CatalogService(engine, rules),
+        catalog=CatalogService(catalog_uow),
         carts=carts,
-        checkout=CheckoutService(engine, rules, store, carts),
+        checkout=CheckoutService(store_uow, store),
         payments=PaymentService(
-            engine,
+            store_uow,
             gateway,
             callback_url=callback_url(settings),
             provider=settings.payments.provider.value,
             reconcile_after_s=store.reconcile_after_s,
-            exports=ExportOutbox(
-                queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset
-            ),
+            paid_orders=paid_orders,
         ),
         accounts=AccountService(accounts_uow, sms, limiter, store=store, auth=auth, pepper=pepper),
         tokens=TokenService(
@@ -209,4 +210,6 @@ def build_store_core(
         admin=AdminService(admin_uow),
         sms=sms,
         guest_cart_ttl_s=store.guest_cart_ttl_s,
+        uow=store_uow,
+        dashboard=DashboardService(catalog_uow),
     )

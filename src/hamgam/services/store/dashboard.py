@@ -1,4 +1,5 @@
-"""Figures for the admin dashboard: today's orders and sales (a Tehran day), work waiting for staff."""
+"""Figures for the admin dashboard: today's orders and sales (a Tehran day), work waiting for staff; and the
+staff pages' small reads and audit entries."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
@@ -18,40 +19,30 @@ def start_of_today(now: dt.datetime | None = None) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def today(engine: AsyncEngine, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Orders placed today, how many of them are paid, sales (Rial) paid today, and the open queues: orders
-    awaiting payment, paid orders not yet shipped, open sync conflicts, new customers today."""
-    start = start_of_today(now)
-    async with engine.connect() as conn:
-        row = (
-            (
-                await conn.execute(
-                    text("""SELECT
-                    (SELECT count(*) FROM store_order WHERE created_at >= :s) AS orders_today,
-                    (SELECT count(*) FROM store_order WHERE paid_at >= :s) AS paid_today,
-                    (SELECT coalesce(sum(total_rial), 0) FROM store_order
-                      WHERE paid_at >= :s AND status <> 'cancelled') AS sales_today_rial,
-                    (SELECT count(*) FROM store_order WHERE status = 'pending_payment') AS awaiting_payment,
-                    (SELECT count(*) FROM store_order WHERE status IN ('paid', 'sent_to_accounting', 'invoiced'))
-                      AS to_ship,
-                    (SELECT count(*) FROM sync_conflict WHERE resolved_at IS NULL) AS open_conflicts,
-                    (SELECT count(*) FROM customer WHERE created_at >= :s) AS new_customers"""),
-                    {"s": start},
-                )
-            )
-            .mappings()
-            .one()
-        )
-    return dict(row) | {"since": start}
+class DashboardService:
+    def __init__(self, uow: UnitOfWorkFactory[CatalogUnitOfWork]) -> None:
+        self._uow = uow
 
+    async def today(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Orders placed today, how many of them are paid, sales (Rial) paid today, and the open queues: orders
+        awaiting payment, paid orders not yet shipped, open sync conflicts, new customers today."""
+        start = start_of_today(now)
+        async with self._uow() as uow:
+            figures = await uow.dashboard.figures_since(start)
+        return figures | {"since": start}
 
-async def refunds_due(engine: AsyncEngine, limit: int = 50) -> list[dict[str, Any]]:
-    """Payments that took money their order did not need and the gateway did not give back (``refund_due``):
-    staff refund them by hand. Oldest first."""
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text("""SELECT id, order_id, amount_rial, ref_id, card_pan, verified_at FROM payment
-                    WHERE status = 'refund_due' ORDER BY id LIMIT :n"""),
-            {"n": limit},
-        )
-        return [dict(r) for r in rows.mappings()]
+    async def refunds_due(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Payments that took money their order did not need and the gateway did not give back (``refund_due``):
+        staff refund them by hand. Oldest first."""
+        async with self._uow() as uow:
+            return await uow.dashboard.refunds_due(limit)
+
+    async def customer_disabled_at(self, customer_id: int) -> dt.datetime | None:
+        """When staff disabled the customer's account (None: enabled)."""
+        async with self._uow() as uow:
+            return await uow.dashboard.customer_disabled_at(customer_id)
+
+    async def record(self, actor: str, action: str, target: str, details: dict[str, Any]) -> None:
+        """An audit entry for a staff action that wrote its change elsewhere."""
+        async with self._uow() as uow:
+            await uow.audit.record(actor, action, target, details)

@@ -12,49 +12,37 @@ from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.ports import MessageQueue
+from hamgam.ports.store import StoreUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
 SMS_TOPIC = "events.sms"
 
 
-async def enqueue(conn: AsyncConnection, topic: str, event: dict[str, Any]) -> str:
+async def enqueue(uow: StoreUnitOfWork, topic: str, event: dict[str, Any]) -> str:
     """Write an event in the caller's transaction; returns its message id (stable across republishes)."""
     message_id = f"evt-{uuid.uuid4().hex}"
-    await conn.execute(
-        text("INSERT INTO event_outbox (topic, message_id, body) VALUES (:t, :m, :b)"),
-        {"t": topic, "m": message_id, "b": orjson.dumps(event)},
-    )
+    await uow.events.add(topic, message_id, orjson.dumps(event))
     return message_id
 
 
-async def relay(engine: AsyncEngine, queue: MessageQueue, *, limit: int = 100) -> int:
+async def relay(uow_factory: UnitOfWorkFactory[StoreUnitOfWork], queue: MessageQueue, *, limit: int = 100) -> int:
     """Publish unpublished events oldest first, marking each once the queue confirmed it.
 
-    Safe in several processes at once (``SKIP LOCKED``); a crash between publish and mark republishes the
-    same ``message_id``, which consumers tolerate.
+    Safe in several processes at once (the rows are locked, skipping locked ones); a crash between publish and
+    mark republishes the same ``message_id``, which consumers tolerate.
     """
     published = 0
-    async with engine.begin() as conn:
-        rows = (
-            await conn.execute(
-                text("""SELECT id, topic, message_id, body FROM event_outbox WHERE published_at IS NULL
-                        ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"""),
-                {"n": limit},
-            )
-        ).all()
-        for row in rows:
+    async with uow_factory() as uow:
+        for row in await uow.events.lock_unpublished(limit):
             try:
-                await queue.publish(row.topic, bytes(row.body), message_id=row.message_id)
+                await queue.publish(row["topic"], bytes(row["body"]), message_id=row["message_id"])
             except Exception as exc:  # the broker is down: leave the rest for the next relay
-                log.warning("events.publish_failed", message_id=row.message_id, error=str(exc))
+                log.warning("events.publish_failed", message_id=row["message_id"], error=str(exc))
                 break
-            await conn.execute(
-                text("UPDATE event_outbox SET published_at = now() WHERE id = :i"), {"i": row.id}
-            )
+            await uow.events.mark_published(row["id"])
             published += 1
     return published

@@ -15,16 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.adapters.db.audit import record_in as audit
-from hamgam.adapters.db.catalog_read import listing_images
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.ports import ObjectStore
+from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
@@ -33,13 +30,8 @@ ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
 #: Largest picture accepted, in pixels (decompression bombs are refused before decoding).
 MAX_PIXELS = 40_000_000
 WEBP_QUALITY = 80
-#: Mahak's product pictures (PhotoGallery.EntityType).
-PRODUCT_ENTITY_TYPE = 102
 #: Most images kept per product.
 MAX_IMAGES = 30
-#: ``product_listing.images`` as a JSON array whatever is stored (a bad row reads as no images), for SQL that
-#: walks the entries: ``jsonb_array_elements`` fails the whole statement on a non-array.
-_IMAGES_ARRAY = "(CASE WHEN jsonb_typeof({0}) = 'array' THEN {0} ELSE '[]'::jsonb END)"
 
 
 @dataclass(frozen=True)
@@ -87,9 +79,14 @@ def variant_key(key: str, width: int) -> str:
 
 class ImageService:
     def __init__(
-        self, engine: AsyncEngine, objects: ObjectStore, *, widths_px: Sequence[int], max_upload_bytes: int
+        self,
+        uow: UnitOfWorkFactory[CatalogUnitOfWork],
+        objects: ObjectStore,
+        *,
+        widths_px: Sequence[int],
+        max_upload_bytes: int,
     ) -> None:
-        self._engine = engine
+        self._uow = uow
         self.objects = objects
         self.widths_px = tuple(sorted(set(widths_px)))
         self.max_upload_bytes = max_upload_bytes
@@ -102,21 +99,9 @@ class ImageService:
         for width, data in image.variants.items():
             await self.objects.put(variant_key(key, width), data, content_type="image/webp")
 
-    async def _append(self, conn: Any, product_id: int, entry: dict[str, str]) -> None:
-        await conn.execute(
-            text(f"""INSERT INTO product_listing (product_id, images) VALUES (:p, jsonb_build_array(CAST(:e AS jsonb)))
-                    ON CONFLICT (product_id) DO UPDATE
-                    SET images = {_IMAGES_ARRAY.format("product_listing.images")}
-                                 || jsonb_build_array(CAST(:e AS jsonb)), updated_at = now()"""),
-            {"p": product_id, "e": orjson.dumps(entry).decode()},
-        )
-
     async def images(self, product_id: int) -> list[dict[str, Any]]:
-        async with self._engine.connect() as conn:
-            row = (
-                await conn.execute(text("SELECT images FROM product_listing WHERE product_id = :p"), {"p": product_id})
-            ).first()
-        return [] if row is None else listing_images(row.images, product_id)
+        async with self._uow() as uow:
+            return await uow.images.images(product_id)
 
     async def upload(self, product_id: int, data: bytes, *, alt: str, actor: str) -> dict[str, str]:
         """Check, resize and store an uploaded image, then list it last among the product's images.
@@ -128,8 +113,8 @@ class ImageService:
             raise InvalidInput("حجم فایل بیش از حد مجاز است — file too large", field="image")
         if not data:
             raise InvalidInput("فایلی انتخاب نشده است — no file", field="image")
-        async with self._engine.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM product WHERE mahak_id = :p"), {"p": product_id}):
+        async with self._uow() as uow:
+            if not await uow.images.product_exists(product_id):
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
         if len(await self.images(product_id)) >= MAX_IMAGES:
             raise InvalidInput("تعداد تصاویر این کالا به حداکثر رسیده است — too many images", field="image")
@@ -137,20 +122,17 @@ class ImageService:
         key = f"p/{product_id}/{image.digest}"
         await self._store(key, image)
         entry = {"key": key, "url": self.url(key), "alt": alt.strip()[:200], "source": "upload"}
-        async with self._engine.begin() as conn:
-            await self._append(conn, product_id, entry)
-            await audit(conn, actor, "product.image.add", f"product:{product_id}", {"key": key})
+        async with self._uow() as uow:
+            await uow.images.append(product_id, entry)
+            await uow.audit.record(actor, "product.image.add", f"product:{product_id}", {"key": key})
         return entry
 
     async def _rewrite(
         self, product_id: int, images: list[dict[str, Any]], actor: str, action: str, details: dict[str, Any]
     ) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("UPDATE product_listing SET images = CAST(:i AS jsonb), updated_at = now() WHERE product_id = :p"),
-                {"p": product_id, "i": orjson.dumps(images).decode()},
-            )
-            await audit(conn, actor, action, f"product:{product_id}", details)
+        async with self._uow() as uow:
+            await uow.images.replace(product_id, images)
+            await uow.audit.record(actor, action, f"product:{product_id}", details)
 
     async def move(self, product_id: int, key: str, delta: int, actor: str) -> None:
         """Move an image ``delta`` places (negative: earlier); the first visible image is the cover."""
@@ -182,12 +164,8 @@ class ImageService:
         """The first visible image of each product that has one (for product cards)."""
         if not product_ids:
             return {}
-        async with self._engine.connect() as conn:
-            rows = await conn.execute(
-                text("SELECT product_id, images FROM product_listing WHERE product_id = ANY(:ids)"),
-                {"ids": list(product_ids)},
-            )
-            found = {r.product_id: listing_images(r.images, r.product_id) for r in rows}
+        async with self._uow() as uow:
+            found = await uow.images.images_of(product_ids)
         covers = {}
         for product_id, images in found.items():
             cover = next((e for e in images if e.get("key") and e.get("hidden") != "true"), None)
@@ -201,29 +179,17 @@ class ImageService:
         hidden with its error, so it is not fetched again; a transient download error is retried next run.
         Returns how many pictures were handled. Safe to run in several processes (a duplicate is harmless:
         both store the same keys, and the listing check runs again before appending)."""
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text(f"""SELECT g.item_code AS product_id, pic.mahak_id AS picture_id, pic.url, pic.file_name,
-                                   jsonb_typeof(l.images) AS images_type
-                            FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
-                            JOIN product p ON p.mahak_id = g.item_code AND p.deleted_at IS NULL
-                            LEFT JOIN product_listing l ON l.product_id = g.item_code
-                            WHERE g.entity_type = :t AND g.deleted_at IS NULL AND pic.deleted_at IS NULL
-                              AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
-                                              WHERE e->>'picture_id' = pic.mahak_id::text)
-                            ORDER BY g.item_code, g.mahak_id LIMIT :n"""),
-                    {"t": PRODUCT_ENTITY_TYPE, "n": limit},
-                )
-            ).all()
+        async with self._uow() as uow:
+            rows = await uow.images.pictures_to_attach(limit)
         done = 0
-        for product_id, _, _, _, images_type in {r.product_id: r for r in rows}.values():
+        for product_id, images_type in {r.product_id: r.images_type for r in rows}.items():
             if images_type not in (None, "array"):  # replaced by the first picture appended below
                 log.warning("catalog.bad_listing_images", product_id=product_id, stored_type=images_type)
-        for product_id, picture_id, url, file_name, _ in rows:
+        for row in rows:
+            product_id, picture_id = row.product_id, row.picture_id
             entry: dict[str, str] = {"source": "mahak", "picture_id": str(picture_id), "alt": ""}
             try:
-                data = await mahak.download_picture(url or file_name or "")
+                data = await mahak.download_picture(row.url or row.file_name or "")
                 image = await asyncio.to_thread(process_image, data, self.widths_px)
             except InvalidInput as exc:
                 entry |= {"key": f"m/{product_id}/{picture_id}", "hidden": "true", "error": exc.message[:200]}
@@ -236,17 +202,9 @@ class ImageService:
                 key = f"m/{product_id}/{picture_id}-{image.digest}"
                 await self._store(key, image)
                 entry |= {"key": key, "url": self.url(key)}
-            async with self._engine.begin() as conn:
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtext('hamgam.images'), :p)"),
-                    {"p": int(product_id) % 2**31},
-                )
-                already = await conn.scalar(
-                    text(f"""SELECT 1 FROM product_listing l, jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
-                            WHERE l.product_id = :p AND e->>'picture_id' = :pic"""),
-                    {"p": product_id, "pic": str(picture_id)},
-                )
-                if not already:
-                    await self._append(conn, product_id, entry)
+            async with self._uow() as uow:
+                await uow.images.lock_product(product_id)
+                if not await uow.images.has_picture(product_id, picture_id):
+                    await uow.images.append(product_id, entry)
             done += 1
         return done

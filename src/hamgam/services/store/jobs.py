@@ -10,10 +10,10 @@ import contextlib
 from collections.abc import Awaitable, Callable
 
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.orders import OrderStatus
+from hamgam.ports.store import StoreUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.store.orders import transition
 
 log = structlog.get_logger(__name__)
@@ -24,37 +24,22 @@ EXPIRE_BATCH = 100
 PURGE_BATCH = 1000
 
 
-async def release_expired(engine: AsyncEngine) -> int:
+async def release_expired(uow_factory: UnitOfWorkFactory[StoreUnitOfWork]) -> int:
     """Expire ``pending_payment`` orders whose hold ended and release their stock.
 
     Nothing paid is left unverified: an order expires only once every payment of it was checked with the
     gateway after its hold ended and found not paid (the reconciler does that, before this job runs). Skips
-    orders locked by a verify in progress (``SKIP LOCKED``), orders with a payment being verified or whose
-    verify outcome is ``unknown`` (iran.md §1.6.5: keep the stock until the reconciler knows), and orders with a
-    payment not checked since the hold ended. Returns how many expired.
+    orders locked by a verify in progress, orders with a payment being verified or whose verify outcome is
+    ``unknown`` (iran.md §1.6.5: keep the stock until the reconciler knows), and orders with a payment not
+    checked since the hold ended. Returns how many expired.
     """
     expired = 0
     while True:
-        async with engine.begin() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        text("""SELECT o.id FROM store_order o
-                            WHERE o.status = 'pending_payment' AND o.reserved_until < now()
-                              AND NOT EXISTS (SELECT 1 FROM payment p WHERE p.order_id = o.id
-                                  AND (p.status IN ('unknown', 'verifying')
-                                       OR (p.status IN ('pending', 'failed')
-                                           AND (p.checked_at IS NULL OR p.checked_at < o.reserved_until))))
-                            ORDER BY o.id LIMIT :n FOR UPDATE SKIP LOCKED"""),
-                        {"n": EXPIRE_BATCH},
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        async with uow_factory() as uow:
+            ids = await uow.orders.lock_expirable(EXPIRE_BATCH)
             for order_id in ids:
                 await transition(
-                    conn,
+                    uow,
                     order_id,
                     OrderStatus.EXPIRED,
                     actor="job:expire",
@@ -62,42 +47,26 @@ async def release_expired(engine: AsyncEngine) -> int:
                 )
             # The gateway said these sessions were not paid after the hold ended; one paid later is found by
             # the reconciler (unVerified) and given back.
-            await conn.execute(
-                text("""UPDATE payment SET status = 'failed', error = 'not paid before the order expired'
-                        WHERE order_id = ANY(:ids) AND status = 'pending'"""),
-                {"ids": list(ids)},
-            )
+            await uow.payments.fail_pending(ids, error="not paid before the order expired")
         expired += len(ids)
         if len(ids) < EXPIRE_BATCH:
             return expired
 
 
-async def cleanup(engine: AsyncEngine) -> None:
+async def cleanup(uow_factory: UnitOfWorkFactory[StoreUnitOfWork]) -> None:
     """Forget rate-limit windows older than a day and one-time codes older than a day."""
-    async with engine.begin() as conn:
-        await conn.execute(text("DELETE FROM rate_limit_hit WHERE window_start < now() - interval '1 day'"))
-        await conn.execute(text("DELETE FROM otp_code WHERE created_at < now() - interval '1 day'"))
+    async with uow_factory() as uow:
+        await uow.housekeeping.forget_old_windows_and_codes()
 
 
-async def purge_guest_carts(engine: AsyncEngine, ttl_s: int) -> int:
+async def purge_guest_carts(uow_factory: UnitOfWorkFactory[StoreUnitOfWork], ttl_s: int) -> int:
     """Delete guest carts (and their lines) unchanged for ``ttl_s`` seconds (merged ones included: merging
-    touches them), whose tokens already answer like unknown ones (``cart.GUEST_CART_LIVE``). Uses the partial
-    index ``ix_cart_guest_updated_at``. Returns how many."""
+    touches them), whose tokens already answer like unknown ones (``CartRepository.guest_live``). Returns how
+    many."""
     purged = 0
     while True:
-        async with engine.begin() as conn:
-            n = len(
-                (
-                    await conn.execute(
-                        text("""DELETE FROM cart WHERE id IN (
-                                    SELECT id FROM cart
-                                    WHERE customer_id IS NULL AND updated_at < now() - make_interval(secs => :ttl)
-                                    LIMIT :n FOR UPDATE SKIP LOCKED)
-                                RETURNING id"""),
-                        {"ttl": ttl_s, "n": PURGE_BATCH},
-                    )
-                ).all()
-            )
+        async with uow_factory() as uow:
+            n = await uow.carts.purge_guests(ttl_s, PURGE_BATCH)
         purged += n
         if n < PURGE_BATCH:
             if purged:
@@ -105,9 +74,7 @@ async def purge_guest_carts(engine: AsyncEngine, ttl_s: int) -> int:
             return purged
 
 
-async def run_forever(
-    jobs: list[Callable[[], Awaitable[object]]], interval_s: float, stop: asyncio.Event
-) -> None:
+async def run_forever(jobs: list[Callable[[], Awaitable[object]]], interval_s: float, stop: asyncio.Event) -> None:
     """Run each job every ``interval_s`` until ``stop`` is set; a failing job is logged, never fatal."""
     while not stop.is_set():
         for job in jobs:

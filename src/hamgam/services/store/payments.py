@@ -10,7 +10,8 @@ Guarantees: an order is paid at most once (step 3 re-reads the order under its l
 applied again, and a unique index allows one ``paid`` payment per order); the amount verified is ours; a timeout
 leaves the payment ``unknown`` (stock kept) for the reconciler; money taken for an order that was already paid,
 expired or cancelled is reversed through the gateway, or marked ``refund_due`` with its amount for staff.
-When an order becomes paid, the same transaction writes its ``export_job`` and its ``order.paid`` event.
+When an order becomes paid, the same transaction writes its ``order.paid`` event and tells the
+``PaidOrderListener`` (which writes the order's export to the accounting software).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.domain.errors import Conflict, NotFound, PaymentUnavailable
 from hamgam.domain.orders import OrderStatus
@@ -36,7 +35,8 @@ from hamgam.domain.payments import (
     VerifyStatus,
 )
 from hamgam.ports import FullPaymentGateway
-from hamgam.services.export.outbox import ExportOutbox
+from hamgam.ports.store import NoPaidOrderListener, PaidOrderListener, StoreUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.store.orders import lock_order, transition
 
 log = structlog.get_logger(__name__)
@@ -60,17 +60,17 @@ class _Claim:
 class PaymentService:
     def __init__(
         self,
-        engine: AsyncEngine,
+        uow: UnitOfWorkFactory[StoreUnitOfWork],
         gateway: FullPaymentGateway,
         *,
         callback_url: str,
         provider: str,
         reconcile_after_s: float,
-        exports: ExportOutbox | None = None,
+        paid_orders: PaidOrderListener | None = None,
     ) -> None:
-        self._engine = engine
-        #: Writes the order's export job (and its client ids) in the transaction that makes it paid.
-        self._exports = exports or ExportOutbox(None)
+        self._uow = uow
+        #: Told in the transaction that makes an order paid (the order's export is written there).
+        self._paid_orders = paid_orders or NoPaidOrderListener()
         self._gateway = gateway
         self._callback_url = callback_url
         self._provider = provider
@@ -84,19 +84,8 @@ class PaymentService:
         The amount is the order's total from our database; the session is stored before the redirect. No
         connection is held while the gateway answers. ``callback_url`` replaces the configured callback (the
         pages return buyers to a page of their own); it must come from configuration too, never from the request."""
-        async with self._engine.connect() as conn:
-            order = (
-                (
-                    await conn.execute(
-                        text("""SELECT o.id, o.status, o.total_rial, o.reserved_until > now() AS held, c.mobile
-                            FROM store_order o JOIN customer c ON c.id = o.customer_id
-                            WHERE o.id = :id AND o.customer_id = :c"""),
-                        {"id": order_id, "c": customer_id},
-                    )
-                )
-                .mappings()
-                .first()
-            )
+        async with self._uow() as uow:
+            order = await uow.orders.payable(order_id, customer_id)
         if order is None:
             raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
         if order["status"] != OrderStatus.PENDING_PAYMENT or not order["held"]:
@@ -121,11 +110,9 @@ class PaymentService:
             raise PaymentUnavailable(
                 "درگاه پرداخت درخواست را نپذیرفت — the payment gateway refused the request", error=str(exc)
             ) from exc
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("""INSERT INTO payment (order_id, provider, authority, amount_rial)
-                        VALUES (:o, :p, :a, :m)"""),
-                {"o": order_id, "p": self._provider, "a": session.authority, "m": order["total_rial"]},
+        async with self._uow() as uow:
+            await uow.payments.add(
+                order_id=order_id, provider=self._provider, authority=session.authority, amount_rial=order["total_rial"]
             )
         return {
             "order_id": order_id,
@@ -175,62 +162,54 @@ class PaymentService:
     async def _claim(self, authority: str) -> _Claim | None:
         """Step 1: lock the payment and its order; mark the payment ``verifying`` unless it is settled or its
         amount is not the order's. Commits before the gateway is called."""
-        async with self._engine.begin() as conn:
-            pay = await self._lock_payment(conn, authority)
+        async with self._uow() as uow:
+            pay = await self._lock_payment(uow, authority)
             if pay["status"] in SETTLED_PAYMENT_STATES:
                 return None
-            order = await lock_order(conn, pay["order_id"])
+            order = await lock_order(uow, pay["order_id"])
             if order["status"] == OrderStatus.PENDING_PAYMENT and order["total_rial"] != pay["amount_rial"]:
-                await self._set(conn, authority, P.FAILED, error="payment amount differs from the order total")
+                await self._set(uow, authority, P.FAILED, error="payment amount differs from the order total")
                 return None
-            await self._set(conn, authority, P.VERIFYING, error=pay["error"])
+            await self._set(uow, authority, P.VERIFYING, error=pay["error"])
             return _Claim(authority, pay["amount_rial"])
 
     async def _apply(self, authority: str, result: VerifyResult) -> bool:
         """Step 3: apply the gateway's answer under the locks of the payment and its order, re-checking both.
         Returns True when the payment took money its order did not need (to be reversed now)."""
-        async with self._engine.begin() as conn:
-            pay = await self._lock_payment(conn, authority)
+        async with self._uow() as uow:
+            pay = await self._lock_payment(uow, authority)
             if pay["status"] in SETTLED_PAYMENT_STATES:
                 return False  # another verify applied this session meanwhile
-            order = await lock_order(conn, pay["order_id"])
+            order = await lock_order(uow, pay["order_id"])
             pending = order["status"] == OrderStatus.PENDING_PAYMENT
             if result.is_success and pending:
-                await conn.execute(
-                    text("""UPDATE payment SET status = 'paid', ref_id = :r, card_pan = :p, verified_at = now(),
-                                checked_at = now(), error = NULL WHERE authority = :a"""),
-                    {"a": authority, "r": result.ref_id, "p": result.card_pan},
-                )
+                await uow.payments.mark_paid(authority, ref_id=result.ref_id, card_pan=result.card_pan)
                 await transition(
-                    conn,
+                    uow,
                     pay["order_id"],
                     OrderStatus.PAID,
                     actor=f"payment:{authority}",
                     reason=f"ref_id {result.ref_id}",
                 )
-                await self._exports.write(conn, pay["order_id"])
+                await self._paid_orders.order_paid(uow, pay["order_id"])
                 log.info("payments.paid", order_id=pay["order_id"], ref_id=result.ref_id)
                 return False
             if result.is_success:
                 # Money the order did not need (paid by another session, expired, cancelled): give it back.
-                await conn.execute(
-                    text("""UPDATE payment SET status = 'refund_due', ref_id = :r, card_pan = :p,
-                                verified_at = now(), checked_at = now(), error = :e WHERE authority = :a"""),
-                    {
-                        "a": authority,
-                        "r": result.ref_id,
-                        "p": result.card_pan,
-                        "e": f"order was {order['status']} when this payment was verified; to be reversed",
-                    },
+                await uow.payments.mark_refund_due(
+                    authority,
+                    ref_id=result.ref_id,
+                    card_pan=result.card_pan,
+                    error=f"order was {order['status']} when this payment was verified; to be reversed",
                 )
                 log.warning("payments.unneeded", order_id=pay["order_id"], authority=authority)
                 return True
             detail = f"{result.status} ({result.code}) {result.message}".strip()
             if result.status is VerifyStatus.NOT_PAID:
-                held = pending and await _still_held(conn, order["id"])
-                await self._set(conn, authority, P.PENDING if held else P.FAILED, error=f"not paid yet: {detail}")
+                held = pending and await uow.orders.still_held(order["id"])
+                await self._set(uow, authority, P.PENDING if held else P.FAILED, error=f"not paid yet: {detail}")
             else:
-                await self._set(conn, authority, P.FAILED, error=detail)
+                await self._set(uow, authority, P.FAILED, error=detail)
             return False
 
     async def _reverse(self, authority: str) -> None:
@@ -242,20 +221,16 @@ class PaymentService:
             reason = f"reverse failed: {exc}"
         else:
             if answer.reversed:
-                async with self._engine.begin() as conn:
-                    await conn.execute(
-                        text("""UPDATE payment SET status = 'reversed', reversed_at = now(), checked_at = now(),
-                                    error = :e WHERE authority = :a AND status = 'refund_due'"""),
-                        {"a": authority, "e": "not needed by its order; reversed through the gateway"},
+                async with self._uow() as uow:
+                    await uow.payments.mark_reversed(
+                        authority, error="not needed by its order; reversed through the gateway"
                     )
                 log.info("payments.reversed", authority=authority)
                 return
             reason = f"reverse refused ({answer.code}) {answer.message}"
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("""UPDATE payment SET error = :e, checked_at = now()
-                        WHERE authority = :a AND status = 'refund_due'"""),
-                {"a": authority, "e": f"not needed by its order; refund by hand: {reason}"},
+        async with self._uow() as uow:
+            await uow.payments.note_refund_failure(
+                authority, error=f"not needed by its order; refund by hand: {reason}"
             )
         log.error("payments.refund_due", authority=authority, reason=reason)
 
@@ -271,22 +246,10 @@ class PaymentService:
         except PaymentGatewayError as exc:
             log.warning("payments.unverified_failed", error=str(exc))
             paid_at_gateway = []
-        async with self._engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text("""SELECT p.authority, p.status FROM payment p JOIN store_order o ON o.id = p.order_id
-                        WHERE p.status NOT IN ('paid', 'reversed', 'refund_due') AND (
-                            p.authority = ANY(CAST(:listed AS text[]))
-                            OR p.status = 'unknown'
-                            OR (p.status = 'verifying' AND p.checked_at < now() - make_interval(secs => :after))
-                            OR (o.status = 'pending_payment' AND p.status <> 'verifying' AND (
-                                coalesce(p.checked_at, p.created_at) < now() - make_interval(secs => :after)
-                                OR (o.reserved_until < now()
-                                    AND (p.checked_at IS NULL OR p.checked_at < o.reserved_until)))))
-                        ORDER BY o.reserved_until, p.id LIMIT :n"""),
-                    {"listed": paid_at_gateway, "after": self._reconcile_after_s, "n": RECONCILE_BATCH},
-                )
-            ).all()
+        async with self._uow() as uow:
+            rows = await uow.payments.to_reconcile(
+                paid_at_gateway, after_s=self._reconcile_after_s, limit=RECONCILE_BATCH
+            )
         listed = set(paid_at_gateway)
         for authority, status in rows:
             if authority in listed or status in (P.UNKNOWN, P.VERIFYING):
@@ -311,57 +274,29 @@ class PaymentService:
         if answer.status is SessionStatus.UNKNOWN:
             log.warning("payments.inquiry_unreadable", authority=authority, message=answer.message)
             return  # an answer we cannot read is no check: asked again next run
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("""UPDATE payment SET checked_at = now(), error = :e
-                        WHERE authority = :a AND status IN ('pending', 'failed')"""),
-                {"a": authority, "e": f"gateway says {answer.status}"},
-            )
+        async with self._uow() as uow:
+            await uow.payments.note_checked(authority, error=f"gateway says {answer.status}")
 
     async def outcome(self, authority: str) -> dict[str, Any]:
-        async with self._engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        text("""SELECT p.order_id, p.status AS payment_status, p.ref_id, p.amount_rial,
-                                o.status AS order_status
-                            FROM payment p JOIN store_order o ON o.id = p.order_id WHERE p.authority = :a"""),
-                        {"a": authority},
-                    )
-                )
-                .mappings()
-                .first()
-            )
+        async with self._uow() as uow:
+            row = await uow.payments.outcome(authority)
         if row is None:
             raise NotFound("پرداخت پیدا نشد — unknown payment authority")
-        return dict(row)
+        return row
 
     async def _record(self, authority: str, status: PaymentStatus, error: str) -> dict[str, Any]:
         """Record a gateway answer that settles nothing, unless another verify settled the payment meanwhile."""
-        async with self._engine.begin() as conn:
-            pay = await self._lock_payment(conn, authority)
+        async with self._uow() as uow:
+            pay = await self._lock_payment(uow, authority)
             if pay["status"] not in SETTLED_PAYMENT_STATES:
-                await self._set(conn, authority, status, error=error)
+                await self._set(uow, authority, status, error=error)
         return await self.outcome(authority)
 
-    async def _lock_payment(self, conn: AsyncConnection, authority: str) -> dict[str, Any]:
-        row = (
-            (await conn.execute(text("SELECT * FROM payment WHERE authority = :a FOR UPDATE"), {"a": authority}))
-            .mappings()
-            .first()
-        )
+    async def _lock_payment(self, uow: StoreUnitOfWork, authority: str) -> dict[str, Any]:
+        row = await uow.payments.lock(authority)
         if row is None:
             raise NotFound("پرداخت پیدا نشد — unknown payment authority")
-        return dict(row)
+        return row
 
-    async def _set(self, conn: AsyncConnection, authority: str, status: PaymentStatus, *, error: str | None) -> None:
-        await conn.execute(
-            text("UPDATE payment SET status = :s, error = :e, checked_at = now() WHERE authority = :a"),
-            {"a": authority, "s": str(status), "e": error},
-        )
-
-
-async def _still_held(conn: AsyncConnection, order_id: int) -> bool:
-    return bool(
-        await conn.scalar(text("SELECT reserved_until > now() FROM store_order WHERE id = :id"), {"id": order_id})
-    )
+    async def _set(self, uow: StoreUnitOfWork, authority: str, status: PaymentStatus, *, error: str | None) -> None:
+        await uow.payments.set_status(authority, str(status), error=error)

@@ -41,9 +41,7 @@ class SyncMetrics:
             ["entity"],
             registry=self.registry,
         )
-        self.cursor = Gauge(
-            "hamgam_sync_cursor_row_version", "The entity's cursor", ["entity"], registry=self.registry
-        )
+        self.cursor = Gauge("hamgam_sync_cursor_row_version", "The entity's cursor", ["entity"], registry=self.registry)
         self.rows = Gauge(
             "hamgam_sync_rows_total",
             "Rows applied (inserted + updated) by the last run",
@@ -76,9 +74,7 @@ class SyncMetrics:
             ["entity"],
             registry=self.registry,
         )
-        self.queue_depth = Gauge(
-            "hamgam_queue_depth", "Messages waiting in a topic", ["topic"], registry=self.registry
-        )
+        self.queue_depth = Gauge("hamgam_queue_depth", "Messages waiting in a topic", ["topic"], registry=self.registry)
         self.dead_letters = Gauge(
             "hamgam_dead_letters_waiting", "Dead letters not replayed or purged", registry=self.registry
         )
@@ -108,9 +104,7 @@ class SyncMetrics:
             last = entity.get("last_run") or {}
             self.rows.labels(name).set((last.get("rows_inserted") or 0) + (last.get("rows_updated") or 0))
             self.rows_per_s.labels(name).set(last.get("rows_per_s") or 0)
-            self.failures.labels(name).set(
-                (last.get("rows_rejected") or 0) + (last.get("dead_lettered") or 0)
-            )
+            self.failures.labels(name).set((last.get("rows_rejected") or 0) + (last.get("dead_lettered") or 0))
             self.rewind_open.labels(name).set(1 if entity["rewind"] else 0)
             if entity["last_rewind_at"] is not None:
                 self.rewind_detected.labels(name).set(entity["last_rewind_at"].timestamp())

@@ -62,7 +62,7 @@ Index(
     extra_data.c.row_version.desc(),
     postgresql_where=_LIVE_CATEGORY_LINK,
 )
-#: The links into a category (the expression of ``catalog_read._LINK_CATEGORY``).
+#: The links into a category (the expression of migration 0013's ``catalog_product.category_id``).
 Index(
     "ix_extra_data_link_category",
     Grouping(  # an index on an expression that is not a function call needs its own parentheses

@@ -86,14 +86,14 @@ async def orders(
     except InvalidIdentifier:
         mobile = "-"
     items, total = await list_orders(
-        container.engine, status=status, mobile=mobile, offset=(page - 1) * per_page, limit=per_page
+        container.store.uow, status=status, mobile=mobile, offset=(page - 1) * per_page, limit=per_page
     )
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 @router.get("/orders/{order_id}")
 async def order(container: ContainerDep, _: Staff, order_id: Id) -> dict[str, Any]:
-    return await get_order(container.engine, order_id)
+    return await get_order(container.store.uow, order_id)
 
 
 @router.post("/orders/{order_id}/status")

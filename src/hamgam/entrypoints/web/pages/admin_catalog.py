@@ -14,7 +14,6 @@ from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
 from hamgam.services.store.admin import OVERRIDABLE
-from hamgam.services.store.dashboard import refunds_due, today
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
@@ -40,7 +39,6 @@ MAHAK_FIELDS = (
 
 @router.get("/admin")
 async def dashboard(page: StaffPage):
-    engine = page.container.engine
     entities = await sync_status(page.container.sync_reads)
     interval = page.container.settings.sync.interval_s
     unhealthy = [
@@ -52,15 +50,15 @@ async def dashboard(page: StaffPage):
     ]
     # "in step" is what a reconciliation verified, not the absence of errors
     verified = [e["verified"] for e in entities if e["verified"]]
-    recent, _ = await list_orders(engine, offset=0, limit=8)
+    recent, _ = await list_orders(page.container.store.uow, offset=0, limit=8)
     return page.render(
         "admin/dashboard.html",
-        figures=await today(engine),
+        figures=await page.core.dashboard.today(),
         entities=entities,
         unhealthy=unhealthy,
         dead=await dead_letters_waiting(page.container.sync_reads),
         recent=recent,
-        refunds=await refunds_due(engine),
+        refunds=await page.core.dashboard.refunds_due(),
         never_synced=sum(1 for e in entities if e["last_run"] is None),
         unverified=len(entities) - len(verified),
         verified_at=min((v["finished_at"] for v in verified), default=None),
@@ -243,20 +241,16 @@ async def customers(page: StaffPage, q: Q = None, page_: PageNo = None):
 @router.get("/admin/customers/{customer_id}")
 async def customer(page: StaffPage, customer_id: Id):
     profile = await page.core.accounts.profile(customer_id)
-    orders, total = await list_orders(page.container.engine, customer_id=customer_id, offset=0, limit=20)
+    orders, total = await list_orders(page.container.store.uow, customer_id=customer_id, offset=0, limit=20)
     return page.render(
         "admin/customer.html",
-        profile=profile | {"disabled_at": await _disabled_at(page, customer_id)},
+        profile=profile | {"disabled_at": await page.core.dashboard.customer_disabled_at(customer_id)},
         orders=orders,
         total=total,
         labels=STATUS_LABELS,
         addresses=await page.core.accounts.addresses(customer_id),
         roles=[str(r) for r in Role],
     )
-
-
-async def _disabled_at(page: StaffPage, customer_id: int):
-    return await page.core.accounts.disabled_at(customer_id)
 
 
 @router.post("/admin/customers/{customer_id}/role")

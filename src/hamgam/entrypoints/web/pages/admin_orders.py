@@ -47,7 +47,7 @@ async def orders(
         except InvalidIdentifier:
             phone = "-"
     items, total = await list_orders(
-        page.container.engine, status=wanted, mobile=phone, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+        page.container.store.uow, status=wanted, mobile=phone, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
     )
     return page.render(
         "admin/orders.html",
@@ -63,7 +63,7 @@ async def orders(
 
 @router.get("/admin/orders/{order_id}")
 async def order(page: StaffPage, order_id: Id):
-    found = await get_order(page.container.engine, order_id)
+    found = await get_order(page.container.store.uow, order_id)
     current = OrderStatus(found["status"])
     actions = [s for s in OrderStatus if s in STAFF_TARGETS and s in TRANSITIONS[current]]
     customer = await page.core.accounts.profile(found["customer_id"])

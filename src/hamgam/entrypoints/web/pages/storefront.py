@@ -125,6 +125,8 @@ async def _listing(
         "params": {k: v for k, v in params.items() if v},
         "q": q or "",
         "problems": problems,
+        # paging links carry the filters that were applied, not the values refused
+        "link_params": {k: v for k, v in params.items() if v and k not in problems},
         "filters_open": bool(problems) or any(params.get(k) for k in ("min", "max", "stock", "sort", "cat")),
     } | template_extra
     block = "results" if page.htmx and page.request.headers.get("hx-target", "").split("#")[-1] == "results" else None

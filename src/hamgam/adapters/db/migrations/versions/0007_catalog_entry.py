@@ -30,7 +30,8 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-#: The category of product ``p``: the same expression as ``catalog_read._CATEGORY``.
+#: The category of product ``p``. Migration 0013 moved the listing rule into ``catalog_product``, which both the
+#: catalogue's reads and ``catalog_entry_source`` now use; this is the definition as it stood at 0007.
 _CATEGORY = """coalesce((SELECT CASE WHEN x.data->>'CategoryCode' ~ '^[0-9]{1,18}$'
         THEN (x.data->>'CategoryCode')::bigint END
     FROM extra_data x WHERE x.item_type = 10202 AND x.deleted_at IS NULL

@@ -8,14 +8,14 @@ The sitemap and the price-comparison feed walk ``catalog_entry`` by its primary 
 need no index of their own.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

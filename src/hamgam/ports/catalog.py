@@ -1,0 +1,133 @@
+"""The catalogue's persistence ports: what customers see (categories, listings, product pages), product images
+and the staff dashboard's figures, behind one unit of work.
+
+Implemented for PostgreSQL by ``hamgam.adapters.db.catalog_uow.SqlCatalogUnitOfWork`` (repositories in
+``hamgam.adapters.db.repositories``); in memory by ``tests/fakes/catalog.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from hamgam.ports.audit import AuditLog
+from hamgam.ports.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """Search and filters over sellable products. ``terms`` are already normalised (``normalize_text``)."""
+
+    terms: tuple[str, ...] = ()
+    category_ids: tuple[int, ...] | None = None
+    min_price_rial: int | None = None
+    max_price_rial: int | None = None
+    in_stock: bool = False
+    product_ids: tuple[int, ...] | None = None
+    #: ``name``, ``price_asc``, ``price_desc``, ``newest``.
+    sort: str = "name"
+    offset: int = 0
+    limit: int = 24
+    #: Matches are counted exactly up to this many (or to the page's end, if further); past it the total is a
+    #: lower bound. 0 counts nothing beyond the page.
+    count_limit: int = 1000
+
+    @property
+    def scan(self) -> int:
+        """Matches a page reads at most: enough to fill it and to tell whether more than the limit exist."""
+        return max(self.offset + self.limit, self.count_limit) + 1
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[dict[str, Any]]
+    #: The number of matches when ``total_exact``; otherwise more than ``total`` products match.
+    total: int
+    total_exact: bool
+
+
+@dataclass(frozen=True)
+class MahakPicture:
+    """A Mahak product picture (``photo_gallery`` + ``picture``) not yet among its product's images."""
+
+    product_id: int
+    picture_id: int
+    url: str | None
+    file_name: str | None
+    #: ``jsonb_typeof`` of the product's stored images (None: no listing row); anything but ``array`` is a bad
+    #: row that the first picture appended replaces.
+    images_type: str | None
+
+
+class CatalogRepository(Protocol):
+    """The sellable catalogue under the merchant's rules (price level, stock source), read only."""
+
+    async def category_nodes(self) -> list[dict[str, Any]]:
+        """The category tree's nodes as ``{code, name, parent_code}`` (Mahak's flat list when it has no tree)."""
+
+    async def search(self, query: ProductQuery) -> ProductPage:
+        """A page of sellable products (one row each) matching ``query``, and how many match."""
+
+    async def product_details(self, product_id: int) -> list[dict[str, Any]]:
+        """The sellable details of one product with their properties, barcode and prices."""
+
+    async def product_extras(self, product_id: int) -> dict[str, Any]:
+        """Store-owned fields, Mahak's own text and pictures of a product, whatever its visibility ({} if none)."""
+
+    async def property_names(self, codes: set[str]) -> dict[str, str]:
+        """Names of ProductDetail property codes (matched on their code or Mahak id)."""
+
+    async def featured_ids(self, limit: int) -> list[int]:
+        """Products staff marked featured and did not hide, newest first."""
+
+
+class ImageRepository(Protocol):
+    """The images listed in ``product_listing.images`` and Mahak's pictures waiting to join them."""
+
+    async def product_exists(self, product_id: int) -> bool: ...
+
+    async def images(self, product_id: int) -> list[dict[str, Any]]:
+        """The product's well-formed image entries, in order ([] without a listing)."""
+
+    async def images_of(self, product_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """``images`` of each product that has a listing."""
+
+    async def append(self, product_id: int, entry: dict[str, str]) -> None:
+        """List ``entry`` last among the product's images (creating its listing if needed)."""
+
+    async def replace(self, product_id: int, images: list[dict[str, Any]]) -> None:
+        """Store ``images`` as the product's whole list."""
+
+    async def pictures_to_attach(self, limit: int) -> list[MahakPicture]:
+        """Mahak's product pictures of live products not yet listed, by product then gallery row."""
+
+    async def lock_product(self, product_id: int) -> None:
+        """Hold the product's images until the transaction ends (concurrent attachers wait)."""
+
+    async def has_picture(self, product_id: int, picture_id: int) -> bool:
+        """Whether Mahak's picture is already among the product's images."""
+
+
+class DashboardRepository(Protocol):
+    """The staff dashboard's figures."""
+
+    async def figures_since(self, start: dt.datetime) -> dict[str, Any]:
+        """``orders_today``, ``paid_today``, ``sales_today_rial`` (orders since ``start``), and the open queues:
+        ``awaiting_payment``, ``to_ship``, ``open_conflicts``, ``new_customers`` (since ``start``)."""
+
+    async def refunds_due(self, limit: int) -> list[dict[str, Any]]:
+        """Payments staff must refund by hand, oldest first."""
+
+    async def customer_disabled_at(self, customer_id: int) -> dt.datetime | None:
+        """When the customer's account was disabled (None: enabled, or no such customer)."""
+
+
+class CatalogUnitOfWork(UnitOfWork, Protocol):
+    """One catalogue transaction and the repositories bound to it."""
+
+    catalog: CatalogRepository
+    images: ImageRepository
+    dashboard: DashboardRepository
+    audit: AuditLog

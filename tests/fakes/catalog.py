@@ -1,0 +1,182 @@
+"""The catalogue's unit of work in memory (``hamgam.ports.catalog.CatalogUnitOfWork``).
+
+One ``CatalogState`` holds what the database would; every unit of work opened by ``FakeCatalogUnitOfWork.factory``
+works on it, and a block that raises leaves it as it was (rollback).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from hamgam.ports.catalog import MahakPicture, ProductPage, ProductQuery
+
+
+@dataclass
+class CatalogState:
+    #: Category tree nodes ``{code, name, parent_code}``.
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    #: Sellable products as the listings return them (``product_id``, ``name``, ``category_id``,
+    #: ``min_price_rial``, ``max_price_rial``, ``available``…), by id.
+    products: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Sellable details of each product (``detail_id``, ``properties``, ``barcode``, ``price_rial``,
+    #: ``stock_mahak``, ``reserved``).
+    details: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Store-owned fields and Mahak's text of each product (as ``product_extras`` returns them).
+    extras: dict[int, dict[str, Any]] = field(default_factory=dict)
+    property_names: dict[str, str] = field(default_factory=dict)
+    #: Featured and not hidden, any order (the repository answers newest first).
+    featured: list[int] = field(default_factory=list)
+    #: Products that exist (whatever their visibility) and their listed images.
+    known_products: set[int] = field(default_factory=set)
+    images: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    pictures: list[MahakPicture] = field(default_factory=list)
+    audit: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    disabled_at: dict[int, dt.datetime] = field(default_factory=dict)
+    # what was asked, for assertions
+    queries: list[ProductQuery] = field(default_factory=list)
+    category_reads: int = 0
+    figures_since: list[dt.datetime] = field(default_factory=list)
+    locked: list[int] = field(default_factory=list)
+
+
+_SORTS: dict[str, tuple[Callable[[dict[str, Any]], Any], bool]] = {
+    "name": (lambda p: (p["name"], p["product_id"]), False),
+    "newest": (lambda p: p["product_id"], True),
+    "price_asc": (lambda p: (p["min_price_rial"], p["product_id"]), False),
+    "price_desc": (lambda p: (-p["max_price_rial"], p["product_id"]), False),
+}
+
+
+class FakeCatalogRepository:
+    def __init__(self, state: CatalogState) -> None:
+        self._state = state
+
+    async def category_nodes(self) -> list[dict[str, Any]]:
+        self._state.category_reads += 1
+        return [dict(n) for n in self._state.nodes]
+
+    async def search(self, query: ProductQuery) -> ProductPage:
+        self._state.queries.append(query)
+        found = [
+            p
+            for p in self._state.products.values()
+            if (query.product_ids is None or p["product_id"] in query.product_ids)
+            and (query.category_ids is None or p["category_id"] in query.category_ids)
+            and all(term in p["name"] for term in query.terms)
+            and (query.min_price_rial is None or p["min_price_rial"] >= query.min_price_rial)
+            and (query.max_price_rial is None or p["min_price_rial"] <= query.max_price_rial)
+            and (not query.in_stock or p["available"] > 0)
+        ]
+        key, reverse = _SORTS[query.sort]
+        found.sort(key=key, reverse=reverse)
+        page = [dict(p) for p in found[query.offset : query.offset + query.limit]]
+        return ProductPage(page, len(found), True)
+
+    async def product_details(self, product_id: int) -> list[dict[str, Any]]:
+        return [dict(d) for d in self._state.details.get(product_id, [])]
+
+    async def product_extras(self, product_id: int) -> dict[str, Any]:
+        return dict(self._state.extras.get(product_id, {}))
+
+    async def property_names(self, codes: set[str]) -> dict[str, str]:
+        return {c: n for c, n in self._state.property_names.items() if c in codes}
+
+    async def featured_ids(self, limit: int) -> list[int]:
+        return sorted(self._state.featured, reverse=True)[:limit]
+
+
+class FakeImageRepository:
+    def __init__(self, state: CatalogState) -> None:
+        self._state = state
+
+    async def product_exists(self, product_id: int) -> bool:
+        return product_id in self._state.known_products
+
+    async def images(self, product_id: int) -> list[dict[str, Any]]:
+        return copy.deepcopy(self._state.images.get(product_id, []))
+
+    async def images_of(self, product_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        return {p: copy.deepcopy(self._state.images[p]) for p in product_ids if p in self._state.images}
+
+    async def append(self, product_id: int, entry: dict[str, str]) -> None:
+        self._state.images.setdefault(product_id, []).append(dict(entry))
+
+    async def replace(self, product_id: int, images: list[dict[str, Any]]) -> None:
+        if product_id in self._state.images:
+            self._state.images[product_id] = copy.deepcopy(images)
+
+    async def pictures_to_attach(self, limit: int) -> list[MahakPicture]:
+        listed = {
+            (p, e.get("picture_id")) for p, entries in self._state.images.items() for e in entries if "picture_id" in e
+        }
+        waiting = [
+            pic
+            for pic in self._state.pictures
+            if pic.product_id in self._state.known_products and (pic.product_id, str(pic.picture_id)) not in listed
+        ]
+        return sorted(waiting, key=lambda pic: (pic.product_id, pic.picture_id))[:limit]
+
+    async def lock_product(self, product_id: int) -> None:
+        self._state.locked.append(product_id)
+
+    async def has_picture(self, product_id: int, picture_id: int) -> bool:
+        return any(e.get("picture_id") == str(picture_id) for e in self._state.images.get(product_id, []))
+
+
+class FakeAuditLog:
+    def __init__(self, state: CatalogState) -> None:
+        self._state = state
+
+    async def record(self, actor: str, action: str, target: str, details: dict[str, Any]) -> None:
+        self._state.audit.append((actor, action, target, dict(details)))
+
+
+class FakeDashboardRepository:
+    def __init__(self, state: CatalogState) -> None:
+        self._state = state
+
+    async def figures_since(self, start: dt.datetime) -> dict[str, Any]:
+        self._state.figures_since.append(start)
+        return dict(self._state.figures)
+
+    async def refunds_due(self, limit: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in sorted(self._state.refunds, key=lambda r: r["id"])[:limit]]
+
+    async def customer_disabled_at(self, customer_id: int) -> dt.datetime | None:
+        return self._state.disabled_at.get(customer_id)
+
+
+#: What a rollback restores (the records of what was asked are kept).
+_STORED = ("images", "audit")
+
+
+class FakeCatalogUnitOfWork:
+    def __init__(self, state: CatalogState) -> None:
+        self.state = state
+        self.catalog = FakeCatalogRepository(state)
+        self.images = FakeImageRepository(state)
+        self.dashboard = FakeDashboardRepository(state)
+        self.audit = FakeAuditLog(state)
+        self._saved: dict[str, Any] = {}
+
+    @classmethod
+    def factory(cls, state: CatalogState) -> Callable[[], FakeCatalogUnitOfWork]:
+        return lambda: cls(state)
+
+    async def __aenter__(self) -> Self:
+        self._saved = {name: copy.deepcopy(getattr(self.state, name)) for name in _STORED}
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is not None:
+            for name, value in self._saved.items():
+                setattr(self.state, name, value)
