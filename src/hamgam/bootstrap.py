@@ -20,6 +20,7 @@ from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
+from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
 from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
@@ -43,6 +44,8 @@ from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
+from hamgam.services.site.discovery import DiscoveryService
+from hamgam.services.site.pages import SitePagesService
 from hamgam.services.store import core as store_core
 from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
@@ -88,6 +91,9 @@ class Container:
     #: Product images (object storage); None only in containers built by hand without one.
     objects: ObjectStore | None = None
     images: ImageService | None = None
+    #: The footer pages and trust badges staff edit; the sitemap and the price-comparison feed.
+    site: SitePagesService | None = None
+    discovery: DiscoveryService | None = None
 
     @property
     def locks(self) -> Locks:
@@ -220,9 +226,10 @@ async def build(settings: Settings) -> Container:
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
     )
+    site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
     return Container(
         settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
-        objects, images,
+        objects, images, SitePagesService(site_uow), DiscoveryService(site_uow),
     )
 
 
