@@ -63,3 +63,33 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
             current=str(current),
             target=str(target),
         )
+
+
+class BuyerState(StrEnum):
+    """What a buyer is told of their order. The accounting steps (sent to accounting, invoiced) are the shop's
+    business: to the buyer the order is being prepared until it leaves."""
+
+    AWAITING_PAYMENT = "awaiting_payment"
+    PREPARING = "preparing"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+B = BuyerState
+
+BUYER_STATES: dict[OrderStatus, BuyerState] = {
+    S.PENDING_PAYMENT: B.AWAITING_PAYMENT,
+    S.PAID: B.PREPARING,
+    S.SENT_TO_ACCOUNTING: B.PREPARING,
+    S.INVOICED: B.PREPARING,
+    S.SHIPPED: B.SHIPPED,
+    S.DELIVERED: B.DELIVERED,
+    S.CANCELLED: B.CANCELLED,
+    S.EXPIRED: B.CANCELLED,
+}
+
+
+def buyer_state(status: OrderStatus | str) -> BuyerState:
+    """The state a buyer sees for an internal status."""
+    return BUYER_STATES[OrderStatus(status)]
