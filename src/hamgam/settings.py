@@ -227,6 +227,12 @@ class StoreSettings(BaseModel):
     #: Public URL of the store's payment callback (``.../api/v1/payments/callback``); None: derived from
     #: ``payments.callback_url`` or ``api_host``/``api_port``.
     public_base_url: str | None = None
+    #: The seller as the sales invoice (فاکتور فروش) names it: name, address, phone and national id / economic
+    #: code (empty fields are left off).
+    seller_name: str = "فروشگاه همگام"
+    seller_address: str = ""
+    seller_phone: str = ""
+    seller_national_id: str = ""
     #: Run the background jobs and the SMS consumer inside ``serve_api`` (one process per machine is enough;
     #: every job is safe to run in several replicas at once).
     run_jobs: bool = True

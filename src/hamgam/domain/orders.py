@@ -93,3 +93,7 @@ BUYER_STATES: dict[OrderStatus, BuyerState] = {
 def buyer_state(status: OrderStatus | str) -> BuyerState:
     """The state a buyer sees for an internal status."""
     return BUYER_STATES[OrderStatus(status)]
+
+
+#: States in which the order is a sale and has a sales invoice (paid and not cancelled).
+SOLD: frozenset[OrderStatus] = frozenset({S.PAID, S.SENT_TO_ACCOUNTING, S.INVOICED, S.SHIPPED, S.DELIVERED})

@@ -20,6 +20,7 @@ from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSende
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
 from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.documents import InvoiceRenderer
 from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
@@ -30,6 +31,7 @@ from hamgam.services.store.cart import CartService
 from hamgam.services.store.catalog import CatalogService
 from hamgam.services.store.checkout import CheckoutService
 from hamgam.services.store.dashboard import DashboardService
+from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
@@ -82,6 +84,8 @@ class StoreCore:
     uow: UnitOfWorkFactory[StoreUnitOfWork]
     #: The staff dashboard's figures and the staff pages' audit entries.
     dashboard: DashboardService
+    #: Orders' sales invoices as printable documents.
+    invoices: InvoiceService
 
     # --- password login (two steps for staff) ---
 
@@ -200,6 +204,7 @@ def build_store_core(
     store_uow: UnitOfWorkFactory[StoreUnitOfWork],
     paid_orders: PaidOrderListener,
     catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
+    invoice_renderer: InvoiceRenderer,
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
@@ -235,4 +240,14 @@ def build_store_core(
         guest_cart_ttl_s=store.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),
+        invoices=InvoiceService(
+            store_uow,
+            invoice_renderer,
+            seller_party(
+                store.seller_name,
+                address=store.seller_address,
+                phone=store.seller_phone,
+                national_id=store.seller_national_id,
+            ),
+        ),
     )
