@@ -7,7 +7,9 @@ paid | sent_to_accounting | invoiced → cancelled   (staff only; money goes bac
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 from hamgam.domain.errors import Conflict
 
@@ -97,3 +99,14 @@ def buyer_state(status: OrderStatus | str) -> BuyerState:
 
 #: States in which the order is a sale and has a sales invoice (paid and not cancelled).
 SOLD: frozenset[OrderStatus] = frozenset({S.PAID, S.SENT_TO_ACCOUNTING, S.INVOICED, S.SHIPPED, S.DELIVERED})
+
+
+def buyer_timeline(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The order's history as the buyer sees it: ``{"at", "state"}`` per change of buyer state (the accounting
+    steps, which leave the buyer state unchanged, are not shown)."""
+    timeline: list[dict[str, Any]] = []
+    for event in events:
+        state = buyer_state(event["to_status"])
+        if not timeline or timeline[-1]["state"] != state:
+            timeline.append({"at": event.get("at"), "state": str(state)})
+    return timeline
