@@ -69,9 +69,10 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
 
 class BuyerState(StrEnum):
     """What a buyer is told of their order. The accounting steps (sent to accounting, invoiced) are the shop's
-    business: to the buyer the order is being prepared until it leaves."""
+    business: to the buyer the order, once paid and taken in hand, is being prepared until it leaves."""
 
     AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
     PREPARING = "preparing"
     SHIPPED = "shipped"
     DELIVERED = "delivered"
@@ -82,7 +83,7 @@ B = BuyerState
 
 BUYER_STATES: dict[OrderStatus, BuyerState] = {
     S.PENDING_PAYMENT: B.AWAITING_PAYMENT,
-    S.PAID: B.PREPARING,
+    S.PAID: B.PAID,
     S.SENT_TO_ACCOUNTING: B.PREPARING,
     S.INVOICED: B.PREPARING,
     S.SHIPPED: B.SHIPPED,

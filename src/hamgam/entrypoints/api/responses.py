@@ -67,8 +67,8 @@ class OrderSummaryOut(BaseModel):
     customer_id: int
     #: The store's internal status (the state machine's).
     status: str
-    #: What to show the buyer: ``awaiting_payment``, ``preparing``, ``shipped``, ``delivered`` or ``cancelled``
-    #: (the accounting steps are ``preparing``).
+    #: What to show the buyer: ``awaiting_payment``, ``paid``, ``preparing``, ``shipped``, ``delivered`` or
+    #: ``cancelled`` (the accounting steps are ``preparing``; an expired order is ``cancelled``).
     state: BuyerState
     items_rial: int
     #: VAT added on top of the items (0 when the shop's prices include it): Mahak's tax and charge.

@@ -36,6 +36,7 @@ STATUS_LABELS = {
 #: What a buyer reads of their order (``hamgam.domain.orders.BuyerState``): never the accounting steps.
 BUYER_STATE_LABELS = {
     "awaiting_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
     "preparing": N_("Being prepared"),
     "shipped": N_("Has been shipped"),
     "delivered": N_("Has been delivered"),
