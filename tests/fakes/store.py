@@ -211,8 +211,14 @@ class FakeOrderRepository(_Repo):
             return None
         return dict(order) | {
             "lines": [
-                {"product_detail_id": ln.product_detail_id, "product_id": ln.product_id, "name": ln.name,
-                 "quantity": ln.quantity, "unit_price_rial": ln.unit_price_rial, "total_rial": ln.total_rial}  # fmt: skip
+                {
+                    "product_detail_id": ln.product_detail_id,
+                    "product_id": ln.product_id,
+                    "name": ln.name,
+                    "quantity": ln.quantity,
+                    "unit_price_rial": ln.unit_price_rial,
+                    "total_rial": ln.total_rial,
+                }
                 for ln in sorted(self._d.order_lines.get(order_id, []), key=lambda ln: ln.product_detail_id)
             ],
             "events": [e for e in self._d.order_events if e["order_id"] == order_id],

@@ -23,8 +23,14 @@ ORDER = {
     "created_at": dt.datetime(2026, 12, 6, 20, 0, tzinfo=dt.UTC),
     # 2026-12-07 Tehran = 16 Azar 1405
     "paid_at": dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC),
-    "address": {"recipient_name": "مریم احمدی", "province": "اصفهان", "city": "کاشان", "line": "خیابان امیرکبیر",
-                "postal_code": "8715674321", "mobile": "09121234567"},  # fmt: skip
+    "address": {
+        "recipient_name": "مریم احمدی",
+        "province": "اصفهان",
+        "city": "کاشان",
+        "line": "خیابان امیرکبیر",
+        "postal_code": "8715674321",
+        "mobile": "09121234567",
+    },
     "lines": [
         {"name": "چای سبز ممتاز", "quantity": 2, "unit_price_rial": 1_250_000, "total_rial": 2_500_000},
         {"name": "عسل طبیعی کوهستان", "quantity": 1, "unit_price_rial": 3_000_000, "total_rial": 3_000_000},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from hamgam.domain.errors import Conflict
@@ -47,5 +48,6 @@ class InvoiceService:
                 "فاکتور فروش فقط برای سفارش پرداخت‌شده صادر می‌شود — only a paid order has a sales invoice",
                 order_id=order_id,
             )
-        content = self._renderer.render(sales_invoice(order, self._seller))
+        # Laying out a PDF is CPU work: off the event loop.
+        content = await asyncio.to_thread(self._renderer.render, sales_invoice(order, self._seller))
         return Document(content, self._renderer.media_type, f"invoice-{order_id}.pdf")
