@@ -108,7 +108,7 @@ async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn
 @router.post("/orders/{order_id}/shipment")
 async def ship(core: Core, me: Staff, order_id: Id, body: ShipmentIn) -> dict[str, Any]:
     """Mark the order shipped with its carrier and tracking code; the buyer sees them and gets them by SMS.
-    409 when the order cannot be shipped now (or already was), 422 when the code is not one of the carrier's."""
+    409 when the order cannot be shipped now (or already was), 400 when the code is not one of the carrier's."""
     return await core.ship_order(order_id, str(body.carrier), body.tracking_code, me.actor)
 
 
