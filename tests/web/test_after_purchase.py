@@ -116,3 +116,19 @@ async def test_cancelling_a_paid_order_takes_a_confirmation_that_says_what_follo
     )
     assert done.status_code == 303 and done.headers["location"] == page
     assert "لغوشده" in (await web.http.get(page)).text
+
+
+async def test_a_buyer_sets_name_email_and_national_code_from_the_account_page(web: Web) -> None:
+    await web.login_otp(BUYER)
+    bad = await web.post("/account/profile", {"full_name": "علی", "national_code": "1234567890"}, from_page="/account")
+    assert bad.status_code == 303
+    assert "کد ملی معتبر نیست" in (await web.http.get("/account")).text
+    saved = await web.post(
+        "/account/profile",
+        {"full_name": "علی رضایی", "email": "ali@example.ir", "national_code": "۰۰۱۲۳۴۵۶۷۹"},
+        from_page="/account",
+    )
+    assert saved.status_code == 303
+    page = (await web.http.get("/account")).text
+    assert "مشخصات شما ذخیره شد" in page
+    assert 'value="علی رضایی"' in page and 'value="ali@example.ir"' in page and 'value="0012345679"' in page

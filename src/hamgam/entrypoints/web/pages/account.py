@@ -176,6 +176,27 @@ async def account(page: CustomerPage):
     return page.render("store/account.html", profile=profile, orders=orders, total=total, labels=BUYER_STATE_LABELS)
 
 
+@router.post("/account/profile")
+async def save_profile(
+    page: CustomerPage,
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    national_code: Annotated[str, Form(max_length=20)] = "",
+):
+    """Name, email and national code (checked; left empty, it is kept as it was)."""
+    assert page.user is not None
+    try:
+        await page.core.accounts.update_profile(
+            page.user.customer_id,
+            full_name=full_name,
+            email=email,
+            national_code=national_code if national_code.strip() else None,
+        )
+    except InvalidInput as exc:
+        return page.redirect("/account", flash=page.error_text(exc), kind="error")
+    return page.redirect("/account", flash=N_("Your details were saved."))
+
+
 @router.post("/account/password")
 async def set_password(page: CustomerPage, password: Annotated[str, Form(max_length=128)]):
     """Set or change the password; every other session of the account ends (this one stays)."""
