@@ -2,9 +2,11 @@
 the buyer follows it.
 
 ``TRACKING_URLS`` is the one table of the carriers' public tracking pages (no setting: they are the carriers',
-not the merchant's). The national post's site is ``tracking.post.ir``; its barcode is 20 or 24 digits. Tipax
-tracks by its consignment number on its site. A courier (پیک) has no public tracking: its code is the
-shop's own reference and carries no link.
+not the merchant's). The national post's tracking site is ``tracking.post.ir``; its barcode is 20 or 24 digits.
+Tipax tracks by its consignment number at ``tipaxco.com/tracking``. Both pages are the public ones merchants
+send buyers to; the query parameter that pre-fills the code (``?id=``) is not documented by either carrier: check
+it before going live (a page that ignores it still opens the right form). A courier (پیک) has no public
+tracking: its code is the shop's own reference and carries no link.
 """
 
 from __future__ import annotations
