@@ -28,6 +28,7 @@ from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.payments.factory import build_payment_gateway
+from hamgam.adapters.pdf.invoice import PdfInvoiceRenderer
 from hamgam.adapters.queue.factory import build_queue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
@@ -272,7 +273,7 @@ def build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
-        catalog_uow=catalog_unit_of_work(engine, settings.sync),
+        catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=PdfInvoiceRenderer(),
     )  # fmt: skip
 
 

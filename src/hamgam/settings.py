@@ -228,6 +228,12 @@ class StoreSettings(BaseModel):
     #: ``payments.callback_url`` or ``api_host``/``api_port``), and the canonical URLs, ``robots.txt``, sitemap
     #: and Torob feed (None: the request's own address).
     public_base_url: str | None = None
+    #: The seller as the sales invoice (فاکتور فروش) names it: name, address, phone and national id / economic
+    #: code (empty fields are left off).
+    seller_name: str = "فروشگاه همگام"
+    seller_address: str = ""
+    seller_phone: str = ""
+    seller_national_id: str = ""
     #: Run the background jobs and the SMS consumer inside ``serve_api`` (one process per machine is enough;
     #: every job is safe to run in several replicas at once).
     run_jobs: bool = True

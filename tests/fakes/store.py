@@ -66,6 +66,9 @@ class StoreData:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     housekeeping_runs: int = 0
+    shipments: dict[int, dict[str, Any]] = field(default_factory=dict)  # order id -> shipment row
+    #: ``(actor, action, target, details)`` written through the unit of work's audit log.
+    audit: list[tuple[str, str, str, Any]] = field(default_factory=list)
     #: Orders a ``RecordingPaidOrders`` listener was told about.
     paid_announced: list[int] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -208,7 +211,14 @@ class FakeOrderRepository(_Repo):
             return None
         return dict(order) | {
             "lines": [
-                {"product_detail_id": ln.product_detail_id, "quantity": ln.quantity, "total_rial": ln.total_rial}
+                {
+                    "product_detail_id": ln.product_detail_id,
+                    "product_id": ln.product_id,
+                    "name": ln.name,
+                    "quantity": ln.quantity,
+                    "unit_price_rial": ln.unit_price_rial,
+                    "total_rial": ln.total_rial,
+                }
                 for ln in sorted(self._d.order_lines.get(order_id, []), key=lambda ln: ln.product_detail_id)
             ],
             "events": [e for e in self._d.order_events if e["order_id"] == order_id],
@@ -400,6 +410,25 @@ class FakeEventOutbox(_Repo):
                 e["published"] = True
 
 
+class FakeShipmentRepository(_Repo):
+    async def add(self, order_id: int, *, carrier: str, tracking_code: str, actor: str) -> dict[str, Any]:
+        if order_id in self._d.shipments:
+            raise ValueError(f"order {order_id} already has a shipment")
+        row = {"order_id": order_id, "carrier": carrier, "tracking_code": tracking_code, "shipped_at": now(),
+               "actor": actor}  # fmt: skip
+        self._d.shipments[order_id] = row
+        return dict(row)
+
+    async def get(self, order_id: int) -> dict[str, Any] | None:
+        row = self._d.shipments.get(order_id)
+        return None if row is None else dict(row)
+
+
+class FakeStoreAuditLog(_Repo):
+    async def record(self, actor: str, action: str, target: str, details: Any = None) -> None:
+        self._d.audit.append((actor, action, target, details))
+
+
 class FakeHousekeeping(_Repo):
     async def forget_old_windows_and_codes(self) -> None:
         self._d.housekeeping_runs += 1
@@ -421,6 +450,8 @@ class FakeStoreUnitOfWork:
         self.stock = FakeStockLedger(self._work)
         self.events = FakeEventOutbox(self._work)
         self.housekeeping = FakeHousekeeping(self._work)
+        self.shipments = FakeShipmentRepository(self._work)
+        self.audit = FakeStoreAuditLog(self._work)
         return self
 
     @property

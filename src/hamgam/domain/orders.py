@@ -7,7 +7,9 @@ paid | sent_to_accounting | invoiced → cancelled   (staff only; money goes bac
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 from hamgam.domain.errors import Conflict
 
@@ -63,3 +65,49 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
             current=str(current),
             target=str(target),
         )
+
+
+class BuyerState(StrEnum):
+    """What a buyer is told of their order. The accounting steps (sent to accounting, invoiced) are the shop's
+    business: to the buyer the order, once paid and taken in hand, is being prepared until it leaves."""
+
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    PREPARING = "preparing"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+B = BuyerState
+
+BUYER_STATES: dict[OrderStatus, BuyerState] = {
+    S.PENDING_PAYMENT: B.AWAITING_PAYMENT,
+    S.PAID: B.PAID,
+    S.SENT_TO_ACCOUNTING: B.PREPARING,
+    S.INVOICED: B.PREPARING,
+    S.SHIPPED: B.SHIPPED,
+    S.DELIVERED: B.DELIVERED,
+    S.CANCELLED: B.CANCELLED,
+    S.EXPIRED: B.CANCELLED,
+}
+
+
+def buyer_state(status: OrderStatus | str) -> BuyerState:
+    """The state a buyer sees for an internal status."""
+    return BUYER_STATES[OrderStatus(status)]
+
+
+#: States in which the order is a sale and has a sales invoice (paid and not cancelled).
+SOLD: frozenset[OrderStatus] = frozenset({S.PAID, S.SENT_TO_ACCOUNTING, S.INVOICED, S.SHIPPED, S.DELIVERED})
+
+
+def buyer_timeline(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The order's history as the buyer sees it: ``{"at", "state"}`` per change of buyer state (the accounting
+    steps, which leave the buyer state unchanged, are not shown)."""
+    timeline: list[dict[str, Any]] = []
+    for event in events:
+        state = buyer_state(event["to_status"])
+        if not timeline or timeline[-1]["state"] != state:
+            timeline.append({"at": event.get("at"), "state": str(state)})
+    return timeline

@@ -169,6 +169,15 @@ class PaymentRepository(Protocol):
         """Pending payments of expiring orders become failed."""
 
 
+class ShipmentRepository(Protocol):
+    """The parcel of a shipped order (one per order)."""
+
+    async def add(self, order_id: int, *, carrier: str, tracking_code: str, actor: str) -> Row:
+        """Record it; returns ``order_id, carrier, tracking_code, shipped_at, actor``."""
+
+    async def get(self, order_id: int) -> Row | None: ...
+
+
 class StockLedger(Protocol):
     """The reservation ledger (``stock_reservation``) and its per-detail counters (``stock_hold``)."""
 
@@ -210,6 +219,7 @@ class StoreUnitOfWork(UnitOfWork, Protocol):
     carts: CartRepository
     orders: OrderRepository
     payments: PaymentRepository
+    shipments: ShipmentRepository
     stock: StockLedger
     events: EventOutbox
     housekeeping: Housekeeping

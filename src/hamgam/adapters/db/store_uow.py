@@ -9,6 +9,7 @@ from hamgam.adapters.db.repositories.carts import SqlCartRepository
 from hamgam.adapters.db.repositories.event_outbox import SqlEventOutbox
 from hamgam.adapters.db.repositories.orders import SqlOrderRepository
 from hamgam.adapters.db.repositories.payments import SqlPaymentRepository
+from hamgam.adapters.db.repositories.shipments import SqlShipmentRepository
 from hamgam.adapters.db.repositories.stock import SqlStockLedger
 from hamgam.adapters.db.repositories.store_catalog import SqlSellableReader
 from hamgam.adapters.db.repositories.store_jobs import SqlHousekeeping
@@ -26,6 +27,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
     carts: SqlCartRepository
     orders: SqlOrderRepository
     payments: SqlPaymentRepository
+    shipments: SqlShipmentRepository
     stock: SqlStockLedger
     events: SqlEventOutbox
     housekeeping: SqlHousekeeping
@@ -43,6 +45,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
         self.carts = SqlCartRepository(connection)
         self.orders = SqlOrderRepository(connection)
         self.payments = SqlPaymentRepository(connection)
+        self.shipments = SqlShipmentRepository(connection)
         self.stock = SqlStockLedger(connection, rules)
         self.events = SqlEventOutbox(connection)
         self.housekeeping = SqlHousekeeping(connection)

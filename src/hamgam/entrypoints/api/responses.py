@@ -7,7 +7,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from fastapi import Response
 from pydantic import BaseModel
+
+from hamgam.domain.orders import BuyerState
+from hamgam.domain.shipping import Carrier
+from hamgam.services.store.invoices import Document
 
 
 class ProductCardOut(BaseModel):
@@ -60,7 +65,11 @@ class CartOut(BaseModel):
 class OrderSummaryOut(BaseModel):
     id: int
     customer_id: int
+    #: The store's internal status (the state machine's).
     status: str
+    #: What to show the buyer: ``awaiting_payment``, ``paid``, ``preparing``, ``shipped``, ``delivered`` or
+    #: ``cancelled`` (the accounting steps are ``preparing``; an expired order is ``cancelled``).
+    state: BuyerState
     items_rial: int
     #: VAT added on top of the items (0 when the shop's prices include it): Mahak's tax and charge.
     vat_rial: int = 0
@@ -106,10 +115,32 @@ class PaymentOut(BaseModel):
     verified_at: datetime | None
 
 
+class ShipmentOut(BaseModel):
+    carrier: Carrier
+    tracking_code: str
+    #: The carrier's public tracking page for the code; None when it has none (a courier).
+    tracking_url: str | None
+    shipped_at: datetime
+
+
 class OrderOut(OrderSummaryOut):
     lines: list[OrderLineOut]
     events: list[OrderEventOut]
     payments: list[PaymentOut]
+    #: Set once the order is shipped.
+    shipment: ShipmentOut | None = None
+
+
+def pdf_response(document: Document) -> Response:
+    """A generated document for download, private to whoever asked for it."""
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={
+            "content-disposition": f'inline; filename="{document.filename}"',
+            "cache-control": "private, no-store",
+        },
+    )
 
 
 class OrderPageOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from hamgam.domain.orders import OrderStatus
+from hamgam.domain.shipping import Carrier
 
 Text = Annotated[str, StringConstraints(max_length=500)]
 ShortText = Annotated[str, StringConstraints(max_length=100)]
@@ -154,6 +155,13 @@ class OverrideIn(Body):
 class OrderStatusIn(Body):
     status: OrderStatus
     reason: Text | None = None
+
+
+class ShipmentIn(Body):
+    """The carrier the order was handed to and its tracking code (checked per carrier)."""
+
+    carrier: Carrier
+    tracking_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class RoleIn(Body):

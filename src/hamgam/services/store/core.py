@@ -14,12 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.accounts import Role, needs_second_factor
-from hamgam.domain.errors import Conflict, Forbidden, NotFound
-from hamgam.domain.orders import STAFF_TARGETS, OrderStatus
+from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hamgam.domain.orders import STAFF_TARGETS, OrderStatus, check_transition
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
 from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.documents import InvoiceRenderer
 from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
@@ -30,9 +31,11 @@ from hamgam.services.store.cart import CartService
 from hamgam.services.store.catalog import CatalogService
 from hamgam.services.store.checkout import CheckoutService
 from hamgam.services.store.dashboard import DashboardService
+from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
+from hamgam.services.store.shipping import ship_order
 from hamgam.settings import Settings
 
 CALLBACK_PATH = "/api/v1/payments/callback"
@@ -81,6 +84,8 @@ class StoreCore:
     uow: UnitOfWorkFactory[StoreUnitOfWork]
     #: The staff dashboard's figures and the staff pages' audit entries.
     dashboard: DashboardService
+    #: Orders' sales invoices as printable documents.
+    invoices: InvoiceService
 
     # --- password login (two steps for staff) ---
 
@@ -135,6 +140,8 @@ class StoreCore:
         state machine, recorded as an order event and in the audit log in the same transaction."""
         if target not in STAFF_TARGETS:
             raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
+        if target is OrderStatus.SHIPPED:
+            await self._refuse_shipping_without_carrier(order_id)
         async with self.uow() as uow:
             before = await transition(uow, order_id, target, actor=actor, reason=reason)
             await uow.audit.record(
@@ -143,6 +150,26 @@ class StoreCore:
                 f"order:{order_id}",
                 {"to": str(target), "reason": reason, "order_status": before["status"]},
             )
+        return await get_order(self.uow, order_id)
+
+    async def _refuse_shipping_without_carrier(self, order_id: int) -> None:
+        """``Conflict`` when the order cannot be shipped now, else ``InvalidInput``: a shipment needs its
+        carrier and tracking code (``ship_order``)."""
+        async with self.uow() as uow:
+            order = await uow.orders.lock(order_id)
+            if order is None:
+                raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
+            check_transition(OrderStatus(order["status"]), OrderStatus.SHIPPED)
+        raise InvalidInput(
+            "برای ارسال، شرکت حمل و کد رهگیری لازم است — shipping needs a carrier and a tracking code",
+            field="carrier",
+        )
+
+    async def ship_order(self, order_id: int, carrier: str, tracking_code: str, actor: str) -> dict[str, Any]:
+        """Staff hand the order to a carrier (see ``services.store.shipping``); the buyer is texted once the
+        events are published. Returns the order."""
+        await ship_order(self.uow, order_id, carrier=carrier, tracking_code=tracking_code, actor=actor)
+        await self.publish_events()
         return await get_order(self.uow, order_id)
 
     # --- background work ---
@@ -177,6 +204,7 @@ def build_store_core(
     store_uow: UnitOfWorkFactory[StoreUnitOfWork],
     paid_orders: PaidOrderListener,
     catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
+    invoice_renderer: InvoiceRenderer,
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
@@ -212,4 +240,14 @@ def build_store_core(
         guest_cart_ttl_s=store.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),
+        invoices=InvoiceService(
+            store_uow,
+            invoice_renderer,
+            seller_party(
+                store.seller_name,
+                address=store.seller_address,
+                phone=store.seller_phone,
+                national_id=store.seller_national_id,
+            ),
+        ),
     )

@@ -14,6 +14,7 @@ import orjson
 import structlog
 
 from hamgam.domain.persian import format_toman, to_persian_digits
+from hamgam.domain.shipping import CARRIER_NAMES, Carrier
 from hamgam.domain.sms import SmsRejected, SmsUnavailable
 from hamgam.ports import Delivery, MessageQueue, SmsSender
 from hamgam.services.store.events import SMS_TOPIC
@@ -29,8 +30,20 @@ def render(event: dict[str, Any]) -> str | None:
     if event["type"] == "order.paid":
         return f"سفارش {number} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
     if event["type"] == "order.shipped":
-        return f"سفارش {number} ارسال شد."
+        return shipped_text(number, event)
     return None
+
+
+def shipped_text(number: str, event: dict[str, Any]) -> str:
+    """«سفارش ۱۲ ارسال شد.» and, when the event carries them, the carrier, the tracking code and its link."""
+    text = f"سفارش {number} ارسال شد."
+    carrier = event.get("carrier")
+    if not carrier:
+        return text
+    text += f" {CARRIER_NAMES[Carrier(carrier)]}، کد رهگیری: {event['tracking_code']}"
+    if event.get("tracking_url"):
+        text += f"\nپیگیری: {event['tracking_url']}"
+    return text
 
 
 class SmsNotifier:

@@ -8,11 +8,12 @@ the caller's unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from hamgam.domain.errors import NotFound
-from hamgam.domain.orders import NOTIFY_ON, OrderStatus, check_transition
+from hamgam.domain.orders import NOTIFY_ON, OrderStatus, buyer_state, check_transition
+from hamgam.domain.shipping import tracking_url
 from hamgam.ports.store import StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.store import events, reservations
@@ -48,12 +49,19 @@ async def record_event(
 
 
 async def transition(
-    uow: StoreUnitOfWork, order_id: int, target: OrderStatus, *, actor: str, reason: str | None = None
+    uow: StoreUnitOfWork,
+    order_id: int,
+    target: OrderStatus,
+    *,
+    actor: str,
+    reason: str | None = None,
+    notice: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Move the order to ``target`` (``Conflict`` when the state machine forbids it) and return the new row.
 
     Locks the order; the ledger moves with it (paid → committed, cancelled/expired → released,
-    sent_to_accounting → sent, invoiced → invoiced). Runs in the caller's unit of work.
+    sent_to_accounting → sent, invoiced → invoiced). ``notice`` adds fields to the customer's event (the
+    shipment's carrier and tracking code). Runs in the caller's unit of work.
     """
     order = await lock_order(uow, order_id)
     current = OrderStatus(order["status"])
@@ -72,6 +80,7 @@ async def transition(
                 "order_id": order_id,
                 "mobile": order["customer_mobile"],
                 "total_rial": order["total_rial"],
+                **(notice or {}),
             },
         )
     return order | {"status": str(target)}
@@ -84,9 +93,22 @@ async def get_order(
     found: another customer's order is ``NotFound`` (its existence is not revealed)."""
     async with uow_factory() as uow:
         order = await uow.orders.get(order_id, customer_id=customer_id)
+        shipment = None if order is None else await uow.shipments.get(order_id)
     if order is None:
         raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
-    return order
+    return order | {"state": str(buyer_state(order["status"])), "shipment": shipment_view(shipment)}
+
+
+def shipment_view(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A shipment row as pages and clients read it, with the carrier's tracking link (None when it has none)."""
+    if row is None:
+        return None
+    return {
+        "carrier": row["carrier"],
+        "tracking_code": row["tracking_code"],
+        "tracking_url": tracking_url(row["carrier"], row["tracking_code"]),
+        "shipped_at": row["shipped_at"],
+    }
 
 
 async def list_orders(
@@ -100,4 +122,7 @@ async def list_orders(
 ) -> tuple[list[dict[str, Any]], int]:
     """Newest first, with the total for paging. Filters: owner, status, customer mobile."""
     async with uow_factory() as uow:
-        return await uow.orders.page(customer_id=customer_id, status=status, mobile=mobile, offset=offset, limit=limit)
+        items, total = await uow.orders.page(
+            customer_id=customer_id, status=status, mobile=mobile, offset=offset, limit=limit
+        )
+    return [o | {"state": str(buyer_state(o["status"]))} for o in items], total

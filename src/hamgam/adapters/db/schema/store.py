@@ -265,6 +265,18 @@ order_event = Table(
     Index("ix_order_event_order_id", "order_id"),
 )
 
+#: The parcel of a shipped order: its carrier and the carrier's tracking code (one per order).
+shipment = Table(
+    "shipment",
+    metadata,
+    Column("order_id", BigInteger, ForeignKey("store_order.id", ondelete="CASCADE"), primary_key=True),
+    Column("carrier", Text, nullable=False),
+    Column("tracking_code", Text, nullable=False),
+    Column("shipped_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    CheckConstraint("carrier IN ('post', 'tipax', 'courier')", name="carrier"),
+)
+
 #: The reserved total per product detail: the counter the conditional ``UPDATE`` checks against Mahak stock.
 #: Always equal to the sum of ``stock_reservation.quantity`` over rows in a holding state (held, committed,
 #: sent) for that detail; changed only together with the ledger, in one transaction.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from hamgam.domain.accounts import Role
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
 from hamgam.entrypoints.api.deps import Admin, ContainerDep, Core, Id, Staff, require
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
-from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn
+from hamgam.entrypoints.api.responses import pdf_response
+from hamgam.entrypoints.api.schemas import DisabledIn, ListingIn, OrderStatusIn, OverrideIn, RoleIn, ShipmentIn
 from hamgam.services.store.orders import get_order, list_orders
 from hamgam.settings import public_settings
 
@@ -102,6 +103,23 @@ async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn
     result = await core.change_order_status(order_id, body.status, me.actor, body.reason)
     await core.publish_events()
     return result
+
+
+@router.post("/orders/{order_id}/shipment")
+async def ship(core: Core, me: Staff, order_id: Id, body: ShipmentIn) -> dict[str, Any]:
+    """Mark the order shipped with its carrier and tracking code; the buyer sees them and gets them by SMS.
+    409 when the order cannot be shipped now (or already was), 400 when the code is not one of the carrier's."""
+    return await core.ship_order(order_id, str(body.carrier), body.tracking_code, me.actor)
+
+
+@router.get(
+    "/orders/{order_id}/invoice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The sales invoice"}},
+)
+async def invoice(core: Core, _: Staff, order_id: Id) -> Response:
+    """The order's sales invoice (فاکتور فروش) as a PDF; 409 while the order is not paid."""
+    return pdf_response(await core.invoices.sales_invoice(order_id))
 
 
 @router.get("/customers")

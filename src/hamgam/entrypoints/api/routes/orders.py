@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from hamgam.domain.checkout import Address
 from hamgam.entrypoints.api.deps import Core, Customer, Id
 from hamgam.entrypoints.api.errors import ERROR_RESPONSES
-from hamgam.entrypoints.api.responses import OrderOut, OrderPageOut, PaymentOutcomeOut, PaymentStartOut
+from hamgam.entrypoints.api.responses import (
+    OrderOut,
+    OrderPageOut,
+    PaymentOutcomeOut,
+    PaymentStartOut,
+    pdf_response,
+)
 from hamgam.entrypoints.api.schemas import CheckoutIn
 
 router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
@@ -43,6 +49,16 @@ async def my_orders(
 async def my_order(core: Core, me: Customer, order_id: Id) -> OrderOut:
     """Only the customer's own orders; others are not found."""
     return await core.customer_order(me.customer_id, order_id)
+
+
+@router.get(
+    "/orders/{order_id}/invoice.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The sales invoice"}},
+)
+async def my_invoice(core: Core, me: Customer, order_id: Id) -> Response:
+    """The sales invoice (فاکتور فروش) of the customer's own paid order as a PDF; 409 while it is not paid."""
+    return pdf_response(await core.invoices.sales_invoice(order_id, customer_id=me.customer_id))
 
 
 @router.post("/orders/{order_id}/cancel")

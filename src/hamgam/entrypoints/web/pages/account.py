@@ -11,11 +11,11 @@ from fastapi import Form, Query
 
 from hamgam.domain.accounts import Factor
 from hamgam.domain.checkout import Address
-from hamgam.domain.errors import Forbidden, InvalidInput, RateLimited, StoreError, Unauthorized
-from hamgam.domain.orders import OrderStatus
+from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, RateLimited, StoreError, Unauthorized
+from hamgam.domain.orders import SOLD, OrderStatus, buyer_timeline
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page, safe_next
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
+from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, document_response, page_router, parse_int
 from hamgam.services.store.core import CodeRequired
 
 router = page_router()
@@ -33,6 +33,17 @@ STATUS_LABELS = {
     "cancelled": N_("Cancelled"),
     "expired": N_("Expired (not paid in time)"),
 }
+#: What a buyer reads of their order (``hamgam.domain.orders.BuyerState``): never the accounting steps.
+BUYER_STATE_LABELS = {
+    "awaiting_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
+    "preparing": N_("Being prepared"),
+    "shipped": N_("Has been shipped"),
+    "delivered": N_("Has been delivered"),
+    "cancelled": N_("Has been cancelled"),
+}
+#: The carriers (``hamgam.domain.shipping.Carrier``) by name.
+CARRIER_LABELS = {"post": N_("Post"), "tipax": N_("Tipax"), "courier": N_("Courier")}
 PER_PAGE = 20
 
 
@@ -162,7 +173,28 @@ async def account(page: CustomerPage):
     assert page.user is not None
     profile = await page.core.accounts.profile(page.user.customer_id)
     orders, total = await page.core.customer_orders(page.user.customer_id, offset=0, limit=5)
-    return page.render("store/account.html", profile=profile, orders=orders, total=total, labels=STATUS_LABELS)
+    return page.render("store/account.html", profile=profile, orders=orders, total=total, labels=BUYER_STATE_LABELS)
+
+
+@router.post("/account/profile")
+async def save_profile(
+    page: CustomerPage,
+    full_name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    national_code: Annotated[str, Form(max_length=20)] = "",
+):
+    """Name, email and national code (checked; left empty, it is kept as it was)."""
+    assert page.user is not None
+    try:
+        await page.core.accounts.update_profile(
+            page.user.customer_id,
+            full_name=full_name,
+            email=email,
+            national_code=national_code if national_code.strip() else None,
+        )
+    except InvalidInput as exc:
+        return page.redirect("/account", flash=page.error_text(exc), kind="error")
+    return page.redirect("/account", flash=N_("Your details were saved."))
 
 
 @router.post("/account/password")
@@ -191,7 +223,7 @@ async def orders(page: CustomerPage, page_: Annotated[str | None, Query(alias="p
         total=total,
         page_number=number,
         pages=max(1, -(-total // PER_PAGE)),
-        labels=STATUS_LABELS,
+        labels=BUYER_STATE_LABELS,
     )
 
 
@@ -202,9 +234,23 @@ async def order(page: CustomerPage, order_id: Id):
     return page.render(
         "store/order.html",
         order=found,
-        labels=STATUS_LABELS,
+        labels=BUYER_STATE_LABELS,
+        carriers=CARRIER_LABELS,
+        timeline=buyer_timeline(found["events"]),
         can_pay=found["status"] == OrderStatus.PENDING_PAYMENT,
+        has_invoice=OrderStatus(found["status"]) in SOLD,
     )
+
+
+@router.get("/account/orders/{order_id}/invoice.pdf")
+async def invoice(page: CustomerPage, order_id: Id):
+    """The sales invoice of the customer's own paid order (another customer's is not found)."""
+    assert page.user is not None
+    try:
+        document = await page.core.invoices.sales_invoice(order_id, customer_id=page.user.customer_id)
+    except Conflict as exc:
+        return page.redirect(f"/account/orders/{order_id}", flash=page.error_text(exc), kind="error")
+    return document_response(document)
 
 
 @router.post("/account/orders/{order_id}/cancel")

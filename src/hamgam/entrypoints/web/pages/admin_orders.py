@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import Form, Query
 
-from hamgam.domain.errors import StoreError
-from hamgam.domain.orders import STAFF_TARGETS, TRANSITIONS, OrderStatus
+from hamgam.domain.errors import Conflict, StoreError
+from hamgam.domain.orders import SOLD, STAFF_TARGETS, TRANSITIONS, OrderStatus
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
 from hamgam.entrypoints.web.deps import StaffPage
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.account import STATUS_LABELS
-from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
+from hamgam.entrypoints.web.pages.account import CARRIER_LABELS, STATUS_LABELS
+from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, document_response, page_router, parse_int
 from hamgam.services.store.orders import get_order, list_orders
 
 #: The states of a payment row (``hamgam.domain.payments.PaymentStatus``) as staff read them.
@@ -61,20 +61,70 @@ async def orders(
     )
 
 
+#: Moves that are not one click: shipping needs its carrier and code, cancelling a confirmation step.
+_OWN_STEP = frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED})
+
+
 @router.get("/admin/orders/{order_id}")
 async def order(page: StaffPage, order_id: Id):
     found = await get_order(page.container.store.uow, order_id)
     current = OrderStatus(found["status"])
-    actions = [s for s in OrderStatus if s in STAFF_TARGETS and s in TRANSITIONS[current]]
+    allowed = TRANSITIONS[current]
+    actions = [s for s in OrderStatus if s in STAFF_TARGETS and s in allowed and s not in _OWN_STEP]
     customer = await page.core.accounts.profile(found["customer_id"])
     return page.render(
         "admin/order.html",
         order=found,
         customer=customer,
         actions=actions,
+        can_ship=OrderStatus.SHIPPED in allowed,
+        can_cancel=OrderStatus.CANCELLED in allowed,
+        has_invoice=current in SOLD,
+        carriers=CARRIER_LABELS,
         labels=STATUS_LABELS,
         payment_labels=PAYMENT_LABELS,
     )
+
+
+@router.post("/admin/orders/{order_id}/ship")
+async def ship(
+    page: StaffPage,
+    order_id: Id,
+    carrier: Annotated[str, Form(max_length=16)],
+    tracking_code: Annotated[str, Form(max_length=64)],
+):
+    """Hand the order to a carrier: the buyer sees the tracking code on their order page and gets it by SMS."""
+    assert page.user is not None
+    try:
+        await page.core.ship_order(order_id, carrier, tracking_code, page.user.actor)
+    except StoreError as exc:
+        return page.redirect(f"/admin/orders/{order_id}", flash=page.error_text(exc), kind="error")
+    return page.redirect(f"/admin/orders/{order_id}", flash=N_("The order was marked shipped and the buyer was told."))
+
+
+@router.get("/admin/orders/{order_id}/cancel")
+async def confirm_cancel(page: StaffPage, order_id: Id):
+    """The confirmation step before cancelling: what cancelling does, and a second button."""
+    found = await get_order(page.container.store.uow, order_id)
+    if OrderStatus.CANCELLED not in TRANSITIONS[OrderStatus(found["status"])]:
+        flash = N_("This order can no longer be cancelled.")
+        return page.redirect(f"/admin/orders/{order_id}", flash=flash, kind="error")
+    return page.render(
+        "admin/order_cancel.html",
+        order=found,
+        paid=found["paid_at"] is not None,
+        labels=STATUS_LABELS,
+    )
+
+
+@router.get("/admin/orders/{order_id}/invoice.pdf")
+async def invoice(page: StaffPage, order_id: Id):
+    """The order's sales invoice, to print."""
+    try:
+        document = await page.core.invoices.sales_invoice(order_id)
+    except Conflict as exc:
+        return page.redirect(f"/admin/orders/{order_id}", flash=page.error_text(exc), kind="error")
+    return document_response(document)
 
 
 @router.post("/admin/orders/{order_id}/status")
@@ -83,10 +133,13 @@ async def change_status(
     order_id: Id,
     status: Annotated[str, Form(max_length=32)],
     reason: Annotated[str, Form(max_length=500)] = "",
+    confirmed: Annotated[str, Form(max_length=8)] = "",
 ):
     assert page.user is not None
     try:
         target = OrderStatus(status)
+        if target is OrderStatus.CANCELLED and confirmed != "yes":
+            return page.redirect(f"/admin/orders/{order_id}/cancel")
         await page.core.change_order_status(order_id, target, page.user.actor, reason.strip() or None)
     except ValueError:
         return page.redirect(f"/admin/orders/{order_id}", flash=N_("Unknown status."), kind="error")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from hamgam.domain.persian import to_latin_digits
 from hamgam.entrypoints.web.deps import Page
 from hamgam.entrypoints.web.routing import WebRoute
+from hamgam.services.store.invoices import Document
 
 _AMOUNT_NOISE = re.compile(r"[\s,٬'’_]")
 MAX_PAGE = 10_000
@@ -56,3 +57,16 @@ def find_category(tree: list[dict[str, Any]], code: int, trail: tuple = ()) -> t
         if found is not None:
             return found, path
     return None, ()
+
+
+def document_response(document: Document) -> Response:
+    """A generated document (``services.store.invoices.Document``) shown in the browser, saved under its name;
+    private to whoever asked for it."""
+    return Response(
+        document.content,
+        media_type=document.media_type,
+        headers={
+            "content-disposition": f'inline; filename="{document.filename}"',
+            "cache-control": "private, no-store",
+        },
+    )
