@@ -4,7 +4,7 @@ One row per shipped order, written in the transaction that marks it shipped: the
 ``courier``), its tracking code (checked per carrier in ``hamgam.domain.shipping``), when and by whom.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 import sqlalchemy as sa
