@@ -2,6 +2,7 @@
 
 from hamgam.domain.variants import (
     Selector,
+    choice_of,
     label_of,
     matches,
     property_codes,
@@ -55,7 +56,11 @@ def test_selectors_list_each_property_with_its_values_once():
 
 def test_a_choice_matches_only_the_detail_with_exactly_those_values():
     pink_xl = variant_properties([{"code": "1", "value": "صورتی"}, {"code": "2", "value": "XL"}], NAMES)
-    assert matches(pink_xl, {"1": "صورتی", "2": "XL"})
-    assert not matches(pink_xl, {"1": "صورتی", "2": "L"})
-    assert not matches(pink_xl, {"1": "صورتی"})
-    assert matches((), {})
+    own = choice_of(pink_xl)
+    assert own == {"1": "صورتی", "2": "XL"}
+    assert matches(own, {"1": "صورتی", "2": "XL"})
+    assert matches(own, {"1": "صورتي", "2": " XL ", "3": ""})  # as a form sends it
+    assert not matches(own, {"1": "صورتی", "2": "L"})
+    assert not matches(own, {"1": "صورتی"})
+    assert not matches(own, {"1": "صورتی", "2": "XL", "3": "چوبی"})
+    assert matches({}, {})

@@ -88,9 +88,13 @@ def selectors(variants: Sequence[Sequence[VariantProperty]]) -> list[Selector]:
     return [Selector(code, names[code], tuple(values[code])) for code in names]
 
 
-def matches(props: Sequence[VariantProperty], choice: Mapping[str, str]) -> bool:
-    """Whether a detail with ``props`` is the one ``choice`` (code → value) names: every property of the
-    detail is chosen with its value, and nothing else is chosen."""
-    own = {p.code: p.value for p in props}
+def choice_of(props: Iterable[VariantProperty]) -> dict[str, str]:
+    """The choice (property code → value) that names a detail with ``props``."""
+    return {p.code: p.value for p in props}
+
+
+def matches(own: Mapping[str, str], choice: Mapping[str, str]) -> bool:
+    """Whether a detail whose choice is ``own`` (``choice_of``) is the one the buyer's ``choice`` names: every
+    property of the detail is chosen with its value, and nothing else is chosen (empty choices are ignored)."""
     wanted = {_text(k): _text(v) for k, v in choice.items() if _text(v)}
-    return own == wanted
+    return dict(own) == wanted
