@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.persian import normalize_text
 from tests.web.conftest import Web
@@ -21,14 +22,23 @@ BUYER = "09125550011"
 
 
 async def seed_pot(web: Web) -> None:
-    """A pot in colours and sizes; property 1 (رنگ) is the seed's, 3 (سایز) is new."""
-    async with web.container.engine.begin() as conn:
+    await seed_pot_into(web.container.engine)
+
+
+async def seed_pot_into(engine: AsyncEngine, *, with_colour_name: bool = False) -> None:
+    """A pot in colours and sizes; property 1 (رنگ) is the web seed's (``with_colour_name`` adds it), 3 (سایز)
+    is new."""
+    async with engine.begin() as conn:
+        if with_colour_name:
+            await conn.execute(
+                text("INSERT INTO property_description (mahak_id, code, name, row_version) VALUES (1, '1', 'رنگ', 1)")
+            )
         await conn.execute(
             text("INSERT INTO property_description (mahak_id, code, name, row_version) VALUES (3, '3', 'سایز', 1)")
         )
         await conn.execute(
             text("""INSERT INTO product (mahak_id, name, name_search, code, category_id, unit_name, row_version)
-                    VALUES (:p, :n, :s, 'P201', 2, 'عدد', 1)"""),
+                    VALUES (:p, :n, :s, 'P201', NULL, 'عدد', 1)"""),
             {"p": POT, "n": "قابلمه رامک", "s": normalize_text("قابلمه رامک")},
         )
         for detail, colour, size, stock in POT_DETAILS:
