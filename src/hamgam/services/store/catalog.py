@@ -156,14 +156,17 @@ class CatalogService:
                 {
                     "detail_id": d["detail_id"],
                     "properties": [p | {"name": names.get(str(p["code"]))} for p in d["properties"] or []],
-                    "variant": variants.variant_label(told[d["detail_id"]]),
-                    "choice": variants.choice_of(told[d["detail_id"]]),
                     "barcode": d["barcode"],
                     "price_rial": d["price_rial"],
                     "available": max(max(int(d["stock_mahak"]), 0) - d["reserved"], 0),
                 }
                 for d in details
             ],
+            # by detail id (as text, for JSON): its variant by property names and the choice (code → value) naming it
+            "variant_of": {
+                str(d): {"label": variants.variant_label(props), "choice": variants.choice_of(props)}
+                for d, props in told.items()
+            },
             "selectors": [
                 {"code": sel.code, "name": sel.name, "options": list(sel.values)}
                 for sel in variants.selectors(list(told.values()))
@@ -175,7 +178,7 @@ class CatalogService:
         from one selector per property; ``NotFound`` when the product has no such variant on sale."""
         item = await self.product(product_id)
         for d in item["details"]:
-            if variants.matches(d["choice"], choice):
+            if variants.matches(item["variant_of"][str(d["detail_id"])]["choice"], choice):
                 return int(d["detail_id"])
         raise NotFound(
             "این ترکیب از کالا برای فروش نیست — no variant of the product has that combination",
