@@ -35,6 +35,7 @@ class FakeSellable:
     name: str
     price_rial: int
     available: int
+    variant: str = ""
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Product:
     price_rial: int
     on_hand: float
     rates: Rates = field(default_factory=Rates)
+    variant: str = ""
 
 
 @dataclass
@@ -92,7 +94,8 @@ class FakeSellableReader(_Repo):
     async def sellable(self, detail_ids: Sequence[int]) -> list[FakeSellable]:
         found = [self._d.products[d] for d in sorted(set(detail_ids)) if d in self._d.products]
         return [
-            FakeSellable(p.detail_id, p.product_id, p.name, p.price_rial, self._d.available(p.detail_id)) for p in found
+            FakeSellable(p.detail_id, p.product_id, p.name, p.price_rial, self._d.available(p.detail_id), p.variant)
+            for p in found
         ]
 
     async def product_rates(self, product_ids: Sequence[int], *, charge_vat: bool) -> dict[int, Rates]:
@@ -215,6 +218,7 @@ class FakeOrderRepository(_Repo):
                     "product_detail_id": ln.product_detail_id,
                     "product_id": ln.product_id,
                     "name": ln.name,
+                    "variant": ln.variant,
                     "quantity": ln.quantity,
                     "unit_price_rial": ln.unit_price_rial,
                     "total_rial": ln.total_rial,

@@ -10,6 +10,7 @@ from hamgam.domain.checkout import Address
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from hamgam.services.store.cart import CartService
 from hamgam.services.store.checkout import CheckoutService
+from hamgam.services.store.orders import get_order
 from hamgam.settings import StoreSettings
 from tests.fakes.store import StoreData, store_uow
 
@@ -104,3 +105,23 @@ async def test_a_saved_address_is_used_as_it_is() -> None:
     order = await checkout.place_order(CUSTOMER, shipping_method="pickup", address_id=4)
     assert order["address"] == ADDRESS.as_dict()
     assert order["shipping_rial"] == 0
+
+
+async def test_the_variant_is_kept_on_the_order_line_as_it_was_at_checkout() -> None:
+    data = shop()
+    data.add_product(3, price_rial=3_000_000, on_hand=4, variant="رنگ: صورتی، سایز: XL")
+    carts, checkout = services(data)
+    await fill(carts, (3, 1), (1, 1))
+    cart = await carts.view(await carts.resolve(customer_id=CUSTOMER, guest_cart_id=None))
+    assert [(ln["product_detail_id"], ln["variant"]) for ln in cart["lines"]] == [
+        (3, "رنگ: صورتی، سایز: XL"),
+        (1, ""),
+    ]
+    order = await checkout.place_order(CUSTOMER, shipping_method="post", address=ADDRESS)
+    # a later rename in Mahak does not reach the placed order
+    data.products[3].variant = "فام: صورتی، سایز: XL"
+    again = await get_order(store_uow(data), order["id"], customer_id=CUSTOMER)
+    assert [(ln["product_detail_id"], ln["variant"]) for ln in again["lines"]] == [
+        (1, ""),
+        (3, "رنگ: صورتی، سایز: XL"),
+    ]

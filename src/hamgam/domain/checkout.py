@@ -83,6 +83,8 @@ class PricedLine:
     unit_price_rial: int
     #: Mahak's tax and charge percents of the line, decided at checkout (``invoice.line_rates``).
     rates: Rates = NO_VAT
+    #: The variant as the buyer chose it (``رنگ: صورتی، سایز: XL``), kept as it was at checkout.
+    variant: str = ""
 
     @property
     def total_rial(self) -> int:

@@ -34,6 +34,9 @@ class Sellable(Protocol):
     def price_rial(self) -> int: ...
     @property
     def available(self) -> int: ...
+    @property
+    def variant(self) -> str:
+        """The variant by its Mahak property names (``رنگ: صورتی، سایز: XL``; '' without properties)."""
 
 
 class SellableReader(Protocol):

@@ -92,9 +92,9 @@ def build_catalogue(b: RowBuilder, n: int, category_ids: list[int]) -> None:
         },
     )
     _category_links(b, product_ids, [k[1] for k in kind_of])
-    # one detail per product; clothes and every 5th product come in two colours or sizes
-    two = [k[1] == cloth_cat or i % 5 == 0 for i, k in enumerate(kind_of)]
-    detail_product = [p for p, t in zip(product_ids, two, strict=True) for _ in range(2 if t else 1)]
+    # one detail per product; clothes come in two colours by two sizes, every 5th other product in two colours
+    variants = [_variants(p, k[1] == cloth_cat) for p, k in zip(product_ids, kind_of, strict=True)]
+    detail_product = [p for p, vs in zip(product_ids, variants, strict=True) for _ in vs]
     nd = len(detail_product)
     stores = len(b.db["Store"])
     stock = b.pick(_STOCK_POOL, nd * stores)
@@ -103,14 +103,7 @@ def build_catalogue(b: RowBuilder, n: int, category_ids: list[int]) -> None:
         max(10_000, int(k[3] * s[1] * j) // 1_000_000 * 10_000)
         for k, s, j in zip(kind_of, size_of, jitter, strict=True)
     ]
-    props: list[str] = []
-    for p, t in zip(product_ids, two, strict=True):
-        if not t:
-            props.append("[]")
-        elif kind_of[p - 1][1] == cloth_cat:
-            props += [f'[{{"C":2,"V":"{names.CLOTH_SIZES[(p + j) % 8]}"}}]' for j in range(2)]
-        else:
-            props += [f'[{{"C":1,"V":"{names.COLOURS[(p + j) % 8]}"}}]' for j in range(2)]
+    props = [v for vs in variants for v in vs]
     price1 = [price1_of[p - 1] for p in detail_product]
     detail_stock = list(map(sum, zip(*(stock[s::stores] for s in range(stores)), strict=True)))
     detail_ids = b.load(
@@ -138,6 +131,22 @@ def build_catalogue(b: RowBuilder, n: int, category_ids: list[int]) -> None:
     )
     _visitor_products(b, detail_ids, detail_stock)
     _pictures(b, n)
+
+
+def _variants(product_id: int, clothing: bool) -> list[str]:
+    """The Properties of a product's details (codes: 1 colour, 2 size, the PropertyDescription rows): clothes
+    in two colours by two sizes, every 5th other product in two colours, the rest one detail without any."""
+    p = product_id
+    if clothing:
+        return [
+            json.dumps([{"C": 1, "V": names.COLOURS[(p + c) % 8]}, {"C": 2, "V": names.CLOTH_SIZES[(p + z) % 8]}],
+                       ensure_ascii=False, separators=(",", ":"))
+            for c in range(2)
+            for z in range(2)
+        ]  # fmt: skip
+    if p % 5 == 1:
+        return [f'[{{"C":1,"V":"{names.COLOURS[(p + j) % 8]}"}}]' for j in range(2)]
+    return ["[]"]
 
 
 def _category_links(b: RowBuilder, product_ids: list[int], category_of: list[int]) -> None:

@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hamgam.domain import stock
+from hamgam.domain import stock, variants
 from hamgam.domain.listing import image_entries
 from hamgam.ports.catalog import ProductPage, ProductQuery
 from hamgam.settings import StockSource, SyncSettings
@@ -93,6 +93,8 @@ class SellableDetail:
     stock_mahak: float
     #: Units the store holds for its own orders (reservations, paid, sent to Mahak but not invoiced).
     reserved: int = 0
+    #: The variant by its Mahak property names (``رنگ: صورتی، سایز: XL``; '' without properties).
+    variant: str = ""
 
     @property
     def stock_for_sale(self) -> int:
@@ -108,15 +110,39 @@ class SellableDetail:
 async def sellable_details(
     conn: AsyncConnection, rules: SyncSettings, detail_ids: list[int] | None = None
 ) -> list[SellableDetail]:
-    """Every detail on sale (or only ``detail_ids``), ordered by id."""
+    """Every detail on sale (or only ``detail_ids``), ordered by id, each with its variant label."""
     params = rule_params(rules)
     row_filter = ""
     if detail_ids is not None:
         row_filter = "AND d.mahak_id = ANY(:ids)"
         params["ids"] = detail_ids
-    rows = await conn.execute(text(sellable_sql(rules, row_filter) + " ORDER BY d.mahak_id"), params)
+    sql = f"""SELECT s.*, d.properties FROM ({sellable_sql(rules, row_filter)}) s
+              JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
+    rows = [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    names = await property_names(conn, variants.property_codes(r["properties"] for r in rows))
     fields = SellableDetail.__dataclass_fields__
-    return [SellableDetail(**{k: r[k] for k in fields}) for r in rows.mappings()]
+    return [
+        SellableDetail(**{k: r[k] for k in fields if k in r}, variant=variants.label_of(r["properties"], names))
+        for r in rows
+    ]
+
+
+async def property_names(conn: AsyncConnection, codes: set[str]) -> dict[str, str]:
+    """PropertyDescription names of ProductDetail property codes (matched on their code or Mahak id)."""
+    if not codes:
+        return {}
+    rows = await conn.execute(
+        text("""SELECT coalesce(code, mahak_id::text) AS code, mahak_id::text AS mahak_id, name
+                FROM property_description
+                WHERE deleted_at IS NULL AND (code = ANY(:c) OR mahak_id::text = ANY(:c))"""),
+        {"c": list(codes)},
+    )
+    names: dict[str, str] = {}
+    for r in rows:
+        if r.name:
+            names.setdefault(r.code, r.name)
+            names.setdefault(r.mahak_id, r.name)
+    return names
 
 
 #: Page orders. Name and newest are ``catalog_entry``'s own (indexed), so a page reads the details of its own

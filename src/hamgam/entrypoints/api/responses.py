@@ -47,6 +47,8 @@ class CartLineOut(BaseModel):
     #: None when the product is no longer sold (deleted, hidden or without a price).
     product_id: int | None
     name: str | None
+    #: The variant by its Mahak property names and values ("رنگ: صورتی، سایز: XL"; "" without properties).
+    variant: str = ""
     quantity: int
     unit_price_rial: int | None
     total_rial: int | None
@@ -90,6 +92,8 @@ class OrderLineOut(BaseModel):
     product_detail_id: int
     product_id: int
     name: str
+    #: The variant the buyer chose, as it was named at checkout ("رنگ: صورتی، سایز: XL"; "" without properties).
+    variant: str = ""
     quantity: int
     unit_price_rial: int
     total_rial: int

@@ -154,6 +154,8 @@ async def build_plan(
                 tax_percent=sent.tax_percent,
                 charge_percent=sent.charge_percent,
                 row_id=row_id,
+                # the variant the buyer chose, on Mahak's invoice line too (the detail id already names it)
+                description=line.get("variant") or None,
             ),
         )
     receipt = bundle.record(ClientKind.RECEIPT, order_key(job["id"]))

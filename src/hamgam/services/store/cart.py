@@ -109,6 +109,7 @@ class CartService:
                     "product_detail_id": detail_id,
                     "product_id": d.product_id if d else None,
                     "name": d.name if d else None,
+                    "variant": d.variant if d else "",
                     "quantity": quantity,
                     "unit_price_rial": d.price_rial if d and on_sale else None,
                     "total_rial": d.price_rial * quantity if d and on_sale else None,

@@ -8,8 +8,10 @@ own holds.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import Any
 
+from hamgam.domain import variants
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.domain.persian import normalize_text
 from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
@@ -140,7 +142,8 @@ class CatalogService:
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
             details = await uow.catalog.product_details(product_id)
             extras = await uow.catalog.product_extras(product_id)
-            names = await uow.catalog.property_names({str(p["code"]) for d in details for p in d["properties"] or []})
+            names = await uow.catalog.property_names(variants.property_codes(d["properties"] for d in details))
+        told = {d["detail_id"]: variants.variant_properties(d["properties"], names) for d in details}
         return rows[0] | {
             "unit_name": extras["unit_name"],
             "description": extras["description"] or extras["mahak_description"],
@@ -159,7 +162,28 @@ class CatalogService:
                 }
                 for d in details
             ],
+            # by detail id (as text, for JSON): its variant by property names and the choice (code → value) naming it
+            "variant_of": {
+                str(d): {"label": variants.variant_label(props), "choice": variants.choice_of(props)}
+                for d, props in told.items()
+            },
+            "selectors": [
+                {"code": sel.code, "name": sel.name, "options": list(sel.values)}
+                for sel in variants.selectors(list(told.values()))
+            ],
         }
+
+    async def variant_detail(self, product_id: int, choice: Mapping[str, str]) -> int:
+        """The detail of ``product_id`` whose properties are the buyer's ``choice`` (property code → value),
+        from one selector per property; ``NotFound`` when the product has no such variant on sale."""
+        item = await self.product(product_id)
+        for d in item["details"]:
+            if variants.matches(item["variant_of"][str(d["detail_id"])]["choice"], choice):
+                return int(d["detail_id"])
+        raise NotFound(
+            "این ترکیب از کالا برای فروش نیست — no variant of the product has that combination",
+            product_id=product_id,
+        )
 
     async def featured(self, limit: int = 8) -> list[dict[str, Any]]:
         """Sellable products staff marked featured (``product_listing.featured``), newest first."""

@@ -78,6 +78,7 @@ class CheckoutService:
                     quantity,
                     details[d].price_rial,
                     rates[details[d].product_id],
+                    details[d].variant,
                 )
                 for d, quantity in rows
             ]

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import structlog
 
-from hamgam.domain.persian import format_toman, to_persian_digits
+from hamgam.domain.persian import format_toman, normalize_text, to_persian_digits
 from hamgam.domain.shipping import CARRIER_NAMES, Carrier
 from hamgam.domain.sms import SmsRejected, SmsUnavailable
 from hamgam.ports import Delivery, MessageQueue, SmsSender
@@ -24,11 +24,31 @@ log = structlog.get_logger(__name__)
 RETRY_DELAYS_S = (5.0, 30.0, 120.0, 600.0)
 
 
+#: Items named in one SMS; the rest are counted («و ۲ قلم دیگر»), to keep the text short.
+SMS_ITEMS = 3
+
+
+def items_text(items: list[dict[str, Any]]) -> str:
+    """``قابلمه رامک (رنگ: صورتی، سایز: XL) × ۱، …``: each item with the variant the buyer chose."""
+    parts = []
+    for item in items[:SMS_ITEMS]:
+        variant = f" ({item['variant']})" if item.get("variant") else ""
+        parts.append(f"{normalize_text(str(item['name']), for_search=False)}{variant} × {int(item['quantity'])}")
+    text = "، ".join(parts)
+    if len(items) > SMS_ITEMS:
+        text += f" و {len(items) - SMS_ITEMS} قلم دیگر"
+    return to_persian_digits(text)
+
+
 def render(event: dict[str, Any]) -> str | None:
     """The Persian text of an event, or None for events we do not text about."""
     number = to_persian_digits(str(event["order_id"]))
+    items = event.get("items") or []
+    listed = f": {items_text(items)}" if items else ""
     if event["type"] == "order.paid":
-        return f"سفارش {number} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
+        return (
+            f"سفارش {number}{listed} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
+        )
     if event["type"] == "order.shipped":
         return shipped_text(number, event)
     return None

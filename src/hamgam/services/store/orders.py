@@ -72,6 +72,7 @@ async def transition(
     if move is not None:
         await move(uow, order_id)
     if target in NOTIFY_ON:
+        placed = await uow.orders.get(order_id)
         await events.enqueue(
             uow,
             events.SMS_TOPIC,
@@ -80,6 +81,10 @@ async def transition(
                 "order_id": order_id,
                 "mobile": order["customer_mobile"],
                 "total_rial": order["total_rial"],
+                "items": [
+                    {"name": ln["name"], "variant": ln.get("variant") or "", "quantity": ln["quantity"]}
+                    for ln in (placed or {}).get("lines", [])
+                ],
                 **(notice or {}),
             },
         )

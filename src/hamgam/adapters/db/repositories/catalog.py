@@ -31,14 +31,7 @@ class SqlCatalogRepository:
         return await catalog_read.product_extras(self._conn, product_id)
 
     async def property_names(self, codes: set[str]) -> dict[str, str]:
-        if not codes:
-            return {}
-        rows = await self._conn.execute(
-            text("""SELECT coalesce(code, mahak_id::text) AS code, name FROM property_description
-                    WHERE deleted_at IS NULL AND (code = ANY(:c) OR mahak_id::text = ANY(:c))"""),
-            {"c": list(codes)},
-        )
-        return {r.code: r.name for r in rows if r.name}
+        return await catalog_read.property_names(self._conn, codes)
 
     async def featured_ids(self, limit: int) -> list[int]:
         ids = await self._conn.execute(

@@ -41,7 +41,7 @@ class SqlExportJobs:
         lines = (
             (
                 await conn.execute(
-                    text("""SELECT l.product_detail_id, l.product_id, l.name, l.quantity, l.unit_price_rial,
+                    text("""SELECT l.product_detail_id, l.product_id, l.name, l.variant, l.quantity, l.unit_price_rial,
                                    l.total_rial, l.tax_percent, l.charge_percent,
                                    (d.mahak_id IS NOT NULL AND d.deleted_at IS NULL) AS detail_live
                             FROM order_line l

@@ -60,15 +60,16 @@ class SqlOrderRepository:
 
     async def add_lines(self, order_id: int, lines: Sequence[PricedLine]) -> None:
         await self._conn.execute(
-            text("""INSERT INTO order_line (order_id, product_detail_id, product_id, name, quantity,
+            text("""INSERT INTO order_line (order_id, product_detail_id, product_id, name, variant, quantity,
                         unit_price_rial, total_rial, tax_percent, charge_percent)
-                    VALUES (:o, :d, :p, :n, :q, :u, :t, :tp, :cp)"""),
+                    VALUES (:o, :d, :p, :n, :v, :q, :u, :t, :tp, :cp)"""),
             [
                 {
                     "o": order_id,
                     "d": ln.product_detail_id,
                     "p": ln.product_id,
                     "n": ln.name,
+                    "v": ln.variant,
                     "q": ln.quantity,
                     "u": ln.unit_price_rial,
                     "t": ln.total_rial,
@@ -126,7 +127,7 @@ class SqlOrderRepository:
         if order is None:
             return None
         lines = await conn.execute(
-            text("""SELECT product_detail_id, product_id, name, quantity, unit_price_rial, total_rial
+            text("""SELECT product_detail_id, product_id, name, variant, quantity, unit_price_rial, total_rial
                     FROM order_line WHERE order_id = :id ORDER BY product_detail_id"""),
             {"id": order_id},
         )

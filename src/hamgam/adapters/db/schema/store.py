@@ -243,6 +243,8 @@ order_line = Table(
     Column("product_detail_id", BigInteger, primary_key=True, autoincrement=False),
     Column("product_id", BigInteger, nullable=False),
     Column("name", Text, nullable=False),
+    #: The variant by its Mahak property names as the buyer chose it (``رنگ: صورتی، سایز: XL``), kept from checkout.
+    Column("variant", Text, nullable=False, server_default=""),
     Column("quantity", Integer, nullable=False),
     Column("unit_price_rial", BigInteger, nullable=False),
     Column("total_rial", BigInteger, nullable=False),

@@ -59,11 +59,40 @@ async def show(page: AnyPage):
     return await _render_cart(page, await page.core.carts.view(cid) if cid else None)
 
 
+#: Form fields of a product page's selectors: ``prop:<property code>`` = the chosen value.
+CHOICE_PREFIX = "prop:"
+
+
+async def chosen_detail(page: Page, product_id: int) -> int | None:
+    """The detail a product page's selectors name (one ``prop:<code>`` field per property), or None when the
+    product has no variant on sale with that combination."""
+    form = await page.request.form()
+    choice = {
+        str(key).removeprefix(CHOICE_PREFIX): str(value)[:200]
+        for key, value in form.multi_items()
+        if str(key).startswith(CHOICE_PREFIX) and isinstance(value, str)
+    }
+    try:
+        return await page.core.catalog.variant_detail(product_id, choice)
+    except NotFound:
+        return None
+
+
 @router.post("/cart/add")
 async def add(
-    page: AnyPage, detail_id: DetailId, quantity: Qty = "1", back: Annotated[str, Form(max_length=300)] = "/"
+    page: AnyPage,
+    detail_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+    product_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+    quantity: Qty = "1",
+    back: Annotated[str, Form(max_length=300)] = "/",
 ):
+    """Add a detail, named by ``detail_id`` or by a product page's choice (``product_id`` and its
+    ``prop:<code>`` selectors)."""
     qty = parse_int(quantity, low=1, high=10_000) or 1
+    if detail_id is None:
+        detail_id = await chosen_detail(page, product_id) if product_id is not None else None
+        if detail_id is None:
+            return page.redirect(safe_next(back), flash=N_("This combination is not available."), kind="error")
     cid = await cart_id(page, create=True)
     assert cid is not None
     current = await page.core.carts.view(cid)
