@@ -219,7 +219,7 @@ def build_store_core(
     """The store core over PostgreSQL, its paid orders exported through ``queue``."""
     outbox = ExportOutbox(queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset)
     return store_core.build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
+        settings, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
         catalog_uow=catalog_unit_of_work(engine, settings.sync),

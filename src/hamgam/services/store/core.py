@@ -1,6 +1,6 @@
 """The store core service as one object: what the gateway calls in-process when co-located.
 
-``StoreCore`` bundles the store's services over one engine; ``build_store_core`` wires them from the
+``StoreCore`` bundles the store's services over their units of work; ``build_store_core`` wires them from the
 settings and the ports (payment gateway, SMS, rate limiter). The composition root (``hamgam.bootstrap``)
 calls it once per process.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, Forbidden, NotFound
@@ -65,7 +63,6 @@ class CodeRequired:
 
 @dataclass
 class StoreCore:
-    engine: AsyncEngine
     queue: MessageQueue
     catalog: CatalogService
     carts: CartService
@@ -165,7 +162,6 @@ class StoreCore:
 
 def build_store_core(
     settings: Settings,
-    engine: AsyncEngine,
     queue: MessageQueue,
     *,
     gateway: FullPaymentGateway,
@@ -184,7 +180,6 @@ def build_store_core(
     pepper = pepper_from(jwt_secret)
     carts = CartService(store_uow, store, limiter)
     return StoreCore(
-        engine=engine,
         queue=queue,
         catalog=CatalogService(catalog_uow),
         carts=carts,
