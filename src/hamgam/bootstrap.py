@@ -152,8 +152,8 @@ async def build(settings: Settings) -> Container:
         raise ValueError("database_url is not set")
     engine = create_engine(settings.database_url)
     mahak_settings = settings.mahak.model_copy(update={"base_url": mahak_base_url(settings)})
-    limiter, breaker = postgres_guards(engine, mahak_settings)
-    mahak = MahakClient(mahak_settings, limiter=limiter, breaker=breaker)
+    mahak_limiter, breaker = postgres_guards(engine, mahak_settings)
+    mahak = MahakClient(mahak_settings, limiter=mahak_limiter, breaker=breaker)
     queue = await build_queue(settings, engine)
     sync_store = SyncStore(engine)
     fetcher = Fetcher(

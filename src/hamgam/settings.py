@@ -419,6 +419,6 @@ def mask_url(value: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings from the environment, with explicit overrides winning (used by tests and the CLI)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)

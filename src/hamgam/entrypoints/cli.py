@@ -83,9 +83,12 @@ def _with_engine(action: Callable[[Any, Settings], Awaitable[T]]) -> T:
     from hamgam.entrypoints.database import database
 
     with database(_settings()) as settings:
+        url = settings.database_url
+        if not url:
+            raise RuntimeError("database() yields settings with a database URL")
 
         async def main() -> T:
-            engine = create_engine(settings.database_url, pool_size=2)
+            engine = create_engine(url, pool_size=2)
             try:
                 return await action(engine, settings)
             finally:

@@ -100,7 +100,7 @@ class CartService:
     async def view_in(self, uow: StoreUnitOfWork, cart_id: uuid.UUID) -> dict[str, Any]:
         rows = await uow.carts.lines(cart_id)
         details = {d.detail_id: d for d in await uow.catalog.sellable([d for d, _ in rows])}
-        lines = []
+        lines: list[dict[str, Any]] = []
         for detail_id, quantity in rows:
             d = details.get(detail_id)
             on_sale = d is not None and d.price_rial > 0

@@ -99,13 +99,15 @@ class StoreCore:
 
     # --- orders (thin enough to live here) ---
 
-    async def customer_orders(self, customer_id: int, *, offset: int, limit: int):
+    async def customer_orders(
+        self, customer_id: int, *, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
         return await list_orders(self.uow, customer_id=customer_id, offset=offset, limit=limit)
 
-    async def customer_order(self, customer_id: int, order_id: int):
+    async def customer_order(self, customer_id: int, order_id: int) -> dict[str, Any]:
         return await get_order(self.uow, order_id, customer_id=customer_id)
 
-    async def cancel_by_customer(self, customer_id: int, order_id: int):
+    async def cancel_by_customer(self, customer_id: int, order_id: int) -> dict[str, Any]:
         """A customer may cancel their own order while it waits for payment; its stock comes back."""
         async with self.uow() as uow:
             row = await uow.orders.lock(order_id)
