@@ -21,7 +21,7 @@ from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOf
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
-from hamgam.adapters.db.sync_store import SyncStore
+from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
@@ -62,7 +62,7 @@ class Container:
     engine: AsyncEngine
     queue: MessageQueue
     mahak: MahakClient
-    sync_store: SyncStore
+    sync_repository: SqlSyncRepository
     dead_letters: DeadLetterStore
     fetcher: Fetcher[Entity]
     payment_gateway: FullPaymentGateway
@@ -92,7 +92,7 @@ class Container:
         sync = self.settings.sync
         return BatchWorker(
             self.queue,
-            self.sync_store,
+            self.sync_repository,
             concurrency=sync.workers,
             prefetch=sync.prefetch,
             retry_delays_s=sync.retry_delays_s,
@@ -103,7 +103,7 @@ class Container:
         return SyncScheduler(
             self.locks,
             self.fetcher,
-            self.sync_store,
+            self.sync_repository,
             interval_s=sync.interval_s,
             reconcile_interval_s=sync.reconcile_interval_s,
         )
@@ -155,10 +155,10 @@ async def build(settings: Settings) -> Container:
     mahak_limiter, breaker = postgres_guards(engine, mahak_settings)
     mahak = MahakClient(mahak_settings, limiter=mahak_limiter, breaker=breaker)
     queue = await build_queue(settings, engine)
-    sync_store = SyncStore(engine)
+    sync_repository = SqlSyncRepository(engine)
     fetcher = Fetcher(
         mahak,
-        sync_store,
+        sync_repository,
         queue,
         TransformContext(settings.sync.money_unit),
         locks=AdvisoryLocks(engine),
@@ -183,7 +183,7 @@ async def build(settings: Settings) -> Container:
         max_upload_bytes=settings.web.max_upload_bytes,
     )
     return Container(
-        settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
+        settings, engine, queue, mahak, sync_repository, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
         objects, images,
     )
 

@@ -262,7 +262,7 @@ def sync_run(
             with sync_progress(console) as progress:
                 for item in entities:
                     # a pass from RowVersion 0 reads about what the store holds; an incremental one has no total
-                    total = await container.sync_store.rows_held(item.name) if kind != "incremental" else None
+                    total = await container.sync_repository.rows_held(item.name) if kind != "incremental" else None
                     task = progress.start(item.name, total)
                     try:
                         result = await container.fetcher.run(item.name, kind, progress=task.advance)

@@ -1,8 +1,8 @@
 """The sync's ports: what the fetcher, the worker pool and the scheduler need from Mahak and from persistence.
 
 ``MahakGateway`` is implemented by ``hamgam.adapters.mahak.client.MahakClient``; ``SyncRepository`` by
-``hamgam.adapters.db.sync_store.SyncStore``; ``SyncReadModel`` (what the admin panel, the CLI and the metrics
-read) by ``hamgam.adapters.db.sync_reads.SyncReads``; in memory by ``tests/fakes/sync.py``.
+``hamgam.adapters.db.sync_repository.SqlSyncRepository``; ``SyncReadModel`` (what the admin panel, the CLI and
+the metrics read) by ``hamgam.adapters.db.sync_reads.SyncReads``; in memory by ``tests/fakes/sync.py``.
 """
 
 from __future__ import annotations

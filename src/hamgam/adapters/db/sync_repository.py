@@ -34,7 +34,7 @@ from hamgam.domain.sync.entities import entity_named
 from hamgam.domain.sync.rejection import Rejection
 
 
-class SyncStore:
+class SqlSyncRepository:
     """Everything the sync reads and writes in PostgreSQL, over one async engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
