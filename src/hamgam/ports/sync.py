@@ -144,8 +144,8 @@ class StockCounts:
     #: Details on sale, and how many of them have stock under the stock source.
     details: int
     in_stock: int
-    #: Store id -> details with stock there, whatever the source.
-    stores_holding: dict[int, int] = field(default_factory=dict)
+    #: Warehouse (Mahak "Store") id -> details with stock there, whatever the source.
+    warehouses_holding: dict[int, int] = field(default_factory=dict)
 
 
 class SyncReadModel(Protocol):
