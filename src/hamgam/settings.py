@@ -196,7 +196,7 @@ def _default_shipping() -> list[ShippingMethod]:
     ]
 
 
-class StoreSettings(BaseModel):
+class ShopSettings(BaseModel):
     """The online store core: reservations, shipping, one-time codes and background jobs."""
 
     #: Seconds a checkout holds its stock while the buyer pays; then the order expires and stock comes back.
@@ -367,7 +367,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
-    store: StoreSettings = Field(default_factory=StoreSettings)
+    shop: ShopSettings = Field(default_factory=ShopSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)

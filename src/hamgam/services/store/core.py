@@ -40,7 +40,7 @@ def callback_url(settings: Settings) -> str:
     """Built from configuration only, never from a request's Host header (iran.md §1.6.6)."""
     if settings.payments.callback_url:
         return settings.payments.callback_url
-    base = settings.store.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
+    base = settings.shop.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
     return base.rstrip("/") + CALLBACK_PATH
 
 
@@ -72,7 +72,7 @@ class StoreCore:
     tokens: TokenService
     admin: AdminService
     sms: SmsSender
-    #: Seconds a guest cart lives after its last change (``store.guest_cart_ttl_s``).
+    #: Seconds a guest cart lives after its last change (``shop.guest_cart_ttl_s``).
     guest_cart_ttl_s: int
     #: Opens the store's transactions (orders, payments, carts, stock, events).
     uow: UnitOfWorkFactory[StoreUnitOfWork]
@@ -178,23 +178,23 @@ def build_store_core(
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
-    store, auth = settings.store, settings.auth
+    shop, auth = settings.shop, settings.auth
     pepper = pepper_from(jwt_secret)
-    carts = CartService(store_uow, store, limiter)
+    carts = CartService(store_uow, shop, limiter)
     return StoreCore(
         queue=queue,
         catalog=CatalogService(catalog_uow),
         carts=carts,
-        checkout=CheckoutService(store_uow, store),
+        checkout=CheckoutService(store_uow, shop),
         payments=PaymentService(
             store_uow,
             gateway,
             callback_url=callback_url(settings),
             provider=settings.payments.provider.value,
-            reconcile_after_s=store.reconcile_after_s,
+            reconcile_after_s=shop.reconcile_after_s,
             paid_orders=paid_orders,
         ),
-        accounts=AccountService(accounts_uow, sms, limiter, store=store, auth=auth, pepper=pepper),
+        accounts=AccountService(accounts_uow, sms, limiter, shop=shop, auth=auth, pepper=pepper),
         tokens=TokenService(
             accounts_uow,
             secret=jwt_secret,
@@ -206,7 +206,7 @@ def build_store_core(
         ),
         admin=AdminService(admin_uow),
         sms=sms,
-        guest_cart_ttl_s=store.guest_cart_ttl_s,
+        guest_cart_ttl_s=shop.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),
     )
