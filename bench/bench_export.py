@@ -64,7 +64,7 @@ async def run(args: argparse.Namespace, database_url: str, mahak_url: str) -> di
         mahak={"base_url": mahak_url, "rate_per_s": 100_000, "rate_burst": 100_000, "timeout_s": 30},
         payments={"provider": PaymentProvider.MEMORY},
         sms={"provider": SmsProvider.MEMORY},
-        store={"run_jobs": False},
+        shop={"run_jobs": False},
         export={"workers": args.workers, "prefetch": 2, "relay_interval_s": 0.2},
     )
     container = await build(settings)

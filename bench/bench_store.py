@@ -403,7 +403,7 @@ def gateway_env(database_url: str, port: int, workdir: str, log_level: str) -> d
         "HAMGAM_DATABASE_URL": database_url,
         "HAMGAM_API_HOST": "127.0.0.1",
         "HAMGAM_API_PORT": str(port),
-        "HAMGAM_STORE__RUN_JOBS": "false",
+        "HAMGAM_SHOP__RUN_JOBS": "false",
         "HAMGAM_PAYMENTS__PROVIDER": "memory",
         "HAMGAM_SMS__PROVIDER": "memory",
         "HAMGAM_MAHAK__BASE_URL": "http://127.0.0.1:9/API/v3",

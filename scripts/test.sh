@@ -16,4 +16,5 @@ if [ ! -x /usr/bin/chromium ]; then
     || echo "could not install chromium: browser tests will skip (or fail with HAMGAM_REQUIRE_SERVICES=1)" >&2
 fi
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -23,7 +23,7 @@ from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
 from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
 from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
-from hamgam.adapters.db.sync_store import SyncStore
+from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
@@ -81,7 +81,7 @@ class Container:
     engine: AsyncEngine
     queue: MessageQueue
     mahak: MahakClient
-    sync_store: SyncStore
+    sync_repository: SqlSyncRepository
     dead_letters: DeadLetterStore
     fetcher: Fetcher[Entity]
     payment_gateway: FullPaymentGateway
@@ -114,7 +114,7 @@ class Container:
         sync = self.settings.sync
         return BatchWorker(
             self.queue,
-            self.sync_store,
+            self.sync_repository,
             concurrency=sync.workers,
             prefetch=sync.prefetch,
             retry_delays_s=sync.retry_delays_s,
@@ -125,7 +125,7 @@ class Container:
         return SyncScheduler(
             self.locks,
             self.fetcher,
-            self.sync_store,
+            self.sync_repository,
             interval_s=sync.interval_s,
             reconcile_interval_s=sync.reconcile_interval_s,
         )
@@ -197,13 +197,13 @@ async def build(settings: Settings) -> Container:
         raise ValueError("database_url is not set")
     engine = create_engine(settings.database_url)
     mahak_settings = settings.mahak.model_copy(update={"base_url": mahak_base_url(settings)})
-    limiter, breaker = postgres_guards(engine, mahak_settings)
-    mahak = MahakClient(mahak_settings, limiter=limiter, breaker=breaker)
+    mahak_limiter, breaker = postgres_guards(engine, mahak_settings)
+    mahak = MahakClient(mahak_settings, limiter=mahak_limiter, breaker=breaker)
     queue = await build_queue(settings, engine)
-    sync_store = SyncStore(engine)
+    sync_repository = SqlSyncRepository(engine)
     fetcher = Fetcher(
         mahak,
-        sync_store,
+        sync_repository,
         queue,
         TransformContext(settings.sync.money_unit),
         locks=AdvisoryLocks(engine),
@@ -229,7 +229,7 @@ async def build(settings: Settings) -> Container:
     )
     site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
     return Container(
-        settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
+        settings, engine, queue, mahak, sync_repository, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
         objects, images, SitePagesService(site_uow), DiscoveryService(site_uow),
     )
 
@@ -270,7 +270,7 @@ def build_store_core(
         join=export_joiner(queue),
     )
     return store_core.build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
+        settings, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
         catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=PdfInvoiceRenderer(),

@@ -196,7 +196,7 @@ def _default_shipping() -> list[ShippingMethod]:
     ]
 
 
-class StoreSettings(BaseModel):
+class ShopSettings(BaseModel):
     """The online store core: reservations, shipping, one-time codes and background jobs."""
 
     #: Seconds a checkout holds its stock while the buyer pays; then the order expires and stock comes back.
@@ -374,7 +374,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = Field(default_factory=SyncSettings)
     payments: PaymentSettings = Field(default_factory=PaymentSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
-    store: StoreSettings = Field(default_factory=StoreSettings)
+    shop: ShopSettings = Field(default_factory=ShopSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -426,6 +426,6 @@ def mask_url(value: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read the settings from the environment, with explicit overrides winning (used by tests and the CLI)."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    return Settings(**overrides)

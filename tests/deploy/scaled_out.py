@@ -263,14 +263,14 @@ class Cluster:
             "HAMGAM_MAHAK__RATE_BURST": "500",
             "HAMGAM_PAYMENTS__BASE_URL": f"http://127.0.0.1:{self.sims.zarinpal_port}",
             "HAMGAM_PAYMENTS__CALLBACK_URL": f"{self.api_url}/payments/callback",
-            "HAMGAM_STORE__PUBLIC_BASE_URL": f"http://127.0.0.1:{self.balancer_port}",
+            "HAMGAM_SHOP__PUBLIC_BASE_URL": f"http://127.0.0.1:{self.balancer_port}",
             "HAMGAM_SMS__BASE_URL": f"http://127.0.0.1:{self.sims.sms_port}",
             "HAMGAM_AUTH__JWT_SECRET": "scaled-out-test-secret-0123456789abcdef",
             # Every buyer reaches the gateways from 127.0.0.1 through the balancer, as behind a Service without
             # X-Forwarded-For: the per-address login, code and cart limits would count all of them as one client.
             "HAMGAM_AUTH__LOGIN_ATTEMPTS": "10000",
             "HAMGAM_AUTH__OTP_SENDS": "10000",
-            "HAMGAM_STORE__CART_CREATES": "10000",
+            "HAMGAM_SHOP__CART_CREATES": "10000",
             "HAMGAM_SYNC__INTERVAL_S": str(self.shape.sync_interval_s),
             "HAMGAM_SYNC__WORKERS": "2",
             "HAMGAM_EXPORT__PERSON_GROUP_ID": str(self.person_group_id),

@@ -240,7 +240,7 @@ def test_plain_urls_go_into_the_chart_secret_not_the_config_map(renders: dict[st
     assert secret["HAMGAM_STORAGE__S3_SECRET_ACCESS_KEY"] == "SK"
     assert len(secret["HAMGAM_AUTH__JWT_SECRET"]) >= 32
     assert not any("pw@" in str(v) or v == "SK" for v in config.values())
-    assert config["HAMGAM_STORE__PUBLIC_BASE_URL"] == "https://shop.example.ir"
+    assert config["HAMGAM_SHOP__PUBLIC_BASE_URL"] == "https://shop.example.ir"
     assert config["HAMGAM_STORAGE__BACKEND"] == "s3"
 
 

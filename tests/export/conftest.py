@@ -59,7 +59,7 @@ def export_settings(database_url: str, mahak_url: str, queue_prefix: str, rabbit
         sync={"workers": 2, "prefetch": 4, "retry_delays_s": [0.2, 0.3, 0.4]},
         payments={"provider": PaymentProvider.MEMORY},
         sms={"provider": SmsProvider.MEMORY},
-        store={"run_jobs": False, **(store or {})},
+        shop={"run_jobs": False, **(store or {})},
         auth={"jwt_secret": "export-test-secret-" + "x" * 40, "rate_limit_backend": "memory"},
         export={"retry_delays_s": [0.2, 0.3, 0.5, 0.8, 1.0], "relay_interval_s": 0.2, "workers": 4, **export},
     )

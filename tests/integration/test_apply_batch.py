@@ -1,4 +1,4 @@
-"""The upsert engine and logical deletes, through ``SyncStore.apply_batch`` on the real PostgreSQL."""
+"""The upsert engine and logical deletes, through ``SqlSyncRepository.apply_batch`` on the real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from hamgam.adapters.db.engine import create_engine
-from hamgam.adapters.db.sync_store import SyncStore
+from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.domain.sync.batch import Batch
 
 
@@ -25,12 +25,12 @@ def product(mahak_id: int, rv: int, name: str = "چای", deleted: bool = False,
 @pytest.fixture
 async def store(database_url: str):
     engine = create_engine(database_url, pool_size=2)
-    yield SyncStore(engine)
+    yield SqlSyncRepository(engine)
     await engine.dispose()
 
 
 async def new_batch(
-    store: SyncStore, rows: list[dict], *, reconcile: bool = False, entity: str = "Product"
+    store: SqlSyncRepository, rows: list[dict], *, reconcile: bool = False, entity: str = "Product"
 ) -> Batch:
     run_id = await store.start_run(entity, "reconcile" if reconcile else "incremental", 0)
     versions = [r["row_version"] for r in rows]
@@ -38,13 +38,13 @@ async def new_batch(
     return Batch(batch_id, run_id, entity, rows, reconcile, max(versions))
 
 
-async def products(store: SyncStore) -> dict[int, dict]:
+async def products(store: SqlSyncRepository) -> dict[int, dict]:
     async with store.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT * FROM product ORDER BY mahak_id"))).mappings()
         return {r["mahak_id"]: dict(r) for r in rows}
 
 
-async def test_apply_batch_inserts_then_redelivery_changes_nothing(store: SyncStore) -> None:
+async def test_apply_batch_inserts_then_redelivery_changes_nothing(store: SqlSyncRepository) -> None:
     # given a batch of two products
     batch = await new_batch(store, [product(1, 10), product(2, 10, "قهوه")])
     # when it is applied, then delivered again
@@ -56,7 +56,7 @@ async def test_apply_batch_inserts_then_redelivery_changes_nothing(store: SyncSt
     assert {k: v["name"] for k, v in (await products(store)).items()} == {1: "چای", 2: "قهوه"}
 
 
-async def test_apply_batch_older_row_after_newer_is_stale(store: SyncStore) -> None:
+async def test_apply_batch_older_row_after_newer_is_stale(store: SqlSyncRepository) -> None:
     # given a product at RowVersion 20
     await store.apply_batch(await new_batch(store, [product(1, 20, "جدید")]))
     # when an older batch (RowVersion 10) arrives late
@@ -66,13 +66,13 @@ async def test_apply_batch_older_row_after_newer_is_stale(store: SyncStore) -> N
     assert (await products(store))[1]["name"] == "جدید"
 
 
-async def test_apply_batch_keeps_highest_row_version_of_duplicate_ids(store: SyncStore) -> None:
+async def test_apply_batch_keeps_highest_row_version_of_duplicate_ids(store: SqlSyncRepository) -> None:
     counts = await store.apply_batch(await new_batch(store, [product(1, 12, "دوم"), product(1, 11, "اول")]))
     assert counts.inserted == 1
     assert (await products(store))[1]["name"] == "دوم"
 
 
-async def test_logical_delete_then_recreate(store: SyncStore) -> None:
+async def test_logical_delete_then_recreate(store: SqlSyncRepository) -> None:
     # given a live product
     await store.apply_batch(await new_batch(store, [product(1, 10)]))
     # when Mahak deletes it, then re-creates it
@@ -85,7 +85,7 @@ async def test_logical_delete_then_recreate(store: SyncStore) -> None:
     assert recreated.updated == 1 and (await products(store))[1]["deleted_at"] is None
 
 
-async def test_reconcile_batch_fixes_silent_edit_at_same_row_version(store: SyncStore) -> None:
+async def test_reconcile_batch_fixes_silent_edit_at_same_row_version(store: SqlSyncRepository) -> None:
     # given a product stored at RowVersion 10
     await store.apply_batch(await new_batch(store, [product(1, 10, "قبل")]))
     # when Mahak changed its name without a RowVersion bump
@@ -97,7 +97,7 @@ async def test_reconcile_batch_fixes_silent_edit_at_same_row_version(store: Sync
     assert (await products(store))[1]["name"] == "بعد"
 
 
-async def test_local_override_is_kept_and_conflict_logged(store: SyncStore) -> None:
+async def test_local_override_is_kept_and_conflict_logged(store: SqlSyncRepository) -> None:
     # given a product whose name staff overrode in the store
     await store.apply_batch(await new_batch(store, [product(1, 10, "نام محک")]))
     async with store.engine.begin() as conn:
@@ -121,7 +121,7 @@ async def test_local_override_is_kept_and_conflict_logged(store: SyncStore) -> N
     )
 
 
-async def test_product_detail_prices_and_properties_round_trip(store: SyncStore) -> None:
+async def test_product_detail_prices_and_properties_round_trip(store: SqlSyncRepository) -> None:
     row = {
         "mahak_id": 5,
         "row_version": 3,

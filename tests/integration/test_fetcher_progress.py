@@ -29,7 +29,7 @@ async def test_cursor_moves_during_a_run_and_a_cut_run_resumes_past_it(mahak, ma
             run.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await run
-            cut_at = await container.sync_store.cursor("Product")
+            cut_at = await container.sync_repository.cursor("Product")
             # then the cursor already stands past the applied prefix, below the catalogue's top
             top = max(r["RowVersion"] for r in mahak.control.rows("Product"))
             assert 0 < cut_at < top
@@ -40,7 +40,7 @@ async def test_cursor_moves_during_a_run_and_a_cut_run_resumes_past_it(mahak, ma
             worker.stop()
             await working
     assert result.status == "succeeded"
-    assert (await container.sync_store.run(result.run_id))["from_row_version"] == cut_at
+    assert (await container.sync_repository.run(result.run_id))["from_row_version"] == cut_at
     await assert_store_matches_mahak(container, mahak.control, entities=[entity_named("Product")])
 
 

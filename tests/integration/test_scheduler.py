@@ -16,7 +16,7 @@ def scheduler(container, **kwargs) -> SyncScheduler:
     return SyncScheduler(
         container.locks,
         container.fetcher,
-        container.sync_store,
+        container.sync_repository,
         interval_s=3600,
         reconcile_interval_s=86400,
         entities=[entity_named("Store")],
@@ -54,7 +54,7 @@ async def test_on_demand_request_runs_on_the_leader(fresh_mahak, make_container)
         try:
             await eventually(lambda: _async(leader.leader.held))
             # when staff ask for a product sync now
-            await container.sync_store.request_run("Product", "incremental", "staff:test")
+            await container.sync_repository.request_run("Product", "incremental", "staff:test")
 
             async def product_synced() -> bool:
                 async with container.engine.connect() as conn:

@@ -111,8 +111,8 @@ async def test_store_always_ends_equal_to_mahak(
     with fresh_database(postgres_server_url, migrated_template) as database_url:
         container = await build(sync_settings(database_url, mahak.base_url, None, queue_prefix))
         try:
-            container.sync_store = CrashingStore(
-                container.sync_store,
+            container.sync_repository = CrashingStore(
+                container.sync_repository,
                 deliveries["crash_after_commit_every"],
                 deliveries["crash_before_commit_every"],
             )

@@ -23,7 +23,7 @@ async def age_cart(site, cart_id: str, days: int) -> None:
 
 
 async def test_cart_creation_is_rate_limited_per_client(database_url: str) -> None:
-    async with open_site(database_url, store={"cart_creates": 3}) as site:
+    async with open_site(database_url, shop={"cart_creates": 3}) as site:
         for _ in range(3):
             assert (await site.http.post(f"{API}/cart")).status_code == 201
         limited = await site.http.post(f"{API}/cart")
@@ -33,7 +33,7 @@ async def test_cart_creation_is_rate_limited_per_client(database_url: str) -> No
 
 
 async def test_an_expired_guest_cart_answers_like_an_unknown_one(database_url: str) -> None:
-    async with open_site(database_url, store={"guest_cart_ttl_s": 30 * DAY_S}) as site:
+    async with open_site(database_url, shop={"guest_cart_ttl_s": 30 * DAY_S}) as site:
         detail = await seed_product(site.container.engine, 1, "چای")
         token = (await site.http.post(f"{API}/cart")).json()["cart_token"]
         put = await site.http.put(f"{API}/cart/lines/{detail}", json={"quantity": 1}, headers={"X-Cart-Token": token})
@@ -79,7 +79,7 @@ async def test_the_purge_job_deletes_expired_guest_carts_and_their_lines(site) -
     await site.http.put(f"{API}/cart/lines/{detail}", json={"quantity": 1}, headers=bearer(customer["access_token"]))
     customer_cart = await scalar(site, "SELECT id FROM cart WHERE customer_id IS NOT NULL")
     await age_cart(site, str(customer_cart), 400)
-    ttl = site.container.settings.store.guest_cart_ttl_s
+    ttl = site.container.settings.shop.guest_cart_ttl_s
     await age_cart(site, old, ttl // DAY_S + 1)
     await age_cart(site, also_old, ttl // DAY_S + 1)
     # when the store's jobs run

@@ -61,7 +61,7 @@ async def test_otp_wrong_guesses_burn_the_code(world: StoreWorld) -> None:
     await accounts.request_otp("09121234567", client="t")
     code = world.sms.last_otp("09121234567")
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(world.settings.store.otp_max_attempts):
+    for _ in range(world.settings.shop.otp_max_attempts):
         with pytest.raises(Unauthorized):
             await accounts.verify_otp("09121234567", wrong)
     with pytest.raises(Unauthorized):

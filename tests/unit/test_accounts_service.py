@@ -13,7 +13,7 @@ from hamgam.domain.accounts import Factor, Role
 from hamgam.domain.errors import Conflict, Forbidden, NotFound, RateLimited, Unauthorized
 from hamgam.services.auth.tokens import TokenService
 from hamgam.services.store.accounts import AccountService
-from hamgam.settings import AuthSettings, StoreSettings
+from hamgam.settings import AuthSettings, ShopSettings
 from tests.fakes.accounts import AccountsData
 
 MOBILE = "09121234567"
@@ -34,7 +34,7 @@ def sms() -> InMemorySms:
 @pytest.fixture
 def accounts(data: AccountsData, sms: InMemorySms) -> AccountService:
     return AccountService(
-        data.uow, sms, MemoryRateLimiter(), store=StoreSettings(), auth=AuthSettings(), pepper=PEPPER,
+        data.uow, sms, MemoryRateLimiter(), shop=ShopSettings(), auth=AuthSettings(), pepper=PEPPER,
         hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),  # cheap: the rules are under test
     )  # fmt: skip
 
@@ -87,7 +87,7 @@ async def test_register_with_a_wrong_code_is_refused_and_creates_nothing(
 async def test_wrong_guesses_use_up_the_code(accounts: AccountService, sms: InMemorySms) -> None:
     code = await _code(accounts, sms)
     wrong = "0" * len(code) if code != "0" * len(code) else "1" * len(code)
-    for _ in range(StoreSettings().otp_max_attempts):
+    for _ in range(ShopSettings().otp_max_attempts):
         with pytest.raises(Unauthorized):
             await accounts.verify_otp(MOBILE, wrong)
     with pytest.raises(Unauthorized):
@@ -96,7 +96,7 @@ async def test_wrong_guesses_use_up_the_code(accounts: AccountService, sms: InMe
 
 async def test_an_expired_code_is_refused(accounts: AccountService, sms: InMemorySms, data: AccountsData) -> None:
     code = await _code(accounts, sms)
-    data.now += dt.timedelta(seconds=StoreSettings().otp_ttl_s + 1)
+    data.now += dt.timedelta(seconds=ShopSettings().otp_ttl_s + 1)
     with pytest.raises(Unauthorized):
         await accounts.verify_otp(MOBILE, code)
 

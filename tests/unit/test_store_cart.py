@@ -11,12 +11,12 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound, OutOfStock, RateLimited
 from hamgam.services.store import jobs
 from hamgam.services.store.cart import CartService
-from hamgam.settings import StoreSettings
+from hamgam.settings import ShopSettings
 from tests.fakes.store import StoreData, store_uow
 
 
 def cart_service(data: StoreData, **store: object) -> CartService:
-    return CartService(store_uow(data), StoreSettings(**store), MemoryRateLimiter())
+    return CartService(store_uow(data), ShopSettings(**store), MemoryRateLimiter())
 
 
 def shop() -> StoreData:

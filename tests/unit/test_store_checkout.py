@@ -11,7 +11,7 @@ from hamgam.domain.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from hamgam.services.store.cart import CartService
 from hamgam.services.store.checkout import CheckoutService
 from hamgam.services.store.orders import get_order
-from hamgam.settings import StoreSettings
+from hamgam.settings import ShopSettings
 from tests.fakes.store import StoreData, store_uow
 
 CUSTOMER = 7
@@ -26,7 +26,7 @@ ADDRESS = Address.parse(
 
 
 def services(data: StoreData, **store: object) -> tuple[CartService, CheckoutService]:
-    settings = StoreSettings(**store)
+    settings = ShopSettings(**store)
     uow = store_uow(data)
     return CartService(uow, settings, MemoryRateLimiter()), CheckoutService(uow, settings)
 

@@ -8,7 +8,7 @@ needs when it runs (BENCHMARKS.md "Command line"). User errors end in one line a
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -57,7 +57,7 @@ def _settings() -> Settings:
     return settings
 
 
-def _on_database(main: Callable[[Settings], Awaitable[T]]) -> T:
+def _on_database(main: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run ``main`` on the resolved database. A configured server is reached first, over asyncpg, to check that
     its schema is at head (migrated only when it is not), before the command imports what its work needs: a
     wrong URL or a stopped server is answered without loading the container. Without one, the embedded
@@ -65,11 +65,12 @@ def _on_database(main: Callable[[Settings], Awaitable[T]]) -> T:
     import asyncio
 
     settings = _settings()
-    if settings.database_url:
+    url = settings.database_url
+    if url:
         from hamgam.entrypoints.database import migrated_server
 
         async def checked() -> T:
-            await migrated_server(settings.database_url)
+            await migrated_server(url)
             return await main(settings)
 
         return asyncio.run(checked())
@@ -100,6 +101,8 @@ def _with_engine(action: Callable[[Any, Settings], Awaitable[T]]) -> T:
     async def main(settings: Settings) -> T:
         from hamgam.adapters.db.engine import create_engine
 
+        if not settings.database_url:
+            raise RuntimeError("the settings carry no database URL")
         engine = create_engine(settings.database_url, pool_size=2)
         try:
             return await action(engine, settings)
@@ -277,7 +280,7 @@ def sync_run(
             with sync_progress(console) as progress:
                 for item in entities:
                     # a pass from RowVersion 0 reads about what the store holds; an incremental one has no total
-                    total = await container.sync_store.rows_held(item.name) if kind != "incremental" else None
+                    total = await container.sync_repository.rows_held(item.name) if kind != "incremental" else None
                     task = progress.start(item.name, total)
                     try:
                         result = await container.fetcher.run(item.name, kind, progress=task.advance)

@@ -106,9 +106,6 @@ def _print_plan(
 def _safe(url: str | None) -> str:
     if not url:
         return "-"
-    from sqlalchemy.engine import make_url
+    from hamgam.adapters.db.engine import masked_url
 
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return masked_url(url)

@@ -168,8 +168,13 @@ class SessionRepository(Protocol):
 class AccountsUnitOfWork(UnitOfWork, Protocol):
     """One accounts transaction and the repositories bound to it."""
 
-    customers: CustomerRepository
-    addresses: AddressRepository
-    codes: OneTimeCodeRepository
-    sessions: SessionRepository
-    audit: AuditLog
+    @property
+    def customers(self) -> CustomerRepository: ...
+    @property
+    def addresses(self) -> AddressRepository: ...
+    @property
+    def codes(self) -> OneTimeCodeRepository: ...
+    @property
+    def sessions(self) -> SessionRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...

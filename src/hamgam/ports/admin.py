@@ -55,5 +55,7 @@ class ProductAdminRepository(Protocol):
 
 
 class AdminUnitOfWork(UnitOfWork, Protocol):
-    products: ProductAdminRepository
-    audit: AuditLog
+    @property
+    def products(self) -> ProductAdminRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...

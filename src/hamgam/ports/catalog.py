@@ -127,7 +127,11 @@ class DashboardRepository(Protocol):
 class CatalogUnitOfWork(UnitOfWork, Protocol):
     """One catalogue transaction and the repositories bound to it."""
 
-    catalog: CatalogRepository
-    images: ImageRepository
-    dashboard: DashboardRepository
-    audit: AuditLog
+    @property
+    def catalog(self) -> CatalogRepository: ...
+    @property
+    def images(self) -> ImageRepository: ...
+    @property
+    def dashboard(self) -> DashboardRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...

@@ -257,18 +257,29 @@ class TransactionalPublisher(Protocol):
 class ExportUnitOfWork(UnitOfWork, Protocol):
     """One export transaction and the repositories bound to it."""
 
-    jobs: ExportJobs
-    outbox: ExportOutboxRecords
-    orders: OrdersForExport
-    transitions: OrderTransitions
-    mahak_data: SyncedMahakData
-    follow_ups: ExportFollowUps
-    reconciliations: Reconciliations
-    views: ExportJobViews
-    dead_letters: ExportDeadLetters
-    audit: AuditTrail
+    @property
+    def jobs(self) -> ExportJobs: ...
+    @property
+    def outbox(self) -> ExportOutboxRecords: ...
+    @property
+    def orders(self) -> OrdersForExport: ...
+    @property
+    def transitions(self) -> OrderTransitions: ...
+    @property
+    def mahak_data(self) -> SyncedMahakData: ...
+    @property
+    def follow_ups(self) -> ExportFollowUps: ...
+    @property
+    def reconciliations(self) -> Reconciliations: ...
+    @property
+    def views(self) -> ExportJobViews: ...
+    @property
+    def dead_letters(self) -> ExportDeadLetters: ...
+    @property
+    def audit(self) -> AuditTrail: ...
     #: None when the queue cannot enqueue in a transaction (RabbitMQ): the relay publishes.
-    publisher: TransactionalPublisher | None
+    @property
+    def publisher(self) -> TransactionalPublisher | None: ...
 
 
 # --- collaborators -----------------------------------------------------------------------------------------------

@@ -218,15 +218,24 @@ class Housekeeping(Protocol):
 class StoreUnitOfWork(UnitOfWork, Protocol):
     """One store transaction and the repositories bound to it."""
 
-    catalog: SellableReader
-    carts: CartRepository
-    orders: OrderRepository
-    payments: PaymentRepository
-    shipments: ShipmentRepository
-    stock: StockLedger
-    events: EventOutbox
-    housekeeping: Housekeeping
-    audit: AuditLog
+    @property
+    def catalog(self) -> SellableReader: ...
+    @property
+    def carts(self) -> CartRepository: ...
+    @property
+    def orders(self) -> OrderRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
+    @property
+    def shipments(self) -> ShipmentRepository: ...
+    @property
+    def stock(self) -> StockLedger: ...
+    @property
+    def events(self) -> EventOutbox: ...
+    @property
+    def housekeeping(self) -> Housekeeping: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
 
 class PaidOrderListener(Protocol):

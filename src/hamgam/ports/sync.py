@@ -1,8 +1,8 @@
 """The sync's ports: what the fetcher, the worker pool and the scheduler need from Mahak and from persistence.
 
 ``MahakGateway`` is implemented by ``hamgam.adapters.mahak.client.MahakClient``; ``SyncRepository`` by
-``hamgam.adapters.db.sync_store.SyncStore``; ``SyncReadModel`` (what the admin panel, the CLI and the metrics
-read) by ``hamgam.adapters.db.sync_reads.SyncReads``; in memory by ``tests/fakes/sync.py``.
+``hamgam.adapters.db.sync_repository.SqlSyncRepository``; ``SyncReadModel`` (what the admin panel, the CLI and
+the metrics read) by ``hamgam.adapters.db.sync_reads.SyncReads``; in memory by ``tests/fakes/sync.py``.
 """
 
 from __future__ import annotations
@@ -144,8 +144,8 @@ class StockCounts:
     #: Details on sale, and how many of them have stock under the stock source.
     details: int
     in_stock: int
-    #: Store id -> details with stock there, whatever the source.
-    stores_holding: dict[int, int] = field(default_factory=dict)
+    #: Warehouse (Mahak "Store") id -> details with stock there, whatever the source.
+    warehouses_holding: dict[int, int] = field(default_factory=dict)
 
 
 class SyncReadModel(Protocol):

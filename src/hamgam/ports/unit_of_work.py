@@ -3,7 +3,8 @@
 A service opens one with ``async with self._uow() as uow:`` and reaches persistence only through the
 repositories the unit of work carries (``uow.orders``, ``uow.carts``, …), all bound to the same transaction.
 Leaving the block normally commits; leaving it with an exception rolls back. Each bounded context declares
-its own unit of work (``hamgam.ports.store.StoreUnitOfWork``, …) listing the repositories it needs; the
+its own unit of work (``hamgam.ports.store.StoreUnitOfWork``, …) listing the repositories it needs, as
+read-only properties (so an implementation may hold narrower repository types); the
 PostgreSQL implementations live in ``hamgam.adapters.db``, in-memory ones for unit tests in ``tests/fakes``.
 """
 

@@ -47,7 +47,7 @@ _LINK = """JOIN LATERAL (
 
 _PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
 
-_STORES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
+_WAREHOUSES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
     WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL AND s.store_id = ANY(:stores)), 0)"""
 
 _SELLABLE = """
@@ -66,7 +66,7 @@ WHERE c.live AND d.deleted_at IS NULL
 def stock_sql(rules: SyncSettings) -> str:
     """Mahak's stock of detail ``d`` (``d.mahak_id``) as a SQL expression (needs ``link`` for the visitor
     source and ``:stores`` for the stores source): the one definition checkout and catalogue share."""
-    return "coalesce(link.count1, 0)" if rules.stock_source is StockSource.VISITOR_PRODUCT else _STORES_STOCK
+    return "coalesce(link.count1, 0)" if rules.stock_source is StockSource.VISITOR_PRODUCT else _WAREHOUSES_STOCK
 
 
 def sellable_sql(rules: SyncSettings, row_filter: str = "") -> str:

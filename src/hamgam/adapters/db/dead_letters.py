@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import func, insert, select, update
@@ -162,7 +163,8 @@ class DeadLetterStore:
         ``first_failed_at`` defaults to the ``x-first-failed-at`` header. With ``connection`` the insert
         joins the caller's transaction (commit it, then ack the message); without, it commits on its own.
         """
-        fields = dict(
+        insert = partial(
+            insert_dead_letter,
             topic=topic,
             message_id=message_id,
             body=body,
@@ -172,9 +174,9 @@ class DeadLetterStore:
             first_failed_at=first_failed_at or parse_time(headers.get(FIRST_FAILED_AT_HEADER)),
         )
         if connection is not None:
-            return await insert_dead_letter(connection, **fields)  # type: ignore[arg-type]
+            return await insert(connection)
         async with self._engine.begin() as conn:
-            return await insert_dead_letter(conn, **fields)  # type: ignore[arg-type]
+            return await insert(conn)
 
     async def list(
         self, topic: str | None = None, *, limit: int = 50, offset: int = 0, include_purged: bool = False

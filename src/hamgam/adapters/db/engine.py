@@ -16,6 +16,14 @@ def sync_url(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
 
 
+def masked_url(url: str) -> str:
+    """``url`` with its password hidden, for showing on a console (any scheme SQLAlchemy can parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
 #: Settings of every application connection. JIT off: PostgreSQL JIT-compiles any plan estimated above
 #: ``jit_above_cost``, which the catalogue's broad searches cross, and the compilation costs more than these
 #: short queries ever win back (figures in BENCHMARKS.md, "Store API").

@@ -45,7 +45,7 @@ _EXPORT_TOTAL_MISMATCH = text(
 #: The PostgreSQL-shared breaker is open while ``open_until`` is ahead (a half-open probe pushes it forward too).
 _CIRCUIT_OPEN = text("SELECT EXISTS (SELECT 1 FROM mahak_circuit WHERE open_until > clock_timestamp())")
 
-_STORES_HOLDING = text(
+_WAREHOUSES_HOLDING = text(
     """SELECT store_id, count(*) AS details FROM product_detail_stock
        WHERE deleted_at IS NULL AND count1 > 0 GROUP BY store_id ORDER BY store_id"""
 )
@@ -184,5 +184,6 @@ class SyncReads:
         )
         async with self._engine.connect() as conn:
             counts = (await conn.execute(counting, rule_params(rules))).mappings().one()
-            holding = {int(r["store_id"]): int(r["details"]) for r in (await conn.execute(_STORES_HOLDING)).mappings()}
+            holding_rows = (await conn.execute(_WAREHOUSES_HOLDING)).mappings()
+            holding = {int(r["store_id"]): int(r["details"]) for r in holding_rows}
         return StockCounts(int(counts["details"]), int(counts["in_stock"]), holding)

@@ -17,7 +17,7 @@ class PostgresRateLimiter:
     async def hit(self, key: str, *, limit: int, window_s: int) -> int | None:
         window = Window.at(time.time(), window_s)
         async with self._engine.begin() as conn:
-            current, previous = (
+            row = (
                 await conn.execute(
                     text("""WITH counted AS (
                                 INSERT INTO rate_limit_hit (key, window_start, hits) VALUES (:k, to_timestamp(:w), 1)
@@ -29,4 +29,4 @@ class PostgresRateLimiter:
                     {"k": key, "w": window.start, "p": window.previous_start},
                 )
             ).one()
-        return retry_after(window, previous_hits=previous, current_hits=current, limit=limit)
+        return retry_after(window, previous_hits=row[1], current_hits=row[0], limit=limit)

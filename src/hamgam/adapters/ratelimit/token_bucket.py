@@ -63,6 +63,6 @@ class PostgresTokenBucket:
 
     async def take(self) -> None:
         async with self._engine.begin() as connection:
-            tokens = (await connection.execute(_TAKE, self._params)).scalar_one()
+            tokens: float = (await connection.execute(_TAKE, self._params)).scalar_one()
         if tokens < 0:
             await self._sleep(-tokens / self._rate_per_s)

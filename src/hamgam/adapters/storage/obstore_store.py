@@ -108,5 +108,6 @@ def s3_store(
         config["access_key_id"] = access_key_id
         config["secret_access_key"] = secret_access_key
     client_options = {"allow_http": True} if endpoint and endpoint.startswith("http://") else None
+    # obstore types `config` as a TypedDict of literal keys; this one is built key by key above.
     store = S3Store(bucket, config=config, client_options=client_options)  # type: ignore[arg-type]
     return ObstoreObjectStore(store, prefix=prefix)

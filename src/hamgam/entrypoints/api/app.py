@@ -54,8 +54,8 @@ def create_app(
         raise ValueError("pass exactly one of container, settings")
     effective = container.settings if container is not None else settings
     assert effective is not None
-    remote = role == "api" and bool(effective.core_url)
-    proxy = CoreProxy(effective.core_url, timeout_s=effective.core_timeout_s) if remote else None  # type: ignore[arg-type]
+    core_url = effective.core_url if role == "api" else None
+    proxy = CoreProxy(core_url, timeout_s=effective.core_timeout_s) if core_url else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +64,7 @@ def create_app(
                 app.state.container = container
                 yield
                 return
-            built = await build(settings)  # type: ignore[arg-type]
+            built = await build(effective)
             app.state.container = built
             try:
                 yield

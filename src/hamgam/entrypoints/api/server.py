@@ -33,9 +33,9 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
     that core. ``core`` is the JSON API alone. The socket is opened here (with SO_REUSEPORT when
     ``api_reuse_port``), so a port in use raises ``OSError``.
 
-    With ``store.run_jobs`` the process that serves the API in-process (the core, or a gateway without
+    With ``shop.run_jobs`` the process that serves the API in-process (the core, or a gateway without
     ``core_url``) also runs the jobs (payment reconciliation, order expiry, event relay, clean-up) every
-    ``store.jobs_interval_s``, the SMS consumer and the Mahak pictures job; a gateway in remote mode leaves them
+    ``shop.jobs_interval_s``, the SMS consumer and the Mahak pictures job; a gateway in remote mode leaves them
     to its core. Returns when uvicorn stops (SIGINT/SIGTERM) or the task is cancelled; everything is closed on
     the way out.
     """
@@ -51,10 +51,10 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
     background: list[asyncio.Task] = []
     notifier = None
     serves_core = role == "core" or not settings.core_url
-    if settings.store.run_jobs and serves_core:
+    if settings.shop.run_jobs and serves_core:
         core = container.store
         background.append(
-            asyncio.create_task(run_forever([core.run_jobs_once], settings.store.jobs_interval_s, stop))
+            asyncio.create_task(run_forever([core.run_jobs_once], settings.shop.jobs_interval_s, stop))
         )
         notifier = core.notifier()
         background.append(asyncio.create_task(notifier.run()))

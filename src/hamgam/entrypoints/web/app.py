@@ -125,6 +125,7 @@ def _image_url(settings: Settings):
             return ""
         return ", ".join(f"/media/{entry['key']}/{w}.webp {w}w" for w in widths)
 
+    # Templates call it as `image_url.srcset(entry)`: an attribute set on the function, unknown to mypy.
     image_url.srcset = srcset  # type: ignore[attr-defined]
     return image_url
 
@@ -162,6 +163,7 @@ def _html_errors_for_pages(app: FastAPI) -> None:
             N_("The error was recorded. Please try again in a moment."),
         )
 
+    # Starlette types a handler as taking any Exception; this one takes the type it is registered for.
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected)
 

@@ -26,8 +26,8 @@ TOROB_API_VERSION = "torob_api_v3"
 def site_origin(request: Request, settings: Settings) -> str:
     """The store's public origin: ``store.public_base_url`` when set (it must be, behind a proxy: canonical
     URLs and the sitemap are cached by search engines), else the address this request came to."""
-    if settings.store.public_base_url:
-        return settings.store.public_base_url.rstrip("/")
+    if settings.shop.public_base_url:
+        return settings.shop.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
 
 

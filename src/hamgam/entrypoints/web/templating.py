@@ -49,6 +49,7 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+    # The jinja2.ext.i18n extension adds this method at run time, so its type is unknown to mypy.
     env.install_gettext_callables(locale.gettext, locale.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters |= {
         "toman": locale.toman,

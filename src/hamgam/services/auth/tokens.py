@@ -18,6 +18,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import jwt
 
@@ -109,7 +110,7 @@ class TokenService:
             refresh = await self._new_refresh(uow, customer_id, family, proved)
         return TokenPair(self._access(customer_id, family), refresh, self._access_ttl_s)
 
-    def _claims(self, token: str, typ: str, required: list[str], error: str) -> dict:
+    def _claims(self, token: str, typ: str, required: list[str], error: str) -> dict[str, Any]:
         try:
             claims = jwt.decode(
                 token,

@@ -314,7 +314,9 @@ def _order(
 
 
 def _int(value: int | str | None) -> int | None:
+    if value is None or value in ("", "0"):
+        return None
     try:
-        return int(value) if value not in (None, "", "0") else None
+        return int(value)
     except (TypeError, ValueError):
         return None

@@ -32,7 +32,7 @@ from hamgam.domain.sms import SmsError
 from hamgam.ports import RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
-from hamgam.settings import AuthSettings, StoreSettings
+from hamgam.settings import AuthSettings, ShopSettings
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +57,7 @@ class AccountService:
         sms: SmsSender,
         limiter: RateLimiter,
         *,
-        store: StoreSettings,
+        shop: ShopSettings,
         auth: AuthSettings,
         pepper: bytes,
         hasher: PasswordHasher | None = None,
@@ -65,7 +65,7 @@ class AccountService:
         self._uow = uow
         self._sms = sms
         self._limiter = limiter
-        self._store = store
+        self._shop = shop
         self._auth = auth
         self._pepper = pepper
         #: Argon2id with the library's defaults; tests may pass cheaper parameters.
@@ -150,10 +150,10 @@ class AccountService:
         mobile = parse_mobile(mobile)
         await self._limit(f"otp:m:{mobile}", self._auth.otp_sends, self._auth.otp_window_s)
         await self._limit(f"otp:ip:{client}", self._auth.otp_sends * 10, self._auth.otp_window_s)
-        code = new_otp(self._store.otp_length)
+        code = new_otp(self._shop.otp_length)
         async with self._uow() as uow:
             await uow.codes.retire(mobile)
-            await uow.codes.add(mobile, hash_secret(f"{mobile}:{code}", self._pepper), self._store.otp_ttl_s)
+            await uow.codes.add(mobile, hash_secret(f"{mobile}:{code}", self._pepper), self._shop.otp_ttl_s)
         try:
             await self._sms.send_otp(mobile, code)
         except SmsError as exc:
@@ -162,13 +162,13 @@ class AccountService:
                 "ارسال پیامک ممکن نشد؛ کمی بعد دوباره تلاش کنید — could not send the SMS, try again later",
                 field="mobile",
             ) from None
-        return {"mobile": mobile, "expires_in": self._store.otp_ttl_s, "length": self._store.otp_length}
+        return {"mobile": mobile, "expires_in": self._shop.otp_ttl_s, "length": self._shop.otp_length}
 
     async def _consume_code(self, uow: AccountsUnitOfWork, mobile: str, code: str) -> bool:
         """Check ``code`` against the mobile's newest live code, spending it when right and counting a wrong
         guess otherwise (at most ``otp_max_attempts`` per code), in ``uow``'s transaction."""
         live = await uow.codes.newest_live(mobile)
-        if live is None or live.expired or live.attempts >= self._store.otp_max_attempts:
+        if live is None or live.expired or live.attempts >= self._shop.otp_max_attempts:
             return False
         if hash_secret(f"{mobile}:{code.strip()}", self._pepper) != live.code_hash:
             await uow.codes.count_wrong_guess(live.id)

@@ -2,8 +2,8 @@
 per customer). On login the guest cart is merged into the customer's. Nothing is reserved until checkout;
 prices and availability are read live from the catalogue each time the cart is shown.
 
-Guest carts are created at most ``store.cart_creates`` times per client address per window, and expire
-``store.guest_cart_ttl_s`` after their last change: an expired or merged guest cart answers like an unknown one,
+Guest carts are created at most ``shop.cart_creates`` times per client address per window, and expire
+``shop.guest_cart_ttl_s`` after their last change: an expired or merged guest cart answers like an unknown one,
 and the store jobs purge them (``jobs.purge_guest_carts``).
 """
 
@@ -17,13 +17,13 @@ from hamgam.domain.errors import Conflict, NotFound, OutOfStock, RateLimited
 from hamgam.ports import RateLimiter
 from hamgam.ports.store import StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
-from hamgam.settings import StoreSettings
+from hamgam.settings import ShopSettings
 
 
 class CartService:
-    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], store: StoreSettings, limiter: RateLimiter) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], shop: ShopSettings, limiter: RateLimiter) -> None:
         self._uow = uow
-        self._store = store
+        self._shop = shop
         self._limiter = limiter
 
     # --- identity ---
@@ -31,7 +31,7 @@ class CartService:
     async def create_guest_cart(self, *, client: str) -> uuid.UUID:
         """A new guest cart; rate limited per client address (``RateLimited``)."""
         retry_after = await self._limiter.hit(
-            f"cart:ip:{client}", limit=self._store.cart_creates, window_s=self._store.cart_window_s
+            f"cart:ip:{client}", limit=self._shop.cart_creates, window_s=self._shop.cart_window_s
         )
         if retry_after is not None:
             raise RateLimited(
@@ -52,7 +52,7 @@ class CartService:
         if guest_cart_id is None:
             raise NotFound("سبد خرید پیدا نشد — no cart: create one first (POST /cart)")
         async with self._uow() as uow:
-            found = await uow.carts.guest_live(guest_cart_id, self._store.guest_cart_ttl_s)
+            found = await uow.carts.guest_live(guest_cart_id, self._shop.guest_cart_ttl_s)
         if not found:
             raise NotFound("سبد خرید پیدا نشد — cart not found")
         return guest_cart_id
@@ -64,7 +64,7 @@ class CartService:
         price, and the quantity within what is available now (checked again, atomically, at checkout)."""
         if quantity == 0:
             return await self.remove_line(cart_id, product_detail_id)
-        check_quantity(quantity, self._store.max_line_quantity)
+        check_quantity(quantity, self._shop.max_line_quantity)
         async with self._uow() as uow:
             found = await uow.catalog.sellable([product_detail_id])
             if not found or found[0].price_rial <= 0:
@@ -100,7 +100,7 @@ class CartService:
     async def view_in(self, uow: StoreUnitOfWork, cart_id: uuid.UUID) -> dict[str, Any]:
         rows = await uow.carts.lines(cart_id)
         details = {d.detail_id: d for d in await uow.catalog.sellable([d for d, _ in rows])}
-        lines = []
+        lines: list[dict[str, Any]] = []
         for detail_id, quantity in rows:
             d = details.get(detail_id)
             on_sale = d is not None and d.price_rial > 0
@@ -127,8 +127,8 @@ class CartService:
         mark the guest cart merged. Idempotent: a merged, expired or unknown guest cart changes nothing."""
         async with self._uow() as uow:
             target = await uow.carts.customer_cart(customer_id)
-            guest = await uow.carts.merge_guest(guest_cart_id, self._store.guest_cart_ttl_s)
+            guest = await uow.carts.merge_guest(guest_cart_id, self._shop.guest_cart_ttl_s)
             if guest is None or guest == target:
                 return target
-            await uow.carts.add_lines_from(target, guest_cart_id, cap=self._store.max_line_quantity)
+            await uow.carts.add_lines_from(target, guest_cart_id, cap=self._shop.max_line_quantity)
         return target

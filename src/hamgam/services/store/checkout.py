@@ -16,22 +16,22 @@ from hamgam.ports.store import StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.store import reservations
 from hamgam.services.store.orders import get_order, record_event
-from hamgam.settings import ShippingMethod, StoreSettings
+from hamgam.settings import ShippingMethod, ShopSettings
 
 
 class CheckoutService:
-    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], store: StoreSettings) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], shop: ShopSettings) -> None:
         self._uow = uow
-        self._store = store
+        self._shop = shop
 
     def shipping_methods(self) -> list[ShippingMethod]:
-        return list(self._store.shipping_methods)
+        return list(self._shop.shipping_methods)
 
     def _shipping(self, code: str) -> ShippingMethod:
-        for method in self._store.shipping_methods:
+        for method in self._shop.shipping_methods:
             if method.code == code:
                 return method
-        codes = ", ".join(m.code for m in self._store.shipping_methods)
+        codes = ", ".join(m.code for m in self._shop.shipping_methods)
         raise InvalidInput(
             f"روش ارسال نامعتبر است — unknown shipping method (one of: {codes})", field="shipping_method"
         )
@@ -46,7 +46,7 @@ class CheckoutService:
         note: str | None = None,
     ) -> dict[str, Any]:
         """Create a ``pending_payment`` order from the customer's cart and hold its stock for
-        ``store.reservation_ttl_s``. Raises ``InvalidInput`` (empty cart, bad shipping or address),
+        ``shop.reservation_ttl_s``. Raises ``InvalidInput`` (empty cart, bad shipping or address),
         ``Conflict`` (a line no longer on sale) or ``OutOfStock`` (nothing is held then).
 
         The cart is locked first, so a double-submitted checkout makes one order, not two.
@@ -68,7 +68,7 @@ class CheckoutService:
                         product_detail_id=detail_id,
                     )
             rates = await uow.catalog.product_rates(
-                sorted({details[d].product_id for d, _ in rows}), charge_vat=self._store.charge_vat
+                sorted({details[d].product_id for d, _ in rows}), charge_vat=self._shop.charge_vat
             )
             lines = [
                 PricedLine(
@@ -82,9 +82,9 @@ class CheckoutService:
                 )
                 for d, quantity in rows
             ]
-            include_vat = self._store.prices_include_vat
+            include_vat = self._shop.prices_include_vat
             sums = totals(lines, method.cost_rial, prices_include_vat=include_vat)
-            until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._store.reservation_ttl_s)
+            until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self._shop.reservation_ttl_s)
             order_id = await uow.orders.create(
                 customer_id=customer_id,
                 status=str(OrderStatus.PENDING_PAYMENT),

@@ -1,6 +1,6 @@
 """The store core service as one object: what the gateway calls in-process when co-located.
 
-``StoreCore`` bundles the store's services over one engine; ``build_store_core`` wires them from the
+``StoreCore`` bundles the store's services over their units of work; ``build_store_core`` wires them from the
 settings and the ports (payment gateway, SMS, rate limiter). The composition root (``hamgam.bootstrap``)
 calls it once per process.
 """
@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -45,7 +43,7 @@ def callback_url(settings: Settings) -> str:
     """Built from configuration only, never from a request's Host header (iran.md §1.6.6)."""
     if settings.payments.callback_url:
         return settings.payments.callback_url
-    base = settings.store.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
+    base = settings.shop.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
     return base.rstrip("/") + CALLBACK_PATH
 
 
@@ -68,7 +66,6 @@ class CodeRequired:
 
 @dataclass
 class StoreCore:
-    engine: AsyncEngine
     queue: MessageQueue
     catalog: CatalogService
     carts: CartService
@@ -78,7 +75,7 @@ class StoreCore:
     tokens: TokenService
     admin: AdminService
     sms: SmsSender
-    #: Seconds a guest cart lives after its last change (``store.guest_cart_ttl_s``).
+    #: Seconds a guest cart lives after its last change (``shop.guest_cart_ttl_s``).
     guest_cart_ttl_s: int
     #: Opens the store's transactions (orders, payments, carts, stock, events).
     uow: UnitOfWorkFactory[StoreUnitOfWork]
@@ -107,13 +104,15 @@ class StoreCore:
 
     # --- orders (thin enough to live here) ---
 
-    async def customer_orders(self, customer_id: int, *, offset: int, limit: int):
+    async def customer_orders(
+        self, customer_id: int, *, offset: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int]:
         return await list_orders(self.uow, customer_id=customer_id, offset=offset, limit=limit)
 
-    async def customer_order(self, customer_id: int, order_id: int):
+    async def customer_order(self, customer_id: int, order_id: int) -> dict[str, Any]:
         return await get_order(self.uow, order_id, customer_id=customer_id)
 
-    async def cancel_by_customer(self, customer_id: int, order_id: int):
+    async def cancel_by_customer(self, customer_id: int, order_id: int) -> dict[str, Any]:
         """A customer may cancel their own order while it waits for payment; its stock comes back."""
         async with self.uow() as uow:
             row = await uow.orders.lock(order_id)
@@ -192,7 +191,6 @@ class StoreCore:
 
 def build_store_core(
     settings: Settings,
-    engine: AsyncEngine,
     queue: MessageQueue,
     *,
     gateway: FullPaymentGateway,
@@ -208,24 +206,23 @@ def build_store_core(
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
-    store, auth = settings.store, settings.auth
+    shop, auth = settings.shop, settings.auth
     pepper = pepper_from(jwt_secret)
-    carts = CartService(store_uow, store, limiter)
+    carts = CartService(store_uow, shop, limiter)
     return StoreCore(
-        engine=engine,
         queue=queue,
         catalog=CatalogService(catalog_uow),
         carts=carts,
-        checkout=CheckoutService(store_uow, store),
+        checkout=CheckoutService(store_uow, shop),
         payments=PaymentService(
             store_uow,
             gateway,
             callback_url=callback_url(settings),
             provider=settings.payments.provider.value,
-            reconcile_after_s=store.reconcile_after_s,
+            reconcile_after_s=shop.reconcile_after_s,
             paid_orders=paid_orders,
         ),
-        accounts=AccountService(accounts_uow, sms, limiter, store=store, auth=auth, pepper=pepper),
+        accounts=AccountService(accounts_uow, sms, limiter, shop=shop, auth=auth, pepper=pepper),
         tokens=TokenService(
             accounts_uow,
             secret=jwt_secret,
@@ -237,17 +234,17 @@ def build_store_core(
         ),
         admin=AdminService(admin_uow),
         sms=sms,
-        guest_cart_ttl_s=store.guest_cart_ttl_s,
+        guest_cart_ttl_s=shop.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),
         invoices=InvoiceService(
             store_uow,
             invoice_renderer,
             seller_party(
-                store.seller_name,
-                address=store.seller_address,
-                phone=store.seller_phone,
-                national_id=store.seller_national_id,
+                shop.seller_name,
+                address=shop.seller_address,
+                phone=shop.seller_phone,
+                national_id=shop.seller_national_id,
             ),
         ),
     )

@@ -54,10 +54,10 @@ def process_image(data: bytes, widths: Sequence[int]) -> ProcessedImage:
             if width * height > MAX_PIXELS or width < 1 or height < 1:
                 raise InvalidInput("ابعاد تصویر بیش از حد است — image too large", field="image")
             probe.verify()
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            img = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P") else "RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            upright = ImageOps.exif_transpose(opened)
+            img: Image.Image = upright.convert("RGBA" if upright.mode in ("RGBA", "LA", "P") else "RGB")
             variants = {}
             for w in sorted(set(widths)):
                 copy = img.copy()

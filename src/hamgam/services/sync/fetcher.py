@@ -54,13 +54,13 @@ class RunResult:
 
 
 class Fetcher(Generic[EntityKey]):
-    """Runs entities. ``mahak`` is the Mahak gateway, ``store`` the sync repository, ``queue`` the broker,
+    """Runs entities. ``mahak`` is the Mahak gateway, ``repository`` the sync repository, ``queue`` the broker,
     ``locks`` the cluster-wide locks (one run of an entity at a time)."""
 
     def __init__(
         self,
         mahak: MahakGateway[EntityKey],
-        store: SyncRepository,
+        repository: SyncRepository,
         queue: MessageQueue,
         context: TransformContext,
         *,
@@ -72,7 +72,7 @@ class Fetcher(Generic[EntityKey]):
         advance_every_s: float = 1.0,
     ) -> None:
         self.mahak = mahak
-        self.store = store
+        self.repository = repository
         self.queue = queue
         self.locks = locks
         self.context = context
@@ -96,21 +96,21 @@ class Fetcher(Generic[EntityKey]):
         async with self.locks.held(ENTITY_RUN_LOCK, entity) as taken:
             if not taken:
                 log.info("sync.run.skipped_busy", entity=entity)
-                return RunResult(0, entity, kind, "skipped", await self.store.cursor(entity), {})
+                return RunResult(0, entity, kind, "skipped", await self.repository.cursor(entity), {})
             if await self.check_rewind(entity):
                 return await self._heal(entity, progress)
             result = await self._run_locked(entity, kind, progress)
             if kind == RunKind.RECONCILE and result.status == "succeeded":
                 served = cursors.served_top(result.stats.get("to_row_version"))
-                held = await self.store.highest_held(entity)
+                held = await self.repository.highest_held(entity)
                 if cursors.rewind_found_by_reconcile(served, held):
-                    await self.store.record_rewind(
+                    await self.repository.record_rewind(
                         entity,
                         result.cursor,
                         f"a full pass was served RowVersions up to {served}; the store holds {held}",
                     )
                 # the pass's batches record rows served below the store's RowVersion (``apply_batch``)
-                if await self.store.open_rewind(entity) is not None:
+                if await self.repository.open_rewind(entity) is not None:
                     return await self._heal(entity, progress)
             return result
 
@@ -118,55 +118,57 @@ class Fetcher(Generic[EntityKey]):
         """Whether ``entity`` has an open rewind, probing Mahak first: with the cursor at C, Mahak must still serve
         some row at or above C (rows are never removed, and a changed row only moves up), so an empty answer from
         C - 1 means Mahak went back below the cursor. A rewind found is recorded (with an audit entry)."""
-        if await self.store.open_rewind(entity) is not None:
+        if await self.repository.open_rewind(entity) is not None:
             return True
-        cursor = await self.store.cursor(entity)
+        cursor = await self.repository.cursor(entity)
         if cursor <= 0:
             return False
         rows = await self.mahak.get_raw_page(self.entity_key(entity), cursor - 1, 1)
         if not cursors.mahak_behind_cursor(cursor, len(rows)):
             return False
         log.warning("sync.rewind.detected", entity=entity, cursor=cursor)
-        await self.store.record_rewind(entity, cursor, f"Mahak serves no row at or above the cursor {cursor}")
+        await self.repository.record_rewind(entity, cursor, f"Mahak serves no row at or above the cursor {cursor}")
         return True
 
     async def _heal(self, entity: str, progress: Callable[[int], None] | None) -> RunResult:
         """The ``rewind`` run; on success the rewind is closed and the cursor put where Mahak now stands."""
-        rewind = await self.store.open_rewind(entity)
+        rewind = await self.repository.open_rewind(entity)
         result = await self._run_locked(entity, RunKind.REWIND, progress)
         if rewind is not None and result.status == "succeeded":
             stats = result.stats
             report = stats.get("report") or {}
             cursor = cursors.served_top(stats.get("to_row_version"))
-            await self.store.heal_rewind(rewind["id"], result.run_id, cursor, report)
+            await self.repository.heal_rewind(rewind["id"], result.run_id, cursor, report)
             log.info("sync.rewind.healed", entity=entity, run_id=result.run_id, cursor=cursor, **report)
             result = RunResult(result.run_id, entity, "rewind", result.status, cursor, stats)
         return result
 
     async def _run_locked(self, entity: str, kind: str, progress: Callable[[int], None] | None) -> RunResult:
-        start, floor = cursors.run_start(kind, await self.store.cursor(entity))
-        run_id = await self.store.start_run(entity, kind, start)
+        start, floor = cursors.run_start(kind, await self.repository.cursor(entity))
+        run_id = await self.repository.start_run(entity, kind, start)
         log.info("sync.run.start", entity=entity, kind=kind, run_id=run_id, from_row_version=start)
         try:
             top, requests = await self._publish_pages(entity, kind, run_id, start, floor, progress)
-            await self.store.note_fetched(run_id, requests, top)
+            await self.repository.note_fetched(run_id, requests, top)
             status = await self._settle(entity, run_id, floor)
             report = None
             if kind in cursors.RECONCILING and status == "succeeded":
-                vanished = await self.store.mark_vanished(entity, run_id, top if kind == RunKind.RECONCILE else None)
-                run = await self.store.run(run_id)
+                vanished = await self.repository.mark_vanished(
+                    entity, run_id, top if kind == RunKind.RECONCILE else None
+                )
+                run = await self.repository.run(run_id)
                 report = {
                     "updated": run["rows_updated"],
                     "inserted": run["rows_inserted"],
                     "vanished": vanished,
                 }
-            await self.store.finish_run(run_id, status, report=report)
+            await self.repository.finish_run(run_id, status, report=report)
         except Exception as exc:
-            await self.store.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+            await self.repository.finish_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
             log.warning("sync.run.failed", entity=entity, run_id=run_id, error=str(exc))
             raise
-        stats = await self.store.run(run_id)
-        final_cursor = await self.store.cursor(entity)
+        stats = await self.repository.run(run_id)
+        final_cursor = await self.repository.cursor(entity)
         log.info(
             "sync.run.done",
             entity=entity,
@@ -198,7 +200,7 @@ class Fetcher(Generic[EntityKey]):
             rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]
             versions = [r["row_version"] for r in result.rows] or [page.max_row_version]
             seq += 1
-            batch_id = await self.store.record_batch(
+            batch_id = await self.repository.record_batch(
                 run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
             )
             if result.rows:
@@ -222,13 +224,14 @@ class Fetcher(Generic[EntityKey]):
 
     async def _advance(self, entity: str, run_id: int, floor: int) -> None:
         """Move the cursor to the run's watermark (never below ``floor``; the repository never moves it back)."""
-        await self.store.advance_cursor(entity, cursors.watermark(floor, await self.store.settled_top(run_id)))
+        settled = await self.repository.settled_top(run_id)
+        await self.repository.advance_cursor(entity, cursors.watermark(floor, settled))
 
     async def _settle(self, entity: str, run_id: int, start: int) -> str:
         """Wait for the run's batches, moving the cursor as the settled prefix grows."""
         deadline = time.monotonic() + self.settle_timeout_s
         while True:
-            progress = await self.store.run_progress(run_id)
+            progress = await self.repository.run_progress(run_id)
             await self._advance(entity, run_id, start)
             if progress["pending"] == 0:
                 return "succeeded" if progress["dead"] == 0 else "dead_letters"

@@ -64,7 +64,7 @@ class SyncScheduler:
         self,
         locks: Locks,
         fetcher: EntityRunner,
-        store: SyncRepository,
+        repository: SyncRepository,
         *,
         interval_s: float,
         reconcile_interval_s: float,
@@ -73,7 +73,7 @@ class SyncScheduler:
         request_poll_s: float = 1.0,
     ) -> None:
         self.fetcher = fetcher
-        self.store = store
+        self.repository = repository
         self.entities = list(entities)
         self.leader = LeaderLock(locks)
         self.leader_retry_s = leader_retry_s
@@ -140,7 +140,7 @@ class SyncScheduler:
         await self.cycle("reconcile")
 
     async def take_requests(self) -> None:
-        for request in await self.store.take_requests():
+        for request in await self.repository.take_requests():
             entities = [entity_named(request["entity"])] if request["entity"] else None
             log.info("sync.request.taken", entity=request["entity"], kind=request["kind"])
             await self.cycle(request["kind"], entities)

@@ -15,11 +15,11 @@ from hamgam.ports.sync import SyncReadModel
 from hamgam.settings import StockSource, SyncSettings
 
 #: Warnings, as message ids the admin panel translates (the CLI prints them as they are).
-NO_STORE_IDS = (
+NO_WAREHOUSE_IDS = (
     "The stock source is 'stores' but no store ids are set (HAMGAM_SYNC__STOCK_STORE_IDS): every product shows "
     "a stock of 0."
 )
-ALL_ZERO_WHILE_STORES_HOLD = (
+ALL_ZERO_WHILE_WAREHOUSES_HOLD = (
     "Every product shows a stock of 0 with this stock source, while Mahak's stores hold stock: set "
     "HAMGAM_SYNC__STOCK_SOURCE=stores and HAMGAM_SYNC__STOCK_STORE_IDS to the stores to sell from."
 )
@@ -30,11 +30,13 @@ SOURCE_LINE = "Stock source: %(source)s; %(in_stock)s of %(details)s products on
 @dataclass(frozen=True)
 class StockReport:
     source: str
+    #: The field names are the keys of `hamgam sync status --json`'s "stock" object, spelled as Mahak and
+    #: the settings spell a warehouse ("store").
     store_ids: list[int]
     #: Details on sale (a live VisitorProduct link) and how many of them have stock under the source.
     details: int
     details_in_stock: int
-    #: Store id -> details with stock there, whatever the source.
+    #: Warehouse id -> details with stock there, whatever the source.
     stores_holding: dict[int, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
@@ -47,7 +49,7 @@ class StockReport:
 
     def describe(self) -> str:
         """The report in one line (English; the CLI's wording)."""
-        holding = ", ".join(f"{store}: {n}" for store, n in self.stores_holding.items()) or "none"
+        holding = ", ".join(f"{warehouse}: {n}" for warehouse, n in self.stores_holding.items()) or "none"
         return (
             SOURCE_LINE % {"source": self.source_name, "in_stock": self.details_in_stock, "details": self.details}
             + f" Details with stock per Mahak store: {holding}."
@@ -59,14 +61,14 @@ async def stock_report(reads: SyncReadModel, rules: SyncSettings) -> StockReport
     counts = await reads.stock_counts(rules)
     warnings = []
     if rules.stock_source is StockSource.STORES and not rules.stock_store_ids:
-        warnings.append(NO_STORE_IDS)
-    elif counts.details and not counts.in_stock and counts.stores_holding:
-        warnings.append(ALL_ZERO_WHILE_STORES_HOLD)
+        warnings.append(NO_WAREHOUSE_IDS)
+    elif counts.details and not counts.in_stock and counts.warehouses_holding:
+        warnings.append(ALL_ZERO_WHILE_WAREHOUSES_HOLD)
     return StockReport(
         source=str(rules.stock_source),
         store_ids=list(rules.stock_store_ids),
         details=counts.details,
         details_in_stock=counts.in_stock,
-        stores_holding=counts.stores_holding,
+        stores_holding=counts.warehouses_holding,
         warnings=warnings,
     )

@@ -25,19 +25,19 @@ log = structlog.get_logger(__name__)
 class BatchHandler:
     """A batch delivery's part in the consumer pool (``hamgam.services.messaging.consumer_pool.MessageHandler``)."""
 
-    def __init__(self, store: SyncRepository) -> None:
-        self.store = store
+    def __init__(self, repository: SyncRepository) -> None:
+        self.repository = repository
 
     async def apply(self, delivery: Delivery) -> None:
         batch = Batch.decode(delivery.body)
-        counts = await self.store.apply_batch(batch)
+        counts = await self.repository.apply_batch(batch)
         log.debug("sync.batch.applied", batch_id=batch.batch_id, entity=batch.entity, counts=counts)
 
     async def on_retry(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
         batch_id, run_id = _ids(delivery.body)
         log.info("sync.batch.retry", batch_id=batch_id, reason=decision.reason, attempt=delivery.attempt)
         if batch_id is not None and run_id is not None:
-            await self.store.note_retry(batch_id, run_id, decision.reason)
+            await self.repository.note_retry(batch_id, run_id, decision.reason)
 
     async def on_dead(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
         batch_id, run_id = _ids(delivery.body)
@@ -50,7 +50,7 @@ class BatchHandler:
             error=decision.reason,
             attempts=delivery.attempt,
         )
-        await self.store.dead_letter_batch(letter, batch_id, run_id)
+        await self.repository.dead_letter_batch(letter, batch_id, run_id)
 
 
 class BatchWorker(ConsumerPool):
@@ -60,7 +60,7 @@ class BatchWorker(ConsumerPool):
     def __init__(
         self,
         queue: MessageQueue,
-        store: SyncRepository,
+        repository: SyncRepository,
         *,
         concurrency: int,
         prefetch: int,
@@ -70,7 +70,7 @@ class BatchWorker(ConsumerPool):
         super().__init__(
             queue,
             BATCH_TOPIC,
-            BatchHandler(store),
+            BatchHandler(repository),
             concurrency=concurrency,
             prefetch=prefetch,
             retry_delays_s=retry_delays_s,

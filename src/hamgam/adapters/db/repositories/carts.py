@@ -50,7 +50,7 @@ class SqlCartRepository:
             text(f"SELECT product_detail_id, quantity FROM cart_line WHERE cart_id = :c ORDER BY {order}"),
             {"c": cart_id},
         )
-        return [(int(d), int(q)) for d, q in rows.all()]
+        return [(int(row[0]), int(row[1])) for row in rows.all()]
 
     async def put_line(self, cart_id: uuid.UUID, product_detail_id: int, quantity: int) -> None:
         await self._conn.execute(

@@ -45,7 +45,7 @@ class SqlExportFollowUps:
                 {"n": limit},
             )
         ).all()
-        return [(int(job_id), int(order_id), code) for job_id, order_id, code in rows]
+        return [(int(row[0]), int(row[1]), row[2]) for row in rows]
 
     async def record_invoiced(self, job_id: int, code: str) -> None:
         await self._conn.execute(
@@ -65,7 +65,7 @@ class SqlExportFollowUps:
                 {"n": limit},
             )
         ).all()
-        return [(int(job_id), int(order_id), request) for job_id, order_id, request in rows]
+        return [(int(row[0]), int(row[1]), row[2]) for row in rows]
 
     async def flag(self, job_id: int, error: str) -> None:
         await self._conn.execute(

@@ -73,7 +73,7 @@ class SqlImageRepository:
                     ORDER BY g.item_code, g.mahak_id LIMIT :n"""),
             {"t": PRODUCT_ENTITY_TYPE, "n": limit},
         )
-        return [MahakPicture(*row) for row in rows]
+        return [MahakPicture(*row.tuple()) for row in rows]
 
     async def lock_product(self, product_id: int) -> None:
         await lock_for_transaction(self._conn, IMAGES_LOCK, int(product_id) % 2**31)

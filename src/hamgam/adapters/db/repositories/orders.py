@@ -36,7 +36,7 @@ class SqlOrderRepository:
         note: str | None,
         reserved_until: dt.datetime,
     ) -> int:
-        order_id = (
+        order_id: int = (
             await self._conn.execute(
                 text("""INSERT INTO store_order (customer_id, status, items_rial, vat_rial, shipping_rial,
                             total_rial, prices_include_vat, shipping_method, address, note, reserved_until)
@@ -155,7 +155,8 @@ class SqlOrderRepository:
         offset: int,
         limit: int,
     ) -> tuple[list[dict[str, Any]], int]:
-        where, params = ["true"], {"offset": offset, "limit": limit}
+        where = ["true"]
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
         if customer_id is not None:
             where.append("o.customer_id = :c")
             params["c"] = customer_id
@@ -205,7 +206,7 @@ class SqlOrderRepository:
     async def lock_expirable(self, limit: int) -> list[int]:
         # Skips orders a verify holds, orders with a payment being verified or of unknown outcome, and orders
         # with a payment not checked with the gateway since the hold ended.
-        ids = (
+        ids: Sequence[Any] = (
             (
                 await self._conn.execute(
                     text("""SELECT o.id FROM store_order o

@@ -195,7 +195,7 @@ cart = Table(
         unique=True,
         postgresql_where=text("status = 'active' AND customer_id IS NOT NULL"),
     ),
-    #: Guest carts expire after ``store.guest_cart_ttl_s`` without a change; the purge job finds them here.
+    #: Guest carts expire after ``shop.guest_cart_ttl_s`` without a change; the purge job finds them here.
     Index("ix_cart_guest_updated_at", "updated_at", postgresql_where=text("customer_id IS NULL")),
 )
 
@@ -221,7 +221,7 @@ store_order = Table(
     #: VAT added on top of the items (0 when the shop's prices include it): ``domain/invoice.py``.
     Column("vat_rial", BigInteger, nullable=False, server_default="0"),
     Column("total_rial", BigInteger, nullable=False),
-    #: Whether the items' prices included VAT when the order was placed (``store.prices_include_vat``).
+    #: Whether the items' prices included VAT when the order was placed (``shop.prices_include_vat``).
     Column("prices_include_vat", Boolean, nullable=False, server_default=true()),
     Column("shipping_method", Text, nullable=False),
     Column("address", JSONB, nullable=False),

@@ -68,7 +68,7 @@ async def sync_now(container: ContainerDep, me: Staff, body: SyncRunIn) -> dict[
     names = {e.name for e in SYNC_ORDER}
     if body.entity is not None and body.entity not in names:
         raise InvalidInput(f"unknown entity; one of {', '.join(sorted(names))}", field="entity")
-    request_id = await container.sync_store.request_run(body.entity, body.kind, me.actor)
+    request_id = await container.sync_repository.request_run(body.entity, body.kind, me.actor)
     return {"request_id": request_id, "entity": body.entity, "kind": body.kind}
 
 

@@ -51,13 +51,17 @@ async def register(core: Core, client: ClientKey, body: RegisterIn) -> TokenOut:
     return await _session(core, customer, body.cart_token, (Factor.OTP, Factor.PASSWORD))
 
 
-@router.post("/login", responses={202: {"model": CodeRequiredOut, "description": "Staff: a code was sent"}})
-async def login(core: Core, client: ClientKey, body: LoginIn) -> TokenOut:
+@router.post(
+    "/login",
+    responses={202: {"model": CodeRequiredOut, "description": "Staff: a code was sent"}},
+    response_model=TokenOut,
+)
+async def login(core: Core, client: ClientKey, body: LoginIn) -> TokenOut | JSONResponse:
     """Mobile and password. Staff and admins get 202 with a ``challenge`` and a one-time code by SMS, to finish
     with ``POST /auth/login/verify``. Rate limited per mobile and per client address."""
     result = await core.password_login(body.mobile, body.password, client=client)
     if isinstance(result, CodeRequired):
-        return JSONResponse(CodeRequiredOut(**dataclasses.asdict(result)).model_dump(), status_code=202)  # type: ignore[return-value]
+        return JSONResponse(CodeRequiredOut(**dataclasses.asdict(result)).model_dump(), status_code=202)
     return await _session(core, result, body.cart_token, (Factor.PASSWORD,))
 
 
@@ -68,8 +72,8 @@ async def login_verify(core: Core, body: LoginVerifyIn) -> TokenOut:
     return await _session(core, customer, body.cart_token, (Factor.PASSWORD, Factor.OTP))
 
 
-@router.post("/otp/request", status_code=202)
-async def otp_request(core: Core, client: ClientKey, body: OtpRequestIn) -> OtpSentOut:
+@router.post("/otp/request", status_code=202, response_model=OtpSentOut)
+async def otp_request(core: Core, client: ClientKey, body: OtpRequestIn) -> dict[str, Any]:
     """Send a one-time code by SMS (to log in or sign up). Rate limited per mobile and per client address."""
     return await core.accounts.request_otp(body.mobile, client=client)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter
 
@@ -25,23 +26,23 @@ async def create_cart(core: Core, client: ClientKey) -> CartTokenOut:
     return CartTokenOut(cart_token=await core.carts.create_guest_cart(client=client))
 
 
-@router.get("")
-async def get_cart(core: Core, user: MaybeUser, x_cart_token: CartToken = None) -> CartOut:
+@router.get("", response_model=CartOut)
+async def get_cart(core: Core, user: MaybeUser, x_cart_token: CartToken = None) -> dict[str, Any]:
     return await core.carts.view(await _cart_id(core, user, x_cart_token))
 
 
-@router.put("/lines/{product_detail_id}")
+@router.put("/lines/{product_detail_id}", response_model=CartOut)
 async def set_line(
     core: Core, user: MaybeUser, product_detail_id: Id, body: CartLineIn, x_cart_token: CartToken = None
-) -> CartOut:
+) -> dict[str, Any]:
     """Set a line's quantity (0 removes it)."""
     return await core.carts.set_line(
         await _cart_id(core, user, x_cart_token), product_detail_id, body.quantity
     )
 
 
-@router.delete("/lines/{product_detail_id}")
+@router.delete("/lines/{product_detail_id}", response_model=CartOut)
 async def remove_line(
     core: Core, user: MaybeUser, product_detail_id: Id, x_cart_token: CartToken = None
-) -> CartOut:
+) -> dict[str, Any]:
     return await core.carts.remove_line(await _cart_id(core, user, x_cart_token), product_detail_id)

@@ -20,7 +20,7 @@ async def categories(core: Core) -> list[dict[str, Any]]:
     return await core.catalog.categories()
 
 
-@router.get("/products")
+@router.get("/products", response_model=ProductPageOut)
 async def products(
     core: Core,
     q: Annotated[
@@ -33,7 +33,7 @@ async def products(
     sort: Literal["name", "price_asc", "price_desc", "newest"] = "name",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 24,
-) -> ProductPageOut:
+) -> dict[str, Any]:
     """Sellable products; prices are integer Rial (``*_rial``), display them as Toman. ``total`` counts the
     matches when ``total_exact`` is true; otherwise more than ``total`` match (listings stop counting at 1,000,
     searches without a price or stock filter count every match)."""

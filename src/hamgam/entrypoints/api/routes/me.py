@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from hamgam.domain.checkout import Address
@@ -13,13 +15,13 @@ from hamgam.entrypoints.api.schemas import AddressIn, PasswordIn, ProfileIn
 router = APIRouter(prefix="/me", tags=["me"], responses=ERROR_RESPONSES)
 
 
-@router.get("")
-async def profile(core: Core, me: Customer) -> ProfileOut:
+@router.get("", response_model=ProfileOut)
+async def profile(core: Core, me: Customer) -> dict[str, Any]:
     return await core.accounts.profile(me.customer_id)
 
 
-@router.patch("")
-async def update_profile(core: Core, me: Customer, body: ProfileIn) -> ProfileOut:
+@router.patch("", response_model=ProfileOut)
+async def update_profile(core: Core, me: Customer, body: ProfileIn) -> dict[str, Any]:
     return await core.accounts.update_profile(me.customer_id, **body.model_dump(exclude_unset=True))
 
 
@@ -31,13 +33,13 @@ async def set_password(core: Core, me: Customer, body: PasswordIn) -> None:
     )
 
 
-@router.get("/addresses")
-async def addresses(core: Core, me: Customer) -> list[AddressOut]:
+@router.get("/addresses", response_model=list[AddressOut])
+async def addresses(core: Core, me: Customer) -> list[dict[str, Any]]:
     return await core.accounts.addresses(me.customer_id)
 
 
-@router.post("/addresses", status_code=201)
-async def add_address(core: Core, me: Customer, body: AddressIn) -> AddressOut:
+@router.post("/addresses", status_code=201, response_model=AddressOut)
+async def add_address(core: Core, me: Customer, body: AddressIn) -> dict[str, Any]:
     """Mobile and postal code are validated and normalised (Persian digits welcome)."""
     return await core.accounts.add_address(me.customer_id, Address.parse(**body.model_dump()))
 

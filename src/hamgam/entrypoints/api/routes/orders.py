@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
@@ -21,8 +21,8 @@ from hamgam.entrypoints.api.schemas import CheckoutIn
 router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 
 
-@router.post("/checkout", status_code=201)
-async def checkout(core: Core, me: Customer, body: CheckoutIn) -> OrderOut:
+@router.post("/checkout", status_code=201, response_model=OrderOut)
+async def checkout(core: Core, me: Customer, body: CheckoutIn) -> dict[str, Any]:
     """Order the cart: stock is held for the configured time while the customer pays."""
     address = Address.parse(**body.address.model_dump()) if body.address else None
     return await core.checkout.place_order(
@@ -45,8 +45,8 @@ async def my_orders(
     return OrderPageOut(items=items, total=total, page=page, per_page=per_page)
 
 
-@router.get("/orders/{order_id}")
-async def my_order(core: Core, me: Customer, order_id: Id) -> OrderOut:
+@router.get("/orders/{order_id}", response_model=OrderOut)
+async def my_order(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
     """Only the customer's own orders; others are not found."""
     return await core.customer_order(me.customer_id, order_id)
 
@@ -61,23 +61,26 @@ async def my_invoice(core: Core, me: Customer, order_id: Id) -> Response:
     return pdf_response(await core.invoices.sales_invoice(order_id, customer_id=me.customer_id))
 
 
-@router.post("/orders/{order_id}/cancel")
-async def cancel(core: Core, me: Customer, order_id: Id) -> OrderOut:
+@router.post("/orders/{order_id}/cancel", response_model=OrderOut)
+async def cancel(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
     return await core.cancel_by_customer(me.customer_id, order_id)
 
 
-@router.post("/orders/{order_id}/pay", responses={503: {"description": "The payment gateway is unavailable"}})
-async def pay(core: Core, me: Customer, order_id: Id) -> PaymentStartOut:
+@router.post(
+    "/orders/{order_id}/pay", responses={503: {"description": "The payment gateway is unavailable"}},
+    response_model=PaymentStartOut,
+)
+async def pay(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
     """Open a payment session; send the buyer to ``redirect_url``."""
     return await core.payments.start(order_id, me.customer_id)
 
 
-@router.get("/payments/callback")
+@router.get("/payments/callback", response_model=PaymentOutcomeOut)
 async def payment_callback(
     core: Core,
     authority: Annotated[str, Query(alias="Authority", min_length=1, max_length=64)],
     status: Annotated[str, Query(alias="Status", min_length=1, max_length=8)],
-) -> PaymentOutcomeOut:
+) -> dict[str, Any]:
     """Where the gateway sends the buyer back. ``Status`` is not trusted: the payment is verified server to
     server with the amount from our records."""
     outcome = await core.payments.callback(authority, status)

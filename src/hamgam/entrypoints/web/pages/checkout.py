@@ -32,7 +32,7 @@ PROVINCES = (
 
 def return_url(settings: Settings) -> str:
     """Where the gateway sends buyers back: built from configuration only (iran.md §1.6.6)."""
-    base = settings.store.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
+    base = settings.shop.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
     return base.rstrip("/") + RETURN_PATH
 
 
@@ -57,7 +57,7 @@ async def _form(page: Page, *, values: dict | None = None, errors: dict | None =
         cart=view,
         addresses=addresses,
         methods=core.checkout.shipping_methods(),
-        vat_added=not page.container.settings.store.prices_include_vat and page.container.settings.store.charge_vat,
+        vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
         values=values,
         errors=errors or {},
         provinces=PROVINCES,

@@ -34,7 +34,7 @@ from hamgam.domain.sync.entities import entity_named
 from hamgam.domain.sync.rejection import Rejection
 
 
-class SyncStore:
+class SqlSyncRepository:
     """Everything the sync reads and writes in PostgreSQL, over one async engine."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -118,11 +118,13 @@ class SyncStore:
             )
             if rewind_id is None:
                 return int(
-                    await conn.scalar(
-                        select(sync_rewind.c.id).where(
-                            sync_rewind.c.entity == entity, sync_rewind.c.healed_at.is_(None)
+                    (
+                        await conn.execute(
+                            select(sync_rewind.c.id).where(
+                                sync_rewind.c.entity == entity, sync_rewind.c.healed_at.is_(None)
+                            )
                         )
-                    )
+                    ).scalar_one()
                 )
             await record_in(
                 conn,
@@ -245,7 +247,7 @@ class SyncStore:
                 .group_by(sync_batch.c.status)
             )
             counts = {"pending": 0, "applied": 0, "dead": 0}
-            counts.update({status: int(n) for status, n in result})
+            counts.update({row[0]: int(row[1]) for row in result})
             return counts
 
     async def settled_top(self, run_id: int) -> int | None:
@@ -288,6 +290,8 @@ class SyncStore:
             if status == "applied":
                 return None
             driver = (await conn.get_raw_connection()).driver_connection
+            if driver is None:
+                raise RuntimeError("the connection has no asyncpg connection under it")
             statement = self._statement(batch.entity, batch.reconcile, batch.authoritative)
             behind = await self._rows_behind(driver, statement, batch) if batch.reconcile else 0
             await self._conflicts.log(driver, statement.table.name, batch.rows)
