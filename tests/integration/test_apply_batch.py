@@ -103,7 +103,8 @@ async def test_local_override_is_kept_and_conflict_logged(store: SqlSyncReposito
     async with store.engine.begin() as conn:
         await conn.execute(
             text(
-                """INSERT INTO product_override (product_id, field, value, set_by) VALUES (1, 'name', '"نام فروشگاه"', 'staff')"""
+                """INSERT INTO product_override (product_id, field, value, set_by)
+                   VALUES (1, 'name', '"نام فروشگاه"', 'staff')"""
             )
         )
     # when Mahak renames the product

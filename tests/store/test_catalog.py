@@ -25,7 +25,8 @@ async def seed_catalogue(world: StoreWorld) -> None:
         for i, (code, name, parent) in enumerate(nodes):
             await conn.execute(
                 text(
-                    "INSERT INTO extra_data (mahak_id, item_type, data, row_version) VALUES (:i, 130, CAST(:d AS jsonb), 1)"
+                    "INSERT INTO extra_data (mahak_id, item_type, data, row_version)"
+                    " VALUES (:i, 130, CAST(:d AS jsonb), 1)"
                 ),
                 {
                     "i": 900 + i,
