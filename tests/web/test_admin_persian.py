@@ -56,6 +56,8 @@ async def test_customer_page_with_an_order_lists_it(web: Web) -> None:
 #: Elements whose text is a value kept as it is: codes, ids, typed values, technical detail (``translate="no"``),
 #: left-to-right runs (``<bdi dir="ltr">``: mobiles, card masks, product codes), and non-text content.
 _VERBATIM = {"code", "pre", "textarea", "script", "style", "svg"}
+#: Elements with no end tag.
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 #: Attributes people read or hear.
 _READ_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
@@ -65,8 +67,6 @@ ALLOWED: frozenset[str] = frozenset({"JPEG", "PNG", "WebP", "GIF", "HAMGAM"})
 
 class _LatinWords(HTMLParser):
     """Latin words in the text and read attributes of a page, outside verbatim elements."""
-
-    _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -80,9 +80,7 @@ class _LatinWords(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag == "title":
-            pass
-        elif tag == "head":
+        if tag == "head":
             self.in_head = True
         skip = (
             self.verbatim
@@ -94,13 +92,13 @@ class _LatinWords(HTMLParser):
             for name in _READ_ATTRIBUTES:
                 if values.get(name):
                     self._check(values[name] or "", f"{tag}[{name}]")
-        if tag not in self._VOID:
+        if tag not in _VOID:
             self.stack.append(skip)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "head":
             self.in_head = False
-        if tag not in self._VOID and self.stack:
+        if tag not in _VOID and self.stack:
             self.stack.pop()
 
     def handle_data(self, data: str) -> None:
