@@ -1,5 +1,6 @@
 """The admin in a browser: its own header and navigation (a side navigation on desktop, a menu on phones, no
-storefront search or cart), and every admin page, seeded with content, free of serious accessibility violations."""
+storefront search or cart), the loading bar lit by htmx actions, and every admin page, seeded with content, free of
+serious accessibility violations and fitting a phone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.ui.conftest import LiveShop
+from tests.ui.test_phone_layout import assert_fits
 from tests.ui.test_shop import buy, staff_login
 
 _axe = Axe()
@@ -44,6 +46,15 @@ def test_admin_has_its_own_navigation_on_desktop_and_phone(page: Page, live_shop
     expect(menu).to_be_visible()
     menu.get_by_role("link", name="سفارش‌ها").click()
     expect(page.locator("main h1")).to_have_text(re.compile("سفارش"))
+    # an htmx action lights the loading bar while it runs
+    page.goto("/admin/sync")
+    page.evaluate("""() => { window.__loadingSeen = false;
+        new MutationObserver(() => { if (document.getElementById("loading").classList.contains("htmx-request"))
+          window.__loadingSeen = true; }).observe(document.getElementById("loading"), {attributes: true}); }""")
+    page.locator("#sync-now").click()
+    expect(page.locator("#sync-notice")).to_contain_text("همگام‌سازی")
+    assert page.evaluate("() => window.__loadingSeen") is True
+    expect(page.locator("#loading")).not_to_have_class("htmx-request")
 
 
 def test_every_admin_page_is_accessible(page: Page, live_shop: LiveShop) -> None:
@@ -77,3 +88,5 @@ def test_every_admin_page_is_accessible(page: Page, live_shop: LiveShop) -> None
             if found:
                 problems[f"{path} @{width}"] = found
     assert not problems, problems
+    for path in paths:
+        assert_fits(page, path)
