@@ -1,7 +1,8 @@
 """How fast the ``hamgam`` command line answers: ``--help``, ``sync --help``, and commands up to their work.
 
 Each case runs the CLI in a fresh subprocess ``--runs`` times and reports the median and spread of the wall time,
-and (from one extra run under ``python -X importtime``) how many modules it imported. Baselines measured in the
+the median CPU time (user + system: steadier than the wall time on a loaded machine), and (from one extra run
+under ``python -X importtime``) how many modules it imported. Baselines measured in the
 same run, in interleaved rounds so that the machine's load touches them alike:
 
 - ``python -c pass``: the interpreter alone;
@@ -14,7 +15,7 @@ with a traceback). ``sync status`` opens only the engine; ``sync run`` builds th
 ``sync status`` is also timed on a real, empty database already migrated (one per version, on ``--server``):
 its figure includes the schema check and the status queries.
 
-Usage: ``.venv/bin/python bench/bench_cli.py --runs 9 --before 4468af6`` (PostgreSQL at 127.0.0.1). Prints one
+Usage: ``.venv/bin/python bench/bench_cli.py --runs 7 --before fd7446d`` (PostgreSQL at 127.0.0.1). Prints one
 JSON object.
 """
 
@@ -24,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,6 +47,12 @@ CASES: dict[str, list[str]] = {
     "hamgam sync --help": ["sync", "--help"],
     "hamgam sync status (to its first connection)": ["sync", "status"],
     "hamgam sync run (to its first connection)": ["sync", "run", "--entity", "stores"],
+    "hamgam dlq list (to its first connection)": ["dlq", "list"],
+    "hamgam mahak test (to its first connection)": ["mahak", "test"],
+    "hamgam admin create (to its first connection)": [
+        "admin", "create", "--mobile", "09121234567", "--password", "bench-passphrase",
+    ],
+    "hamgam migrate (to its first connection)": ["migrate"],
     WHOLE_STATUS: ["sync", "status"],
 }
 
@@ -65,10 +73,15 @@ def command(args: list[str] | None) -> list[str]:
     return [sys.executable, "-c", CLI, *args]
 
 
-def wall_time(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
+    """Wall time and CPU time (user + system) of one run: on a loaded machine the CPU time is the steadier one."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    return time.perf_counter() - started, result
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result
 
 
 def modules_imported(cmd: list[str], env: dict[str, str]) -> int:
@@ -133,14 +146,19 @@ def main() -> None:
         load_before = os.getloadavg()
         samples: dict[str, dict[str, list[float]]] = {v: {name: [] for name in CASES} for v in versions}
         baseline: list[float] = []
+        baseline_cpu: list[float] = []
+        cpu_samples: dict[str, dict[str, list[float]]] = {v: {name: [] for name in CASES} for v in versions}
         outcome: dict[str, dict[str, Any]] = {v: {} for v in versions}
         for _ in range(args.runs):  # interleaved: a burst of load touches every case alike
-            baseline.append(wall_time(command(None), environment(None))[0])
+            wall, cpu, _ = timed(command(None), environment(None))
+            baseline.append(wall)
+            baseline_cpu.append(cpu)
             for version, src in versions.items():
                 for name, cli_args in CASES.items():
                     database = databases[version] if name == WHOLE_STATUS else REFUSED_DATABASE
-                    seconds, result = wall_time(command(cli_args), environment(src, database))
+                    seconds, cpu, result = timed(command(cli_args), environment(src, database))
                     samples[version][name].append(seconds)
+                    cpu_samples[version][name].append(cpu)
                     outcome[version][name] = {
                         "exit_code": result.returncode,
                         "stderr_lines": len(result.stderr.splitlines()),
@@ -157,12 +175,13 @@ def main() -> None:
             },
             "runs": args.runs,
             "before_commit": args.before,
-            "python -c pass": summary(baseline),
+            "python -c pass": {**summary(baseline), "cpu_median_s": round(statistics.median(baseline_cpu), 3)},
         }
         for version, src in versions.items():
             report[version] = {
                 name: {
                     **summary(samples[version][name]),
+                    "cpu_median_s": round(statistics.median(cpu_samples[version][name]), 3),
                     "modules": modules_imported(
                         command(cli_args),
                         environment(src, databases[version] if name == WHOLE_STATUS else REFUSED_DATABASE),

@@ -8,7 +8,8 @@
 4. The fetcher's peak memory (this process's max RSS) — compare the figures of two sizes.
 
 Usage: ``.venv/bin/python bench/bench_sync.py --products 1000000`` (PostgreSQL and RabbitMQ at 127.0.0.1).
-Prints one JSON object with every figure.
+Writes the figures to ``--out`` as each stage is measured (a stage that fails is recorded as failed, with
+its reason, and the others still run); prints the whole JSON object at the end.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx2
 from sqlalchemy import create_engine as create_sync_engine
@@ -44,6 +47,7 @@ ENTITIES = ["Product", "ProductDetail", "ProductDetailStoreAsset", "VisitorProdu
 BIN = Path(sys.executable).parent
 SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBITMQ = os.environ.get("BENCH_RABBITMQ", "amqp://guest:guest@127.0.0.1:5672/")
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -228,19 +232,71 @@ def max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class Record:
+    """The benchmark's figures, written to ``path`` as each stage is measured: a stage that fails later (or a run
+    killed midway) leaves every figure measured before it on disk. A failed stage is recorded as failed, with its
+    reason, and the stages after it still run."""
+
+    def __init__(self, path: Path, head: dict[str, Any]) -> None:
+        self.path = path
+        self.figures: dict[str, Any] = dict(head)
+        self.failed: list[str] = []
+        self._write()
+
+    def stage(self, name: str, measure: Callable[[], T]) -> T | None:
+        """Run one stage: record its figures, or that it failed and why."""
+        started = time.perf_counter()
+        try:
+            value = measure()
+        except Exception as exc:  # the reason is the figure: the run goes on and says what failed
+            self.failed.append(name)
+            self.figures[name] = {
+                "status": "failed",
+                "error": f"{type(exc).__name__}: {exc}",
+                "after_s": round(time.perf_counter() - started, 1),
+            }
+            self._write()
+            return None
+        self.figures[name] = value
+        self._write()
+        return value
+
+    def set(self, name: str, value: Any) -> None:
+        self.figures[name] = value
+        self._write()
+
+    def _write(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".part")
+        partial.write_text(json.dumps(self.figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, self.path)  # never a half-written file
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
     parser.add_argument("--latency-samples", type=int, default=10)
+    parser.add_argument(
+        "--out", type=Path, help="where the figures are written as measured (default: bench/results/sync_N.json)"
+    )
     args = parser.parse_args()
     configure_logging("WARNING")
+    out = args.out or Path(__file__).parent / "results" / f"sync_{args.products}.json"
 
+    record = Record(out, {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "products": args.products,
+        "page_size": args.page_size,
+        "worker_processes": args.workers,
+    })
     db = f"hamgam_bench_{uuid.uuid4().hex[:8]}"
     admin(f'CREATE DATABASE "{db}"')
     database_url = SERVER.rsplit("/", 1)[0] + f"/{db}"
-    upgrade_to_head(database_url)
     port = free_port()
     sim_url = f"http://127.0.0.1:{port}"
     prefix = f"bench{uuid.uuid4().hex[:6]}"
@@ -266,42 +322,32 @@ def main() -> None:
             "rate_burst": 10000,
         },
     )
-    t0 = time.perf_counter()
-    simulator = start_simulator(args.products, port)
-    generated_s = time.perf_counter() - t0
-    workers = [
-        role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}) for _ in range(args.workers)
-    ]
+    simulator: subprocess.Popen | None = None
+    workers: list[subprocess.Popen] = []
     try:
-        sync = asyncio.run(initial_sync(settings))
-        unchanged = asyncio.run(no_change_run(settings, sim_url))
+        upgrade_to_head(database_url)
+        t0 = time.perf_counter()
+        simulator = start_simulator(args.products, port)
+        record.set("simulator_generation_s", round(time.perf_counter() - t0, 1))
+        workers = [role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}) for _ in range(args.workers)]
+        sync = record.stage("initial_sync", lambda: asyncio.run(initial_sync(settings)))
+        record.stage("no_change_run", lambda: asyncio.run(no_change_run(settings, sim_url)))
         stop(*workers)
         workers = []
-        base = asyncio.run(baseline(settings, args.page_size))
-        latency = change_latency(env, sim_url, database_url, args.latency_samples)
-    finally:
-        stop(*workers, simulator)
-        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    print(
-        json.dumps(
-            {
-                "date": time.strftime("%Y-%m-%d"),
-                "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}",
-                "products": args.products,
-                "page_size": args.page_size,
-                "worker_processes": args.workers,
-                "simulator_generation_s": round(generated_s, 1),
-                "initial_sync": sync,
-                "baseline_bare_upsert": base,
-                "ratio": round(sync["rows_per_s"] / base["rows_per_s"], 3),
-                "no_change_run": unchanged,
-                "change_to_store_latency_2s_poll": latency,
-            },
-            ensure_ascii=False,
-            indent=2,
+        base = record.stage("baseline_bare_upsert", lambda: asyncio.run(baseline(settings, args.page_size)))
+        if sync is not None and base is not None:
+            record.set("ratio", round(sync["rows_per_s"] / base["rows_per_s"], 3))
+        record.stage(
+            "change_to_store_latency_2s_poll",
+            lambda: change_latency(env, sim_url, database_url, args.latency_samples),
         )
-    )
+    finally:
+        stop(*workers, *([simulator] if simulator is not None else []))
+        admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        record.set("load_average_at_end", [round(x, 2) for x in os.getloadavg()])
+    print(json.dumps(record.figures, ensure_ascii=False, indent=2))
+    if record.failed:
+        sys.exit(f"failed stages: {', '.join(record.failed)} (figures of the others in {out})")
 
 
 if __name__ == "__main__":

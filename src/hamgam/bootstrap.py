@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
 from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
@@ -19,6 +19,8 @@ from hamgam.adapters.db.advisory_locks import AdvisoryLocks
 from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
+from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
 from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_store import SyncStore
@@ -31,6 +33,7 @@ from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
 from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
+from hamgam.domain.orders import OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
 from hamgam.ports.catalog import CatalogUnitOfWork
 from hamgam.ports.dead_letters import DeadLetterUnitOfWork
@@ -41,9 +44,12 @@ from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.exporter import Exporter, Hook
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
+from hamgam.services.site.discovery import DiscoveryService
+from hamgam.services.site.pages import SitePagesService
 from hamgam.services.store import core as store_core
 from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
+from hamgam.services.store.orders import transition
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
@@ -52,6 +58,18 @@ from hamgam.settings import RateLimitBackend, Settings, SyncSettings
 
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
+
+
+class StoreOrderTransitions:
+    """The store's order state machine (with its stock ledger) as the export moves orders
+    (``hamgam.ports.export.OrderTransitions``), in the export's transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def transition(self, order_id: int, target: str, *, actor: str, reason: str | None = None) -> None:
+        store = SqlStoreUnitOfWork.joining(self._connection)
+        await transition(store, order_id, OrderStatus(target), actor=actor, reason=reason)
 
 
 @dataclass
@@ -73,6 +91,9 @@ class Container:
     #: Product images (object storage); None only in containers built by hand without one.
     objects: ObjectStore | None = None
     images: ImageService | None = None
+    #: The footer pages and trust badges staff edit; the sitemap and the price-comparison feed.
+    site: SitePagesService | None = None
+    discovery: DiscoveryService | None = None
 
     @property
     def locks(self) -> Locks:
@@ -108,14 +129,30 @@ class Container:
             reconcile_interval_s=sync.reconcile_interval_s,
         )
 
+    def export_uow(self) -> SqlExportUnitOfWork:
+        """A fresh export unit of work (``hamgam.ports.export.ExportUnitOfWork``)."""
+        return SqlExportUnitOfWork(self.engine, queue=self.queue, transitions=StoreOrderTransitions)
+
     @property
     def export_outbox(self) -> ExportOutbox:
         export = self.settings.export
-        return ExportOutbox(self.queue, topic=export.topic, client_id_offset=export.client_id_offset)
+        return ExportOutbox(
+            self.queue,
+            topic=export.topic,
+            client_id_offset=export.client_id_offset,
+            uow=self.export_uow,
+            join=export_joiner(self.queue, StoreOrderTransitions),
+        )
 
     def exporter(self, hooks: dict[str, Hook] | None = None) -> Exporter:
         return Exporter(
-            self.engine, self.mahak, self.export_outbox, self.settings.export, self.settings.sync, hooks=hooks
+            self.export_uow,
+            AdvisoryLocks(self.engine),
+            self.mahak,
+            self.export_outbox,
+            self.settings.export,
+            self.settings.sync,
+            hooks=hooks,
         )
 
     def export_role(self, hooks: dict[str, Hook] | None = None) -> ExportRole:
@@ -123,13 +160,20 @@ class Container:
         worker = ExportWorker(
             self.queue,
             self.exporter(hooks),
-            self.dead_letters,
+            self.export_uow,
             topic=export.topic,
             concurrency=export.workers,
             prefetch=export.prefetch,
             retry_delays_s=export.retry_delays_s,
         )
-        return ExportRole(worker, self.export_outbox, export, self.settings.sync)
+        return ExportRole(
+            worker,
+            self.export_outbox,
+            export,
+            self.settings.sync,
+            uow=self.export_uow,
+            locks=AdvisoryLocks(self.engine),
+        )
 
     async def aclose(self) -> None:
         await self.mahak.aclose()
@@ -182,9 +226,10 @@ async def build(settings: Settings) -> Container:
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
     )
+    site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
     return Container(
         settings, engine, queue, mahak, sync_store, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
-        objects, images,
+        objects, images, SitePagesService(site_uow), DiscoveryService(site_uow),
     )
 
 
@@ -217,7 +262,12 @@ def build_store_core(
     jwt_secret: str,
 ) -> StoreCore:
     """The store core over PostgreSQL, its paid orders exported through ``queue``."""
-    outbox = ExportOutbox(queue, topic=settings.export.topic, client_id_offset=settings.export.client_id_offset)
+    outbox = ExportOutbox(
+        queue,
+        topic=settings.export.topic,
+        client_id_offset=settings.export.client_id_offset,
+        join=export_joiner(queue),
+    )
     return store_core.build_store_core(
         settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),

@@ -224,8 +224,9 @@ class StoreSettings(BaseModel):
     cart_window_s: int = 600
     #: A guest cart unchanged for this long expires (its token answers like an unknown one) and is purged.
     guest_cart_ttl_s: int = Field(default=30 * 86_400, ge=60)
-    #: Public URL of the store's payment callback (``.../api/v1/payments/callback``); None: derived from
-    #: ``payments.callback_url`` or ``api_host``/``api_port``.
+    #: Public URL of the store: the payment callback (``.../api/v1/payments/callback``; None: derived from
+    #: ``payments.callback_url`` or ``api_host``/``api_port``), and the canonical URLs, ``robots.txt``, sitemap
+    #: and Torob feed (None: the request's own address).
     public_base_url: str | None = None
     #: Run the background jobs and the SMS consumer inside ``serve_api`` (one process per machine is enough;
     #: every job is safe to run in several replicas at once).

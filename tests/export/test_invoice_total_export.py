@@ -154,7 +154,7 @@ async def test_reconciliation_records_an_invoice_whose_total_is_not_the_receipt(
         job = await world.job(order_id)
         assert job["mahak_total_rial"] == mahak_total and job["total_difference_rial"] == mahak_total - paid
         assert "جمع فاکتور محک" in job["error"] and str(paid) in job["error"]
-        problems = await list_jobs(world.engine, errors_only=True)
+        problems = await list_jobs(world.container.export_uow, errors_only=True)
         assert [(j["order_id"], j["total_difference_rial"]) for j in problems["items"]] == [
             (order_id, mahak_total - paid)
         ]

@@ -208,3 +208,69 @@ def test_migrate_prints_no_alembic_lines(database_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "schema is up to date"
     assert "alembic" not in result.stderr and "Context impl" not in result.stderr, result.stderr
+
+
+#: What a command on a schema already at head does not load: the migration tools.
+MIGRATION_TOOLS = ("psycopg", "alembic")
+
+
+def test_a_command_on_a_schema_at_head_loads_neither_psycopg_nor_alembic(database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys\n"
+        "from hamgam.entrypoints.cli import app\n"
+        "try:\n"
+        "    app(['sync', 'status', '--json'])\n"
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        f"tools = {MIGRATION_TOOLS!r}\n"
+        "print(json.dumps({'exit': code, 'loaded': sorted(m for m in sys.modules if m.split('.')[0] in tools)}))"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
+    environment.update(HAMGAM_DATABASE_URL=database_url, HAMGAM_LOG_LEVEL="WARNING")
+    result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=120)
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    # the database fixture is migrated: the status is answered, and no migration tool was needed to know it
+    assert outcome["exit"] == 0, result.stderr
+    assert '"entities"' in result.stdout
+    assert outcome["loaded"] == []
+
+
+def test_a_database_without_the_schema_is_migrated_before_the_command_runs(database_url: str) -> None:
+    from sqlalchemy import create_engine, make_url, pool, text
+
+    # given an empty database: no table, no migration applied
+    engine = create_engine(make_url(database_url).set(drivername="postgresql+psycopg"), poolclass=pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    # when a command runs on it
+    result = CliRunner().invoke(app, ["sync", "status", "--json"], env={"HAMGAM_DATABASE_URL": database_url})
+    # then the schema was brought to head first, and the command answered
+    assert result.exit_code == 0, result.output
+    assert {e["entity"] for e in json.loads(result.output)["entities"]} >= {"Product", "Store"}
+
+
+def test_a_database_that_does_not_exist_is_one_line(database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import make_url
+
+    missing = make_url(database_url).set(database="hamgam_no_such_database").render_as_string(hide_password=False)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
+    hamgam = str(Path(sys.executable).with_name("hamgam"))
+    result = subprocess.run([hamgam, "sync", "status"], env={**environment, "HAMGAM_DATABASE_URL": missing},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("hamgam: error: cannot connect to the database: ")
+    assert 'database "hamgam_no_such_database" does not exist' in line

@@ -50,6 +50,9 @@ PUBLIC = frozenset({
     ("GET", "/login"), ("POST", "/login/otp"), ("POST", "/login/otp/verify"), ("POST", "/login/password"),
     ("POST", "/login/password/verify"),
     ("POST", "/logout"),
+    # what search engines and price-comparison sites read: the listed catalogue and the footer pages
+    ("GET", "/page/{slug}"), ("GET", "/robots.txt"), ("GET", "/sitemap.xml"), ("GET", "/sitemaps/pages.xml"),
+    ("GET", "/sitemaps/products-{start}.xml"), ("POST", "/api/torob/v3/products"),
 })  # fmt: skip
 #: Routes that are not application endpoints (the API's own documentation, static files).
 INFRASTRUCTURE = frozenset(

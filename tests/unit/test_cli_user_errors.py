@@ -115,3 +115,18 @@ def test_the_embedded_postgres_loads_without_a_platformdirs_warning() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+def test_sync_run_on_a_refused_database_is_one_line_before_the_container_is_imported() -> None:
+    probe = (
+        "import sys\n"
+        "from hamgam.entrypoints.cli import app\n"
+        "try:\n"
+        "    app(['sync', 'run', '--entity', 'stores'])\n"
+        "except SystemExit as exit:\n"
+        "    print('exit', exit.code, 'bootstrap' if 'hamgam.bootstrap' in sys.modules else 'no bootstrap')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], env=_env(), capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["exit", "2", "no", "bootstrap"], result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hamgam: error: cannot connect to the database"), result.stderr

@@ -3,10 +3,15 @@ normalised with codes left as they are, and a message for each filter value that
 
 from __future__ import annotations
 
+import httpx2
 from sqlalchemy import text
 
+from hamgam.bootstrap import build
 from hamgam.domain.persian import format_toman
+from hamgam.entrypoints.api.app import create_app
+from tests.api.conftest import api_settings
 from tests.web.conftest import Web
+from tests.web.seed import seed_catalogue
 
 
 async def _sell_below_list(web: Web) -> None:
@@ -102,3 +107,20 @@ async def test_gallery_has_a_thumbnail_link_per_picture(web: Web) -> None:
     for n in (1, 2, 3):
         assert f'<a href="#pic-{n}">' in page
     assert "تصویر ۳" in page
+
+
+async def test_paging_links_leave_out_refused_values(database_url: str) -> None:
+    # given: one product a page, so a category of two has a pager
+    container = await build(api_settings(database_url, storage={"backend": "memory"}, web={"per_page": 1}))
+    await seed_catalogue(container.engine)
+    transport = httpx2.ASGITransport(app=create_app(container))
+    try:
+        async with httpx2.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+            # when
+            page = (await http.get("/category/1", params={"min": "abc", "sort": "price_asc"})).text
+    finally:
+        await container.aclose()
+    # then: the form still shows what was typed, and the pager carries only what was applied
+    assert 'name="min" dir="ltr" inputmode="numeric" value="abc"' in page
+    assert 'href="?sort=price_asc&amp;page=2"' in page
+    assert "min=abc" not in page

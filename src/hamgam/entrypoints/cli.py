@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from hamgam.bootstrap import Container
+    from hamgam.services.sync.failures import EntityProblem
     from hamgam.services.sync.stock_check import StockReport
     from hamgam.settings import Settings
 
@@ -56,42 +57,56 @@ def _settings() -> Settings:
     return settings
 
 
-def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
-    """Run ``action`` with a container on the resolved database, closing everything afterwards."""
+def _on_database(main: Callable[[Settings], Awaitable[T]]) -> T:
+    """Run ``main`` on the resolved database. A configured server is reached first, over asyncpg, to check that
+    its schema is at head (migrated only when it is not), before the command imports what its work needs: a
+    wrong URL or a stopped server is answered without loading the container. Without one, the embedded
+    PostgreSQL is started (or attached to) and migrated."""
     import asyncio
 
-    from hamgam.bootstrap import build
+    settings = _settings()
+    if settings.database_url:
+        from hamgam.entrypoints.database import migrated_server
+
+        async def checked() -> T:
+            await migrated_server(settings.database_url)
+            return await main(settings)
+
+        return asyncio.run(checked())
     from hamgam.entrypoints.database import database
 
-    with database(_settings()) as settings:
+    with database(settings) as embedded:
+        return asyncio.run(main(embedded))
 
-        async def main() -> T:
-            container = await build(settings)
-            try:
-                return await action(container)
-            finally:
-                await container.aclose()
 
-        return asyncio.run(main())
+def _with_container(action: Callable[[Container], Awaitable[T]]) -> T:
+    """Run ``action`` with a container on the resolved database, closing everything afterwards."""
+
+    async def main(settings: Settings) -> T:
+        from hamgam.bootstrap import build
+
+        container = await build(settings)
+        try:
+            return await action(container)
+        finally:
+            await container.aclose()
+
+    return _on_database(main)
 
 
 def _with_engine(action: Callable[[Any, Settings], Awaitable[T]]) -> T:
     """Run ``action`` with only a database engine (no broker, Mahak client or services) and the settings."""
-    import asyncio
 
-    from hamgam.adapters.db.engine import create_engine
-    from hamgam.entrypoints.database import database
+    async def main(settings: Settings) -> T:
+        from hamgam.adapters.db.engine import create_engine
 
-    with database(_settings()) as settings:
+        engine = create_engine(settings.database_url, pool_size=2)
+        try:
+            return await action(engine, settings)
+        finally:
+            await engine.dispose()
 
-        async def main() -> T:
-            engine = create_engine(settings.database_url, pool_size=2)
-            try:
-                return await action(engine, settings)
-            finally:
-                await engine.dispose()
-
-        return asyncio.run(main())
+    return _on_database(main)
 
 
 def _run_role(role: str) -> None:
@@ -131,10 +146,12 @@ def up(
 @app.command()
 def migrate() -> None:
     """Apply the database migrations (safe to run twice)."""
-    from hamgam.entrypoints.database import database
 
-    with database(_settings()):
-        _console().print("schema is up to date")
+    async def migrated(settings: Settings) -> None:
+        return None
+
+    _on_database(migrated)
+    _console().print("schema is up to date")
 
 
 @app.command()
@@ -172,9 +189,9 @@ def scheduler() -> None:
 @mahak_app.command("test")
 def mahak_test() -> None:
     """Log in to Mahak and report the stock source in use, warning when it gives every product 0."""
-    from hamgam.services.sync.stock_check import stock_report
-
     async def action(container: Container) -> tuple[Any, StockReport]:
+        from hamgam.services.sync.stock_check import stock_report
+
         return await container.mahak.login(), await stock_report(container.sync_reads, container.settings.sync)
 
     console = _console()
@@ -244,7 +261,6 @@ def sync_run(
 
     from hamgam.domain.sync.entities import SYNC_ORDER, entity_named
     from hamgam.entrypoints.sync_progress import sync_progress
-    from hamgam.services.sync.failures import EntityProblem, problem_from_error, problem_from_status
 
     kind = "reconcile" if reconcile else "full" if full else "incremental"
     entities = [entity_named(entity)] if entity else list(SYNC_ORDER)
@@ -252,6 +268,8 @@ def sync_run(
     console = _console()
 
     async def action(container: Container) -> list[Any]:
+        from hamgam.services.sync.failures import problem_from_error, problem_from_status
+
         worker = container.worker()
         worker_task = asyncio.create_task(worker.run())
         results = []
@@ -304,11 +322,11 @@ def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False
 
     from rich.table import Table
 
-    from hamgam.adapters.db.sync_reads import SyncReads
-    from hamgam.services.sync.status import sync_status
-    from hamgam.services.sync.stock_check import stock_report
-
     async def action(engine: Any, settings: Settings) -> tuple[list[dict[str, Any]], StockReport]:
+        from hamgam.adapters.db.sync_reads import SyncReads
+        from hamgam.services.sync.status import sync_status
+        from hamgam.services.sync.stock_check import stock_report
+
         reads = SyncReads(engine)
         return await sync_status(reads), await stock_report(reads, settings.sync)
 

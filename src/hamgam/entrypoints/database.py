@@ -6,12 +6,13 @@ import the broker, the Mahak client and the services.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from hamgam.adapters.db.embedded import embedded_postgres
-from hamgam.adapters.db.migrate import upgrade_to_head
+from hamgam.adapters.db.migrate import schema_at_head, upgrade_to_head
 
 if TYPE_CHECKING:
     from hamgam.settings import Settings
@@ -28,3 +29,10 @@ def database(settings: Settings) -> Iterator[Settings]:
     with embedded_postgres(settings.data_dir) as url:
         upgrade_to_head(url)
         yield settings.model_copy(update={"database_url": url})
+
+
+async def migrated_server(database_url: str) -> None:
+    """The configured server's schema brought to head, for a command already in its event loop: checked over
+    asyncpg, and migrated (psycopg, Alembic, in a thread) only when a revision is missing."""
+    if not await schema_at_head(database_url):
+        await asyncio.to_thread(upgrade_to_head, database_url)

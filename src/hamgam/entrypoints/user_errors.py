@@ -41,6 +41,8 @@ def user_error_message(error: BaseException) -> str | None:
         return f"Mahak: {error}"
     if _is_instance(error, "pydantic_core", "ValidationError"):
         return _settings_problem(error)
+    if _is_instance(error, "hamgam.adapters.db.migrate", "DatabaseUnavailable"):
+        return f"cannot connect to the database: {error} ({CONNECTION_HINT})"
     unreachable = _database_unreachable(error)
     if unreachable is not None:
         return f"cannot connect to the database: {unreachable} ({CONNECTION_HINT})"

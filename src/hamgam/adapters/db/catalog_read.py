@@ -217,6 +217,12 @@ async def search_products(conn: AsyncConnection, rules: SyncSettings, query: Pro
     return products_page(rows, query)
 
 
+def offer_sql(rules: SyncSettings) -> str:
+    """The offer of the ``catalog_entry`` row ``e`` (``_OFFER``: price range, list price, units left to sell),
+    as a subquery for ``CROSS JOIN LATERAL``; needs ``rule_params``."""
+    return _OFFER.format(price=_PRICE, stock=stock_sql(rules), link=_LINK)
+
+
 def products_statement(rules: SyncSettings, query: ProductQuery) -> tuple[str, dict[str, Any]]:
     """The statement behind ``search_products`` and its parameters."""
     params = rule_params(rules) | {"offset": query.offset, "limit": query.limit, "scan": query.scan}
@@ -249,7 +255,7 @@ def products_statement(rules: SyncSettings, query: ProductQuery) -> tuple[str, d
     sort = query.sort if query.sort in _SORTS else "name"
     order = _SORTS[sort]
     entries = _ENTRIES.format(columns=_ENTRY_COLUMNS, where=" ".join(where))
-    offer = _OFFER.format(price=_PRICE, stock=stock_sql(rules), link=_LINK)
+    offer = offer_sql(rules)
     by_entry = not checks and sort in _ENTRY_SORTS
     if by_entry and query.terms:
         return _BY_WORDS.format(entries=entries, order=order, offer=offer), params

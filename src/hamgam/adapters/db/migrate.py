@@ -105,3 +105,37 @@ def _stated_revisions(path: Path) -> tuple[str, tuple[str, ...]] | None:
     if isinstance(down, tuple | list) and all(isinstance(d, str) for d in down):
         return revision, tuple(down)
     return None
+
+
+class DatabaseUnavailable(Exception):
+    """The first connection to the configured database failed: refused, unknown host, no such database, wrong
+    password. The message is the server's or the network's reason, in one line."""
+
+
+async def schema_at_head(database_url: str) -> bool:
+    """Whether the schema is already at the newest revision, asked over asyncpg (the driver the application
+    uses), so that a command on a schema at head loads neither psycopg nor Alembic. False when the scripts do not
+    state their revisions plainly (then ``upgrade_to_head`` lets Alembic decide). Raises ``DatabaseUnavailable``
+    when the database cannot be reached."""
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hamgam.adapters.db.engine import async_url
+
+    heads = script_heads()
+    if heads is None:
+        return False
+    engine = create_async_engine(async_url(database_url), poolclass=pool.NullPool)
+    try:
+        connection = engine.connect()
+        try:
+            await connection.start()
+        except (OSError, TimeoutError, DBAPIError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise DatabaseUnavailable(" ".join(str(reason).split()) or type(reason).__name__) from exc
+        try:
+            return await connection.run_sync(applied_revisions) == heads
+        finally:
+            await connection.close()
+    finally:
+        await engine.dispose()

@@ -26,10 +26,12 @@ from hamgam.entrypoints.web.pages import (
     account,
     admin_catalog,
     admin_orders,
+    admin_site,
     admin_sync,
     cart,
     checkout,
     media,
+    site,
     storefront,
 )
 from hamgam.entrypoints.web.routing import error_page
@@ -91,7 +93,17 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.web = state
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(media.router)
-    for module in (storefront, cart, checkout, account, admin_catalog, admin_orders, admin_sync):
+    for module in (
+        storefront,
+        cart,
+        checkout,
+        account,
+        site,
+        admin_catalog,
+        admin_orders,
+        admin_sync,
+        admin_site,
+    ):
         app.include_router(module.router)
     app.add_middleware(SessionMiddleware, codec=state.codec, secure=web_settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware, csp=content_security_policy(payment_origin(settings)))

@@ -73,6 +73,7 @@ class WebState:
             "cart_n": session.get("cart_n") if session else None,
             "is_staff": bool(user and has_role(user.role, Role.STAFF)),
             "is_admin": bool(user and has_role(user.role, Role.ADMIN)),
+            "footer": getattr(request.state, "site_footer", None),
         }
 
 
@@ -159,6 +160,9 @@ async def get_page(request: Request) -> Page:
     session: WebSession = request.state.web_session
     user = await current_user(request, session)
     request.state.web_user = user
+    site = request.app.state.container.site
+    if site is not None:
+        request.state.site_footer = await site.footer()
     return Page(request, request.app.state.container, request.app.state.web, session, user)
 
 

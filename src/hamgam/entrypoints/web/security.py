@@ -17,11 +17,17 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
 
+#: Where the trust badges' images come from (Enamad, Samandehi): the footer loads them from their issuers.
+BADGE_IMAGE_ORIGINS = "https://trustseal.enamad.ir https://logo.samandehi.ir"
+
+
 def content_security_policy(payment_origin: str | None) -> str:
-    """``form-action`` also names the payment gateway: the pay form's redirect goes there."""
+    """``form-action`` also names the payment gateway: the pay form's redirect goes there; ``img-src`` the
+    trust badges' issuers."""
     form_action = "'self'" + (f" {payment_origin}" if payment_origin else "")
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        f"img-src 'self' data: {BADGE_IMAGE_ORIGINS}; font-src 'self'; "
         f"connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'; "
         "object-src 'none'"
     )

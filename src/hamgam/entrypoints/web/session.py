@@ -20,8 +20,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 COOKIE = "hamgam_session"
 #: Seconds the cookie lives (the refresh token's lifetime bounds the login inside it).
 MAX_AGE_S = 30 * 86_400
-#: Paths that never use the session (JSON API, static files, images, probes).
-SESSIONLESS = ("/api/", "/static/", "/media/", "/healthz", "/readyz")
+#: Paths that never use the session (JSON API, Torob's included; static files, images, probes, and what crawlers
+#: fetch: no cookie, so shared caches may keep those answers).
+SESSIONLESS = (
+    "/api/",
+    "/static/",
+    "/media/",
+    "/healthz",
+    "/readyz",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/sitemaps/",
+)
 
 
 def _b64(data: bytes) -> str:

@@ -5,15 +5,13 @@ queue with their reason, stored on the export job in the same transaction for st
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
-from sqlalchemy import text
 
-from hamgam.adapters.db.dead_letters import REPLAYED_FROM_HEADER
 from hamgam.domain.export import ExportRejected, JobStatus
 from hamgam.ports import Delivery, MessageQueue
-from hamgam.services.export import repository as repo
+from hamgam.ports.export import REPLAYED_FROM_HEADER, ExportUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.exporter import Exporter
 from hamgam.services.export.outbox import job_id_of
 from hamgam.services.messaging.consumer_pool import ConsumerPool
@@ -25,9 +23,9 @@ log = structlog.get_logger(__name__)
 class ExportHandler:
     """An export delivery's part in the consumer pool (``hamgam.services.messaging.consumer_pool``)."""
 
-    def __init__(self, exporter: Exporter, dead_letters: Any, topic: str) -> None:
+    def __init__(self, exporter: Exporter, uow: UnitOfWorkFactory[ExportUnitOfWork], topic: str) -> None:
         self.exporter = exporter
-        self.dead_letters = dead_letters
+        self.uow = uow
         self.topic = topic
 
     async def apply(self, delivery: Delivery) -> None:
@@ -39,13 +37,12 @@ class ExportHandler:
 
     async def on_dead(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
         job_id = _job_id(delivery.body)
-        rejected = isinstance(error, ExportRejected)
+        rejected = error if isinstance(error, ExportRejected) else None
         status = JobStatus.REJECTED if rejected else JobStatus.FAILED
-        message = error.message if isinstance(error, ExportRejected) else decision.reason
+        message = rejected.message if rejected else decision.reason
         log.warning("export.dead", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
-        async with self.exporter.engine.begin() as conn:
-            await self.dead_letters.add(
-                connection=conn,
+        async with self.uow() as uow:
+            await uow.dead_letters.add(
                 topic=self.topic,
                 message_id=delivery.message_id,
                 body=delivery.body,
@@ -53,29 +50,15 @@ class ExportHandler:
                 error=decision.reason,
                 attempts=delivery.attempt,
             )
-            if job_id is not None:
-                await conn.execute(text("SELECT 1 FROM export_job WHERE id = :i FOR UPDATE"), {"i": job_id})
-                still_pending = await conn.scalar(
-                    text("SELECT status = 'pending' FROM export_job WHERE id = :i"), {"i": job_id}
-                )
-                if still_pending:
-                    await repo.set_status(
-                        conn,
-                        job_id,
-                        status,
-                        error=message,
-                        items=error.items if isinstance(error, ExportRejected) else None,
-                    )
+            if job_id is not None and await uow.jobs.lock_pending(job_id):
+                await uow.jobs.set_status(job_id, status, error=message, items=rejected.items if rejected else None)
 
     async def on_retry(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
         job_id = _job_id(delivery.body)
         log.info("export.retry", job_id=job_id, reason=decision.reason, attempt=delivery.attempt)
         if job_id is not None:
-            async with self.exporter.engine.begin() as conn:
-                await conn.execute(
-                    text("UPDATE export_job SET error = :e, updated_at = now() WHERE id = :i AND status = 'pending'"),
-                    {"i": job_id, "e": f"attempt {delivery.attempt}: {decision.reason}"[:4000]},
-                )
+            async with self.uow() as uow:
+                await uow.jobs.note_retry(job_id, f"attempt {delivery.attempt}: {decision.reason}"[:4000])
 
 
 class ExportWorker(ConsumerPool):
@@ -86,7 +69,7 @@ class ExportWorker(ConsumerPool):
         self,
         queue: MessageQueue,
         exporter: Exporter,
-        dead_letters: Any,
+        uow: UnitOfWorkFactory[ExportUnitOfWork],
         *,
         topic: str,
         concurrency: int,
@@ -96,11 +79,12 @@ class ExportWorker(ConsumerPool):
         super().__init__(
             queue,
             topic,
-            ExportHandler(exporter, dead_letters, topic),
+            ExportHandler(exporter, uow, topic),
             concurrency=concurrency,
             prefetch=prefetch,
             retry_delays_s=retry_delays_s,
         )
+        self.exporter = exporter
 
 
 def _job_id(body: bytes) -> int | None:

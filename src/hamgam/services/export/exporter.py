@@ -24,15 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.domain.export import (
     KIND_BY_SAVE_LIST,
     ClientKind,
@@ -47,17 +42,18 @@ from hamgam.domain.export import (
     order_key,
 )
 from hamgam.domain.orders import OrderStatus
-from hamgam.services.export import repository as repo
+from hamgam.ports.export import ExportBundle, ExportUnitOfWork, MahakForExport, SaveAllResult
+from hamgam.ports.locks import Locks
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.readback import read_back
 from hamgam.services.export.request import Plan, build_plan
-from hamgam.services.store.orders import lock_order, transition
 from hamgam.settings import ExportSettings, SyncSettings
 
 log = structlog.get_logger(__name__)
 
-#: Advisory-lock namespace of per-customer exports.
-CUSTOMER_LOCK_NAMESPACE = 0x4558
+#: Lock name of per-customer exports (the customer id is its key).
+CUSTOMER_LOCK = "export.customer"
 #: Seconds between tries of a busy customer lock.
 LOCK_POLL_S = 0.05
 #: Test hooks, called with the job id: ``before_send``, ``after_answer`` (before anything is recorded),
@@ -74,15 +70,17 @@ class Exporter:
 
     def __init__(
         self,
-        engine: AsyncEngine,
-        mahak: Any,
+        uow: UnitOfWorkFactory[ExportUnitOfWork],
+        locks: Locks,
+        mahak: MahakForExport,
         outbox: ExportOutbox,
         export: ExportSettings,
         sync: SyncSettings,
         *,
         hooks: dict[str, Hook] | None = None,
     ) -> None:
-        self.engine = engine
+        self.uow = uow
+        self.locks = locks
         self.mahak = mahak
         self.outbox = outbox
         self.settings = export
@@ -95,28 +93,21 @@ class Exporter:
         ``replayed`` (a staff replay) puts a rejected or failed job back to ``pending`` first.
         Raises ``ExportRejected`` (permanent), ``ExportInDoubt``/``MahakTransient``/``CustomerBusy`` (retry).
         """
-        async with self.engine.connect() as conn:
-            customer_id = await conn.scalar(
-                text("SELECT o.customer_id FROM export_job j JOIN store_order o ON o.id = j.order_id WHERE j.id = :i"),
-                {"i": job_id},
-            )
+        async with self.uow() as uow:
+            customer_id = await uow.jobs.customer_of(job_id)
         if customer_id is None:
             raise ValueError(f"export job {job_id} does not exist")
         async with self._customer_lock(customer_id):
             if replayed:
-                async with self.engine.begin() as conn:
-                    await conn.execute(
-                        text("""UPDATE export_job SET status = 'pending', updated_at = now()
-                                WHERE id = :i AND status IN ('rejected', 'failed')"""),
-                        {"i": job_id},
-                    )
+                async with self.uow() as uow:
+                    await uow.jobs.reopen(job_id)
             return await self._export_locked(job_id)
 
     async def _export_locked(self, job_id: int) -> str:
         bundle = await self._load(job_id)
         job, order = bundle.job, bundle.order
         if job["status"] != JobStatus.PENDING:
-            return job["status"]
+            return str(job["status"])
         kind = JobKind(job["kind"])
         if kind is JobKind.SALE and job["sent_at"] is None and order["status"] != OrderStatus.PAID:
             return await self._not_sent(job_id, order["status"])
@@ -124,19 +115,24 @@ class Exporter:
         if bundle.maybe_in_mahak():
             found = await read_back(self.mahak, bundle, session.sync_id)
             if found:
-                async with self.engine.begin() as conn:
-                    await repo.confirm(conn, found)
+                async with self.uow() as uow:
+                    await uow.jobs.confirm(found)
                 bundle = await self._load(job_id)
-        async with self.engine.connect() as conn:
-            plan = await build_plan(conn, bundle, visitor_id=session.visitor_id, export=self.settings, sync=self.sync)
+        async with self.uow() as uow:
+            plan = await build_plan(
+                uow.mahak_data, bundle, visitor_id=session.visitor_id, export=self.settings, sync=self.sync
+            )
         if not plan.empty:
             await self._hook("before_send", job_id)
-            await repo.mark_sending(self.engine, job_id, plan.request.to_wire(), list(plan.items.values()))
+            # Committed before the request leaves: from now on a retry (or another job carrying one of these
+            # client ids) reads back before it resends.
+            async with self.uow() as uow:
+                await uow.jobs.mark_sending(job_id, plan.request.to_wire(), list(plan.items.values()))
             result = await self.mahak.save_all(plan.request)
             await self._hook("after_answer", job_id)
             outcome = interpret(plan, result)
-            async with self.engine.begin() as conn:
-                await repo.confirm(conn, {cid: hit for (_, cid), hit in outcome.confirmed.items()})
+            async with self.uow() as uow:
+                await uow.jobs.confirm({cid: hit for (_, cid), hit in outcome.confirmed.items()})
             if outcome.rejected:
                 first = outcome.rejected[0]
                 raise ExportRejected(f"Mahak refused {first.list}[{first.index}]: {first.error}", outcome.rejected)
@@ -148,47 +144,51 @@ class Exporter:
             bundle = await self._load(job_id)
         return await self._finalize(bundle, plan)
 
-    async def _finalize(self, bundle: repo.ExportBundle, plan: Plan) -> str:
+    async def _finalize(self, bundle: ExportBundle, plan: Plan) -> str:
         job = bundle.job
         order_rec = bundle.record(ClientKind.ORDER, order_key(job["id"]))
         assert order_rec is not None and order_rec.confirmed
-        async with self.engine.begin() as conn:
-            store_tx = SqlStoreUnitOfWork.joining(conn)
-            order = await lock_order(store_tx, job["order_id"])
-            await repo.record_sent(conn, job["id"], order_rec)
+        async with self.uow() as uow:
+            order = await uow.orders.lock(job["order_id"])
+            await uow.jobs.record_sent(job["id"], order_rec)
             if job["kind"] == JobKind.SALE:
                 person = bundle.record(ClientKind.PERSON, f"customer:{order['customer_id']}")
                 person_id = (person.mahak_id if person else None) or plan.person_id
-                await conn.execute(
-                    text("""UPDATE customer SET mahak_person_id = COALESCE(mahak_person_id, :p), updated_at = now()
-                            WHERE id = :c"""),
-                    {"p": person_id, "c": order["customer_id"]},
-                )
+                await uow.orders.keep_mahak_person(order["customer_id"], person_id)
                 if order["status"] == OrderStatus.PAID:
-                    await transition(
-                        store_tx, order["id"], OrderStatus.SENT_TO_ACCOUNTING, actor=f"exporter:job:{job['id']}",
+                    await uow.transitions.transition(
+                        order["id"],
+                        OrderStatus.SENT_TO_ACCOUNTING,
+                        actor=f"exporter:job:{job['id']}",
                         reason=f"Mahak order {order_rec.mahak_id} (code {order_rec.code})",
                     )
                 elif order["status"] == OrderStatus.CANCELLED:  # cancelled while in flight: give it back
-                    await self.outbox.write(conn, order["id"], JobKind.RETURN)
+                    await self.outbox.write_in(uow, order["id"], JobKind.RETURN)
             await self._hook("before_commit", job["id"])
-        log.info("export.sent", job_id=job["id"], order_id=job["order_id"], kind=job["kind"],
-                 mahak_order_id=order_rec.mahak_id, code=order_rec.code)
+        log.info(
+            "export.sent",
+            job_id=job["id"],
+            order_id=job["order_id"],
+            kind=job["kind"],
+            mahak_order_id=order_rec.mahak_id,
+            code=order_rec.code,
+        )
         return JobStatus.SENT
 
     async def _not_sent(self, job_id: int, order_status: str) -> str:
         """The order left ``paid`` before anything was sent: cancelled (nothing to export) or moved by staff."""
         status = JobStatus.CANCELLED if order_status == OrderStatus.CANCELLED else JobStatus.FLAGGED
-        async with self.engine.begin() as conn:
-            await repo.set_status(
-                conn, job_id, status,
+        async with self.uow() as uow:
+            await uow.jobs.set_status(
+                job_id,
+                status,
                 error=None if status is JobStatus.CANCELLED else f"order is {order_status}; not exported",
             )
         return status
 
-    async def _load(self, job_id: int) -> repo.ExportBundle:
-        async with self.engine.connect() as conn:
-            bundle = await repo.load(conn, job_id)
+    async def _load(self, job_id: int) -> ExportBundle:
+        async with self.uow() as uow:
+            bundle = await uow.jobs.load(job_id)
         if bundle is None:
             raise ValueError(f"export job {job_id} does not exist")
         return bundle
@@ -200,33 +200,20 @@ class Exporter:
 
     @contextlib.asynccontextmanager
     async def _customer_lock(self, customer_id: int) -> AsyncIterator[None]:
-        """A session advisory lock on a connection of its own: released when the block ends or the process dies."""
-        key = int(customer_id) % 2_147_483_647
-        deadline = time.monotonic() + self.settings.lock_timeout_s
-        async with self.engine.connect() as conn:
-            while True:
-                got = await conn.scalar(
-                    text("SELECT pg_try_advisory_lock(CAST(:n AS int), CAST(:k AS int))"),
-                    {"n": CUSTOMER_LOCK_NAMESPACE, "k": key},
-                )
-                await conn.commit()
-                if got:
-                    break
-                if time.monotonic() > deadline:
-                    raise CustomerBusy(f"another export of customer {customer_id} is still running")
-                await asyncio.sleep(LOCK_POLL_S)
-            try:
-                yield
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.execute(
-                        text("SELECT pg_advisory_unlock(CAST(:n AS int), CAST(:k AS int))"),
-                        {"n": CUSTOMER_LOCK_NAMESPACE, "k": key},
-                    )
-                    await conn.commit()
+        """A cluster-wide lock per customer: released when the block ends or the process dies."""
+        lock = self.locks.lock(CUSTOMER_LOCK, int(customer_id) % 2_147_483_647)
+        try:
+            await asyncio.wait_for(lock.acquire(wait=True, poll_s=LOCK_POLL_S), self.settings.lock_timeout_s)
+        except TimeoutError:
+            await lock.release()  # in case it was taken as the wait ran out
+            raise CustomerBusy(f"another export of customer {customer_id} is still running") from None
+        try:
+            yield
+        finally:
+            await lock.release()
 
 
-def interpret(plan: Plan, result: Any) -> Outcome:
+def interpret(plan: Plan, result: SaveAllResult) -> Outcome:
     """Every per-item result of one SaveAllData, parents first. An item Mahak did not report is in doubt."""
     outcome = Outcome()
     doubtful_parents: set[str] = set()
@@ -242,8 +229,16 @@ def interpret(plan: Plan, result: Any) -> Outcome:
                 continue
             before = len(outcome.rejected)
             classify_item(
-                kind, client_id, index, item.result, item.entity_id, item.row_version, item.entity_code,
-                [(e.property, e.error) for e in item.errors], doubtful_parents, outcome,
+                kind,
+                client_id,
+                index,
+                item.result,
+                item.entity_id,
+                item.row_version,
+                item.entity_code,
+                [(e.property, e.error) for e in item.errors],
+                doubtful_parents,
+                outcome,
             )
             if not item.result and len(outcome.rejected) == before:
                 doubtful_parents.add(client_id_column(kind).lower())

@@ -8,19 +8,22 @@ twice is harmless: the exporter settles each job once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import orjson
 import structlog
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.domain.export import ClientKind, JobKind, detail_key, order_key, person_key
 from hamgam.ports import MessageQueue
+from hamgam.ports.export import ExportOutboxRecords, ExportUnitOfWork
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_TOPIC = "export.orders"
+
+#: Joins the export's repositories to a transaction the caller owns (the store's, when an order becomes paid).
+JoinTransaction = Callable[[object], ExportUnitOfWork]
 
 
 def job_message(job_id: int) -> bytes:
@@ -36,15 +39,15 @@ def job_id_of(body: bytes) -> int:
         raise ValueError(f"not an export message: {body[:200]!r}") from exc
 
 
-async def allocate_client_ids(
-    conn: AsyncConnection, job_id: int, kind: JobKind, customer_id: int, detail_ids: Sequence[int], offset: int
-) -> None:
-    """Give every record of the job its client id, once (idempotent: existing ids are kept, never reused).
+def client_records(
+    job_id: int, kind: JobKind, customer_id: int, detail_ids: Sequence[int]
+) -> list[tuple[ClientKind, str, int | None]]:
+    """Every record of the job that needs a client id: ``(kind, local key, owning job)``.
 
-    A customer's person and visitor link keep one id across all their orders; the order, each line and the
-    receipt get ids of this job.
+    A customer's person and visitor link keep one id across all their orders (no owning job); the order, each
+    line and the receipt get ids of this job.
     """
-    records: list[tuple[str, str, int | None]] = [
+    records: list[tuple[ClientKind, str, int | None]] = [
         (ClientKind.ORDER, order_key(job_id), job_id),
         *((ClientKind.ORDER_DETAIL, detail_key(job_id, d), job_id) for d in sorted(detail_ids)),
     ]
@@ -54,59 +57,61 @@ async def allocate_client_ids(
             (ClientKind.VISITOR_PERSON, person_key(customer_id), None),
             (ClientKind.RECEIPT, order_key(job_id), job_id),
         ]
-    await conn.execute(
-        text("""INSERT INTO mahak_client_id (kind, local_key, client_id, job_id)
-                SELECT k, l, nextval(pg_get_serial_sequence('mahak_client_id', 'id')) + :offset, j
-                FROM unnest(CAST(:kinds AS text[]), CAST(:keys AS text[]), CAST(:jobs AS bigint[])) AS t(k, l, j)
-                ON CONFLICT (kind, local_key) DO NOTHING"""),
-        {
-            "kinds": [str(k) for k, _, _ in records],
-            "keys": [key for _, key, _ in records],
-            "jobs": [j for _, _, j in records],
-            "offset": offset,
-        },
-    )
+    return records
+
+
+async def allocate_client_ids(
+    outbox: ExportOutboxRecords,
+    job_id: int,
+    kind: JobKind,
+    customer_id: int,
+    detail_ids: Sequence[int],
+    offset: int,
+) -> None:
+    """Give every record of the job its client id, once (idempotent: existing ids are kept, never reused)."""
+    await outbox.allocate_client_ids(client_records(job_id, kind, customer_id, detail_ids), offset)
 
 
 class ExportOutbox:
     """Writes export jobs inside the caller's transaction and relays unpublished ones."""
 
-    def __init__(self, queue: MessageQueue | None, *, topic: str = DEFAULT_TOPIC, client_id_offset: int = 0) -> None:
+    def __init__(
+        self,
+        queue: MessageQueue | None,
+        *,
+        topic: str = DEFAULT_TOPIC,
+        client_id_offset: int = 0,
+        uow: UnitOfWorkFactory[ExportUnitOfWork] | None = None,
+        join: JoinTransaction | None = None,
+    ) -> None:
         self.queue = queue
         self.topic = topic
         self.client_id_offset = client_id_offset
+        self._uow = uow
+        self._join = join
 
-    async def write(self, conn: AsyncConnection, order_id: int, kind: JobKind = JobKind.SALE) -> int | None:
-        """Write the order's job of ``kind`` with its client ids in the caller's transaction; returns the job id,
-        or None when it already exists. With a queue that can enqueue in a transaction, the message goes with it.
-        """
-        in_transaction = hasattr(self.queue, "publish_in")
-        job_id = (
-            await conn.execute(
-                text("""INSERT INTO export_job (order_id, kind, published_at)
-                        VALUES (:o, :k, CASE WHEN :pub THEN now() END)
-                        ON CONFLICT (order_id, kind) DO NOTHING RETURNING id"""),
-                {"o": order_id, "k": str(kind), "pub": in_transaction},
-            )
-        ).scalar()
+    async def write(self, transaction: object, order_id: int, kind: JobKind = JobKind.SALE) -> int | None:
+        """Write the order's job of ``kind`` in the caller's open transaction (the store's, as the order becomes
+        paid); see ``write_in``."""
+        if self._join is None:
+            raise RuntimeError("this export outbox cannot join a transaction: build it with `join`")
+        async with self._join(transaction) as uow:
+            return await self.write_in(uow, order_id, kind)
+
+    async def write_in(self, uow: ExportUnitOfWork, order_id: int, kind: JobKind = JobKind.SALE) -> int | None:
+        """Write the order's job of ``kind`` with its client ids in ``uow``; returns the job id, or None when it
+        already exists. With a queue that can enqueue in a transaction, the message goes with it."""
+        publisher = uow.publisher if self.queue is not None else None
+        job_id = await uow.outbox.insert_job(order_id, kind, published=publisher is not None)
         if job_id is None:
             return None
-        order = (
-            await conn.execute(
-                text("""SELECT o.customer_id, array_agg(l.product_detail_id) AS details
-                        FROM store_order o JOIN order_line l ON l.order_id = o.id
-                        WHERE o.id = :o GROUP BY o.customer_id"""),
-                {"o": order_id},
-            )
-        ).one()
-        await allocate_client_ids(conn, job_id, kind, order.customer_id, order.details, self.client_id_offset)
-        if in_transaction:
-            await self.queue.publish_in(  # type: ignore[union-attr]
-                conn, self.topic, job_message(job_id), message_id=f"export-job-{job_id}"
-            )
-        return int(job_id)
+        customer_id, details = await uow.outbox.order_customer_and_details(order_id)
+        await allocate_client_ids(uow.outbox, job_id, kind, customer_id, details, self.client_id_offset)
+        if publisher is not None:
+            await publisher.publish(self.topic, job_message(job_id), message_id=f"export-job-{job_id}")
+        return job_id
 
-    async def relay(self, engine: AsyncEngine, *, limit: int = 200) -> int:
+    async def relay(self, *, limit: int = 200) -> int:
         """Publish pending jobs not published yet, oldest first, marking each once the queue confirmed it.
 
         Safe in several processes (``SKIP LOCKED``); a crash between publish and mark publishes again.
@@ -114,31 +119,27 @@ class ExportOutbox:
         if self.queue is None:
             return 0
         published = 0
-        async with engine.begin() as conn:
-            ids = (
-                await conn.execute(
-                    text("""SELECT id FROM export_job WHERE published_at IS NULL AND status = 'pending'
-                            ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED"""),
-                    {"n": limit},
-                )
-            ).scalars().all()
-            for job_id in ids:
+        async with self._open() as uow:
+            for job_id in await uow.outbox.unpublished(limit):
                 try:
                     await self.queue.publish(self.topic, job_message(job_id), message_id=f"export-job-{job_id}")
                 except Exception as exc:  # the broker is down: the next relay tries again
                     log.warning("export.publish_failed", job_id=job_id, error=str(exc))
                     break
-                await conn.execute(text("UPDATE export_job SET published_at = now() WHERE id = :i"), {"i": job_id})
+                await uow.outbox.mark_published(job_id)
                 published += 1
         return published
 
-    async def republish(self, engine: AsyncEngine, job_id: int) -> None:
+    async def republish(self, job_id: int) -> None:
         """Publish one job again (staff replay, reconciliation): marks it unpublished, then relays it."""
-        async with engine.begin() as conn:
-            await conn.execute(
-                text("UPDATE export_job SET published_at = NULL, updated_at = now() WHERE id = :i"), {"i": job_id}
-            )
+        async with self._open() as uow:
+            await uow.outbox.mark_unpublished(job_id)
         if self.queue is not None:
             await self.queue.publish(self.topic, job_message(job_id), message_id=f"export-job-{job_id}-again")
-            async with engine.begin() as conn:
-                await conn.execute(text("UPDATE export_job SET published_at = now() WHERE id = :i"), {"i": job_id})
+            async with self._open() as uow:
+                await uow.outbox.mark_published(job_id)
+
+    def _open(self) -> ExportUnitOfWork:
+        if self._uow is None:
+            raise RuntimeError("this export outbox has no unit of work: build it with `uow`")
+        return self._uow()

@@ -8,21 +8,19 @@ an order found names its person, so the people list is read only when no order w
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.domain.export import ClientKind
-from hamgam.services.export.repository import ExportBundle
+from hamgam.ports.export import Confirmed, ExportBundle, MahakForExport
 
 log = structlog.get_logger(__name__)
 
 #: ``client_id -> (mahak_id, row_version, code)``
-Found = dict[int, tuple[int, int | None, str | None]]
+Found = Confirmed
 
 
-async def read_back(mahak: Any, bundle: ExportBundle, sync_id: int | None) -> Found:
+async def read_back(mahak: MahakForExport, bundle: ExportBundle, sync_id: int | None) -> Found:
     """What Mahak holds of the bundle's unconfirmed records; never sends anything."""
     cursors: dict[str, int] = dict(bundle.job.get("readback_from") or {})
     unconfirmed: dict[ClientKind, set[int]] = {}
@@ -46,13 +44,17 @@ async def read_back(mahak: Any, bundle: ExportBundle, sync_id: int | None) -> Fo
         if not wanted or (kind in (ClientKind.ORDER_DETAIL, ClientKind.RECEIPT) and not order_confirmed):
             continue
         found.update({cid: hit[:3] for cid, hit in (await _scan(mahak, kind, wanted, cursors, sync_id)).items()})
-    log.info("export.read_back", job_id=bundle.job["id"], found=len(found),
-             unconfirmed=sum(len(v) for v in unconfirmed.values()))
+    log.info(
+        "export.read_back",
+        job_id=bundle.job["id"],
+        found=len(found),
+        unconfirmed=sum(len(v) for v in unconfirmed.values()),
+    )
     return found
 
 
 async def _scan(
-    mahak: Any, kind: ClientKind, wanted: set[int], cursors: dict[str, int], sync_id: int | None
+    mahak: MahakForExport, kind: ClientKind, wanted: set[int], cursors: dict[str, int], sync_id: int | None
 ) -> dict[int, tuple[int, int | None, str | None, int | None]]:
     """Rows of ``kind`` after its read-back cursor whose client id is wanted (and created by our SyncId)."""
     entity = Entity(kind.entity)

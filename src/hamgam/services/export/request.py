@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.adapters.mahak.calls import (
     OrderDetailSave,
@@ -37,9 +34,20 @@ from hamgam.domain.export import (
     split_name,
 )
 from hamgam.domain.invoice import ExportLine, Rates, export_line
-from hamgam.services.export import repository as repo
-from hamgam.services.export.repository import ExportBundle
+from hamgam.ports.export import ClientRecord, ExportBundle, Row, SyncedMahakData
 from hamgam.settings import ExportSettings, StockSource, SyncSettings
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """How a record names the order's person: by Mahak id when known, else by the client id it travels under."""
+
+    person_id: int | None
+    person_client_id: int | None
+
+
+#: One record of a SaveAllData.
+SaveItem = PersonSave | VisitorPersonSave | OrderSave | OrderDetailSave | ReceiptSave
 
 
 @dataclass
@@ -56,14 +64,14 @@ class Plan:
     def empty(self) -> bool:
         return not self.items
 
-    def add(self, kind: ClientKind, client_id: int, item: Any) -> None:
+    def add(self, kind: ClientKind, client_id: int, item: SaveItem) -> None:
         target = getattr(self.request, kind.save_list)
         self.items[(kind.save_list, len(target))] = (kind, client_id)
         target.append(item)
 
 
 async def build_plan(
-    conn: AsyncConnection,
+    mahak_data: SyncedMahakData,
     bundle: ExportBundle,
     *,
     visitor_id: int,
@@ -84,24 +92,26 @@ async def build_plan(
     order_rec = _required(bundle, ClientKind.ORDER, order_key(job["id"]))
 
     problems = _check_lines(bundle)
-    stores = await _line_stores(conn, bundle, export, sync, visitor_id, problems)
+    stores = await _line_stores(mahak_data, bundle, export, sync, visitor_id, problems)
     if problems:
         raise ExportRejected("; ".join(p.error for p in problems), problems)
 
     person_id = (person.mahak_id if person else None) or customer["mahak_person_id"]
     if person_id is None and export.match_person_by:
-        person_id = await repo.live_person(conn, customer, [str(m) for m in export.match_person_by])
+        person_id = await mahak_data.live_person(customer, [str(m) for m in export.match_person_by])
     plan.person_id = person_id
     if person_id is None:
         if kind is JobKind.RETURN or person is None:
             raise ExportRejected("the customer is not a Mahak person yet; export the sale first")
-        group = export.person_group_id or await repo.default_person_group(conn)
+        group = export.person_group_id or await mahak_data.default_person_group()
         if group is None:
             # a shop's first orders can be paid before the first sync brings PersonGroup
             raise ExportNotReady("no Mahak person group yet: set export.person_group_id or let PersonGroup sync")
         plan.add(ClientKind.PERSON, person.client_id, _person(customer, order["address"], person.client_id, group))
+    # Without a Mahak person, the person travels in this request (``person`` is set: checked above).
+    person_client_id = None if person_id else (person.client_id if person else None)
     if kind is JobKind.SALE and link is not None and not link.confirmed:
-        linked = person_id is not None and await repo.visitor_link_exists(conn, visitor_id, person_id)
+        linked = person_id is not None and await mahak_data.visitor_link_exists(visitor_id, person_id)
         if not linked:
             plan.add(
                 ClientKind.VISITOR_PERSON,
@@ -110,16 +120,19 @@ async def build_plan(
                     visitor_person_client_id=link.client_id,
                     visitor_id=visitor_id,
                     person_id=person_id,
-                    person_client_id=None if person_id else person.client_id,  # type: ignore[union-attr]
+                    person_client_id=person_client_id,
                 ),
             )
-    person_ref = {"person_id": person_id} if person_id else {"person_client_id": person.client_id}  # type: ignore[union-attr]
+    person_ref = PersonRef(person_id or None, person_client_id)
 
     mahak_lines = invoice_lines(bundle)
     if not order_rec.confirmed:
         other_cost = sum(line.remainder for line in mahak_lines)
-        plan.add(ClientKind.ORDER, order_rec.client_id, _order(bundle, order_rec.client_id, visitor_id, person_ref,
-                                                              export, unit, other_cost))
+        plan.add(
+            ClientKind.ORDER,
+            order_rec.client_id,
+            _order(bundle, order_rec.client_id, visitor_id, person_ref, export, unit, other_cost),
+        )
     order_ref = {"order_id": order_rec.mahak_id} if order_rec.confirmed else {"order_client_id": order_rec.client_id}
     for row_id, (line, mahak_line) in enumerate(zip(bundle.lines, mahak_lines, strict=True), start=1):
         rec = _required(bundle, ClientKind.ORDER_DETAIL, detail_key(job["id"], line["product_detail_id"]))
@@ -145,7 +158,7 @@ async def build_plan(
         )
     receipt = bundle.record(ClientKind.RECEIPT, order_key(job["id"]))
     if kind is JobKind.SALE and export.send_receipt and receipt and not receipt.confirmed and bundle.payment:
-        cash_code = export.cash_code or _int((await repo.visitor_defaults(conn, visitor_id)).get("cash_code"))
+        cash_code = export.cash_code or _int((await mahak_data.visitor_defaults(visitor_id)).get("cash_code"))
         pay = bundle.payment
         plan.add(
             ClientKind.RECEIPT,
@@ -153,7 +166,8 @@ async def build_plan(
             ReceiptSave(
                 receipt_client_id=receipt.client_id,
                 visitor_id=visitor_id,
-                **person_ref,
+                person_id=person_ref.person_id,
+                person_client_id=person_ref.person_client_id,
                 **order_ref,
                 cash_amount=mahak_amount(pay["amount_rial"], unit),
                 cash_code=cash_code,
@@ -181,7 +195,7 @@ def invoice_lines(bundle: ExportBundle) -> list[ExportLine]:
     ]
 
 
-def _required(bundle: ExportBundle, kind: ClientKind, key: str) -> repo.ClientRecord:
+def _required(bundle: ExportBundle, kind: ClientKind, key: str) -> ClientRecord:
     record = bundle.record(kind, key)
     if record is None:
         raise RuntimeError(f"no client id allocated for {kind} {key}")  # allocate_client_ids runs first
@@ -193,9 +207,14 @@ def _check_lines(bundle: ExportBundle) -> list[ItemError]:
     for index, line in enumerate(bundle.lines):
         if not line["detail_live"]:
             problems.append(
-                ItemError("order_details", index, None, "ProductDetailId",
-                          f"کالای {line['product_detail_id']} ({line['name']}) در محک نیست — "
-                          "the product detail is not (or no longer) in Mahak")
+                ItemError(
+                    "order_details",
+                    index,
+                    None,
+                    "ProductDetailId",
+                    f"کالای {line['product_detail_id']} ({line['name']}) در محک نیست — "
+                    "the product detail is not (or no longer) in Mahak",
+                )
             )
         if line["quantity"] <= 0 or line["unit_price_rial"] < 0:
             problems.append(ItemError("order_details", index, None, "Count1", "bad quantity or price"))
@@ -203,7 +222,7 @@ def _check_lines(bundle: ExportBundle) -> list[ItemError]:
 
 
 async def _line_stores(
-    conn: AsyncConnection,
+    mahak_data: SyncedMahakData,
     bundle: ExportBundle,
     export: ExportSettings,
     sync: SyncSettings,
@@ -211,11 +230,11 @@ async def _line_stores(
     problems: list[ItemError],
 ) -> dict[int, int]:
     """The warehouse of each line: the configured one, else the stock source that served the reservation."""
-    live = await repo.live_stores(conn)
+    live = await mahak_data.live_stores()
     live_ids = [store_id for store_id, _ in live]
     fallback: int | None = export.store_id
     if fallback is None and sync.stock_source is not StockSource.STORES:
-        code = (await repo.visitor_defaults(conn, visitor_id)).get("store_code")
+        code = (await mahak_data.visitor_defaults(visitor_id)).get("store_code")
         fallback = next((store_id for store_id, c in live if code and c == str(code)), None)
         fallback = fallback or (live_ids[0] if live_ids else None)
     chosen: dict[int, int] = {}
@@ -223,18 +242,26 @@ async def _line_stores(
         detail = line["product_detail_id"]
         store = fallback
         if export.store_id is None and sync.stock_source is StockSource.STORES and sync.stock_store_ids:
-            stock = await repo.store_stock(conn, detail, sync.stock_store_ids)
-            store = next((s for s in sync.stock_store_ids if stock.get(s, 0) >= line["quantity"]),
-                         sync.stock_store_ids[0])
+            stock = await mahak_data.store_stock(detail, sync.stock_store_ids)
+            store = next(
+                (s for s in sync.stock_store_ids if stock.get(s, 0) >= line["quantity"]), sync.stock_store_ids[0]
+            )
         if store is None or (live_ids and store not in live_ids):
-            problems.append(ItemError("order_details", index, None, "StoreId",
-                                      f"انبار {store} در محک نیست — no such Mahak store ({store})"))
+            problems.append(
+                ItemError(
+                    "order_details",
+                    index,
+                    None,
+                    "StoreId",
+                    f"انبار {store} در محک نیست — no such Mahak store ({store})",
+                )
+            )
             continue
         chosen[detail] = store
     return chosen
 
 
-def _person(customer: dict[str, Any], address: dict[str, Any], client_id: int, group: int) -> PersonSave:
+def _person(customer: Row, address: Row, client_id: int, group: int) -> PersonSave:
     first, last = split_name(customer.get("full_name") or address.get("recipient_name"), customer["mobile"])
     return PersonSave(
         person_client_id=client_id,
@@ -253,8 +280,13 @@ def _person(customer: dict[str, Any], address: dict[str, Any], client_id: int, g
 
 
 def _order(
-    bundle: ExportBundle, client_id: int, visitor_id: int, person_ref: dict[str, int], export: ExportSettings,
-    unit: str, other_cost: int,
+    bundle: ExportBundle,
+    client_id: int,
+    visitor_id: int,
+    person_ref: PersonRef,
+    export: ExportSettings,
+    unit: str,
+    other_cost: int,
 ) -> OrderSave:
     order, job = bundle.order, bundle.job
     is_return = job["kind"] == JobKind.RETURN
@@ -267,7 +299,8 @@ def _order(
     return OrderSave(
         order_client_id=client_id,
         visitor_id=visitor_id,
-        **person_ref,
+        person_id=person_ref.person_id,
+        person_client_id=person_ref.person_client_id,
         order_type=SALES_RETURN if is_return else (export.order_type or SALES_INVOICE),
         order_date=order["paid_at"] or order["created_at"],
         settlement_type=export.settlement_type,
@@ -278,7 +311,7 @@ def _order(
     )
 
 
-def _int(value: Any) -> int | None:
+def _int(value: int | str | None) -> int | None:
     try:
         return int(value) if value not in (None, "", "0") else None
     except (TypeError, ValueError):

@@ -9,25 +9,39 @@ import time
 from typing import Any
 
 import structlog
-from sqlalchemy import text
 
+from hamgam.ports.export import ExportUnitOfWork
+from hamgam.ports.locks import Locks
+from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.consumer import ExportWorker
 from hamgam.services.export.invoicing import handle_cancellations, settle_invoiced
+from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.reconcile import reconcile
+from hamgam.settings import ExportSettings, SyncSettings
 
 log = structlog.get_logger(__name__)
 
-#: Advisory-lock key of the reconciliation, so replicas do not run it at once.
-RECONCILE_LOCK_KEY = 0x45585243
+#: Lock name of the reconciliation, so replicas do not run it at once.
+RECONCILE_LOCK = "export.reconcile"
 
 
 class ExportRole:
-    def __init__(self, worker: ExportWorker, outbox: Any, export: Any, sync: Any) -> None:
+    def __init__(
+        self,
+        worker: ExportWorker,
+        outbox: ExportOutbox,
+        export: ExportSettings,
+        sync: SyncSettings,
+        *,
+        uow: UnitOfWorkFactory[ExportUnitOfWork],
+        locks: Locks,
+    ) -> None:
         self.worker = worker
-        self.engine = worker.exporter.engine
         self.outbox = outbox
         self.export = export
         self.sync = sync
+        self.uow = uow
+        self.locks = locks
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -44,9 +58,9 @@ class ExportRole:
 
     async def run_passes_once(self) -> None:
         """Relay, invoices, cancellations (what the loop does every ``relay_interval_s``)."""
-        await self.outbox.relay(self.engine)
-        await settle_invoiced(self.engine, self.export, self.sync)
-        await handle_cancellations(self.engine, self.outbox, self.export)
+        await self.outbox.relay()
+        await settle_invoiced(self.uow, self.export, self.sync)
+        await handle_cancellations(self.uow, self.outbox, self.export)
 
     async def _passes(self) -> None:
         next_reconcile = time.monotonic() + self.export.reconcile_interval_s
@@ -62,12 +76,7 @@ class ExportRole:
                 await asyncio.wait_for(self._stop.wait(), self.export.relay_interval_s)
 
     async def reconcile_if_free(self) -> dict[str, Any] | None:
-        async with self.engine.connect() as conn:
-            if not await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": RECONCILE_LOCK_KEY}):
+        async with self.locks.held(RECONCILE_LOCK) as taken:
+            if not taken:
                 return None
-            await conn.commit()
-            try:
-                return await reconcile(self.engine, self.outbox)
-            finally:
-                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": RECONCILE_LOCK_KEY})
-                await conn.commit()
+            return await reconcile(self.uow, self.outbox)

@@ -3,7 +3,7 @@
 Importing this package registers every table, which Alembic's autogenerate needs.
 """
 
-from hamgam.adapters.db.schema import catalog, export, mahak_client, queue, store, storefront, sync  # noqa: F401
+from hamgam.adapters.db.schema import catalog, export, mahak_client, queue, site, store, storefront, sync  # noqa: F401
 from hamgam.adapters.db.schema.base import metadata
 
 __all__ = ["metadata"]

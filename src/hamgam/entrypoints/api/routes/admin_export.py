@@ -34,7 +34,7 @@ async def jobs(
 ) -> dict[str, Any]:
     """Export jobs, newest first; ``errors_only`` lists those with an error for staff (Mahak's message)."""
     return await admin.list_jobs(
-        container.engine,
+        container.export_uow,
         status=str(status) if status else None,
         errors_only=errors_only,
         limit=limit,
@@ -45,21 +45,21 @@ async def jobs(
 @router.get("/jobs/{job_id}")
 async def job(container: ContainerDep, _: Staff, job_id: Id) -> dict[str, Any]:
     """One job with the request last sent, Mahak's per-item refusals and every client id it uses."""
-    return await admin.get_job(container.engine, job_id)
+    return await admin.get_job(container.export_uow, job_id)
 
 
 @router.post("/jobs/{job_id}/replay", status_code=202)
 async def replay(container: ContainerDep, me: Staff, job_id: Id) -> dict[str, Any]:
     """Send a refused or failed job again, after the cause was fixed (audited)."""
-    return await admin.replay(container.engine, container.export_outbox, job_id, me.actor)
+    return await admin.replay(container.export_uow, container.export_outbox, job_id, me.actor)
 
 
 @router.post("/reconcile")
 async def reconcile(container: ContainerDep, me: Staff) -> dict[str, Any]:
     """Compare paid orders with Mahak's orders now; returns the report (audited)."""
-    return await admin.reconcile_now(container.engine, container.export_outbox, me.actor)
+    return await admin.reconcile_now(container.export_uow, container.export_outbox, me.actor)
 
 
 @router.get("/reconciliation")
 async def reconciliation(container: ContainerDep, _: Staff) -> dict[str, Any]:
-    return await admin.latest_reconciliation(container.engine) or {}
+    return await admin.latest_reconciliation(container.export_uow) or {}

@@ -20,6 +20,7 @@ from hamgam.entrypoints.web.pages.common import (
     toman_to_rial,
     with_covers,
 )
+from hamgam.entrypoints.web.seo import image_url_builder, product_json_ld, product_url, site_origin
 
 router = page_router()
 
@@ -48,6 +49,7 @@ async def home(page: AnyPage):
         categories=await catalog.categories(),
         newest=await with_covers(page, newest),
         featured=await with_covers(page, featured),
+        canonical=site_origin(page.request, page.container.settings) + "/",
     )
 
 
@@ -123,6 +125,8 @@ async def _listing(
         "params": {k: v for k, v in params.items() if v},
         "q": q or "",
         "problems": problems,
+        # paging links carry the filters that were applied, not the values refused
+        "link_params": {k: v for k, v in params.items() if v and k not in problems},
         "filters_open": bool(problems) or any(params.get(k) for k in ("min", "max", "stock", "sort", "cat")),
     } | template_extra
     block = "results" if page.htmx and page.request.headers.get("hx-target", "").split("#")[-1] == "results" else None
@@ -149,8 +153,21 @@ async def category(
         category=code,
         q=None,
         params=params,
-        template_extra={"category": node, "trail": trail, "categories": tree, "action": f"/category/{code}"},
+        template_extra={
+            "category": node,
+            "trail": trail,
+            "categories": tree,
+            "action": f"/category/{code}",
+            "canonical": _category_canonical(page, code, page_),
+        },
     )
+
+
+def _category_canonical(page: AnyPage, code: int, page_number: str | None) -> str:
+    """A category page's one address: filters and orders are views of it; later pages keep their number."""
+    url = f"{site_origin(page.request, page.container.settings)}/category/{code}"
+    number = parse_int(page_number, low=1, high=MAX_PAGE)
+    return f"{url}?page={number}" if number and number > 1 else url
 
 
 @router.get("/search")
@@ -197,7 +214,20 @@ async def product(page: AnyPage, product_id: Id):
     tree = await page.core.catalog.categories()
     node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
     related = await _related(page, item) if node is not None else []
-    return page.render("store/product.html", product=item, images=images, category=node, trail=trail, related=related)
+    origin = site_origin(page.request, page.container.settings)
+    image_url = image_url_builder(page.request)
+    pictures = [origin + image_url(i, 960) for i in images]
+    return page.render(
+        "store/product.html",
+        product=item,
+        images=images,
+        category=node,
+        trail=trail,
+        related=related,
+        canonical=product_url(origin, product_id),
+        og_image=pictures[0] if pictures else None,
+        json_ld=product_json_ld(item, origin, pictures),
+    )
 
 
 async def _related(page: AnyPage, item: dict[str, Any]) -> list[dict[str, Any]]:
