@@ -288,7 +288,7 @@ async def test_admin_shows_a_mahak_rewind_and_what_a_reconciliation_verified(web
         )
     page = (await web.http.get("/admin/sync")).text
     # then the sync monitor carries the banner and the verified drift, and the dashboard names the rewind
-    assert 'id="rewind-Product"' in page and "محک برای Product به عقب برگشته است" in page
+    assert 'id="rewind-Product"' in page and "محک برای کالا به عقب برگشته است" in page  # the entity by its Persian name
     assert "اختلاف ۲ ردیف" in page
     assert "محک به عقب برگشته است (بازگردانی از پشتیبان)" in (await web.http.get("/admin")).text
     # when the heal closes it, the banner goes

@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from hamgam.entrypoints.web.display import discount, display_name, ltr, rich_name
 from hamgam.entrypoints.web.i18n import Locale
+from hamgam.entrypoints.web.labels import Labels
 from hamgam.entrypoints.web.markdown import render_markdown
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -62,7 +63,7 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         "pname_text": display_name,
         "ltr": ltr,
         "markdown": render_markdown,
-    }
+    } | Labels(locale).filters
     env.globals |= {
         "static_url": static_url,
         "query": query,

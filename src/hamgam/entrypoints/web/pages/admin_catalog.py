@@ -9,6 +9,7 @@ from fastapi import File, Form, Query, UploadFile
 
 from hamgam.domain.accounts import Role
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, StoreError
+from hamgam.domain.persian import to_latin_digits
 from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
@@ -227,7 +228,11 @@ async def remove_image(page: StaffPage, product_id: Id, key: Key):
 @router.get("/admin/customers")
 async def customers(page: StaffPage, q: Q = None, page_: PageNo = None):
     number = parse_int(page_, low=1, high=MAX_PAGE) or 1
-    items, total = await page.core.accounts.list_customers(q=q, offset=(number - 1) * PER_PAGE, limit=PER_PAGE)
+    # staff type the mobile in Persian digits as often as in Latin ones; mobiles are stored in Latin digits
+    wanted = to_latin_digits(q).strip() if q else None
+    items, total = await page.core.accounts.list_customers(
+        q=wanted or None, offset=(number - 1) * PER_PAGE, limit=PER_PAGE
+    )
     return page.render(
         "admin/customers.html",
         customers=items,

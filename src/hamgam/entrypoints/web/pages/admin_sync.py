@@ -51,7 +51,8 @@ async def sync_now(
     if (entity and entity not in ENTITY_NAMES) or kind not in KINDS:
         return page.redirect("/admin/sync", flash=N_("Unknown entity or kind."), kind="error")
     request_id = await page.container.sync_repository.request_run(entity or None, kind, page.user.actor)
-    message = page.locale.gettext(N_("Sync requested; the scheduler takes it within seconds.")) + f" #{request_id}"
+    requested = page.locale.gettext(N_("Sync requested; the scheduler takes it within seconds."))
+    message = f"{requested} #{page.locale.digits(request_id)}"
     if page.htmx:
         return page.render("admin/_notice.html", message=message)
     return page.redirect("/admin/sync", flash=message)
