@@ -85,7 +85,13 @@ class ListedCatalog(Protocol):
 
 
 class SiteUnitOfWork(UnitOfWork, Protocol):
-    pages: SitePageRepository
-    settings: SiteSettingRepository
-    catalog: ListedCatalog
-    audit: AuditLog
+    """One transaction over the footer pages, the site settings and the listed catalogue, with the audit log."""
+
+    @property
+    def pages(self) -> SitePageRepository: ...
+    @property
+    def settings(self) -> SiteSettingRepository: ...
+    @property
+    def catalog(self) -> ListedCatalog: ...
+    @property
+    def audit(self) -> AuditLog: ...
