@@ -50,7 +50,12 @@ CASES: dict[str, list[str]] = {
     "hamgam dlq list (to its first connection)": ["dlq", "list"],
     "hamgam mahak test (to its first connection)": ["mahak", "test"],
     "hamgam admin create (to its first connection)": [
-        "admin", "create", "--mobile", "09121234567", "--password", "bench-passphrase",
+        "admin",
+        "create",
+        "--mobile",
+        "09121234567",
+        "--password",
+        "bench-passphrase",
     ],
     "hamgam migrate (to its first connection)": ["migrate"],
     WHOLE_STATUS: ["sync", "status"],

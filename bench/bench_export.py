@@ -36,8 +36,14 @@ from hamgam.settings import PaymentProvider, Settings, SmsProvider
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_sync import RABBITMQ, SERVER, admin, free_port, start_simulator
 
-ADDRESS = Address.parse(recipient_name="خریدار آزمایشی", mobile="09121112233", province="تهران", city="تهران",
-                        line="خیابان آزادی، پلاک ۱", postal_code="1314567890")
+ADDRESS = Address.parse(
+    recipient_name="خریدار آزمایشی",
+    mobile="09121112233",
+    province="تهران",
+    city="تهران",
+    line="خیابان آزادی، پلاک ۱",
+    postal_code="1314567890",
+)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -74,15 +80,26 @@ async def run(args: argparse.Namespace, database_url: str, mahak_url: str) -> di
 
         with ControlClient(control_url) as control:
             links = control.rows("VisitorProduct", live=True)[: args.details]
-            control.upsert_rows("VisitorProduct", [{"VisitorProductId": v["VisitorProductId"], "Count1": 1_000_000}
-                                                   for v in links])
+            control.upsert_rows(
+                "VisitorProduct", [{"VisitorProductId": v["VisitorProductId"], "Count1": 1_000_000} for v in links]
+            )
         await sync_all(container)
         async with container.engine.begin() as conn:
-            details = (await conn.scalars(text(
-                "SELECT product_detail_id FROM visitor_product WHERE count1 >= 1000000 ORDER BY 1"))).all()
-            customers = (await conn.scalars(text(
-                "INSERT INTO customer (mobile, full_name) SELECT '0935' || lpad(g::text, 7, '0'), 'مشتری ' || g "
-                "FROM generate_series(1, :n) g RETURNING id"), {"n": args.orders})).all()
+            details = (
+                await conn.scalars(
+                    text("SELECT product_detail_id FROM visitor_product WHERE count1 >= 1000000 ORDER BY 1")
+                )
+            ).all()
+            customers = (
+                await conn.scalars(
+                    text(
+                        "INSERT INTO customer (mobile, full_name)"
+                        " SELECT '0935' || lpad(g::text, 7, '0'), 'مشتری ' || g "
+                        "FROM generate_series(1, :n) g RETURNING id"
+                    ),
+                    {"n": args.orders},
+                )
+            ).all()
         core = container.store
         rnd = random.Random(1)
         # carts and pending orders first, so the timed part is payment → export
@@ -120,9 +137,14 @@ async def run(args: argparse.Namespace, database_url: str, mahak_url: str) -> di
         role.stop()
         await exporter_task
         async with container.engine.connect() as conn:
-            latencies = (await conn.scalars(text(
-                """SELECT extract(epoch FROM e.at - o.paid_at) FROM store_order o
-                   JOIN order_event e ON e.order_id = o.id AND e.to_status = 'sent_to_accounting'"""))).all()
+            latencies = (
+                await conn.scalars(
+                    text(
+                        """SELECT extract(epoch FROM e.at - o.paid_at) FROM store_order o
+                   JOIN order_event e ON e.order_id = o.id AND e.to_status = 'sent_to_accounting'"""
+                    )
+                )
+            ).all()
             exported = await conn.scalar(text("SELECT count(*) FROM export_job WHERE status = 'sent'"))
         with ControlClient(control_url) as control:
             invoices = len([o for o in control.rows("Order", live=True) if o["OrderType"] == 201])

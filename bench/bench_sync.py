@@ -154,9 +154,7 @@ async def baseline(settings: Settings, page_size: int) -> dict:
                     if column.name == "prices_rial":
                         row[column.name] = list(row[column.name])
             await driver.execute(f"CREATE TEMP TABLE bare_{table.name} (LIKE {table.name} INCLUDING ALL)")
-            bare_sql = statement.sql.replace(
-                f"INSERT INTO {table.name} AS t", f"INSERT INTO bare_{table.name} AS t"
-            )
+            bare_sql = statement.sql.replace(f"INSERT INTO {table.name} AS t", f"INSERT INTO bare_{table.name} AS t")
             bare_sql = bare_sql.split("WHERE t.row_version")[0]  # no guard, no RETURNING: the bare statement
             started = time.perf_counter()
             for i in range(0, len(rows), page_size):
@@ -181,9 +179,7 @@ async def no_change_run(settings: Settings, sim_url: str) -> dict:
         written = 0
         for entity in ENTITIES:
             result = await container.fetcher.run(entity)
-            written += (
-                result.stats["rows_inserted"] + result.stats["rows_updated"] + result.stats["rows_deleted"]
-            )
+            written += result.stats["rows_inserted"] + result.stats["rows_updated"] + result.stats["rows_deleted"]
         after = httpx2.get(f"{sim_url}/_control/stats").json()["pulls"]
         return {"requests": after - before, "entities": len(ENTITIES), "rows_written": written}
     finally:
@@ -198,9 +194,7 @@ def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples
         ),
         role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}),
     ]
-    engine = create_sync_engine(
-        database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool
-    )
+    engine = create_sync_engine(database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool)
     latencies = []
     try:
         time.sleep(6)
@@ -285,15 +279,19 @@ def main() -> None:
     configure_logging("WARNING")
     out = args.out or Path(__file__).parent / "results" / f"sync_{args.products}.json"
 
-    record = Record(out, {
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, Python {platform.python_version()}",
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-        "products": args.products,
-        "page_size": args.page_size,
-        "worker_processes": args.workers,
-    })
+    record = Record(
+        out,
+        {
+            "date": time.strftime("%Y-%m-%d"),
+            "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+            f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
+            f"Python {platform.python_version()}",
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+            "products": args.products,
+            "page_size": args.page_size,
+            "worker_processes": args.workers,
+        },
+    )
     db = f"hamgam_bench_{uuid.uuid4().hex[:8]}"
     admin(f'CREATE DATABASE "{db}"')
     database_url = SERVER.rsplit("/", 1)[0] + f"/{db}"

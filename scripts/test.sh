@@ -16,5 +16,7 @@ if [ ! -x /usr/bin/chromium ]; then
     || echo "could not install chromium: browser tests will skip (or fail with HAMGAM_REQUIRE_SERVICES=1)" >&2
 fi
 .venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
+.venv/bin/ruff check src tests bench
+.venv/bin/ruff format --check src tests bench
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -45,9 +45,7 @@ def migrated_template(postgres_server_url: str) -> Iterator[str]:
     engine = _admin_engine(postgres_server_url)
     with engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{TEMPLATE_DB}"'))
-    template_url = (
-        make_url(postgres_server_url).set(database=TEMPLATE_DB).render_as_string(hide_password=False)
-    )
+    template_url = make_url(postgres_server_url).set(database=TEMPLATE_DB).render_as_string(hide_password=False)
     upgrade_to_head(template_url)
     yield TEMPLATE_DB
     with engine.connect() as connection:

@@ -24,9 +24,7 @@ async def assert_no_delivery(consumer: AsyncIterator[Any], within_s: float = 0.4
         pytest.fail(f"unexpected delivery {delivery.message_id}")
 
 
-async def eventually(
-    check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, every_s: float = 0.05
-) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0, every_s: float = 0.05) -> None:
     """Poll ``check`` until it holds (broker counters settle asynchronously)."""
     deadline = time.monotonic() + timeout_s
     while not await check():

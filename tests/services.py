@@ -10,9 +10,7 @@ import socket
 
 import pytest
 
-LOCAL_POSTGRES_URL = os.environ.get(
-    "HAMGAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+LOCAL_POSTGRES_URL = os.environ.get("HAMGAM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 LOCAL_RABBITMQ_URL = os.environ.get("HAMGAM_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 

@@ -229,8 +229,21 @@ async def build(settings: Settings) -> Container:
     )
     site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
     return Container(
-        settings, engine, queue, mahak, sync_repository, DeadLetterStore(engine), fetcher, gateway, sms, limiter, store,
-        objects, images, SitePagesService(site_uow), DiscoveryService(site_uow),
+        settings,
+        engine,
+        queue,
+        mahak,
+        sync_repository,
+        DeadLetterStore(engine),
+        fetcher,
+        gateway,
+        sms,
+        limiter,
+        store,
+        objects,
+        images,
+        SitePagesService(site_uow),
+        DiscoveryService(site_uow),
     )
 
 

@@ -102,9 +102,7 @@ class ExportSettings(BaseModel):
     #: The Mahak person group new customers join; None: the synced group with the lowest id.
     person_group_id: int | None = None
     #: Synced people matched to a customer before a new person is created, in this order; [] always creates.
-    match_person_by: list[PersonMatch] = Field(
-        default_factory=lambda: [PersonMatch.MOBILE, PersonMatch.NATIONAL_CODE]
-    )
+    match_person_by: list[PersonMatch] = Field(default_factory=lambda: [PersonMatch.MOBILE, PersonMatch.NATIONAL_CODE])
     #: Warehouse of every line; None: the stock source that served the reservation (the first configured store
     #: with enough stock when ``sync.stock_source`` is ``stores``, else the visitor's store, else the first store).
     store_id: int | None = None
@@ -332,9 +330,7 @@ class LimitSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything Hamgam is configured with."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="HAMGAM_", env_nested_delimiter="__", env_file=".env", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="HAMGAM_", env_nested_delimiter="__", env_file=".env", extra="ignore")
 
     #: PostgreSQL URL (``postgresql://user@host:port/db``). Empty: start the embedded PostgreSQL.
     database_url: str | None = None

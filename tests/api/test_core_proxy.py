@@ -41,9 +41,7 @@ def core_database(postgres_server_url: str, migrated_template: str) -> Iterator[
 async def core_url(core_database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """``hamgam core`` on a free port."""
     port = free_port()
-    env = role_env(
-        core_database, tmp_path_factory.mktemp("core"), HAMGAM_API_PORT=str(port), HAMGAM_HEALTH_PORT="0"
-    )
+    env = role_env(core_database, tmp_path_factory.mktemp("core"), HAMGAM_API_PORT=str(port), HAMGAM_HEALTH_PORT="0")
     with running_role("core", env) as process:
         url = f"http://127.0.0.1:{port}"
         assert (await wait_for_http(url + "/healthz", process)).status_code == 200
@@ -159,9 +157,7 @@ async def test_register_login_and_me_through_the_gateway(via_gateway: httpx2.Asy
     assert me.json()["mobile"] == mobile
 
 
-async def test_customer_token_is_refused_on_an_admin_route(
-    via_gateway: httpx2.AsyncClient, core_database: str
-) -> None:
+async def test_customer_token_is_refused_on_an_admin_route(via_gateway: httpx2.AsyncClient, core_database: str) -> None:
     code = await texted_code(via_gateway, core_database, "09127000002")
     registered = await via_gateway.post(
         "/api/v1/auth/register", json={"mobile": "09127000002", "code": code, "password": "a-long-passphrase-2"}
@@ -285,4 +281,3 @@ def test_reuse_port_lets_two_listeners_share_the_api_port() -> None:
             listen_tcp("127.0.0.1", port).close()
     finally:
         first.close()
-

@@ -31,9 +31,7 @@ async def test_checkout_pay_and_callback_through_the_api(api: Api) -> None:
     # given a guest cart merged at login
     detail = await seed_product(api.container.engine, 1, "چای", stock=5, price_rial=1_250_000)
     guest = (await api.http.post("/api/v1/cart")).json()["cart_token"]
-    put = await api.http.put(
-        f"/api/v1/cart/lines/{detail}", json={"quantity": 2}, headers={"X-Cart-Token": guest}
-    )
+    put = await api.http.put(f"/api/v1/cart/lines/{detail}", json={"quantity": 2}, headers={"X-Cart-Token": guest})
     assert put.status_code == 200 and put.json()["items_rial"] == 2_500_000
     await api.http.post("/api/v1/auth/otp/request", json={"mobile": "09121234567"})
     code = api.container.sms.last_otp("09121234567")
@@ -45,22 +43,16 @@ async def test_checkout_pay_and_callback_through_the_api(api: Api) -> None:
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     # when the customer checks out, pays and the gateway calls back
     order = (
-        await api.http.post(
-            "/api/v1/checkout", json={"shipping_method": "post", "address": ADDRESS}, headers=headers
-        )
+        await api.http.post("/api/v1/checkout", json={"shipping_method": "post", "address": ADDRESS}, headers=headers)
     ).json()
     pay = (await api.http.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)).json()
     callback_url = api.container.payment_gateway.pay(pay["authority"])
-    outcome = await api.http.get(
-        "/api/v1/payments/callback", params={"Authority": pay["authority"], "Status": "OK"}
-    )
+    outcome = await api.http.get("/api/v1/payments/callback", params={"Authority": pay["authority"], "Status": "OK"})
     # then the order is paid for 2 units + shipping, in Rial
     assert callback_url.startswith("http://127.0.0.1:8000/api/v1/payments/callback")
     assert outcome.json()["order_status"] == "paid"
     history = (await api.http.get("/api/v1/orders", headers=headers)).json()
-    assert [(o["id"], o["status"], o["total_rial"]) for o in history["items"]] == [
-        (order["id"], "paid", 2_950_000)
-    ]
+    assert [(o["id"], o["status"], o["total_rial"]) for o in history["items"]] == [(order["id"], "paid", 2_950_000)]
 
 
 async def test_customer_cannot_read_another_customers_order(api: Api) -> None:
@@ -95,17 +87,13 @@ async def test_customer_token_cannot_reach_admin_routes(api: Api) -> None:
 async def test_tampered_expired_and_revoked_tokens_are_refused(api: Api) -> None:
     await api.http.post("/api/v1/auth/otp/request", json={"mobile": "09120000001"})
     code = api.container.sms.last_otp("09120000001")
-    pair = (
-        await api.http.post("/api/v1/auth/otp/verify", json={"mobile": "09120000001", "code": code})
-    ).json()
+    pair = (await api.http.post("/api/v1/auth/otp/verify", json={"mobile": "09120000001", "code": code})).json()
     good = {"Authorization": f"Bearer {pair['access_token']}"}
     assert (await api.http.get("/api/v1/me", headers=good)).status_code == 200
     tampered = {"Authorization": f"Bearer {pair['access_token'][:-2]}xx"}
     response = await api.http.get("/api/v1/me", headers=tampered)
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
-    rotated = (
-        await api.http.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
-    ).json()
+    rotated = (await api.http.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})).json()
     reuse = await api.http.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
     assert reuse.status_code == 401
     assert (
@@ -117,13 +105,9 @@ async def test_staff_moves_order_through_the_state_machine(api: Api) -> None:
     customer = await api.login("09120000001")
     staff = await api.login("09120000009", role="staff")
     order_id = await _order(api, customer)
-    shipped = await api.http.post(
-        f"/api/v1/admin/orders/{order_id}/status", json={"status": "shipped"}, headers=staff
-    )
+    shipped = await api.http.post(f"/api/v1/admin/orders/{order_id}/status", json={"status": "shipped"}, headers=staff)
     assert shipped.status_code == 409 and "pending_payment" in shipped.json()["error"]["message"]
-    paid = await api.http.post(
-        f"/api/v1/admin/orders/{order_id}/status", json={"status": "paid"}, headers=staff
-    )
+    paid = await api.http.post(f"/api/v1/admin/orders/{order_id}/status", json={"status": "paid"}, headers=staff)
     assert paid.status_code == 403
     cancelled = await api.http.post(
         f"/api/v1/admin/orders/{order_id}/status",
@@ -149,9 +133,7 @@ async def test_staff_moves_order_through_the_state_machine(api: Api) -> None:
         ("get", "/api/v1/payments/callback?Authority=A123&Status=OK", None, 404),
     ],
 )
-async def test_bad_input_gets_a_clear_4xx(
-    api: Api, method: str, path: str, body: dict | None, status: int
-) -> None:
+async def test_bad_input_gets_a_clear_4xx(api: Api, method: str, path: str, body: dict | None, status: int) -> None:
     response = await api.http.request(method, path, json=body)
     assert response.status_code == status, response.text
     if status >= 400:
@@ -162,9 +144,7 @@ async def test_bad_input_gets_a_clear_4xx(
 async def test_login_is_rate_limited_with_retry_after(api: Api) -> None:
     for _ in range(api.container.settings.auth.login_attempts):
         await api.http.post("/api/v1/auth/login", json={"mobile": "09121234567", "password": "whatever-1"})
-    response = await api.http.post(
-        "/api/v1/auth/login", json={"mobile": "09121234567", "password": "whatever-1"}
-    )
+    response = await api.http.post("/api/v1/auth/login", json={"mobile": "09121234567", "password": "whatever-1"})
     assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
 
 

@@ -47,12 +47,21 @@ def build_image(log_path: Path) -> str:
     """Run ``scripts/container_image.sh`` (install podman when required, base image, cached build) once per test
     session; its output goes to ``log_path``. Skips without podman unless ``HAMGAM_REQUIRE_SERVICES=1``."""
     if not podman_ready() and not services_required():
-        pytest.skip("podman or the pinned podman-compose is not installed (scripts/container_tools.sh installs "
-                    "them; HAMGAM_REQUIRE_SERVICES=1 runs it)")
+        pytest.skip(
+            "podman or the pinned podman-compose is not installed (scripts/container_tools.sh installs "
+            "them; HAMGAM_REQUIRE_SERVICES=1 runs it)"
+        )
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
-        done = subprocess.run([str(IMAGE_SCRIPT)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                              env={**os.environ, "IMAGE": IMAGE}, timeout=BUILD_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [str(IMAGE_SCRIPT)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "IMAGE": IMAGE},
+            timeout=BUILD_TIMEOUT_S,
+            check=False,
+        )
     if done.returncode != 0:
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
         pytest.fail(f"scripts/container_image.sh failed ({done.returncode}); see {log_path}:\n{tail}")
@@ -101,8 +110,11 @@ def require_host_servers() -> None:
 
 
 def _admin(sql: str) -> None:
-    engine = create_engine(make_url(LOCAL_POSTGRES_URL).set(drivername="postgresql+psycopg"),
-                           poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        make_url(LOCAL_POSTGRES_URL).set(drivername="postgresql+psycopg"),
+        poolclass=pool.NullPool,
+        isolation_level="AUTOCOMMIT",
+    )
     try:
         with engine.connect() as connection:
             connection.execute(text(sql))

@@ -118,11 +118,7 @@ class LeaderSampler:
                     self.samples.append(
                         Sample(
                             at,
-                            [
-                                self._process_of(r["pid"], r["client_port"])
-                                for r in rows
-                                if r["classid"] == leader_ns
-                            ],
+                            [self._process_of(r["pid"], r["client_port"]) for r in rows if r["classid"] == leader_ns],
                             [
                                 (
                                     entity_of.get(r["objid"], str(r["objid"])),

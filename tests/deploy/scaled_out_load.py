@@ -123,9 +123,7 @@ async def sign_up(api: httpx2.AsyncClient, sms: httpx2.AsyncClient, mobile: str,
     for _ in range(3):
         _check(await recorder.send(api, "code", "POST", "/auth/otp/request", json={"mobile": mobile}), 202)
         code = _check(await sms.get("/_control/otp", params={"mobile": mobile}), 200)["code"]
-        answer = await recorder.send(
-            api, "register", "POST", "/auth/otp/verify", json={"mobile": mobile, "code": code}
-        )
+        answer = await recorder.send(api, "register", "POST", "/auth/otp/verify", json={"mobile": mobile, "code": code})
         if answer.status_code != 401:
             return _check(answer, 200)["access_token"]
     raise AssertionError(f"no session for {mobile} after three codes")

@@ -185,7 +185,12 @@ async def _drive(
         purchases = await run_buyers(
             cluster.api_url,
             f"http://127.0.0.1:{cluster.sims.sms_port}",
-            details, shape.orders, shape.buyer_concurrency, buys, shape.seed, shape.buyer_arrival_s
+            details,
+            shape.orders,
+            shape.buyer_concurrency,
+            buys,
+            shape.seed,
+            shape.buyer_arrival_s,
         )
         buying_until = max((p.paid_at for p in purchases if p.paid_at), default=time.monotonic())
         buyers_done = True

@@ -45,13 +45,27 @@ PRODUCTS = 60
 #: The S3 bucket compose.yaml names by default.
 BUCKET = "hamgam"
 MOBILE = "09121234567"
-ADDRESS = {"recipient_name": "سارا محمدی", "mobile": "۰۹۱۲۱۲۳۴۵۶۷", "province": "تهران", "city": "تهران",
-           "line": "خیابان ولیعصر، پلاک ۱۲", "postal_code": "۱۴۳۴۸۶۳۱۱۱"}
+ADDRESS = {
+    "recipient_name": "سارا محمدی",
+    "mobile": "۰۹۱۲۱۲۳۴۵۶۷",
+    "province": "تهران",
+    "city": "تهران",
+    "line": "خیابان ولیعصر، پلاک ۱۲",
+    "postal_code": "۱۴۳۴۸۶۳۱۱۱",
+}
 #: Mahak's order type of a sales invoice (the exporter's default).
 SALES_INVOICE = 201
 #: Ports the override takes from the environment, one per listening process on the host network.
-PORT_VARIABLES = ("HOST_API_PORT", "HOST_API_HEALTH_PORT", "HOST_SCHEDULER_HEALTH_PORT", "HOST_WORKER_HEALTH_PORT",
-                  "HOST_EXPORTER_HEALTH_PORT", "HOST_MAHAK_PORT", "HOST_ZARINPAL_PORT", "HOST_SMS_PORT")
+PORT_VARIABLES = (
+    "HOST_API_PORT",
+    "HOST_API_HEALTH_PORT",
+    "HOST_SCHEDULER_HEALTH_PORT",
+    "HOST_WORKER_HEALTH_PORT",
+    "HOST_EXPORTER_HEALTH_PORT",
+    "HOST_MAHAK_PORT",
+    "HOST_ZARINPAL_PORT",
+    "HOST_SMS_PORT",
+)
 
 
 @dataclass
@@ -81,8 +95,9 @@ class Stack:
 @contextlib.contextmanager
 def moto_s3(port: int, log: IO[str]) -> Iterator[str]:
     """An S3 server from PyPI (moto, in the dev tools) with the bucket the stack stores images in."""
-    process = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: httpx2.put(f"{endpoint}/{BUCKET}", timeout=2).status_code == 200, 30, "moto_server")
@@ -98,7 +113,9 @@ def compose_env(ports: dict[str, int], database_url: str, queue_prefix: str, s3_
     env.update({name: str(port) for name, port in ports.items()})
     env.update(
         # The bundled servers' passwords: compose.yaml requires them; the host's servers do not use them.
-        POSTGRES_PASSWORD="unused", RABBITMQ_PASSWORD="unused", MINIO_ROOT_PASSWORD="unused",
+        POSTGRES_PASSWORD="unused",
+        RABBITMQ_PASSWORD="unused",
+        MINIO_ROOT_PASSWORD="unused",
         HAMGAM_AUTH__JWT_SECRET=secrets.token_urlsafe(48),
         HAMGAM_QUEUE_PREFIX=queue_prefix,
         HAMGAM_SIM_PRODUCTS=str(PRODUCTS),
@@ -109,8 +126,16 @@ def compose_env(ports: dict[str, int], database_url: str, queue_prefix: str, s3_
 
 
 def save_logs(project: str, log: IO[str]) -> None:
-    names = run("podman", "ps", "-a", "--filter", f"label=io.podman.compose.project={project}",
-                "--format", "{{.Names}}", check=False).stdout.split()
+    names = run(
+        "podman",
+        "ps",
+        "-a",
+        "--filter",
+        f"label=io.podman.compose.project={project}",
+        "--format",
+        "{{.Names}}",
+        check=False,
+    ).stdout.split()
     for name in names:
         done = run("podman", "logs", "--tail", "200", name, check=False)
         log.write(f"\n===== {name} =====\n{done.stdout}{done.stderr}")
@@ -128,8 +153,19 @@ def stack() -> Iterator[Stack]:
     project = f"hamgamt{uuid.uuid4().hex[:8]}"
     queue_prefix = f"t{uuid.uuid4().hex[:10]}"
     ports = {name: free_port() for name in PORT_VARIABLES}
-    compose = [PODMAN_COMPOSE, "--env-file", "/dev/null", "-f", "compose.yaml", "-f", "compose.host.yaml",
-               "-p", project, "--profile", "demo"]
+    compose = [
+        PODMAN_COMPOSE,
+        "--env-file",
+        "/dev/null",
+        "-f",
+        "compose.yaml",
+        "-f",
+        "compose.host.yaml",
+        "-p",
+        project,
+        "--profile",
+        "demo",
+    ]
     with (
         (ARTIFACTS / f"compose-{project}.log").open("w") as log,
         empty_database("hamgam_compose") as database_url,
@@ -138,15 +174,29 @@ def stack() -> Iterator[Stack]:
         env = compose_env(ports, database_url, queue_prefix, s3_endpoint)
         try:
             log.flush()
-            up = subprocess.run([*compose, "up", "-d"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                timeout=300, check=False)
+            up = subprocess.run(
+                [*compose, "up", "-d"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=300,
+                check=False,
+            )
             assert up.returncode == 0, f"podman-compose up exited {up.returncode}; see {log.name}"
             yield Stack(project, ports)
         finally:
             save_logs(project, log)
             log.flush()
-            subprocess.run([*compose, "down", "-t", "5", "-v"], cwd=REPO, env=env, stdout=log,
-                           stderr=subprocess.STDOUT, timeout=180, check=False)
+            subprocess.run(
+                [*compose, "down", "-t", "5", "-v"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=180,
+                check=False,
+            )
             log.write(f"\ndeleted {delete_queues(queue_prefix)} RabbitMQ queues named {queue_prefix}.*\n")
 
 
@@ -219,8 +269,7 @@ def test_every_role_and_simulator_is_ready(stack: Stack) -> None:
         checked = run("podman", "healthcheck", "run", stack.container(service), check=False)
         assert checked.returncode == 0, f"{service}: {checked.stdout}{checked.stderr}"
     # and the migration ran once and exited 0
-    migrate = run("podman", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}",
-                  stack.container("migrate"))
+    migrate = run("podman", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", stack.container("migrate"))
     assert migrate.stdout.split() == ["exited", "0"]
 
 
@@ -264,14 +313,20 @@ def test_buyer_journey_ends_as_an_invoice_in_mahak(stack: Stack) -> None:
         [invoice] = invoices
         lines = [row for row in mahak.rows("OrderDetail", live=True) if row["OrderId"] == invoice["OrderId"]]
         assert [(line["ProductDetailId"], line["Count1"]) for line in lines] == [(detail, 2)]
-        status = wait_until(lambda: order_status(api, order_id, {"sent_to_accounting", "invoiced"}), 60,
-                            "the order's status after the export")
+        status = wait_until(
+            lambda: order_status(api, order_id, {"sent_to_accounting", "invoiced"}),
+            60,
+            "the order's status after the export",
+        )
         assert status in {"sent_to_accounting", "invoiced"}
 
 
 def new_invoices(mahak: ControlClient, before: set[int]) -> list[dict[str, Any]]:
-    return [row for row in mahak.rows("Order", live=True)
-            if row["OrderId"] not in before and row["OrderType"] == SALES_INVOICE]
+    return [
+        row
+        for row in mahak.rows("Order", live=True)
+        if row["OrderId"] not in before and row["OrderType"] == SALES_INVOICE
+    ]
 
 
 def order_status(api: httpx2.Client, order_id: int, wanted: set[str]) -> str | None:

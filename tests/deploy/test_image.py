@@ -45,10 +45,19 @@ def test_image_runs_read_only_as_the_app_user(image: str) -> None:
 
 def test_image_holds_the_installed_package_not_the_source(image: str) -> None:
     # when
-    found = run("podman", "run", "--rm", "--read-only", "--entrypoint", "python", image, "-c",
-                "import hamgam, hamgam_sim, hamgam.entrypoints.web as web, json, pathlib; "
-                "print(hamgam.__file__); print(hamgam_sim.__file__); "
-                "print(json.dumps([p.name for p in pathlib.Path(web.__file__).parent.iterdir()]))")
+    found = run(
+        "podman",
+        "run",
+        "--rm",
+        "--read-only",
+        "--entrypoint",
+        "python",
+        image,
+        "-c",
+        "import hamgam, hamgam_sim, hamgam.entrypoints.web as web, json, pathlib; "
+        "print(hamgam.__file__); print(hamgam_sim.__file__); "
+        "print(json.dumps([p.name for p in pathlib.Path(web.__file__).parent.iterdir()]))",
+    )
     listing = run("podman", "run", "--rm", "--read-only", "--entrypoint", "ls", image, "-A", "/opt/app", "/")
     # then the installed package (with its templates, static files and translations) is what runs
     package, simulators, web_files = found.stdout.splitlines()
@@ -62,8 +71,20 @@ def test_migrate_runs_in_a_read_only_container(image: str) -> None:
     require_host_servers()
     with empty_database("hamgam_image") as database_url:
         # when `hamgam migrate` runs in a read-only container against a database with no schema
-        done = run("podman", "run", "--rm", "--read-only", "--network", "host",
-                   "-e", f"HAMGAM_DATABASE_URL={database_url}", image, "migrate", timeout_s=180, check=False)
+        done = run(
+            "podman",
+            "run",
+            "--rm",
+            "--read-only",
+            "--network",
+            "host",
+            "-e",
+            f"HAMGAM_DATABASE_URL={database_url}",
+            image,
+            "migrate",
+            timeout_s=180,
+            check=False,
+        )
         # then it exits 0 with the schema at the newest revision
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()

@@ -46,16 +46,30 @@ def fresh_mahak(mahak: RunningSimulator) -> RunningSimulator:
     return mahak
 
 
-def export_settings(database_url: str, mahak_url: str, queue_prefix: str, rabbitmq_url: str | None = None,
-                    store: dict[str, Any] | None = None, **export: Any) -> Settings:
+def export_settings(
+    database_url: str,
+    mahak_url: str,
+    queue_prefix: str,
+    rabbitmq_url: str | None = None,
+    store: dict[str, Any] | None = None,
+    **export: Any,
+) -> Settings:
     return Settings(
         database_url=database_url,
         rabbitmq_url=rabbitmq_url,
         queue_prefix=queue_prefix,
         queue_visibility_timeout_s=2.0,
-        mahak={"base_url": mahak_url, "page_size": 500, "backoff_initial_s": 0.01, "backoff_max_s": 0.1,
-               "rate_per_s": 5000, "rate_burst": 5000, "timeout_s": 1.0, "read_attempts": 4,
-               "circuit_failures": 1000},
+        mahak={
+            "base_url": mahak_url,
+            "page_size": 500,
+            "backoff_initial_s": 0.01,
+            "backoff_max_s": 0.1,
+            "rate_per_s": 5000,
+            "rate_burst": 5000,
+            "timeout_s": 1.0,
+            "read_attempts": 4,
+            "circuit_failures": 1000,
+        },
         sync={"workers": 2, "prefetch": 4, "retry_delays_s": [0.2, 0.3, 0.4]},
         payments={"provider": PaymentProvider.MEMORY},
         sms={"provider": SmsProvider.MEMORY},
@@ -129,10 +143,14 @@ class ExportWorld:
     async def job(self, order_id: int, kind: str = "sale") -> dict[str, Any]:
         async with self.engine.connect() as conn:
             row = (
-                await conn.execute(
-                    text("SELECT * FROM export_job WHERE order_id = :o AND kind = :k"), {"o": order_id, "k": kind}
+                (
+                    await conn.execute(
+                        text("SELECT * FROM export_job WHERE order_id = :o AND kind = :k"), {"o": order_id, "k": kind}
+                    )
                 )
-            ).mappings().one()
+                .mappings()
+                .one()
+            )
             return dict(row)
 
     async def order_status(self, order_id: int) -> str:
@@ -144,8 +162,12 @@ class ExportWorld:
         deadline = time.monotonic() + timeout_s
         while True:
             async with self.engine.connect() as conn:
-                jobs = [dict(r) for r in (await conn.execute(
-                    text("SELECT * FROM export_job WHERE kind = :k ORDER BY id"), {"k": kind})).mappings()]
+                jobs = [
+                    dict(r)
+                    for r in (
+                        await conn.execute(text("SELECT * FROM export_job WHERE kind = :k ORDER BY id"), {"k": kind})
+                    ).mappings()
+                ]
             if jobs and all(j["status"] in statuses for j in jobs):
                 return jobs
             if time.monotonic() > deadline:
@@ -166,8 +188,9 @@ class ExportWorld:
 @pytest.fixture
 def make_world(database_url: str, queue_prefix: str) -> Callable[..., Any]:
     @asynccontextmanager
-    async def make(sim: RunningSimulator, *, rabbitmq_url: str | None = None, store: dict[str, Any] | None = None,
-                   **export: Any) -> AsyncIterator[ExportWorld]:
+    async def make(
+        sim: RunningSimulator, *, rabbitmq_url: str | None = None, store: dict[str, Any] | None = None, **export: Any
+    ) -> AsyncIterator[ExportWorld]:
         container = await build(
             export_settings(database_url, sim.base_url, queue_prefix, rabbitmq_url, store, **export)
         )
@@ -180,8 +203,9 @@ def make_world(database_url: str, queue_prefix: str) -> Callable[..., Any]:
 
 
 @asynccontextmanager
-async def running(world: ExportWorld, hooks: dict[str, Callable[[int], Awaitable[None]]] | None = None
-                  ) -> AsyncIterator[Any]:
+async def running(
+    world: ExportWorld, hooks: dict[str, Callable[[int], Awaitable[None]]] | None = None
+) -> AsyncIterator[Any]:
     """The exporter role running in the background for the block."""
     role = world.container.export_role(hooks)
     task = asyncio.create_task(role.run())

@@ -111,8 +111,12 @@ async def test_export_person_client_id_already_in_mahak_ends_correct(
         async with running(world):
             await world.wait_jobs({"sent"})
         async with world.engine.begin() as conn:
-            await conn.execute(text("UPDATE mahak_client_id SET mahak_id = NULL, confirmed_at = NULL "
-                                    "WHERE kind IN ('person', 'visitor_person')"))
+            await conn.execute(
+                text(
+                    "UPDATE mahak_client_id SET mahak_id = NULL, confirmed_at = NULL "
+                    "WHERE kind IN ('person', 'visitor_person')"
+                )
+            )
             await conn.execute(text("UPDATE customer SET mahak_person_id = NULL"))
         # when the same customer's second order is exported (its request carries the person's client id again)
         second = await world.paid_order(customer, [(d2, 1)])
@@ -142,8 +146,12 @@ async def test_a_person_and_link_sent_with_an_earlier_order_are_read_back_before
         async with running(world):
             await world.wait_jobs({"sent"})
         async with world.engine.begin() as conn:
-            await conn.execute(text("UPDATE mahak_client_id SET mahak_id = NULL, confirmed_at = NULL "
-                                    "WHERE kind IN ('person', 'visitor_person')"))
+            await conn.execute(
+                text(
+                    "UPDATE mahak_client_id SET mahak_id = NULL, confirmed_at = NULL "
+                    "WHERE kind IN ('person', 'visitor_person')"
+                )
+            )
             await conn.execute(text("UPDATE customer SET mahak_person_id = NULL"))
             await conn.execute(text("DELETE FROM person"))  # not matched by mobile either
         # when the same customer's second order is exported
@@ -152,9 +160,15 @@ async def test_a_person_and_link_sent_with_an_earlier_order_are_read_back_before
             await world.wait_jobs({"sent"})
         # then it read Mahak back first: its one request carried no person and no link, nothing was refused
         async with world.engine.connect() as conn:
-            job = (await conn.execute(
-                text("SELECT attempts, request FROM export_job WHERE order_id = :o"), {"o": second}
-            )).mappings().one()
+            job = (
+                (
+                    await conn.execute(
+                        text("SELECT attempts, request FROM export_job WHERE order_id = :o"), {"o": second}
+                    )
+                )
+                .mappings()
+                .one()
+            )
         assert job["attempts"] == 1
         assert not job["request"].get("people") and not job["request"].get("visitorPeople")
         invoices = world.mahak_orders()

@@ -15,8 +15,9 @@ from tests.queue_helpers import eventually
 
 async def _ledger(world: ExportWorld, order_id: int) -> set[str]:
     async with world.engine.connect() as conn:
-        return set((await conn.scalars(
-            text("SELECT state FROM stock_reservation WHERE order_id = :o"), {"o": order_id})).all())
+        return set(
+            (await conn.scalars(text("SELECT state FROM stock_reservation WHERE order_id = :o"), {"o": order_id})).all()
+        )
 
 
 async def test_export_line_unknown_locally_is_refused_before_sending(fresh_mahak, make_world) -> None:
@@ -83,7 +84,7 @@ async def test_first_order_paid_before_person_groups_sync_waits_for_them(fresh_m
     # given a shop whose first sync has not brought PersonGroup yet (and no export.person_group_id set)
     async with make_world(fresh_mahak, retry_delays_s=[0.3] * 40) as world:
         await world.sync(tuple(e.name for e in SYNC_ORDER if e.name != "PersonGroup"))
-        (d1, _), = await world.sellable(1)
+        ((d1, _),) = await world.sellable(1)
         order_id = await world.paid_order(await world.customer("09120000009"), [(d1, 1)])
         async with running(world):
             # when the exporter meets the new customer, it retries instead of refusing the order for good
@@ -99,4 +100,3 @@ async def test_first_order_paid_before_person_groups_sync_waits_for_them(fresh_m
 
 async def _job_error_mentions(world: ExportWorld, order_id: int, text_: str) -> bool:
     return text_ in ((await world.job(order_id))["error"] or "")
-

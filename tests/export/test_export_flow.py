@@ -14,14 +14,15 @@ from tests.export.conftest import ExportWorld, running
 
 async def _stock(world: ExportWorld, detail: int) -> float:
     async with world.engine.connect() as conn:
-        return await conn.scalar(
-            text("SELECT count1 FROM visitor_product WHERE product_detail_id = :d"), {"d": detail}
-        )
+        return await conn.scalar(text("SELECT count1 FROM visitor_product WHERE product_detail_id = :d"), {"d": detail})
 
 
 async def _sellable(world: ExportWorld, detail: int) -> int:
-    found = await world.container.store.catalog.product_detail(detail) if hasattr(
-        world.container.store.catalog, "product_detail") else None
+    found = (
+        await world.container.store.catalog.product_detail(detail)
+        if hasattr(world.container.store.catalog, "product_detail")
+        else None
+    )
     if found is not None:
         return found["available"]
     async with world.engine.connect() as conn:
@@ -60,9 +61,15 @@ async def test_export_paid_order_becomes_one_invoice_then_invoiced(
         assert all(d["StoreId"] > 0 for d in details)
         [receipt] = [r for r in world.mahak_rows("Receipt") if r["OrderId"] == invoice["OrderId"]]
         async with world.engine.connect() as conn:
-            total, ref_id = (await conn.execute(text(
-                "SELECT o.total_rial, p.ref_id FROM store_order o JOIN payment p ON p.order_id = o.id "
-                "WHERE o.id = :o"), {"o": order_id})).one()
+            total, ref_id = (
+                await conn.execute(
+                    text(
+                        "SELECT o.total_rial, p.ref_id FROM store_order o JOIN payment p ON p.order_id = o.id "
+                        "WHERE o.id = :o"
+                    ),
+                    {"o": order_id},
+                )
+            ).one()
         assert receipt["CashAmount"] == total and receipt["TrackingCode"] == str(ref_id)
         [person] = [p for p in world.mahak_rows("Person") if p["PersonId"] == invoice["PersonId"]]
         assert person["Mobile"] == "09121112233" and person["LastName"] == "احمدی"

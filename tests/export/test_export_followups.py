@@ -53,9 +53,14 @@ async def test_cancel_exported_order_sends_a_return_and_stock_comes_back(fresh_m
         # and after the sync the stock is back where it started
         await world.sync()
         async with world.engine.connect() as conn:
-            stock = dict((await conn.execute(text(
-                "SELECT product_detail_id, count1 FROM visitor_product WHERE product_detail_id = ANY(:d)"),
-                {"d": [d1, d2]})).all())
+            stock = dict(
+                (
+                    await conn.execute(
+                        text("SELECT product_detail_id, count1 FROM visitor_product WHERE product_detail_id = ANY(:d)"),
+                        {"d": [d1, d2]},
+                    )
+                ).all()
+            )
         assert stock == {d1: s1, d2: s2}
 
 
@@ -85,10 +90,11 @@ async def test_reconcile_reports_differences_and_reexports_a_lost_job(fresh_maha
         # when the desktop changes a line's price, and a second paid order lost its export job
         [invoice] = world.mahak_orders()
         [line, *_] = [d for d in world.mahak_rows("OrderDetail") if d["OrderId"] == invoice["OrderId"]]
-        fresh_mahak.control.upsert_rows("OrderDetail", [{"OrderDetailId": line["OrderDetailId"],
-                                                         "Price": line["Price"] + 10}])
+        fresh_mahak.control.upsert_rows(
+            "OrderDetail", [{"OrderDetailId": line["OrderDetailId"], "Price": line["Price"] + 10}]
+        )
         await world.sync()
-        (d3, _), = await world.sellable(1)
+        ((d3, _),) = await world.sellable(1)
         lost = await world.paid_order(await world.customer("09120000005"), [(d3, 1)])
         async with world.engine.begin() as conn:
             await conn.execute(text("DELETE FROM queue_message"))
@@ -96,10 +102,14 @@ async def test_reconcile_reports_differences_and_reexports_a_lost_job(fresh_maha
         async with running(world) as role:
             report = await role.reconcile_if_free()
             jobs = await world.wait_jobs({"sent", "invoiced"})
+
         # then the other total is reported, and the lost order is exported (once)
         def amount(price: int) -> int:  # Mahak's line amount, its tax and charge included (docs/invoice-totals.md)
-            return line_total(InvoiceLine(price, int(line["Count1"]), 0, Decimal(str(line["TaxPercent"])),
-                                          Decimal(str(line["ChargePercent"]))))
+            return line_total(
+                InvoiceLine(
+                    price, int(line["Count1"]), 0, Decimal(str(line["TaxPercent"])), Decimal(str(line["ChargePercent"]))
+                )
+            )
 
         assert [(r["order_id"], r["mahak_total_rial"] - r["store_total_rial"]) for r in report["other_totals"]] == [
             (order_id, amount(line["Price"] + 10) - amount(line["Price"]))

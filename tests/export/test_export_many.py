@@ -30,8 +30,12 @@ async def _wait_all_jobs(world: ExportWorld, statuses: set[str], stall_s: float 
     deadline = 0.0
     while True:
         async with world.engine.connect() as conn:
-            jobs = [dict(r) for r in (await conn.execute(
-                text("SELECT * FROM export_job WHERE kind = 'sale' ORDER BY id"))).mappings()]
+            jobs = [
+                dict(r)
+                for r in (
+                    await conn.execute(text("SELECT * FROM export_job WHERE kind = 'sale' ORDER BY id"))
+                ).mappings()
+            ]
         reached = sum(1 for j in jobs if j["status"] in statuses)
         if jobs and reached == len(jobs):
             return jobs
@@ -39,23 +43,27 @@ async def _wait_all_jobs(world: ExportWorld, statuses: set[str], stall_s: float 
             done, deadline = reached, time.monotonic() + stall_s
         if time.monotonic() > deadline:
             waiting = [(j["id"], j["status"], j["error"]) for j in jobs if j["status"] not in statuses]
-            raise AssertionError(f"{len(waiting)} jobs not in {statuses} after {stall_s:.0f} s without progress: "
-                                 f"{waiting[:20]}")
+            raise AssertionError(
+                f"{len(waiting)} jobs not in {statuses} after {stall_s:.0f} s without progress: {waiting[:20]}"
+            )
         await asyncio.sleep(0.2)
 
 
 async def _stock_up(world: ExportWorld, details: int = 6, units: int = 10_000) -> list[int]:
     links = world.sim.control.rows("VisitorProduct", live=True)[:details]
-    world.sim.control.upsert_rows("VisitorProduct", [{"VisitorProductId": v["VisitorProductId"], "Count1": units}
-                                                     for v in links])
+    world.sim.control.upsert_rows(
+        "VisitorProduct", [{"VisitorProductId": v["VisitorProductId"], "Count1": units} for v in links]
+    )
     await world.sync()
     return [d for d, _ in await world.sellable(details, min_stock=units)]
 
 
 async def _stock(world: ExportWorld, details: list[int]) -> dict[int, int]:
     async with world.engine.connect() as conn:
-        rows = await conn.execute(text("SELECT product_detail_id, count1 FROM visitor_product "
-                                       "WHERE product_detail_id = ANY(:d)"), {"d": details})
+        rows = await conn.execute(
+            text("SELECT product_detail_id, count1 FROM visitor_product WHERE product_detail_id = ANY(:d)"),
+            {"d": details},
+        )
         return {r[0]: int(r[1]) for r in rows}
 
 
@@ -98,8 +106,10 @@ async def test_export_many_concurrent_paid_orders_become_that_many_invoices(
         after = await _stock(world, details)
         assert after == {d: before[d] - sold[d] for d in details}
         async with world.engine.connect() as conn:
-            available = {s.detail_id: s.available for s in await sellable_details(
-                conn, world.container.settings.sync, details)}
-            statuses = set((await conn.scalars(text("SELECT status FROM store_order WHERE id = ANY(:o)"),
-                                               {"o": order_ids})).all())
+            available = {
+                s.detail_id: s.available for s in await sellable_details(conn, world.container.settings.sync, details)
+            }
+            statuses = set(
+                (await conn.scalars(text("SELECT status FROM store_order WHERE id = ANY(:o)"), {"o": order_ids})).all()
+            )
         assert available == after and statuses == {"invoiced"}

@@ -17,9 +17,7 @@ from hamgam.domain.sync.entities import SYNC_ORDER, SyncedEntity
 from hamgam.services.sync.transformer import TransformContext, transform
 
 
-def expected_rows(
-    entity: SyncedEntity, raw_rows: list[dict[str, Any]], ctx: TransformContext
-) -> dict[int, dict]:
+def expected_rows(entity: SyncedEntity, raw_rows: list[dict[str, Any]], ctx: TransformContext) -> dict[int, dict]:
     parsed = [validate_row(Entity(entity.name), raw) for raw in raw_rows]
     valid = [row for row in parsed if not isinstance(row, Exception)]
     return {row["mahak_id"]: row for row in transform(entity.name, valid, ctx).rows}
@@ -41,13 +39,9 @@ def differences(entity: SyncedEntity, expected: dict[int, dict], stored: dict[in
     for mahak_id in sorted(expected.keys() & stored.keys()):
         want, have = expected[mahak_id], stored[mahak_id]
         if want["row_version"] != have["row_version"]:
-            problems.append(
-                f"{entity.name} {mahak_id}: row_version {have['row_version']} != {want['row_version']}"
-            )
+            problems.append(f"{entity.name} {mahak_id}: row_version {have['row_version']} != {want['row_version']}")
         if want["deleted"] != (have["deleted_at"] is not None):
-            problems.append(
-                f"{entity.name} {mahak_id}: deleted {have['deleted_at'] is not None} != {want['deleted']}"
-            )
+            problems.append(f"{entity.name} {mahak_id}: deleted {have['deleted_at'] is not None} != {want['deleted']}")
         for column, value in want.items():
             if column in MANAGED or column in {"deleted", "flagged_deleted"}:
                 continue

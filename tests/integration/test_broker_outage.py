@@ -31,9 +31,7 @@ async def test_run_completes_when_the_broker_connection_is_cut_twice(
     target = urlsplit(rabbitmq_url)
     proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5672)
     await proxy.start()
-    container = await build(
-        sync_settings(database_url, mahak.base_url, through(proxy, rabbitmq_url), queue_prefix)
-    )
+    container = await build(sync_settings(database_url, mahak.base_url, through(proxy, rabbitmq_url), queue_prefix))
     try:
         container.fetcher.page_size = 20
         async with running_worker(container):

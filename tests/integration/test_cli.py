@@ -99,6 +99,8 @@ def test_status_and_connection_test_name_the_stock_source_and_warn_when_it_gives
     }
     fixed = json.loads(runner.invoke(app, ["sync", "status", "--json"], env=chosen).output)["stock"]
     assert fixed["details_in_stock"] > 0 and fixed["warnings"] == []
+
+
 def _runs(database_url: str, entity: str) -> list[tuple[int, str, str | None]]:
     from sqlalchemy import create_engine, make_url, pool, text
 
@@ -268,8 +270,13 @@ def test_a_database_that_does_not_exist_is_one_line(database_url: str) -> None:
     missing = make_url(database_url).set(database="hamgam_no_such_database").render_as_string(hide_password=False)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HAMGAM_")}
     hamgam = str(Path(sys.executable).with_name("hamgam"))
-    result = subprocess.run([hamgam, "sync", "status"], env={**environment, "HAMGAM_DATABASE_URL": missing},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [hamgam, "sync", "status"],
+        env={**environment, "HAMGAM_DATABASE_URL": missing},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     [line] = result.stderr.splitlines()
     assert line.startswith("hamgam: error: cannot connect to the database: ")

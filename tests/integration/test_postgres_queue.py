@@ -95,9 +95,7 @@ async def test_publish_in_is_gone_when_rolled_back(make_pg: Callable[..., Postgr
     assert await queue.depth(TOPIC) == 0
 
 
-async def test_lease_of_a_dead_consumer_expires(
-    make_pg: Callable[..., PostgresQueue], database_url: str
-) -> None:
+async def test_lease_of_a_dead_consumer_expires(make_pg: Callable[..., PostgresQueue], database_url: str) -> None:
     # given a consumer process that leased a message and was killed
     queue = make_pg()
     await queue.publish(TOPIC, b"work", message_id="m-1")
@@ -122,9 +120,7 @@ async def test_heartbeat_keeps_a_live_lease(make_pg: Callable[..., PostgresQueue
     await held.ack()
 
 
-async def test_poison_message_goes_to_dead_letters(
-    make_pg: Callable[..., PostgresQueue], database_url: str
-) -> None:
+async def test_poison_message_goes_to_dead_letters(make_pg: Callable[..., PostgresQueue], database_url: str) -> None:
     # given a queue allowing one unsettled lease, and a consumer that died holding the message
     queue = make_pg(max_deliveries=1)
     await queue.publish(TOPIC, b"poison", headers={"entity": "product"}, message_id="m-poison")

@@ -143,9 +143,7 @@ async def test_consumption_survives_a_cut_connection(
         await proxy.stop()
 
 
-async def test_publish_rides_out_an_outage(
-    make_rabbit: Callable[..., RabbitQueue], rabbitmq_url: str
-) -> None:
+async def test_publish_rides_out_an_outage(make_rabbit: Callable[..., RabbitQueue], rabbitmq_url: str) -> None:
     # given a queue connected through a proxy we control
     url = make_url(rabbitmq_url.replace("amqp://", "postgresql://", 1))
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5672)

@@ -63,9 +63,7 @@ async def test_on_demand_request_runs_on_the_leader(fresh_mahak, make_container)
             # then the leader runs it and the request is marked taken
             await eventually(product_synced, timeout_s=20)
             async with container.engine.connect() as conn:
-                assert (
-                    await conn.scalar(text("SELECT count(*) FROM sync_request WHERE taken_at IS NULL")) == 0
-                )
+                assert await conn.scalar(text("SELECT count(*) FROM sync_request WHERE taken_at IS NULL")) == 0
         finally:
             leader.stop()
             await asyncio.wait_for(task, 10)

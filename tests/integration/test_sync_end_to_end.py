@@ -37,9 +37,7 @@ async def test_initial_sync_then_follow_changes(fresh_mahak, make_container) -> 
         await assert_store_matches_mahak(container, fresh_mahak.control)
         product = fresh_mahak.control.rows("Product", live=True)[0]
         # when Mahak renames a product, deletes another, and the sync follows
-        fresh_mahak.control.upsert_rows(
-            "Product", [{"ProductId": product["ProductId"], "Name": "چای سبز ۱۰۰ گرمی"}]
-        )
+        fresh_mahak.control.upsert_rows("Product", [{"ProductId": product["ProductId"], "Name": "چای سبز ۱۰۰ گرمی"}])
         victim = fresh_mahak.control.rows("Product", live=True)[1]["ProductId"]
         fresh_mahak.control.delete_rows("Product", [victim])
         result = await container.fetcher.run("Product")
@@ -70,9 +68,7 @@ async def test_reconcile_fixes_silent_edits_and_vanished_rows(fresh_mahak, make_
         )
         async with container.engine.begin() as conn:
             await conn.execute(
-                text(
-                    "INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (999999, 'x', 'x', 1)"
-                )
+                text("INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (999999, 'x', 'x', 1)")
             )
         incremental = await container.fetcher.run("Product")
         assert incremental.stats["rows_fetched"] == 0  # an incremental run cannot see a silent edit

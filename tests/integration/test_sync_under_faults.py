@@ -72,13 +72,9 @@ async def test_sync_survives_mahak_quirk(fresh_mahak, make_container, switch: st
         container.fetcher.page_size = 200 if "page_size_cap" in SWITCHES[switch] else 25
         await sync_catalogue(container)
         ids = [r["ProductId"] for r in fresh_mahak.control.rows("Product", live=True)[:6]]
-        fresh_mahak.control.upsert_rows(
-            "Product", [{"ProductId": i, "Name": f"کالای تازه {i}"} for i in ids[:3]]
-        )
+        fresh_mahak.control.upsert_rows("Product", [{"ProductId": i, "Name": f"کالای تازه {i}"} for i in ids[:3]])
         fresh_mahak.control.delete_rows("Product", ids[3:5])
-        fresh_mahak.control.upsert_rows(
-            "Product", [{"ProductId": ids[3], "Name": "دوباره ساخته شد", "Deleted": False}]
-        )
+        fresh_mahak.control.upsert_rows("Product", [{"ProductId": ids[3], "Name": "دوباره ساخته شد", "Deleted": False}])
         # when it syncs again, then the store equals Mahak
         await sync_catalogue(container)
         await assert_store_matches_mahak(container, fresh_mahak.control, entities=_entities(CATALOGUE))
@@ -112,9 +108,7 @@ async def test_invalid_rows_are_isolated_and_the_rest_applied(fresh_mahak, make_
     async with make_container(fresh_mahak.base_url) as container, running_worker(container):
         result = await container.fetcher.run("ProductDetail")
         async with container.engine.connect() as conn:
-            rejected = (
-                await conn.execute(text("SELECT entity, mahak_id, field, reason FROM rejected_row"))
-            ).all()
+            rejected = (await conn.execute(text("SELECT entity, mahak_id, field, reason FROM rejected_row"))).all()
             stored = await conn.scalar(text("SELECT count(*) FROM product_detail"))
     # then each bad row is isolated with the field named, once, and every other row is applied
     assert result.status == "succeeded"
@@ -138,10 +132,7 @@ async def test_poison_batch_dead_lettered_then_fixed_and_replayed_once(fresh_mah
         assert letter.attempts == len(container.settings.sync.retry_delays_s) + 1
         assert "0x00" in letter.error or "NUL" in letter.error.upper() or "null" in letter.error.lower()
         async with container.engine.connect() as conn:
-            assert (
-                await conn.scalar(text("SELECT count(*) FROM product WHERE mahak_id = :i"), {"i": poisoned})
-                == 0
-            )
+            assert await conn.scalar(text("SELECT count(*) FROM product WHERE mahak_id = :i"), {"i": poisoned}) == 0
         # when staff fix the body and replay it
         body = orjson.loads(letter.body)
         for row in body["rows"]:
@@ -153,19 +144,12 @@ async def test_poison_batch_dead_lettered_then_fixed_and_replayed_once(fresh_mah
 
         async def applied() -> bool:
             async with container.engine.connect() as conn:
-                return (
-                    await conn.scalar(
-                        text("SELECT count(*) FROM product WHERE mahak_id = :i"), {"i": poisoned}
-                    )
-                    == 1
-                )
+                return await conn.scalar(text("SELECT count(*) FROM product WHERE mahak_id = :i"), {"i": poisoned}) == 1
 
         await eventually(applied)
         # then it is applied once, and the audit log says who did what
         async with container.engine.connect() as conn:
-            status = await conn.scalar(
-                text("SELECT status FROM sync_batch WHERE id = :b"), {"b": body["batch_id"]}
-            )
+            status = await conn.scalar(text("SELECT status FROM sync_batch WHERE id = :b"), {"b": body["batch_id"]})
             audit = (await conn.execute(text("SELECT actor, action FROM audit_log ORDER BY id"))).all()
         assert status == "applied"
         assert [(a.actor, a.action) for a in audit] == [

@@ -67,8 +67,6 @@ def sent() -> CountingTransport:
 
 
 @pytest.fixture
-async def client(
-    mahak_settings: Callable[..., MahakSettings], sent: CountingTransport
-) -> AsyncIterator[MahakClient]:
+async def client(mahak_settings: Callable[..., MahakSettings], sent: CountingTransport) -> AsyncIterator[MahakClient]:
     async with MahakClient(mahak_settings(), transport=sent) as mahak_client:
         yield mahak_client

@@ -35,9 +35,7 @@ def a_sale(client_id: int, product_detail_id: int, store_id: int, visitor_id: in
             )
         ],
         visitor_people=[
-            VisitorPersonSave(
-                visitor_person_client_id=client_id, visitor_id=visitor_id, person_client_id=client_id
-            )
+            VisitorPersonSave(visitor_person_client_id=client_id, visitor_id=visitor_id, person_client_id=client_id)
         ],
         orders=[
             OrderSave(
@@ -72,9 +70,7 @@ def a_sale(client_id: int, product_detail_id: int, store_id: int, visitor_id: in
     )
 
 
-async def test_save_all_creates_related_rows_in_one_request(
-    mahak: RunningSimulator, client: MahakClient
-) -> None:
+async def test_save_all_creates_related_rows_in_one_request(mahak: RunningSimulator, client: MahakClient) -> None:
     # given
     detail = (await client.get_page(Entity.PRODUCT_DETAIL, 0, 1))[0]
     store = (await client.get_page(Entity.STORE, 0, 1))[0]
@@ -104,9 +100,7 @@ async def test_save_all_reports_each_failed_item(mahak: RunningSimulator, client
 
 async def test_save_all_duplicate_client_id_rejected(mahak: RunningSimulator, client: MahakClient) -> None:
     mahak.control.set_switches(duplicate_client_id="reject")
-    request = SaveAllDataRequest(
-        people=[PersonSave(person_client_id=7003, person_group_id=1, first_name="x")]
-    )
+    request = SaveAllDataRequest(people=[PersonSave(person_client_id=7003, person_group_id=1, first_name="x")])
     assert (await client.save_all(request)).ok
     again = await client.save_all(request)
     assert not again.ok and again.people[0].errors[0].property == "PersonClientId"

@@ -29,9 +29,7 @@ SAVE_ALL = "/api/v3/sync/savealldata"
 
 
 def a_new_person(client_id: int = 9001) -> SaveAllDataRequest:
-    return SaveAllDataRequest(
-        people=[PersonSave(person_client_id=client_id, person_group_id=1, first_name="سارا")]
-    )
+    return SaveAllDataRequest(people=[PersonSave(person_client_id=client_id, person_group_id=1, first_name="سارا")])
 
 
 async def test_latency_within_the_timeout_is_just_slow(
@@ -62,9 +60,7 @@ async def test_timeouts_every_time_give_up_as_unavailable(
     assert sent.paths[GET_ALL] == 3  # read_attempts
 
 
-async def test_429_waits_for_retry_after(
-    mahak: RunningSimulator, client: MahakClient, sent: CountingTransport
-) -> None:
+async def test_429_waits_for_retry_after(mahak: RunningSimulator, client: MahakClient, sent: CountingTransport) -> None:
     # given
     await client.login()
     mahak.control.add_fault("rate_limit", "getalldata", param=1)
@@ -129,9 +125,7 @@ async def test_save_is_not_resent_once_it_may_have_arrived(
     assert sent.paths[SAVE_ALL] == 1
 
 
-async def test_save_is_retried_after_429(
-    mahak: RunningSimulator, client: MahakClient, sent: CountingTransport
-) -> None:
+async def test_save_is_retried_after_429(mahak: RunningSimulator, client: MahakClient, sent: CountingTransport) -> None:
     await client.login()
     mahak.control.add_fault("rate_limit", "savealldata", param=0.1)
     result = await client.save_all(a_new_person())

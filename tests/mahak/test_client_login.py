@@ -36,9 +36,7 @@ async def test_login_refused_is_an_auth_error_with_mahaks_message(
     assert mahak.control.stats()["logins_failed"] == 1
 
 
-async def test_expired_token_is_renewed(
-    mahak: RunningSimulator, mahak_settings: Callable[..., MahakSettings]
-) -> None:
+async def test_expired_token_is_renewed(mahak: RunningSimulator, mahak_settings: Callable[..., MahakSettings]) -> None:
     # given: tokens live 0.2 s
     mahak.control.set_switches(token_lifetime_s=0.2)
     async with MahakClient(mahak_settings()) as client:
@@ -53,9 +51,7 @@ async def test_expired_token_is_renewed(
     assert stats["logins_ok"] == 2 and stats["unauthorized"] == 1
 
 
-async def test_401_mid_run_renews_once_and_the_walk_goes_on(
-    mahak: RunningSimulator, client: MahakClient
-) -> None:
+async def test_401_mid_run_renews_once_and_the_walk_goes_on(mahak: RunningSimulator, client: MahakClient) -> None:
     # given: the 3rd GetAllData finds every token dead
     mahak.control.add_fault("token_expiry", "getalldata", after=2)
     # when
@@ -65,9 +61,7 @@ async def test_401_mid_run_renews_once_and_the_walk_goes_on(
     assert mahak.control.stats()["logins_ok"] == 2
 
 
-async def test_a_renewed_token_refused_again_is_an_auth_error(
-    mahak: RunningSimulator, client: MahakClient
-) -> None:
+async def test_a_renewed_token_refused_again_is_an_auth_error(mahak: RunningSimulator, client: MahakClient) -> None:
     # given: every GetAllData kills all tokens
     await client.login()
     mahak.control.add_fault("token_expiry", "getalldata", times=None)
@@ -80,7 +74,5 @@ async def test_a_renewed_token_refused_again_is_an_auth_error(
 async def test_concurrent_401s_renew_the_token_once(mahak: RunningSimulator, client: MahakClient) -> None:
     await client.login()
     mahak.control.expire_tokens()
-    await asyncio.gather(
-        *(client.get_page(entity, 0) for entity in (Entity.STORE, Entity.BANK, Entity.REGION))
-    )
+    await asyncio.gather(*(client.get_page(entity, 0) for entity in (Entity.STORE, Entity.BANK, Entity.REGION)))
     assert mahak.control.stats()["logins_ok"] == 2

@@ -116,9 +116,7 @@ async def test_iter_changes_isolates_invalid_rows(
 ) -> None:
     # given
     await client.login()
-    mahak.control.add_fault(
-        "invalid_rows", "getalldata", param={"entity": entity.value, "defect": defect, "count": 2}
-    )
+    mahak.control.add_fault("invalid_rows", "getalldata", param={"entity": entity.value, "defect": defect, "count": 2})
     # when
     pages = [page async for page in client.iter_changes(entity, 0, 1000)]
     # then: two rows isolated with evidence, the rest go on

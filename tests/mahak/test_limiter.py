@@ -26,9 +26,7 @@ async def flavour(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
         yield lambda kind, **kw: (MemoryTokenBucket if kind == "limiter" else InMemoryCircuitBreaker)(**kw)
         return
     engine = create_engine(request.getfixturevalue("database_url"), pool_size=2)
-    yield lambda kind, **kw: (PostgresTokenBucket if kind == "limiter" else PostgresCircuitBreaker)(
-        engine, KEY, **kw
-    )
+    yield lambda kind, **kw: (PostgresTokenBucket if kind == "limiter" else PostgresCircuitBreaker)(engine, KEY, **kw)
     await engine.dispose()
 
 

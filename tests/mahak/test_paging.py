@@ -42,9 +42,7 @@ class FakeServer:
     async def fetch(self, entity: Entity, cursor: int, page_size: int) -> list[Any]:
         self.calls.append((cursor, page_size))
         after = [
-            r
-            for r in self.rows.values()
-            if r["RowVersion"] > cursor or (self.inclusive and r["RowVersion"] == cursor)
+            r for r in self.rows.values() if r["RowVersion"] > cursor or (self.inclusive and r["RowVersion"] == cursor)
         ]
         page = sorted(after, key=lambda r: r["RowVersion"])[:page_size]
         random.shuffle(page)

@@ -56,11 +56,7 @@ def test_product_detail_parses_properties_prices_and_local_dates() -> None:
     # then
     assert isinstance(detail, ProductDetail)
     assert [(p.code, p.value) for p in detail.properties] == [(3, "قرمز"), (4, "42")]
-    assert (
-        detail.price3 == Decimal("125000.5")
-        and detail.price() == detail.price1
-        and detail.price(3) == detail.price3
-    )
+    assert detail.price3 == Decimal("125000.5") and detail.price() == detail.price1 and detail.price(3) == detail.price3
     assert detail.count1 == -2  # stock can be negative
     assert detail.create_date == datetime(2024, 3, 20, 10, 15)
     assert detail.update_date == datetime(2024, 3, 20, 10, 15)  # moved to Tehran time, offset dropped
@@ -132,11 +128,7 @@ def test_requests_go_out_camel_case_with_numbers() -> None:
 def test_save_result_reports_every_item() -> None:
     data = {
         "Objects": {
-            "People": {
-                "Results": [
-                    {"Result": True, "Index": 0, "EntityId": 70, "EntityClientId": 5, "RowVersion": 9}
-                ]
-            },
+            "People": {"Results": [{"Result": True, "Index": 0, "EntityId": 70, "EntityClientId": 5, "RowVersion": 9}]},
             "Orders": {
                 "Results": [
                     {

@@ -52,9 +52,7 @@ async def test_inactive_merchant_is_refused(gateway: ZarinpalGateway, zarinpal: 
     assert caught.value.code == -11
 
 
-async def test_callback_on_unregistered_domain_is_refused(
-    gateway: ZarinpalGateway, zarinpal: RunningZarinpal
-) -> None:
+async def test_callback_on_unregistered_domain_is_refused(gateway: ZarinpalGateway, zarinpal: RunningZarinpal) -> None:
     zarinpal.control.set_merchant(zarinpal.merchant_id, callback_hosts=["other.example.ir"])
     with pytest.raises(PaymentGatewayRejected) as caught:
         await open_session(gateway)
@@ -70,9 +68,7 @@ async def test_bare_5xx_is_unavailable(gateway: ZarinpalGateway, zarinpal: Runni
     assert (await open_session(gateway)).authority
 
 
-async def test_too_many_attempts_code_is_unavailable(
-    gateway: ZarinpalGateway, zarinpal: RunningZarinpal
-) -> None:
+async def test_too_many_attempts_code_is_unavailable(gateway: ZarinpalGateway, zarinpal: RunningZarinpal) -> None:
     zarinpal.control.add_fault("error_code", "request", code=-12, count=1)
     with pytest.raises(PaymentGatewayUnavailable) as caught:
         await open_session(gateway)
@@ -112,9 +108,7 @@ async def test_verify_timeout_is_unavailable_and_outcome_is_settled_by_retry(
     assert retry.is_success
 
 
-async def test_latency_below_timeout_still_succeeds(
-    gateway: ZarinpalGateway, zarinpal: RunningZarinpal
-) -> None:
+async def test_latency_below_timeout_still_succeeds(gateway: ZarinpalGateway, zarinpal: RunningZarinpal) -> None:
     zarinpal.control.add_fault("latency", "request", delay_s=0.2, count=1)
     started = time.monotonic()
     session = await open_session(gateway)

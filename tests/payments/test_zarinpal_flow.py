@@ -138,9 +138,7 @@ async def test_unverified_lists_paid_sessions_until_verified(
     zarinpal.control.pay(paid.authority)
 
     listed = await gateway.unverified()
-    assert [(p.authority, p.amount_rial, p.callback_url) for p in listed] == [
-        (paid.authority, AMOUNT_RIAL, CALLBACK)
-    ]
+    assert [(p.authority, p.amount_rial, p.callback_url) for p in listed] == [(paid.authority, AMOUNT_RIAL, CALLBACK)]
     assert len(listed[0].date) == len("2024-03-20 10:30:00")
 
     await gateway.verify(paid.authority, AMOUNT_RIAL)
@@ -160,9 +158,7 @@ async def test_drop_callback_pays_without_returning_then_reconciliation_finds_it
     assert (await gateway.verify(session.authority, AMOUNT_RIAL)).status is VerifyStatus.PAID
 
 
-async def test_inquiry_and_reverse_follow_the_session(
-    gateway: ZarinpalGateway, zarinpal: RunningZarinpal
-) -> None:
+async def test_inquiry_and_reverse_follow_the_session(gateway: ZarinpalGateway, zarinpal: RunningZarinpal) -> None:
     session = await open_session(gateway)
     assert (await gateway.inquiry(session.authority)).status is SessionStatus.IN_BANK
     zarinpal.control.pay(session.authority)

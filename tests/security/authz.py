@@ -55,9 +55,7 @@ PUBLIC = frozenset({
     ("GET", "/sitemaps/products-{start}.xml"), ("POST", "/api/torob/v3/products"),
 })  # fmt: skip
 #: Routes that are not application endpoints (the API's own documentation, static files).
-INFRASTRUCTURE = frozenset(
-    {"/api/openapi.json", "/api/docs", "/api/docs/assets", "/docs/oauth2-redirect", "/static"}
-)
+INFRASTRUCTURE = frozenset({"/api/openapi.json", "/api/docs", "/api/docs/assets", "/docs/oauth2-redirect", "/static"})
 
 #: A made-up id: valid-looking, belonging to nobody.
 MADE_UP_ID = "987654321"

@@ -169,9 +169,7 @@ def fuzz_each_operation(schema, role: Role, token: str) -> tuple[int, list[str]]
     return operations, failures
 
 
-def fuzz_statefully(
-    schema, role: Role, token: str, scenarios: int = STATEFUL_SCENARIOS
-) -> tuple[list[str], list[str]]:
+def fuzz_statefully(schema, role: Role, token: str, scenarios: int = STATEFUL_SCENARIOS) -> tuple[list[str], list[str]]:
     """Scenarios chaining operations through the schema's links; returns the failures and the links followed."""
     linked: list[str] = []
     problems: list[str] = []

@@ -55,9 +55,7 @@ def test_noisy_child_deletes_flag_live_details_but_not_links(mahak, sim):
     # a link row's flag is its own truth (contract §3): no live link is served as deleted
     assert objects["VisitorProducts"] and not any(r["Deleted"] for r in objects["VisitorProducts"])
     assert not any(r["Deleted"] for r in objects["Products"])
-    assert not any(
-        r["Deleted"] for r in sim.control.rows("ProductDetail", ids=[r["ProductDetailId"] for r in noisy])
-    )
+    assert not any(r["Deleted"] for r in sim.control.rows("ProductDetail", ids=[r["ProductDetailId"] for r in noisy]))
 
 
 def test_duplicate_rows_switch_serves_an_older_copy_after_the_fresh_one(mahak, sim):

@@ -8,9 +8,7 @@ from hamgam_sim.mahak.control import ControlClient
 def test_pictures_are_served_as_png_behind_bearer_auth(mahak, sim):
     picture = mahak.pull(fromPictureVersion=0, pageSize=1)["Pictures"][0]
     assert picture["Url"].startswith("/Content/Images/all/") and picture["FileName"] in picture["Url"]
-    response = mahak.http.get(
-        sim.base_url + picture["Url"], headers={"Authorization": f"Bearer {mahak.token}"}
-    )
+    response = mahak.http.get(sim.base_url + picture["Url"], headers={"Authorization": f"Bearer {mahak.token}"})
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
     assert response.content.startswith(b"\x89PNG\r\n\x1a\n") and len(response.content) == picture["FileSize"]
     assert httpx2.get(sim.base_url + picture["Url"]).status_code == 401

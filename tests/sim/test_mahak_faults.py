@@ -62,9 +62,7 @@ def test_malformed_json_body(mahak, sim):
     ],
 )
 def test_invalid_rows_are_injected(mahak, sim, defect, check):
-    sim.control.add_fault(
-        "invalid_rows", "getalldata", param={"entity": "ProductDetail", "defect": defect, "count": 2}
-    )
+    sim.control.add_fault("invalid_rows", "getalldata", param={"entity": "ProductDetail", "defect": defect, "count": 2})
     page = mahak.pull(fromProductDetailVersion=0, pageSize=10)["ProductDetails"]
     assert [check(row) for row in page] == [True, True] + [False] * 8
 
@@ -112,9 +110,7 @@ def test_path_filter_and_clearing(mahak, sim):
 
 
 def test_per_request_fault_header(mahak):
-    response = mahak.post(
-        "/Sync/GetAllData", PULL, headers={"X-Sim-Fault": '{"kind": "rate_limit", "param": 3}'}
-    )
+    response = mahak.post("/Sync/GetAllData", PULL, headers={"X-Sim-Fault": '{"kind": "rate_limit", "param": 3}'})
     assert response.status_code == 429 and response.headers["retry-after"] == "3"
 
 

@@ -70,9 +70,7 @@ def test_reference_data_is_present(demo_db):
     tree = [json.loads(e["Data"]) for e in extra if e["ItemType"] == 130]
     links = [json.loads(e["Data"]) for e in extra if e["ItemType"] == 10202]
     assert any(t["ParentCode"] == 0 for t in tree) and any(t["ParentCode"] for t in tree)
-    assert len(links) == 2_000 and {t["CategoryCode"] for t in tree} >= {
-        link["CategoryCode"] for link in links
-    }
+    assert len(links) == 2_000 and {t["CategoryCode"] for t in tree} >= {link["CategoryCode"] for link in links}
     assert len(_rows(demo_db, "CostLevelName")) == 10
     assert _rows(demo_db, "Visitor")[0]["VisitorId"] == 1
     assert len(_rows(demo_db, "Picture")) == len(_rows(demo_db, "PhotoGallery")) > 0

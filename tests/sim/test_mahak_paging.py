@@ -124,10 +124,7 @@ def test_unknown_switch_is_rejected(sim):
 def test_order_types_filter_orders(mahak, sim):
     person_id = sim.control.rows("VisitorPerson", live=True)[0]["PersonId"]
     mahak.save(
-        orders=[
-            {"orderClientId": c, "personId": person_id, "orderType": t}
-            for c, t in ((1, 201), (2, 299), (3, 202))
-        ]
+        orders=[{"orderClientId": c, "personId": person_id, "orderType": t} for c, t in ((1, 201), (2, 299), (3, 202))]
     )
     assert [o["OrderType"] for o in mahak.pull(fromOrderVersion=0)["Orders"]] == [201, 299, 202]
     assert [o["OrderType"] for o in mahak.pull(fromOrderVersion=0, orderTypes=[299])["Orders"]] == [299]

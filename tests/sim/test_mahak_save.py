@@ -99,9 +99,7 @@ def test_save_reports_every_item_and_keeps_the_good_ones(mahak, sim):
     assert answer["Result"] is False
     people = objects["People"]["Results"]
     assert [(r["Index"], r["Result"]) for r in people] == [(0, True), (1, False)]
-    assert (
-        people[0]["EntityId"] > 0 and people[0]["EntityClientId"] == 501 and people[0]["RowVersion"] > 2**31
-    )
+    assert people[0]["EntityId"] > 0 and people[0]["EntityClientId"] == 501 and people[0]["RowVersion"] > 2**31
     assert people[1]["Errors"][0]["Property"] == "PersonGroupId"
     details = objects["OrderDetails"]["Results"]
     assert [r["Result"] for r in details] == [True, False, False]
@@ -109,9 +107,7 @@ def test_save_reports_every_item_and_keeps_the_good_ones(mahak, sim):
     assert details[2]["Errors"][0]["Property"] == "ProductDetailId"
     order = objects["Orders"]["Results"][0]
     assert order["Result"] is True and order["EntityCode"] > 0
-    assert [r["PersonClientId"] for r in sim.control.rows("Person") if r["PersonClientId"] in (501, 502)] == [
-        501
-    ]
+    assert [r["PersonClientId"] for r in sim.control.rows("Person") if r["PersonClientId"] in (501, 502)] == [501]
 
 
 def test_saved_order_is_visible_through_get_all_data(mahak, sim):
@@ -138,10 +134,7 @@ def test_saved_order_is_visible_through_get_all_data(mahak, sim):
     order = objects["Orders"][0]
     assert order["OrderClientId"] == 801 and order["OrderCode"] > 0 and order["ShippingAddress"] == SHIPPING
     assert objects["OrderDetails"][0]["OrderId"] == order["OrderId"]
-    assert (
-        objects["Receipts"][0]["OrderId"] == order["OrderId"]
-        and objects["Receipts"][0]["TrackingCode"] == "ZP-123"
-    )
+    assert objects["Receipts"][0]["OrderId"] == order["OrderId"] and objects["Receipts"][0]["TrackingCode"] == "ZP-123"
     assert objects["People"][0]["PersonClientId"] == 801
 
 
@@ -163,9 +156,7 @@ def test_linked_sale_moves_stock_with_a_new_row_version_and_a_return_puts_it_bac
     assert _stock(sim, 4) == before - 2
     assert sim.control.rows("ProductDetail", ids=[4])[0]["Count1"] == detail_before["Count1"] - 2
     objects = mahak.pull(fromProductDetailStoreAssetVersion=cursor, fromProductDetailVersion=cursor)
-    asset = next(
-        a for a in objects["ProductDetailStoreAssets"] if a["ProductDetailId"] == 4 and a["StoreId"] == 1
-    )
+    asset = next(a for a in objects["ProductDetailStoreAssets"] if a["ProductDetailId"] == 4 and a["StoreId"] == 1)
     assert asset["Count1"] == before - 2 and asset["RowVersion"] > cursor
     # when the same customer returns 1 (order type 202)
     returned = _sale(903, link=False, order_type=202, count1=1)

@@ -11,9 +11,7 @@ from hamgam_sim.sms.server import RunningSms
 from .conftest import MOBILE
 
 
-async def test_send_otp_uses_lookup_template_and_can_be_read_back(
-    kavenegar: KavenegarSms, sms: RunningSms
-) -> None:
+async def test_send_otp_uses_lookup_template_and_can_be_read_back(kavenegar: KavenegarSms, sms: RunningSms) -> None:
     result = await kavenegar.send_otp("+98 912 123 4567", "482913")
 
     assert (result.status, result.provider_status, result.cost) == (SmsStatus.SENT, 5, 1200.0)
@@ -55,9 +53,7 @@ async def test_invalid_mobile_is_rejected_before_sending(kavenegar: KavenegarSms
 
 
 async def test_invalid_api_key_is_auth_failure_and_key_is_not_leaked(sms: RunningSms) -> None:
-    async with KavenegarSms(
-        api_key="SECRET-KEY-123", otp_template="hamgam-otp", base_url=sms.base_url
-    ) as adapter:
+    async with KavenegarSms(api_key="SECRET-KEY-123", otp_template="hamgam-otp", base_url=sms.base_url) as adapter:
         with pytest.raises(SmsRejected) as caught:
             await adapter.send_otp(MOBILE, "1234")
         assert "SECRET" not in repr(adapter)
@@ -87,9 +83,7 @@ async def test_unknown_sender_line(sms: RunningSms) -> None:
     assert (caught.value.code, caught.value.reason) == (412, SmsFailure.SENDER)
 
 
-async def test_error_in_body_with_http_200_is_still_an_error(
-    kavenegar: KavenegarSms, sms: RunningSms
-) -> None:
+async def test_error_in_body_with_http_200_is_still_an_error(kavenegar: KavenegarSms, sms: RunningSms) -> None:
     sms.control.add_fault("error_code", "kavenegar.lookup", code=418, status=200, count=1)
     with pytest.raises(SmsRejected) as caught:
         await kavenegar.send_otp(MOBILE, "1234")

@@ -31,9 +31,7 @@ async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     sms: RunningSms = request.getfixturevalue("sms")
     adapter: KavenegarSms | SmsIrSms
     if request.param == "kavenegar":
-        adapter = KavenegarSms(
-            api_key=sms.api_key, otp_template=KAVENEGAR_OTP_TEMPLATE, base_url=sms.base_url
-        )
+        adapter = KavenegarSms(api_key=sms.api_key, otp_template=KAVENEGAR_OTP_TEMPLATE, base_url=sms.base_url)
     else:
         adapter = SmsIrSms(
             api_key=sms.api_key,

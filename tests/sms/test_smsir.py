@@ -42,9 +42,7 @@ async def test_free_text_without_line_is_rejected_before_sending(sms: RunningSms
 
 
 async def test_invalid_api_key(sms: RunningSms) -> None:
-    async with SmsIrSms(
-        api_key="SECRET-KEY-123", otp_template_id=SMSIR_OTP_TEMPLATE_ID, base_url=sms.base_url
-    ) as a:
+    async with SmsIrSms(api_key="SECRET-KEY-123", otp_template_id=SMSIR_OTP_TEMPLATE_ID, base_url=sms.base_url) as a:
         with pytest.raises(SmsRejected) as caught:
             await a.send_otp(MOBILE, "1234")
     assert (caught.value.code, caught.value.http_status, caught.value.reason) == (10, 401, SmsFailure.AUTH)

@@ -103,7 +103,13 @@ async def world(database_url: str) -> AsyncIterator[StoreWorld]:
     settings = store_settings()
     gateway, sms, queue = InMemoryPaymentGateway(), InMemorySms(), MemoryQueue()
     core = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        settings,
+        engine,
+        queue,
+        gateway=gateway,
+        sms=sms,
+        limiter=MemoryRateLimiter(),
+        jwt_secret=JWT_SECRET,
     )
     yield StoreWorld(engine, core, gateway, sms, queue, settings)
     await queue.close()

@@ -12,12 +12,8 @@ from tests.store.conftest import StoreWorld, seed_product
 
 async def seed_catalogue(world: StoreWorld) -> None:
     e = world.engine
-    await seed_product(
-        e, 1, "چای کیسه‌ای گلستان ۱۰۰ عددی", stock=5, price_rial=1_200_000, category_id=1, code="A1"
-    )
-    await seed_product(
-        e, 2, "كيك يزدي", stock=0, price_rial=300_000, category_id=2
-    )  # Arabic yeh/kaf in Mahak
+    await seed_product(e, 1, "چای کیسه‌ای گلستان ۱۰۰ عددی", stock=5, price_rial=1_200_000, category_id=1, code="A1")
+    await seed_product(e, 2, "كيك يزدي", stock=0, price_rial=300_000, category_id=2)  # Arabic yeh/kaf in Mahak
     await seed_product(e, 3, "قهوه ترک", stock=3, price_rial=2_500_000, category_id=1)
     await seed_product(e, 4, "چای سبز", stock=9, price_rial=900_000, category_id=1)
     async with e.begin() as conn:
@@ -58,9 +54,7 @@ async def test_search_finds_any_spelling(world: StoreWorld) -> None:
 async def test_search_filters_sorts_and_pages(world: StoreWorld) -> None:
     await seed_catalogue(world)
     # when filtering by price and stock and sorting by price
-    page = await world.core.catalog.search(
-        min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2
-    )
+    page = await world.core.catalog.search(min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2)
     second = await world.core.catalog.search(
         min_price_rial=500_000, in_stock=True, sort="price_desc", per_page=2, page=2
     )

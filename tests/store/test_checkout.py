@@ -59,15 +59,9 @@ async def test_place_order_concurrent_buyers_never_oversell(world: StoreWorld) -
     assert await scalar(world.engine, "SELECT count(*) FROM store_order WHERE status = 'paid'") == 10
     assert await scalar(world.engine, "SELECT count(*) FROM export_job") == 10
     assert (
-        await scalar(
-            world.engine, "SELECT reserved_qty FROM stock_hold WHERE product_detail_id = :d", d=detail
-        )
-        == 10
+        await scalar(world.engine, "SELECT reserved_qty FROM stock_hold WHERE product_detail_id = :d", d=detail) == 10
     )
-    assert (
-        await scalar(world.engine, "SELECT sum(quantity) FROM stock_reservation WHERE state = 'committed'")
-        == 10
-    )
+    assert await scalar(world.engine, "SELECT sum(quantity) FROM stock_reservation WHERE state = 'committed'") == 10
     assert (await world.core.catalog.product(1))["details"][0]["available"] == 0
 
 
@@ -129,13 +123,9 @@ async def test_address_parse_normalises_persian_digits_and_refuses_bad_values() 
 
     assert ADDRESS.mobile == "09121234567" and ADDRESS.postal_code == "1314567890"
     with pytest.raises(InvalidInput) as bad_mobile:
-        Address.parse(
-            recipient_name="a", mobile="12345", province="p", city="c", line="l", postal_code="1234567890"
-        )
+        Address.parse(recipient_name="a", mobile="12345", province="p", city="c", line="l", postal_code="1234567890")
     with pytest.raises(InvalidInput) as bad_postal:
-        Address.parse(
-            recipient_name="a", mobile="09121234567", province="p", city="c", line="l", postal_code="123"
-        )
+        Address.parse(recipient_name="a", mobile="09121234567", province="p", city="c", line="l", postal_code="123")
     assert (bad_mobile.value.field, bad_postal.value.field) == ("mobile", "postal_code")
 
 

@@ -49,18 +49,14 @@ async def test_verify_concurrent_callbacks_apply_payment_once(
     }
     order = await zp_world.core.customer_order(customer, order_id)
     assert [e["to_status"] for e in order["events"]] == ["pending_payment", "paid"]
-    assert (
-        await scalar(zp_world.engine, "SELECT count(*) FROM export_job WHERE order_id = :o", o=order_id) == 1
-    )
+    assert await scalar(zp_world.engine, "SELECT count(*) FROM export_job WHERE order_id = :o", o=order_id) == 1
     assert await scalar(zp_world.engine, "SELECT status FROM export_job") == "pending"
     assert await scalar(zp_world.engine, "SELECT count(*) FROM event_outbox") == 1
     session = zarinpal_server.control.payment(started["authority"])
     assert (session["state"], session["verify_calls"]) == ("VERIFIED", 1)
 
 
-async def test_verify_with_amount_mismatch_is_refused(
-    zp_world: StoreWorld, zarinpal_server: RunningZarinpal
-) -> None:
+async def test_verify_with_amount_mismatch_is_refused(zp_world: StoreWorld, zarinpal_server: RunningZarinpal) -> None:
     # given a session opened at the gateway for less than the order's total (a forged checkout)
     _customer, _order_id, started = await _pending_order(zp_world)
     gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id)

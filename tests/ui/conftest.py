@@ -171,8 +171,12 @@ def base_url(live_shop: LiveShop) -> str:
 
 @pytest.fixture(scope="package")
 def browser_context_args(base_url: str) -> dict:
-    return {"base_url": base_url, "locale": "fa-IR", "timezone_id": "Asia/Tehran",
-            "viewport": {"width": 390, "height": 844}}
+    return {
+        "base_url": base_url,
+        "locale": "fa-IR",
+        "timezone_id": "Asia/Tehran",
+        "viewport": {"width": 390, "height": 844},
+    }
 
 
 @pytest.fixture(autouse=True)

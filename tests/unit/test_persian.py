@@ -81,14 +81,12 @@ def test_arabic_and_persian_spellings_normalise_equal(text: str, data: st.DataOb
     arabic = "".join(ARABIC_FOR_PERSIAN.get(ch, ch) for ch in text)
     arabic = arabic.translate(str.maketrans(PERSIAN_DIGITS, ARABIC_DIGITS))
     decorate = data.draw(st.lists(st.sampled_from(["", "\u0640", "\u064e", "\u0651"]), min_size=len(arabic)))
-    arabic = (
-        "".join(ch + extra for ch, extra in zip(arabic, decorate, strict=False)) + arabic[len(decorate) :]
-    )
+    arabic = "".join(ch + extra for ch, extra in zip(arabic, decorate, strict=False)) + arabic[len(decorate) :]
     # then search keys match, and display forms match too once decoration is gone
     assert normalize_text(arabic) == normalize_text(text)
-    assert normalize_text(
-        arabic.replace("\u064e", "").replace("\u0651", ""), for_search=False
-    ) == normalize_text(text, for_search=False)
+    assert normalize_text(arabic.replace("\u064e", "").replace("\u0651", ""), for_search=False) == normalize_text(
+        text, for_search=False
+    )
 
 
 @given(st.text())
@@ -207,9 +205,7 @@ def test_valid_national_codes(code: str) -> None:
     assert len(normalize_national_code(code)) == 10
 
 
-@pytest.mark.parametrize(
-    "code", ["0013542418", "1111111111", "0000000000", "123", "12345678901", "00135424a9"]
-)
+@pytest.mark.parametrize("code", ["0013542418", "1111111111", "0000000000", "123", "12345678901", "00135424a9"])
 def test_invalid_national_codes(code: str) -> None:
     assert not is_valid_national_code(code)
 
@@ -244,7 +240,5 @@ def test_jalali_datetime_is_tehran_time() -> None:
     # 20:45 UTC on 2024-03-19 is 00:15 on 1403/01/01 in Tehran (UTC+03:30)
     moment = dt.datetime(2024, 3, 19, 20, 45, tzinfo=dt.UTC)
     assert jalali.format_jalali_datetime(moment) == "۱۴۰۳/۰۱/۰۱ ۰۰:۱۵"
-    assert (
-        jalali.format_jalali_datetime(moment.replace(tzinfo=None), persian_digits=False) == "1403/01/01 00:15"
-    )
+    assert jalali.format_jalali_datetime(moment.replace(tzinfo=None), persian_digits=False) == "1403/01/01 00:15"
     assert jalali.format_jalali_long(moment).startswith("چهارشنبه")

@@ -54,9 +54,7 @@ def format_jalali_date(day: dt.date | dt.datetime, *, persian_digits: bool = Tru
     return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", persian_digits)
 
 
-def format_jalali_long(
-    day: dt.date | dt.datetime, *, weekday: bool = True, persian_digits: bool = True
-) -> str:
+def format_jalali_long(day: dt.date | dt.datetime, *, weekday: bool = True, persian_digits: bool = True) -> str:
     """``2024-03-20`` → ``چهارشنبه ۱ فروردین ۱۴۰۳`` (weekday optional)."""
     gregorian = to_tehran(day).date() if isinstance(day, dt.datetime) else day
     j = jdatetime.date.fromgregorian(date=gregorian)

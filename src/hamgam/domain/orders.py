@@ -60,8 +60,7 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> None:
     """Raise ``Conflict`` unless ``current → target`` is allowed."""
     if not can_transition(current, target):
         raise Conflict(
-            f"تغییر وضعیت سفارش از «{current}» به «{target}» مجاز نیست — "
-            f"an order cannot go from {current} to {target}",
+            f"تغییر وضعیت سفارش از «{current}» به «{target}» مجاز نیست — an order cannot go from {current} to {target}",
             current=str(current),
             target=str(target),
         )

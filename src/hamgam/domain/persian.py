@@ -26,9 +26,7 @@ _TO_PERSIAN_DIGITS = str.maketrans({str(i): c for i, c in enumerate(PERSIAN_DIGI
 # Spellings that Windows-era software (and Mahak data) store: safe to fix even for display.
 _DISPLAY_MAP = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 # Folds that lose information, so they are for matching only (iran.md §3).
-_SEARCH_MAP = str.maketrans(
-    {"ئ": "ی", "ة": "ه", "ۀ": "ه", "ھ": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و"}
-)
+_SEARCH_MAP = str.maketrans({"ئ": "ی", "ة": "ه", "ۀ": "ه", "ھ": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و"})
 _TATWEEL = "\u0640"
 # Harakat, superscript alef and other Arabic combining marks.
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
@@ -67,9 +65,7 @@ def normalize_text(text: str, *, for_search: bool = True) -> str:
         text = unicodedata.normalize("NFKC", text.lower())
         # NFKC or lower-casing can produce a character the maps fold again; one more pass reaches the
         # fixpoint, which is what makes the function idempotent.
-        text = _DIACRITICS.sub(
-            "", text.translate(_DISPLAY_MAP).translate(_SEARCH_MAP).translate(_TO_LATIN_DIGITS)
-        )
+        text = _DIACRITICS.sub("", text.translate(_DISPLAY_MAP).translate(_SEARCH_MAP).translate(_TO_LATIN_DIGITS))
         text = _INVISIBLE.sub("", text).replace(_TATWEEL, "").replace(ZWNJ, " ")
     else:
         text = _SPACES.sub(" ", text)

@@ -129,9 +129,9 @@ def _run_role(role: str) -> None:
 
 @app.command()
 def up(
-    roles: Annotated[
-        str, typer.Option(help=f"Comma-separated roles to run, of: {', '.join(ALL_ROLES)}")
-    ] = ",".join(ROLES),
+    roles: Annotated[str, typer.Option(help=f"Comma-separated roles to run, of: {', '.join(ALL_ROLES)}")] = ",".join(
+        ROLES
+    ),
 ) -> None:
     """Run Hamgam: embedded PostgreSQL and the Mahak simulator unless configured otherwise."""
     from hamgam.entrypoints.roles import check_roles
@@ -192,6 +192,7 @@ def scheduler() -> None:
 @mahak_app.command("test")
 def mahak_test() -> None:
     """Log in to Mahak and report the stock source in use, warning when it gives every product 0."""
+
     async def action(container: Container) -> tuple[Any, StockReport]:
         from hamgam.services.sync.stock_check import stock_report
 
@@ -232,8 +233,10 @@ def mahak_fetch(
     rows = _with_container(action)
     console = _console()
     if not rows:
-        console.print(f"Mahak returned no {name} rows. If this is a real Mahak: add products to the Bazara "
-                      "'sent products' list in the desktop app and run send/receive first.")
+        console.print(
+            f"Mahak returned no {name} rows. If this is a real Mahak: add products to the Bazara "
+            "'sent products' list in the desktop app and run send/receive first."
+        )
         return
     if as_json:
         for row in rows:
@@ -304,9 +307,23 @@ def sync_run(
         table.add_column(column)
     for r in results:
         s = r.stats
-        table.add_row(r.entity, r.status, *(str(s.get(k, "")) for k in (
-            "rows_fetched", "rows_inserted", "rows_updated", "rows_stale", "rows_deleted", "rows_rejected",
-            "dead_lettered")), str(r.cursor))
+        table.add_row(
+            r.entity,
+            r.status,
+            *(
+                str(s.get(k, ""))
+                for k in (
+                    "rows_fetched",
+                    "rows_inserted",
+                    "rows_updated",
+                    "rows_stale",
+                    "rows_deleted",
+                    "rows_rejected",
+                    "dead_lettered",
+                )
+            ),
+            str(r.cursor),
+        )
     console.print(table)
     if problems:
         console.print(f"{len(problems)} of {len(entities)} entities did not sync:", style="bold red", soft_wrap=True)
@@ -339,26 +356,45 @@ def sync_status_command(as_json: Annotated[bool, typer.Option("--json")] = False
         console.print_json(json.dumps({"entities": rows, "stock": asdict(stock)}, default=str))
         return
     table = Table(title="sync status (Tehran time)")
-    for column in ("entity", "cursor", "lag", "last run", "status", "fetched", "applied", "rejected", "dead",
-                   "verified", "drift"):
+    for column in (
+        "entity",
+        "cursor",
+        "lag",
+        "last run",
+        "status",
+        "fetched",
+        "applied",
+        "rejected",
+        "dead",
+        "verified",
+        "drift",
+    ):
         table.add_column(column)
     for row in rows:
         run = row["last_run"] or {}
         verified = row["verified"] or {}
         lag = f"{row['lag_s']:.0f}s" if row["lag_s"] is not None else "never synced"
         table.add_row(
-            row["entity"], str(row["cursor"]), lag, _when(run.get("started_at"), "-"), run.get("status", "-"),
+            row["entity"],
+            str(row["cursor"]),
+            lag,
+            _when(run.get("started_at"), "-"),
+            run.get("status", "-"),
             str(run.get("rows_fetched", "-")),
             str((run.get("rows_inserted") or 0) + (run.get("rows_updated") or 0)) if run else "-",
-            str(run.get("rows_rejected", "-")), str(run.get("dead_lettered", "-")),
-            _when(verified.get("finished_at"), "never"), str(verified.get("drift", "-")),
+            str(run.get("rows_rejected", "-")),
+            str(run.get("dead_lettered", "-")),
+            _when(verified.get("finished_at"), "never"),
+            str(verified.get("drift", "-")),
         )
     console.print(table)
     for row in rows:
         if row["rewind"]:
             found = _when(row["rewind"]["detected_at"], "-")
-            console.print(f"[red]Mahak went back in time for {row['entity']} (found {found}: "
-                          f"{row['rewind']['evidence']}); the next run re-fetches it.[/red]")
+            console.print(
+                f"[red]Mahak went back in time for {row['entity']} (found {found}: "
+                f"{row['rewind']['evidence']}); the next run re-fetches it.[/red]"
+            )
     _print_stock(console, stock)
 
 
@@ -453,9 +489,7 @@ def _checked_role(value: str) -> str:
 
 @admin_app.command("create")
 def admin_create(
-    mobile: Annotated[
-        str, typer.Option(help="Mobile number of the staff member (09…)", callback=_checked_mobile)
-    ],
+    mobile: Annotated[str, typer.Option(help="Mobile number of the staff member (09…)", callback=_checked_mobile)],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
     role: Annotated[str, typer.Option(help="admin or staff", callback=_checked_role)] = "admin",
 ) -> None:

@@ -89,9 +89,7 @@ def _print_plan(
                 f"  admin      : {base}/admin  (first admin: hamgam admin create --mobile 09... --password ...)"
             )
     if not settings.payments.base_url:
-        console.print(
-            f"  payments   : Zarinpal simulator at http://127.0.0.1:{settings.payments.simulator_port}"
-        )
+        console.print(f"  payments   : Zarinpal simulator at http://127.0.0.1:{settings.payments.simulator_port}")
     if not settings.sms.base_url:
         console.print(
             f"  SMS        : SMS simulator at http://127.0.0.1:{settings.sms.simulator_port} "

@@ -41,9 +41,9 @@ class RowVersionStamper:
             covered += sizes[-1]
         first = self._db.allocate_row_versions(len(sizes))
         # one int object per batch, shared by its rows: saves memory on a million-row load
-        return [
-            rv for rv, size in zip(range(first, first + len(sizes)), sizes, strict=True) for _ in range(size)
-        ][:count]
+        return [rv for rv, size in zip(range(first, first + len(sizes)), sizes, strict=True) for _ in range(size)][
+            :count
+        ]
 
 
 class RowBuilder:
@@ -51,9 +51,7 @@ class RowBuilder:
 
     def __init__(self, db: Database, stamper: RowVersionStamper, rnd: random.Random, now: datetime) -> None:
         self.db, self.stamper, self.rnd = db, stamper, rnd
-        self.dates = [
-            (now - timedelta(days=d, minutes=7 * d)).strftime("%Y-%m-%dT%H:%M:%S") for d in range(256)
-        ]
+        self.dates = [(now - timedelta(days=d, minutes=7 * d)).strftime("%Y-%m-%dT%H:%M:%S") for d in range(256)]
 
     def pick(self, pool: Sequence[Any], count: int) -> list[Any]:
         """``count`` seeded picks from ``pool`` (at most 256 items); C-speed, unlike ``random.choices``."""

@@ -24,10 +24,7 @@ def build_categories(b: RowBuilder) -> list[int]:
     cats = list(names.CATEGORIES)
     colours = [f"#{(i * 0x3A6F1D) & 0xFFFFFF:06x}" for i in range(1, len(cats) + 1)]
     ids = b.load("ProductCategory", len(cats), {"Name": cats, "Color": colours})
-    tree = [
-        {"CategoryCode": cid, "CategoryName": name, "ParentCode": 0}
-        for cid, name in zip(ids, cats, strict=True)
-    ]
+    tree = [{"CategoryCode": cid, "CategoryName": name, "ParentCode": 0} for cid, name in zip(ids, cats, strict=True)]
     tree += [
         {"CategoryCode": cid * 100 + k, "CategoryName": f"{name} {sub}", "ParentCode": cid}
         for cid, name in zip(ids, cats, strict=True)

@@ -79,9 +79,7 @@ class ControlClient:
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 
-    def upsert_rows(
-        self, entity: str, rows: list[dict[str, Any]], *, silent: bool | None = None
-    ) -> list[dict]:
+    def upsert_rows(self, entity: str, rows: list[dict[str, Any]], *, silent: bool | None = None) -> list[dict]:
         """Create or update rows as the desktop app would (one change batch); returns them as stored."""
         return self._call("POST", f"/rows/{entity}", json={"rows": rows, "silent": silent})["rows"]
 

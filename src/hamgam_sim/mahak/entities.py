@@ -69,9 +69,7 @@ def _prices() -> tuple[tuple[str, Any], ...]:
 
 
 ENTITIES: tuple[Entity, ...] = (
-    Entity(
-        "ProductCategory", "ProductCategories", (("Name", ""), ("Color", ""), ("Icon", "")), has_code=True
-    ),
+    Entity("ProductCategory", "ProductCategories", (("Name", ""), ("Color", ""), ("Icon", "")), has_code=True),
     Entity(
         "Product",
         "Products",

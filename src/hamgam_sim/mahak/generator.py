@@ -56,9 +56,7 @@ def populate(
 
 
 def _reference_data(b: RowBuilder) -> None:
-    b.load(
-        "Setting", len(SETTINGS), {"SettingCode": [c for c, _ in SETTINGS], "Value": [v for _, v in SETTINGS]}
-    )
+    b.load("Setting", len(SETTINGS), {"SettingCode": [c for c, _ in SETTINGS], "Value": [v for _, v in SETTINGS]})
     b.load("CostLevelName", 10, {"CostLevel": list(range(1, 11)), "Name": list(names.COST_LEVELS)})
     b.load(
         "Bank",
@@ -130,9 +128,7 @@ def _people(b: RowBuilder, n: int) -> None:
             "PersonType": [1 if x else 0 for x in legal],
             "FirstName": rnd.choices(names.FIRST_NAMES, k=n),
             "LastName": rnd.choices(names.LAST_NAMES, k=n),
-            "Organization": [
-                f"شرکت {names.LAST_NAMES[i % 21]} تجارت" if x else "" for i, x in enumerate(legal)
-            ],
+            "Organization": [f"شرکت {names.LAST_NAMES[i % 21]} تجارت" if x else "" for i, x in enumerate(legal)],
             "NationalCode": [f"{(i * MIX) % 10**10:010d}" for i in range(1, n + 1)],
             "Mobile": [f"0912{(i * 7_919) % 10**7:07d}" for i in range(1, n + 1)],
             "State": [p for p, _ in place],
@@ -149,9 +145,7 @@ def _people(b: RowBuilder, n: int) -> None:
         {
             "PersonId": with_address,
             "Title": "منزل",
-            "Address": [
-                f"{place[p - 1][1]}، {names.STREETS[p % 5]}، پلاک {p % 90 + 1}" for p in with_address
-            ],
+            "Address": [f"{place[p - 1][1]}، {names.STREETS[p % 5]}، پلاک {p % 90 + 1}" for p in with_address],
             "PostalCode": [f"{(p * 7_919) % 10**10:010d}" for p in with_address],
             "Mobile": [f"0912{(p * 7_919) % 10**7:07d}" for p in with_address],
         },
@@ -159,6 +153,4 @@ def _people(b: RowBuilder, n: int) -> None:
     links = [(DEMO_VISITOR_ID, p) for p in person_ids if p % 10 < 7] + [
         (OTHER_VISITOR_ID, p) for p in person_ids if p % 4 == 0
     ]
-    b.load(
-        "VisitorPerson", len(links), {"VisitorId": [v for v, _ in links], "PersonId": [p for _, p in links]}
-    )
+    b.load("VisitorPerson", len(links), {"VisitorId": [v for v, _ in links], "PersonId": [p for _, p in links]})

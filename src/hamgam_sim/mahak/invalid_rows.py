@@ -41,9 +41,7 @@ def inject_invalid_rows(objects: dict[str, list[dict[str, Any]] | None], param: 
     default_entity = "ProductDetail" if defect == "negative_price" else "Product"
     entity = entity_named(param.get("entity", default_entity))
     target = (
-        entity.list_key
-        if objects.get(entity.list_key)
-        else next((key for key, rows in objects.items() if rows), None)
+        entity.list_key if objects.get(entity.list_key) else next((key for key, rows in objects.items() if rows), None)
     )
     if target is None:
         return 0

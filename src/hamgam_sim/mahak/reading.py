@@ -37,9 +37,7 @@ def page_limit(requested: Any, switches: Switches) -> int | None:
     return size
 
 
-def _row_filter(
-    entity: Entity, visitor_id: int, order_types: list[int] | None
-) -> Callable[[Row], bool] | None:
+def _row_filter(entity: Entity, visitor_id: int, order_types: list[int] | None) -> Callable[[Row], bool] | None:
     checks: list[Callable[[Row], bool]] = []
     if entity.name in VISITOR_SCOPED:
         pos = entity.index["VisitorId"]

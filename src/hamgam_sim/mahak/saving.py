@@ -52,9 +52,7 @@ class SaveOutcome:
 class SaveRequest:
     """Saves one request's lists; ``reject_duplicates`` mirrors the duplicate-client-id switch."""
 
-    def __init__(
-        self, db: Database, batch: ChangeBatch, account: Account, *, reject_duplicates: bool
-    ) -> None:
+    def __init__(self, db: Database, batch: ChangeBatch, account: Account, *, reject_duplicates: bool) -> None:
         self.db, self.batch, self.account = db, batch, account
         self.reject_duplicates = reject_duplicates
         self.now = tehran_now()

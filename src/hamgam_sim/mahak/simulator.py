@@ -189,11 +189,7 @@ class MahakSimulator:
         body = lower_keys(body)
         with self.lock:
             user, password = body.get("username"), body.get("password")
-            if (
-                not isinstance(user, str)
-                or not isinstance(password, str)
-                or not self.account.accepts(user, password)
-            ):
+            if not isinstance(user, str) or not isinstance(password, str) or not self.account.accepts(user, password):
                 self.stats.logins_failed += 1
                 return envelope(
                     {"UserToken": None, "ErrorCode": 1001, "ErrorMessage": LOGIN_FAILED_MESSAGE},
@@ -232,9 +228,7 @@ class MahakSimulator:
         with self.lock:
             self.stats.pulls += 1
             self.stock.apply_due(self.db, self.new_batch, pulls_so_far=self.stats.pulls)
-            objects = pull_objects(
-                self.db, self.switches, body, visitor_id=self.account.visitor_id, rnd=self._rnd
-            )
+            objects = pull_objects(self.db, self.switches, body, visitor_id=self.account.visitor_id, rnd=self._rnd)
             for rule in faults:
                 if rule.kind == "invalid_rows":
                     inject_invalid_rows(objects, rule.param)
@@ -292,9 +286,7 @@ class MahakSimulator:
             assets = self.db["ProductDetailStoreAsset"]
             links = self.db["VisitorProduct"]
             found_assets = [assets.lookup("detail_store", pair) for pair in pairs]
-            found_links = [
-                links.lookup("detail_visitor", (d[0], v)) for d in details for v in self.db["Visitor"].rows
-            ]
+            found_links = [links.lookup("detail_visitor", (d[0], v)) for d in details for v in self.db["Visitor"].rows]
             linked = {
                 "ProductDetailStoreAssets": [serve_row(assets, r) for r in found_assets if r is not None],
                 "VisitorProducts": [serve_row(links, r) for r in found_links if r is not None],
@@ -313,9 +305,7 @@ class MahakSimulator:
             return None if row is None else picture_png(row[0])
 
     # -- control -------------------------------------------------------------------------------------
-    def upsert_rows(
-        self, entity_name: str, items: list[dict[str, Any]], *, silent: bool | None = None
-    ) -> list[dict]:
+    def upsert_rows(self, entity_name: str, items: list[dict[str, Any]], *, silent: bool | None = None) -> list[dict]:
         """Create/update rows as the desktop app would, in one change batch (see ``desktop.upsert_rows``)."""
         with self.lock:
             quiet = self.switches.silent_edits if silent is None else silent

@@ -79,9 +79,7 @@ def apply_moves(db: Database, batch: ChangeBatch, moves: list[StockMove]) -> Non
             _add_count(db, batch, "VisitorProduct", link, move.count1, now)
 
 
-def _add_count(
-    db: Database, batch: ChangeBatch, entity_name: str, row: tuple, delta: float, now: str
-) -> None:
+def _add_count(db: Database, batch: ChangeBatch, entity_name: str, row: tuple, delta: float, now: str) -> None:
     table = db[entity_name]
     index = table.entity.index
     values = list(row)

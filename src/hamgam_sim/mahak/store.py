@@ -133,9 +133,7 @@ class EntityTable:
 
     def _compact(self) -> None:
         live = [
-            (rv, rid)
-            for rv, rid in zip(self._log_rv, self._log_id, strict=True)
-            if self.rows[rid][self._rv_pos] == rv
+            (rv, rid) for rv, rid in zip(self._log_rv, self._log_id, strict=True) if self.rows[rid][self._rv_pos] == rv
         ]
         self._log_rv = array("q", (rv for rv, _ in live))
         self._log_id = array("q", (rid for _, rid in live))
@@ -205,9 +203,7 @@ def _define_indexes(db: Database) -> None:
         sync_pos, client_pos = e.index["CreateSyncId"], e.index[e.client_id_column]
         table.define_index("client", lambda r, s=sync_pos, c=client_pos: (r[s], r[c]))
     pos = db["ProductDetailStoreAsset"].entity.index
-    db["ProductDetailStoreAsset"].define_index(
-        "detail_store", lambda r: (r[pos["ProductDetailId"]], r[pos["StoreId"]])
-    )
+    db["ProductDetailStoreAsset"].define_index("detail_store", lambda r: (r[pos["ProductDetailId"]], r[pos["StoreId"]]))
     vp = db["VisitorProduct"].entity.index
     # A detail taken off a visitor's list and put back has an old deleted link row besides its live one: the
     # ``(detail, visitor)`` key names the live link; each deleted row keeps a key of its own.

@@ -52,9 +52,7 @@ class RunningSms:
 
 
 @contextlib.contextmanager
-def serve_in_thread(
-    port: int = 0, *, host: str = "127.0.0.1", sim: SmsSim | None = None
-) -> Iterator[RunningSms]:
+def serve_in_thread(port: int = 0, *, host: str = "127.0.0.1", sim: SmsSim | None = None) -> Iterator[RunningSms]:
     """Serve a simulator until the block ends.
 
     ``.base_url`` is the base for both the Kavenegar and the SMS.ir adapters, ``.control`` the control

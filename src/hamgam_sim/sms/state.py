@@ -133,9 +133,7 @@ class SmsSim:
                 return message.code
         return None
 
-    def _record(
-        self, provider: str, kind: str, mobile: str, text: str, cost: float, **extra: Any
-    ) -> OutboxMessage:
+    def _record(self, provider: str, kind: str, mobile: str, text: str, cost: float, **extra: Any) -> OutboxMessage:
         message = OutboxMessage(next(self._ids), provider, kind, mobile, text, cost=cost, **extra)
         self.credit[provider] -= cost
         self.outbox.append(message)
@@ -170,9 +168,7 @@ class SmsSim:
             return kavenegar_error(411)
         if self.credit["kavenegar"] < KAVENEGAR_COST * len(mobiles):
             return kavenegar_error(418)
-        sent = [
-            self._record("kavenegar", "sms", m, message, KAVENEGAR_COST, sender=sender) for m in mobiles if m
-        ]
+        sent = [self._record("kavenegar", "sms", m, message, KAVENEGAR_COST, sender=sender) for m in mobiles if m]
         return self._kavenegar_ok(sent)
 
     def _kavenegar_lookup(self, params: dict[str, str]) -> Reply:
@@ -253,9 +249,7 @@ class SmsSim:
                 text = text.replace(f"#{name}#", value)
             if self.credit["smsir"] < SMSIR_COST:
                 return smsir_error(102)
-            sent = self._record(
-                "smsir", "otp", mobile, text, SMSIR_COST, template=str(template_id), params=values
-            )
+            sent = self._record("smsir", "otp", mobile, text, SMSIR_COST, template=str(template_id), params=values)
             return 200, {
                 "status": 1,
                 "message": "موفق",
@@ -282,9 +276,7 @@ class SmsSim:
             if self.credit["smsir"] < SMSIR_COST * len(mobiles):
                 return smsir_error(102)
             sent = [
-                self._record("smsir", "sms", m, text, SMSIR_COST, sender=str(body["lineNumber"]))
-                for m in mobiles
-                if m
+                self._record("smsir", "sms", m, text, SMSIR_COST, sender=str(body["lineNumber"])) for m in mobiles if m
             ]
             data = {
                 "packId": str(uuid.uuid4()),

@@ -22,9 +22,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 5081,
     merchant: Annotated[list[str] | None, typer.Option(help="Accepted merchant_id (repeatable).")] = None,
-    sandbox: Annotated[
-        bool, typer.Option(help="Accept any UUID merchant; authorities start with S.")
-    ] = False,
+    sandbox: Annotated[bool, typer.Option(help="Accept any UUID merchant; authorities start with S.")] = False,
 ) -> None:
     """Serve the REST API, the StartPay page and /_control until interrupted."""
     sim = ZarinpalSim(merchants=tuple(merchant or [DEMO_MERCHANT_ID]), sandbox=sandbox)

@@ -29,23 +29,15 @@ class ZarinpalControl(ControlClient):
     def cancel(self, authority: str) -> str:
         return self._call("POST", f"/payments/{authority}/cancel")["callback_url"]
 
-    def set_merchant(
-        self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None
-    ) -> None:
+    def set_merchant(self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None) -> None:
         self._call(
             "POST",
             "/merchants",
             {"merchant_id": merchant_id, "active": active, "callback_hosts": callback_hosts},
         )
 
-    def configure(
-        self, *, sandbox: bool | None = None, reverse_window_s: float | None = None
-    ) -> dict[str, Any]:
-        body = {
-            k: v
-            for k, v in {"sandbox": sandbox, "reverse_window_s": reverse_window_s}.items()
-            if v is not None
-        }
+    def configure(self, *, sandbox: bool | None = None, reverse_window_s: float | None = None) -> dict[str, Any]:
+        body = {k: v for k, v in {"sandbox": sandbox, "reverse_window_s": reverse_window_s}.items() if v is not None}
         return self._call("POST", "/config", body)
 
 

@@ -131,9 +131,7 @@ class ZarinpalSim:
 
     # --- merchants ---
 
-    def set_merchant(
-        self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None
-    ) -> None:
+    def set_merchant(self, merchant_id: str, *, active: bool = True, callback_hosts: list[str] | None = None) -> None:
         with self.lock:
             self.merchants[merchant_id] = Merchant(active, set(callback_hosts or []))
 
@@ -263,9 +261,7 @@ class ZarinpalSim:
                     "amount": p.amount,
                     "callback_url": p.callback_url,
                     "referer": p.callback_url,
-                    "date": datetime.fromtimestamp(p.paid_at or p.created_at, _TEHRAN).strftime(
-                        "%Y-%m-%d %H:%M:%S"
-                    ),
+                    "date": datetime.fromtimestamp(p.paid_at or p.created_at, _TEHRAN).strftime("%Y-%m-%d %H:%M:%S"),
                 }
                 for p in self.payments.values()
                 if p.merchant_id == body["merchant_id"] and p.state is PaymentState.PAID

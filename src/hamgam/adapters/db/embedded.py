@@ -46,9 +46,7 @@ def ensure_database(server_url: str, name: str) -> None:
     engine = create_engine(url, poolclass=pool.NullPool, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
-            exists = connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
-            ).first()
+            exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
             if not exists:
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:

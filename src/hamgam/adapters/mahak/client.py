@@ -119,16 +119,12 @@ class MahakClient:
         data = envelope.get("Data")
         if not envelope["Result"]:
             detail = data.get("ErrorMessage") if isinstance(data, Mapping) else None
-            raise MahakAuthError(
-                f"Mahak login refused: {envelope.get('Message') or detail or 'no reason given'}"
-            )
+            raise MahakAuthError(f"Mahak login refused: {envelope.get('Message') or detail or 'no reason given'}")
         try:
             self._session = LoginData.model_validate(data)
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
-            raise ContractViolation(
-                "Login", None, ".".join(map(str, first["loc"])), first["msg"], data
-            ) from None
+            raise ContractViolation("Login", None, ".".join(map(str, first["loc"])), first["msg"], data) from None
         return self._session
 
     async def _ensure_session(self) -> LoginData:
@@ -154,9 +150,7 @@ class MahakClient:
         data = self._data(await self._request("POST", "Sync/GetAllData", body=request.to_wire()))
         objects = data.get("Objects")
         if not isinstance(objects, Mapping):
-            raise ContractViolation(
-                entity.value, None, "Objects", "GetAllData answered without Data.Objects", data
-            )
+            raise ContractViolation(entity.value, None, "Objects", "GetAllData answered without Data.Objects", data)
         rows = objects.get(entity.list_key)
         if not isinstance(rows, list):
             reason = "list is null although its cursor was sent" if rows is None else "list is not an array"
@@ -188,9 +182,7 @@ class MahakClient:
     def _picture_url(self, reference: str) -> str:
         if reference.lower().startswith(("http://", "https://")):
             if urlsplit(reference).netloc.lower() != urlsplit(self._base_url).netloc.lower():
-                raise ValueError(
-                    f"picture URL {reference!r} is not on the Mahak host; refusing to send the token"
-                )
+                raise ValueError(f"picture URL {reference!r} is not on the Mahak host; refusing to send the token")
             return reference
         path = reference.lstrip("/")
         if "/" not in path:
@@ -227,13 +219,10 @@ class MahakClient:
             database_id=session.database_id,
             entity_name=entity.value,
             dispute_items=[
-                item if isinstance(item, DisputeItem) else DisputeItem(id=item[0], rw=item[1])
-                for item in items
+                item if isinstance(item, DisputeItem) else DisputeItem(id=item[0], rw=item[1]) for item in items
             ],
         )
-        return self._data(
-            await self._request("POST", "Sync/SolveDispute", body=request.to_wire(), write=True)
-        )
+        return self._data(await self._request("POST", "Sync/SolveDispute", body=request.to_wire(), write=True))
 
     # -- the pipeline ----------------------------------------------------------------------------------------
     async def _request(
@@ -350,13 +339,9 @@ class MahakClient:
         except orjson.JSONDecodeError as error:
             # A cut or garbled body is the transport failing, not Mahak's data: like a dropped answer.
             await self._breaker.record_failure()
-            raise MahakUnavailable(
-                f"Mahak sent unreadable JSON ({len(response.content)} bytes): {error}"
-            ) from error
+            raise MahakUnavailable(f"Mahak sent unreadable JSON ({len(response.content)} bytes): {error}") from error
         if not isinstance(envelope, dict) or not isinstance(envelope.get("Result"), bool):
-            raise ContractViolation(
-                None, None, "Result", "the body is not a Mahak envelope", response.text[:2000]
-            )
+            raise ContractViolation(None, None, "Result", "the body is not a Mahak envelope", response.text[:2000])
         return envelope
 
     @staticmethod

@@ -103,8 +103,7 @@ class ContractViolation(MahakError, ContractBreach):
         self.reason = reason
         self.raw = raw
         super().__init__(
-            f"{entity or 'response'} row {row_id if row_id is not None else '?'} "
-            f"field {field or '?'}: {reason}"
+            f"{entity or 'response'} row {row_id if row_id is not None else '?'} field {field or '?'}: {reason}"
         )
 
     def __reduce__(self):

@@ -121,9 +121,7 @@ class PostgresCircuitBreaker:
             if state is None or state.failures < self._threshold or state.remaining_s is None:
                 return
             if state.remaining_s > 0:
-                raise MahakCircuitOpen(
-                    f"Mahak circuit open for {state.remaining_s:.1f} s more", state.remaining_s
-                )
+                raise MahakCircuitOpen(f"Mahak circuit open for {state.remaining_s:.1f} s more", state.remaining_s)
             if (await connection.execute(_CLAIM_PROBE, self._params)).first() is None:
                 raise MahakCircuitOpen("Mahak circuit half-open, another process is probing", self._open_s)
 
@@ -144,9 +142,7 @@ def memory_guards(settings: MahakSettings) -> tuple[MemoryTokenBucket, InMemoryC
     )
 
 
-def postgres_guards(
-    engine: AsyncEngine, settings: MahakSettings
-) -> tuple[PostgresTokenBucket, PostgresCircuitBreaker]:
+def postgres_guards(engine: AsyncEngine, settings: MahakSettings) -> tuple[PostgresTokenBucket, PostgresCircuitBreaker]:
     """Limiter and breaker shared by every process using ``engine``'s database, sized from the settings."""
     key = guard_key(settings)
     return (

@@ -74,9 +74,7 @@ def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[Row]:
     return rows
 
 
-async def iter_changes(
-    fetch: Fetch, entity: Entity, from_version: int, page_size: int
-) -> AsyncIterator[ChangePage]:
+async def iter_changes(fetch: Fetch, entity: Entity, from_version: int, page_size: int) -> AsyncIterator[ChangePage]:
     """Yield every change of ``entity`` after ``from_version`` exactly once (see the module docstring).
 
     Pages with nothing new are not yielded; when nothing changed the iterator yields nothing at all.

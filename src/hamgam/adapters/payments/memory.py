@@ -96,9 +96,7 @@ class InMemoryPaymentGateway:
         if amount_rial < MIN_AMOUNT_RIAL or not description or len(description) > 500 or not callback_url:
             raise PaymentGatewayRejected("validation error", code=-9)
         authority = "A" + secrets.token_hex(18)[:35]
-        self.sessions[authority] = FakeSession(
-            authority, amount_rial, callback_url, description, order_id, mobile
-        )
+        self.sessions[authority] = FakeSession(authority, amount_rial, callback_url, description, order_id, mobile)
         return PaymentRequestResult(
             authority=authority,
             redirect_url=f"{self.startpay_base_url}/pg/StartPay/{authority}",
@@ -113,14 +111,10 @@ class InMemoryPaymentGateway:
             return VerifyResult(VerifyStatus.INVALID, -54, "Authority is invalid.")
         if session.state is FakeSessionState.VERIFIED:
             if amount_rial != session.amount_rial:
-                return VerifyResult(
-                    VerifyStatus.AMOUNT_MISMATCH, -50, "Session is not valid, amounts mismatch."
-                )
+                return VerifyResult(VerifyStatus.AMOUNT_MISMATCH, -50, "Session is not valid, amounts mismatch.")
             return self._paid(session, VerifyStatus.ALREADY_VERIFIED, 101, "Verified")
         if session.state is not FakeSessionState.PAID:
-            return VerifyResult(
-                VerifyStatus.NOT_PAID, -51, "Session is not valid, session is not active paid try."
-            )
+            return VerifyResult(VerifyStatus.NOT_PAID, -51, "Session is not valid, session is not active paid try.")
         if amount_rial != session.amount_rial:
             return VerifyResult(VerifyStatus.AMOUNT_MISMATCH, -50, "Session is not valid, amounts mismatch.")
         session.state = FakeSessionState.VERIFIED

@@ -220,11 +220,7 @@ class ZarinpalGateway:
         except ValueError:
             payload = None
         if not isinstance(payload, dict):
-            cls = (
-                PaymentGatewayUnavailable
-                if _is_transient_http(response.status_code)
-                else PaymentGatewayRejected
-            )
+            cls = PaymentGatewayUnavailable if _is_transient_http(response.status_code) else PaymentGatewayRejected
             raise cls(f"zarinpal {name}: unreadable reply", http_status=response.status_code)
         data = payload.get("data")
         errors = payload.get("errors")

@@ -206,9 +206,7 @@ class PostgresConsumer:
 
     async def _next_due_s(self) -> float | None:
         """Seconds until the next row of the topic is due (delayed, or a lease expiring); None if empty."""
-        query = select(extract("epoch", func.min(qm.c.available_at) - func.now())).where(
-            qm.c.topic == self.topic
-        )
+        query = select(extract("epoch", func.min(qm.c.available_at) - func.now())).where(qm.c.topic == self.topic)
         async with self.queue.engine.connect() as conn:
             due = (await conn.execute(query)).scalar_one()
         return None if due is None else max(0.0, float(due))

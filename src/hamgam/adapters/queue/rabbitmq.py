@@ -217,9 +217,7 @@ class RabbitQueue:
             raise RuntimeError("queue is closed")
         async with self._connect_lock:
             if self._channel is None:
-                self._connection = await aio_pika.connect_robust(
-                    self.url, reconnect_interval=self.reconnect_interval_s
-                )
+                self._connection = await aio_pika.connect_robust(self.url, reconnect_interval=self.reconnect_interval_s)
                 self._channel = await self._connection.channel(publisher_confirms=True)
         return self._channel
 

@@ -84,13 +84,9 @@ async def declare_topic(
     """Declare the topic's queues; a no-op when they exist with the same arguments (a mismatch fails)."""
     names = topic_names(prefix, topic, retry_delays_s)
     await channel.declare_queue(names.dead, durable=True, arguments=DEAD_ARGUMENTS, robust=False)
-    await channel.declare_queue(
-        names.main, durable=True, arguments=main_arguments(names, delivery_limit), robust=False
-    )
+    await channel.declare_queue(names.main, durable=True, arguments=main_arguments(names, delivery_limit), robust=False)
     for delay_s, name in names.tiers.items():
-        await channel.declare_queue(
-            name, durable=True, arguments=tier_arguments(names, delay_s), robust=False
-        )
+        await channel.declare_queue(name, durable=True, arguments=tier_arguments(names, delay_s), robust=False)
     return names
 
 

@@ -57,9 +57,7 @@ class InMemorySms:
         rendered = " ".join(f"{k}={v}" for k, v in params.items())
         return self._record(mobile, "template", f"{template}: {rendered}", template, dict(params))
 
-    def _record(
-        self, mobile: str, kind: str, text: str, template: str | None, params: Mapping[str, str]
-    ) -> SmsResult:
+    def _record(self, mobile: str, kind: str, text: str, template: str | None, params: Mapping[str, str]) -> SmsResult:
         normalized = recipient(PROVIDER, mobile)
         if self._errors:
             raise self._errors.pop(0)

@@ -81,9 +81,7 @@ class SmsIrSms:
         """``POST /v1/send/bulk`` to one mobile from ``line_number`` (required for free text)."""
         mobile = recipient(PROVIDER, mobile)
         if not self._line_number or not self._line_number.isdigit():
-            raise SmsRejected(
-                "free text needs a numeric line_number", provider=PROVIDER, reason=SmsFailure.SENDER
-            )
+            raise SmsRejected("free text needs a numeric line_number", provider=PROVIDER, reason=SmsFailure.SENDER)
         body = {
             "lineNumber": int(self._line_number),
             "messageText": text,
@@ -93,9 +91,7 @@ class SmsIrSms:
         data = await self._call("/v1/send/bulk", body)
         ids = data.get("messageIds")
         if not isinstance(ids, list) or not ids:
-            raise SmsUnavailable(
-                "accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER
-            )
+            raise SmsUnavailable("accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER)
         return SmsResult(message_id=str(ids[0]), status=SmsStatus.QUEUED, cost=_float(data.get("cost")))
 
     async def send_otp(self, mobile: str, code: str) -> SmsResult:
@@ -123,12 +119,8 @@ class SmsIrSms:
         }
         data = await self._call("/v1/send/verify", body)
         if data.get("messageId") is None:
-            raise SmsUnavailable(
-                "accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER
-            )
-        return SmsResult(
-            message_id=str(data["messageId"]), status=SmsStatus.QUEUED, cost=_float(data.get("cost"))
-        )
+            raise SmsUnavailable("accepted without a message id", provider=PROVIDER, reason=SmsFailure.PROVIDER)
+        return SmsResult(message_id=str(data["messageId"]), status=SmsStatus.QUEUED, cost=_float(data.get("cost")))
 
     async def credit(self) -> float:
         """``GET /v1/credit``: the remaining credit, in the account's unit."""

@@ -47,9 +47,7 @@ API_PREFIX = "/api/v1"
 Role = Literal["api", "core"]
 
 
-def create_app(
-    container: Container | None = None, *, settings: Settings | None = None, role: Role = "api"
-) -> FastAPI:
+def create_app(container: Container | None = None, *, settings: Settings | None = None, role: Role = "api") -> FastAPI:
     if (container is None) == (settings is None):
         raise ValueError("pass exactly one of container, settings")
     effective = container.settings if container is not None else settings

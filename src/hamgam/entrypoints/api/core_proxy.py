@@ -99,20 +99,42 @@ class CoreProxyMiddleware:
         try:
             response = await self.proxy.client.send(request, stream=True)
         except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
-            await self._fail(scope, receive, send, 502, "core_unavailable",
-                             "سرویس اصلی در دسترس نیست — the core service is unreachable", exc)
+            await self._fail(
+                scope,
+                receive,
+                send,
+                502,
+                "core_unavailable",
+                "سرویس اصلی در دسترس نیست — the core service is unreachable",
+                exc,
+            )
             return
         except httpx2.TimeoutException as exc:
-            await self._fail(scope, receive, send, 504, "core_timeout",
-                             "سرویس اصلی به‌موقع پاسخ نداد — the core service did not answer in time", exc)
+            await self._fail(
+                scope,
+                receive,
+                send,
+                504,
+                "core_timeout",
+                "سرویس اصلی به‌موقع پاسخ نداد — the core service did not answer in time",
+                exc,
+            )
             return
         except httpx2.TransportError as exc:
-            await self._fail(scope, receive, send, 502, "core_unavailable",
-                             "اتصال به سرویس اصلی قطع شد — the connection to the core service failed", exc)
+            await self._fail(
+                scope,
+                receive,
+                send,
+                502,
+                "core_unavailable",
+                "اتصال به سرویس اصلی قطع شد — the connection to the core service failed",
+                exc,
+            )
             return
         try:
-            await send({"type": "http.response.start", "status": response.status_code,
-                        "headers": _response_headers(response)})
+            await send(
+                {"type": "http.response.start", "status": response.status_code, "headers": _response_headers(response)}
+            )
             async for chunk in response.aiter_raw():
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -95,9 +95,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
         401: "unauthorized",
         403: "forbidden",
         413: "payload_too_large",
-    }.get(
-        exc.status_code, "http_error"
-    )
+    }.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(request, code, str(exc.detail)),
         status_code=exc.status_code,
@@ -117,9 +115,7 @@ async def database_error(request: Request, exc: DatabaseError) -> JSONResponse:
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     log.exception("api.unexpected_error", error=str(exc))
     return JSONResponse(
-        error_body(
-            request, "internal_error", "خطای داخلی؛ شناسه درخواست را به پشتیبانی بدهید — internal error"
-        ),
+        error_body(request, "internal_error", "خطای داخلی؛ شناسه درخواست را به پشتیبانی بدهید — internal error"),
         status_code=500,
     )
 

@@ -53,9 +53,7 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
     serves_core = role == "core" or not settings.core_url
     if settings.shop.run_jobs and serves_core:
         core = container.store
-        background.append(
-            asyncio.create_task(run_forever([core.run_jobs_once], settings.shop.jobs_interval_s, stop))
-        )
+        background.append(asyncio.create_task(run_forever([core.run_jobs_once], settings.shop.jobs_interval_s, stop)))
         notifier = core.notifier()
         background.append(asyncio.create_task(notifier.run()))
         if container.images is not None and settings.web.enabled:
@@ -65,9 +63,7 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
                     run_forever([lambda: images.attach_mahak_pictures(mahak)], settings.web.pictures_interval_s, stop)
                 )
             )
-    log.info(
-        "api.started", role=role, host=settings.api_host, port=settings.api_port, core_url=settings.core_url
-    )
+    log.info("api.started", role=role, host=settings.api_host, port=settings.api_port, core_url=settings.core_url)
     try:
         await server.serve(sockets=[sock])
     finally:

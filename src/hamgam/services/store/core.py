@@ -104,9 +104,7 @@ class StoreCore:
 
     # --- orders (thin enough to live here) ---
 
-    async def customer_orders(
-        self, customer_id: int, *, offset: int, limit: int
-    ) -> tuple[list[dict[str, Any]], int]:
+    async def customer_orders(self, customer_id: int, *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         return await list_orders(self.uow, customer_id=customer_id, offset=offset, limit=limit)
 
     async def customer_order(self, customer_id: int, order_id: int) -> dict[str, Any]:
@@ -119,9 +117,7 @@ class StoreCore:
             if row is None or row["customer_id"] != customer_id:
                 raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
             if row["status"] != OrderStatus.PENDING_PAYMENT:
-                raise Conflict(
-                    "فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled"
-                )
+                raise Conflict("فقط سفارش در انتظار پرداخت لغو می‌شود — only an order awaiting payment can be cancelled")
             await transition(
                 uow,
                 order_id,

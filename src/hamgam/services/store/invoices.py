@@ -32,9 +32,7 @@ def seller_party(name: str, *, address: str = "", phone: str = "", national_id: 
 
 
 class InvoiceService:
-    def __init__(
-        self, uow: UnitOfWorkFactory[StoreUnitOfWork], renderer: InvoiceRenderer, seller: Party
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], renderer: InvoiceRenderer, seller: Party) -> None:
         self._uow = uow
         self._renderer = renderer
         self._seller = seller

@@ -46,9 +46,7 @@ def render(event: dict[str, Any]) -> str | None:
     items = event.get("items") or []
     listed = f": {items_text(items)}" if items else ""
     if event["type"] == "order.paid":
-        return (
-            f"سفارش {number}{listed} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
-        )
+        return f"سفارش {number}{listed} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
     if event["type"] == "order.shipped":
         return shipped_text(number, event)
     return None
@@ -101,11 +99,7 @@ class SmsNotifier:
             if delivery.attempt <= len(RETRY_DELAYS_S):
                 await delivery.retry(str(exc), RETRY_DELAYS_S[delivery.attempt - 1])
                 return
-            log.error(
-                "sms.gave_up", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc)
-            )
+            log.error("sms.gave_up", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
         except SmsRejected as exc:
-            log.error(
-                "sms.rejected", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc)
-            )
+            log.error("sms.rejected", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
         await delivery.ack()

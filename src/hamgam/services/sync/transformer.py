@@ -45,9 +45,7 @@ class TransformContext:
 
     money_unit: MoneyUnit = MoneyUnit.RIAL
 
-    def rial(
-        self, amount: float | int | None, field_name: str, *, allow_negative: bool = False
-    ) -> int | None:
+    def rial(self, amount: float | int | None, field_name: str, *, allow_negative: bool = False) -> int | None:
         if amount is None:
             return None
         value = round(float(amount) * (10 if self.money_unit is MoneyUnit.TOMAN else 1))
@@ -115,9 +113,7 @@ def _product(row: Any, ctx: TransformContext) -> dict[str, Any]:
 
 
 def _product_detail(row: Any, ctx: TransformContext) -> dict[str, Any]:
-    prices = [
-        ctx.rial(getattr(row, f"price{level}") or 0, f"Price{level}") for level in range(1, PRICE_LEVELS + 1)
-    ]
+    prices = [ctx.rial(getattr(row, f"price{level}") or 0, f"Price{level}") for level in range(1, PRICE_LEVELS + 1)]
     level = row.default_sell_price_level
     return {
         **_common(row, row.product_detail_id, row.product_detail_client_id),
@@ -245,9 +241,7 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
         mobile=_attr("mobile", _mobile),
         city_id=_attr("city_id"),
     ),
-    "VisitorPerson": _simple(
-        "visitor_person_id", visitor_id=_attr("visitor_id"), person_id=_attr("person_id")
-    ),
+    "VisitorPerson": _simple("visitor_person_id", visitor_id=_attr("visitor_id"), person_id=_attr("person_id")),
     "Visitor": _simple(
         "visitor_id",
         name=_attr("name"),

@@ -47,15 +47,11 @@ class SimulatorMiddleware:
             return
         if "rate_limit" in kinds:
             retry_after = str(kinds["rate_limit"].param or 1)
-            await _respond(
-                send, 429, {"message": "Too Many Requests"}, [(b"retry-after", retry_after.encode())]
-            )
+            await _respond(send, 429, {"message": "Too Many Requests"}, [(b"retry-after", retry_after.encode())])
             return
         if "server_error" in kinds:
             status = int(kinds["server_error"].param or 503)
-            await _respond(
-                send, status, {"message": "Service Unavailable" if status == 503 else "Server Error"}
-            )
+            await _respond(send, status, {"message": "Service Unavailable" if status == 503 else "Server Error"})
             return
         if "token_expiry" in kinds:
             self.sim.expire_tokens()

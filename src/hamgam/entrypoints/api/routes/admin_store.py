@@ -32,9 +32,7 @@ async def products(
     page: Page = 1,
     per_page: PerPage = 50,
 ) -> dict[str, Any]:
-    items, total = await core.admin.list_products(
-        q=q, hidden=hidden, offset=(page - 1) * per_page, limit=per_page
-    )
+    items, total = await core.admin.list_products(q=q, hidden=hidden, offset=(page - 1) * per_page, limit=per_page)
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
@@ -136,9 +134,7 @@ async def customers(
 
 @router.get("/customers/{customer_id}")
 async def customer(core: Core, _: Staff, customer_id: Id) -> dict[str, Any]:
-    return await core.accounts.profile(customer_id) | {
-        "addresses": await core.accounts.addresses(customer_id)
-    }
+    return await core.accounts.profile(customer_id) | {"addresses": await core.accounts.addresses(customer_id)}
 
 
 @router.put("/customers/{customer_id}/role")
@@ -148,13 +144,9 @@ async def set_role(container: ContainerDep, me: Admin, customer_id: Id, body: Ro
 
 
 @router.put("/customers/{customer_id}/disabled")
-async def set_disabled(
-    container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn
-) -> dict[str, Any]:
+async def set_disabled(container: ContainerDep, me: Admin, customer_id: Id, body: DisabledIn) -> dict[str, Any]:
     """Not your own account (403), and never the last active admin (409). Disabling logs the account out."""
-    return await container.store.accounts.set_disabled(
-        me.customer_id, customer_id, body.disabled, actor=me.actor
-    )
+    return await container.store.accounts.set_disabled(me.customer_id, customer_id, body.disabled, actor=me.actor)
 
 
 @router.get("/settings")

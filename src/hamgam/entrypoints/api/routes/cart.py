@@ -36,9 +36,7 @@ async def set_line(
     core: Core, user: MaybeUser, product_detail_id: Id, body: CartLineIn, x_cart_token: CartToken = None
 ) -> dict[str, Any]:
     """Set a line's quantity (0 removes it)."""
-    return await core.carts.set_line(
-        await _cart_id(core, user, x_cart_token), product_detail_id, body.quantity
-    )
+    return await core.carts.set_line(await _cart_id(core, user, x_cart_token), product_detail_id, body.quantity)
 
 
 @router.delete("/lines/{product_detail_id}", response_model=CartOut)

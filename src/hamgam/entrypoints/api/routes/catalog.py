@@ -23,9 +23,7 @@ async def categories(core: Core) -> list[dict[str, Any]]:
 @router.get("/products", response_model=ProductPageOut)
 async def products(
     core: Core,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Words in any spelling (ی/ي, ک/ك, digits)")
-    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Words in any spelling (ی/ي, ک/ك, digits)")] = None,
     category: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
     min_price: Money = None,
     max_price: Money = None,

@@ -28,9 +28,7 @@ async def update_profile(core: Core, me: Customer, body: ProfileIn) -> dict[str,
 @router.put("/password", status_code=204)
 async def set_password(core: Core, me: Customer, body: PasswordIn) -> None:
     """Set or change the password; every other session of the account ends (this one stays)."""
-    await core.accounts.set_password(
-        me.customer_id, body.password, session=me.session_id, two_factor=me.two_factor
-    )
+    await core.accounts.set_password(me.customer_id, body.password, session=me.session_id, two_factor=me.two_factor)
 
 
 @router.get("/addresses", response_model=list[AddressOut])

@@ -67,7 +67,8 @@ async def cancel(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/orders/{order_id}/pay", responses={503: {"description": "The payment gateway is unavailable"}},
+    "/orders/{order_id}/pay",
+    responses={503: {"description": "The payment gateway is unavailable"}},
     response_model=PaymentStartOut,
 )
 async def pay(core: Core, me: Customer, order_id: Id) -> dict[str, Any]:

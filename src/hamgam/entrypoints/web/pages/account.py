@@ -129,9 +129,7 @@ async def password_login(
             page, next_url=next, mobile=mobile, error=page.error_text(exc), status_code=400, mode="password"
         )
     if isinstance(result, CodeRequired):
-        return _login_page(
-            page, next_url=next, step="second_factor", mobile=result.mobile, challenge=result.challenge
-        )
+        return _login_page(page, next_url=next, step="second_factor", mobile=result.mobile, challenge=result.challenge)
     await log_in(page, result, (Factor.PASSWORD,))
     return page.redirect(safe_next(next), flash=N_("You are logged in."))
 
