@@ -61,6 +61,15 @@ class MahakPicture:
     images_type: str | None
 
 
+class PictureSource(Protocol):
+    """Where Mahak's product pictures are downloaded from (the Mahak client)."""
+
+    async def download_picture(self, url_or_file_name: str) -> bytes:
+        """The picture's bytes, given Mahak's ``Picture.Url`` or ``Picture.FileName``; ``ValueError`` for an
+        address off the Mahak host."""
+        ...
+
+
 class CatalogRepository(Protocol):
     """The sellable catalogue under the merchant's rules (price level, stock source), read only."""
 

@@ -20,7 +20,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.ports import ObjectStore
-from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.catalog import CatalogUnitOfWork, PictureSource
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -173,7 +173,7 @@ class ImageService:
                 covers[product_id] = cover
         return covers
 
-    async def attach_mahak_pictures(self, mahak: Any, *, limit: int = 100) -> int:
+    async def attach_mahak_pictures(self, mahak: PictureSource, *, limit: int = 100) -> int:
         """Fetch Mahak's product pictures (``picture`` + ``photo_gallery``) not yet attached, resize them and
         list them after the product's own images. A picture that cannot be read or is not an image is listed
         hidden with its error, so it is not fetched again; a transient download error is retried next run.
