@@ -32,7 +32,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -48,3 +48,13 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         "apscheduler",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted: a command run in-process by a test runner
+    (or anything else that swaps stderr and later closes its stand-in) must not leave logging bound to a closed
+    stream."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)

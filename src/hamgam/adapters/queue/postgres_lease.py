@@ -143,8 +143,11 @@ class PostgresConsumer:
                 except _DB_ERRORS:  # the database is away: keep the iterator alive and try again
                     log.warning("queue.lease_failed", topic=self.topic, exc_info=True)
                     timeout_s = min(queue.poll_interval_s, DB_ERROR_BACKOFF_S)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the
+            # wake-up does, and a consumer cancelled at shutdown would then poll on forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), None if timeout_s is None else max(timeout_s, 0.005))
+                async with asyncio.timeout(None if timeout_s is None else max(timeout_s, 0.005)):
+                    await self.wake.wait()
 
     async def _lease(self, limit: int) -> bool:
         """Lease up to ``limit`` rows into the buffer. Cancel-safe: rows leased anyway still reach it."""

@@ -48,12 +48,13 @@ def render(event: dict[str, Any]) -> str | None:
     if event["type"] == "order.paid":
         return f"سفارش {number}{listed} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
     if event["type"] == "order.shipped":
-        return shipped_text(number, event)
+        return shipped_text(f"{number}{listed}", event)
     return None
 
 
 def shipped_text(number: str, event: dict[str, Any]) -> str:
-    """«سفارش ۱۲ ارسال شد.» and, when the event carries them, the carrier, the tracking code and its link."""
+    """«سفارش ۱۲ ارسال شد.» (``number`` may carry the listed items) and, when the event carries them, the carrier,
+    the tracking code and its link."""
     text = f"سفارش {number} ارسال شد."
     carrier = event.get("carrier")
     if not carrier:
