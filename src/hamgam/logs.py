@@ -50,7 +50,7 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is when a record is emitted: a command run in-process by a test runner
     (or anything else that swaps stderr and later closes its stand-in) must not leave logging bound to a closed
     stream."""
