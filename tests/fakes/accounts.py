@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from hamgam.ports.accounts import CUSTOMER_FIELDS, LiveCode, Row, SessionState, StoredRefreshToken
+from tests.fakes.audit import FakeAuditLog
 
 
 @dataclass
@@ -250,14 +251,6 @@ class FakeSessionRepository:
         for token in self._data.tokens:
             if token["customer_id"] == customer_id and token["revoked_at"] is None and token["family_id"] != keep:
                 token["revoked_at"] = self._data.now
-
-
-class FakeAuditLog:
-    def __init__(self, data: AccountsData) -> None:
-        self._data = data
-
-    async def record(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
-        self._data.audit.append({"actor": actor, "action": action, "target": target, "details": details or None})
 
 
 class FakeAccountsUnitOfWork:

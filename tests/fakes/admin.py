@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from hamgam.ports.admin import Row, SlugTaken
+from tests.fakes.audit import FakeAuditLog
 
 _TABLES = ("products", "listings", "overrides", "conflicts", "audit")
 
@@ -99,14 +100,6 @@ class FakeProductAdminRepository:
             return False
         conflict["resolved"] = True
         return True
-
-
-class FakeAuditLog:
-    def __init__(self, data: AdminData) -> None:
-        self._data = data
-
-    async def record(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
-        self._data.audit.append({"actor": actor, "action": action, "target": target, "details": details or None})
 
 
 class FakeAdminUnitOfWork:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from hamgam.ports.site import FeedProduct, ListedProduct, Row
+from tests.fakes.audit import FakeAuditLog
 
 _NOW = dt.datetime(2026, 3, 21, 9, 0, tzinfo=dt.UTC)
 
@@ -104,14 +105,6 @@ class FakeListedCatalog:
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
         return [self._data.listed[p] for p in sorted(set(product_ids), reverse=True) if p in self._data.listed]
-
-
-class FakeAuditLog:
-    def __init__(self, data: SiteData) -> None:
-        self._data = data
-
-    async def record(self, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
-        self._data.audit.append({"actor": actor, "action": action, "target": target, "details": details or None})
 
 
 class FakeSiteUnitOfWork:
