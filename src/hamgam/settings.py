@@ -178,24 +178,9 @@ class SmsSettings(BaseModel):
     simulator_port: int = 5082
 
 
-class ShippingMethod(BaseModel):
-    """One way to ship an order; its cost is integer Rial, 0 for free."""
-
-    code: str
-    title: str
-    cost_rial: int = Field(ge=0)
-
-
-def _default_shipping() -> list[ShippingMethod]:
-    return [
-        ShippingMethod(code="post", title="پست پیشتاز", cost_rial=450_000),
-        ShippingMethod(code="courier", title="پیک (تهران)", cost_rial=700_000),
-        ShippingMethod(code="pickup", title="تحویل حضوری", cost_rial=0),
-    ]
-
-
 class ShopSettings(BaseModel):
-    """The online store core: reservations, shipping, one-time codes and background jobs."""
+    """The online store core: reservations, one-time codes and background jobs (shipping methods are the
+    merchant's data: the admin's shipping page)."""
 
     #: Seconds a checkout holds its stock while the buyer pays; then the order expires and stock comes back.
     reservation_ttl_s: int = Field(default=900, ge=30)
@@ -203,7 +188,6 @@ class ShopSettings(BaseModel):
     jobs_interval_s: float = 30.0
     #: A payment older than this with no callback is verified/inquired by the reconciliation job.
     reconcile_after_s: float = 120.0
-    shipping_methods: list[ShippingMethod] = Field(default_factory=_default_shipping)
     #: Whether the shop's prices (Mahak's sell prices) include VAT: the buyer pays them as shown and the export
     #: sends the net price with the percents; False: checkout adds Mahak's tax and charge on top
     #: (docs/invoice-totals.md).

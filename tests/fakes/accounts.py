@@ -154,6 +154,13 @@ class FakeAddressRepository:
         self._data.addresses[address_id] = {"id": address_id, **address, "customer_id": customer_id, "deleted": False}
         return {"id": address_id, **address}
 
+    async def update(self, customer_id: int, address_id: int, address: Mapping[str, Any]) -> Row | None:
+        row = self._data.addresses.get(address_id)
+        if row is None or row["customer_id"] != customer_id or row["deleted"]:
+            return None
+        row.update(address)
+        return {"id": address_id, **address}
+
     async def delete(self, customer_id: int, address_id: int) -> bool:
         row = self._data.addresses.get(address_id)
         if row is None or row["customer_id"] != customer_id or row["deleted"]:

@@ -9,6 +9,7 @@ tests that run one step at a time.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import itertools
 import uuid
@@ -20,6 +21,7 @@ from typing import Any, Self
 from hamgam.domain import stock
 from hamgam.domain.checkout import Address, PricedLine
 from hamgam.domain.invoice import Rates
+from hamgam.domain.shipping_rates import ShippingKind, ShippingRate
 
 HOLDING = ("held", "committed", "sent")
 
@@ -49,6 +51,17 @@ class Product:
     on_hand: float
     rates: Rates = field(default_factory=Rates)
     variant: str = ""
+    #: Mahak's product Weight in grams (None: not set).
+    weight_g: float | None = None
+
+
+def default_shipping() -> dict[int, ShippingRate]:
+    """The methods migration 0017 seeds a fresh shop with."""
+    return {
+        1: ShippingRate(id=1, code="post", title="پست پیشتاز", base_rial=450_000, position=1),
+        2: ShippingRate(id=2, code="courier", title="پیک (تهران)", base_rial=700_000, position=2),
+        3: ShippingRate(id=3, code="pickup", title="تحویل حضوری", kind=ShippingKind.PICKUP, position=3),
+    }
 
 
 @dataclass
@@ -69,6 +82,7 @@ class StoreData:
     events: list[dict[str, Any]] = field(default_factory=list)
     housekeeping_runs: int = 0
     shipments: dict[int, dict[str, Any]] = field(default_factory=dict)  # order id -> shipment row
+    shipping: dict[int, ShippingRate] = field(default_factory=default_shipping)  # id -> method
     #: ``(actor, action, target, details)`` written through the unit of work's audit log.
     audit: list[tuple[str, str, str, Any]] = field(default_factory=list)
     #: Orders a ``RecordingPaidOrders`` listener was told about.
@@ -428,6 +442,33 @@ class FakeShipmentRepository(_Repo):
         return None if row is None else dict(row)
 
 
+class FakeShippingMethodRepository(_Repo):
+    async def list(self, *, active_only: bool) -> list[ShippingRate]:
+        found = [m for m in self._d.shipping.values() if m.active or not active_only]
+        return sorted(found, key=lambda m: (m.position, m.id or 0))
+
+    async def get(self, method_id: int) -> ShippingRate | None:
+        return self._d.shipping.get(method_id)
+
+    async def add(self, rate: ShippingRate) -> int:
+        if any(m.code == rate.code for m in self._d.shipping.values()):
+            raise ValueError(f"shipping method {rate.code} exists")
+        new_id = max(self._d.shipping, default=0) + 1
+        self._d.shipping[new_id] = dataclasses.replace(rate, id=new_id)
+        return new_id
+
+    async def update(self, rate: ShippingRate) -> bool:
+        old = self._d.shipping.get(rate.id or 0)
+        if old is None:
+            return False
+        self._d.shipping[old.id or 0] = dataclasses.replace(rate, code=old.code)
+        return True
+
+    async def weights_g(self, product_ids: Sequence[int]) -> dict[int, float]:
+        weights = {p.product_id: p.weight_g for p in self._d.products.values() if p.weight_g}
+        return {i: float(w) for i, w in weights.items() if i in product_ids and w}
+
+
 class FakeStoreAuditLog(_Repo):
     async def record(self, actor: str, action: str, target: str, details: Any = None) -> None:
         self._d.audit.append((actor, action, target, details))
@@ -455,6 +496,7 @@ class FakeStoreUnitOfWork:
         self.events = FakeEventOutbox(self._work)
         self.housekeeping = FakeHousekeeping(self._work)
         self.shipments = FakeShipmentRepository(self._work)
+        self.shipping = FakeShippingMethodRepository(self._work)
         self.audit = FakeStoreAuditLog(self._work)
         return self
 

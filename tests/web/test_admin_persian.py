@@ -190,6 +190,9 @@ async def test_every_admin_page_is_persian(web: Web) -> None:
         f"/admin/dead-letters/{ids['letter']}": "متن ویرایش شد",
         "/admin/settings": "تنظیمات",
         "/admin/site": "نماد",
+        "/admin/shipping": "پست پیشتاز",
+        "/admin/shipping/1": "هزینهٔ پایه",
+        "/admin/shipping/new": "افزودن روش ارسال",
     }
     # then: each renders its content, in Persian only
     problems: dict[str, list[str]] = {}

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from hamgam.domain.errors import InvalidInput
 from hamgam.domain.invoice import NO_VAT, Rates, charged_line_total
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize_postal_code, normalize_text
+from hamgam.domain.places import canonical_city, canonical_province
+
+#: The address fields that must not be empty, by the name the buyer sees.
+_LABELS = {"recipient_name": "نام گیرنده", "province": "استان", "city": "شهر", "line": "نشانی"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,30 +38,41 @@ class Address:
         postal_code: str,
         title: str | None = None,
     ) -> Address:
-        """Validate and normalise user input (Persian/Arabic digits, spaces, dashes); ``InvalidInput`` names
-        the offending field."""
+        """Validate and normalise user input (Persian/Arabic digits, spaces, dashes). The province must be one
+        of Iran's 31 and the city one of its cities (``domain.places``). Every mistake is reported at once:
+        ``InvalidInput`` names the first offending field and ``details["errors"]`` maps each field to its
+        message."""
+        errors: dict[str, str] = {}
+        mobile_n = postal_n = ""
         try:
             mobile_n = normalize_mobile(mobile)
         except InvalidIdentifier:
-            raise InvalidInput(
-                "شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile"
-            ) from None
+            errors["mobile"] = "شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number"
         try:
             postal_n = normalize_postal_code(postal_code)
         except InvalidIdentifier:
-            raise InvalidInput(
-                "کد پستی باید ۱۰ رقم باشد — postal code must be 10 digits", field="postal_code"
-            ) from None
+            errors["postal_code"] = "کد پستی باید ۱۰ رقم باشد — postal code must be 10 digits"
         texts = {"recipient_name": recipient_name, "province": province, "city": city, "line": line}
-        for name, value in texts.items():
-            if not normalize_text(value or "", for_search=False):
-                raise InvalidInput(f"فیلد «{name}» خالی است — {name} is required", field=name)
+        clean = {name: normalize_text(value or "", for_search=False) for name, value in texts.items()}
+        for name, label in _LABELS.items():
+            if not clean[name]:
+                errors[name] = f"{label} را بنویسید — {name} is required"
+        province_n = canonical_province(clean["province"]) if clean["province"] else None
+        if clean["province"] and province_n is None:
+            errors["province"] = "استان را از فهرست انتخاب کنید — unknown province"
+        city_n = canonical_city(province_n, clean["city"]) if province_n and clean["city"] else None
+        if province_n and clean["city"] and city_n is None:
+            errors["city"] = "شهر را از فهرست شهرهای استان انتخاب کنید — the city is not in that province"
+        if errors:
+            first = next(iter(errors))
+            raise InvalidInput(errors[first], field=first, errors=errors)
+        assert province_n is not None and city_n is not None
         return cls(
-            recipient_name=normalize_text(recipient_name, for_search=False),
+            recipient_name=clean["recipient_name"],
             mobile=mobile_n,
-            province=normalize_text(province, for_search=False),
-            city=normalize_text(city, for_search=False),
-            line=normalize_text(line, for_search=False),
+            province=province_n,
+            city=city_n,
+            line=clean["line"],
             postal_code=postal_n,
             title=normalize_text(title, for_search=False) if title else None,
         )

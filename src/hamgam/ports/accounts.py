@@ -124,6 +124,10 @@ class AddressRepository(Protocol):
 
     async def add(self, customer_id: int, address: Mapping[str, Any]) -> Row: ...
 
+    async def update(self, customer_id: int, address_id: int, address: Mapping[str, Any]) -> Row | None:
+        """Replace one of the customer's live addresses (orders keep the copy they were placed with); None when
+        there is none with this id."""
+
     async def delete(self, customer_id: int, address_id: int) -> bool:
         """Forget one of the customer's live addresses; False when there is none with this id."""
 

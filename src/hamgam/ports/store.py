@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from hamgam.domain.checkout import Address, PricedLine
 from hamgam.domain.invoice import Rates
+from hamgam.domain.shipping_rates import ShippingRate
 from hamgam.ports.audit import AuditLog
 from hamgam.ports.unit_of_work import UnitOfWork
 
@@ -181,6 +182,24 @@ class ShipmentRepository(Protocol):
     async def get(self, order_id: int) -> Row | None: ...
 
 
+class ShippingMethodRepository(Protocol):
+    """The merchant's shipping methods (``shipping_method``); the cost rule is ``domain.shipping_rates``."""
+
+    async def list(self, *, active_only: bool) -> list[ShippingRate]:
+        """By ``position``, then id."""
+
+    async def get(self, method_id: int) -> ShippingRate | None: ...
+
+    async def add(self, rate: ShippingRate) -> int:
+        """Insert it (its ``code`` must be new); returns its id."""
+
+    async def update(self, rate: ShippingRate) -> bool:
+        """Replace method ``rate.id``'s fields but its code; False when there is none."""
+
+    async def weights_g(self, product_ids: Sequence[int]) -> dict[int, float]:
+        """``product id -> Mahak's Weight`` of the products that have one."""
+
+
 class StockLedger(Protocol):
     """The reservation ledger (``stock_reservation``) and its per-detail counters (``stock_hold``)."""
 
@@ -228,6 +247,8 @@ class StoreUnitOfWork(UnitOfWork, Protocol):
     def payments(self) -> PaymentRepository: ...
     @property
     def shipments(self) -> ShipmentRepository: ...
+    @property
+    def shipping(self) -> ShippingMethodRepository: ...
     @property
     def stock(self) -> StockLedger: ...
     @property

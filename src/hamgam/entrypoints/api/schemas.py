@@ -114,9 +114,15 @@ class CartLineIn(Body):
 
 class CheckoutIn(Body):
     shipping_method: ShortText
+    #: One of ``address_id`` or ``address``; neither for a pickup method.
     address_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     address: AddressIn | None = None
     note: Text | None = None
+
+
+class QuoteIn(Body):
+    shipping_method: ShortText | None = None
+    province: ShortText | None = None
 
 
 class TokenOut(BaseModel):

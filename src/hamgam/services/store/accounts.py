@@ -248,6 +248,14 @@ class AccountService:
         async with self._uow() as uow:
             return await uow.addresses.add(customer_id, address.as_dict())
 
+    async def update_address(self, customer_id: int, address_id: int, address: Address) -> dict[str, Any]:
+        """Change one of the customer's saved addresses; ``NotFound`` when it is not theirs (or removed)."""
+        async with self._uow() as uow:
+            row = await uow.addresses.update(customer_id, address_id, address.as_dict())
+        if row is None:
+            raise NotFound("نشانی پیدا نشد — address not found", field="address_id")
+        return row
+
     async def delete_address(self, customer_id: int, address_id: int) -> None:
         async with self._uow() as uow:
             done = await uow.addresses.delete(customer_id, address_id)

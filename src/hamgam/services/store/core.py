@@ -34,6 +34,7 @@ from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
 from hamgam.services.store.shipping import ship_order
+from hamgam.services.store.shipping_methods import ShippingMethodsService
 from hamgam.settings import Settings
 
 CALLBACK_PATH = "/api/v1/payments/callback"
@@ -70,6 +71,8 @@ class StoreCore:
     catalog: CatalogService
     carts: CartService
     checkout: CheckoutService
+    #: The merchant's shipping methods (the admin's shipping page).
+    shipping: ShippingMethodsService
     payments: PaymentService
     accounts: AccountService
     tokens: TokenService
@@ -210,6 +213,7 @@ def build_store_core(
         catalog=CatalogService(catalog_uow),
         carts=carts,
         checkout=CheckoutService(store_uow, shop),
+        shipping=ShippingMethodsService(store_uow),
         payments=PaymentService(
             store_uow,
             gateway,

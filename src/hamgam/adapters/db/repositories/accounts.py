@@ -159,6 +159,23 @@ class SqlAddressRepository:
         )
         return dict(row)
 
+    async def update(self, customer_id: int, address_id: int, address: Mapping[str, Any]) -> Row | None:
+        row = (
+            (
+                await self._conn.execute(
+                    text(f"""UPDATE customer_address SET title = :title, recipient_name = :recipient_name,
+                                mobile = :mobile, province = :province, city = :city, line = :line,
+                                postal_code = :postal_code
+                            WHERE id = :id AND customer_id = :c AND deleted_at IS NULL
+                            RETURNING {_ADDRESS}"""),
+                    dict(address) | {"c": customer_id, "id": address_id},
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else dict(row)
+
     async def delete(self, customer_id: int, address_id: int) -> bool:
         done = await self._conn.scalar(
             text("""UPDATE customer_address SET deleted_at = now()

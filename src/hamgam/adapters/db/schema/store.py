@@ -392,3 +392,27 @@ event_outbox = Table(
     Column("published_at", DateTime(timezone=True)),
     Index("ix_event_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
 )
+
+#: The merchant's shipping methods (migration 0017); the cost rule is ``hamgam.domain.shipping_rates``. ``code`` is
+#: the key an order keeps in ``store_order.shipping_method``; a method is disabled, never deleted, so past orders
+#: keep their title.
+shipping_method = Table(
+    "shipping_method",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("kind", Text, nullable=False, server_default="delivery"),
+    Column("base_rial", BigInteger, nullable=False, server_default="0"),
+    #: ``{province: cost_rial}``: the cost in those provinces instead of ``base_rial``.
+    Column("province_rial", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    #: ``[{"over_g": grams, "extra_rial": cost}]``: carts heavier than ``over_g`` pay the extra on top.
+    Column("weight_tiers", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("free_over_rial", BigInteger),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("position", Integer, nullable=False, server_default="0"),
+    _now(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("kind IN ('delivery', 'pickup')", name="kind"),
+    CheckConstraint("base_rial >= 0 AND (free_over_rial IS NULL OR free_over_rial >= 0)", name="amounts"),
+)

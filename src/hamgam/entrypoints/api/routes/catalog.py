@@ -54,4 +54,17 @@ async def product(core: Core, product_id: Id) -> dict[str, Any]:
 
 @router.get("/shipping-methods")
 async def shipping_methods(core: Core) -> list[dict[str, Any]]:
-    return [m.model_dump() for m in core.checkout.shipping_methods()]
+    """The methods on offer, by the merchant's order. ``cost_rial`` is the base cost: the cost of a cart (per
+    province, weight, free over ``free_over_rial``) is what ``POST /checkout/quote`` answers. A ``pickup``
+    method needs no address."""
+    return [
+        {
+            "code": m.code,
+            "title": m.title,
+            "kind": str(m.kind),
+            "needs_address": m.needs_address,
+            "cost_rial": m.base_rial,
+            "free_over_rial": m.free_over_rial,
+        }
+        for m in await core.checkout.shipping_methods()
+    ]

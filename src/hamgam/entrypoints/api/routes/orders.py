@@ -16,7 +16,7 @@ from hamgam.entrypoints.api.responses import (
     PaymentStartOut,
     pdf_response,
 )
-from hamgam.entrypoints.api.schemas import CheckoutIn
+from hamgam.entrypoints.api.schemas import CheckoutIn, QuoteIn
 
 router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 
@@ -32,6 +32,14 @@ async def checkout(core: Core, me: Customer, body: CheckoutIn) -> dict[str, Any]
         address_id=body.address_id,
         note=body.note,
     )
+
+
+@router.post("/checkout/quote")
+async def checkout_quote(core: Core, me: Customer, body: QuoteIn) -> dict[str, Any]:
+    """What the cart would cost now with ``shipping_method`` (default: the first on offer) sent to ``province``:
+    items, VAT, shipping and the total in Rial, and every method on offer with its cost there. The same rule
+    ``POST /checkout`` charges by; nothing is held."""
+    return await core.checkout.quote(me.customer_id, shipping_method=body.shipping_method, province=body.province)
 
 
 @router.get("/orders")

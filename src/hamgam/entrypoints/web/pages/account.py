@@ -11,8 +11,9 @@ from fastapi import Form, Query
 
 from hamgam.domain.accounts import Factor
 from hamgam.domain.checkout import Address
-from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, RateLimited, StoreError, Unauthorized
+from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, StoreError, Unauthorized
 from hamgam.domain.orders import SOLD, OrderStatus, buyer_timeline
+from hamgam.domain.places import provinces
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, document_response, page_router, parse_int
@@ -263,21 +264,39 @@ async def cancel(page: CustomerPage, order_id: Id):
 
 async def _addresses(page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     assert page.user is not None
-    from hamgam.entrypoints.web.pages.checkout import PROVINCES
-
     return page.render(
         "store/addresses.html",
         status_code=status_code,
         addresses=await page.core.accounts.addresses(page.user.customer_id),
         values=values or {},
         errors=errors or {},
-        provinces=PROVINCES,
+        places=provinces(),
     )
+
+
+def _address_errors(page: Page, exc: InvalidInput) -> dict[str, str]:
+    found = exc.details.get("errors")
+    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
+    return {name: page.locale.error(str(message)) for name, message in raw.items()}
 
 
 @router.get("/account/addresses")
 async def addresses(page: CustomerPage):
     return await _addresses(page)
+
+
+def _address_values(
+    recipient_name: str, mobile: str, province: str, city: str, line: str, postal_code: str, title: str
+) -> dict[str, str]:
+    return {
+        "recipient_name": recipient_name,
+        "mobile": mobile,
+        "province": province,
+        "city": city,
+        "line": line,
+        "postal_code": postal_code,
+        "title": title,
+    }
 
 
 @router.post("/account/addresses")
@@ -292,23 +311,70 @@ async def add_address(
     title: Field = "",
 ):
     assert page.user is not None
-    values = {
-        "recipient_name": recipient_name,
-        "mobile": mobile,
-        "province": province,
-        "city": city,
-        "line": line,
-        "postal_code": postal_code,
-        "title": title,
-    }
+    values = _address_values(recipient_name, mobile, province, city, line, postal_code, title)
     try:
         address = Address.parse(**values)
     except InvalidInput as exc:
-        return await _addresses(
-            page, values=values, errors={exc.field or "form": page.error_text(exc)}, status_code=400
-        )
+        return await _addresses(page, values=values, errors=_address_errors(page, exc), status_code=400)
     await page.core.accounts.add_address(page.user.customer_id, address)
     return page.redirect("/account/addresses", flash=N_("Address saved."))
+
+
+def _back(next_: str | None) -> str:
+    """Only back to checkout or the address book."""
+    return "/checkout" if next_ == "/checkout" else "/account/addresses"
+
+
+async def _edit_address(page: Page, address_id: int, values: dict, back: str, *, errors=None, status_code=200):
+    return page.render(
+        "store/address_edit.html",
+        status_code=status_code,
+        address_id=address_id,
+        values=values,
+        errors=errors or {},
+        places=provinces(),
+        back=back,
+    )
+
+
+@router.get("/account/addresses/{address_id}/edit")
+async def edit_address(
+    page: CustomerPage, address_id: Id, next_: Annotated[str | None, Query(alias="next", max_length=20)] = None
+):
+    assert page.user is not None
+    found = next((a for a in await page.core.accounts.addresses(page.user.customer_id) if a["id"] == address_id), None)
+    if found is None:
+        return page.redirect("/account/addresses", flash=N_("Address not found."), kind="error")
+    values = {
+        k: found.get(k) or "" for k in ("recipient_name", "mobile", "province", "city", "line", "postal_code", "title")
+    }
+    return await _edit_address(page, address_id, values, _back(next_))
+
+
+@router.post("/account/addresses/{address_id}/edit")
+async def save_address(
+    page: CustomerPage,
+    address_id: Id,
+    recipient_name: Field = "",
+    mobile: Field = "",
+    province: Field = "",
+    city: Field = "",
+    line: Annotated[str, Form(max_length=1000)] = "",
+    postal_code: Field = "",
+    title: Field = "",
+    next_: Annotated[str, Form(alias="next", max_length=20)] = "",
+):
+    assert page.user is not None
+    values = _address_values(recipient_name, mobile, province, city, line, postal_code, title)
+    back = _back(next_)
+    try:
+        address = Address.parse(**values)
+        await page.core.accounts.update_address(page.user.customer_id, address_id, address)
+    except InvalidInput as exc:
+        return await _edit_address(page, address_id, values, back, errors=_address_errors(page, exc), status_code=400)
+    except NotFound:
+        return page.redirect("/account/addresses", flash=N_("Address not found."), kind="error")
+    return page.redirect(back, flash=N_("Address saved."))
 
 
 @router.post("/account/addresses/{address_id}/delete")

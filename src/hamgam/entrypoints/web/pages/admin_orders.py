@@ -83,7 +83,7 @@ async def order(page: StaffPage, order_id: Id):
         carriers=CARRIER_LABELS,
         labels=STATUS_LABELS,
         payment_labels=PAYMENT_LABELS,
-        shipping_titles={m.code: m.title for m in page.core.checkout.shipping_methods()},
+        shipping_titles={m.code: m.title for m in await page.core.checkout.shipping_methods(active_only=False)},
     )
 
 

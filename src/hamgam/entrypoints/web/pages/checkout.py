@@ -11,6 +11,7 @@ from fastapi import Form, Query
 from hamgam.domain.checkout import Address
 from hamgam.domain.errors import InvalidInput, OutOfStock, PaymentUnavailable, StoreError
 from hamgam.domain.orders import OrderStatus
+from hamgam.domain.places import canonical_province, provinces
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.common import Id, page_router, parse_int
@@ -21,19 +22,19 @@ RETURN_PATH = "/checkout/return"
 ADDRESS_FIELDS = ("recipient_name", "mobile", "province", "city", "line", "postal_code")
 Field = Annotated[str, Form(max_length=500)]
 
-#: Iran's provinces, for the address form's list (free text is accepted too).
-PROVINCES = (
-    "آذربایجان شرقی", "آذربایجان غربی", "اردبیل", "اصفهان", "البرز", "ایلام", "بوشهر", "تهران",
-    "چهارمحال و بختیاری", "خراسان جنوبی", "خراسان رضوی", "خراسان شمالی", "خوزستان", "زنجان", "سمنان",
-    "سیستان و بلوچستان", "فارس", "قزوین", "قم", "کردستان", "کرمان", "کرمانشاه", "کهگیلویه و بویراحمد",
-    "گلستان", "گیلان", "لرستان", "مازندران", "مرکزی", "هرمزگان", "همدان", "یزد",
-)  # fmt: skip
-
 
 def return_url(settings: Settings) -> str:
     """Where the gateway sends buyers back: built from configuration only (iran.md §1.6.6)."""
     base = settings.shop.public_base_url or f"http://{settings.api_host}:{settings.api_port}"
     return base.rstrip("/") + RETURN_PATH
+
+
+def _province_of(values: dict, addresses: list[dict]) -> str | None:
+    """The province the order would go to: the chosen saved address's, or the one typed in the new address."""
+    chosen = values.get("address_id") or "new"
+    if chosen == "new":
+        return values.get("province") or None
+    return next((a["province"] for a in addresses if str(a["id"]) == chosen), None)
 
 
 async def _form(page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200):
@@ -49,18 +50,23 @@ async def _form(page: Page, *, values: dict | None = None, errors: dict | None =
         "mobile": profile["mobile"],
         "recipient_name": profile.get("full_name") or "",
         "address_id": str(addresses[-1]["id"]) if addresses else "new",
-        "shipping_method": core.checkout.shipping_methods()[0].code,
     }
+    quote = await core.checkout.quote(
+        user.customer_id,
+        shipping_method=values.get("shipping_method"),
+        province=_province_of(values, addresses),
+    )
+    values["shipping_method"] = quote["shipping_method"]
     return page.render(
         "store/checkout.html",
         status_code=status_code,
         cart=view,
         addresses=addresses,
-        methods=core.checkout.shipping_methods(),
+        quote=quote,
         vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
         values=values,
         errors=errors or {},
-        provinces=PROVINCES,
+        places=provinces(),
     )
 
 
@@ -69,10 +75,54 @@ async def checkout_form(page: CustomerPage):
     return await _form(page)
 
 
+@router.post("/checkout/summary")
+async def checkout_summary(
+    page: CustomerPage,
+    shipping_method: Annotated[str, Form(max_length=32)] = "",
+    address_id: Annotated[str, Form(max_length=20)] = "new",
+    province: Field = "",
+):
+    """The order summary for the method and province chosen so far (htmx swaps it in as the buyer picks), with
+    each method's cost there swapped in beside it. Posted (the form carries its CSRF token), changes nothing."""
+    user = page.user
+    assert user is not None
+    values = {"shipping_method": shipping_method, "address_id": address_id, "province": province}
+    addresses = await page.core.accounts.addresses(user.customer_id) if address_id != "new" else []
+    quote = await page.core.checkout.quote(
+        user.customer_id, shipping_method=shipping_method or None, province=_province_of(values, addresses)
+    )
+    cart = await page.core.carts.view(await page.core.carts.resolve(customer_id=user.customer_id, guest_cart_id=None))
+    return page.render(
+        "store/checkout.html",
+        block="summary",
+        cart=cart,
+        quote=quote,
+        oob=True,
+        vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
+    )
+
+
+@router.get("/places/cities")
+async def city_field(
+    page: AnyPage,
+    province: Annotated[str, Query(max_length=100)] = "",
+    city: Annotated[str, Query(max_length=100)] = "",
+    prefix: Annotated[str, Query(max_length=20, pattern=r"^[a-z0-9_-]*$")] = "",
+):
+    """The city list of the province chosen (htmx swaps it in when the province changes)."""
+    return page.render(
+        "_city_field.html",
+        places=provinces(),
+        values={"province": canonical_province(province) or "", "city": city},
+        errors={},
+        prefix=prefix,
+    )
+
+
 @router.post("/checkout")
 async def place(
     page: CustomerPage,
-    shipping_method: Annotated[str, Form(max_length=32)],
+    shipping_method: Annotated[str, Form(max_length=32)] = "",
     address_id: Annotated[str, Form(max_length=20)] = "new",
     recipient_name: Field = "",
     mobile: Field = "",
@@ -97,17 +147,28 @@ async def place(
         "save_address": save_address,
         "note": note,
     }
+    methods = {m.code: m for m in await page.core.checkout.shipping_methods()}
+    method = methods.get(shipping_method)
+    errors: dict[str, str] = {}
+    if method is None:
+        errors["shipping_method"] = page.locale.gettext(N_("Choose a shipping method."))
     address, saved_id = None, None
-    try:
+    if method is None or method.needs_address:
         if address_id == "new":
-            address = Address.parse(**{k: values[k] for k in ADDRESS_FIELDS})
-            if save_address:
-                saved_id = (await page.core.accounts.add_address(user.customer_id, address))["id"]
-                address = None
+            try:
+                address = Address.parse(**{k: values[k] for k in ADDRESS_FIELDS})
+            except InvalidInput as exc:
+                errors |= field_errors(page, exc)
         else:
             saved_id = parse_int(address_id, low=1)
             if saved_id is None:
-                raise InvalidInput("نشانی را انتخاب کنید — choose an address", field="address_id")
+                errors["address_id"] = page.locale.gettext(N_("Choose an address."))
+    if errors:
+        return await _form(page, values=values, errors=errors, status_code=400)
+    try:
+        if address is not None and save_address:
+            saved_id = (await page.core.accounts.add_address(user.customer_id, address))["id"]
+            address = None
         order = await page.core.checkout.place_order(
             user.customer_id,
             shipping_method=shipping_method,
@@ -116,11 +177,18 @@ async def place(
             note=note.strip() or None,
         )
     except InvalidInput as exc:
-        return await _form(page, values=values, errors={exc.field or "form": page.error_text(exc)}, status_code=400)
+        return await _form(page, values=values, errors=field_errors(page, exc), status_code=400)
     except (OutOfStock, StoreError) as exc:
         return await _form(page, values=values, errors={"form": page.error_text(exc)}, status_code=409)
     page.session.set("cart_n", 0)
     return await _pay(page, order["id"])
+
+
+def field_errors(page: Page, exc: InvalidInput) -> dict[str, str]:
+    """Each offending field's message in the UI's language (all of them when the rule reported several)."""
+    found = exc.details.get("errors")
+    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
+    return {name: page.locale.error(str(message)) for name, message in raw.items()}
 
 
 async def _pay(page: Page, order_id: int):
