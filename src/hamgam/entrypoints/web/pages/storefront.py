@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Form, Query
 
 from hamgam.domain.errors import NotFound
 from hamgam.entrypoints.web.deps import AnyPage
@@ -237,3 +237,24 @@ async def _related(page: AnyPage, item: dict[str, Any]) -> list[dict[str, Any]]:
     found = await page.core.catalog.search(category=item["category_id"], sort="newest", per_page=RELATED_READ)
     others = [p for p in found["items"] if p["product_id"] != item["product_id"] and p["available"] > 0]
     return await with_covers(page, others[:RELATED_SHOWN])
+
+
+@router.post("/product/{product_id}/notify")
+async def notify_me(page: AnyPage, product_id: Id, detail_id: Annotated[str | None, Form(max_length=20)] = None):
+    """«خبرم کن»: text me when this product (or this variant) is back. A visitor logs in first (the one-time code
+    proves the mobile) and comes back to the product page."""
+    back = f"/product/{product_id}"
+    if page.user is None:
+        return page.redirect(
+            f"/login?next={back}", flash=N_("Log in with your mobile, then ask again to be told when it is back.")
+        )
+    profile = await page.core.accounts.profile(page.user.customer_id)
+    try:
+        created = await page.core.restock.request(
+            page.user.customer_id, profile["mobile"], product_id, parse_int(detail_id) if detail_id else None
+        )
+    except NotFound as exc:
+        return page.redirect(back, flash=page.error_text(exc), kind="error")
+    if created:
+        return page.redirect(back, flash=N_("We will text you once, when it is back in stock."))
+    return page.redirect(back, flash=N_("You are already on the list: we will text you when it is back."))
