@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.domain import stock, variants
 from hamgam.domain.listing import image_entries
+from hamgam.domain.pricing import DiscountCodes
 from hamgam.ports.catalog import ProductPage, ProductQuery
-from hamgam.settings import StockSource, SyncSettings
+from hamgam.settings import MoneyUnit, StockSource, SyncSettings
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +46,16 @@ _LINK = """JOIN LATERAL (
     ORDER BY vl.row_version DESC LIMIT 1
 ) link ON true"""
 
-_PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
+_LEVEL_PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
+
+#: The shop price of detail ``d``: its level price less Mahak's discount on it, ``hamgam.domain.pricing.shop_price``
+#: (a percent off rounds down, an amount off in Mahak's unit rounds half up, never below 0). NULL without a
+#: price at that level.
+_PRICE = f"""({_LEVEL_PRICE} - LEAST({_LEVEL_PRICE}, CASE
+    WHEN {_LEVEL_PRICE} <= 0 OR NOT coalesce(d.discount, 0) > 0 THEN 0
+    WHEN d.discount_type = :disc_pct THEN floor({_LEVEL_PRICE} * LEAST(d.discount, 100.0) / 100.0)::bigint
+    WHEN d.discount_type = :disc_amt THEN round(CAST(d.discount AS numeric) * :disc_unit)::bigint
+    ELSE 0 END))"""
 
 _WAREHOUSES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
     WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL AND s.store_id = ANY(:stores)), 0)"""
@@ -75,10 +85,22 @@ def sellable_sql(rules: SyncSettings, row_filter: str = "") -> str:
 
 
 def rule_params(rules: SyncSettings) -> dict[str, Any]:
+    codes = discount_codes(rules)
     return {
         "level": rules.price_level,
         "stores": list(rules.stock_store_ids),
+        "disc_pct": codes.percent,
+        "disc_amt": codes.amount,
+        "disc_unit": codes.rial_per_unit,
     }
+
+
+def discount_codes(rules: SyncSettings) -> DiscountCodes:
+    return DiscountCodes(
+        percent=rules.discount_percent_type,
+        amount=rules.discount_amount_type,
+        rial_per_unit=10 if rules.money_unit is MoneyUnit.TOMAN else 1,
+    )
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,8 @@ class CatalogService:
                     "properties": [p | {"name": names.get(str(p["code"]))} for p in d["properties"] or []],
                     "barcode": d["barcode"],
                     "price_rial": d["price_rial"],
+                    #: Price1, shown struck through when the shop price is below it (a level or Mahak's discount)
+                    "list_price_rial": (d.get("prices_rial") or [None])[0],
                     "available": max(max(int(d["stock_mahak"]), 0) - d["reserved"], 0),
                 }
                 for d in details
