@@ -25,6 +25,7 @@ from hamgam.entrypoints.web.seo import image_url_builder, product_json_ld, produ
 router = page_router()
 
 SORT_LABELS = {
+    "relevance": N_("Best match"),
     "newest": N_("Newest"),
     "price_asc": N_("Cheapest"),
     "price_desc": N_("Most expensive"),
@@ -99,7 +100,7 @@ async def _listing(
     problems: dict[str, str] | None = None,
 ):
     settings = page.container.settings.web
-    filters, found_problems = read_filters(params, default_sort="name" if q else "newest")
+    filters, found_problems = read_filters(params, default_sort="relevance" if q else "newest")
     problems = (problems or {}) | found_problems
     sort, number = filters["sort"], filters["page"]
     result = await page.core.catalog.search(
@@ -203,7 +204,7 @@ async def suggest(page: AnyPage, q: Text = None):
     """As-you-type suggestions (an htmx fragment): a few product names for the words typed so far."""
     items = []
     if q and len(q.strip()) >= 2:
-        items = (await page.core.catalog.search(q=q, per_page=6))["items"]
+        items = (await page.core.catalog.search(q=q, sort="relevance", per_page=6))["items"]
     return page.render("store/_suggest.html", items=items, q=q or "")
 
 

@@ -4,6 +4,9 @@ A request is pending while ``notified_at`` is NULL; the sync marks it notified i
 stock back, with the SMS event in the outbox. One pending request per buyer and product/detail (partial unique
 index); the waiting index serves the sync's look-up of pending requests.
 
+Also fuzzystrmatch (a trusted extension, as pg_trgm): the search's one-typo fallback checks the trigram index's
+candidates with ``levenshtein``.
+
 Revision ID: 0018
 Revises: 0016
 """
@@ -18,6 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.execute("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch")
     op.create_table(
         "restock_request",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
