@@ -200,7 +200,7 @@ async def build(settings: Settings) -> Container:
     mahak_limiter, breaker = postgres_guards(engine, mahak_settings)
     mahak = MahakClient(mahak_settings, limiter=mahak_limiter, breaker=breaker)
     queue = await build_queue(settings, engine)
-    sync_repository = SqlSyncRepository(engine)
+    sync_repository = SqlSyncRepository(engine, settings.sync, origin=shop_origin(settings))
     fetcher = Fetcher(
         mahak,
         sync_repository,
@@ -263,6 +263,12 @@ class ExportOnPaid:
         if not isinstance(uow, SqlStoreUnitOfWork):
             raise TypeError("the export outbox writes in a PostgreSQL store transaction")
         await self._outbox.write(uow.connection, order_id)
+
+
+def shop_origin(settings: Settings) -> str:
+    """The store's public origin for links sent outside a request (SMS): ``shop.public_base_url``, else the
+    API's own address."""
+    return (settings.shop.public_base_url or f"http://{settings.api_host}:{settings.api_port}").rstrip("/")
 
 
 def build_store_core(

@@ -72,6 +72,10 @@ class SyncSettings(BaseModel):
     #: Which of Price1..Price10 is the shop price; 0 means each detail's DefaultSellPriceLevel.
     price_level: int = 0
     money_unit: MoneyUnit = MoneyUnit.RIAL
+    #: Mahak's ProductDetail ``DiscountType`` codes (undocumented by Mahak): the one whose ``Discount`` is a
+    #: percent off, and the one whose ``Discount`` is an amount off in ``money_unit`` (``hamgam.domain.pricing``).
+    discount_percent_type: int = 0
+    discount_amount_type: int = 1
 
 
 class PersonMatch(StrEnum):

@@ -81,6 +81,8 @@ class StoreData:
     payments: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     housekeeping_runs: int = 0
+    #: «خبرم کن» requests by id: ``customer_id, mobile, product_id, detail_id, created_at, notified_at``.
+    restock: dict[int, dict[str, Any]] = field(default_factory=dict)
     shipments: dict[int, dict[str, Any]] = field(default_factory=dict)  # order id -> shipment row
     shipping: dict[int, ShippingRate] = field(default_factory=default_shipping)  # id -> method
     #: ``(actor, action, target, details)`` written through the unit of work's audit log.
@@ -474,6 +476,38 @@ class FakeStoreAuditLog(_Repo):
         self._d.audit.append((actor, action, target, details))
 
 
+class FakeRestockRequests(_Repo):
+    async def add(self, customer_id: int, mobile: str, product_id: int, detail_id: int | None) -> str | None:
+        details = [p for p in self._d.products.values() if p.product_id == product_id]
+        if not details or (detail_id is not None and detail_id not in {p.detail_id for p in details}):
+            return None
+        for r in self._d.restock.values():
+            if (r["customer_id"], r["product_id"], r["detail_id"]) == (customer_id, product_id, detail_id) and (
+                r["notified_at"] is None
+            ):
+                return "exists"
+        request_id = next(self._d.ids)
+        self._d.restock[request_id] = {"id": request_id, "customer_id": customer_id, "mobile": mobile,
+                                       "product_id": product_id, "detail_id": detail_id, "created_at": now(),
+                                       "notified_at": None}  # fmt: skip
+        return "created"
+
+    async def cancel(self, customer_id: int, request_id: int) -> bool:
+        r = self._d.restock.get(request_id)
+        if r is None or r["customer_id"] != customer_id or r["notified_at"] is not None:
+            return False
+        del self._d.restock[request_id]
+        return True
+
+    async def pending(self, customer_id: int) -> list[dict[str, Any]]:
+        names = {p.product_id: p.name for p in self._d.products.values()}
+        rows = [r for r in self._d.restock.values() if r["customer_id"] == customer_id and r["notified_at"] is None]
+        return [
+            {k: r[k] for k in ("id", "product_id", "detail_id", "created_at")} | {"name": names.get(r["product_id"])}
+            for r in sorted(rows, key=lambda r: -r["id"])
+        ]
+
+
 class FakeHousekeeping(_Repo):
     async def forget_old_windows_and_codes(self) -> None:
         self._d.housekeeping_runs += 1
@@ -495,6 +529,7 @@ class FakeStoreUnitOfWork:
         self.stock = FakeStockLedger(self._work)
         self.events = FakeEventOutbox(self._work)
         self.housekeeping = FakeHousekeeping(self._work)
+        self.restock = FakeRestockRequests(self._work)
         self.shipments = FakeShipmentRepository(self._work)
         self.shipping = FakeShippingMethodRepository(self._work)
         self.audit = FakeStoreAuditLog(self._work)

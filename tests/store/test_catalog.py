@@ -101,7 +101,14 @@ async def test_product_page_shows_details_price_and_available_stock(world: Store
     await seed_catalogue(world)
     page = await world.core.catalog.product(1)
     assert page["details"] == [
-        {"detail_id": 10, "properties": [], "barcode": None, "price_rial": 1_200_000, "available": 5}
+        {
+            "detail_id": 10,
+            "properties": [],
+            "barcode": None,
+            "price_rial": 1_200_000,
+            "list_price_rial": 1_200_000,
+            "available": 5,
+        }
     ]
     assert page["min_price_rial"] == 1_200_000
 

@@ -13,6 +13,9 @@ The store decides each line's percents once, at checkout (``line_rates``), and k
 - shop prices exclude VAT: the buyer pays Mahak's line amount (price, plus tax and charge); the line goes with
   the shop price and the percents;
 - tax off in Mahak (14008) or the shop charging no VAT: percents 0, the buyer pays ``price × quantity``.
+
+Mahak's own discount on a product detail (``hamgam.domain.pricing``) is already in the shop price the buyer
+paid, so the line goes with that price and no line ``Discount``: Mahak's amount is what was charged.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+#: The event topic of what a customer is told by SMS (written to the event outbox, read by the SMS notifier).
+SMS_TOPIC = "events.sms"
+
 
 class SmsStatus(StrEnum):
     """Our coarse view of a provider's message status at the time of sending."""

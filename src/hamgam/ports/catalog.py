@@ -26,13 +26,17 @@ class ProductQuery:
     max_price_rial: int | None = None
     in_stock: bool = False
     product_ids: tuple[int, ...] | None = None
-    #: ``name``, ``price_asc``, ``price_desc``, ``newest``.
+    #: ``relevance`` (with ``terms``: exact, prefix, other matches, by similarity), ``name``, ``price_asc``,
+    #: ``price_desc``, ``newest``.
     sort: str = "name"
     offset: int = 0
     limit: int = 24
     #: Matches are counted exactly up to this many (or to the page's end, if further); past it the total is a
     #: lower bound. 0 counts nothing beyond the page.
     count_limit: int = 1000
+    #: With ``terms``: when fewer products than this match plainly, search again letting each word be one typo
+    #: away (a trigram fallback, so a broad search never pays for it). 0 never does.
+    fuzzy_below: int = 0
 
     @property
     def scan(self) -> int:

@@ -229,6 +229,19 @@ class EventOutbox(Protocol):
     async def mark_published(self, event_id: int) -> None: ...
 
 
+class RestockRequests(Protocol):
+    """«خبرم کن» requests (``restock_request``): buyers waiting for a product or detail to be on sale again."""
+
+    async def add(self, customer_id: int, mobile: str, product_id: int, detail_id: int | None) -> str | None:
+        """``created``, ``exists`` (already pending: nothing changes), or None for an unknown product/detail."""
+
+    async def cancel(self, customer_id: int, request_id: int) -> bool:
+        """Delete the buyer's pending request; False when there is none by that id."""
+
+    async def pending(self, customer_id: int) -> list[Row]:
+        """``id, product_id, detail_id, created_at, name`` of the buyer's pending requests, newest first."""
+
+
 class Housekeeping(Protocol):
     async def forget_old_windows_and_codes(self) -> None:
         """Delete rate-limit windows and one-time codes older than a day."""
@@ -255,6 +268,8 @@ class StoreUnitOfWork(UnitOfWork, Protocol):
     def events(self) -> EventOutbox: ...
     @property
     def housekeeping(self) -> Housekeeping: ...
+    @property
+    def restock(self) -> RestockRequests: ...
     @property
     def audit(self) -> AuditLog: ...
 

@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.domain import stock, variants
 from hamgam.domain.listing import image_entries
+from hamgam.domain.pricing import DiscountCodes
 from hamgam.ports.catalog import ProductPage, ProductQuery
-from hamgam.settings import StockSource, SyncSettings
+from hamgam.settings import MoneyUnit, StockSource, SyncSettings
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +46,16 @@ _LINK = """JOIN LATERAL (
     ORDER BY vl.row_version DESC LIMIT 1
 ) link ON true"""
 
-_PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
+_LEVEL_PRICE = "d.prices_rial[CASE WHEN :level BETWEEN 1 AND 10 THEN :level ELSE d.default_price_level END]"
+
+#: The shop price of detail ``d``: its level price less Mahak's discount on it, ``hamgam.domain.pricing.shop_price``
+#: (a percent off rounds down, an amount off in Mahak's unit rounds half up, never below 0). NULL without a
+#: price at that level.
+_PRICE = f"""({_LEVEL_PRICE} - LEAST({_LEVEL_PRICE}, CASE
+    WHEN {_LEVEL_PRICE} <= 0 OR NOT coalesce(d.discount, 0) > 0 THEN 0
+    WHEN d.discount_type = :disc_pct THEN floor({_LEVEL_PRICE} * LEAST(d.discount, 100.0) / 100.0)::bigint
+    WHEN d.discount_type = :disc_amt THEN round(CAST(d.discount AS numeric) * :disc_unit)::bigint
+    ELSE 0 END))"""
 
 _WAREHOUSES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
     WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL AND s.store_id = ANY(:stores)), 0)"""
@@ -75,10 +85,22 @@ def sellable_sql(rules: SyncSettings, row_filter: str = "") -> str:
 
 
 def rule_params(rules: SyncSettings) -> dict[str, Any]:
+    codes = discount_codes(rules)
     return {
         "level": rules.price_level,
         "stores": list(rules.stock_store_ids),
+        "disc_pct": codes.percent,
+        "disc_amt": codes.amount,
+        "disc_unit": codes.rial_per_unit,
     }
+
+
+def discount_codes(rules: SyncSettings) -> DiscountCodes:
+    return DiscountCodes(
+        percent=rules.discount_percent_type,
+        amount=rules.discount_amount_type,
+        rial_per_unit=10 if rules.money_unit is MoneyUnit.TOMAN else 1,
+    )
 
 
 @dataclass(frozen=True)
@@ -148,12 +170,15 @@ async def property_names(conn: AsyncConnection, codes: set[str]) -> dict[str, st
 #: Page orders. Name and newest are ``catalog_entry``'s own (indexed), so a page reads the details of its own
 #: rows only; the price orders need every match's details.
 _SORTS = {
+    #: A search's own order: exact name or code first, then names starting with the query, then the other
+    #: matches (then, in a fuzzy pass, the near misses), each by trigram similarity to the query.
+    "relevance": "rank, sim DESC, name, product_id",
     "name": "name, product_id",
     "newest": "product_id DESC",
     "price_asc": "min_price_rial, product_id",
     "price_desc": "max_price_rial DESC, product_id",
 }
-_ENTRY_SORTS = ("name", "newest")
+_ENTRY_SORTS = ("name", "newest", "relevance")
 
 #: A product's sellable details summed up: its price range and what is left to sell (zero ``details`` if
 #: it has none), and the list price (Price1, Mahak's first level) of its cheapest detail: when the store sells
@@ -181,7 +206,7 @@ _BY_ENTRY = """
 SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM ({matches} LIMIT :scan) x) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial
+       a.list_price_rial{extra}
   FROM ({ordered} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
@@ -194,7 +219,7 @@ ORDER BY {order}
 _BY_OFFER = """
 WITH m AS (
 SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial
+       a.list_price_rial{extra}
 FROM ({ordered}) e
 CROSS JOIN LATERAL ({offer}) a
 WHERE a.details > 0 {checks}
@@ -214,7 +239,7 @@ WITH f AS MATERIALIZED ({entries})
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial
+       a.list_price_rial{extra}
   FROM (SELECT * FROM f ORDER BY {order} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
@@ -228,6 +253,24 @@ ORDER BY {order}
 #: and a category page 20x.
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 
+#: The fuzzy pass's candidates: names with a word this close to the searched word (pg_trgm's
+#: ``word_similarity``, operator ``<%``, answered by the trigram index). One letter missing from a six-letter
+#: Persian word scores 0.44 and one extra in a four-letter word 0.4, so pg_trgm's default (0.6) misses them;
+#: this lower bound lets them through and ``_ONE_TYPO`` then keeps only the names with a word (or the start of
+#: one) at most one edit away.
+WORD_SIMILARITY = 0.35
+FUZZY_THRESHOLD = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
+
+#: A search's relevance (``_SORTS["relevance"]``), as columns of ``catalog_entry`` row ``e``: ``rank`` 0 for the
+#: exact name or code, 1 for a name starting with the query, 2 for the other plain matches, 3 for near misses
+#: (fuzzy pass); ``sim``, the name's trigram similarity to the query. ``name_search`` is the normalised name and
+#: code (``transformer._product``), so the exact name is also matched followed by the code.
+_RELEVANCE = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
+                      THEN 0
+                      WHEN e.name_search LIKE :q_prefix THEN 1
+                      WHEN {plain} THEN 2 ELSE 3 END AS rank,
+       similarity(e.name_search, :q) AS sim"""
+
 
 async def search_products(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> ProductPage:
     """A page of sellable products matching ``query`` (one row each) and how many match: a search by words
@@ -240,7 +283,14 @@ async def search_products(conn: AsyncConnection, rules: SyncSettings, query: Pro
     statement, params = products_statement(rules, query)
     await conn.execute(text(CUSTOM_PLANS))
     rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
-    return products_page(rows, query)
+    page = products_page(rows, query)
+    if query.terms and page.total < query.fuzzy_below:
+        # few plain matches: search again letting each word be one typo away (trigram index, ``<%``)
+        statement, params = products_statement(rules, query, fuzzy=True)
+        await conn.execute(text(FUZZY_THRESHOLD))
+        rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
+        page = products_page(rows, query)
+    return page
 
 
 def offer_sql(rules: SyncSettings) -> str:
@@ -249,14 +299,31 @@ def offer_sql(rules: SyncSettings) -> str:
     return _OFFER.format(price=_PRICE, stock=stock_sql(rules), link=_LINK)
 
 
-def products_statement(rules: SyncSettings, query: ProductQuery) -> tuple[str, dict[str, Any]]:
-    """The statement behind ``search_products`` and its parameters."""
+#: A word of the name ``e`` (or its start, as typed so far) one letter wrong, missing or extra from term ``{t}``
+#: (Levenshtein distance, fuzzystrmatch: migration 0018).
+_ONE_TYPO = """({t} <% e.name_search AND EXISTS (
+    SELECT 1 FROM unnest(string_to_array(e.name_search, ' ')) w
+    WHERE levenshtein(w, {t}) <= 1 OR levenshtein(left(w, char_length({t})), {t}) <= 1))"""
+
+
+def _like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool = False) -> tuple[str, dict[str, Any]]:
+    """The statement behind ``search_products`` and its parameters. ``fuzzy``: a word also matches a name having
+    a word within ``WORD_SIMILARITY`` of it (after ``FUZZY_THRESHOLD``), each such row ranked after the plain
+    matches."""
     params = rule_params(rules) | {"offset": query.offset, "limit": query.limit, "scan": query.scan}
     where: list[str] = []
+    plain: list[str] = []
     for i, term in enumerate(query.terms):
-        params[f"t{i}"] = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params[f"t{i}"] = "%" + _like(term) + "%"
         params[f"c{i}"] = term
-        where.append(f"AND (e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})")
+        match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})"
+        plain.append(match)
+        fuzzy_match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
+        where.append(f"AND {fuzzy_match if fuzzy else match}")
     categories = list(query.category_ids) if query.category_ids is not None else None
     if categories is not None:
         # one category by equality, so that its (category, name) and (category, id) indexes give the order
@@ -279,12 +346,20 @@ def products_statement(rules: SyncSettings, query: ProductQuery) -> tuple[str, d
     if query.in_stock:
         checks.append("AND a.available > 0")
     sort = query.sort if query.sort in _SORTS else "name"
+    columns, extra = _ENTRY_COLUMNS, ""
+    if sort == "relevance" and not query.terms:
+        sort = "name"
+    elif sort == "relevance":
+        whole = " ".join(query.terms)
+        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
+        columns += _RELEVANCE.format(plain=" AND ".join(plain) if fuzzy else "true")
+        extra = ", e.rank, e.sim"
     order = _SORTS[sort]
-    entries = _ENTRIES.format(columns=_ENTRY_COLUMNS, where=" ".join(where))
+    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     offer = offer_sql(rules)
     by_entry = not checks and sort in _ENTRY_SORTS
     if by_entry and query.terms:
-        return _BY_WORDS.format(entries=entries, order=order, offer=offer), params
+        return _BY_WORDS.format(entries=entries, order=order, offer=offer, extra=extra), params
     if sort not in _ENTRY_SORTS:
         ordered = entries
     elif query.terms:  # as in _BY_WORDS
@@ -301,15 +376,18 @@ def products_statement(rules: SyncSettings, query: ProductQuery) -> tuple[str, d
         ordered = f"{entries} ORDER BY {order}"
     if by_entry:
         matches = _ENTRIES.format(columns="1", where=" ".join(where))
-        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer), params
+        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer, extra=extra), params
     if sort in _ENTRY_SORTS:
         ordered += " OFFSET 0"
-    return _BY_OFFER.format(ordered=ordered, offer=offer, checks=" ".join(checks), order=order), params
+    return (
+        _BY_OFFER.format(ordered=ordered, offer=offer, checks=" ".join(checks), order=order, extra=extra),
+        params,
+    )
 
 
 def products_page(rows: list[dict[str, Any]], query: ProductQuery) -> ProductPage:
     """``search_products``'s answer from the rows of ``products_statement``."""
-    counts = ("found", "complete")
+    counts = ("found", "complete", "rank", "sim")
     items = [{k: v for k, v in r.items() if k not in counts} for r in rows if r["product_id"] is not None]
     if not rows or rows[0]["complete"]:
         return ProductPage(items, int(rows[0]["found"]) if rows else 0, True)

@@ -9,6 +9,7 @@ from hamgam.adapters.db.repositories.carts import SqlCartRepository
 from hamgam.adapters.db.repositories.event_outbox import SqlEventOutbox
 from hamgam.adapters.db.repositories.orders import SqlOrderRepository
 from hamgam.adapters.db.repositories.payments import SqlPaymentRepository
+from hamgam.adapters.db.repositories.restock import SqlRestockRequests
 from hamgam.adapters.db.repositories.shipments import SqlShipmentRepository
 from hamgam.adapters.db.repositories.shipping_methods import SqlShippingMethodRepository
 from hamgam.adapters.db.repositories.stock import SqlStockLedger
@@ -33,6 +34,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
     stock: SqlStockLedger
     events: SqlEventOutbox
     housekeeping: SqlHousekeeping
+    restock: SqlRestockRequests
 
     #: A joined unit of work (``joining``) gets the default rules: it only moves what checkout reserved.
     _rules: SyncSettings | None = None
@@ -52,4 +54,5 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
         self.stock = SqlStockLedger(connection, rules)
         self.events = SqlEventOutbox(connection)
         self.housekeeping = SqlHousekeeping(connection)
+        self.restock = SqlRestockRequests(connection)
         self.audit = SqlAuditLog(connection)

@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+import structlog
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.audit import record_in
 from hamgam.adapters.db.conflicts import ConflictLogger
 from hamgam.adapters.db.dead_letters import insert_failed_message
+from hamgam.adapters.db.repositories.restock import notify_restocked
 from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
 from hamgam.adapters.db.schema.sync import (
     reconcile_seen,
@@ -32,13 +34,31 @@ from hamgam.domain.dead_letters import FailedMessage
 from hamgam.domain.sync.batch import ApplyCounts, Batch
 from hamgam.domain.sync.entities import entity_named
 from hamgam.domain.sync.rejection import Rejection
+from hamgam.settings import SyncSettings
+
+#: Entities whose rows can put a product back on sale, and the row field naming the detail (None: the product).
+log = structlog.get_logger(__name__)
+
+_STOCK_ENTITIES = {
+    "ProductDetail": "mahak_id",
+    "ProductDetailStoreAsset": "product_detail_id",
+    "VisitorProduct": "product_detail_id",
+    "Product": None,
+}
 
 
 class SqlSyncRepository:
-    """Everything the sync reads and writes in PostgreSQL, over one async engine."""
+    """Everything the sync reads and writes in PostgreSQL, over one async engine.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    With the merchant's ``rules``, a batch that puts products back on sale also tells the buyers waiting for them
+    («خبرم کن»): their requests are marked notified and the SMS events written in the batch's transaction, the
+    link to the product under ``origin``.
+    """
+
+    def __init__(self, engine: AsyncEngine, rules: SyncSettings | None = None, origin: str = "") -> None:
         self.engine = engine
+        self._rules = rules
+        self._origin = origin
         self._statements: dict[tuple[str, bool, bool], UpsertStatement] = {}
         self._conflicts = ConflictLogger()
 
@@ -296,6 +316,7 @@ class SqlSyncRepository:
             behind = await self._rows_behind(driver, statement, batch) if batch.reconcile else 0
             await self._conflicts.log(driver, statement.table.name, batch.rows)
             counts = await upsert_rows(driver, statement, batch.rows)
+            await self._notify_restocked(conn, batch)
             if batch.reconcile:
                 await driver.execute(
                     "INSERT INTO reconcile_seen (run_id, mahak_id) SELECT $1, unnest($2::bigint[])"
@@ -311,6 +332,17 @@ class SqlSyncRepository:
                 f"a reconciliation was served {behind} rows with a RowVersion below the one the store holds",
             )
         return counts
+
+    async def _notify_restocked(self, conn: AsyncConnection, batch: Batch) -> None:
+        if self._rules is None or batch.entity not in _STOCK_ENTITIES:
+            return
+        field = _STOCK_ENTITIES[batch.entity]
+        ids = [int(r[field or "mahak_id"]) for r in batch.rows if r.get(field or "mahak_id") is not None]
+        told = await notify_restocked(
+            conn, self._rules, self._origin, details=ids if field else (), products=() if field else ids
+        )
+        if told:
+            log.info("restock.notified", entity=batch.entity, batch_id=batch.batch_id, requests=told)
 
     @staticmethod
     async def _rows_behind(driver: Any, statement: UpsertStatement, batch: Batch) -> int:

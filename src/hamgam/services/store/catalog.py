@@ -17,7 +17,7 @@ from hamgam.domain.persian import normalize_text
 from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
-SORTS = ("name", "price_asc", "price_desc", "newest")
+SORTS = ("relevance", "name", "price_asc", "price_desc", "newest")
 MAX_PER_PAGE = 100
 #: Matches counted exactly; past this, a listing says "more than 1,000" (``total_exact`` false) rather than
 #: read the details of every match of a broad word or category.
@@ -25,6 +25,8 @@ COUNT_LIMIT = 1000
 #: Longest query searched (characters after normalisation) and most words in it.
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 8
+#: A search matching fewer products than this is tried again with one typo allowed per word.
+FUZZY_BELOW = 5
 #: Seconds the category tree is reused between requests: it changes only when the sync brings a change, and
 #: every filtered listing needs it (reading 130 nodes cost more than the listing's own query).
 CATEGORY_TTL_S = 10.0
@@ -92,7 +94,9 @@ class CatalogService:
         per_page: int = 24,
     ) -> dict[str, Any]:
         """A page of sellable products. Every spelling of a name finds it (the query is normalised the same way
-        as the stored name); each word must match. ``category`` includes its sub-categories.
+        as the stored name); each word must match, and when few products do, a word one typo away matches too.
+        ``relevance`` orders a search: exact name or code, then names starting with it, then the other matches
+        by similarity. ``category`` includes its sub-categories.
 
         ``total`` is the number of matches when ``total_exact``; otherwise more than ``total`` match (counted up
         to ``COUNT_LIMIT``, or to the end of the page asked for when that is further)."""
@@ -116,6 +120,7 @@ class CatalogService:
                 offset=(page - 1) * per_page,
                 limit=per_page,
                 count_limit=COUNT_LIMIT,
+                fuzzy_below=FUZZY_BELOW,
             )
             found = await uow.catalog.search(query)
         return {
@@ -158,6 +163,8 @@ class CatalogService:
                     "properties": [p | {"name": names.get(str(p["code"]))} for p in d["properties"] or []],
                     "barcode": d["barcode"],
                     "price_rial": d["price_rial"],
+                    #: Price1, shown struck through when the shop price is below it (a level or Mahak's discount)
+                    "list_price_rial": (d.get("prices_rial") or [None])[0],
                     "available": max(max(int(d["stock_mahak"]), 0) - d["reserved"], 0),
                 }
                 for d in details

@@ -33,6 +33,7 @@ from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
+from hamgam.services.store.restock import RestockService
 from hamgam.services.store.shipping import ship_order
 from hamgam.services.store.shipping_methods import ShippingMethodsService
 from hamgam.settings import Settings
@@ -78,6 +79,8 @@ class StoreCore:
     tokens: TokenService
     admin: AdminService
     sms: SmsSender
+    #: «خبرم کن»: buyers waiting for out-of-stock products.
+    restock: RestockService
     #: Seconds a guest cart lives after its last change (``shop.guest_cart_ttl_s``).
     guest_cart_ttl_s: int
     #: Opens the store's transactions (orders, payments, carts, stock, events).
@@ -234,6 +237,7 @@ def build_store_core(
         ),
         admin=AdminService(admin_uow),
         sms=sms,
+        restock=RestockService(store_uow),
         guest_cart_ttl_s=shop.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),

@@ -13,13 +13,14 @@ from typing import Any
 import orjson
 import structlog
 
+from hamgam.domain.sms import SMS_TOPIC
 from hamgam.ports import MessageQueue
 from hamgam.ports.store import StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
 
-SMS_TOPIC = "events.sms"
+__all__ = ["SMS_TOPIC", "enqueue", "relay"]
 
 
 async def enqueue(uow: StoreUnitOfWork, topic: str, event: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import structlog
 
+from hamgam.domain import restock
 from hamgam.domain.persian import format_toman, normalize_text, to_persian_digits
 from hamgam.domain.shipping import CARRIER_NAMES, Carrier
 from hamgam.domain.sms import SmsRejected, SmsUnavailable
@@ -42,6 +43,9 @@ def items_text(items: list[dict[str, Any]]) -> str:
 
 def render(event: dict[str, Any]) -> str | None:
     """The Persian text of an event, or None for events we do not text about."""
+    if event["type"] == restock.RESTOCKED:
+        name = to_persian_digits(normalize_text(str(event["name"]), for_search=False))
+        return f"«{name}» دوباره موجود شد.\n{event['url']}"
     number = to_persian_digits(str(event["order_id"]))
     items = event.get("items") or []
     listed = f": {items_text(items)}" if items else ""
@@ -100,7 +104,7 @@ class SmsNotifier:
             if delivery.attempt <= len(RETRY_DELAYS_S):
                 await delivery.retry(str(exc), RETRY_DELAYS_S[delivery.attempt - 1])
                 return
-            log.error("sms.gave_up", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
+            log.error("sms.gave_up", message_id=delivery.message_id, type=event.get("type"), error=str(exc))
         except SmsRejected as exc:
-            log.error("sms.rejected", message_id=delivery.message_id, order_id=event.get("order_id"), error=str(exc))
+            log.error("sms.rejected", message_id=delivery.message_id, type=event.get("type"), error=str(exc))
         await delivery.ack()

@@ -416,3 +416,29 @@ shipping_method = Table(
     CheckConstraint("kind IN ('delivery', 'pickup')", name="kind"),
     CheckConstraint("base_rial >= 0 AND (free_over_rial IS NULL OR free_over_rial >= 0)", name="amounts"),
 )
+
+#: «خبرم کن»: a buyer waiting for an out-of-stock product (any of its details, ``detail_id`` NULL) or one detail.
+#: Pending while ``notified_at`` is NULL; the sync sets it in the transaction that brings the stock back and
+#: writes the SMS event (``event_outbox``), so each request is texted once. One pending request per buyer and
+#: product/detail; a buyer cancels by deleting it.
+restock_request = Table(
+    "restock_request",
+    metadata,
+    Column("id", BigInteger, Identity(always=False), primary_key=True),
+    Column("product_id", BigInteger, nullable=False),
+    Column("detail_id", BigInteger),
+    Column("customer_id", BigInteger, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False),
+    #: The buyer's proven mobile when asked (normalised ``09xxxxxxxxx``).
+    Column("mobile", Text, nullable=False),
+    _now(),
+    Column("notified_at", DateTime(timezone=True)),
+    Index(
+        "uq_restock_request_pending",
+        "customer_id",
+        "product_id",
+        text("coalesce(detail_id, 0)"),
+        unique=True,
+        postgresql_where=text("notified_at IS NULL"),
+    ),
+    Index("ix_restock_request_waiting", "detail_id", "product_id", postgresql_where=text("notified_at IS NULL")),
+)

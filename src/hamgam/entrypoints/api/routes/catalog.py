@@ -28,7 +28,7 @@ async def products(
     min_price: Money = None,
     max_price: Money = None,
     in_stock: bool = False,
-    sort: Literal["name", "price_asc", "price_desc", "newest"] = "name",
+    sort: Literal["relevance", "name", "price_asc", "price_desc", "newest"] = "name",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> dict[str, Any]:

@@ -172,7 +172,21 @@ async def account(page: CustomerPage):
     assert page.user is not None
     profile = await page.core.accounts.profile(page.user.customer_id)
     orders, total = await page.core.customer_orders(page.user.customer_id, offset=0, limit=5)
-    return page.render("store/account.html", profile=profile, orders=orders, total=total, labels=BUYER_STATE_LABELS)
+    waiting = await page.core.restock.pending(page.user.customer_id)
+    return page.render(
+        "store/account.html", profile=profile, orders=orders, total=total, labels=BUYER_STATE_LABELS, waiting=waiting
+    )
+
+
+@router.post("/account/restock/{request_id}/cancel")
+async def cancel_restock(page: CustomerPage, request_id: Id):
+    """Stop waiting for a product («خبرم کن»): no SMS will be sent for it."""
+    assert page.user is not None
+    try:
+        await page.core.restock.cancel(page.user.customer_id, request_id)
+    except NotFound as exc:
+        return page.redirect("/account", flash=page.error_text(exc), kind="error")
+    return page.redirect("/account", flash=N_("You will not be texted about that product."))
 
 
 @router.post("/account/profile")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Form, Query
 
 from hamgam.domain.errors import NotFound
 from hamgam.entrypoints.web.deps import AnyPage
@@ -25,6 +25,7 @@ from hamgam.entrypoints.web.seo import image_url_builder, product_json_ld, produ
 router = page_router()
 
 SORT_LABELS = {
+    "relevance": N_("Best match"),
     "newest": N_("Newest"),
     "price_asc": N_("Cheapest"),
     "price_desc": N_("Most expensive"),
@@ -99,7 +100,7 @@ async def _listing(
     problems: dict[str, str] | None = None,
 ):
     settings = page.container.settings.web
-    filters, found_problems = read_filters(params, default_sort="name" if q else "newest")
+    filters, found_problems = read_filters(params, default_sort="relevance" if q else "newest")
     problems = (problems or {}) | found_problems
     sort, number = filters["sort"], filters["page"]
     result = await page.core.catalog.search(
@@ -203,7 +204,7 @@ async def suggest(page: AnyPage, q: Text = None):
     """As-you-type suggestions (an htmx fragment): a few product names for the words typed so far."""
     items = []
     if q and len(q.strip()) >= 2:
-        items = (await page.core.catalog.search(q=q, per_page=6))["items"]
+        items = (await page.core.catalog.search(q=q, sort="relevance", per_page=6))["items"]
     return page.render("store/_suggest.html", items=items, q=q or "")
 
 
@@ -237,3 +238,24 @@ async def _related(page: AnyPage, item: dict[str, Any]) -> list[dict[str, Any]]:
     found = await page.core.catalog.search(category=item["category_id"], sort="newest", per_page=RELATED_READ)
     others = [p for p in found["items"] if p["product_id"] != item["product_id"] and p["available"] > 0]
     return await with_covers(page, others[:RELATED_SHOWN])
+
+
+@router.post("/product/{product_id}/notify")
+async def notify_me(page: AnyPage, product_id: Id, detail_id: Annotated[str | None, Form(max_length=20)] = None):
+    """«خبرم کن»: text me when this product (or this variant) is back. A visitor logs in first (the one-time code
+    proves the mobile) and comes back to the product page."""
+    back = f"/product/{product_id}"
+    if page.user is None:
+        return page.redirect(
+            f"/login?next={back}", flash=N_("Log in with your mobile, then ask again to be told when it is back.")
+        )
+    profile = await page.core.accounts.profile(page.user.customer_id)
+    try:
+        created = await page.core.restock.request(
+            page.user.customer_id, profile["mobile"], product_id, parse_int(detail_id) if detail_id else None
+        )
+    except NotFound as exc:
+        return page.redirect(back, flash=page.error_text(exc), kind="error")
+    if created:
+        return page.redirect(back, flash=N_("We will text you once, when it is back in stock."))
+    return page.redirect(back, flash=N_("You are already on the list: we will text you when it is back."))

@@ -1,0 +1,73 @@
+"""Search relevance and one-typo tolerance on PostgreSQL (pg_trgm): exact name or code first, then names starting
+with the query, then the other matches; a word one letter wrong, missing or extra still finds the product, but
+only when the plain match finds few products."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from hamgam.domain.persian import normalize_text
+from hamgam.services.store.catalog import FUZZY_BELOW
+from tests.store.conftest import StoreWorld, seed_product
+
+
+async def seed(world: StoreWorld, product_id: int, name: str, code: str | None = None) -> None:
+    """A product on sale, its search key as the sync writes it (the normalised name and code)."""
+    await seed_product(world.engine, product_id, name, code=code)
+    async with world.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE product SET name_search = :s WHERE mahak_id = :p"),
+            {"s": normalize_text(f"{name} {code or ''}"), "p": product_id},
+        )
+
+
+async def found(world: StoreWorld, q: str, **kw) -> list[int]:
+    return [p["product_id"] for p in (await world.core.catalog.search(q=q, sort="relevance", **kw))["items"]]
+
+
+async def test_exact_before_prefix_before_other_matches(world: StoreWorld) -> None:
+    # given (seeded in the reverse order, and the names' own order is not the relevance order)
+    await seed(world, 1, "آبکش و قابلمه استیل", "A1")
+    await seed(world, 2, "قابلمه رویی", "A2")
+    await seed(world, 3, "قابلمه", "A3")
+    await seed(world, 4, "کتری برقی", "A4")
+    # when searching the name, then then the code
+    # then the exact name comes first, then the name starting with it, then the one containing it
+    assert await found(world, "قابلمه") == [3, 2, 1]
+    assert (await found(world, "a2"))[0] == 2
+    # and Arabic spellings are the same query
+    assert await found(world, "قابلمه"[:4] + "مه") == [3, 2, 1]
+
+
+async def test_one_typo_still_finds_the_product(world: StoreWorld) -> None:
+    await seed(world, 1, "قابلمه")
+    await seed(world, 2, "قابلمه رویی")
+    await seed(world, 3, "کتری برقی")
+    # a letter wrong (ع for ه), one extra, one missing inside the word: the pots, closest first; never the kettle
+    assert await found(world, "قابلمع") == [1, 2]
+    assert await found(world, "قابلمهه") == [1, 2]
+    assert await found(world, "قالمه") == [1, 2]
+    # a word nothing is near finds nothing
+    assert await found(world, "دوچرخه") == []
+
+
+async def test_fuzzy_matches_come_after_plain_ones_and_only_when_few_match(world: StoreWorld) -> None:
+    # given one product named with a near spelling and fewer plain matches than the fallback's bound
+    await seed(world, 10, "کتاری")
+    for i in range(FUZZY_BELOW - 1):
+        await seed(world, 20 + i, f"کتری مدل {i}")
+    # then the near miss is found too, after every plain match
+    results = await found(world, "کتری")
+    assert results[-1] == 10 and len(results) == FUZZY_BELOW
+    # when enough products match plainly, the fallback does not run: the near miss is not listed
+    await seed(world, 30, "کتری مدل ۹")
+    assert 10 not in await found(world, "کتری")
+
+
+async def test_relevance_with_a_filter_and_on_a_category_page(world: StoreWorld) -> None:
+    await seed(world, 1, "آبکش و قابلمه استیل")
+    await seed(world, 2, "قابلمه")
+    # a price filter goes through the offers path and keeps the order
+    assert await found(world, "قابلمه", in_stock=True) == [2, 1]
+    # without words, relevance is the name order
+    assert [p["product_id"] for p in (await world.core.catalog.search(sort="relevance"))["items"]] == [1, 2]
