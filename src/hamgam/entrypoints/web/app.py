@@ -26,6 +26,7 @@ from hamgam.entrypoints.web.pages import (
     account,
     admin_catalog,
     admin_orders,
+    admin_settings,
     admin_site,
     admin_sync,
     cart,
@@ -103,6 +104,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         admin_orders,
         admin_sync,
         admin_site,
+        admin_settings,
     ):
         app.include_router(module.router)
     app.add_middleware(SessionMiddleware, codec=state.codec, secure=web_settings.secure_cookies)
