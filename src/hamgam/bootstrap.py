@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
@@ -47,6 +48,7 @@ from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.role import ExportRole
 from hamgam.services.site.discovery import DiscoveryService
 from hamgam.services.site.pages import SitePagesService
+from hamgam.services.site.settings import ShopSettingsService
 from hamgam.services.store import core as store_core
 from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
@@ -56,6 +58,8 @@ from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
 from hamgam.services.sync.worker import BatchWorker
 from hamgam.settings import RateLimitBackend, Settings, SyncSettings
+
+log = structlog.get_logger(__name__)
 
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
@@ -95,6 +99,13 @@ class Container:
     #: The footer pages and trust badges staff edit; the sitemap and the price-comparison feed.
     site: SitePagesService | None = None
     discovery: DiscoveryService | None = None
+    #: The shop's settings staff edit in the admin panel; ``refresh`` keeps ``settings`` in step with them.
+    shop_settings: ShopSettingsService | None = None
+
+    async def refresh_settings(self) -> None:
+        """Read the shop's settings again when the cached copy is older than its TTL (no-op without them)."""
+        if self.shop_settings is not None:
+            await self.shop_settings.refresh()
 
     @property
     def locks(self) -> Locks:
@@ -126,8 +137,10 @@ class Container:
             self.locks,
             self.fetcher,
             self.sync_repository,
-            interval_s=sync.interval_s,
+            # read at run time: the interval is edited in the admin panel (``refresh`` brings it into ``sync``)
+            interval_s=lambda: sync.interval_s,
             reconcile_interval_s=sync.reconcile_interval_s,
+            refresh=self.refresh_settings,
         )
 
     def export_uow(self) -> SqlExportUnitOfWork:
@@ -205,7 +218,7 @@ async def build(settings: Settings) -> Container:
         mahak,
         sync_repository,
         queue,
-        TransformContext(settings.sync.money_unit),
+        TransformContext(settings.sync.money_unit, rules=settings.sync),
         locks=AdvisoryLocks(engine),
         page_size=settings.mahak.page_size,
         entity_key=Entity,
@@ -228,6 +241,12 @@ async def build(settings: Settings) -> Container:
         max_upload_bytes=settings.web.max_upload_bytes,
     )
     site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
+    shop_settings = ShopSettingsService(site_uow, settings)
+    store.sms_templates = partial(sms_templates, shop_settings)
+    try:
+        await shop_settings.refresh()
+    except Exception as exc:  # a database not migrated yet: the environment's values until the first refresh
+        log.warning("settings.first_read_failed", error=str(exc))
     return Container(
         settings,
         engine,
@@ -244,7 +263,14 @@ async def build(settings: Settings) -> Container:
         images,
         SitePagesService(site_uow),
         DiscoveryService(site_uow),
+        shop_settings,
     )
+
+
+async def sms_templates(shop_settings: ShopSettingsService) -> dict[str, str]:
+    """The SMS texts as the shop's settings have them now (the SMS consumer reads them before each message)."""
+    config = await shop_settings.refresh()
+    return {name: config.text(f"sms.template_{name}") for name in ("paid", "shipped", "restock")}
 
 
 def store_uow(engine: AsyncEngine, settings: Settings) -> UnitOfWorkFactory[StoreUnitOfWork]:

@@ -31,6 +31,8 @@ def _pages() -> dict[str, dict[str, Any]]:
 class SiteData:
     pages: dict[str, dict[str, Any]] = field(default_factory=_pages)
     settings: dict[str, str] = field(default_factory=dict)
+    #: Who saved each setting, and when.
+    setting_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     listed: dict[int, FeedProduct] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
     #: Units of work opened so far (each is one transaction, so one round of queries).
@@ -42,7 +44,7 @@ class SiteData:
         return FakeSiteUnitOfWork(self)
 
     def _snapshot(self) -> dict[str, Any]:
-        return copy.deepcopy({k: getattr(self, k) for k in ("pages", "settings", "audit")})
+        return copy.deepcopy({k: getattr(self, k) for k in ("pages", "settings", "setting_changes", "audit")})
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
         for key, value in snapshot.items():
@@ -80,11 +82,16 @@ class FakeSiteSettingRepository:
     async def values(self) -> dict[str, str]:
         return dict(self._data.settings)
 
-    async def put(self, key: str, value: str) -> None:
+    async def changes(self) -> dict[str, Row]:
+        return {k: dict(v) for k, v in self._data.setting_changes.items() if k in self._data.settings}
+
+    async def put(self, key: str, value: str, actor: str | None = None) -> None:
         if value:
             self._data.settings[key] = value
+            self._data.setting_changes[key] = {"updated_by": actor, "updated_at": _NOW}
         else:
             self._data.settings.pop(key, None)
+            self._data.setting_changes.pop(key, None)
 
 
 class FakeListedCatalog:

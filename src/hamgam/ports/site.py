@@ -63,8 +63,11 @@ class SiteSettingRepository(Protocol):
     async def values(self) -> dict[str, str]:
         """Every setting that is set."""
 
-    async def put(self, key: str, value: str) -> None:
-        """Set a setting; ``""`` unsets it."""
+    async def changes(self) -> dict[str, Row]:
+        """Who last saved each setting that is set, and when (``updated_by``, ``updated_at``), by key."""
+
+    async def put(self, key: str, value: str, actor: str | None = None) -> None:
+        """Set a setting (saved by ``actor``); ``""`` unsets it."""
 
 
 class ListedCatalog(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hamgam.adapters.following import Following
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.ports import FullPaymentGateway
@@ -14,6 +15,19 @@ def payments_base_url(settings: Settings) -> str:
 
 
 def build_payment_gateway(settings: Settings) -> FullPaymentGateway:
+    """The gateway of the settings, rebuilt at the next call when they change (``Following``): the merchant id
+    is edited in the admin panel."""
+    return Following(lambda: build_payment_gateway_now(settings), lambda: _fingerprint(settings))
+
+
+def _fingerprint(settings: Settings) -> tuple[object, ...]:
+    p = settings.payments
+    if p.provider is PaymentProvider.MEMORY:
+        return (p.provider,)  # the in-memory gateway keeps its sessions
+    return (p.provider, p.base_url, p.startpay_base_url, p.merchant_id.get_secret_value(), p.simulator_port)
+
+
+def build_payment_gateway_now(settings: Settings) -> FullPaymentGateway:
     p = settings.payments
     if p.provider is PaymentProvider.MEMORY:
         return InMemoryPaymentGateway()

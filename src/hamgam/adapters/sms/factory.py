@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hamgam.adapters.following import Following
 from hamgam.adapters.sms.kavenegar import KavenegarSms
 from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.adapters.sms.smsir import SmsIrSms
@@ -14,6 +15,19 @@ def sms_base_url(settings: Settings) -> str:
 
 
 def build_sms(settings: Settings) -> SmsSender:
+    """The SMS sender of the settings, rebuilt at the next call when they change (``Following``)."""
+    return Following(lambda: build_sms_now(settings), lambda: _fingerprint(settings))
+
+
+def _fingerprint(settings: Settings) -> tuple[object, ...]:
+    s = settings.sms
+    if s.provider is SmsProvider.MEMORY:
+        return (s.provider,)  # the recording fake keeps its messages
+    return (s.provider, s.base_url, s.api_key.get_secret_value(), s.sender, s.kavenegar_otp_template,
+            s.smsir_otp_template_id, s.smsir_otp_parameter, s.simulator_port)  # fmt: skip
+
+
+def build_sms_now(settings: Settings) -> SmsSender:
     s = settings.sms
     if s.provider is SmsProvider.MEMORY:
         return InMemorySms()

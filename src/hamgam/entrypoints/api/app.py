@@ -28,7 +28,7 @@ from hamgam.entrypoints.api.body_limit import BodyLimitMiddleware, body_limits
 from hamgam.entrypoints.api.client_address import TrustedProxyMiddleware
 from hamgam.entrypoints.api.core_proxy import CoreProxy, CoreProxyMiddleware
 from hamgam.entrypoints.api.docs import install_docs
-from hamgam.entrypoints.api.middleware import RequestIdMiddleware
+from hamgam.entrypoints.api.middleware import RequestIdMiddleware, SettingsRefreshMiddleware
 from hamgam.entrypoints.api.routes import (
     admin_export,
     admin_store,
@@ -89,6 +89,7 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
     if proxy is not None:
         app.add_middleware(CoreProxyMiddleware, proxy=proxy, prefix=API_PREFIX)
     app.add_middleware(BodyLimitMiddleware, limits=body_limits(effective))
+    app.add_middleware(SettingsRefreshMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     errors.install(app)

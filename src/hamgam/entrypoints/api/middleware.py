@@ -48,3 +48,22 @@ class RequestIdMiddleware:
                 ms=round((time.perf_counter() - started) * 1000, 1),
             )
             structlog.contextvars.clear_contextvars()
+
+
+class SettingsRefreshMiddleware:
+    """Before each request, the shop's settings are read again when the process's copy is older than its TTL
+    (``ShopSettingsService``), so a value saved in the admin panel (by this or another process) is in effect
+    without a restart. A failed read keeps the values in effect and never fails the request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            container = getattr(scope["app"].state, "container", None) if "app" in scope else None
+            if container is not None:
+                try:
+                    await container.refresh_settings()
+                except Exception as exc:
+                    log.warning("settings.refresh_failed", error=str(exc))
+        await self.app(scope, receive, send)

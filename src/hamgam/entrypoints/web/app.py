@@ -27,6 +27,7 @@ from hamgam.entrypoints.web.pages import (
     admin_catalog,
     admin_orders,
     admin_shipping,
+    admin_settings,
     admin_site,
     admin_sync,
     cart,
@@ -105,6 +106,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         admin_sync,
         admin_site,
         admin_shipping,
+        admin_settings,
     ):
         app.include_router(module.router)
     app.add_middleware(SessionMiddleware, codec=state.codec, secure=web_settings.secure_cookies)

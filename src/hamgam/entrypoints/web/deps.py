@@ -18,7 +18,7 @@ from hamgam.bootstrap import Container
 from hamgam.domain.accounts import Role, has_role
 from hamgam.domain.errors import Unauthorized
 from hamgam.entrypoints.api.deps import client_key
-from hamgam.entrypoints.web.i18n import Locale
+from hamgam.entrypoints.web.i18n import N_, Locale
 from hamgam.entrypoints.web.routing import LoginRequired, PageForbidden
 from hamgam.entrypoints.web.session import SessionCodec, WebSession
 from hamgam.entrypoints.web.templating import Templates
@@ -74,7 +74,33 @@ class WebState:
             "is_staff": bool(user and has_role(user.role, Role.STAFF)),
             "is_admin": bool(user and has_role(user.role, Role.ADMIN)),
             "footer": getattr(request.state, "site_footer", None),
+            **shop_context(request),
         }
+
+
+#: The social networks' names, in the footer (message ids).
+SOCIAL_NAMES = {
+    "social.instagram": N_("Instagram"),
+    "social.telegram": N_("Telegram"),
+    "social.whatsapp": N_("WhatsApp"),
+    "social.eitaa": N_("Eitaa"),
+    "social.bale": N_("Bale"),
+}
+
+
+def shop_context(request: Request) -> dict[str, Any]:
+    """The shop's identity every page shows (header and footer), from the settings as last read: the web
+    requests refresh them (``SettingsRefreshMiddleware``), so a change in the admin panel shows without a
+    restart."""
+    container: Container | None = getattr(request.app.state, "container", None)
+    if container is None or container.shop_settings is None:
+        name = container.settings.shop.seller_name if container is not None else ""
+        return {"shop_name": name, "shop_logo": None, "shop": None, "shop_social": []}
+    config = container.shop_settings.config
+    images = container.images
+    logo = images.url(config.logo_key, images.widths_px[0]) if config.logo_key and images is not None else None
+    social = [(SOCIAL_NAMES[key], url) for key, url in config.social]
+    return {"shop_name": config.shop_name, "shop_logo": logo, "shop": config, "shop_social": social}
 
 
 @dataclass

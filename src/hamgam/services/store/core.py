@@ -8,6 +8,7 @@ calls it once per process.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from hamgam.services.store.catalog import CatalogService
 from hamgam.services.store.checkout import CheckoutService
 from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.invoices import InvoiceService, seller_party
-from hamgam.services.store.notifier import SmsNotifier
+from hamgam.services.store.notifier import SmsNotifier, Templates
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
 from hamgam.services.store.restock import RestockService
@@ -89,6 +90,9 @@ class StoreCore:
     dashboard: DashboardService
     #: Orders' sales invoices as printable documents.
     invoices: InvoiceService
+    #: The shop's current SMS texts (the admin panel's settings), read by the SMS consumer before each message;
+    #: None: the default texts.
+    sms_templates: Callable[[], Awaitable[Templates]] | None = None
 
     # --- password login (two steps for staff) ---
 
@@ -188,7 +192,7 @@ class StoreCore:
         await jobs.purge_guest_carts(self.uow, self.guest_cart_ttl_s)
 
     def notifier(self) -> SmsNotifier:
-        return SmsNotifier(self.queue, self.sms)
+        return SmsNotifier(self.queue, self.sms, templates=self.sms_templates)
 
 
 def build_store_core(
@@ -244,7 +248,8 @@ def build_store_core(
         invoices=InvoiceService(
             store_uow,
             invoice_renderer,
-            seller_party(
+            # read at each invoice: the shop's identity is edited in the admin panel (``shop`` follows it)
+            lambda: seller_party(
                 shop.seller_name,
                 address=shop.seller_address,
                 phone=shop.seller_phone,

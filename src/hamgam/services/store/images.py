@@ -99,6 +99,18 @@ class ImageService:
         for width, data in image.variants.items():
             await self.objects.put(variant_key(key, width), data, content_type="image/webp")
 
+    async def store_site_image(self, name: str, data: bytes) -> str:
+        """Check, resize and store an image of the site itself (``name``: ``logo``); its key (``s/<name>/<digest>``),
+        which the caller saves as a setting. ``InvalidInput`` as ``upload``."""
+        if len(data) > self.max_upload_bytes:
+            raise InvalidInput("حجم فایل بیش از حد مجاز است — file too large", field="image")
+        if not data:
+            raise InvalidInput("فایلی انتخاب نشده است — no file", field="image")
+        image = await asyncio.to_thread(process_image, data, self.widths_px)
+        key = f"s/{name}/{image.digest}"
+        await self._store(key, image)
+        return key
+
     async def images(self, product_id: int) -> list[dict[str, Any]]:
         async with self._uow() as uow:
             return await uow.images.images(product_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hamgam.domain.errors import Conflict
@@ -32,9 +33,12 @@ def seller_party(name: str, *, address: str = "", phone: str = "", national_id: 
 
 
 class InvoiceService:
-    def __init__(self, uow: UnitOfWorkFactory[StoreUnitOfWork], renderer: InvoiceRenderer, seller: Party) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[StoreUnitOfWork], renderer: InvoiceRenderer, seller: Party | Callable[[], Party]
+    ) -> None:
         self._uow = uow
         self._renderer = renderer
+        #: The seller block, read at each invoice when a callable (the shop's identity is edited in the panel).
         self._seller = seller
 
     async def sales_invoice(self, order_id: int, *, customer_id: int | None = None) -> Document:
@@ -46,6 +50,7 @@ class InvoiceService:
                 "فاکتور فروش فقط برای سفارش پرداخت‌شده صادر می‌شود — only a paid order has a sales invoice",
                 order_id=order_id,
             )
+        seller = self._seller() if callable(self._seller) else self._seller
         # Laying out a PDF is CPU work: off the event loop.
-        content = await asyncio.to_thread(self._renderer.render, sales_invoice(order, self._seller))
+        content = await asyncio.to_thread(self._renderer.render, sales_invoice(order, seller))
         return Document(content, self._renderer.media_type, f"invoice-{order_id}.pdf")

@@ -8,6 +8,7 @@ dropped: a missing notification must not block the queue.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ import structlog
 from hamgam.domain import restock
 from hamgam.domain.persian import format_toman, normalize_text, to_persian_digits
 from hamgam.domain.shipping import CARRIER_NAMES, Carrier
+from hamgam.domain.shop_settings import PAID_TEXT, SHIPPED_TEXT, fill
 from hamgam.domain.sms import SmsRejected, SmsUnavailable
 from hamgam.ports import Delivery, MessageQueue, SmsSender
 from hamgam.services.store.events import SMS_TOPIC
@@ -41,7 +43,13 @@ def items_text(items: list[dict[str, Any]]) -> str:
     return to_persian_digits(text)
 
 
-def render(event: dict[str, Any]) -> str | None:
+#: The texts of the events, by template name (``paid``, ``shipped``): the shop's settings
+#: (``sms.template_<name>``), with ``{placeholders}`` as ``hamgam.domain.shop_settings`` lists them.
+Templates = Mapping[str, str]
+DEFAULT_TEMPLATES: Templates = {"paid": PAID_TEXT, "shipped": SHIPPED_TEXT}
+
+
+def render(event: dict[str, Any], templates: Templates = DEFAULT_TEMPLATES) -> str | None:
     """The Persian text of an event, or None for events we do not text about."""
     if event["type"] == restock.RESTOCKED:
         name = to_persian_digits(normalize_text(str(event["name"]), for_search=False))
@@ -50,30 +58,39 @@ def render(event: dict[str, Any]) -> str | None:
     items = event.get("items") or []
     listed = f": {items_text(items)}" if items else ""
     if event["type"] == "order.paid":
-        return f"سفارش {number}{listed} پرداخت شد. مبلغ: {format_toman(int(event['total_rial']))}. سپاس از خرید شما."
+        total = format_toman(int(event["total_rial"]))
+        return fill(templates.get("paid") or PAID_TEXT, {"order": number, "items": listed, "total": total})
     if event["type"] == "order.shipped":
-        return shipped_text(f"{number}{listed}", event)
+        return shipped_text(number, event, listed=listed, template=templates.get("shipped") or SHIPPED_TEXT)
     return None
 
 
-def shipped_text(number: str, event: dict[str, Any]) -> str:
-    """«سفارش ۱۲ ارسال شد.» (``number`` may carry the listed items) and, when the event carries them, the carrier,
-    the tracking code and its link."""
-    text = f"سفارش {number} ارسال شد."
+def shipped_text(number: str, event: dict[str, Any], *, listed: str = "", template: str = SHIPPED_TEXT) -> str:
+    """«سفارش ۱۲ ارسال شد.» (with the listed items) and, when the event carries them, the carrier, the tracking
+    code and its link (the template's ``{tracking}``)."""
+    tracking = ""
     carrier = event.get("carrier")
-    if not carrier:
-        return text
-    text += f" {CARRIER_NAMES[Carrier(carrier)]}، کد رهگیری: {event['tracking_code']}"
-    if event.get("tracking_url"):
-        text += f"\nپیگیری: {event['tracking_url']}"
-    return text
+    if carrier:
+        tracking = f" {CARRIER_NAMES[Carrier(carrier)]}، کد رهگیری: {event['tracking_code']}"
+        if event.get("tracking_url"):
+            tracking += f"\nپیگیری: {event['tracking_url']}"
+    return fill(template, {"order": number, "items": listed, "tracking": tracking})
 
 
 class SmsNotifier:
-    def __init__(self, queue: MessageQueue, sms: SmsSender, *, prefetch: int = 8) -> None:
+    def __init__(
+        self,
+        queue: MessageQueue,
+        sms: SmsSender,
+        *,
+        prefetch: int = 8,
+        templates: Callable[[], Awaitable[Templates]] | None = None,
+    ) -> None:
         self._queue = queue
         self._sms = sms
         self._prefetch = prefetch
+        #: Reads the shop's current SMS texts before each message (they are edited in the admin panel).
+        self._templates = templates
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
@@ -88,9 +105,15 @@ class SmsNotifier:
             await self.handle(delivery)
 
     async def handle(self, delivery: Delivery) -> None:
+        templates = DEFAULT_TEMPLATES
+        if self._templates is not None:
+            try:
+                templates = await self._templates()
+            except Exception as exc:  # the settings could not be read: the default texts still tell the customer
+                log.warning("sms.templates_unavailable", error=str(exc))
         try:
             event = orjson.loads(delivery.body)
-            text = render(event)
+            text = render(event, templates)
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             log.error("sms.bad_event", message_id=delivery.message_id, error=str(exc))
             await delivery.ack()

@@ -58,7 +58,11 @@ class LeaderLock:
 
 class SyncScheduler:
     """Starts a cycle over every entity (parents first) every ``interval_s``, a reconciliation every
-    ``reconcile_interval_s``, and the runs asked for on demand, but only while it leads."""
+    ``reconcile_interval_s``, and the runs asked for on demand, but only while it leads.
+
+    ``interval_s`` may be a callable read at run time (the shop's settings, edited in the admin panel): before
+    each leader check the scheduler calls ``refresh`` (when given) and moves the cycle to the new interval, which
+    takes effect from the next cycle."""
 
     def __init__(
         self,
@@ -66,11 +70,12 @@ class SyncScheduler:
         fetcher: EntityRunner,
         repository: SyncRepository,
         *,
-        interval_s: float,
+        interval_s: float | Callable[[], float],
         reconcile_interval_s: float,
         entities: Sequence[SyncedEntity] = SYNC_ORDER,
         leader_retry_s: float = 2.0,
         request_poll_s: float = 1.0,
+        refresh: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.repository = repository
@@ -79,8 +84,11 @@ class SyncScheduler:
         self.leader_retry_s = leader_retry_s
         self._apscheduler = AsyncIOScheduler()
         self._run_lock = asyncio.Lock()
+        self._interval = interval_s if callable(interval_s) else (lambda: interval_s)
+        self._refresh = refresh
+        self.interval_s = self._interval()
         self._jobs = [
-            ("cycle", self.cycle, interval_s),
+            ("cycle", self.cycle, self.interval_s),
             ("reconcile", self.reconcile, reconcile_interval_s),
             ("requests", self.take_requests, request_poll_s),
         ]
@@ -101,6 +109,7 @@ class SyncScheduler:
         self._apscheduler.start()
         try:
             while not self._stopped.is_set():
+                await self._follow_settings()
                 try:
                     was_leader = self.leader.held
                     if await self.leader.try_acquire() and not was_leader:
@@ -116,6 +125,20 @@ class SyncScheduler:
 
     def stop(self) -> None:
         self._stopped.set()
+
+    async def _follow_settings(self) -> None:
+        """Read the settings again (when they can change) and move the cycle to a changed interval."""
+        try:
+            if self._refresh is not None:
+                await self._refresh()
+            interval = self._interval()
+        except Exception as exc:  # a settings read that failed keeps the interval in effect
+            log.warning("sync.scheduler.settings_failed", error=str(exc))
+            return
+        if interval != self.interval_s:
+            log.info("sync.scheduler.interval_changed", old=self.interval_s, new=interval)
+            self.interval_s = interval
+            self._apscheduler.reschedule_job("cycle", trigger="interval", seconds=interval)
 
     def _if_leader(self, job: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         async def guarded() -> None:

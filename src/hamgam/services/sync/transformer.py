@@ -16,7 +16,7 @@ from typing import Any
 
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize_text
 from hamgam.domain.sync.rejection import Rejection
-from hamgam.settings import MoneyUnit
+from hamgam.settings import MoneyUnit, SyncSettings
 
 PRICE_LEVELS = 10
 #: Entities whose ``Deleted`` flag Mahak sets on live, sellable rows (contract §3): the flag is kept as
@@ -44,11 +44,17 @@ class TransformContext:
     """The merchant's settings that shape the mapping."""
 
     money_unit: MoneyUnit = MoneyUnit.RIAL
+    #: The merchant's settings read at run time (the admin panel may change them): when given, its
+    #: ``money_unit`` wins over the field above.
+    rules: SyncSettings | None = field(default=None, compare=False)
+
+    def unit(self) -> MoneyUnit:
+        return self.rules.money_unit if self.rules is not None else self.money_unit
 
     def rial(self, amount: float | int | None, field_name: str, *, allow_negative: bool = False) -> int | None:
         if amount is None:
             return None
-        value = round(float(amount) * (10 if self.money_unit is MoneyUnit.TOMAN else 1))
+        value = round(float(amount) * (10 if self.unit() is MoneyUnit.TOMAN else 1))
         if value < 0 and not allow_negative:
             raise RowRejected(field_name, f"negative amount {amount}")
         return value

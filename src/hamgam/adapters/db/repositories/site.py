@@ -54,14 +54,19 @@ class SqlSiteSettingRepository:
         rows = await self._conn.execute(text("SELECT key, value FROM site_setting"))
         return {str(r.key): str(r.value) for r in rows}
 
-    async def put(self, key: str, value: str) -> None:
+    async def changes(self) -> dict[str, Row]:
+        rows = await self._conn.execute(text("SELECT key, updated_by, updated_at FROM site_setting"))
+        return {str(r.key): {"updated_by": r.updated_by, "updated_at": r.updated_at} for r in rows}
+
+    async def put(self, key: str, value: str, actor: str | None = None) -> None:
         if not value:
             await self._conn.execute(text("DELETE FROM site_setting WHERE key = :k"), {"k": key})
             return
         await self._conn.execute(
-            text("""INSERT INTO site_setting (key, value) VALUES (:k, :v)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()"""),
-            {"k": key, "v": value},
+            text("""INSERT INTO site_setting (key, value, updated_by) VALUES (:k, :v, :a)
+                    ON CONFLICT (key) DO UPDATE
+                    SET value = excluded.value, updated_by = excluded.updated_by, updated_at = now()"""),
+            {"k": key, "v": value, "a": actor},
         )
 
 

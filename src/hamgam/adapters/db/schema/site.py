@@ -1,5 +1,6 @@
 """Tables of the site's own texts: the footer pages staff edit (contact, about, returns, privacy) and the
-site settings staff edit beside them (the Enamad and Samandehi trust-badge codes)."""
+site settings staff edit beside them (the Enamad and Samandehi trust-badge codes, and the shop's settings of
+``hamgam.domain.shop_settings``)."""
 
 from __future__ import annotations
 
@@ -26,5 +27,7 @@ site_setting = Table(
     metadata,
     Column("key", Text, primary_key=True),
     Column("value", Text, nullable=False),
+    #: Who saved it (migration 0019); None for rows written before.
+    Column("updated_by", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -1,5 +1,5 @@
 """Admin panel: dashboard, products (store-owned fields, images, visibility; Mahak-owned fields read-only with
-their overrides and conflicts), customers, settings with a Mahak connection test."""
+their overrides and conflicts), customers (the settings page is ``admin_settings``)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse
 from hamgam.services.store.admin import OVERRIDABLE
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
-from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
-from hamgam.settings import public_settings
 
 router = page_router()
 PER_PAGE = 30
@@ -281,39 +279,3 @@ async def set_disabled(page: AdminPage, customer_id: Id, disabled: Annotated[str
     return page.redirect(
         f"/admin/customers/{customer_id}", flash=N_("Account disabled.") if flag else N_("Account enabled.")
     )
-
-
-def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}" if prefix else k, v, out)
-    else:
-        out.append((prefix, "" if value is None else str(value)))
-
-
-@router.get("/admin/settings")
-async def settings(page: AdminPage):
-    rows: list[tuple[str, str]] = []
-    _flatten("", public_settings(page.container.settings), rows)
-    return page.render("admin/settings.html", rows=rows)
-
-
-@router.post("/admin/settings/mahak-test")
-async def mahak_test(page: AdminPage):
-    try:
-        await page.container.mahak.login()
-    except Exception as exc:  # any failure is the answer to "does the connection work?"
-        page.flash(page.locale.gettext(N_("Mahak connection failed:")) + " " + str(exc)[:200], "error")
-        return page.redirect("/admin/settings")
-    page.flash(N_("Connected to Mahak."))
-    report = await stock_report(page.container.sync_reads, page.container.settings.sync)
-    number = page.locale.number
-    figures = {
-        "source": report.source_name,
-        "in_stock": number(report.details_in_stock),
-        "details": number(report.details),
-    }
-    page.flash(page.locale.gettext(SOURCE_LINE) % figures)
-    for warning in report.warnings:
-        page.flash(warning, "error")
-    return page.redirect("/admin/settings")

@@ -7,8 +7,9 @@ import re
 
 from fastapi import APIRouter, Request, Response
 
-#: ``p/<product>/<digest>/<width>.webp`` (uploads) and ``m/<product>/<picture>-<digest>/<width>.webp`` (Mahak).
-_VARIANT = re.compile(r"[pm]/[0-9]{1,19}/[A-Za-z0-9\-]{1,80}/[0-9]{2,5}\.webp")
+#: ``p/<product>/<digest>/<width>.webp`` (uploads), ``m/<product>/<picture>-<digest>/<width>.webp`` (Mahak) and
+#: ``s/logo/<digest>/<width>.webp`` (the shop's logo).
+_VARIANT = re.compile(r"([pm]/[0-9]{1,19}|s/logo)/[A-Za-z0-9\-]{1,80}/[0-9]{2,5}\.webp")
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 
 router = APIRouter(include_in_schema=False)
