@@ -83,8 +83,10 @@ class FakeProductAdminRepository:
             raise SlugTaken(product_id)
         self._data.listings.setdefault(product_id, {}).update(changes)
 
-    async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> None:
-        self._data.overrides[(product_id, field)] = {"field": field, "value": value, "set_by": actor}
+    async def set_override(
+        self, product_id: int, field: str, value: Any, actor: str, *, search: str | None = None
+    ) -> None:
+        self._data.overrides[(product_id, field)] = {"field": field, "value": value, "set_by": actor, "search": search}
 
     async def clear_override(self, product_id: int, field: str) -> bool:
         if self._data.overrides.pop((product_id, field), None) is None:

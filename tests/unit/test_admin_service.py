@@ -75,3 +75,12 @@ async def test_the_product_list_filters_by_visibility_newest_first(admin: AdminS
     every, _ = await admin.list_products(q=None, hidden=None, offset=0, limit=10)
     assert [p["product_id"] for p in shown] == [102] and total == 1
     assert [p["product_id"] for p in every] == [102, 101]
+
+
+async def test_a_searched_override_carries_its_search_key(admin: AdminService, data: AdminData) -> None:
+    # when staff override the name (searched, written with Arabic yeh) and the unit (not searched)
+    await admin.set_override(101, "name", "پيراهن مردانه", ACTOR)
+    await admin.set_override(101, "unit_name", "بسته", ACTOR)
+    # then the name's search key is normalised as the storefront's queries are; the unit has none
+    assert data.overrides[(101, "name")]["search"] == "پیراهن مردانه"
+    assert data.overrides[(101, "unit_name")]["search"] is None

@@ -353,16 +353,18 @@ async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id
 
 
 async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, Any]:
-    """Store-owned fields (listing), Mahak's own text and pictures of a product, whatever its visibility."""
+    """Store-owned fields (listing), Mahak's own text (a staff override instead of Mahak's value: migration
+    0021's ``catalog_product``) and pictures of a product, whatever its visibility."""
     row = (
         (
             await conn.execute(
-                text("""SELECT p.mahak_id AS product_id, p.unit_name, p.mahak_description, p.tags,
+                text("""SELECT p.mahak_id AS product_id, c.unit_name, c.unit_name2, c.mahak_description, c.tags,
                            p.deleted_at IS NOT NULL AS deleted,
                            l.slug, l.description, l.seo_title, l.seo_description,
                            CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
                            coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured
-                    FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
+                    FROM product p JOIN catalog_product c ON c.product_id = p.mahak_id
+                    LEFT JOIN product_listing l ON l.product_id = p.mahak_id
                     WHERE p.mahak_id = :pid"""),
                 {"pid": product_id},
             )

@@ -8,12 +8,15 @@ from typing import Any
 
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound
 from hamgam.domain.listing import NOT_NULL_FIELDS, TEXT_FIELDS, is_image_entry
+from hamgam.domain.persian import normalize_text
 from hamgam.ports.admin import AdminUnitOfWork, SlugTaken
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 #: Mahak-owned product columns staff may override locally (the sync keeps Mahak's value beside it and logs a
 #: conflict when Mahak changes it). Prices and stock are not overridable: they must match the invoices.
 OVERRIDABLE = frozenset({"name", "unit_name", "unit_name2", "mahak_description", "tags"})
+#: Overridden fields the storefront's search finds the product by (their search key is stored beside them).
+SEARCHED = frozenset({"name", "tags"})
 #: Store-owned listing fields staff may edit.
 LISTING_FIELDS = ("slug", "description", "seo_title", "seo_description", "images", "hidden", "featured")
 _NO_PRODUCT = "کالا پیدا نشد — product not found"
@@ -97,7 +100,8 @@ class AdminService:
         async with self._uow() as uow:
             if not await uow.products.exists(product_id):
                 raise NotFound(_NO_PRODUCT, product_id=product_id)
-            await uow.products.set_override(product_id, field, value, actor)
+            search = normalize_text(str(value)) if field in SEARCHED else None
+            await uow.products.set_override(product_id, field, value, actor, search=search)
             await uow.audit.record(
                 actor, "product.override.set", f"product:{product_id}", {"field": field, "value": value}
             )

@@ -13,6 +13,7 @@ from typing import Any
 
 from hamgam.domain import variants
 from hamgam.domain.errors import InvalidInput, NotFound
+from hamgam.domain.listing import split_tags
 from hamgam.domain.persian import normalize_text
 from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -145,8 +146,11 @@ class CatalogService:
             names = await uow.catalog.property_names(variants.property_codes(d["properties"] for d in details))
         told = {d["detail_id"]: variants.variant_properties(d["properties"], names) for d in details}
         return rows[0] | {
+            # Mahak's fields as staff overrode them (the override wins; the read-model applies it)
             "unit_name": extras["unit_name"],
+            "unit_name2": extras.get("unit_name2"),
             "description": extras["description"] or extras["mahak_description"],
+            "tags": split_tags(extras.get("tags")),
             "images": extras["images"],
             "pictures": extras["pictures"],
             "seo_title": extras["seo_title"],
