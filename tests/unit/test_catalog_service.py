@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from hamgam.domain.errors import InvalidInput, NotFound
+from hamgam.domain.errors import Conflict, InvalidInput, NotFound
 from hamgam.ports.catalog import MahakPicture
 from hamgam.services.store.catalog import COUNT_LIMIT, CatalogService
 from hamgam.services.store.dashboard import DashboardService
@@ -261,3 +261,21 @@ async def test_mahak_pictures_are_attached_once_a_bad_one_hidden_a_failed_one_re
     assert await images.attach_mahak_pictures(mahak) == 1
     assert await images.attach_mahak_pictures(mahak) == 0
     assert {e["picture_id"] for e in state.images[10]} == {"1", "2", "3"}
+
+
+async def test_reordering_images_saves_the_dragged_order_once_and_audits_it(state: CatalogState) -> None:
+    state.images[10] = [{"key": k, "url": "", "alt": "", "source": "upload"} for k in ("a", "b", "c")]
+    images, _ = _images(state)
+    # when staff drag the last image first
+    await images.reorder(10, ["c", "a", "b"], "staff:1")
+    # then it is the cover, and the move is in the audit log; the same order again changes nothing
+    assert [e["key"] for e in state.images[10]] == ["c", "a", "b"]
+    assert (await images.covers([10]))[10]["key"] == "c"
+    assert state.audit[-1] == ("staff:1", "product.image.reorder", "product:10", {"keys": ["c", "a", "b"]})
+    await images.reorder(10, ["c", "a", "b"], "staff:1")
+    assert len(state.audit) == 1
+    # a list from a stale page (an image missing, unknown or twice) is refused and changes nothing
+    for stale in (["c", "a"], ["c", "a", "x"], ["c", "c", "a"]):
+        with pytest.raises(Conflict):
+            await images.reorder(10, stale, "staff:1")
+    assert [e["key"] for e in state.images[10]] == ["c", "a", "b"] and len(state.audit) == 1

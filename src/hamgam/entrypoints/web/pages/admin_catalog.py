@@ -15,6 +15,7 @@ from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
 from hamgam.services.store.admin import OVERRIDABLE
+from hamgam.services.store.images import MAX_IMAGES
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 from hamgam.services.sync.stock_check import SOURCE_LINE, stock_report
@@ -97,7 +98,9 @@ async def products(
     )
 
 
-async def _product(page: StaffPage, product_id: int, *, errors: dict | None = None, status_code: int = 200):
+async def _product(
+    page: StaffPage, product_id: int, *, errors: dict | None = None, status_code: int = 200, block: str | None = None
+):
     item = await page.core.admin.product(product_id)
     images = await page.container.images.images(product_id) if page.container.images else []
     try:
@@ -108,6 +111,7 @@ async def _product(page: StaffPage, product_id: int, *, errors: dict | None = No
     return page.render(
         "admin/product.html",
         status_code=status_code,
+        block=block,
         product=item,
         images=images,
         selling=selling,
@@ -224,6 +228,24 @@ async def move_image(page: StaffPage, product_id: Id, key: Key, delta: Annotated
     assert page.user is not None and page.container.images is not None
     await page.container.images.move(product_id, key, delta, page.user.actor)
     return page.redirect(f"/admin/products/{product_id}#images")
+
+
+@router.post("/admin/products/{product_id}/images/order")
+async def order_images(page: StaffPage, product_id: Id, keys: Annotated[list[str] | None, Form()] = None):
+    """The images in the order staff dragged them to (htmx: the images section comes back in its new order)."""
+    assert page.user is not None and page.container.images is not None
+    errors = {}
+    try:
+        if keys is None or len(keys) > MAX_IMAGES or any(len(k) > 300 for k in keys):
+            raise Conflict("فهرست تصویرها نامعتبر است — bad image list", field="images")
+        await page.container.images.reorder(product_id, keys, page.user.actor)
+    except Conflict as exc:
+        errors["image"] = page.error_text(exc)
+    if page.htmx:
+        return await _product(page, product_id, errors=errors, block="images")
+    if errors:
+        return page.redirect(f"/admin/products/{product_id}#images", flash=errors["image"], kind="error")
+    return page.redirect(f"/admin/products/{product_id}#images", flash=N_("Image order saved."))
 
 
 @router.post("/admin/products/{product_id}/images/remove")
