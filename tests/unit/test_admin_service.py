@@ -84,3 +84,22 @@ async def test_a_searched_override_carries_its_search_key(admin: AdminService, d
     # then the name's search key is normalised as the storefront's queries are; the unit has none
     assert data.overrides[(101, "name")]["search"] == "پیراهن مردانه"
     assert data.overrides[(101, "unit_name")]["search"] is None
+
+
+async def test_a_bulk_action_changes_the_chosen_products_once_and_audits_each(
+    admin: AdminService, data: AdminData
+) -> None:
+    data.listings[102] = {"hidden": True}
+    # when staff hide both products (one already hidden) and an unknown one
+    assert await admin.bulk_listing([101, 102, 999, 101], "hide", ACTOR) == 1
+    # then only the product that changed is audited; featuring both changes both
+    assert [(e["target"], e["details"]) for e in data.audit] == [("product:101", {"hidden": True, "bulk": "hide"})]
+    assert await admin.bulk_listing([101, 102], "feature", ACTOR) == 2
+    assert data.listings[101] == {"hidden": True, "featured": True}
+    assert await admin.bulk_listing([102], "show", ACTOR) == 1 and data.listings[102]["hidden"] is False
+    # an unknown action or no product is refused, and nothing is written
+    before = len(data.audit)
+    for ids, action in (([101], "delete"), ([], "hide")):
+        with pytest.raises(InvalidInput):
+            await admin.bulk_listing(ids, action, ACTOR)
+    assert len(data.audit) == before

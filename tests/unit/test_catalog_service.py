@@ -279,3 +279,15 @@ async def test_reordering_images_saves_the_dragged_order_once_and_audits_it(stat
         with pytest.raises(Conflict):
             await images.reorder(10, stale, "staff:1")
     assert [e["key"] for e in state.images[10]] == ["c", "a", "b"] and len(state.audit) == 1
+
+
+async def test_the_export_reads_the_catalogue_by_keyset_pages_with_category_names(state: CatalogState) -> None:
+    state.nodes = [{"code": 1, "name": "پوشاک", "parent_code": None}]
+    state.export_rows = [{"product_id": i, "category_id": 1 if i % 2 else 9} for i in (5, 2, 9, 7, 3)]
+    catalog = CatalogService(FakeCatalogUnitOfWork.factory(state))
+    # when the export is read two products at a time
+    pages = [page async for page in catalog.export(page_size=2)]
+    # then every product comes once, in id order, each page after the last id of the one before
+    assert [[r["product_id"] for r in p] for p in pages] == [[2, 3], [5, 7], [9]]
+    assert state.export_pages == [(0, 2), (3, 2), (7, 2)]
+    assert [r["category"] for p in pages for r in p] == [None, "پوشاک", "پوشاک", "پوشاک", "پوشاک"]

@@ -45,6 +45,10 @@ class ProductAdminRepository(Protocol):
     async def save_listing(self, product_id: int, changes: Mapping[str, Any]) -> None:
         """Set the given listing fields; ``SlugTaken`` when another product has the slug."""
 
+    async def set_flag(self, product_ids: Sequence[int], column: str, value: bool) -> list[int]:
+        """Set the listing flag ``column`` (``hidden`` or ``featured``) of the known products among
+        ``product_ids`` to ``value``; the ids of those it changed."""
+
     async def set_override(
         self, product_id: int, field: str, value: Any, actor: str, *, search: str | None = None
     ) -> None:

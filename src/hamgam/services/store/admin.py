@@ -4,6 +4,7 @@ sync's conflicts beside them). Every change is written to the audit log in its o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound
@@ -20,6 +21,15 @@ SEARCHED = frozenset({"name", "tags"})
 #: Store-owned listing fields staff may edit.
 LISTING_FIELDS = ("slug", "description", "seo_title", "seo_description", "images", "hidden", "featured")
 _NO_PRODUCT = "کالا پیدا نشد — product not found"
+#: What staff may do to many products at once from the product list: the listing flag and its value.
+BULK_ACTIONS: dict[str, tuple[str, bool]] = {
+    "hide": ("hidden", True),
+    "show": ("hidden", False),
+    "feature": ("featured", True),
+    "unfeature": ("featured", False),
+}
+#: Most products one bulk action takes (a page of the list is 30).
+MAX_BULK = 500
 
 
 def check_listing(changes: dict[str, Any]) -> None:
@@ -93,6 +103,26 @@ class AdminService:
                 "این نامک (slug) را کالای دیگری دارد — another product uses this slug", field="slug"
             ) from None
         return await self.product(product_id)
+
+    async def bulk_listing(self, product_ids: Sequence[int], action: str, actor: str) -> int:
+        """Hide, show, feature or unfeature the chosen products (``BULK_ACTIONS``) in one transaction; how many
+        changed (those already so, and unknown ids, are left alone). Each changed product gets its audit entry,
+        as a change on its own page would."""
+        if action not in BULK_ACTIONS:
+            raise InvalidInput(f"action must be one of {', '.join(BULK_ACTIONS)}", field="action")
+        ids = sorted(set(product_ids))
+        if not ids:
+            raise InvalidInput("هیچ کالایی انتخاب نشده است — no product chosen", field="products")
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"at most {MAX_BULK} products at once", field="products")
+        column, value = BULK_ACTIONS[action]
+        async with self._uow() as uow:
+            changed = await uow.products.set_flag(ids, column, value)
+            for product_id in changed:
+                await uow.audit.record(
+                    actor, "product.listing", f"product:{product_id}", {column: value, "bulk": action}
+                )
+        return len(changed)
 
     async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> dict[str, Any]:
         if field not in OVERRIDABLE:

@@ -8,7 +8,7 @@ own holds.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from hamgam.domain import variants
@@ -29,6 +29,8 @@ MAX_TERMS = 8
 #: Seconds the category tree is reused between requests: it changes only when the sync brings a change, and
 #: every filtered listing needs it (reading 130 nodes cost more than the listing's own query).
 CATEGORY_TTL_S = 10.0
+#: Products read per transaction by the catalogue export.
+EXPORT_PAGE = 1000
 
 
 def search_terms(query: str | None) -> tuple[str, ...]:
@@ -176,6 +178,23 @@ class CatalogService:
                 for sel in variants.selectors(list(told.values()))
             ],
         }
+
+    async def export(self, *, page_size: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """The whole catalogue for staff (``CatalogRepository.export_page``: hidden and unlisted products too), page
+        by page in product id order (keyset: each page its own short transaction, so a large catalogue streams
+        without holding one open), each row with its ``category`` name."""
+        size = page_size or EXPORT_PAGE
+        names = {n["code"]: n["name"] for n in await self._category_nodes()}
+        after = 0
+        while True:
+            async with self._uow() as uow:
+                rows = await uow.catalog.export_page(after, size)
+            if not rows:
+                return
+            yield [r | {"category": names.get(r["category_id"])} for r in rows]
+            if len(rows) < size:
+                return
+            after = rows[-1]["product_id"]
 
     async def variant_detail(self, product_id: int, choice: Mapping[str, str]) -> int:
         """The detail of ``product_id`` whose properties are the buyer's ``choice`` (property code → value),

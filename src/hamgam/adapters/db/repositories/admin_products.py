@@ -15,6 +15,8 @@ from hamgam.ports.admin import Row, SlugTaken
 
 #: Listing columns ``save_listing`` may set (they are spliced into the statement).
 _LISTING_COLUMNS = frozenset({"slug", "description", "seo_title", "seo_description", "images", "hidden", "featured"})
+#: Listing flags ``set_flag`` may set.
+_FLAGS = frozenset({"hidden", "featured"})
 
 
 class SqlProductAdminRepository:
@@ -104,6 +106,20 @@ class SqlProductAdminRepository:
             if "slug" not in str(exc.orig):
                 raise
             raise SlugTaken(product_id) from exc
+
+    async def set_flag(self, product_ids: Sequence[int], column: str, value: bool) -> list[int]:
+        if column not in _FLAGS:
+            raise ValueError(f"not a listing flag: {column}")
+        result = await self._conn.execute(
+            text(f"""INSERT INTO product_listing (product_id, {column})
+                     SELECT p.mahak_id, :v FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
+                     WHERE p.mahak_id = ANY(:ids) AND coalesce(l.{column}, false) <> :v
+                     ORDER BY p.mahak_id
+                     ON CONFLICT (product_id) DO UPDATE SET {column} = EXCLUDED.{column}, updated_at = now()
+                     RETURNING product_id"""),
+            {"ids": list(product_ids), "v": value},
+        )
+        return sorted(result.scalars())
 
     async def set_override(
         self, product_id: int, field: str, value: Any, actor: str, *, search: str | None = None
