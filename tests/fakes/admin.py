@@ -83,8 +83,18 @@ class FakeProductAdminRepository:
             raise SlugTaken(product_id)
         self._data.listings.setdefault(product_id, {}).update(changes)
 
-    async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> None:
-        self._data.overrides[(product_id, field)] = {"field": field, "value": value, "set_by": actor}
+    async def set_flag(self, product_ids: Sequence[int], column: str, value: bool) -> list[int]:
+        changed = []
+        for product_id in sorted(set(product_ids)):
+            if product_id in self._data.products and bool(self._listing(product_id).get(column)) != value:
+                self._data.listings.setdefault(product_id, {})[column] = value
+                changed.append(product_id)
+        return changed
+
+    async def set_override(
+        self, product_id: int, field: str, value: Any, actor: str, *, search: str | None = None
+    ) -> None:
+        self._data.overrides[(product_id, field)] = {"field": field, "value": value, "set_by": actor, "search": search}
 
     async def clear_override(self, product_id: int, field: str) -> bool:
         if self._data.overrides.pop((product_id, field), None) is None:

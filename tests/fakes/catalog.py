@@ -44,6 +44,9 @@ class CatalogState:
     category_reads: int = 0
     figures_since: list[dt.datetime] = field(default_factory=list)
     locked: list[int] = field(default_factory=list)
+    #: The catalogue export's rows (as ``export_page`` returns them) and the pages asked for.
+    export_rows: list[dict[str, Any]] = field(default_factory=list)
+    export_pages: list[tuple[int, int]] = field(default_factory=list)
 
 
 _SORTS: dict[str, tuple[Callable[[dict[str, Any]], Any], bool]] = {
@@ -90,6 +93,11 @@ class FakeCatalogRepository:
 
     async def featured_ids(self, limit: int) -> list[int]:
         return sorted(self._state.featured, reverse=True)[:limit]
+
+    async def export_page(self, after: int, limit: int) -> list[dict[str, Any]]:
+        self._state.export_pages.append((after, limit))
+        rows = sorted((r for r in self._state.export_rows if r["product_id"] > after), key=lambda r: r["product_id"])
+        return [dict(r) for r in rows[:limit]]
 
 
 class FakeImageRepository:

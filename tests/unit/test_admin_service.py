@@ -75,3 +75,31 @@ async def test_the_product_list_filters_by_visibility_newest_first(admin: AdminS
     every, _ = await admin.list_products(q=None, hidden=None, offset=0, limit=10)
     assert [p["product_id"] for p in shown] == [102] and total == 1
     assert [p["product_id"] for p in every] == [102, 101]
+
+
+async def test_a_searched_override_carries_its_search_key(admin: AdminService, data: AdminData) -> None:
+    # when staff override the name (searched, written with Arabic yeh) and the unit (not searched)
+    await admin.set_override(101, "name", "پيراهن مردانه", ACTOR)
+    await admin.set_override(101, "unit_name", "بسته", ACTOR)
+    # then the name's search key is normalised as the storefront's queries are; the unit has none
+    assert data.overrides[(101, "name")]["search"] == "پیراهن مردانه"
+    assert data.overrides[(101, "unit_name")]["search"] is None
+
+
+async def test_a_bulk_action_changes_the_chosen_products_once_and_audits_each(
+    admin: AdminService, data: AdminData
+) -> None:
+    data.listings[102] = {"hidden": True}
+    # when staff hide both products (one already hidden) and an unknown one
+    assert await admin.bulk_listing([101, 102, 999, 101], "hide", ACTOR) == 1
+    # then only the product that changed is audited; featuring both changes both
+    assert [(e["target"], e["details"]) for e in data.audit] == [("product:101", {"hidden": True, "bulk": "hide"})]
+    assert await admin.bulk_listing([101, 102], "feature", ACTOR) == 2
+    assert data.listings[101] == {"hidden": True, "featured": True}
+    assert await admin.bulk_listing([102], "show", ACTOR) == 1 and data.listings[102]["hidden"] is False
+    # an unknown action or no product is refused, and nothing is written
+    before = len(data.audit)
+    for ids, action in (([101], "delete"), ([], "hide")):
+        with pytest.raises(InvalidInput):
+            await admin.bulk_listing(ids, action, ACTOR)
+    assert len(data.audit) == before

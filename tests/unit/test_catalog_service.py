@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from hamgam.domain.errors import InvalidInput, NotFound
+from hamgam.domain.errors import Conflict, InvalidInput, NotFound
 from hamgam.ports.catalog import MahakPicture
 from hamgam.services.store.catalog import COUNT_LIMIT, CatalogService
 from hamgam.services.store.dashboard import DashboardService
@@ -261,3 +261,33 @@ async def test_mahak_pictures_are_attached_once_a_bad_one_hidden_a_failed_one_re
     assert await images.attach_mahak_pictures(mahak) == 1
     assert await images.attach_mahak_pictures(mahak) == 0
     assert {e["picture_id"] for e in state.images[10]} == {"1", "2", "3"}
+
+
+async def test_reordering_images_saves_the_dragged_order_once_and_audits_it(state: CatalogState) -> None:
+    state.images[10] = [{"key": k, "url": "", "alt": "", "source": "upload"} for k in ("a", "b", "c")]
+    images, _ = _images(state)
+    # when staff drag the last image first
+    await images.reorder(10, ["c", "a", "b"], "staff:1")
+    # then it is the cover, and the move is in the audit log; the same order again changes nothing
+    assert [e["key"] for e in state.images[10]] == ["c", "a", "b"]
+    assert (await images.covers([10]))[10]["key"] == "c"
+    assert state.audit[-1] == ("staff:1", "product.image.reorder", "product:10", {"keys": ["c", "a", "b"]})
+    await images.reorder(10, ["c", "a", "b"], "staff:1")
+    assert len(state.audit) == 1
+    # a list from a stale page (an image missing, unknown or twice) is refused and changes nothing
+    for stale in (["c", "a"], ["c", "a", "x"], ["c", "c", "a"]):
+        with pytest.raises(Conflict):
+            await images.reorder(10, stale, "staff:1")
+    assert [e["key"] for e in state.images[10]] == ["c", "a", "b"] and len(state.audit) == 1
+
+
+async def test_the_export_reads_the_catalogue_by_keyset_pages_with_category_names(state: CatalogState) -> None:
+    state.nodes = [{"code": 1, "name": "پوشاک", "parent_code": None}]
+    state.export_rows = [{"product_id": i, "category_id": 1 if i % 2 else 9} for i in (5, 2, 9, 7, 3)]
+    catalog = CatalogService(FakeCatalogUnitOfWork.factory(state))
+    # when the export is read two products at a time
+    pages = [page async for page in catalog.export(page_size=2)]
+    # then every product comes once, in id order, each page after the last id of the one before
+    assert [[r["product_id"] for r in p] for p in pages] == [[2, 3], [5, 7], [9]]
+    assert state.export_pages == [(0, 2), (3, 2), (7, 2)]
+    assert [r["category"] for p in pages for r in p] == [None, "پوشاک", "پوشاک", "پوشاک", "پوشاک"]

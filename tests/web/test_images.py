@@ -139,3 +139,40 @@ async def test_mahak_pictures_are_fetched_once_and_attached(web: Web) -> None:
     assert [(e["picture_id"], e.get("hidden")) for e in listed] == [("501", None), ("502", "true")]
     page = (await web.http.get("/product/106")).text
     assert f"/media/{listed[0]['key']}/960.webp" in page
+
+
+async def test_staff_drag_images_into_order_and_the_cover_follows(web: Web) -> None:
+    await web.login_staff()
+    token = await web.csrf("/admin/products/102")
+    for color in ((200, 0, 0), (0, 200, 0), (0, 0, 200)):
+        response = await web.http.post(
+            "/admin/products/102/images",
+            data={"csrf_token": token, "alt": ""},
+            files={"image": ("p.png", png(color=color), "image/png")},
+        )
+        assert response.status_code == 303
+    keys = [e["key"] for e in await web.container.images.images(102)]
+    page = (await web.http.get("/admin/products/102")).text
+    assert "js/sortable.min.js" in page and 'data-order-form="image-order"' in page
+    assert [m for m in re.findall(r'<li data-key="([^"]+)"', page)] == keys
+    # when staff drop the last image first (the script posts the new order through htmx)
+    dragged = [keys[2], keys[0], keys[1]]
+    htmx = {"HX-Request": "true", "X-CSRF-Token": token}
+    response = await web.http.post("/admin/products/102/images/order", data={"keys": dragged}, headers=htmx)
+    # then the images section comes back alone, in the new order; the storefront's cover is the dragged one
+    assert response.status_code == 200 and "<html" not in response.text
+    assert response.text.lstrip().startswith('<section class="panel" id="images"')
+    assert re.findall(r'<li data-key="([^"]+)"', response.text) == dragged
+    assert [e["key"] for e in await web.container.images.images(102)] == dragged
+    assert (await web.container.images.covers([102]))[102]["key"] == keys[2]
+    async with web.container.engine.connect() as conn:
+        audited = (
+            (await conn.execute(text("SELECT details FROM audit_log WHERE action = 'product.image.reorder'")))
+            .scalars()
+            .all()
+        )
+    assert audited == [{"keys": dragged}]
+    # when a page that missed an upload sends its stale list, nothing moves and staff are told to reload
+    stale = await web.http.post("/admin/products/102/images/order", data={"keys": dragged[:2]}, headers=htmx)
+    assert stale.status_code == 200 and "دوباره باز کنید" in stale.text
+    assert [e["key"] for e in await web.container.images.images(102)] == dragged

@@ -51,3 +51,10 @@ def test_a_rejected_row_gets_a_persian_sentence() -> None:
     assert LABELS.rejection("prices_rial", "negative amount -5") == "فیلد «قیمت‌ها» در محک مقدار منفی دارد."
     assert LABELS.rejection("weird", "value error") == "محک در «weird» مقداری فرستاده که فروشگاه نمی‌تواند بپذیرد."
     assert LABELS.rejection(None, "row error") == "محک ردیفی فرستاده که فروشگاه نمی‌تواند بپذیرد."
+
+
+def test_every_mahak_field_of_a_product_reads_in_persian() -> None:
+    # every field label has its Persian (the admin product page shows all of Mahak's product fields)
+    untranslated = [key for key, label in FIELD_LABELS.items() if LABELS.field(key) == label]
+    assert untranslated == []
+    assert LABELS.field("tax_percent") == "درصد عوارض" and LABELS.field("charge_percent") == "درصد مالیات"

@@ -7,6 +7,7 @@ never takes a page or a job down.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 #: Listing fields that have no "cleared" state: ``null`` is refused for them (text fields clear with ``null``).
@@ -27,3 +28,14 @@ def image_entries(value: Any) -> tuple[list[dict[str, str]], bool]:
         return [], True
     entries = [dict(e) for e in value if is_image_entry(e)]
     return entries, len(entries) != len(value)
+
+
+#: What separates a product's tags (Mahak's ``Tags`` or a staff override): commas (Latin, Persian, Arabic),
+#: semicolons, ``#`` and line breaks. Spaces do not: a tag may be two words.
+_TAG_SEPARATORS = re.compile(r"[,،؛;#\n\r]+")
+
+
+def split_tags(value: str | None) -> list[str]:
+    """A product's tags as the storefront lists them: trimmed, empty ones and repeats dropped, in order."""
+    tags = (t.strip() for t in _TAG_SEPARATORS.split(value or ""))
+    return list(dict.fromkeys(t for t in tags if t))

@@ -45,7 +45,15 @@ class ProductAdminRepository(Protocol):
     async def save_listing(self, product_id: int, changes: Mapping[str, Any]) -> None:
         """Set the given listing fields; ``SlugTaken`` when another product has the slug."""
 
-    async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> None: ...
+    async def set_flag(self, product_ids: Sequence[int], column: str, value: bool) -> list[int]:
+        """Set the listing flag ``column`` (``hidden`` or ``featured``) of the known products among
+        ``product_ids`` to ``value``; the ids of those it changed."""
+
+    async def set_override(
+        self, product_id: int, field: str, value: Any, actor: str, *, search: str | None = None
+    ) -> None:
+        """Set (or replace) the override; ``search`` is its search key for a searched field (name, tags).
+        The storefront's listing (``catalog_entry``) follows in the same transaction."""
 
     async def clear_override(self, product_id: int, field: str) -> bool:
         """Drop the override and resolve that field's open conflicts; False when there was no override."""

@@ -95,6 +95,13 @@ class CatalogRepository(Protocol):
     async def featured_ids(self, limit: int) -> list[int]:
         """Products staff marked featured and did not hide, newest first."""
 
+    async def export_page(self, after: int, limit: int) -> list[dict[str, Any]]:
+        """The catalogue export, one page: up to ``limit`` products that are not deleted (listed or not), with
+        ids above ``after``, by id: ``product_id, code, name`` (as shown), ``mahak_name, category_id, visible``
+        (listed on the storefront), ``hidden, featured, price_rial`` (cheapest live detail at the store's
+        level; None without one), ``list_price_rial`` (its Price1), ``available`` (left to sell) and
+        ``overrides`` (the fields staff overrode)."""
+
 
 class ImageRepository(Protocol):
     """The images listed in ``product_listing.images`` and Mahak's pictures waiting to join them."""

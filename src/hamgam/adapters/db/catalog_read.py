@@ -431,16 +431,18 @@ async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id
 
 
 async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, Any]:
-    """Store-owned fields (listing), Mahak's own text and pictures of a product, whatever its visibility."""
+    """Store-owned fields (listing), Mahak's own text (a staff override instead of Mahak's value: migration
+    0021's ``catalog_product``) and pictures of a product, whatever its visibility."""
     row = (
         (
             await conn.execute(
-                text("""SELECT p.mahak_id AS product_id, p.unit_name, p.mahak_description, p.tags,
+                text("""SELECT p.mahak_id AS product_id, c.unit_name, c.unit_name2, c.mahak_description, c.tags,
                            p.deleted_at IS NOT NULL AS deleted,
                            l.slug, l.description, l.seo_title, l.seo_description,
                            CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
                            coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured
-                    FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
+                    FROM product p JOIN catalog_product c ON c.product_id = p.mahak_id
+                    LEFT JOIN product_listing l ON l.product_id = p.mahak_id
                     WHERE p.mahak_id = :pid"""),
                 {"pid": product_id},
             )
@@ -472,3 +474,43 @@ def listing_images(value: Any, product_id: int) -> list[dict[str, str]]:
     if dropped:
         log.warning("catalog.bad_listing_images", product_id=product_id, stored=repr(value)[:200])
     return entries
+
+
+#: The catalogue export's rows (``export_page``): every product that is not deleted, listed or not, with its
+#: display name (staff's override) beside Mahak's, its cheapest live detail's price at the store's level and that
+#: detail's list price (Price1), what is left to sell (``_OFFER``'s ``available``, over the details with a link),
+#: whether the storefront lists it (``catalog_entry``), its flags and which fields staff overrode. Keyset paged.
+_EXPORT = """
+SELECT c.product_id, c.code, c.name, p.name AS mahak_name, c.category_id,
+       e.product_id IS NOT NULL AS visible, coalesce(l.hidden, false) AS hidden,
+       coalesce(l.featured, false) AS featured,
+       o.price_rial, o.list_price_rial, coalesce(o.available, 0) AS available,
+       coalesce((SELECT array_agg(ov.field ORDER BY ov.field) FROM product_override ov
+                 WHERE ov.product_id = c.product_id), '{{}}') AS overrides
+FROM catalog_product c
+JOIN product p ON p.mahak_id = c.product_id
+LEFT JOIN product_listing l ON l.product_id = c.product_id
+LEFT JOIN catalog_entry e ON e.product_id = c.product_id
+LEFT JOIN LATERAL (
+  SELECT min(s.price_rial) AS price_rial, (array_agg(s.list_price_rial ORDER BY s.price_rial))[1] AS list_price_rial,
+         sum(GREATEST(GREATEST(floor(s.stock_mahak)::bigint, 0) - s.reserved, 0)) FILTER (WHERE s.linked)::bigint
+           AS available
+  FROM (SELECT coalesce({price}, 0) AS price_rial, d.prices_rial[1] AS list_price_rial, {stock} AS stock_mahak,
+               coalesce(h.reserved_qty, 0) AS reserved, link.linked
+        FROM product_detail d
+        LEFT JOIN LATERAL (SELECT vl.count1, true AS linked FROM catalog_live_link vl
+                           WHERE vl.product_detail_id = d.mahak_id ORDER BY vl.row_version DESC LIMIT 1) link ON true
+        LEFT JOIN stock_hold h ON h.product_detail_id = d.mahak_id
+        WHERE d.product_id = c.product_id AND d.deleted_at IS NULL) s
+) o ON true
+WHERE p.deleted_at IS NULL AND c.product_id > :after
+ORDER BY c.product_id
+LIMIT :limit
+"""
+
+
+async def export_page(conn: AsyncConnection, rules: SyncSettings, after: int, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` products of the catalogue export (``_EXPORT``) after product id ``after``, by id."""
+    sql = _EXPORT.format(price=_PRICE, stock=stock_sql(rules))
+    params = rule_params(rules) | {"after": after, "limit": limit}
+    return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]

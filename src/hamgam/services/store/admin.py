@@ -4,19 +4,32 @@ sync's conflicts beside them). Every change is written to the audit log in its o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound
 from hamgam.domain.listing import NOT_NULL_FIELDS, TEXT_FIELDS, is_image_entry
+from hamgam.domain.persian import normalize_text
 from hamgam.ports.admin import AdminUnitOfWork, SlugTaken
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 #: Mahak-owned product columns staff may override locally (the sync keeps Mahak's value beside it and logs a
 #: conflict when Mahak changes it). Prices and stock are not overridable: they must match the invoices.
 OVERRIDABLE = frozenset({"name", "unit_name", "unit_name2", "mahak_description", "tags"})
+#: Overridden fields the storefront's search finds the product by (their search key is stored beside them).
+SEARCHED = frozenset({"name", "tags"})
 #: Store-owned listing fields staff may edit.
 LISTING_FIELDS = ("slug", "description", "seo_title", "seo_description", "images", "hidden", "featured")
 _NO_PRODUCT = "کالا پیدا نشد — product not found"
+#: What staff may do to many products at once from the product list: the listing flag and its value.
+BULK_ACTIONS: dict[str, tuple[str, bool]] = {
+    "hide": ("hidden", True),
+    "show": ("hidden", False),
+    "feature": ("featured", True),
+    "unfeature": ("featured", False),
+}
+#: Most products one bulk action takes (a page of the list is 30).
+MAX_BULK = 500
 
 
 def check_listing(changes: dict[str, Any]) -> None:
@@ -91,13 +104,34 @@ class AdminService:
             ) from None
         return await self.product(product_id)
 
+    async def bulk_listing(self, product_ids: Sequence[int], action: str, actor: str) -> int:
+        """Hide, show, feature or unfeature the chosen products (``BULK_ACTIONS``) in one transaction; how many
+        changed (those already so, and unknown ids, are left alone). Each changed product gets its audit entry,
+        as a change on its own page would."""
+        if action not in BULK_ACTIONS:
+            raise InvalidInput(f"action must be one of {', '.join(BULK_ACTIONS)}", field="action")
+        ids = sorted(set(product_ids))
+        if not ids:
+            raise InvalidInput("هیچ کالایی انتخاب نشده است — no product chosen", field="products")
+        if len(ids) > MAX_BULK:
+            raise InvalidInput(f"at most {MAX_BULK} products at once", field="products")
+        column, value = BULK_ACTIONS[action]
+        async with self._uow() as uow:
+            changed = await uow.products.set_flag(ids, column, value)
+            for product_id in changed:
+                await uow.audit.record(
+                    actor, "product.listing", f"product:{product_id}", {column: value, "bulk": action}
+                )
+        return len(changed)
+
     async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> dict[str, Any]:
         if field not in OVERRIDABLE:
             raise InvalidInput(f"field cannot be overridden; one of {', '.join(sorted(OVERRIDABLE))}", field="field")
         async with self._uow() as uow:
             if not await uow.products.exists(product_id):
                 raise NotFound(_NO_PRODUCT, product_id=product_id)
-            await uow.products.set_override(product_id, field, value, actor)
+            search = normalize_text(str(value)) if field in SEARCHED else None
+            await uow.products.set_override(product_id, field, value, actor, search=search)
             await uow.audit.record(
                 actor, "product.override.set", f"product:{product_id}", {"field": field, "value": value}
             )

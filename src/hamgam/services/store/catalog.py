@@ -8,11 +8,12 @@ own holds.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from hamgam.domain import variants
 from hamgam.domain.errors import InvalidInput, NotFound
+from hamgam.domain.listing import split_tags
 from hamgam.domain.persian import normalize_text
 from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -30,6 +31,8 @@ FUZZY_BELOW = 5
 #: Seconds the category tree is reused between requests: it changes only when the sync brings a change, and
 #: every filtered listing needs it (reading 130 nodes cost more than the listing's own query).
 CATEGORY_TTL_S = 10.0
+#: Products read per transaction by the catalogue export.
+EXPORT_PAGE = 1000
 
 
 def search_terms(query: str | None) -> tuple[str, ...]:
@@ -150,8 +153,11 @@ class CatalogService:
             names = await uow.catalog.property_names(variants.property_codes(d["properties"] for d in details))
         told = {d["detail_id"]: variants.variant_properties(d["properties"], names) for d in details}
         return rows[0] | {
+            # Mahak's fields as staff overrode them (the override wins; the read-model applies it)
             "unit_name": extras["unit_name"],
+            "unit_name2": extras.get("unit_name2"),
             "description": extras["description"] or extras["mahak_description"],
+            "tags": split_tags(extras.get("tags")),
             "images": extras["images"],
             "pictures": extras["pictures"],
             "seo_title": extras["seo_title"],
@@ -179,6 +185,23 @@ class CatalogService:
                 for sel in variants.selectors(list(told.values()))
             ],
         }
+
+    async def export(self, *, page_size: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """The whole catalogue for staff (``CatalogRepository.export_page``: hidden and unlisted products too), page
+        by page in product id order (keyset: each page its own short transaction, so a large catalogue streams
+        without holding one open), each row with its ``category`` name."""
+        size = page_size or EXPORT_PAGE
+        names = {n["code"]: n["name"] for n in await self._category_nodes()}
+        after = 0
+        while True:
+            async with self._uow() as uow:
+                rows = await uow.catalog.export_page(after, size)
+            if not rows:
+                return
+            yield [r | {"category": names.get(r["category_id"])} for r in rows]
+            if len(rows) < size:
+                return
+            after = rows[-1]["product_id"]
 
     async def variant_detail(self, product_id: int, choice: Mapping[str, str]) -> int:
         """The detail of ``product_id`` whose properties are the buyer's ``choice`` (property code → value),

@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from hamgam.domain.errors import InvalidInput, NotFound
+from hamgam.domain.errors import Conflict, InvalidInput, NotFound
 from hamgam.ports import ObjectStore
 from hamgam.ports.catalog import CatalogUnitOfWork, PictureSource
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -155,6 +155,23 @@ class ImageService:
         target = max(0, min(len(images) - 1, index + delta))
         images.insert(target, images.pop(index))
         await self._rewrite(product_id, images, actor, "product.image.move", {"key": key, "to": target})
+
+    async def reorder(self, product_id: int, keys: Sequence[str], actor: str) -> None:
+        """Put the product's images in the order of ``keys`` (staff dragged them; the first visible image is
+        the cover). ``keys`` must name every listed image once: a list that differs (another tab added or
+        removed one meanwhile) is a ``Conflict`` and changes nothing."""
+        async with self._uow() as uow:
+            images = await uow.images.images(product_id)
+            by_key = {e.get("key"): e for e in images}
+            if len(keys) != len(images) or set(keys) != set(by_key):
+                raise Conflict(
+                    "فهرست تصویرها در این میان تغییر کرده است؛ صفحه را دوباره باز کنید — the images changed meanwhile",
+                    field="images",
+                )
+            ordered = [by_key[k] for k in keys]
+            if ordered != images:
+                await uow.images.replace(product_id, ordered)
+                await uow.audit.record(actor, "product.image.reorder", f"product:{product_id}", {"keys": list(keys)})
 
     async def remove(self, product_id: int, key: str, actor: str) -> None:
         """Unlist an image. An uploaded one is deleted; a Mahak one stays listed as hidden, so the pictures job

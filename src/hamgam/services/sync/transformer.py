@@ -102,7 +102,8 @@ def _product(row: Any, ctx: TransformContext) -> dict[str, Any]:
         "code": _text(row.product_code),
         "category_id": row.product_category_id,
         "name": name,
-        "name_search": normalize_text(f"{name} {row.product_code or ''}"),
+        # Mahak's tags are searched with the name (a staff override of either is added by catalog_product)
+        "name_search": normalize_text(f"{name} {row.product_code or ''} {row.tags or ''}"),
         "unit_name": row.unit_name,
         "unit_name2": row.unit_name2,
         "unit_ratio": _num(row.unit_ratio),

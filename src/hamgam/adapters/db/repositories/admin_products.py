@@ -15,6 +15,8 @@ from hamgam.ports.admin import Row, SlugTaken
 
 #: Listing columns ``save_listing`` may set (they are spliced into the statement).
 _LISTING_COLUMNS = frozenset({"slug", "description", "seo_title", "seo_description", "images", "hidden", "featured"})
+#: Listing flags ``set_flag`` may set.
+_FLAGS = frozenset({"hidden", "featured"})
 
 
 class SqlProductAdminRepository:
@@ -55,7 +57,8 @@ class SqlProductAdminRepository:
     async def get(self, product_id: int) -> Row | None:
         rows = await self._rows(
             """SELECT mahak_id AS product_id, code, name, unit_name, unit_name2, mahak_description, tags,
-                      category_id, row_version, deleted_at, updated_at FROM product WHERE mahak_id = :p""",
+                      category_id, unit_ratio, tax_percent, charge_percent, weight, width, height, length,
+                      min_quantity, row_version, deleted_at, updated_at FROM product WHERE mahak_id = :p""",
             {"p": product_id},
         )
         return rows[0] if rows else None
@@ -104,13 +107,29 @@ class SqlProductAdminRepository:
                 raise
             raise SlugTaken(product_id) from exc
 
-    async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> None:
+    async def set_flag(self, product_ids: Sequence[int], column: str, value: bool) -> list[int]:
+        if column not in _FLAGS:
+            raise ValueError(f"not a listing flag: {column}")
+        result = await self._conn.execute(
+            text(f"""INSERT INTO product_listing (product_id, {column})
+                     SELECT p.mahak_id, :v FROM product p LEFT JOIN product_listing l ON l.product_id = p.mahak_id
+                     WHERE p.mahak_id = ANY(:ids) AND coalesce(l.{column}, false) <> :v
+                     ORDER BY p.mahak_id
+                     ON CONFLICT (product_id) DO UPDATE SET {column} = EXCLUDED.{column}, updated_at = now()
+                     RETURNING product_id"""),
+            {"ids": list(product_ids), "v": value},
+        )
+        return sorted(result.scalars())
+
+    async def set_override(
+        self, product_id: int, field: str, value: Any, actor: str, *, search: str | None = None
+    ) -> None:
         await self._conn.execute(
-            text("""INSERT INTO product_override (product_id, field, value, set_by)
-                    VALUES (:p, :f, CAST(:v AS jsonb), :a)
+            text("""INSERT INTO product_override (product_id, field, value, set_by, search)
+                    VALUES (:p, :f, CAST(:v AS jsonb), :a, :s)
                     ON CONFLICT (product_id, field) DO UPDATE SET value = EXCLUDED.value, set_by = EXCLUDED.set_by,
-                        set_at = now()"""),
-            {"p": product_id, "f": field, "v": orjson.dumps(value).decode(), "a": actor},
+                        search = EXCLUDED.search, set_at = now()"""),
+            {"p": product_id, "f": field, "v": orjson.dumps(value).decode(), "a": actor, "s": search},
         )
 
     async def clear_override(self, product_id: int, field: str) -> bool:

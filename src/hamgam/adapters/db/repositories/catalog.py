@@ -33,6 +33,9 @@ class SqlCatalogRepository:
     async def property_names(self, codes: set[str]) -> dict[str, str]:
         return await catalog_read.property_names(self._conn, codes)
 
+    async def export_page(self, after: int, limit: int) -> list[dict[str, Any]]:
+        return await catalog_read.export_page(self._conn, self._rules, after, limit)
+
     async def featured_ids(self, limit: int) -> list[int]:
         ids = await self._conn.execute(
             text("""SELECT product_id FROM product_listing WHERE featured AND NOT hidden

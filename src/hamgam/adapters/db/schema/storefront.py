@@ -33,4 +33,6 @@ product_override = Table(
     Column("value", JSONB, nullable=False),
     Column("set_by", Text, nullable=False),
     Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    #: The value's search key (``normalize_text``) for the searched fields (name, tags); migration 0021.
+    Column("search", Text),
 )

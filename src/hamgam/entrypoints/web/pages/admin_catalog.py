@@ -3,18 +3,25 @@ their overrides and conflicts), customers (the settings page is ``admin_settings
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import File, Form, Query, UploadFile
+from fastapi.responses import StreamingResponse
 
 from hamgam.domain.accounts import Role
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, StoreError
 from hamgam.domain.persian import to_latin_digits
 from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
+from hamgam.entrypoints.web.labels import FIELD_LABELS
 from hamgam.entrypoints.web.pages.account import STATUS_LABELS
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
 from hamgam.services.store.admin import OVERRIDABLE
+from hamgam.services.store.images import MAX_IMAGES
 from hamgam.services.store.orders import list_orders
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
@@ -31,6 +38,14 @@ MAHAK_FIELDS = (
     "mahak_description",
     "tags",
     "category_id",
+    "unit_ratio",
+    "tax_percent",
+    "charge_percent",
+    "weight",
+    "width",
+    "height",
+    "length",
+    "min_quantity",
     "row_version",
     "updated_at",
 )
@@ -87,7 +102,109 @@ async def products(
     )
 
 
-async def _product(page: StaffPage, product_id: int, *, errors: dict | None = None, status_code: int = 200):
+#: The bulk actions of the product list, as the flash reports them.
+BULK_DONE = {
+    "hide": N_("%(n)s of %(chosen)s chosen products hidden from the store."),
+    "show": N_("%(n)s of %(chosen)s chosen products shown in the store."),
+    "feature": N_("%(n)s of %(chosen)s chosen products featured on the home page."),
+    "unfeature": N_("%(n)s of %(chosen)s chosen products no longer featured."),
+}
+
+
+@router.post("/admin/products/bulk")
+async def bulk(
+    page: StaffPage,
+    action: Annotated[str, Form(max_length=16)] = "",
+    ids: Annotated[list[str] | None, Form()] = None,
+    back: Annotated[str, Form(max_length=300)] = "",
+):
+    """Hide, show, feature or unfeature the products ticked on the list, in one transaction."""
+    assert page.user is not None
+    to = safe_next(back, "/admin/products")
+    chosen = [n for n in (parse_int(i, low=1, high=2**62) for i in ids or []) if n is not None]
+    if action not in BULK_DONE:
+        return page.redirect(to, flash=N_("Choose what to do with the chosen products."), kind="error")
+    if not chosen:
+        return page.redirect(to, flash=N_("Choose at least one product."), kind="error")
+    try:
+        changed = await page.core.admin.bulk_listing(chosen, action, page.user.actor)
+    except InvalidInput as exc:
+        return page.redirect(to, flash=page.error_text(exc), kind="error")
+    done = page.locale.gettext(BULK_DONE[action]) % {
+        "n": page.locale.number(changed),
+        "chosen": page.locale.number(len(set(chosen))),
+    }
+    return page.redirect(to, flash=done)
+
+
+#: The catalogue export's columns: header (message id) and how a row's cell is written.
+EXPORT_COLUMNS = (
+    N_("Code"),
+    N_("Name in the store"),
+    N_("Name in Mahak"),
+    N_("Price (Rial)"),
+    N_("List price (Rial)"),
+    N_("Stock"),
+    N_("Shown in the store"),
+    N_("Featured"),
+    N_("Category"),
+    N_("Overrides"),
+)
+
+
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab) is quoted with ``'``."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _export_lines(page: StaffPage, rows: list[dict[str, Any]]) -> str:
+    gettext = page.locale.gettext
+    yes, no = gettext(N_("Yes")), gettext(N_("No"))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for r in rows:
+        overridden = "، ".join(gettext(FIELD_LABELS[f]) if f in FIELD_LABELS else f for f in r["overrides"])
+        cells = (
+            r["code"] or r["product_id"],
+            r["name"],
+            r["mahak_name"],
+            r["price_rial"],
+            r["list_price_rial"],
+            r["available"],
+            yes if r["visible"] else no,
+            yes if r["featured"] else no,
+            r["category"] or "",
+            overridden,
+        )
+        writer.writerow([_cell(c) for c in cells])
+    return out.getvalue()
+
+
+@router.get("/admin/products/export.csv")
+async def export_csv(page: StaffPage):
+    """The whole catalogue as CSV for a spreadsheet: UTF-8 with a BOM (Excel then reads Persian), Persian
+    headers, one product a line, streamed page by page (the catalogue is read by keyset, never whole)."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow([page.locale.gettext(h) for h in EXPORT_COLUMNS])
+
+    async def lines() -> AsyncIterator[str]:
+        yield "\ufeff" + header.getvalue()
+        async for rows in page.core.catalog.export():
+            yield _export_lines(page, rows)
+
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M")
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.csv"', "Cache-Control": "no-store"},
+    )
+
+
+async def _product(
+    page: StaffPage, product_id: int, *, errors: dict | None = None, status_code: int = 200, block: str | None = None
+):
     item = await page.core.admin.product(product_id)
     images = await page.container.images.images(product_id) if page.container.images else []
     try:
@@ -98,6 +215,7 @@ async def _product(page: StaffPage, product_id: int, *, errors: dict | None = No
     return page.render(
         "admin/product.html",
         status_code=status_code,
+        block=block,
         product=item,
         images=images,
         selling=selling,
@@ -214,6 +332,24 @@ async def move_image(page: StaffPage, product_id: Id, key: Key, delta: Annotated
     assert page.user is not None and page.container.images is not None
     await page.container.images.move(product_id, key, delta, page.user.actor)
     return page.redirect(f"/admin/products/{product_id}#images")
+
+
+@router.post("/admin/products/{product_id}/images/order")
+async def order_images(page: StaffPage, product_id: Id, keys: Annotated[list[str] | None, Form()] = None):
+    """The images in the order staff dragged them to (htmx: the images section comes back in its new order)."""
+    assert page.user is not None and page.container.images is not None
+    errors = {}
+    try:
+        if keys is None or len(keys) > MAX_IMAGES or any(len(k) > 300 for k in keys):
+            raise Conflict("فهرست تصویرها نامعتبر است — bad image list", field="images")
+        await page.container.images.reorder(product_id, keys, page.user.actor)
+    except Conflict as exc:
+        errors["image"] = page.error_text(exc)
+    if page.htmx:
+        return await _product(page, product_id, errors=errors, block="images")
+    if errors:
+        return page.redirect(f"/admin/products/{product_id}#images", flash=errors["image"], kind="error")
+    return page.redirect(f"/admin/products/{product_id}#images", flash=N_("Image order saved."))
 
 
 @router.post("/admin/products/{product_id}/images/remove")
