@@ -33,6 +33,7 @@ from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
+from hamgam.services.store.reports import SalesReports
 from hamgam.services.store.shipping import ship_order
 from hamgam.settings import Settings
 
@@ -83,6 +84,8 @@ class StoreCore:
     dashboard: DashboardService
     #: Orders' sales invoices as printable documents.
     invoices: InvoiceService
+    #: Sales by day, month, product and category for the dashboard and the reports page.
+    reports: SalesReports
 
     # --- password login (two steps for staff) ---
 
@@ -233,6 +236,7 @@ def build_store_core(
         guest_cart_ttl_s=shop.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),
+        reports=SalesReports(catalog_uow),
         invoices=InvoiceService(
             store_uow,
             invoice_renderer,
