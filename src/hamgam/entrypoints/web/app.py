@@ -26,6 +26,7 @@ from hamgam.entrypoints.web.pages import (
     account,
     admin_catalog,
     admin_orders,
+    admin_reports,
     admin_site,
     admin_sync,
     cart,
@@ -101,6 +102,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         site,
         admin_catalog,
         admin_orders,
+        admin_reports,
         admin_sync,
         admin_site,
     ):
