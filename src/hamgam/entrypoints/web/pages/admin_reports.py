@@ -49,7 +49,10 @@ async def sales_reports(page: StaffPage, start: DateText = None, end: DateText =
         values=_values(start, end, period),
         errors={},
         period=period,
-        dl={"start": jalali_text(period.start, persian=False), "end": jalali_text(period.end, persian=False)},
+        dl={
+            "start": jalali_text(period.start, persian=False, sep="-"),
+            "end": jalali_text(period.end, persian=False, sep="-"),
+        },
         days=days,
         day_totals=_totals(days),
         months=await sales.by_month(period),
