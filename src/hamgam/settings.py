@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, Field, SecretStr
@@ -62,6 +62,11 @@ class SyncSettings(BaseModel):
     interval_s: float = 180.0
     #: Seconds between full reconciliation passes (default nightly).
     reconcile_interval_s: float = 86_400.0
+    #: The freshness objective: seconds of lag (since the last complete sync started) an entity may reach, as the
+    #: ``HamgamSyncLagOverObjective`` alert uses it; ``lag_objectives_s`` overrides it per entity
+    #: (``{"ProductDetail": 600}``). The admin dashboard shows each entity against its objective.
+    lag_objective_s: float = Field(default=900.0, gt=0)
+    lag_objectives_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     workers: int = 4
     prefetch: int = 8
     #: Delays of the retry tiers, one per attempt; after the last, the dead-letter queue.

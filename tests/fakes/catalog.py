@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
@@ -39,6 +39,12 @@ class CatalogState:
     figures: dict[str, Any] = field(default_factory=dict)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     disabled_at: dict[int, dt.datetime] = field(default_factory=dict)
+    #: Orders for the sales reports: ``id``, ``status``, ``created_at``, ``paid_at``, the ``*_rial`` sums and
+    #: ``lines`` (``product_id``, ``name``, ``quantity``, ``total_rial``); ``product_categories`` and
+    #: ``category_names`` stand for today's catalogue.
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    product_categories: dict[int, int] = field(default_factory=dict)
+    category_names: dict[int, str] = field(default_factory=dict)
     # what was asked, for assertions
     queries: list[ProductQuery] = field(default_factory=list)
     category_reads: int = 0
@@ -161,6 +167,88 @@ class FakeDashboardRepository:
         return self._state.disabled_at.get(customer_id)
 
 
+class FakeSalesReportRepository:
+    """The PostgreSQL sums over ``CatalogState.orders`` (a sale's day is the Tehran day of ``paid_at``)."""
+
+    def __init__(self, state: CatalogState) -> None:
+        self._state = state
+
+    def _sold(self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]) -> list[dict[str, Any]]:
+        return [
+            o
+            for o in self._state.orders
+            if o.get("paid_at") is not None and start <= o["paid_at"] < until and o["status"] in statuses
+        ]
+
+    async def sales_by_day(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        from hamgam.domain.jalali import to_tehran
+
+        days: dict[dt.date, dict[str, Any]] = {}
+        for o in self._sold(start, until, statuses):
+            day = to_tehran(o["paid_at"]).date()
+            row = days.setdefault(
+                day, {"day": day, "orders": 0, "items_rial": 0, "shipping_rial": 0, "vat_rial": 0, "total_rial": 0}
+            )
+            row["orders"] += 1
+            for k in ("items_rial", "shipping_rial", "vat_rial", "total_rial"):
+                row[k] += o.get(k, 0)
+        return [days[d] for d in sorted(days)]
+
+    def _products(self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]) -> list[dict[str, Any]]:
+        products: dict[int, dict[str, Any]] = {}
+        for o in self._sold(start, until, statuses):
+            for line in o["lines"]:
+                row = products.setdefault(
+                    line["product_id"],
+                    {"product_id": line["product_id"], "code": None, "name": line["name"], "quantity": 0,
+                     "orders": set(), "revenue_rial": 0},
+                )  # fmt: skip
+                row["quantity"] += line["quantity"]
+                row["revenue_rial"] += line["total_rial"]
+                row["orders"].add(o["id"])
+        return [r | {"orders": len(r["orders"])} for r in products.values()]
+
+    async def sales_by_product(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str], *, by: str, limit: int | None
+    ) -> list[dict[str, Any]]:
+        first, second = ("quantity", "revenue_rial") if by == "quantity" else ("revenue_rial", "quantity")
+        rows = sorted(self._products(start, until, statuses), key=lambda r: (-r[first], -r[second], r["product_id"]))
+        return rows if limit is None else rows[:limit]
+
+    async def stream_sales_by_product(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
+    ) -> AsyncIterator[dict[str, Any]]:
+        for row in await self.sales_by_product(start, until, statuses, by="revenue", limit=None):
+            yield row
+
+    async def sales_by_category(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        categories: dict[int | None, dict[str, Any]] = {}
+        for o in self._sold(start, until, statuses):
+            for line in o["lines"]:
+                cid = self._state.product_categories.get(line["product_id"])
+                row = categories.setdefault(
+                    cid,
+                    {"category_id": cid, "name": self._state.category_names.get(cid) if cid else None,
+                     "quantity": 0, "orders": set(), "revenue_rial": 0},
+                )  # fmt: skip
+                row["quantity"] += line["quantity"]
+                row["revenue_rial"] += line["total_rial"]
+                row["orders"].add(o["id"])
+        rows = [r | {"orders": len(r["orders"])} for r in categories.values()]
+        return sorted(rows, key=lambda r: (-r["revenue_rial"], r["category_id"] is None, r["category_id"] or 0))
+
+    async def orders_by_status(self, start: dt.datetime) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for o in self._state.orders:
+            if o["created_at"] >= start:
+                counts[o["status"]] = counts.get(o["status"], 0) + 1
+        return counts
+
+
 #: What a rollback restores (the records of what was asked are kept).
 _STORED = ("images", "audit")
 
@@ -171,6 +259,7 @@ class FakeCatalogUnitOfWork:
         self.catalog = FakeCatalogRepository(state)
         self.images = FakeImageRepository(state)
         self.dashboard = FakeDashboardRepository(state)
+        self.reports = FakeSalesReportRepository(state)
         self.audit = FakeAuditLog(state)
         self._saved: dict[str, Any] = {}
 

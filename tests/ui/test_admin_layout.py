@@ -71,6 +71,7 @@ def test_every_admin_page_is_accessible(page: Page, live_shop: LiveShop) -> None
         "/admin/products/101",
         "/admin/orders",
         f"/admin/orders/{order_id}",
+        "/admin/reports",
         "/admin/customers",
         customer,
         "/admin/sync",

@@ -27,6 +27,7 @@ ADMIN_PAGES = [
     ("admin-dashboard", "/admin"),
     ("admin-product", "/admin/products/101"),
     ("admin-orders", "/admin/orders"),
+    ("admin-reports", "/admin/reports"),
     ("admin-sync", "/admin/sync"),
     ("admin-dead-letter", "/admin/dead-letters/1"),
 ]
@@ -80,4 +81,4 @@ def test_admin_pages_are_accessible(page: Page, live_shop: LiveShop) -> None:
         page.goto(path)
         expect(page.locator("main h1")).to_be_visible()
         check(page, name)
-    assert re.search(r"<svg class=\"chart\"", page.goto("/admin/sync").text())  # type: ignore[union-attr]
+    assert re.search(r"<svg class=\"chart wide\"", page.goto("/admin/sync").text())  # type: ignore[union-attr]

@@ -3,6 +3,7 @@ variants (properties), prices and stock, for the page tests, the browser tests a
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import orjson
@@ -109,3 +110,50 @@ async def seed_sync_runs(engine: AsyncEngine, entity: str = "Product", runs: int
             text("INSERT INTO sync_cursor (entity, row_version) VALUES (:e, 1390) ON CONFLICT DO NOTHING"),
             {"e": entity},
         )
+
+
+#: Known sales for the report tests, paid around 1 Farvardin 1405 (2026-03-21) in Tehran time (UTC+03:30):
+#: (order id, status, paid at (UTC), shipping rial, [(product id, name, quantity, unit price rial)]).
+SALES: list[tuple[int, str, str | None, int, list[tuple[int, str, int, int]]]] = [
+    # 1404/12/29, 23:00 Tehran: the last day of Esfand 1404
+    (9001, "paid", "2026-03-20T19:30:00+00:00", 300_000, [(101, "پیراهن نخی مردانه", 2, 1_250_000)]),
+    # 1405/01/01, 00:10 Tehran (still 20 March in UTC): the first day of Farvardin 1405
+    (9002, "delivered", "2026-03-20T20:40:00+00:00", 0, [(103, "کتری برقی استیل", 1, 3_490_000),
+                                                         (101, "پیراهن نخی مردانه", 1, 1_250_000)]),
+    # 1405/01/02
+    (9003, "invoiced", "2026-03-22T08:00:00+00:00", 300_000, [(105, "کتاب شاهنامه فردوسی", 3, 4_500_000)]),
+    # cancelled after payment, never paid, expired: not sales
+    (9004, "cancelled", "2026-03-22T09:00:00+00:00", 0, [(106, "دیوان حافظ", 9, 2_200_000)]),
+    (9005, "pending_payment", None, 0, [(106, "دیوان حافظ", 7, 2_200_000)]),
+    # a product gone from the catalogue since: its name on the order, no category
+    (9006, "shipped", "2026-03-22T10:00:00+00:00", 0, [(999, "کالای حذف‌شده", 4, 100_000)]),
+]  # fmt: skip
+
+
+async def seed_sales(engine: AsyncEngine, sales: list | None = None) -> None:
+    """``SALES`` (or ``sales``) as orders of one customer, placed when paid (or now, if never paid)."""
+    async with engine.begin() as conn:
+        customer = (
+            await conn.execute(
+                text("""INSERT INTO customer (mobile, full_name) VALUES ('09350000000', 'خریدار گزارش')
+                        ON CONFLICT (mobile) DO UPDATE SET full_name = excluded.full_name RETURNING id""")
+            )
+        ).scalar_one()
+        for order_id, status, paid_at, shipping, lines in sales or SALES:
+            items = sum(q * p for _, _, q, p in lines)
+            await conn.execute(
+                text("""INSERT INTO store_order (id, customer_id, status, items_rial, shipping_rial, vat_rial,
+                            total_rial, shipping_method, address, created_at, paid_at)
+                        VALUES (:id, :c, :st, :items, :ship, 0, :total, 'post', '{}'::jsonb,
+                                coalesce(CAST(:paid AS timestamptz), now()), CAST(:paid AS timestamptz))"""),
+                {"id": order_id, "c": customer, "st": status, "items": items, "ship": shipping,
+                 "total": items + shipping, "paid": dt.datetime.fromisoformat(paid_at) if paid_at else None},
+            )  # fmt: skip
+            for product_id, name, quantity, price in lines:
+                await conn.execute(
+                    text("""INSERT INTO order_line (order_id, product_detail_id, product_id, name, quantity,
+                                unit_price_rial, total_rial)
+                            VALUES (:o, :d, :p, :n, :q, :u, :t)"""),
+                    {"o": order_id, "d": product_id * 10 + 1, "p": product_id, "n": name, "q": quantity,
+                     "u": price, "t": quantity * price},
+                )  # fmt: skip

@@ -1,5 +1,5 @@
 """The catalogue's persistence ports: what customers see (categories, listings, product pages), product images
-and the staff dashboard's figures, behind one unit of work.
+and the staff dashboard's figures and sales reports, behind one unit of work.
 
 Implemented for PostgreSQL by ``hamgam.adapters.db.catalog_uow.SqlCatalogUnitOfWork`` (repositories in
 ``hamgam.adapters.db.repositories``); in memory by ``tests/fakes/catalog.py``.
@@ -8,7 +8,7 @@ Implemented for PostgreSQL by ``hamgam.adapters.db.catalog_uow.SqlCatalogUnitOfW
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -144,6 +144,39 @@ class DashboardRepository(Protocol):
         """When the customer's account was disabled (None: enabled, or no such customer)."""
 
 
+class SalesReportRepository(Protocol):
+    """Sales aggregated by PostgreSQL over ``[start, until)``: orders paid in that span whose status is one of
+    ``statuses`` (the sold ones, ``hamgam.domain.reports.SOLD_STATUSES``). Money in Rial."""
+
+    async def sales_by_day(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Per Tehran day of payment (``day``, a date) with sales, in order: ``orders``, ``items_rial``,
+        ``shipping_rial``, ``vat_rial``, ``total_rial``."""
+
+    async def sales_by_product(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str], *, by: str, limit: int | None
+    ) -> list[dict[str, Any]]:
+        """Per product sold: ``product_id``, ``code``, ``name`` (today's display name, else the name on the
+        order), ``quantity``, ``orders``, ``revenue_rial`` (its lines' totals); largest first ``by``
+        ``quantity`` or ``revenue``, then product id; at most ``limit`` rows (None: all)."""
+
+    def stream_sales_by_product(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The same rows as ``sales_by_product(by="revenue", limit=None)``, read as they are needed (a big shop's
+        every product is never held in memory)."""
+
+    async def sales_by_category(
+        self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Per category of the products sold (their category today; None: none): ``category_id``, ``name``,
+        ``quantity``, ``orders``, ``revenue_rial``; largest revenue first."""
+
+    async def orders_by_status(self, start: dt.datetime) -> dict[str, int]:
+        """Orders placed since ``start``, counted by their status now."""
+
+
 class CatalogUnitOfWork(UnitOfWork, Protocol):
     """One catalogue transaction and the repositories bound to it."""
 
@@ -153,5 +186,7 @@ class CatalogUnitOfWork(UnitOfWork, Protocol):
     def images(self) -> ImageRepository: ...
     @property
     def dashboard(self) -> DashboardRepository: ...
+    @property
+    def reports(self) -> SalesReportRepository: ...
     @property
     def audit(self) -> AuditLog: ...

@@ -8,6 +8,7 @@ from hamgam.adapters.db.audit import SqlAuditLog
 from hamgam.adapters.db.repositories.catalog import SqlCatalogRepository
 from hamgam.adapters.db.repositories.dashboard import SqlDashboardRepository
 from hamgam.adapters.db.repositories.images import SqlImageRepository
+from hamgam.adapters.db.repositories.reports import SqlSalesReportRepository
 from hamgam.adapters.db.unit_of_work import SqlUnitOfWork
 from hamgam.settings import SyncSettings
 
@@ -19,6 +20,7 @@ class SqlCatalogUnitOfWork(SqlUnitOfWork):
     catalog: SqlCatalogRepository
     images: SqlImageRepository
     dashboard: SqlDashboardRepository
+    reports: SqlSalesReportRepository
     audit: SqlAuditLog
 
     def __init__(self, engine: AsyncEngine, rules: SyncSettings) -> None:
@@ -29,4 +31,5 @@ class SqlCatalogUnitOfWork(SqlUnitOfWork):
         self.catalog = SqlCatalogRepository(connection, self._rules)
         self.images = SqlImageRepository(connection)
         self.dashboard = SqlDashboardRepository(connection)
+        self.reports = SqlSalesReportRepository(connection)
         self.audit = SqlAuditLog(connection)

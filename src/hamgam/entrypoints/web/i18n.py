@@ -99,6 +99,17 @@ class Locale:
             return format_jalali_datetime(value)
         return to_tehran(value).strftime("%Y-%m-%d %H:%M")
 
+    def duration(self, seconds: float | None) -> str:
+        """``45 s``, ``12 min``, ``3 h`` or ``2 days`` (rounded down) in the UI's language and digits."""
+        if seconds is None:
+            return "—"
+        value = max(int(seconds), 0)
+        # a unit is used from two of it on: 90 s stays seconds, 2 h is not 120 min
+        for unit, message in ((86_400, N_("%(n)s days")), (3600, N_("%(n)s hours")), (60, N_("%(n)s minutes"))):
+            if value >= 2 * unit:
+                return self.gettext(message) % {"n": self.number(value // unit)}
+        return self.gettext(N_("%(n)s seconds")) % {"n": self.number(value)}
+
     def error(self, message: str) -> str:
         """A core error message is ``"<Persian> — <English>"``: show the half in the UI's language."""
         persian, _, english = message.partition(" — ")

@@ -58,6 +58,7 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         "digits": locale.digits,
         "jdate": locale.date,
         "jdatetime": locale.datetime,
+        "duration": locale.duration,
         "err": locale.error,
         "pname": rich_name,
         "pname_text": display_name,

@@ -35,6 +35,7 @@ from hamgam.services.store.notifier import SmsNotifier, Templates
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
 from hamgam.services.store.restock import RestockService
+from hamgam.services.store.reports import SalesReports
 from hamgam.services.store.shipping import ship_order
 from hamgam.services.store.shipping_methods import ShippingMethodsService
 from hamgam.settings import Settings
@@ -90,6 +91,8 @@ class StoreCore:
     dashboard: DashboardService
     #: Orders' sales invoices as printable documents.
     invoices: InvoiceService
+    #: Sales by day, month, product and category for the dashboard and the reports page.
+    reports: SalesReports
     #: The shop's current SMS texts (the admin panel's settings), read by the SMS consumer before each message;
     #: None: the default texts.
     sms_templates: Callable[[], Awaitable[Templates]] | None = None
@@ -245,6 +248,7 @@ def build_store_core(
         guest_cart_ttl_s=shop.guest_cart_ttl_s,
         uow=store_uow,
         dashboard=DashboardService(catalog_uow),
+        reports=SalesReports(catalog_uow),
         invoices=InvoiceService(
             store_uow,
             invoice_renderer,

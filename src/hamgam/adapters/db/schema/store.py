@@ -234,6 +234,7 @@ store_order = Table(
     CheckConstraint("total_rial = items_rial + vat_rial + shipping_rial", name="total"),
     Index("ix_store_order_customer_id_created_at", "customer_id", "created_at"),
     Index("ix_store_order_status", "status"),
+    Index("ix_store_order_paid_at", "paid_at", postgresql_where=text("paid_at IS NOT NULL")),
 )
 
 order_line = Table(

@@ -14,15 +14,19 @@ from fastapi.responses import StreamingResponse
 
 from hamgam.domain.accounts import Role
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, StoreError
+from hamgam.domain.orders import OrderStatus, buyer_state
 from hamgam.domain.persian import to_latin_digits
+from hamgam.domain.sync.freshness import freshness
 from hamgam.entrypoints.web.deps import AdminPage, StaffPage, safe_next
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.labels import FIELD_LABELS
-from hamgam.entrypoints.web.pages.account import STATUS_LABELS
+from hamgam.entrypoints.web.pages.account import BUYER_STATE_LABELS, STATUS_LABELS
+from hamgam.entrypoints.web.pages.charts import day_chart, freshness_bars, list_bars, sync_chart
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
 from hamgam.services.store.admin import OVERRIDABLE
 from hamgam.services.store.images import MAX_IMAGES
 from hamgam.services.store.orders import list_orders
+from hamgam.services.sync.history import series
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
 router = page_router()
@@ -65,8 +69,27 @@ async def dashboard(page: StaffPage):
     # "in step" is what a reconciliation verified, not the absence of errors
     verified = [e["verified"] for e in entities if e["verified"]]
     recent, _ = await list_orders(page.container.store.uow, offset=0, limit=8)
+    sales = await page.core.reports.dashboard()
+    sync = page.container.settings.sync
+    fresh = [freshness(e["entity"], e["lag_s"], sync.lag_objective_s, sync.lag_objectives_s) for e in entities]
+    chart_entity = "ProductDetail" if any(e["entity"] == "ProductDetail" for e in entities) else entities[0]["entity"]
     return page.render(
         "admin/dashboard.html",
+        sales=sales,
+        sales_chart=day_chart(sales["days"], "total_rial"),
+        top_quantity=list_bars(sales["top_quantity"], "quantity"),
+        top_revenue=list_bars(sales["top_revenue"], "revenue_rial"),
+        statuses=list_bars(
+            [
+                {"status": s.value, "buyer": buyer_state(s).value, "n": sales["statuses"].get(s.value, 0)}
+                for s in OrderStatus
+            ],
+            "n",
+        ),
+        freshness=freshness_bars(fresh),
+        late=sum(1 for f in fresh if f.state == "late"),
+        chart_entity=chart_entity,
+        chart=sync_chart(await series(page.container.sync_reads, chart_entity)),
         figures=await page.core.dashboard.today(),
         entities=entities,
         unhealthy=unhealthy,
@@ -78,6 +101,7 @@ async def dashboard(page: StaffPage):
         verified_at=min((v["finished_at"] for v in verified), default=None),
         drift=sum(v["drift"] for v in verified),
         labels=STATUS_LABELS,
+        buyer_labels=BUYER_STATE_LABELS,
     )
 
 
