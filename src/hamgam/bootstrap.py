@@ -26,6 +26,7 @@ from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
 from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.adapters.mahak.client import MahakClient
+from hamgam.adapters.mahak.export import MahakExportClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.payments.factory import build_payment_gateway
@@ -162,7 +163,7 @@ class Container:
         return Exporter(
             self.export_uow,
             AdvisoryLocks(self.engine),
-            self.mahak,
+            MahakExportClient(self.mahak),
             self.export_outbox,
             self.settings.export,
             self.settings.sync,

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace, TracebackType
 from typing import Any, Self
 
-from hamgam.adapters.mahak.calls import SaveAllDataRequest
-from hamgam.adapters.mahak.wire import Entity
+from hamgam.adapters.mahak.export import save_all_request
 from hamgam.domain.export import KIND_BY_SAVE_LIST, ClientKind, ItemError, JobKind, JobStatus
-from hamgam.ports.export import ClientRecord, Confirmed, ExportBundle, SyncedTotals
+from hamgam.ports.export import ClientRecord, Confirmed, ExportBundle, SaveAllData, SyncedTotals
 
 NOW = dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC)
 
@@ -568,7 +567,7 @@ class FakeMahak:
     def __init__(self, *, sync_id: int = 7, visitor_id: int = 3) -> None:
         self.session: SimpleNamespace | None = None
         self._login = SimpleNamespace(sync_id=sync_id, visitor_id=visitor_id)
-        self.requests: list[SaveAllDataRequest] = []
+        self.requests: list[SaveAllData] = []
         self.rows: dict[str, list[SimpleNamespace]] = {kind.entity: [] for kind in ClientKind}
         self.lose_next_answer = False
         self._ids = itertools.count(100)
@@ -578,7 +577,10 @@ class FakeMahak:
         self.session = self._login
         return self._login
 
-    async def save_all(self, request: SaveAllDataRequest) -> SimpleNamespace:
+    def wire_body(self, request: SaveAllData) -> dict[str, Any]:
+        return save_all_request(request).to_wire()  # the real adapter's request, as the exporter keeps it
+
+    async def save_all(self, request: SaveAllData) -> SimpleNamespace:
         self.requests.append(request)
         answer: dict[str, list[SimpleNamespace]] = {}
         people: dict[int, int] = {}  # person client id -> Mahak id, for items naming a person sent alongside
@@ -616,7 +618,7 @@ class FakeMahak:
             raise TimeoutError("the answer was lost")
         return SimpleNamespace(**answer)
 
-    async def iter_changes(self, entity: Entity, from_version: int = 0) -> AsyncIterator[SimpleNamespace]:
+    async def iter_changes(self, entity: str, from_version: int = 0) -> AsyncIterator[SimpleNamespace]:
         yield SimpleNamespace(rows=[r for r in self.rows[str(entity)] if r.row_version > from_version])
 
     def saved(self, kind: ClientKind) -> list[SimpleNamespace]:

@@ -46,7 +46,7 @@ class ClientKind(StrEnum):
 
     @property
     def save_list(self) -> str:
-        """The SaveAllData list (``SaveAllDataRequest`` attribute) that carries this kind."""
+        """The SaveAllData list (``ports.export.SaveAllData`` attribute) that carries this kind."""
         return _SAVE_LIST[self]
 
 

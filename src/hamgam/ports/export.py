@@ -11,15 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from decimal import Decimal
+from typing import Any, Protocol
 
 from hamgam.domain.export import ClientKind, ItemError, JobKind, JobStatus
 from hamgam.domain.invoice import InvoiceLine
 from hamgam.ports.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:  # Mahak's wire models are the contract's vocabulary; nothing of the adapter runs here
-    from hamgam.adapters.mahak.calls import SaveAllDataRequest
-    from hamgam.adapters.mahak.wire import Entity
 
 #: Header of a message replayed from the dead-letter store: a staff replay of a refused or failed job.
 REPLAYED_FROM_HEADER = "x-replayed-from"
@@ -81,6 +78,108 @@ class SyncedTotals:
     other_cost: int
     discount: int
     lines: list[InvoiceLine]
+
+
+# --- what one SaveAllData carries (the Mahak adapter turns it into the wire request) -------------------------
+# Field names follow the contract (§5) in snake case. A child names its parent by ``<parent>_client_id`` when the
+# parent is new in the same request, else by id. None means "not sent".
+
+
+@dataclass
+class PersonSave:
+    person_client_id: int
+    person_id: int | None = None
+    person_code: int | None = None
+    person_group_id: int | None = None
+    person_type: int = 0
+    first_name: str | None = None
+    last_name: str | None = None
+    organization: str | None = None
+    national_code: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    state: str | None = None
+    city: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+
+
+@dataclass
+class VisitorPersonSave:
+    visitor_person_client_id: int
+    visitor_id: int
+    person_id: int | None = None
+    person_client_id: int | None = None
+
+
+@dataclass
+class OrderSave:
+    order_client_id: int
+    visitor_id: int
+    order_date: dt.datetime
+    person_id: int | None = None
+    person_client_id: int | None = None
+    order_type: int = 201
+    settlement_type: int = 0
+    send_cost: Decimal = Decimal(0)
+    #: Other costs of the invoice (no tax on them): here the Rial the net line prices leave over.
+    other_cost: Decimal | None = None
+    discount: Decimal | None = None
+    description: str | None = None
+    #: JSON text: title, address, postalcode, mobile, cityid.
+    shipping_address: str | None = None
+
+
+@dataclass
+class OrderDetailSave:
+    order_detail_client_id: int
+    product_detail_id: int
+    #: Required by Mahak.
+    store_id: int
+    #: Unit price.
+    price: Decimal
+    count1: Decimal
+    order_id: int | None = None
+    order_client_id: int | None = None
+    item_type: int = 1
+    count2: Decimal | None = None
+    discount: Decimal | None = None
+    tax_percent: Decimal | None = None
+    charge_percent: Decimal | None = None
+    row_id: int | None = None
+    description: str | None = None
+
+
+@dataclass
+class ReceiptSave:
+    receipt_client_id: int
+    cash_amount: Decimal
+    visitor_id: int | None = None
+    person_id: int | None = None
+    person_client_id: int | None = None
+    order_id: int | None = None
+    order_client_id: int | None = None
+    cash_code: int | None = None
+    date: dt.datetime | None = None
+    tracking_code: str | None = None
+    description: str | None = None
+
+
+#: One record of a SaveAllData.
+SaveItem = PersonSave | VisitorPersonSave | OrderSave | OrderDetailSave | ReceiptSave
+
+
+@dataclass
+class SaveAllData:
+    """Related records sent in one request, so Mahak links children to parents created in it. The lists are
+    named as ``ClientKind.save_list`` names them."""
+
+    people: list[PersonSave] = field(default_factory=list)
+    visitor_people: list[VisitorPersonSave] = field(default_factory=list)
+    orders: list[OrderSave] = field(default_factory=list)
+    order_details: list[OrderDetailSave] = field(default_factory=list)
+    receipts: list[ReceiptSave] = field(default_factory=list)
 
 
 # --- repositories ------------------------------------------------------------------------------------------------
@@ -366,6 +465,10 @@ class MahakForExport(Protocol):
 
     async def login(self) -> MahakSession: ...
 
-    async def save_all(self, request: SaveAllDataRequest) -> SaveAllResult: ...
+    def wire_body(self, request: SaveAllData) -> Mapping[str, Any]:
+        """The request as it goes to Mahak (JSON-ready), kept with the job before it leaves."""
 
-    def iter_changes(self, entity: Entity, from_version: int = 0) -> AsyncIterator[ChangePage]: ...
+    async def save_all(self, request: SaveAllData) -> SaveAllResult: ...
+
+    def iter_changes(self, entity: str, from_version: int = 0) -> AsyncIterator[ChangePage]:
+        """Changes of ``entity`` (named as Mahak names it, e.g. ``"OrderDetail"``) after ``from_version``."""

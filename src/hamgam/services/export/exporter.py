@@ -127,7 +127,7 @@ class Exporter:
             # Committed before the request leaves: from now on a retry (or another job carrying one of these
             # client ids) reads back before it resends.
             async with self.uow() as uow:
-                await uow.jobs.mark_sending(job_id, plan.request.to_wire(), list(plan.items.values()))
+                await uow.jobs.mark_sending(job_id, self.mahak.wire_body(plan.request), list(plan.items.values()))
             result = await self.mahak.save_all(plan.request)
             await self._hook("after_answer", job_id)
             outcome = interpret(plan, result)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import structlog
 
-from hamgam.adapters.mahak.wire import Entity
 from hamgam.domain.export import ClientKind
 from hamgam.ports.export import Confirmed, ExportBundle, MahakForExport
 
@@ -57,9 +56,8 @@ async def _scan(
     mahak: MahakForExport, kind: ClientKind, wanted: set[int], cursors: dict[str, int], sync_id: int | None
 ) -> dict[int, tuple[int, int | None, str | None, int | None]]:
     """Rows of ``kind`` after its read-back cursor whose client id is wanted (and created by our SyncId)."""
-    entity = Entity(kind.entity)
     hits: dict[int, tuple[int, int | None, str | None, int | None]] = {}
-    async for page in mahak.iter_changes(entity, int(cursors.get(kind.entity, 0))):
+    async for page in mahak.iter_changes(kind.entity, int(cursors.get(kind.entity, 0))):
         for row in page.rows:
             client_id = getattr(row, f"{kind.value}_client_id", None)
             if client_id not in wanted or row.deleted:

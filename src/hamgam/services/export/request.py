@@ -10,14 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from hamgam.adapters.mahak.calls import (
-    OrderDetailSave,
-    OrderSave,
-    PersonSave,
-    ReceiptSave,
-    SaveAllDataRequest,
-    VisitorPersonSave,
-)
 from hamgam.domain.export import (
     SALES_INVOICE,
     SALES_RETURN,
@@ -34,7 +26,19 @@ from hamgam.domain.export import (
     split_name,
 )
 from hamgam.domain.invoice import ExportLine, Rates, export_line
-from hamgam.ports.export import ClientRecord, ExportBundle, Row, SyncedMahakData
+from hamgam.ports.export import (
+    ClientRecord,
+    ExportBundle,
+    OrderDetailSave,
+    OrderSave,
+    PersonSave,
+    ReceiptSave,
+    Row,
+    SaveAllData,
+    SaveItem,
+    SyncedMahakData,
+    VisitorPersonSave,
+)
 from hamgam.settings import ExportSettings, StockSource, SyncSettings
 
 
@@ -46,15 +50,11 @@ class PersonRef:
     person_client_id: int | None
 
 
-#: One record of a SaveAllData.
-SaveItem = PersonSave | VisitorPersonSave | OrderSave | OrderDetailSave | ReceiptSave
-
-
 @dataclass
 class Plan:
     """The request, and for each of its items which client record it carries."""
 
-    request: SaveAllDataRequest
+    request: SaveAllData
     #: ``(save list, index) -> (kind, client id)``
     items: dict[tuple[str, int], tuple[ClientKind, int]] = field(default_factory=dict)
     #: The Mahak person of the order when already known (matched, or confirmed earlier).
@@ -85,7 +85,7 @@ async def build_plan(
     job, order, customer = bundle.job, bundle.order, bundle.customer
     kind = JobKind(job["kind"])
     unit = str(sync.money_unit)
-    plan = Plan(SaveAllDataRequest())
+    plan = Plan(SaveAllData())
     customer_key = person_key(customer["id"])
     person = bundle.record(ClientKind.PERSON, customer_key)
     link = bundle.record(ClientKind.VISITOR_PERSON, customer_key)
