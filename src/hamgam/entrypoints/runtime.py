@@ -49,6 +49,9 @@ async def run_roles(
     services: dict[str, Any] = {}
     if "worker" in roles:
         services["worker"] = container.worker()
+        pictures = container.picture_worker()
+        if pictures is not None:
+            services["pictures"] = pictures
     if "scheduler" in roles:
         services["scheduler"] = container.scheduler()
     if "exporter" in roles:
@@ -142,13 +145,15 @@ async def _drain_broker_dead_letters_forever(container: Any) -> None:
     """RabbitMQ's delivery-limit backstop dead-letters on its own; move those letters where staff see them."""
     from hamgam.adapters.queue.drain import drain_broker_dead_letters
     from hamgam.adapters.queue.rabbitmq import RabbitQueue
+    from hamgam.services.store.pictures import PICTURES_TOPIC
     from hamgam.services.sync.fetcher import BATCH_TOPIC
 
     if not isinstance(container.queue, RabbitQueue):
         return  # the PostgreSQL queue writes its backstop dead letters straight into the table
     while True:
-        try:
-            await drain_broker_dead_letters(container.queue, BATCH_TOPIC, container.dead_letters)
-        except Exception as exc:
-            log.warning("dead_letters.drain_failed", error=str(exc))
+        for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+            try:
+                await drain_broker_dead_letters(container.queue, topic, container.dead_letters)
+            except Exception as exc:
+                log.warning("dead_letters.drain_failed", topic=topic, error=str(exc))
         await asyncio.sleep(DEAD_LETTER_DRAIN_S)
