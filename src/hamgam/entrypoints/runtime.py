@@ -48,10 +48,8 @@ async def run_roles(
         loop.add_signal_handler(signum, stop.set)
     services: dict[str, Any] = {}
     if "worker" in roles:
-        services["worker"] = container.worker()
         pictures = container.picture_worker()
-        if pictures is not None:
-            services["pictures"] = pictures
+        services["worker"] = container.worker() if pictures is None else _Together(container.worker(), pictures)
     if "scheduler" in roles:
         services["scheduler"] = container.scheduler()
     if "exporter" in roles:
@@ -114,6 +112,27 @@ def _checks(container: Container, probe: MahakProbe | None) -> dict[str, Check]:
     if probe is not None:
         checks["mahak"] = probe
     return checks
+
+
+class _Together:
+    """Several consumer pools run as one role (the worker: the sync's batches and the pictures they bring)."""
+
+    def __init__(self, *pools: Any) -> None:
+        self.pools = pools
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(pool.run()) for pool in self.pools]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()  # a pool that failed fails the role
+
+    def stop(self) -> None:
+        for pool in self.pools:
+            pool.stop()
 
 
 def _failed(task: asyncio.Task) -> bool:
