@@ -71,7 +71,7 @@ product = synced_table(
     Column("mahak_description", Text),
     Column("tags", Text),
     Column("min_quantity", Float),
-    indexes=(("category_id",), ("code",)),
+    indexes=(("category_id",), ("code",), ("updated_at", "mahak_id")),
 )
 
 product_detail = synced_table(
