@@ -157,9 +157,6 @@ class FakeImageRepository:
     async def lock_product(self, product_id: int) -> None:
         self._state.locked.append(product_id)
 
-    async def has_picture(self, product_id: int, picture_id: int) -> bool:
-        return any(e.get("picture_id") == str(picture_id) for e in self._state.images.get(product_id, []))
-
 
 class FakeAuditLog:
     def __init__(self, state: CatalogState) -> None:

@@ -104,7 +104,7 @@ class CatalogRepository(Protocol):
 
 
 class ImageRepository(Protocol):
-    """The images listed in ``product_listing.images`` and Mahak's pictures waiting to join them."""
+    """The images listed in ``product_listing.images`` and Mahak's pictures as the sync stored them."""
 
     async def product_exists(self, product_id: int) -> bool: ...
 
@@ -130,9 +130,6 @@ class ImageRepository(Protocol):
 
     async def lock_product(self, product_id: int) -> None:
         """Hold the product's images until the transaction ends (concurrent attachers wait)."""
-
-    async def has_picture(self, product_id: int, picture_id: int) -> bool:
-        """Whether Mahak's picture is already among the product's images."""
 
 
 class DashboardRepository(Protocol):

@@ -1,5 +1,5 @@
 """Product images over PostgreSQL (``hamgam.ports.catalog.ImageRepository``): ``product_listing.images`` and
-Mahak's ``photo_gallery`` pictures not yet in it."""
+where Mahak's ``picture`` / ``photo_gallery`` rows say they should be."""
 
 from __future__ import annotations
 
@@ -124,11 +124,3 @@ class SqlImageRepository:
 
     async def lock_product(self, product_id: int) -> None:
         await lock_for_transaction(self._conn, IMAGES_LOCK, int(product_id) % 2**31)
-
-    async def has_picture(self, product_id: int, picture_id: int) -> bool:
-        found = await self._conn.scalar(
-            text(f"""SELECT 1 FROM product_listing l, jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
-                    WHERE l.product_id = :p AND e->>'picture_id' = :pic"""),
-            {"p": product_id, "pic": str(picture_id)},
-        )
-        return bool(found)
