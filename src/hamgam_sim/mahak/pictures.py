@@ -2,12 +2,13 @@
 
 A picture is a pure function of what it shows (the product's id, category and name, and the picture's file name),
 so the same Mahak data always serves the same bytes, and a picture whose file changes serves new ones. Drawn on
-first request and kept (``lru_cache``): a few milliseconds and a few kilobytes each.
+first request and kept (``lru_cache``): some tens of milliseconds each, ``PICTURE_FILE_SIZE`` bytes.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import zlib
 from functools import lru_cache
 from importlib import resources
@@ -28,8 +29,9 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
 )
 #: Side of the square pictures, in pixels (the store resizes them to its own widths).
 PICTURE_SIDE_PX = 480
-#: What ``Picture.FileSize`` announces (the bytes are drawn on request; real ones are of this order).
-PICTURE_FILE_SIZE = 12_000
+#: Every picture's size in bytes, as ``Picture.FileSize`` announces it: drawn on request, each is padded to it
+#: with a PNG comment (the drawings themselves take a few kilobytes).
+PICTURE_FILE_SIZE = 16_000
 #: Shapes drawn on the card, picked by the product's category.
 SHAPES = ("circle", "square", "triangle", "diamond", "hexagon", "bottle", "box", "drop")
 _FONT = "static/fonts/Vazirmatn-Bold.woff2"
@@ -43,7 +45,7 @@ def _font_path() -> Path | None:
     return Path(str(path)) if path.is_file() else None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     path = _font_path()
     if path is None:
@@ -88,13 +90,24 @@ def _shape(draw: ImageDraw.ImageDraw, shape: str, box: tuple[int, int, int, int]
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, width: int, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    while size > 14:
-        font = _font(size)
-        x0, _, x1, _ = draw.textbbox((0, 0), text, font=font)
-        if x1 - x0 <= width:
-            return font
-        size -= 4
-    return _font(14)
+    """The font at ``size``, or smaller (by steps of 4, down to 16) so that ``text`` fits in ``width``."""
+    x0, _, x1, _ = draw.textbbox((0, 0), text, font=_font(size))
+    if x1 - x0 <= width:
+        return _font(size)
+    return _font(max(16, size * width // (x1 - x0) // 4 * 4))
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _padded(png: bytes, size: int) -> bytes:
+    """``png`` grown to ``size`` bytes by a comment chunk before its end (unchanged when already larger)."""
+    keyword = b"Comment\0"
+    gap = size - len(png) - 12 - len(keyword)
+    if gap < 0:
+        return png
+    return png[:-12] + _chunk(b"tEXt", keyword + b" " * gap) + png[-12:]
 
 
 @lru_cache(maxsize=512)
@@ -111,5 +124,5 @@ def product_picture(product_id: int, category_id: int, label: str, file_name: st
     font = _fit(draw, text, side - 80, 56)
     draw.text((side // 2, side * 3 // 4), text, font=font, fill=_darker(colour), anchor="mm")
     out = io.BytesIO()
-    image.quantize(colors=32).save(out, "PNG", optimize=True)
-    return out.getvalue()
+    image.quantize(colors=64, method=Image.Quantize.FASTOCTREE).save(out, "PNG")
+    return _padded(out.getvalue(), PICTURE_FILE_SIZE)
