@@ -14,7 +14,14 @@ from hamgam.domain.sync.batch import Batch
 from hamgam.services.store.catalog import COUNT_LIMIT, CatalogService
 from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.images import MAX_IMAGES, ImageService, UnusablePicture
-from hamgam.services.store.pictures import PICTURES_TOPIC, PictureHandler, PicturesOnSync, parse_message
+from hamgam.services.store.pictures import (
+    PICTURES_TOPIC,
+    PictureHandler,
+    PicturesOnSync,
+    PictureWorker,
+    parse_message,
+    picture_message,
+)
 from tests.fakes.catalog import CatalogState, FakeCatalogUnitOfWork
 
 TREE = [
@@ -333,3 +340,29 @@ async def test_the_sync_announces_pictures_and_the_consumer_settles_them(state: 
     with pytest.raises(UnusablePicture):
         await handler.images.sync_products_pictures(handler.mahak, [10])
     assert state.images[10][0]["hidden"] == "true" and "error" in state.images[10][0]
+
+
+async def test_a_picture_that_keeps_failing_becomes_a_dead_letter_of_the_pictures_topic(state: CatalogState) -> None:
+    # given: Mahak cannot serve picture 7, and no retry is left
+    state.known_products = {10}
+    _mahak_pictures(state, (10, 7, "p7.png"))
+    queue = MemoryQueue()
+    images, _ = _images(state)
+    pool = PictureWorker(
+        queue,
+        images,
+        _Mahak({"p7.png": TimeoutError("Mahak is slow")}),
+        FakeCatalogUnitOfWork.factory(state),
+        concurrency=1,
+        prefetch=1,
+        retry_delays_s=[],
+    )
+    await queue.publish(PICTURES_TOPIC, picture_message(7), message_id="m-7")
+    # when: the pool handles the delivery
+    async for delivery in queue.consume(PICTURES_TOPIC, prefetch=1):
+        await pool.handle(delivery)
+        break
+    # then: the message is kept as a dead letter for staff to replay, and nothing was listed
+    (letter,) = state.dead_letters
+    assert letter.topic == PICTURES_TOPIC and letter.body == picture_message(7) and "TimeoutError" in letter.error
+    assert state.images.get(10, []) == []
