@@ -54,6 +54,7 @@ from hamgam.services.store import core as store_core
 from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
 from hamgam.services.store.orders import transition
+from hamgam.services.store.pictures import PicturesOnSync, PictureWorker
 from hamgam.services.sync.fetcher import Fetcher
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.services.sync.transformer import TransformContext
@@ -62,6 +63,9 @@ from hamgam.settings import RateLimitBackend, Settings, SyncSettings
 
 log = structlog.get_logger(__name__)
 
+#: Pictures fetched at once by one worker process, and deliveries each consumer holds.
+PICTURE_CONSUMERS = 2
+PICTURE_PREFETCH = 4
 #: File under ``data_dir`` that keeps the generated JWT secret when none is configured.
 JWT_SECRET_FILE = "jwt-secret"
 
@@ -123,6 +127,8 @@ class Container:
         return SqlDeadLetterUnitOfWork(self.engine)
 
     def worker(self) -> BatchWorker:
+        """The batch consumers; with images, each applied Picture, PhotoGallery or Product batch announces its
+        pictures to the pictures consumers (``picture_worker``)."""
         sync = self.settings.sync
         return BatchWorker(
             self.queue,
@@ -130,6 +136,21 @@ class Container:
             concurrency=sync.workers,
             prefetch=sync.prefetch,
             retry_delays_s=sync.retry_delays_s,
+            listener=PicturesOnSync(self.queue) if self.images is not None else None,
+        )
+
+    def picture_worker(self) -> PictureWorker | None:
+        """The consumers that fetch Mahak's pictures as the sync brings them (None without images)."""
+        if self.images is None:
+            return None
+        return PictureWorker(
+            self.queue,
+            self.images,
+            self.mahak,
+            catalog_unit_of_work(self.engine, self.settings.sync),
+            concurrency=PICTURE_CONSUMERS,
+            prefetch=PICTURE_PREFETCH,
+            retry_delays_s=self.settings.sync.retry_delays_s,
         )
 
     def scheduler(self) -> SyncScheduler:

@@ -303,7 +303,8 @@ class WebSettings(BaseModel):
     image_widths_px: list[int] = Field(default_factory=lambda: [160, 480, 960])
     #: Products per page on category and search pages.
     per_page: int = Field(default=24, ge=1, le=100)
-    #: Seconds between runs of the job that fetches Mahak's pictures and attaches them to their products.
+    #: Seconds between catch-up passes over Mahak's pictures (the sync's batches announce them as they come;
+    #: the pass settles what a message could not, e.g. a product restored after its pictures arrived).
     pictures_interval_s: float = 600.0
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from hamgam.ports.catalog import MahakPicture, ProductPage, ProductQuery
+from hamgam.domain.dead_letters import FailedMessage
+from hamgam.ports.catalog import PictureState, ProductPage, ProductQuery
 
 
 @dataclass
@@ -34,7 +35,11 @@ class CatalogState:
     #: Products that exist (whatever their visibility) and their listed images.
     known_products: set[int] = field(default_factory=set)
     images: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    pictures: list[MahakPicture] = field(default_factory=list)
+    #: Mahak's picture rows as the sync stored them: ``picture_id -> (url, version, live)``; live gallery links
+    #: ``(product_id, picture_id)``.
+    picture_rows: dict[int, tuple[str, int, bool]] = field(default_factory=dict)
+    gallery: set[tuple[int, int]] = field(default_factory=set)
+    dead_letters: list[FailedMessage] = field(default_factory=list)
     audit: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
     refunds: list[dict[str, Any]] = field(default_factory=list)
@@ -126,22 +131,45 @@ class FakeImageRepository:
         if product_id in self._state.images:
             self._state.images[product_id] = copy.deepcopy(images)
 
-    async def pictures_to_attach(self, limit: int) -> list[MahakPicture]:
-        listed = {
-            (p, e.get("picture_id")) for p, entries in self._state.images.items() for e in entries if "picture_id" in e
-        }
-        waiting = [
-            pic
-            for pic in self._state.pictures
-            if pic.product_id in self._state.known_products and (pic.product_id, str(pic.picture_id)) not in listed
-        ]
-        return sorted(waiting, key=lambda pic: (pic.product_id, pic.picture_id))[:limit]
+    async def picture_state(self, picture_id: int) -> PictureState:
+        row = self._state.picture_rows.get(picture_id)
+        live = row is not None and row[2]
+        linked = sorted(p for p, pic in self._state.gallery if pic == picture_id and p in self._state.known_products)
+        listed = sorted(
+            p
+            for p, entries in self._state.images.items()
+            if any(e.get("picture_id") == str(picture_id) for e in entries)
+        )
+        return PictureState(
+            picture_id, None if row is None else row[0], None, 0 if row is None else row[1], live,
+            tuple(linked) if live else (), tuple(listed),
+        )  # fmt: skip
+
+    async def pictures_to_refresh(self, limit: int, product_ids: Sequence[int] | None = None) -> list[int]:
+        due = set()
+        for product_id, picture_id in self._state.gallery:
+            row = self._state.picture_rows.get(picture_id)
+            if row is None or not row[2] or product_id not in self._state.known_products:
+                continue
+            if product_ids is not None and product_id not in product_ids:
+                continue
+            entries = self._state.images.get(product_id, [])
+            if not any(e.get("picture_id") == str(picture_id) and e.get("version") == str(row[1]) for e in entries):
+                due.add(picture_id)
+        for product_id, entries in self._state.images.items():
+            if product_ids is not None and product_id not in product_ids:
+                continue
+            for e in entries:
+                if e.get("source") != "mahak" or "picture_id" not in e:
+                    continue
+                picture_id = int(e["picture_id"])
+                row = self._state.picture_rows.get(picture_id)
+                if row is None or not row[2] or (product_id, picture_id) not in self._state.gallery:
+                    due.add(picture_id)
+        return sorted(due)[:limit]
 
     async def lock_product(self, product_id: int) -> None:
         self._state.locked.append(product_id)
-
-    async def has_picture(self, product_id: int, picture_id: int) -> bool:
-        return any(e.get("picture_id") == str(picture_id) for e in self._state.images.get(product_id, []))
 
 
 class FakeAuditLog:
@@ -150,6 +178,15 @@ class FakeAuditLog:
 
     async def record(self, actor: str, action: str, target: str, details: dict[str, Any]) -> None:
         self._state.audit.append((actor, action, target, dict(details)))
+
+
+class FakePictureDeadLetters:
+    def __init__(self, state: CatalogState) -> None:
+        self._state = state
+
+    async def add(self, letter: FailedMessage) -> int:
+        self._state.dead_letters.append(letter)
+        return len(self._state.dead_letters)
 
 
 class FakeDashboardRepository:
@@ -250,7 +287,7 @@ class FakeSalesReportRepository:
 
 
 #: What a rollback restores (the records of what was asked are kept).
-_STORED = ("images", "audit")
+_STORED = ("images", "audit", "dead_letters")
 
 
 class FakeCatalogUnitOfWork:
@@ -261,6 +298,7 @@ class FakeCatalogUnitOfWork:
         self.dashboard = FakeDashboardRepository(state)
         self.reports = FakeSalesReportRepository(state)
         self.audit = FakeAuditLog(state)
+        self.dead_letters = FakePictureDeadLetters(state)
         self._saved: dict[str, Any] = {}
 
     @classmethod

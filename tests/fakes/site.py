@@ -35,6 +35,8 @@ class SiteData:
     setting_changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     listed: dict[int, FeedProduct] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
+    #: ``(after, offset)`` of each page read in update order, for assertions.
+    feed_reads: list[tuple[Any, int]] = field(default_factory=list)
     #: Units of work opened so far (each is one transaction, so one round of queries).
     opened: int = 0
 
@@ -107,11 +109,23 @@ class FakeListedCatalog:
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
         return [ListedProduct(pid, "2026-03-21T09:00:00Z") for pid in self._ids() if pid >= start][:limit]
 
-    async def feed_page(self, before: int | None, limit: int) -> list[FeedProduct]:
-        return [self._data.listed[p] for p in reversed(self._ids()) if before is None or p < before][:limit]
+    async def feed_page(self, before: int | None, limit: int, *, offset: int = 0) -> list[FeedProduct]:
+        self._data.feed_reads.append((before, offset))
+        found = [self._data.listed[p] for p in reversed(self._ids()) if before is None or p < before]
+        return found[offset : offset + limit]
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
         return [self._data.listed[p] for p in sorted(set(product_ids), reverse=True) if p in self._data.listed]
+
+    async def feed_count(self) -> int:
+        return len(self._data.listed)
+
+    async def feed_by_update(self, after: tuple[dt.datetime, int] | None, offset: int, limit: int) -> list[FeedProduct]:
+        self._data.feed_reads.append((after, offset))
+        ranked = sorted(self._data.listed.values(), key=lambda p: (p.updated_at, p.product_id), reverse=True)
+        if after is not None:
+            ranked = [p for p in ranked if (p.updated_at, p.product_id) < after]
+        return ranked[offset : offset + limit]
 
 
 class FakeSiteUnitOfWork:

@@ -32,10 +32,12 @@ def fresh_mahak(mahak: RunningSimulator) -> RunningSimulator:
 async def delete_test_queues(container: Container) -> None:
     """Quorum queues are heavy for the broker: a test removes the ones it declared."""
     from hamgam.adapters.queue.rabbitmq import RabbitQueue
+    from hamgam.services.store.pictures import PICTURES_TOPIC
     from hamgam.services.sync.fetcher import BATCH_TOPIC
 
     if isinstance(container.queue, RabbitQueue):
-        await container.queue.delete_topic(BATCH_TOPIC)
+        for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+            await container.queue.delete_topic(topic)
 
 
 def sync_settings(

@@ -8,11 +8,20 @@ import io
 import pytest
 from PIL import Image
 
+from hamgam.adapters.queue.memory import MemoryQueue
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound
-from hamgam.ports.catalog import MahakPicture
+from hamgam.domain.sync.batch import Batch
 from hamgam.services.store.catalog import COUNT_LIMIT, CatalogService
 from hamgam.services.store.dashboard import DashboardService
-from hamgam.services.store.images import MAX_IMAGES, ImageService
+from hamgam.services.store.images import MAX_IMAGES, ImageService, UnusablePicture
+from hamgam.services.store.pictures import (
+    PICTURES_TOPIC,
+    PictureHandler,
+    PicturesOnSync,
+    PictureWorker,
+    parse_message,
+    picture_message,
+)
 from tests.fakes.catalog import CatalogState, FakeCatalogUnitOfWork
 
 TREE = [
@@ -240,14 +249,16 @@ class _Mahak:
         return found
 
 
+def _mahak_pictures(state: CatalogState, *links: tuple[int, int, str]) -> None:
+    """Mahak pictures as the sync stored them: ``(product, picture, url)`` linked by live gallery rows."""
+    for product_id, picture_id, url in links:
+        state.picture_rows[picture_id] = (url, 1, True)
+        state.gallery.add((product_id, picture_id))
+
+
 async def test_mahak_pictures_are_attached_once_a_bad_one_hidden_a_failed_one_retried(state: CatalogState) -> None:
     state.known_products = {10}
-    state.pictures = [
-        MahakPicture(10, 1, "good.png", None, None),
-        MahakPicture(10, 2, "bad.png", None, None),
-        MahakPicture(10, 3, "later.png", None, None),
-        MahakPicture(20, 4, "gone.png", None, None),  # its product is not in the catalogue
-    ]
+    _mahak_pictures(state, (10, 1, "good.png"), (10, 2, "bad.png"), (10, 3, "later.png"), (20, 4, "gone.png"))
     mahak = _Mahak({"good.png": _png(), "bad.png": b"not an image", "later.png": TimeoutError("slow")})
     images, _ = _images(state)
     assert await images.attach_mahak_pictures(mahak) == 2
@@ -291,3 +302,97 @@ async def test_the_export_reads_the_catalogue_by_keyset_pages_with_category_name
     assert [[r["product_id"] for r in p] for p in pages] == [[2, 3], [5, 7], [9]]
     assert state.export_pages == [(0, 2), (3, 2), (7, 2)]
     assert [r["category"] for p in pages for r in p] == [None, "پوشاک", "پوشاک", "پوشاک", "پوشاک"]
+
+
+def _png_of(rgb: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), rgb).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_changed_mahak_picture_replaces_the_old_one_in_place(state: CatalogState) -> None:
+    # given: product 10 shows an upload, then Mahak's picture 7 with staff's alt text
+    state.known_products = {10}
+    _mahak_pictures(state, (10, 7, "p7.png"))
+    mahak = _Mahak({"p7.png": _png_of((200, 0, 0))})
+    images, objects = _images(state)
+    state.images[10] = [{"key": "p/10/up", "url": "", "alt": "", "source": "upload"}]
+    assert await images.sync_picture(mahak, 7) == 1
+    state.images[10][1]["alt"] = "قرمز"
+    first = state.images[10][1]["key"]
+    # when: Mahak changes the picture (new RowVersion, new bytes); the same version again changes nothing
+    assert await images.sync_picture(mahak, 7) == 0
+    state.picture_rows[7] = ("p7.png", 2, True)
+    mahak.pictures["p7.png"] = _png_of((0, 0, 200))
+    assert await images.sync_picture(mahak, 7) == 1
+    # then: the new version takes the old one's place and alt text; the old files are gone
+    entry = state.images[10][1]
+    assert len(state.images[10]) == 2 and state.images[10][0]["key"] == "p/10/up"
+    assert entry["key"] != first and entry["version"] == "2" and entry["alt"] == "قرمز"
+    assert not [k for k in objects.stored if k.startswith(first + "/")]
+    assert f"{entry['key']}/32.webp" in objects.stored
+
+
+async def test_a_mahak_picture_deleted_or_unlinked_is_removed(state: CatalogState) -> None:
+    state.known_products = {10, 11}
+    _mahak_pictures(state, (10, 7, "p7.png"), (11, 7, "p7.png"))
+    images, objects = _images(state)
+    assert await images.sync_picture(_Mahak({"p7.png": _png()}), 7) == 2
+    # the gallery link to 11 is deleted: 11 loses it, 10 keeps it
+    state.gallery.discard((11, 7))
+    assert await images.attach_mahak_pictures(_Mahak({})) == 1
+    assert state.images[11] == [] and len(state.images[10]) == 1
+    # the picture itself is deleted: gone everywhere, files too
+    state.picture_rows[7] = ("p7.png", 2, False)
+    assert await images.sync_picture(_Mahak({}), 7) == 1
+    assert state.images[10] == [] and objects.stored == {}
+
+
+async def test_the_sync_announces_pictures_and_the_consumer_settles_them(state: CatalogState) -> None:
+    queue = MemoryQueue()
+    listener = PicturesOnSync(queue)
+    await listener.batch_applied(Batch(1, 1, "Picture", [{"mahak_id": 7}, {"mahak_id": 8}]))
+    await listener.batch_applied(Batch(2, 1, "PhotoGallery", [{"mahak_id": 1, "picture_id": 7}]))
+    await listener.batch_applied(Batch(3, 1, "Product", [{"mahak_id": 10}]))
+    await listener.batch_applied(Batch(4, 1, "Person", [{"mahak_id": 10}]))
+    bodies = []
+    async for delivery in queue.consume(PICTURES_TOPIC, prefetch=10):
+        bodies.append(parse_message(delivery.body))
+        await delivery.ack()
+        if len(bodies) == 4:
+            break
+    assert bodies == [(7, []), (8, []), (7, []), (None, [10])]
+    # a picture that is not an image is listed hidden and raised as permanent (the pool dead-letters it)
+    state.known_products = {10}
+    _mahak_pictures(state, (10, 7, "p7.png"))
+    images, _ = _images(state)
+    handler = PictureHandler(images, _Mahak({"p7.png": b"text"}), FakeCatalogUnitOfWork.factory(state), PICTURES_TOPIC)
+    with pytest.raises(UnusablePicture):
+        await handler.images.sync_products_pictures(handler.mahak, [10])
+    assert state.images[10][0]["hidden"] == "true" and "error" in state.images[10][0]
+
+
+async def test_a_picture_that_keeps_failing_becomes_a_dead_letter_of_the_pictures_topic(state: CatalogState) -> None:
+    # given: Mahak cannot serve picture 7, and no retry is left
+    state.known_products = {10}
+    _mahak_pictures(state, (10, 7, "p7.png"))
+    queue = MemoryQueue()
+    images, _ = _images(state)
+    pool = PictureWorker(
+        queue,
+        images,
+        _Mahak({"p7.png": TimeoutError("Mahak is slow")}),
+        FakeCatalogUnitOfWork.factory(state),
+        concurrency=1,
+        prefetch=1,
+        retry_delays_s=[],
+    )
+    await queue.publish(PICTURES_TOPIC, picture_message(7), message_id="m-7")
+    # when: the pool handles the delivery
+    async for delivery in queue.consume(PICTURES_TOPIC, prefetch=1):
+        await pool.handle(delivery)
+        break
+    # then: the message is kept as a dead letter for staff to replay, and nothing was listed
+    (letter,) = state.dead_letters
+    assert letter.topic == PICTURES_TOPIC and letter.body == picture_message(7) and "TimeoutError" in letter.error
+    assert state.images.get(10, []) == []

@@ -3,6 +3,7 @@ crawlers and Torob read, built from plain rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from xml.etree import ElementTree as ET
 
@@ -166,6 +167,43 @@ def test_a_torob_item_is_in_whole_toman_rounded_up_and_unavailable_at_0_without_
     assert feed_toman(10) == 1 and feed_toman(11) == 2 and feed_toman(0) == 0
 
 
+async def test_numbered_feed_pages_walk_every_product_once_each_page_after_the_last(data: SiteData) -> None:
+    # given: 250 listed products, each changed at its own time (id 7 most recently)
+    base = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    data.listed = {
+        pid: dataclasses.replace(
+            _product(pid), updated_at=base + dt.timedelta(minutes=(pid * 37) % 250 + (pid == 7) * 999)
+        )
+        for pid in range(1, 251)
+    }
+    clock = Clock()
+    discovery = DiscoveryService(data.uow, clock=clock)
+    for sort in ("date_added_desc", "date_updated_desc", "product_id_desc"):
+        data.feed_reads.clear()
+        # when: a crawler walks the pages in order, then one past the end
+        pages = [await discovery.feed_numbered_page(n, sort) for n in (1, 2, 3, 4)]
+        # then: 100, 100, 50 and none, every product once, in the asked order; each page starts after the last
+        walked = [p for page in pages for p in page.products]
+        assert [len(page.products) for page in pages] == [100, 100, 50, 0]
+        assert {(page.total, page.max_pages) for page in pages} == {(250, 3)}
+        assert sorted(p.product_id for p in walked) == list(range(1, 251))
+        if sort == "date_updated_desc":
+            assert walked[0].product_id == 7
+            assert [(p.updated_at, p.product_id) for p in walked] == sorted(
+                ((p.updated_at, p.product_id) for p in walked), reverse=True
+            )
+        else:
+            assert [p.product_id for p in walked] == list(range(250, 0, -1))
+        assert [offset for _, offset in data.feed_reads] == [0, 0, 0, 0]
+    # a page asked without its predecessor (another process served it, or it was forgotten) counts from the start
+    data.feed_reads.clear()
+    clock.now += 3601
+    again = await discovery.feed_numbered_page(2, "date_added_desc")
+    assert data.feed_reads == [(None, 100)] and again.products[0].product_id == 150
+    with pytest.raises(ValueError):
+        await discovery.feed_numbered_page(0, "date_added_desc")
+
+
 @pytest.mark.parametrize(
     ("body", "wanted"),
     [
@@ -173,6 +211,9 @@ def test_a_torob_item_is_in_whole_toman_rounded_up_and_unavailable_at_0_without_
         ({"sort": "product_id_desc", "cursor": "12345"}, TorobRequest(cursor=12345)),
         ({"page_uniques": ["101", "x", "102"]}, TorobRequest(product_ids=[101, 102])),
         ({"page_urls": ["https://s.ir/product/34/", "https://s.ir/page/about"]}, TorobRequest(product_ids=[34])),
+        ({"page": 1, "sort": "date_added_desc"}, TorobRequest(page=1, sort="date_added_desc")),
+        ({"page": 7, "sort": "date_updated_desc"}, TorobRequest(page=7, sort="date_updated_desc")),
+        ({"sort": "product_id_desc", "page": 2}, TorobRequest(page=2, sort="product_id_desc")),
     ],
 )
 def test_torob_requests_are_read_as_the_contract_says(body: dict, wanted: TorobRequest) -> None:
@@ -185,8 +226,14 @@ def test_torob_requests_are_read_as_the_contract_says(body: dict, wanted: TorobR
         {},
         [],
         {"page": 1},
-        {"page": 1, "sort": "date_added_desc"},
-        {"sort": "product_id_desc", "page": 2},
+        {"page": 0, "sort": "date_added_desc"},
+        {"page": "2", "sort": "date_added_desc"},
+        {"page": True, "sort": "date_added_desc"},
+        {"page": 1, "sort": "price_asc"},
+        {"page": 1, "sort": "date_added_desc", "cursor": "5"},
+        {"page": 1, "sort": "date_added_desc", "limit": 50},
+        {"sort": "date_added_desc"},
+        {"sort": "product_id_desc", "limit": 50},
         {"sort": "product_id_desc", "cursor": 5},
         {"sort": "product_id_desc", "cursor": "1; drop"},
         {"page_uniques": []},

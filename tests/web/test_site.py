@@ -180,8 +180,39 @@ async def test_torob_asks_for_some_products_by_unique_or_url(web: Web) -> None:
     assert [p["page_unique"] for p in urls["products"]] == ["102"]
 
 
+async def test_torob_numbered_pages_walk_every_listed_product_in_the_asked_order(web: Web, monkeypatch) -> None:
+    # given: pages of 4 (Torob's are 100), so the 6 listed products take two; 102 changed last
+    monkeypatch.setattr("hamgam.services.site.discovery.FEED_PAGE_SIZE", 4)
+    async with web.container.engine.begin() as conn:
+        await conn.execute(text("UPDATE product SET updated_at = now() + interval '1 hour' WHERE mahak_id = 102"))
+    # when: a page asked straight away (counted from the start), then the walk from page 1 (each after the last)
+    direct = (await _torob(web, {"page": 2, "sort": "date_updated_desc"})).json()
+    walks: dict[str, list[str]] = {}
+    for sort in ("date_added_desc", "date_updated_desc"):
+        walks[sort] = []
+        for page in (1, 2, 3):
+            response = await _torob(web, {"page": page, "sort": sort})
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert (body["current_page"], body["total"], body["max_pages"]) == (page, len(LISTED), 2)
+            assert body["next_cursor"] is None and len(body["products"]) == [4, 2, 0][page - 1]
+            walks[sort] += [p["page_unique"] for p in body["products"]]
+    # then: every listed product once; newest added (highest id) first, or latest changed first
+    assert walks["date_added_desc"] == [str(pid) for pid in reversed(LISTED)]
+    assert walks["date_updated_desc"][0] == "102"
+    assert sorted(walks["date_updated_desc"]) == sorted(str(pid) for pid in LISTED)
+    assert [p["page_unique"] for p in direct["products"]] == walks["date_updated_desc"][4:]
+
+
 async def test_torob_requests_outside_the_contract_get_400_with_an_error(web: Web) -> None:
-    for body in ({}, {"page": 1}, {"page": 1, "sort": "date_added_desc"}, {"sort": "product_id_desc", "cursor": 3}):
+    for body in (
+        {},
+        {"page": 1},
+        {"page": 0, "sort": "date_added_desc"},
+        {"page": 1, "sort": "price_asc"},
+        {"sort": "date_added_desc"},
+        {"sort": "product_id_desc", "cursor": 3},
+    ):
         response = await _torob(web, body)
         assert response.status_code == 400 and isinstance(response.json()["error"], str), body
     not_json = await web.http.post("/api/torob/v3/products", content=b"{", headers={"content-type": "application/json"})

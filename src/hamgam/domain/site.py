@@ -13,6 +13,11 @@ from hamgam.domain.errors import InvalidInput
 SITEMAP_URLS_MAX = 50_000
 #: Products per page of the price-comparison feed: Torob's cursor pages hold exactly 100.
 FEED_PAGE_SIZE = 100
+#: Torob's page-number orders: newest added first (product ids are Mahak's, given in the order products are
+#: created, so this is the id order, highest first), latest changed first, and highest id first.
+FEED_SORTS = ("date_added_desc", "date_updated_desc", "product_id_desc")
+#: Highest page number read (a million pages of 100 is far more than any shop lists).
+FEED_PAGE_NUMBER_MAX = 1_000_000
 #: Most products one feed request may name (``page_uniques``, ``page_urls``).
 FEED_PAGE_MAX = 1_000
 #: Longest footer page title and body staff may save (characters).

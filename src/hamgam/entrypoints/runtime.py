@@ -48,7 +48,8 @@ async def run_roles(
         loop.add_signal_handler(signum, stop.set)
     services: dict[str, Any] = {}
     if "worker" in roles:
-        services["worker"] = container.worker()
+        pictures = container.picture_worker()
+        services["worker"] = container.worker() if pictures is None else _Together(container.worker(), pictures)
     if "scheduler" in roles:
         services["scheduler"] = container.scheduler()
     if "exporter" in roles:
@@ -113,6 +114,27 @@ def _checks(container: Container, probe: MahakProbe | None) -> dict[str, Check]:
     return checks
 
 
+class _Together:
+    """Several consumer pools run as one role (the worker: the sync's batches and the pictures they bring)."""
+
+    def __init__(self, *pools: Any) -> None:
+        self.pools = pools
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(pool.run()) for pool in self.pools]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()  # a pool that failed fails the role
+
+    def stop(self) -> None:
+        for pool in self.pools:
+            pool.stop()
+
+
 def _failed(task: asyncio.Task) -> bool:
     return task.done() and not task.cancelled() and task.exception() is not None
 
@@ -142,13 +164,15 @@ async def _drain_broker_dead_letters_forever(container: Any) -> None:
     """RabbitMQ's delivery-limit backstop dead-letters on its own; move those letters where staff see them."""
     from hamgam.adapters.queue.drain import drain_broker_dead_letters
     from hamgam.adapters.queue.rabbitmq import RabbitQueue
+    from hamgam.services.store.pictures import PICTURES_TOPIC
     from hamgam.services.sync.fetcher import BATCH_TOPIC
 
     if not isinstance(container.queue, RabbitQueue):
         return  # the PostgreSQL queue writes its backstop dead letters straight into the table
     while True:
-        try:
-            await drain_broker_dead_letters(container.queue, BATCH_TOPIC, container.dead_letters)
-        except Exception as exc:
-            log.warning("dead_letters.drain_failed", error=str(exc))
+        for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+            try:
+                await drain_broker_dead_letters(container.queue, topic, container.dead_letters)
+            except Exception as exc:
+                log.warning("dead_letters.drain_failed", topic=topic, error=str(exc))
         await asyncio.sleep(DEAD_LETTER_DRAIN_S)

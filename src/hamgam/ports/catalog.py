@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hamgam.domain.dead_letters import FailedMessage
 from hamgam.ports.audit import AuditLog
 from hamgam.ports.unit_of_work import UnitOfWork
 
@@ -53,16 +54,26 @@ class ProductPage:
 
 
 @dataclass(frozen=True)
-class MahakPicture:
-    """A Mahak product picture (``photo_gallery`` + ``picture``) not yet among its product's images."""
+class PictureState:
+    """One Mahak picture as the sync last stored it, the products it belongs on, and where it is listed now."""
 
-    product_id: int
     picture_id: int
     url: str | None
     file_name: str | None
-    #: ``jsonb_typeof`` of the product's stored images (None: no listing row); anything but ``array`` is a bad
-    #: row that the first picture appended replaces.
-    images_type: str | None
+    #: The picture row's RowVersion (a changed picture has a new one); 0 when the row is unknown.
+    version: int
+    #: The row exists and is not deleted.
+    live: bool
+    #: Live products linked to it by live gallery rows (EntityType 102), ascending.
+    product_ids: tuple[int, ...]
+    #: Products whose images list it now, ascending.
+    listed_on: tuple[int, ...]
+
+
+class PictureDeadLetters(Protocol):
+    """The dead-letter store, writing in the catalogue's transaction (pictures that kept failing)."""
+
+    async def add(self, letter: FailedMessage) -> int: ...
 
 
 class PictureSource(Protocol):
@@ -104,7 +115,7 @@ class CatalogRepository(Protocol):
 
 
 class ImageRepository(Protocol):
-    """The images listed in ``product_listing.images`` and Mahak's pictures waiting to join them."""
+    """The images listed in ``product_listing.images`` and Mahak's pictures as the sync stored them."""
 
     async def product_exists(self, product_id: int) -> bool: ...
 
@@ -120,14 +131,16 @@ class ImageRepository(Protocol):
     async def replace(self, product_id: int, images: list[dict[str, Any]]) -> None:
         """Store ``images`` as the product's whole list."""
 
-    async def pictures_to_attach(self, limit: int) -> list[MahakPicture]:
-        """Mahak's product pictures of live products not yet listed, by product then gallery row."""
+    async def picture_state(self, picture_id: int) -> PictureState:
+        """What the store holds about one Mahak picture (``live`` False and no products when it has no row)."""
+
+    async def pictures_to_refresh(self, limit: int, product_ids: Sequence[int] | None = None) -> list[int]:
+        """Mahak pictures whose listing is out of date, ascending: linked to a live product but not listed there
+        at their current version, or listed where no live link (or no live picture) remains. With
+        ``product_ids``, only those products' pictures."""
 
     async def lock_product(self, product_id: int) -> None:
         """Hold the product's images until the transaction ends (concurrent attachers wait)."""
-
-    async def has_picture(self, product_id: int, picture_id: int) -> bool:
-        """Whether Mahak's picture is already among the product's images."""
 
 
 class DashboardRepository(Protocol):
@@ -190,3 +203,5 @@ class CatalogUnitOfWork(UnitOfWork, Protocol):
     def reports(self) -> SalesReportRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def dead_letters(self) -> PictureDeadLetters: ...

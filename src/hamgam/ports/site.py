@@ -79,12 +79,20 @@ class ListedCatalog(Protocol):
     async def sitemap_page(self, start: int, limit: int) -> list[ListedProduct]:
         """Up to ``limit`` listed products with ids ``>= start``, in id order."""
 
-    async def feed_page(self, before: int | None, limit: int) -> list[FeedProduct]:
-        """Up to ``limit`` listed products with ids below ``before`` (all when None), highest id first, with
-        their offers (one query)."""
+    async def feed_page(self, before: int | None, limit: int, *, offset: int = 0) -> list[FeedProduct]:
+        """Up to ``limit`` listed products with ids below ``before`` (all when None), highest id first, skipping
+        ``offset`` of them, with their offers (one query)."""
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
         """The listed products among ``product_ids``, highest id first."""
+
+    async def feed_count(self) -> int:
+        """How many products are listed."""
+
+    async def feed_by_update(self, after: tuple[dt.datetime, int] | None, offset: int, limit: int) -> list[FeedProduct]:
+        """Up to ``limit`` listed products, latest changed first (``updated_at`` then id, both descending):
+        those after ``after`` (the ``(updated_at, product_id)`` of the previous page's last product), skipping
+        ``offset`` of them (a page reached without its predecessor's last product)."""
 
 
 class SiteUnitOfWork(UnitOfWork, Protocol):

@@ -21,6 +21,14 @@ from hamgam.settings import SyncSettings
 EntityKey = TypeVar("EntityKey", contravariant=True)
 
 
+class AppliedBatchListener(Protocol):
+    """Told of each batch the workers applied (or found already applied: a redelivery announces again), after
+    its commit; what it does must be idempotent. Raising fails the delivery, which is retried as any batch is.
+    Wired in ``bootstrap`` (the store's pictures follow the Picture, PhotoGallery and Product batches)."""
+
+    async def batch_applied(self, batch: Batch) -> None: ...
+
+
 class RowViolation(Protocol):
     """A row Mahak sent that breaks the contract, kept as evidence (``row_version`` when known)."""
 

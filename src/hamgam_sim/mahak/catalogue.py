@@ -7,7 +7,7 @@ import json
 
 from hamgam_sim.mahak import names
 from hamgam_sim.mahak.builder import MIX, RowBuilder
-from hamgam_sim.mahak.pictures import PALETTE, PICTURE_SIDE_PX, solid_png
+from hamgam_sim.mahak.pictures import PICTURE_FILE_SIZE, PICTURE_SIDE_PX
 
 MAX_PICTURES = 3_000
 EXTRA_DATA_CATEGORY = 130  #: ExtraData ItemType of category-tree rows
@@ -180,7 +180,6 @@ def _pictures(b: RowBuilder, n: int) -> None:
     product_ids = [p for p in range(1, n + 1) if p % 5 == 1][:MAX_PICTURES]
     count = len(product_ids)
     files = [f"product-{p}.png" for p in product_ids]
-    sizes = [len(solid_png(PALETTE[i % len(PALETTE)])) for i in range(1, count + 1)]
     picture_ids = b.load(
         "Picture",
         count,
@@ -189,7 +188,7 @@ def _pictures(b: RowBuilder, n: int) -> None:
             "Url": [f"/Content/Images/all/{f}" for f in files],
             "Width": PICTURE_SIDE_PX,
             "Height": PICTURE_SIDE_PX,
-            "FileSize": sizes,
+            "FileSize": PICTURE_FILE_SIZE,
         },
     )
     b.load(

@@ -18,12 +18,13 @@ from typing import Any
 from hamgam_sim.mahak import desktop, generator, invoice
 from hamgam_sim.mahak.auth import Account, TokenBook
 from hamgam_sim.mahak.binding import lower_keys
+from hamgam_sim.mahak.catalogue import PICTURE_ENTITY_PRODUCT
 from hamgam_sim.mahak.clock import tehran_now
 from hamgam_sim.mahak.entities import ENTITIES, entity_named
 from hamgam_sim.mahak.faults import FaultPlan, FaultRule
 from hamgam_sim.mahak.invalid_rows import inject_invalid_rows
 from hamgam_sim.mahak.persistence import STATE_FILE, AutoSaver, Snapshots, capture, rebuild, write_atomically
-from hamgam_sim.mahak.pictures import picture_png
+from hamgam_sim.mahak.pictures import product_picture
 from hamgam_sim.mahak.reading import pull_objects, serve_row
 from hamgam_sim.mahak.saving import SaveRequest
 from hamgam_sim.mahak.sent_products import Round, send_receive, site_offer
@@ -301,8 +302,21 @@ class MahakSimulator:
 
     def picture_file(self, file_name: str) -> bytes | None:
         with self.lock:
-            row = self.db["Picture"].lookup("file_name", file_name.lower())
-            return None if row is None else picture_png(row[0])
+            pictures = self.db["Picture"]
+            row = pictures.lookup("file_name", file_name.lower())
+            if row is None:
+                return None
+            name = str(pictures.value(row, "FileName"))
+            link = self.db["PhotoGallery"].lookup("picture", (row[0],))
+            product = None
+            if link is not None and self.db["PhotoGallery"].value(link, "EntityType") == PICTURE_ENTITY_PRODUCT:
+                product = self.db["Product"].get(int(self.db["PhotoGallery"].value(link, "ItemCode")))
+            if product is None:
+                return product_picture(row[0], 0, "", name)
+            products = self.db["Product"]
+            label = " ".join(str(products.value(product, "Name")).split()[:2])
+            category = int(products.value(product, "ProductCategoryId") or 0)
+            return product_picture(product[0], category, label, name)
 
     # -- control -------------------------------------------------------------------------------------
     def upsert_rows(self, entity_name: str, items: list[dict[str, Any]], *, silent: bool | None = None) -> list[dict]:

@@ -215,3 +215,6 @@ def _define_indexes(db: Database) -> None:
     db["VisitorPerson"].define_index("visitor_person", lambda r: (r[vpe["VisitorId"]], r[vpe["PersonId"]]))
     pic = db["Picture"].entity.index
     db["Picture"].define_index("file_name", lambda r: str(r[pic["FileName"]]).lower())
+    gal = db["PhotoGallery"].entity.index
+    # A picture's live gallery link (deleted links keep a key of their own, as VisitorProduct's do).
+    db["PhotoGallery"].define_index("picture", lambda r: (r[gal["PictureId"]], *((r[0],) if r[gal["Deleted"]] else ())))

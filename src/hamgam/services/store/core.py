@@ -34,8 +34,8 @@ from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier, Templates
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
-from hamgam.services.store.restock import RestockService
 from hamgam.services.store.reports import SalesReports
+from hamgam.services.store.restock import RestockService
 from hamgam.services.store.shipping import ship_order
 from hamgam.services.store.shipping_methods import ShippingMethodsService
 from hamgam.settings import Settings

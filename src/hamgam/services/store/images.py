@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from hamgam.domain.errors import Conflict, InvalidInput, NotFound
+from hamgam.domain.errors import Conflict, InvalidInput, NotFound, PermanentError
 from hamgam.ports import ObjectStore
 from hamgam.ports.catalog import CatalogUnitOfWork, PictureSource
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -32,6 +32,12 @@ MAX_PIXELS = 40_000_000
 WEBP_QUALITY = 80
 #: Most images kept per product.
 MAX_IMAGES = 30
+#: Most pictures one pass over a batch's products brings up to date.
+PICTURES_PER_PASS = 1_000
+
+
+class UnusablePicture(PermanentError):
+    """A Mahak picture that no retry can mend (not an image, or an address off the Mahak host)."""
 
 
 @dataclass(frozen=True)
@@ -202,38 +208,128 @@ class ImageService:
                 covers[product_id] = cover
         return covers
 
-    async def attach_mahak_pictures(self, mahak: PictureSource, *, limit: int = 100) -> int:
-        """Fetch Mahak's product pictures (``picture`` + ``photo_gallery``) not yet attached, resize them and
-        list them after the product's own images. A picture that cannot be read or is not an image is listed
-        hidden with its error, so it is not fetched again; a transient download error is retried next run.
-        Returns how many pictures were handled. Safe to run in several processes (a duplicate is harmless:
-        both store the same keys, and the listing check runs again before appending)."""
+    async def sync_picture(self, mahak: PictureSource, picture_id: int) -> int:
+        """Bring one Mahak picture's listing up to date with what the sync stored: fetched, resized and listed on
+        each live product it is linked to (in place of its older version, keeping its position, alt text and a
+        staff "hidden"), removed (entry and stored files) where it is no longer linked or no longer exists.
+        Returns how many products changed. Idempotent: a picture already current is not downloaded again.
+
+        A download that fails for a passing reason raises (the caller retries); a picture that is not an image
+        or lives off the Mahak host is listed hidden with its error, then ``UnusablePicture`` (permanent) is
+        raised so the failure is seen."""
         async with self._uow() as uow:
-            rows = await uow.images.pictures_to_attach(limit)
-        done = 0
-        for product_id, images_type in {r.product_id: r.images_type for r in rows}.items():
-            if images_type not in (None, "array"):  # replaced by the first picture appended below
-                log.warning("catalog.bad_listing_images", product_id=product_id, stored_type=images_type)
-        for row in rows:
-            product_id, picture_id = row.product_id, row.picture_id
-            entry: dict[str, str] = {"source": "mahak", "picture_id": str(picture_id), "alt": ""}
-            try:
-                data = await mahak.download_picture(row.url or row.file_name or "")
-                image = await asyncio.to_thread(process_image, data, self.widths_px)
-            except InvalidInput as exc:
-                entry |= {"key": f"m/{product_id}/{picture_id}", "hidden": "true", "error": exc.message[:200]}
-            except ValueError as exc:  # a URL off the Mahak host: refused, not retried
-                entry |= {"key": f"m/{product_id}/{picture_id}", "hidden": "true", "error": str(exc)[:200]}
-            except Exception as exc:  # transient (Mahak down, timeouts): try again next run
-                log.warning("images.mahak_download_failed", picture_id=picture_id, error=str(exc)[:200])
-                continue
+            state = await uow.images.picture_state(picture_id)
+            listed = await uow.images.images_of(state.product_ids) if state.product_ids else {}
+        version = str(state.version)
+        changed = 0
+        for product_id in sorted(set(state.listed_on) - set(state.product_ids)):
+            changed += await self._drop_picture(product_id, picture_id)
+        due = [
+            p
+            for p in state.product_ids
+            if not any(
+                e.get("picture_id") == str(picture_id) and e.get("version") == version and "error" not in e
+                for e in listed.get(p, [])
+            )
+        ]
+        if not due:
+            return changed
+        reference = state.url or state.file_name or ""
+        problem: str | None = None
+        image: ProcessedImage | None = None
+        try:
+            data = await mahak.download_picture(reference)
+            image = await asyncio.to_thread(process_image, data, self.widths_px)
+        except InvalidInput as exc:
+            problem = exc.message
+        except ValueError as exc:  # a URL off the Mahak host: refused, never retried
+            problem = str(exc)
+        for product_id in due:
+            entry = {"source": "mahak", "picture_id": str(picture_id), "version": version, "alt": ""}
+            if image is None:
+                entry |= {"key": f"m/{product_id}/{picture_id}", "hidden": "true", "error": (problem or "")[:200]}
             else:
                 key = f"m/{product_id}/{picture_id}-{image.digest}"
                 await self._store(key, image)
                 entry |= {"key": key, "url": self.url(key)}
-            async with self._uow() as uow:
-                await uow.images.lock_product(product_id)
-                if not await uow.images.has_picture(product_id, picture_id):
-                    await uow.images.append(product_id, entry)
+            changed += await self._put_picture(product_id, entry)
+        if problem is not None:
+            raise UnusablePicture(f"picture {picture_id} ({reference}): {problem}"[:500])
+        return changed
+
+    async def _put_picture(self, product_id: int, entry: dict[str, str]) -> int:
+        """List ``entry`` in place of the product's entry of the same Mahak picture (keeping its position, alt
+        text and a staff "hidden"), or last; the replaced version's files are deleted."""
+        async with self._uow() as uow:
+            await uow.images.lock_product(product_id)
+            images = await uow.images.images(product_id)
+            index = next((i for i, e in enumerate(images) if e.get("picture_id") == entry["picture_id"]), None)
+            if index is None:
+                await uow.images.append(product_id, entry)
+                return 1
+            old = images[index]
+            if old.get("hidden") == "true" and "error" not in old and "error" not in entry:
+                entry = entry | {"hidden": "true"}  # staff hid this picture: a new version stays hidden
+            if old.get("alt"):
+                entry = entry | {"alt": str(old["alt"])}
+            if old == entry:
+                return 0
+            images[index] = entry
+            await uow.images.replace(product_id, images)
+        await self._delete_files(old, keep=entry.get("key"))
+        return 1
+
+    async def _drop_picture(self, product_id: int, picture_id: int) -> int:
+        """Unlist a Mahak picture from a product and delete its stored files."""
+        async with self._uow() as uow:
+            await uow.images.lock_product(product_id)
+            images = await uow.images.images(product_id)
+            gone = [e for e in images if e.get("picture_id") == str(picture_id)]
+            if not gone:
+                return 0
+            await uow.images.replace(product_id, [e for e in images if e not in gone])
+        for entry in gone:
+            await self._delete_files(entry)
+        return 1
+
+    async def _delete_files(self, entry: dict[str, Any], *, keep: str | None = None) -> None:
+        key = entry.get("key")
+        if not isinstance(key, str) or not key.startswith("m/") or key == keep:
+            return
+        for name in await self.objects.list(key):
+            await self.objects.delete(name)
+
+    async def sync_products_pictures(self, mahak: PictureSource, product_ids: Sequence[int]) -> int:
+        """``sync_picture`` for every picture of these products that is out of date (a product the sync just
+        brought may have pictures that arrived before it). Raises the first failure after trying them all."""
+        async with self._uow() as uow:
+            due = await uow.images.pictures_to_refresh(PICTURES_PER_PASS, product_ids)
+        changed, failure = 0, None
+        for picture_id in due:
+            try:
+                changed += await self.sync_picture(mahak, picture_id)
+            except Exception as exc:  # the others still go; the first failure is raised below
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+        return changed
+
+    async def attach_mahak_pictures(self, mahak: PictureSource, *, limit: int = 100) -> int:
+        """The catch-up pass (pictures normally follow the sync through the pictures topic): bring up to
+        ``limit`` out-of-date Mahak pictures up to date (``sync_picture``). A picture that is not an image is
+        listed hidden with its error and not fetched again; one that cannot be downloaded now is tried on the
+        next pass. Returns how many pictures were handled. Safe to run in several processes (the listing is
+        rewritten under the product's lock; the stored files of one content are the same)."""
+        async with self._uow() as uow:
+            due = await uow.images.pictures_to_refresh(limit)
+        done = 0
+        for picture_id in due:
+            try:
+                await self.sync_picture(mahak, picture_id)
+            except UnusablePicture:
+                pass
+            except Exception as exc:  # transient (Mahak down, timeouts): try again next pass
+                log.warning("images.mahak_download_failed", picture_id=picture_id, error=str(exc)[:200])
+                continue
             done += 1
         return done

@@ -14,7 +14,7 @@ import structlog
 from hamgam.domain.dead_letters import FailedMessage
 from hamgam.domain.sync.batch import Batch
 from hamgam.ports import Delivery, MessageQueue
-from hamgam.ports.sync import SyncRepository
+from hamgam.ports.sync import AppliedBatchListener, SyncRepository
 from hamgam.services.messaging.consumer_pool import ConsumerPool
 from hamgam.services.messaging.retry_policy import Decision
 from hamgam.services.sync.fetcher import BATCH_TOPIC
@@ -25,13 +25,16 @@ log = structlog.get_logger(__name__)
 class BatchHandler:
     """A batch delivery's part in the consumer pool (``hamgam.services.messaging.consumer_pool.MessageHandler``)."""
 
-    def __init__(self, repository: SyncRepository) -> None:
+    def __init__(self, repository: SyncRepository, listener: AppliedBatchListener | None = None) -> None:
         self.repository = repository
+        self.listener = listener
 
     async def apply(self, delivery: Delivery) -> None:
         batch = Batch.decode(delivery.body)
         counts = await self.repository.apply_batch(batch)
         log.debug("sync.batch.applied", batch_id=batch.batch_id, entity=batch.entity, counts=counts)
+        if self.listener is not None:  # after the commit; a redelivery announces again (listeners are idempotent)
+            await self.listener.batch_applied(batch)
 
     async def on_retry(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
         batch_id, run_id = _ids(delivery.body)
@@ -66,11 +69,12 @@ class BatchWorker(ConsumerPool):
         prefetch: int,
         retry_delays_s: Sequence[float],
         grace_period_s: float = 20.0,
+        listener: AppliedBatchListener | None = None,
     ) -> None:
         super().__init__(
             queue,
             BATCH_TOPIC,
-            BatchHandler(repository),
+            BatchHandler(repository, listener),
             concurrency=concurrency,
             prefetch=prefetch,
             retry_delays_s=retry_delays_s,

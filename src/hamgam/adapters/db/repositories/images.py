@@ -1,5 +1,5 @@
 """Product images over PostgreSQL (``hamgam.ports.catalog.ImageRepository``): ``product_listing.images`` and
-Mahak's ``photo_gallery`` pictures not yet in it."""
+where Mahak's ``picture`` / ``photo_gallery`` rows say they should be."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.adapters.db.advisory_locks import lock_for_transaction
 from hamgam.adapters.db.catalog_read import listing_images
-from hamgam.ports.catalog import MahakPicture
+from hamgam.ports.catalog import PictureState
 
 #: Mahak's product pictures (PhotoGallery.EntityType).
 PRODUCT_ENTITY_TYPE = 102
@@ -60,28 +60,67 @@ class SqlImageRepository:
             {"p": product_id, "i": orjson.dumps(images).decode()},
         )
 
-    async def pictures_to_attach(self, limit: int) -> list[MahakPicture]:
-        rows = await self._conn.execute(
-            text(f"""SELECT g.item_code AS product_id, pic.mahak_id AS picture_id, pic.url, pic.file_name,
-                           jsonb_typeof(l.images) AS images_type
-                    FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
-                    JOIN product p ON p.mahak_id = g.item_code AND p.deleted_at IS NULL
-                    LEFT JOIN product_listing l ON l.product_id = g.item_code
-                    WHERE g.entity_type = :t AND g.deleted_at IS NULL AND pic.deleted_at IS NULL
-                      AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
-                                      WHERE e->>'picture_id' = pic.mahak_id::text)
-                    ORDER BY g.item_code, g.mahak_id LIMIT :n"""),
-            {"t": PRODUCT_ENTITY_TYPE, "n": limit},
+    async def picture_state(self, picture_id: int) -> PictureState:
+        row = (
+            await self._conn.execute(
+                text("SELECT url, file_name, row_version, deleted_at IS NULL AS live FROM picture WHERE mahak_id = :p"),
+                {"p": picture_id},
+            )
+        ).first()
+        # Every product a gallery row ever linked (deleted rows kept): the only ones that can list the picture.
+        links = (
+            await self._conn.execute(
+                text(
+                    """SELECT g.item_code AS product_id,
+                               bool_or(g.deleted_at IS NULL AND p.deleted_at IS NULL) AS live,
+                               bool_or(EXISTS (SELECT 1 FROM product_listing l,
+                                                 jsonb_array_elements({images}) e
+                                               WHERE l.product_id = g.item_code
+                                                 AND e->>'picture_id' = :pic)) AS listed
+                        FROM photo_gallery g LEFT JOIN product p ON p.mahak_id = g.item_code
+                        WHERE g.picture_id = :p AND g.entity_type = :t
+                        GROUP BY g.item_code ORDER BY g.item_code""".format(images=_IMAGES_ARRAY.format("l.images"))
+                ),
+                {"p": picture_id, "pic": str(picture_id), "t": PRODUCT_ENTITY_TYPE},
+            )
+        ).all()
+        live = row is not None and bool(row.live)
+        return PictureState(
+            picture_id,
+            None if row is None else row.url,
+            None if row is None else row.file_name,
+            0 if row is None else int(row.row_version),
+            live,
+            tuple(r.product_id for r in links if r.live) if live else (),
+            tuple(r.product_id for r in links if r.listed),
         )
-        return [MahakPicture(*row.tuple()) for row in rows]
+
+    async def pictures_to_refresh(self, limit: int, product_ids: Sequence[int] | None = None) -> list[int]:
+        only = "" if product_ids is None else "AND g.item_code = ANY(:ids)"
+        only_listed = "" if product_ids is None else "AND l.product_id = ANY(:ids)"
+        rows = await self._conn.execute(
+            text(f"""SELECT picture_id FROM (
+                        SELECT pic.mahak_id AS picture_id
+                        FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
+                        JOIN product p ON p.mahak_id = g.item_code AND p.deleted_at IS NULL
+                        LEFT JOIN product_listing l ON l.product_id = g.item_code
+                        WHERE g.entity_type = :t AND g.deleted_at IS NULL AND pic.deleted_at IS NULL {only}
+                          AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
+                                          WHERE e->>'picture_id' = pic.mahak_id::text
+                                            AND e->>'version' = pic.row_version::text)
+                        UNION
+                        SELECT (e->>'picture_id')::bigint
+                        FROM product_listing l, jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
+                        WHERE e->>'source' = 'mahak' AND e->>'picture_id' ~ '^[0-9]{{1,18}}$' {only_listed}
+                          AND NOT EXISTS (
+                              SELECT 1 FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
+                              JOIN product p ON p.mahak_id = g.item_code AND p.deleted_at IS NULL
+                              WHERE g.entity_type = :t AND g.deleted_at IS NULL AND pic.deleted_at IS NULL
+                                AND g.item_code = l.product_id AND pic.mahak_id::text = e->>'picture_id')
+                    ) due ORDER BY picture_id LIMIT :n"""),
+            {"t": PRODUCT_ENTITY_TYPE, "n": limit, **({} if product_ids is None else {"ids": list(product_ids)})},
+        )
+        return [int(r.picture_id) for r in rows]
 
     async def lock_product(self, product_id: int) -> None:
         await lock_for_transaction(self._conn, IMAGES_LOCK, int(product_id) % 2**31)
-
-    async def has_picture(self, product_id: int, picture_id: int) -> bool:
-        found = await self._conn.scalar(
-            text(f"""SELECT 1 FROM product_listing l, jsonb_array_elements({_IMAGES_ARRAY.format("l.images")}) e
-                    WHERE l.product_id = :p AND e->>'picture_id' = :pic"""),
-            {"p": product_id, "pic": str(picture_id)},
-        )
-        return bool(found)

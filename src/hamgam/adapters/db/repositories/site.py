@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import text
@@ -97,7 +98,9 @@ CROSS JOIN LATERAL ({offer}) a
 LEFT JOIN product_listing l ON l.product_id = e.product_id
 LEFT JOIN nodes n ON n.code = e.category_id
 LEFT JOIN product_category pc ON pc.mahak_id = e.category_id AND pc.deleted_at IS NULL
-ORDER BY e.product_id DESC"""
+ORDER BY {order}"""
+_BY_ID = "e.product_id DESC"
+_BY_UPDATE = "p.updated_at DESC, e.product_id DESC"
 
 
 class SqlListedCatalog:
@@ -113,18 +116,34 @@ class SqlListedCatalog:
         rows = await self._conn.execute(text(_SITEMAP_PAGE), {"start": start, "limit": limit})
         return [ListedProduct(int(r.product_id), str(r.lastmod)) for r in rows]
 
-    async def feed_page(self, before: int | None, limit: int) -> list[FeedProduct]:
+    async def feed_page(self, before: int | None, limit: int, *, offset: int = 0) -> list[FeedProduct]:
         below = "" if before is None else "WHERE product_id < :before"
         entries = f"""SELECT product_id, name, category_id FROM catalog_entry {below}
-                      ORDER BY product_id DESC LIMIT :limit"""
-        return await self._feed(entries, {"limit": limit} | ({} if before is None else {"before": before}))
+                      ORDER BY product_id DESC OFFSET :offset LIMIT :limit"""
+        params = {"limit": limit, "offset": offset} | ({} if before is None else {"before": before})
+        return await self._feed(entries, params)
 
     async def feed_products(self, product_ids: list[int]) -> list[FeedProduct]:
         entries = "SELECT product_id, name, category_id FROM catalog_entry WHERE product_id = ANY(:ids)"
         return await self._feed(entries, {"ids": product_ids})
 
-    async def _feed(self, entries: str, params: dict[str, Any]) -> list[FeedProduct]:
-        sql = _FEED.format(node_type=EXTRA_CATEGORY_NODE, entries=entries, offer=catalog_read.offer_sql(self._rules))
+    async def feed_count(self) -> int:
+        return int(await self._conn.scalar(text("SELECT count(*) FROM catalog_entry")) or 0)
+
+    async def feed_by_update(self, after: tuple[dt.datetime, int] | None, offset: int, limit: int) -> list[FeedProduct]:
+        after_sql = "" if after is None else "WHERE (p.updated_at, p.mahak_id) < (:after_at, :after_id)"
+        entries = f"""SELECT c.product_id, c.name, c.category_id FROM catalog_entry c
+                      JOIN product p ON p.mahak_id = c.product_id {after_sql}
+                      ORDER BY p.updated_at DESC, p.mahak_id DESC OFFSET :offset LIMIT :limit"""
+        params: dict[str, Any] = {"offset": offset, "limit": limit}
+        if after is not None:
+            params |= {"after_at": after[0], "after_id": after[1]}
+        return await self._feed(entries, params, order=_BY_UPDATE)
+
+    async def _feed(self, entries: str, params: dict[str, Any], *, order: str = _BY_ID) -> list[FeedProduct]:
+        sql = _FEED.format(
+            node_type=EXTRA_CATEGORY_NODE, entries=entries, offer=catalog_read.offer_sql(self._rules), order=order
+        )
         rows = await self._conn.execute(text(sql), rule_params(self._rules) | params)
         return [
             FeedProduct(

@@ -71,7 +71,7 @@ product = synced_table(
     Column("mahak_description", Text),
     Column("tags", Text),
     Column("min_quantity", Float),
-    indexes=(("category_id",), ("code",)),
+    indexes=(("category_id",), ("code",), ("updated_at", "mahak_id")),
 )
 
 product_detail = synced_table(
@@ -184,7 +184,7 @@ photo_gallery = synced_table(
     Column("picture_id", BigInteger, nullable=False),
     Column("entity_type", Integer, nullable=False),
     Column("item_code", BigInteger, nullable=False),
-    indexes=(("entity_type", "item_code"),),
+    indexes=(("entity_type", "item_code"), ("picture_id",)),
 )
 
 property_description = synced_table(

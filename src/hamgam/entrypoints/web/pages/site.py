@@ -1,6 +1,6 @@
 """The storefront's trust and discovery: footer pages, ``robots.txt``, the sitemap (an index, a file of the
 site's own pages, and product files of at most ``SITEMAP_URLS_MAX`` URLs, keyset-paged by product id) and the
-products API of Torob, the price-comparison site (JSON, cursor pages by product id)."""
+products API of Torob, the price-comparison site (JSON, cursor pages by product id, or numbered pages)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import Path, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from hamgam.bootstrap import Container
-from hamgam.domain.site import FEED_PAGE_MAX, FEED_PAGE_SIZE
+from hamgam.domain.site import FEED_PAGE_MAX, FEED_PAGE_NUMBER_MAX, FEED_PAGE_SIZE, FEED_SORTS
 from hamgam.entrypoints.web.deps import AnyPage
 from hamgam.entrypoints.web.pages.common import Id, page_router
 from hamgam.entrypoints.web.seo import (
@@ -114,6 +114,9 @@ class TorobRequest:
 
     product_ids: list[int] | None = None
     cursor: int | None = None
+    #: A numbered page (from 1) in ``sort`` order, instead of a cursor page.
+    page: int | None = None
+    sort: str = "product_id_desc"
 
 
 class BadTorobRequest(ValueError):
@@ -130,9 +133,9 @@ def _strings(body: dict[str, Any], key: str) -> list[str]:
 
 
 def parse_torob_request(body: Any) -> TorobRequest:
-    """Torob's products API v3 request: ``page_urls``, ``page_uniques``, or cursor pages (``sort``
-    ``product_id_desc`` and the previous answer's ``cursor``). Page-number requests are refused: each would skip
-    over every product before its page, which a catalogue of a million products cannot afford."""
+    """Torob's products API v3 request: ``page_urls``, ``page_uniques``, numbered pages (``page`` from 1 and a
+    ``sort`` of ``FEED_SORTS``), or cursor pages (``sort`` ``product_id_desc`` and the previous answer's
+    ``cursor``, no ``page``, ``limit`` nor ``size``). Nothing is defaulted: anything else is a ``BadTorobRequest``."""
     if not isinstance(body, dict) or not body:
         raise BadTorobRequest("request body is empty")
     if "page_urls" in body:
@@ -144,8 +147,19 @@ def parse_torob_request(body: Any) -> TorobRequest:
     sort = body.get("sort")
     if sort is None:
         raise BadTorobRequest("sort parameter is not provided")
-    if sort != "product_id_desc" or any(k in body for k in ("page", "limit", "size")):
-        raise BadTorobRequest("only cursor pagination is offered: send sort product_id_desc and the cursor")
+    if sort not in FEED_SORTS:
+        raise BadTorobRequest(f"sort must be one of {', '.join(FEED_SORTS)}")
+    if "page" in body:
+        page = body["page"]
+        if type(page) is not int or not 1 <= page <= FEED_PAGE_NUMBER_MAX:
+            raise BadTorobRequest("page must be an integer from 1")
+        if any(k in body for k in ("cursor", "limit", "size")):
+            raise BadTorobRequest("a page request carries no cursor, limit or size (pages hold 100 products)")
+        return TorobRequest(page=page, sort=sort)
+    if sort != "product_id_desc":
+        raise BadTorobRequest("page parameter is not provided (cursor pages are sorted by product_id_desc)")
+    if any(k in body for k in ("limit", "size")):
+        raise BadTorobRequest("cursor pages hold 100 products: send no limit or size")
     cursor = body.get("cursor")
     if cursor is None:
         return TorobRequest()
@@ -158,7 +172,9 @@ def parse_torob_request(body: Any) -> TorobRequest:
 async def torob_products(request: Request) -> JSONResponse:
     """Torob's products API (v3): listed products with their price in Toman, availability, pictures and
     category. Cursor pages hold 100 products, highest id first (each one index range read); ``next_cursor`` is
-    null after the last. A product not listed (hidden, deleted, not on sale) is left out."""
+    null after the last. Numbered pages hold 100 products in the asked order with ``current_page``, ``total``
+    and ``max_pages`` (``DiscoveryService.feed_numbered_page``). A product not listed (hidden, deleted, not on
+    sale) is left out."""
     try:
         wanted = parse_torob_request(await request.json())
     except ValueError as exc:  # a body that is not JSON, or not Torob's
@@ -172,6 +188,11 @@ async def torob_products(request: Request) -> JSONResponse:
     if wanted.product_ids is not None:
         products = await discovery.feed_products(wanted.product_ids)
         body |= {"current_page": 1, "total": len(products), "max_pages": 1, "next_cursor": None}
+    elif wanted.page is not None:
+        numbered = await discovery.feed_numbered_page(wanted.page, wanted.sort)
+        products = numbered.products
+        body |= {"current_page": numbered.page, "total": numbered.total, "max_pages": numbered.max_pages}
+        body["next_cursor"] = None
     else:
         products = await discovery.feed_page(wanted.cursor, FEED_PAGE_SIZE)
         following = str(products[-1].product_id) if len(products) == FEED_PAGE_SIZE else None
