@@ -107,3 +107,22 @@ async def test_an_unknown_product_is_refused(world: StoreWorld) -> None:
     customer = await add_customer(world.engine, MOBILE)
     with pytest.raises(NotFound):
         await world.core.restock.request(customer, MOBILE, 404)
+
+
+async def test_two_batches_bringing_the_stock_back_at_once_write_one_sms(
+    world: StoreWorld, sync: SqlSyncRepository
+) -> None:
+    # given a waiting buyer and two details of the product, both out of stock
+    first = await seed_product(world.engine, 11, "سماور", stock=0, detail_id=111)
+    second = await seed_product(world.engine, 11, "سماور", stock=0, detail_id=112)
+    customer = await add_customer(world.engine, MOBILE)
+    await world.core.restock.request(customer, MOBILE, 11)
+    # when two batches, each bringing one detail back, are applied concurrently (several times over)
+    for round_ in range(3):
+        await asyncio.gather(
+            sync.apply_batch(await link_batch(sync, first, 2 + round_, 10 + 2 * round_)),
+            sync.apply_batch(await link_batch(sync, second, 2 + round_, 11 + 2 * round_)),
+        )
+    # then the request was notified once and one event written
+    assert await scalar(world.engine, "SELECT count(*) FROM event_outbox") == 1
+    assert await scalar(world.engine, "SELECT count(*) FROM restock_request WHERE notified_at IS NOT NULL") == 1

@@ -53,9 +53,14 @@ def test_every_storefront_page_fits_a_phone(page: Page, live_shop: LiveShop) -> 
     page.goto("/product/101")
     page.get_by_role("button", name="افزودن به سبد").first.click()
     expect(page.locator(".flash")).to_be_visible()
+    # and who waits for an out-of-stock product («خبرم کن»: listed on the account page)
+    page.goto("/product/104")
+    page.get_by_role("button", name="خبرم کن").click()
+    expect(page.locator(".flash")).to_be_visible()
     # when / then
     for path in (
         "/",
+        "/product/104",
         "/category/1",
         "/search?q=%DA%A9%D8%AA%D8%A7%D8%A8",
         "/search?q=%DA%A9%D8%AA%D8%A7%D8%A8&min=abc&max=-3&sort=nonsense",

@@ -259,6 +259,8 @@ CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 #: this lower bound lets them through and ``_ONE_TYPO`` then keeps only the names with a word (or the start of
 #: one) at most one edit away.
 WORD_SIMILARITY = 0.35
+#: Shorter words are matched plainly only: one edit away from a two-letter word is almost any word.
+FUZZY_MIN_CHARS = 3
 FUZZY_THRESHOLD = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
 
 #: A search's relevance (``_SORTS["relevance"]``), as columns of ``catalog_entry`` row ``e``: ``rank`` 0 for the
@@ -323,7 +325,7 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
         match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})"
         plain.append(match)
         fuzzy_match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
-        where.append(f"AND {fuzzy_match if fuzzy else match}")
+        where.append(f"AND {fuzzy_match if fuzzy and len(term) >= FUZZY_MIN_CHARS else match}")
     categories = list(query.category_ids) if query.category_ids is not None else None
     if categories is not None:
         # one category by equality, so that its (category, name) and (category, id) indexes give the order
