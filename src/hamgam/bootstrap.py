@@ -209,6 +209,7 @@ class Container:
             self.settings.sync,
             uow=self.export_uow,
             locks=AdvisoryLocks(self.engine),
+            refresh=self.refresh_settings,
         )
 
     async def aclose(self) -> None:

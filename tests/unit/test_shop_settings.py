@@ -185,3 +185,31 @@ async def test_an_unchanged_save_writes_no_audit_entry(data: SiteData) -> None:
     service = _service(data, Settings())
     await service.save({"shop.seller_name": "فروشگاه همگام", "sync.price_level": "0"}, ACTOR)
     assert data.settings == {} and data.audit == []
+
+
+# --- what reads the settings at run time ----------------------------------------------------------------------
+
+
+def test_the_order_sms_follows_the_shops_texts() -> None:
+    from hamgam.services.store.notifier import render
+
+    event = {"type": "order.paid", "order_id": 12, "total_rial": 1_000_000, "items": []}
+    assert render(event) == "سفارش ۱۲ پرداخت شد. مبلغ: ۱۰۰٬۰۰۰ تومان. سپاس از خرید شما."
+    assert render(event, {"paid": "{order}: پرداخت شد ({total})"}) == "۱۲: پرداخت شد (۱۰۰٬۰۰۰ تومان)"
+
+
+def test_an_adapter_is_rebuilt_when_its_settings_change() -> None:
+    from hamgam.adapters.following import Following
+
+    settings = Settings()
+    built: list[str] = []
+
+    def build() -> object:
+        built.append(settings.payments.merchant_id.get_secret_value())
+        return object()
+
+    following = Following(build, lambda: settings.payments.merchant_id.get_secret_value())
+    first = following.current
+    assert following.current is first and len(built) == 1
+    settings.payments.merchant_id = Settings(payments={"merchant_id": MERCHANT}).payments.merchant_id
+    assert following.current is not first and built[-1] == MERCHANT

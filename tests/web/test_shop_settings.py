@@ -17,6 +17,7 @@ from hamgam.domain.shop_settings import Source
 from hamgam.services.site.settings import ShopSettingsService
 from hamgam.services.sync.scheduler import SyncScheduler
 from hamgam.settings import Settings
+from tests.api.conftest import Api
 from tests.queue_helpers import eventually
 from tests.web.conftest import Web
 from tests.web.test_images import png
@@ -97,6 +98,10 @@ async def test_secrets_are_write_only(web: Web) -> None:
     async with web.container.engine.connect() as conn:
         audit = str((await conn.execute(text("SELECT details FROM audit_log"))).scalars().all())
     assert MERCHANT not in audit and SMS_KEY not in audit and "**********" in audit
+    headers = await Api(web.http, web.container).login("09120000009", role="admin")
+    api = await web.http.get("/api/v1/admin/settings", headers=headers)
+    assert api.status_code == 200 and MERCHANT not in api.text and SMS_KEY not in api.text
+    assert api.json()["shop_settings"]["sms.api_key"] == {"value": "set", "source": "admin", "secret": True}
     # when: the form is saved again with the secret inputs empty, then the key is cleared
     assert (await _save(web, {})).status_code == 303
     assert settings.sms.api_key.get_secret_value() == SMS_KEY

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ class ExportRole:
         *,
         uow: UnitOfWorkFactory[ExportUnitOfWork],
         locks: Locks,
+        refresh: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.worker = worker
         self.outbox = outbox
@@ -42,6 +44,9 @@ class ExportRole:
         self.sync = sync
         self.uow = uow
         self.locks = locks
+        #: Reads the shop's settings again (price and stock rules, money unit: edited in the admin panel, written
+        #: into ``sync``) before each pass.
+        self._refresh = refresh
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -66,6 +71,8 @@ class ExportRole:
         next_reconcile = time.monotonic() + self.export.reconcile_interval_s
         while not self._stop.is_set():
             try:
+                if self._refresh is not None:
+                    await self._refresh()
                 await self.run_passes_once()
                 if time.monotonic() >= next_reconcile:
                     next_reconcile = time.monotonic() + self.export.reconcile_interval_s

@@ -151,5 +151,13 @@ async def set_disabled(container: ContainerDep, me: Admin, customer_id: Id, body
 
 @router.get("/settings")
 async def settings(container: ContainerDep, _: Admin) -> dict[str, Any]:
-    """The running configuration, secrets masked (``SecretStr`` fields and the credentials inside URLs)."""
-    return public_settings(container.settings)
+    """The running configuration, secrets masked (``SecretStr`` fields and the credentials inside URLs), and under
+    ``shop_settings`` the settings edited in the admin panel, each with its source (``default``, ``env``,
+    ``admin``); a secret's value is only ``set`` or ``unset``."""
+    shown = public_settings(container.settings)
+    if container.shop_settings is not None:
+        shown["shop_settings"] = {
+            row.spec.key: {"value": row.shown, "source": str(row.source), "secret": row.spec.secret}
+            for row in await container.shop_settings.rows()
+        }
+    return shown
