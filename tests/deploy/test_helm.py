@@ -244,6 +244,19 @@ def test_plain_urls_go_into_the_chart_secret_not_the_config_map(renders: dict[st
     assert config["HAMGAM_STORAGE__BACKEND"] == "s3"
 
 
+def test_the_dashboard_reads_the_alerts_lag_objectives(
+    renders: dict[str, list[dict[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hamgam.settings import load_settings
+
+    config = of_kind(renders["production"], "ConfigMap")[FULLNAME]["data"]
+    monkeypatch.setenv("HAMGAM_SYNC__LAG_OBJECTIVE_S", config["HAMGAM_SYNC__LAG_OBJECTIVE_S"])
+    monkeypatch.setenv("HAMGAM_SYNC__LAG_OBJECTIVES_S", config["HAMGAM_SYNC__LAG_OBJECTIVES_S"])
+    sync = load_settings().sync
+    assert sync.lag_objective_s == 900
+    assert sync.lag_objectives_s == {"ProductDetail": 600, "ProductDetailStoreAsset": 600, "VisitorProduct": 600}
+
+
 def test_migration_job_is_a_pre_install_and_pre_upgrade_hook(renders: dict[str, list[dict[str, Any]]]) -> None:
     for variant, docs in renders.items():
         job = of_kind(docs, "Job")[f"{FULLNAME}-migrate"]

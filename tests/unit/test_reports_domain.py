@@ -124,3 +124,27 @@ async def test_the_sales_service_over_the_fakes() -> None:
     assert [(m["label"], m["total_rial"]) for m in months] == [("اسفند ۱۴۰۴", 0), ("فروردین ۱۴۰۵", 100)]
     [category] = await reports.by_category(Period(dt.date(2026, 3, 21), dt.date(2026, 3, 21)))
     assert (category["name"], category["quantity"], category["orders"]) == ("نوشیدنی", 2, 1)
+
+
+async def test_an_xlsx_past_its_cap_says_the_csv_holds_every_row() -> None:
+    import io
+
+    import openpyxl
+
+    from hamgam.entrypoints.web.i18n import build_locale
+    from hamgam.entrypoints.web.report_files import csv_chunks, each, reports, xlsx_bytes
+
+    locale = build_locale("fa")
+    report = reports(locale)["product"]
+    rows = [
+        {"product_id": i, "code": f"P{i}", "name": f"کالای {i}", "quantity": i, "orders": 1, "revenue_rial": i * 10}
+        for i in range(1, 6)
+    ]
+    body = await xlsx_bytes(report, each(rows), locale, period="۱۴۰۵/۰۱/۰۱ تا ۱۴۰۵/۰۱/۰۵", cap=3)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).worksheets[0]
+    values = list(sheet.values)
+    assert sheet.sheet_view.rightToLeft and len(values) == 1 + 3 + 1
+    assert values[1] == ("P1", "کالای 1", 1, 1, 10)
+    assert "سی‌اس‌وی" in str(values[-1][0]) and "۳" in str(values[-1][0])
+    text = b"".join([chunk async for chunk in csv_chunks(report, each(rows), locale)]).decode("utf-8")
+    assert text.startswith("\ufeffکد کالا,") and text.count("\r\n") == 6

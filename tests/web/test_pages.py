@@ -216,6 +216,7 @@ async def test_admin_pages_need_staff(web: Web) -> None:
         "/admin/products",
         "/admin/products/101",
         "/admin/orders",
+        "/admin/reports",
         "/admin/customers",
         "/admin/sync",
         "/admin/sync?entity=Product",

@@ -32,16 +32,26 @@ async def test_the_reports_page_shows_each_table_in_persian(web: Web) -> None:
     assert latin_words(html) == []
 
 
+async def test_the_files_are_for_staff_only(web: Web) -> None:
+    assert (await web.http.get("/admin/reports/day.csv", params=RANGE)).status_code == 303
+    await web.login_otp("09125550001")
+    assert (await web.http.get("/admin/reports/day.csv", params=RANGE)).status_code == 403
+    assert (await web.http.get("/admin/reports", params=RANGE)).status_code == 403
+
+
 async def test_a_wrong_range_gets_a_persian_message_per_field_and_keeps_what_was_typed(web: Web) -> None:
     await web.login_staff()
     page = await web.http.get("/admin/reports", params={"start": "۱۴۰۵/۱۳/۰۱", "end": "دیروز"})
-    assert page.status_code == 400
+    assert page.status_code == 200
     assert "چنین روزی در تقویم نیست" in page.text
     assert "تاریخ را به شکل سال/ماه/روز بنویسید" in page.text
     assert 'value="۱۴۰۵/۱۳/۰۱"' in page.text and 'value="دیروز"' in page.text
     reversed_ = await web.http.get("/admin/reports", params={"start": "1405/02/01", "end": "1405/01/01"})
-    assert reversed_.status_code == 400 and "تاریخ پایان پیش از تاریخ آغاز است" in reversed_.text
+    assert reversed_.status_code == 200 and "تاریخ پایان پیش از تاریخ آغاز است" in reversed_.text
     assert latin_words(reversed_.text) == []
+    # a file asked for with a wrong range is refused, with the same message
+    refused = await web.http.get("/admin/reports/day.csv", params={"start": "1405/02/01", "end": "1405/01/01"})
+    assert refused.status_code == 400 and "تاریخ پایان پیش از تاریخ آغاز است" in refused.text
 
 
 async def test_csv_has_a_byte_order_mark_persian_headers_and_rial_integers(web: Web) -> None:

@@ -30,9 +30,11 @@ def _values(start: str | None, end: str | None, period: Period | None) -> dict[s
     }
 
 
-def _invalid(page: Page, start: str | None, end: str | None, error: RangeError):
+def _invalid(page: Page, start: str | None, end: str | None, error: RangeError, status_code: int = 200):
+    """The form again, with what was typed and a message per wrong field (a wrong filter is an ordinary answer of
+    the page; a file asked for with a wrong range is a 400)."""
     errors = {k: page.locale.error(v) for k, v in error.errors.items()}
-    return page.render("admin/reports.html", 400, values=_values(start, end, None), errors=errors, period=None)
+    return page.render("admin/reports.html", status_code, values=_values(start, end, None), errors=errors, period=None)
 
 
 @router.get("/admin/reports")
@@ -76,7 +78,7 @@ async def download(page: StaffPage, table: str, kind: str, start: DateText = Non
     try:
         period = choose_period(start, end)
     except RangeError as e:
-        return _invalid(page, start, end, e)
+        return _invalid(page, start, end, e, 400)
     report, sales = files[table], page.core.reports
     name = f"{report.slug}_{period.slug()}.{kind}"
     disposition = {"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"}
