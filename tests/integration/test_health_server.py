@@ -14,6 +14,7 @@ from hamgam.adapters.queue.rabbitmq import RabbitQueue
 from hamgam.bootstrap import build
 from hamgam.entrypoints.readiness import MahakProbe, Readiness
 from hamgam.entrypoints.runtime import GRACE_PERIOD_S, run_roles
+from hamgam.services.store.pictures import PICTURES_TOPIC
 from hamgam.services.sync.fetcher import BATCH_TOPIC
 from hamgam.settings import Settings
 from tests.integration.conftest import sync_settings
@@ -36,7 +37,8 @@ async def roles_in_process(settings: Settings, roles: tuple[str, ...]) -> AsyncI
         await task
         if settings.rabbitmq_url:
             queue = RabbitQueue(settings.rabbitmq_url, prefix=settings.queue_prefix)
-            await queue.delete_topic(BATCH_TOPIC)
+            for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+                await queue.delete_topic(topic)
             await queue.close()
 
 
