@@ -91,6 +91,7 @@ def test_charts_run_right_to_left() -> None:
     assert chart["bars"][0]["x"] > chart["bars"][-1]["x"]
     assert len(chart["labels"]) == 30 and chart["labels"][0] == "" and chart["labels"][-1] == ""
     assert sum(1 for label in chart["labels"] if label) == 4
+    assert day_chart([d | {"total_rial": 0} for d in days], "total_rial") == {"empty": True}
     start = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     runs = [
         {"at": start + dt.timedelta(minutes=3 * i), "rows": i, "status": "succeeded", "lag_s": 180.0} for i in range(5)

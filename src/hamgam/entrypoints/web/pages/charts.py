@@ -103,8 +103,8 @@ def sync_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
 def day_chart(days: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
     """A bar per day (``days`` in order, each with ``day`` and ``key``), the first day at the right; ``labels``
     has one entry per day, the day's name (``۱۵ آذر``) on one day in ``DAY_LABEL_EVERY`` counted back from the
-    last, else empty."""
-    if not days:
+    last, else empty. Nothing but zeros is ``empty``: no chart to draw."""
+    if not any(int(d[key]) for d in days):
         return {"empty": True}
     top = _nice_max(max(int(d[key]) for d in days))
     slot = WIDTH / len(days)
