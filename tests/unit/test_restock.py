@@ -52,4 +52,7 @@ async def test_only_the_owner_cancels_and_only_once(data: StoreData) -> None:
 
 def test_the_sms_names_the_product_in_persian_digits_and_links_to_it() -> None:
     event = restock.event(mobile="09120000000", product_id=5, name="كتري مدل 2", url="https://shop.example/product/5")
-    assert render(event) == "«کتری مدل ۲» دوباره موجود شد.\nhttps://shop.example/product/5"
+    assert render(event) == "«کتری مدل ۲» دوباره موجود شد: https://shop.example/product/5"
+    # the shop's own text (admin settings) is used when set
+    custom = {"restock": "خبر خوب! {product} رسید. {link}"}
+    assert render(event, custom) == "خبر خوب! «کتری مدل ۲» رسید. https://shop.example/product/5"

@@ -35,7 +35,6 @@ class Clock:
         ("social.instagram", "@my.shop", "my.shop"),
         ("social.whatsapp", "0912 123 4567", "989121234567"),
         ("social.telegram", "https://t.me/myshop", "https://t.me/myshop"),
-        ("free_shipping_over_rial", "۵۰۰٬۰۰۰", "5000000"),  # typed in Toman, kept in Rial
         ("sync.price_level", "۳", "3"),
         ("sync.stock_store_ids", "3، 1 , 3", "3,1"),
         ("sync.interval_s", "60", "60"),
@@ -57,7 +56,6 @@ def test_a_valid_value_is_stored_normalised(key: str, typed: str, stored: str) -
         ("shop.email", "not-an-email"),
         ("social.instagram", "my shop!"),
         ("social.telegram", "http://t.me/insecure"),
-        ("free_shipping_over_rial", "-5"),
         ("sync.price_level", "11"),
         ("sync.price_level", "two"),
         ("sync.stock_store_ids", "1,x"),
@@ -90,7 +88,7 @@ def test_the_panel_wins_over_the_environment_which_wins_over_the_default() -> No
     assert (resolved["sync.price_level"].value, resolved["sync.price_level"].source) == (4, Source.ADMIN)
     assert (resolved["sync.interval_s"].value, resolved["sync.interval_s"].source) == (90.0, Source.ENV)
     assert resolved["shop.seller_name"].source is Source.DEFAULT
-    assert resolved["free_shipping_over_rial"].source is Source.DEFAULT
+    assert resolved["sms.sender"].source is Source.DEFAULT
     assert parse(BY_KEY["sync.stock_store_ids"], "3,1") == [3, 1]
 
 

@@ -30,8 +30,6 @@ class Kind(StrEnum):
     EMAIL = "email"
     #: A social account: a handle (``@name``, a number for WhatsApp) or an https address.
     SOCIAL = "social"
-    #: Whole Toman typed by staff, kept in Rial.
-    MONEY = "money"
     INT = "int"
     SECONDS = "seconds"
     INT_LIST = "int_list"
@@ -56,7 +54,6 @@ class Source(StrEnum):
 class Section(StrEnum):
     IDENTITY = "identity"
     SOCIAL = "social"
-    SHIPPING = "shipping"
     PAYMENTS = "payments"
     SMS = "sms"
     SYNC = "sync"
@@ -103,7 +100,6 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("social.whatsapp", Section.SOCIAL, Kind.SOCIAL),
     SettingSpec("social.eitaa", Section.SOCIAL, Kind.SOCIAL),
     SettingSpec("social.bale", Section.SOCIAL, Kind.SOCIAL),
-    SettingSpec("free_shipping_over_rial", Section.SHIPPING, Kind.MONEY, "0", low=0, high=10**13),
     SettingSpec("payments.merchant_id", Section.PAYMENTS, Kind.UUID, env="payments.merchant_id", secret=True),
     SettingSpec("sms.provider", Section.SMS, Kind.CHOICE, "kavenegar", "sms.provider", True,
                 choices=("kavenegar", "smsir", "memory")),
@@ -183,7 +179,7 @@ def clean(spec: SettingSpec, typed: str | None) -> str:
         if spec.required and spec.env is None and not spec.default:
             raise _fail(spec, "required")
         return ""
-    if len(text) > spec.max_len and spec.kind not in (Kind.MONEY, Kind.INT, Kind.SECONDS, Kind.INT_LIST):
+    if len(text) > spec.max_len and spec.kind not in (Kind.INT, Kind.SECONDS, Kind.INT_LIST):
         raise _fail(spec, "too_long")
     kind = spec.kind
     if kind in (Kind.TEXT, Kind.IMAGE) and spec.secret:
@@ -203,8 +199,6 @@ def clean(spec: SettingSpec, typed: str | None) -> str:
         return text
     if kind is Kind.SOCIAL:
         return _clean_social(spec, text)
-    if kind is Kind.MONEY:
-        return str(_int(spec, text) * 10)  # typed in Toman, kept in Rial
     if kind in (Kind.INT, Kind.SECONDS):
         return str(_int(spec, text))
     if kind is Kind.DIGITS:
@@ -257,7 +251,7 @@ def _clean_social(spec: SettingSpec, text: str) -> str:
 
 def parse(spec: SettingSpec, text: str) -> Value:
     """A stored (or environment, or default) text as the setting's typed value."""
-    if spec.kind in (Kind.MONEY, Kind.INT):
+    if spec.kind is Kind.INT:
         return int(text) if text else 0
     if spec.kind is Kind.SECONDS:
         return float(text) if text else 0.0

@@ -79,11 +79,6 @@ class ShopConfig:
         return self.text("shop.logo")
 
     @property
-    def free_shipping_over_rial(self) -> int:
-        """Orders whose goods total reaches this ship free; 0: no free shipping."""
-        return self.integer("free_shipping_over_rial")
-
-    @property
     def social(self) -> list[tuple[str, str]]:
         """The social accounts that are set, as (key, address), in the panel's order."""
         return [

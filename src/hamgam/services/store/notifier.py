@@ -17,7 +17,7 @@ import structlog
 from hamgam.domain import restock
 from hamgam.domain.persian import format_toman, normalize_text, to_persian_digits
 from hamgam.domain.shipping import CARRIER_NAMES, Carrier
-from hamgam.domain.shop_settings import PAID_TEXT, SHIPPED_TEXT, fill
+from hamgam.domain.shop_settings import PAID_TEXT, RESTOCK_TEXT, SHIPPED_TEXT, fill
 from hamgam.domain.sms import SmsRejected, SmsUnavailable
 from hamgam.ports import Delivery, MessageQueue, SmsSender
 from hamgam.services.store.events import SMS_TOPIC
@@ -43,17 +43,17 @@ def items_text(items: list[dict[str, Any]]) -> str:
     return to_persian_digits(text)
 
 
-#: The texts of the events, by template name (``paid``, ``shipped``): the shop's settings
+#: The texts of the events, by template name (``paid``, ``shipped``, ``restock``): the shop's settings
 #: (``sms.template_<name>``), with ``{placeholders}`` as ``hamgam.domain.shop_settings`` lists them.
 Templates = Mapping[str, str]
-DEFAULT_TEMPLATES: Templates = {"paid": PAID_TEXT, "shipped": SHIPPED_TEXT}
+DEFAULT_TEMPLATES: Templates = {"paid": PAID_TEXT, "shipped": SHIPPED_TEXT, "restock": RESTOCK_TEXT}
 
 
 def render(event: dict[str, Any], templates: Templates = DEFAULT_TEMPLATES) -> str | None:
     """The Persian text of an event, or None for events we do not text about."""
     if event["type"] == restock.RESTOCKED:
         name = to_persian_digits(normalize_text(str(event["name"]), for_search=False))
-        return f"«{name}» دوباره موجود شد.\n{event['url']}"
+        return fill(templates.get("restock") or RESTOCK_TEXT, {"product": f"«{name}»", "link": event["url"]})
     number = to_persian_digits(str(event["order_id"]))
     items = event.get("items") or []
     listed = f": {items_text(items)}" if items else ""

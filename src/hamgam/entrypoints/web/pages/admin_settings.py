@@ -33,10 +33,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "social.whatsapp": (N_("WhatsApp"), N_("A mobile number or an address starting with https://")),
     "social.eitaa": (N_("Eitaa"), N_("A handle or an address starting with https://")),
     "social.bale": (N_("Bale"), N_("A handle or an address starting with https://")),
-    "free_shipping_over_rial": (
-        N_("Free shipping from (Toman)"),
-        N_("Orders whose goods reach this amount ship free; 0 turns free shipping off."),
-    ),
     "payments.merchant_id": (N_("Payment gateway merchant id"), N_("The 36-character code Zarinpal gave you.")),
     "sms.provider": (N_("SMS provider"), ""),
     "sms.api_key": (N_("SMS provider key"), ""),
@@ -58,7 +54,6 @@ LABELS: dict[str, tuple[str, str]] = {
 SECTIONS: dict[Section, str] = {
     Section.IDENTITY: N_("Store identity"),
     Section.SOCIAL: N_("Social networks"),
-    Section.SHIPPING: N_("Shipping"),
     Section.PAYMENTS: N_("Payment gateway"),
     Section.SMS: N_("SMS"),
     Section.SYNC: N_("Prices, stock and sync"),
@@ -99,12 +94,8 @@ def _field_id(key: str) -> str:
 
 
 def _shown_value(row: SettingRow) -> str:
-    """A value as its input shows it: money in Toman, secrets never."""
-    if row.spec.secret:
-        return ""
-    if row.spec.kind is Kind.MONEY and row.shown:
-        return str(int(row.shown) // 10)
-    return row.shown
+    """A value as its input shows it; secrets never."""
+    return "" if row.spec.secret else row.shown
 
 
 def _flatten(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
