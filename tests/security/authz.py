@@ -47,6 +47,8 @@ PUBLIC = frozenset({
     ("GET", "/"), ("GET", "/search"), ("GET", "/search/suggest"), ("GET", "/category/{code}"),
     ("GET", "/product/{product_id}"),
     ("GET", "/cart"), ("POST", "/cart/add"), ("POST", "/cart/update"), ("POST", "/cart/remove"),
+    # Iran's public list of cities for the address forms (the province's cities swapped in by htmx)
+    ("GET", "/places/cities"),
     ("GET", "/login"), ("POST", "/login/otp"), ("POST", "/login/otp/verify"), ("POST", "/login/password"),
     ("POST", "/login/password/verify"),
     ("POST", "/logout"),

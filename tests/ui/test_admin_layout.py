@@ -78,6 +78,9 @@ def test_every_admin_page_is_accessible(page: Page, live_shop: LiveShop) -> None
         "/admin/dead-letters",
         "/admin/dead-letters/1",
         "/admin/settings",
+        "/admin/shipping",
+        "/admin/shipping/1",
+        "/admin/shipping/new",
     ]
     problems = {}
     for width, height in ((390, 844), (1280, 800)):

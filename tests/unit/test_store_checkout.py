@@ -125,3 +125,41 @@ async def test_the_variant_is_kept_on_the_order_line_as_it_was_at_checkout() -> 
         (1, ""),
         (3, "رنگ: صورتی، سایز: XL"),
     ]
+
+
+async def test_the_quote_and_the_order_use_the_merchants_rule() -> None:
+    # given: courier is cheaper in Tehran and adds 100,000 Rial over 1 kg; product 1 weighs 400 g
+    from dataclasses import replace
+
+    from hamgam.domain.shipping_rates import WeightTier
+
+    data = shop()
+    data.products[1].weight_g = 400
+    data.shipping[2] = replace(
+        data.shipping[2], province_rial={"تهران": 500_000}, weight_tiers=(WeightTier(1000, 100_000),)
+    )
+    carts, checkout = services(data)
+    await fill(carts, (1, 3))
+    # when
+    quote = await checkout.quote(CUSTOMER, shipping_method="courier", province="تهران")
+    order = await checkout.place_order(CUSTOMER, shipping_method="courier", address=ADDRESS)
+    # then: 1.2 kg to Tehran, in the quote and on the order alike
+    assert quote["shipping_rial"] == order["shipping_rial"] == 600_000
+    assert quote["total_rial"] == order["total_rial"] == 3 * 2_000_000 + 600_000
+    # and an unknown method in a quote falls back to the first on offer
+    assert (await checkout.quote(CUSTOMER, shipping_method="nope"))["shipping_method"] == "post"
+
+
+async def test_shipping_method_edits_are_audited_in_their_transaction() -> None:
+    from hamgam.domain.shipping_rates import parse_rate
+    from hamgam.services.store.shipping_methods import ShippingMethodsService
+
+    data = shop()
+    service = ShippingMethodsService(store_uow(data))
+    rate = parse_rate(code="", title="تیپاکس", kind="delivery", base_toman="90000")
+    added = await service.add(rate, actor="admin:1")
+    await service.set_active(added.id or 0, False, actor="admin:1")
+    assert [a[1] for a in data.audit] == ["shipping_method.add", "shipping_method.disable"]
+    assert added.code.startswith("m-") and not (await service.get(added.id or 0)).active
+    with pytest.raises(NotFound):
+        await service.set_active(999, True, actor="admin:1")

@@ -77,6 +77,12 @@ async def test_pickup_orders_without_an_address(web: Web) -> None:
     await web.post("/cart/add", {"detail_id": "1011"})
     placed = await web.post("/checkout", {"shipping_method": "pickup", "address_id": "new"}, from_page="/checkout")
     assert placed.status_code == 303 and placed.headers["location"].startswith("memory://zarinpal/pg/StartPay/")
+    # the order's page says it is collected at the shop instead of showing an empty address
+    listing = (await web.http.get("/account/orders")).text
+    found = re.search(r'href="/account/orders/(\d+)"', listing)
+    assert found
+    order = (await web.http.get(f"/account/orders/{found.group(1)}")).text
+    assert "نیازی به نشانی نیست" in order and "، ، ،" not in order
 
 
 async def test_the_city_list_follows_the_province(web: Web) -> None:
