@@ -30,6 +30,11 @@ function bindImageOrder(root) {
       delay: 200,
       delayOnTouchOnly: true, // a phone still scrolls the page; a long press picks an image up
       ghostClass: "dragging",
+      forceFallback: true, // the same pointer-driven drag for mouse, touch and pen (not the browser's own)
+      fallbackTolerance: 3,
+      // Sortable reads a horizontal list left to right, so in this right-to-left page it never swaps; as
+      // "vertical" it swaps an image with the one the pointer enters, whichever way the row (or rows) run
+      direction: "vertical",
       onEnd(event) {
         if (event.oldIndex !== event.newIndex) saveOrder(list);
       },
