@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
+import sys
 
 import pytest
 from pypdf import PdfReader
@@ -98,3 +100,15 @@ async def test_only_a_paid_order_has_an_invoice_and_only_its_owner_gets_it() -> 
     assert "چای سبز ممتاز" in extracted(document.content)
     with pytest.raises(NotFound):
         await service.sales_invoice(6, customer_id=8)
+
+
+def test_building_the_container_loads_no_pdf_library() -> None:
+    # given: a fresh interpreter that imports the composition root (every role does, few render invoices)
+    probe = (
+        "import sys, hamgam.bootstrap, hamgam.adapters.pdf.invoice; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fpdf', 'fontTools', 'numpy'}))"
+    )
+    # when
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    # then: fpdf2, fontTools and numpy wait for the first invoice
+    assert loaded.strip() == "[]"
