@@ -28,6 +28,8 @@ from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.payments.factory import build_payment_gateway
+from hamgam.adapters.pdf.fonts import PersianFonts
+from hamgam.adapters.pdf.fulfilment import PdfFulfilmentRenderer
 from hamgam.adapters.pdf.invoice import PdfInvoiceRenderer
 from hamgam.adapters.queue.factory import build_queue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
@@ -282,11 +284,13 @@ def build_store_core(
         client_id_offset=settings.export.client_id_offset,
         join=export_joiner(queue),
     )
+    fonts = PersianFonts()
     return store_core.build_store_core(
         settings, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
-        catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=PdfInvoiceRenderer(),
+        catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=PdfInvoiceRenderer(shared=fonts),
+        fulfilment_renderer=PdfFulfilmentRenderer(shared=fonts),
     )  # fmt: skip
 
 

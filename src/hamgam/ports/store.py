@@ -181,6 +181,15 @@ class ShipmentRepository(Protocol):
     async def get(self, order_id: int) -> Row | None: ...
 
 
+class RefundRepository(Protocol):
+    """Money given back to buyers (``hamgam.domain.refunds``), oldest first."""
+
+    async def add(self, order_id: int, *, amount_rial: int, method: str, note: str, full: bool, actor: str) -> Row:
+        """Record it; returns ``id, order_id, amount_rial, method, note, full, actor, created_at``."""
+
+    async def for_order(self, order_id: int) -> list[Row]: ...
+
+
 class StockLedger(Protocol):
     """The reservation ledger (``stock_reservation``) and its per-detail counters (``stock_hold``)."""
 
@@ -228,6 +237,8 @@ class StoreUnitOfWork(UnitOfWork, Protocol):
     def payments(self) -> PaymentRepository: ...
     @property
     def shipments(self) -> ShipmentRepository: ...
+    @property
+    def refunds(self) -> RefundRepository: ...
     @property
     def stock(self) -> StockLedger: ...
     @property

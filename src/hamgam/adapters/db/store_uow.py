@@ -9,6 +9,7 @@ from hamgam.adapters.db.repositories.carts import SqlCartRepository
 from hamgam.adapters.db.repositories.event_outbox import SqlEventOutbox
 from hamgam.adapters.db.repositories.orders import SqlOrderRepository
 from hamgam.adapters.db.repositories.payments import SqlPaymentRepository
+from hamgam.adapters.db.repositories.refunds import SqlRefundRepository
 from hamgam.adapters.db.repositories.shipments import SqlShipmentRepository
 from hamgam.adapters.db.repositories.stock import SqlStockLedger
 from hamgam.adapters.db.repositories.store_catalog import SqlSellableReader
@@ -28,6 +29,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
     orders: SqlOrderRepository
     payments: SqlPaymentRepository
     shipments: SqlShipmentRepository
+    refunds: SqlRefundRepository
     stock: SqlStockLedger
     events: SqlEventOutbox
     housekeeping: SqlHousekeeping
@@ -46,6 +48,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
         self.orders = SqlOrderRepository(connection)
         self.payments = SqlPaymentRepository(connection)
         self.shipments = SqlShipmentRepository(connection)
+        self.refunds = SqlRefundRepository(connection)
         self.stock = SqlStockLedger(connection, rules)
         self.events = SqlEventOutbox(connection)
         self.housekeeping = SqlHousekeeping(connection)

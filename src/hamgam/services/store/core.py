@@ -18,7 +18,7 @@ from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSende
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
 from hamgam.ports.catalog import CatalogUnitOfWork
-from hamgam.ports.documents import InvoiceRenderer
+from hamgam.ports.documents import FulfilmentRenderer, InvoiceRenderer
 from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
@@ -33,7 +33,8 @@ from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier
 from hamgam.services.store.orders import get_order, list_orders, transition
 from hamgam.services.store.payments import PaymentService
-from hamgam.services.store.shipping import ship_order
+from hamgam.services.store.refunds import record_refund
+from hamgam.services.store.shipping import ShipmentOutcome, ShipmentRequest, ship_many, ship_order
 from hamgam.settings import Settings
 
 CALLBACK_PATH = "/api/v1/payments/callback"
@@ -167,6 +168,19 @@ class StoreCore:
         await self.publish_events()
         return await get_order(self.uow, order_id)
 
+    async def ship_orders(self, requests: list[ShipmentRequest], actor: str) -> list[ShipmentOutcome]:
+        """Ship many orders, each on its own (``services.store.shipping.ship_many``); the buyers of those shipped
+        are texted once the events are published."""
+        outcomes = await ship_many(self.uow, requests, actor=actor)
+        await self.publish_events()
+        return outcomes
+
+    async def refund_order(
+        self, order_id: int, *, amount_rial: int, method: str, note: str, actor: str
+    ) -> dict[str, Any]:
+        """Record a refund paid out to the buyer (``services.store.refunds.record_refund``)."""
+        return await record_refund(self.uow, order_id, amount_rial=amount_rial, method=method, note=note, actor=actor)
+
     # --- background work ---
 
     async def publish_events(self) -> int:
@@ -199,6 +213,7 @@ def build_store_core(
     paid_orders: PaidOrderListener,
     catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
     invoice_renderer: InvoiceRenderer,
+    fulfilment_renderer: FulfilmentRenderer | None = None,
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
@@ -242,5 +257,7 @@ def build_store_core(
                 phone=shop.seller_phone,
                 national_id=shop.seller_national_id,
             ),
+            fulfilment=fulfilment_renderer,
+            shipping_titles={m.code: m.title for m in shop.shipping_methods},
         ),
     )
