@@ -439,7 +439,7 @@ class FakeRefundRepository(_Repo):
         self, order_id: int, *, amount_rial: int, method: str, note: str, full: bool, actor: str
     ) -> dict[str, Any]:
         row = {"id": len(self._d.refunds) + 1, "order_id": order_id, "amount_rial": amount_rial, "method": method,
-               "note": note, "full": full, "actor": actor, "created_at": now()}  # fmt: skip
+               "note": note, "is_full": full, "actor": actor, "created_at": now()}  # fmt: skip
         self._d.refunds.append(row)
         return dict(row)
 

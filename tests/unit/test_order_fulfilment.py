@@ -116,13 +116,13 @@ async def test_refunds_add_up_to_at_most_what_was_paid_and_are_audited() -> None
     part = await record_refund(
         store_uow(data), order_id, amount_rial=total - 10, method="card_to_card", note="کالای آسیب‌دیده", actor="staff:1"
     )
-    assert (part["full"], part["mahak_return"]) == (False, "none")
+    assert (part["is_full"], part["mahak_return"]) == (False, "none")
     with pytest.raises(InvalidInput):
         await record_refund(store_uow(data), order_id, amount_rial=11, method="cash", note="", actor="staff:1")
     async with store_uow(data)() as uow:
         await transition(uow, order_id, S.CANCELLED, actor="staff:1", reason="test")
     rest = await record_refund(store_uow(data), order_id, amount_rial=10, method="cash", note="", actor="staff:2")
-    assert (rest["full"], rest["mahak_return"]) == (True, "by_cancellation")
+    assert (rest["is_full"], rest["mahak_return"]) == (True, "by_cancellation")
     seen = (await get_order(store_uow(data), order_id))["refunds"]
     assert [r["amount_rial"] for r in seen["items"]] == [total - 10, 10]
     assert (seen["refunded_rial"], seen["refundable_rial"], seen["mahak_return"]) == (total, 0, "by_cancellation")

@@ -185,7 +185,7 @@ class RefundRepository(Protocol):
     """Money given back to buyers (``hamgam.domain.refunds``), oldest first."""
 
     async def add(self, order_id: int, *, amount_rial: int, method: str, note: str, full: bool, actor: str) -> Row:
-        """Record it; returns ``id, order_id, amount_rial, method, note, full, actor, created_at``."""
+        """Record it; returns ``id, order_id, amount_rial, method, note, is_full, actor, created_at``."""
 
     async def for_order(self, order_id: int) -> list[Row]: ...
 

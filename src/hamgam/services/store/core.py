@@ -13,7 +13,7 @@ from typing import Any
 
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hamgam.domain.orders import STAFF_TARGETS, OrderStatus, check_transition
+from hamgam.domain.orders import STAFF_TARGETS, OrderStatus, check_confirmed, check_transition
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
@@ -31,7 +31,7 @@ from hamgam.services.store.checkout import CheckoutService
 from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier
-from hamgam.services.store.orders import get_order, list_orders, transition
+from hamgam.services.store.orders import get_order, list_orders, lock_order, transition
 from hamgam.services.store.payments import PaymentService
 from hamgam.services.store.refunds import record_refund
 from hamgam.services.store.shipping import ShipmentOutcome, ShipmentRequest, ship_many, ship_order
@@ -130,15 +130,20 @@ class StoreCore:
         return await get_order(self.uow, order_id, customer_id=customer_id)
 
     async def change_order_status(
-        self, order_id: int, target: OrderStatus, actor: str, reason: str | None
+        self, order_id: int, target: OrderStatus, actor: str, reason: str | None, *, confirmed: bool = False
     ) -> dict[str, Any]:
         """A staff action on an order: only the moves staff may make (``STAFF_TARGETS``), checked by the
-        state machine, recorded as an order event and in the audit log in the same transaction."""
+        state machine, recorded as an order event and in the audit log in the same transaction. A move that
+        needs confirmation (``NEEDS_CONFIRMATION``: cancelling) without ``confirmed`` is ``ConfirmationRequired``
+        saying what would follow, and nothing changes."""
         if target not in STAFF_TARGETS:
             raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
         if target is OrderStatus.SHIPPED:
             await self._refuse_shipping_without_carrier(order_id)
         async with self.uow() as uow:
+            current = await lock_order(uow, order_id)
+            check_transition(OrderStatus(current["status"]), target)
+            check_confirmed(current, target, confirmed=confirmed)
             before = await transition(uow, order_id, target, actor=actor, reason=reason)
             await uow.audit.record(
                 actor,

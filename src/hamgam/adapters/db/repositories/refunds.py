@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-_COLUMNS = "id, order_id, amount_rial, method, note, full, actor, created_at"
+_COLUMNS = "id, order_id, amount_rial, method, note, is_full, actor, created_at"
 
 
 class SqlRefundRepository:
@@ -20,7 +20,7 @@ class SqlRefundRepository:
         row = (
             (
                 await self._conn.execute(
-                    text(f"""INSERT INTO order_refund (order_id, amount_rial, method, note, full, actor)
+                    text(f"""INSERT INTO order_refund (order_id, amount_rial, method, note, is_full, actor)
                         VALUES (:o, :a, :m, :n, :f, :actor) RETURNING {_COLUMNS}"""),
                     {"o": order_id, "a": amount_rial, "m": method, "n": note, "f": full, "actor": actor},
                 )

@@ -280,7 +280,7 @@ shipment = Table(
 )
 
 #: Money given back to a buyer, recorded by staff once paid out (``hamgam.domain.refunds``): the sum per order
-#: never exceeds what was paid (checked under the order's row lock). ``full``: this refund completed the return.
+#: never exceeds what was paid (checked under the order's row lock). ``is_full``: this refund completed the return.
 order_refund = Table(
     "order_refund",
     metadata,
@@ -289,7 +289,7 @@ order_refund = Table(
     Column("amount_rial", BigInteger, nullable=False),
     Column("method", Text, nullable=False),
     Column("note", Text, nullable=False, server_default=""),
-    Column("full", Boolean, nullable=False, server_default=text("false")),
+    Column("is_full", Boolean, nullable=False, server_default=text("false")),
     Column("actor", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("amount_rial > 0", name="amount"),

@@ -141,7 +141,9 @@ async def change_status(
         target = OrderStatus(status)
         if target is OrderStatus.CANCELLED and confirmed != "yes":
             return page.redirect(f"/admin/orders/{order_id}/cancel")
-        await page.core.change_order_status(order_id, target, page.user.actor, reason.strip() or None)
+        await page.core.change_order_status(
+            order_id, target, page.user.actor, reason.strip() or None, confirmed=confirmed == "yes"
+        )
     except ValueError:
         return page.redirect(f"/admin/orders/{order_id}", flash=N_("Unknown status."), kind="error")
     except StoreError as exc:

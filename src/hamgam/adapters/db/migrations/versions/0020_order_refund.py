@@ -1,7 +1,7 @@
 """refunds recorded by staff: ``order_refund``
 
 One row per refund paid out to a buyer: the amount in Rial, how it was paid back (card to card, gateway reversal,
-cash, store credit), a note, who and when; ``full`` when it completed the return of the payment. The sum per
+cash, store credit), a note, who and when; ``is_full`` when it completed the return of the payment. The sum per
 order never exceeds what was paid (checked in ``hamgam.domain.refunds`` under the order's row lock).
 
 Revision ID: 0020
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("amount_rial", sa.BigInteger(), nullable=False),
         sa.Column("method", sa.Text(), nullable=False),
         sa.Column("note", sa.Text(), server_default="", nullable=False),
-        sa.Column("full", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+        sa.Column("is_full", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.Column("actor", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("amount_rial > 0", name=op.f("ck_order_refund_amount")),
