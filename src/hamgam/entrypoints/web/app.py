@@ -25,6 +25,7 @@ from hamgam.entrypoints.web.i18n import N_, build_locale
 from hamgam.entrypoints.web.pages import (
     account,
     admin_catalog,
+    admin_fulfilment,
     admin_orders,
     admin_site,
     admin_sync,
@@ -100,6 +101,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         account,
         site,
         admin_catalog,
+        admin_fulfilment,
         admin_orders,
         admin_sync,
         admin_site,
