@@ -133,7 +133,7 @@ def live_shop(
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 240
             while True:
                 try:
                     if httpx2.get(base_url + "/healthz", timeout=1).status_code == 200:

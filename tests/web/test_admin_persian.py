@@ -182,6 +182,7 @@ async def test_every_admin_page_is_persian(web: Web) -> None:
         "/admin/products/101": "گونه",
         "/admin/orders": BUYER[-4:],
         f"/admin/orders/{ids['order']}": "لغو",
+        f"/admin/orders/ship?id={ids['order']}": "ارسال‌شدنی نیست",
         "/admin/customers": BUYER[-4:],
         f"/admin/customers/{customer.group(1)}": "خیابان آزادی",
         "/admin/sync": "گونهٔ کالا",

@@ -3,8 +3,9 @@
 "use strict";
 
 for (const all of document.querySelectorAll("input[data-select-all]")) {
-  const form = document.getElementById(all.getAttribute("form"));
-  const boxes = () => [...document.querySelectorAll(`input[name="${all.dataset.selectAll}"][form="${form.id}"]`)];
+  // the form's id read from the attribute: ``form.id`` would be its control named "id"
+  const formId = all.getAttribute("form");
+  const boxes = () => [...document.querySelectorAll(`input[name="${all.dataset.selectAll}"][form="${formId}"]`)];
   all.addEventListener("change", () => {
     for (const box of boxes()) box.checked = all.checked;
   });
