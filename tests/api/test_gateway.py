@@ -185,3 +185,15 @@ async def test_cancelling_a_paid_order_through_the_api_needs_confirmation_and_sa
     assert moved.status_code == 200
     done = await api.http.post(url, json={"status": "cancelled", "confirm": True}, headers=staff)
     assert done.status_code == 200 and done.json()["status"] == "cancelled"
+
+
+async def test_the_openapi_document_describes_the_cancel_confirmation(api: Api) -> None:
+    schema = (await api.http.get("/api/openapi.json")).json()
+    confirm = schema["components"]["schemas"]["OrderStatusIn"]["properties"]["confirm"]
+    assert (
+        confirm["type"] == "boolean"
+        and confirm["default"] is False
+        and "confirmation_required" in confirm["description"]
+    )
+    route = schema["paths"]["/api/v1/admin/orders/{order_id}/status"]["post"]
+    assert "409" in route["responses"] and '"confirm": true' in route["description"]
