@@ -30,7 +30,7 @@ from hamgam.adapters.mahak.export import MahakExportClient
 from hamgam.adapters.mahak.limiter import postgres_guards
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.payments.factory import build_payment_gateway
-from hamgam.adapters.pdf.invoice import PdfInvoiceRenderer
+from hamgam.adapters.pdf import PdfDocuments
 from hamgam.adapters.queue.factory import build_queue
 from hamgam.adapters.ratelimit.memory import MemoryRateLimiter
 from hamgam.adapters.ratelimit.postgres import PostgresRateLimiter
@@ -337,11 +337,13 @@ def build_store_core(
         client_id_offset=settings.export.client_id_offset,
         join=export_joiner(queue),
     )
+    documents = PdfDocuments()
     return store_core.build_store_core(
         settings, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
-        catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=PdfInvoiceRenderer(),
+        catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=documents,
+        fulfilment_renderer=documents,
     )  # fmt: skip
 
 

@@ -109,9 +109,21 @@ async def test_staff_moves_order_through_the_state_machine(api: Api) -> None:
     assert shipped.status_code == 409 and "pending_payment" in shipped.json()["error"]["message"]
     paid = await api.http.post(f"/api/v1/admin/orders/{order_id}/status", json={"status": "paid"}, headers=staff)
     assert paid.status_code == 403
-    cancelled = await api.http.post(
+    # cancelling cannot be undone: without an explicit confirmation nothing changes and the answer says why
+    unconfirmed = await api.http.post(
         f"/api/v1/admin/orders/{order_id}/status",
         json={"status": "cancelled", "reason": "duplicate"},
+        headers=staff,
+    )
+    assert unconfirmed.status_code == 409
+    error = unconfirmed.json()["error"]
+    assert error["code"] == "confirmation_required" and '"confirm": true' in error["message"]
+    assert "کالاهای سفارش دوباره برای فروش آزاد می‌شوند" in error["details"]["follows"]
+    still = (await api.http.get(f"/api/v1/admin/orders/{order_id}", headers=staff)).json()
+    assert still["status"] == "pending_payment"
+    cancelled = await api.http.post(
+        f"/api/v1/admin/orders/{order_id}/status",
+        json={"status": "cancelled", "reason": "duplicate", "confirm": True},
         headers=staff,
     )
     assert cancelled.status_code == 200
@@ -153,3 +165,35 @@ async def test_health_and_request_id(api: Api) -> None:
     ready = await api.http.get("/readyz", headers={"X-Request-ID": "abc-123"})
     assert ready.status_code == 200 and ready.headers["x-request-id"] == "abc-123"
     assert (await api.http.get("/api/openapi.json")).json()["info"]["title"] == "Hamgam API"
+
+
+async def test_cancelling_a_paid_order_through_the_api_needs_confirmation_and_says_the_money_stays(api: Api) -> None:
+    customer = await api.login("09120000001")
+    staff = await api.login("09120000009", role="staff")
+    order_id = await _order(api, customer)
+    pay = (await api.http.post(f"/api/v1/orders/{order_id}/pay", headers=customer)).json()
+    api.container.payment_gateway.pay(pay["authority"])
+    await api.http.get("/api/v1/payments/callback", params={"Authority": pay["authority"], "Status": "OK"})
+    url = f"/api/v1/admin/orders/{order_id}/status"
+    refused = await api.http.post(url, json={"status": "cancelled", "confirm": False}, headers=staff)
+    assert refused.status_code == 409
+    follows = refused.json()["error"]["details"]["follows"]
+    assert any("این سامانه برنمی‌گرداند" in line for line in follows), follows
+    assert (await api.http.get(f"/api/v1/admin/orders/{order_id}", headers=staff)).json()["status"] == "paid"
+    # a move that loses nothing needs no confirmation
+    moved = await api.http.post(url, json={"status": "sent_to_accounting"}, headers=staff)
+    assert moved.status_code == 200
+    done = await api.http.post(url, json={"status": "cancelled", "confirm": True}, headers=staff)
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+
+
+async def test_the_openapi_document_describes_the_cancel_confirmation(api: Api) -> None:
+    schema = (await api.http.get("/api/openapi.json")).json()
+    confirm = schema["components"]["schemas"]["OrderStatusIn"]["properties"]["confirm"]
+    assert (
+        confirm["type"] == "boolean"
+        and confirm["default"] is False
+        and "confirmation_required" in confirm["description"]
+    )
+    route = schema["paths"]["/api/v1/admin/orders/{order_id}/status"]["post"]
+    assert "409" in route["responses"] and '"confirm": true' in route["description"]

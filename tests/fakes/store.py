@@ -85,6 +85,7 @@ class StoreData:
     restock: dict[int, dict[str, Any]] = field(default_factory=dict)
     shipments: dict[int, dict[str, Any]] = field(default_factory=dict)  # order id -> shipment row
     shipping: dict[int, ShippingRate] = field(default_factory=default_shipping)  # id -> method
+    refunds: list[dict[str, Any]] = field(default_factory=list)
     #: ``(actor, action, target, details)`` written through the unit of work's audit log.
     audit: list[tuple[str, str, str, Any]] = field(default_factory=list)
     #: Orders a ``RecordingPaidOrders`` listener was told about.
@@ -200,7 +201,12 @@ class FakeCartRepository(_Repo):
 class FakeOrderRepository(_Repo):
     async def create(self, *, address: Mapping[str, Any], **columns: Any) -> int:
         order_id = next(self._d.ids)
-        self._d.orders[order_id] = {"id": order_id, "address": dict(address), "paid_at": None} | columns
+        self._d.orders[order_id] = {
+            "id": order_id,
+            "address": dict(address),
+            "paid_at": None,
+            "created_at": now(),
+        } | columns
         return order_id
 
     async def add_lines(self, order_id: int, lines: Sequence[PricedLine]) -> None:
@@ -471,6 +477,19 @@ class FakeShippingMethodRepository(_Repo):
         return {i: float(w) for i, w in weights.items() if i in product_ids and w}
 
 
+class FakeRefundRepository(_Repo):
+    async def add(
+        self, order_id: int, *, amount_rial: int, method: str, note: str, full: bool, actor: str
+    ) -> dict[str, Any]:
+        row = {"id": len(self._d.refunds) + 1, "order_id": order_id, "amount_rial": amount_rial, "method": method,
+               "note": note, "is_full": full, "actor": actor, "created_at": now()}  # fmt: skip
+        self._d.refunds.append(row)
+        return dict(row)
+
+    async def for_order(self, order_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._d.refunds if r["order_id"] == order_id]
+
+
 class FakeStoreAuditLog(_Repo):
     async def record(self, actor: str, action: str, target: str, details: Any = None) -> None:
         self._d.audit.append((actor, action, target, details))
@@ -532,6 +551,7 @@ class FakeStoreUnitOfWork:
         self.restock = FakeRestockRequests(self._work)
         self.shipments = FakeShipmentRepository(self._work)
         self.shipping = FakeShippingMethodRepository(self._work)
+        self.refunds = FakeRefundRepository(self._work)
         self.audit = FakeStoreAuditLog(self._work)
         return self
 

@@ -133,7 +133,7 @@ def live_shop(
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 180  # a loaded machine takes a minute just to import the app
+            deadline = time.monotonic() + 240  # a loaded machine takes a minute just to import the app
             while True:
                 try:
                     if httpx2.get(base_url + "/healthz", timeout=1).status_code == 200:

@@ -92,7 +92,7 @@ async def test_only_a_paid_order_has_an_invoice_and_only_its_owner_gets_it() -> 
     data.orders[6] = pending | {"id": 6, "status": "invoiced"}
     line = PricedLine(1, 10, "چای سبز ممتاز", 2, 1_250_000, Rates())
     data.order_lines[5] = data.order_lines[6] = [line]
-    service = InvoiceService(store_uow(data), PdfInvoiceRenderer(), SELLER)
+    service = InvoiceService(store_uow(data), PdfInvoiceRenderer(), lambda: SELLER)
     with pytest.raises(Conflict):
         await service.sales_invoice(5, customer_id=7)
     document = await service.sales_invoice(6, customer_id=7)

@@ -183,6 +183,7 @@ async def test_every_admin_page_is_persian(web: Web) -> None:
         "/admin/orders": BUYER[-4:],
         f"/admin/orders/{ids['order']}": "لغو",
         "/admin/reports": "فروش روزانه",
+        f"/admin/orders/ship?id={ids['order']}": "ارسال‌شدنی نیست",
         "/admin/customers": BUYER[-4:],
         f"/admin/customers/{customer.group(1)}": "خیابان آزادی",
         "/admin/sync": "گونهٔ کالا",

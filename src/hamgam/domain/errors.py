@@ -65,6 +65,12 @@ class Conflict(StoreError):
     code = "conflict"
 
 
+class ConfirmationRequired(Conflict):
+    """A destructive action was asked for without its explicit confirmation; the message says what would follow."""
+
+    code = "confirmation_required"
+
+
 class OutOfStock(Conflict):
     code = "out_of_stock"
 

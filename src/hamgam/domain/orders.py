@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
-from hamgam.domain.errors import Conflict
+from hamgam.domain.errors import ConfirmationRequired, Conflict
+from hamgam.domain.persian import format_toman
 
 
 class OrderStatus(StrEnum):
@@ -50,6 +51,33 @@ HOLDS_STOCK: frozenset[OrderStatus] = frozenset({S.PENDING_PAYMENT, S.PAID, S.SE
 
 #: Events published when an order reaches these states (SMS to the customer).
 NOTIFY_ON: frozenset[OrderStatus] = frozenset({S.PAID, S.SHIPPED})
+
+
+#: Moves that cannot be undone and lose something (the stock goes back on sale; a paid order's money is not
+#: returned by this system): staff confirm them explicitly, on the admin page and in the API alike.
+NEEDS_CONFIRMATION: frozenset[OrderStatus] = frozenset({S.CANCELLED})
+
+
+def consequences(order: Mapping[str, Any], target: OrderStatus) -> list[str]:
+    """What follows moving ``order`` to ``target``, in Persian, for the confirmation (empty when nothing is lost)."""
+    if target is not S.CANCELLED:
+        return []
+    follows = ["لغو برگشت‌پذیر نیست", "کالاهای سفارش دوباره برای فروش آزاد می‌شوند", "خریدار سفارش را لغوشده می‌بیند"]
+    if order.get("paid_at") is not None:
+        follows.append(f"مبلغ پرداخت‌شده ({format_toman(int(order['total_rial']))}) را این سامانه برنمی‌گرداند")
+    if order.get("status") in (S.SENT_TO_ACCOUNTING, S.INVOICED):
+        follows.append("فاکتور در نرم‌افزار حسابداری برگشت می‌خورد")
+    return follows
+
+
+def check_confirmed(order: Mapping[str, Any], target: OrderStatus, *, confirmed: bool) -> None:
+    """``ConfirmationRequired`` (listing what would follow) when ``target`` needs a confirmation not given."""
+    if target in NEEDS_CONFIRMATION and not confirmed:
+        follows = consequences(order, target)
+        raise ConfirmationRequired(
+            "این کار تأیید صریح لازم دارد: " + "؛ ".join(follows) + ' — send "confirm": true to go ahead',
+            follows=follows,
+        )
 
 
 def can_transition(current: OrderStatus, target: OrderStatus) -> bool:

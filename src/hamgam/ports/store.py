@@ -200,6 +200,15 @@ class ShippingMethodRepository(Protocol):
         """``product id -> Mahak's Weight`` of the products that have one."""
 
 
+class RefundRepository(Protocol):
+    """Money given back to buyers (``hamgam.domain.refunds``), oldest first."""
+
+    async def add(self, order_id: int, *, amount_rial: int, method: str, note: str, full: bool, actor: str) -> Row:
+        """Record it; returns ``id, order_id, amount_rial, method, note, is_full, actor, created_at``."""
+
+    async def for_order(self, order_id: int) -> list[Row]: ...
+
+
 class StockLedger(Protocol):
     """The reservation ledger (``stock_reservation``) and its per-detail counters (``stock_hold``)."""
 
@@ -262,6 +271,8 @@ class StoreUnitOfWork(UnitOfWork, Protocol):
     def shipments(self) -> ShipmentRepository: ...
     @property
     def shipping(self) -> ShippingMethodRepository: ...
+    @property
+    def refunds(self) -> RefundRepository: ...
     @property
     def stock(self) -> StockLedger: ...
     @property

@@ -9,6 +9,7 @@ from hamgam.adapters.db.repositories.carts import SqlCartRepository
 from hamgam.adapters.db.repositories.event_outbox import SqlEventOutbox
 from hamgam.adapters.db.repositories.orders import SqlOrderRepository
 from hamgam.adapters.db.repositories.payments import SqlPaymentRepository
+from hamgam.adapters.db.repositories.refunds import SqlRefundRepository
 from hamgam.adapters.db.repositories.restock import SqlRestockRequests
 from hamgam.adapters.db.repositories.shipments import SqlShipmentRepository
 from hamgam.adapters.db.repositories.shipping_methods import SqlShippingMethodRepository
@@ -31,6 +32,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
     payments: SqlPaymentRepository
     shipments: SqlShipmentRepository
     shipping: SqlShippingMethodRepository
+    refunds: SqlRefundRepository
     stock: SqlStockLedger
     events: SqlEventOutbox
     housekeeping: SqlHousekeeping
@@ -51,6 +53,7 @@ class SqlStoreUnitOfWork(SqlUnitOfWork):
         self.payments = SqlPaymentRepository(connection)
         self.shipments = SqlShipmentRepository(connection)
         self.shipping = SqlShippingMethodRepository(connection)
+        self.refunds = SqlRefundRepository(connection)
         self.stock = SqlStockLedger(connection, rules)
         self.events = SqlEventOutbox(connection)
         self.housekeeping = SqlHousekeeping(connection)

@@ -161,6 +161,12 @@ class OverrideIn(Body):
 class OrderStatusIn(Body):
     status: OrderStatus
     reason: Text | None = None
+    #: Must be ``true`` for a move that cannot be undone (``cancelled``): without it the answer is a 409
+    #: ``confirmation_required`` listing what would follow, and nothing changes.
+    confirm: bool = Field(
+        default=False,
+        description="true to confirm a destructive move (cancelled); otherwise 409 confirmation_required",
+    )
 
 
 class ShipmentIn(Body):

@@ -25,6 +25,7 @@ from hamgam.entrypoints.web.i18n import N_, build_locale
 from hamgam.entrypoints.web.pages import (
     account,
     admin_catalog,
+    admin_fulfilment,
     admin_orders,
     admin_reports,
     admin_settings,
@@ -103,6 +104,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         account,
         site,
         admin_catalog,
+        admin_fulfilment,
         admin_orders,
         admin_reports,
         admin_sync,

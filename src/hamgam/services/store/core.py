@@ -14,12 +14,12 @@ from typing import Any
 
 from hamgam.domain.accounts import Role, needs_second_factor
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hamgam.domain.orders import STAFF_TARGETS, OrderStatus, check_transition
+from hamgam.domain.orders import STAFF_TARGETS, OrderStatus, check_confirmed, check_transition
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
 from hamgam.ports.catalog import CatalogUnitOfWork
-from hamgam.ports.documents import InvoiceRenderer
+from hamgam.ports.documents import FulfilmentRenderer, InvoiceRenderer
 from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.auth.tokens import TokenService
@@ -32,11 +32,12 @@ from hamgam.services.store.checkout import CheckoutService
 from hamgam.services.store.dashboard import DashboardService
 from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.notifier import SmsNotifier, Templates
-from hamgam.services.store.orders import get_order, list_orders, transition
+from hamgam.services.store.orders import get_order, list_orders, lock_order, transition
 from hamgam.services.store.payments import PaymentService
+from hamgam.services.store.refunds import record_refund
 from hamgam.services.store.reports import SalesReports
 from hamgam.services.store.restock import RestockService
-from hamgam.services.store.shipping import ship_order
+from hamgam.services.store.shipping import ShipmentOutcome, ShipmentRequest, ship_many, ship_order
 from hamgam.services.store.shipping_methods import ShippingMethodsService
 from hamgam.settings import Settings
 
@@ -142,15 +143,20 @@ class StoreCore:
         return await get_order(self.uow, order_id, customer_id=customer_id)
 
     async def change_order_status(
-        self, order_id: int, target: OrderStatus, actor: str, reason: str | None
+        self, order_id: int, target: OrderStatus, actor: str, reason: str | None, *, confirmed: bool = False
     ) -> dict[str, Any]:
         """A staff action on an order: only the moves staff may make (``STAFF_TARGETS``), checked by the
-        state machine, recorded as an order event and in the audit log in the same transaction."""
+        state machine, recorded as an order event and in the audit log in the same transaction. A move that
+        needs confirmation (``NEEDS_CONFIRMATION``: cancelling) without ``confirmed`` is ``ConfirmationRequired``
+        saying what would follow, and nothing changes."""
         if target not in STAFF_TARGETS:
             raise Forbidden(f"وضعیت «{target}» را کارکنان نمی‌توانند تنظیم کنند — staff cannot set {target}")
         if target is OrderStatus.SHIPPED:
             await self._refuse_shipping_without_carrier(order_id)
         async with self.uow() as uow:
+            current = await lock_order(uow, order_id)
+            check_transition(OrderStatus(current["status"]), target)
+            check_confirmed(current, target, confirmed=confirmed)
             before = await transition(uow, order_id, target, actor=actor, reason=reason)
             await uow.audit.record(
                 actor,
@@ -179,6 +185,19 @@ class StoreCore:
         await ship_order(self.uow, order_id, carrier=carrier, tracking_code=tracking_code, actor=actor)
         await self.publish_events()
         return await get_order(self.uow, order_id)
+
+    async def ship_orders(self, requests: list[ShipmentRequest], actor: str) -> list[ShipmentOutcome]:
+        """Ship many orders, each on its own (``services.store.shipping.ship_many``); the buyers of those shipped
+        are texted once the events are published."""
+        outcomes = await ship_many(self.uow, requests, actor=actor)
+        await self.publish_events()
+        return outcomes
+
+    async def refund_order(
+        self, order_id: int, *, amount_rial: int, method: str, note: str, actor: str
+    ) -> dict[str, Any]:
+        """Record a refund paid out to the buyer (``services.store.refunds.record_refund``)."""
+        return await record_refund(self.uow, order_id, amount_rial=amount_rial, method=method, note=note, actor=actor)
 
     # --- background work ---
 
@@ -212,6 +231,7 @@ def build_store_core(
     paid_orders: PaidOrderListener,
     catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
     invoice_renderer: InvoiceRenderer,
+    fulfilment_renderer: FulfilmentRenderer | None = None,
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
     transaction)."""
@@ -259,5 +279,6 @@ def build_store_core(
                 phone=shop.seller_phone,
                 national_id=shop.seller_national_id,
             ),
+            fulfilment=fulfilment_renderer,
         ),
     )

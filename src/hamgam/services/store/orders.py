@@ -13,6 +13,7 @@ from typing import Any
 
 from hamgam.domain.errors import NotFound
 from hamgam.domain.orders import NOTIFY_ON, OrderStatus, buyer_state, check_transition
+from hamgam.domain.refunds import summary as refund_summary
 from hamgam.domain.shipping import tracking_url
 from hamgam.ports.store import StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -99,9 +100,14 @@ async def get_order(
     async with uow_factory() as uow:
         order = await uow.orders.get(order_id, customer_id=customer_id)
         shipment = None if order is None else await uow.shipments.get(order_id)
+        refunds = [] if order is None else await uow.refunds.for_order(order_id)
     if order is None:
         raise NotFound("سفارش پیدا نشد — order not found", order_id=order_id)
-    return order | {"state": str(buyer_state(order["status"])), "shipment": shipment_view(shipment)}
+    return order | {
+        "state": str(buyer_state(order["status"])),
+        "shipment": shipment_view(shipment),
+        "refunds": refund_summary(order, refunds),
+    }
 
 
 def shipment_view(row: Mapping[str, Any] | None) -> dict[str, Any] | None:

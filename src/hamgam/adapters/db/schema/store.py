@@ -280,6 +280,23 @@ shipment = Table(
     CheckConstraint("carrier IN ('post', 'tipax', 'courier')", name="carrier"),
 )
 
+#: Money given back to a buyer, recorded by staff once paid out (``hamgam.domain.refunds``): the sum per order
+#: never exceeds what was paid (checked under the order's row lock). ``is_full``: this refund completed the return.
+order_refund = Table(
+    "order_refund",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("order_id", BigInteger, ForeignKey("store_order.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("amount_rial", BigInteger, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("is_full", Boolean, nullable=False, server_default=text("false")),
+    Column("actor", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("amount_rial > 0", name="amount"),
+    CheckConstraint("method IN ('card_to_card', 'gateway_reversal', 'cash', 'credit')", name="method"),
+)
+
 #: The reserved total per product detail: the counter the conditional ``UPDATE`` checks against Mahak stock.
 #: Always equal to the sum of ``stock_reservation.quantity`` over rows in a holding state (held, committed,
 #: sent) for that detail; changed only together with the ledger, in one transaction.

@@ -97,8 +97,11 @@ async def order(container: ContainerDep, _: Staff, order_id: Id) -> dict[str, An
 
 @router.post("/orders/{order_id}/status")
 async def change_status(core: Core, me: Staff, order_id: Id, body: OrderStatusIn) -> dict[str, Any]:
-    """Move an order (shipped, delivered, cancelled…); the state machine decides what is allowed."""
-    result = await core.change_order_status(order_id, body.status, me.actor, body.reason)
+    """Move an order (delivered, cancelled…); the state machine decides what is allowed. Cancelling cannot be
+    undone: without ``"confirm": true`` it is a 409 ``confirmation_required`` whose ``details.follows`` lists
+    what would follow (stock back on sale; a paid order's money not returned by this system), and nothing
+    changes. Shipping goes through ``/shipment`` (carrier and tracking code)."""
+    result = await core.change_order_status(order_id, body.status, me.actor, body.reason, confirmed=body.confirm)
     await core.publish_events()
     return result
 

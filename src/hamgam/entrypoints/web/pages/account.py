@@ -45,6 +45,13 @@ BUYER_STATE_LABELS = {
 }
 #: The carriers (``hamgam.domain.shipping.Carrier``) by name.
 CARRIER_LABELS = {"post": N_("Post"), "tipax": N_("Tipax"), "courier": N_("Courier")}
+#: How a refund reached the buyer, in the buyer's words (``hamgam.domain.refunds.RefundMethod``).
+BUYER_REFUND_LABELS = {
+    "card_to_card": N_("paid to your card"),
+    "gateway_reversal": N_("returned to the card you paid with"),
+    "cash": N_("in cash"),
+    "credit": N_("as store credit"),
+}
 PER_PAGE = 20
 
 
@@ -249,6 +256,7 @@ async def order(page: CustomerPage, order_id: Id):
         order=found,
         labels=BUYER_STATE_LABELS,
         carriers=CARRIER_LABELS,
+        refund_methods=BUYER_REFUND_LABELS,
         timeline=buyer_timeline(found["events"]),
         can_pay=found["status"] == OrderStatus.PENDING_PAYMENT,
         has_invoice=OrderStatus(found["status"]) in SOLD,

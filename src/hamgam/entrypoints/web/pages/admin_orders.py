@@ -1,12 +1,14 @@
-"""Admin panel: orders (list, filter by status or mobile, detail, the status moves staff may make)."""
+"""Admin panel: orders (list, filter by status or mobile, detail, the status moves staff may make, the order's
+printouts and its refunds)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Form, Query
+from fastapi import Form, Path, Query
 
-from hamgam.domain.errors import Conflict, StoreError
+from hamgam.domain.errors import Conflict, InvalidInput, StoreError
+from hamgam.domain.fulfilment import PrintKind
 from hamgam.domain.orders import SOLD, STAFF_TARGETS, TRANSITIONS, OrderStatus
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
 from hamgam.entrypoints.web.deps import StaffPage
@@ -24,6 +26,13 @@ PAYMENT_LABELS = {
     "failed": N_("Not paid"),
     "reversed": N_("Returned by the gateway"),
     "refund_due": N_("To refund"),
+}
+#: How each refund method reads (``hamgam.domain.refunds.RefundMethod``).
+REFUND_METHOD_LABELS = {
+    "card_to_card": N_("Card to card"),
+    "gateway_reversal": N_("Reversed through the payment gateway"),
+    "cash": N_("Cash"),
+    "credit": N_("Store credit"),
 }
 
 router = page_router()
@@ -61,12 +70,20 @@ async def orders(
     )
 
 
+#: The printouts of one order, by the name in their address.
+_PRINT_PATHS = {"invoice": PrintKind.INVOICE, "packing": PrintKind.PACKING_LIST, "label": PrintKind.LABEL}
+
 #: Moves that are not one click: shipping needs its carrier and code, cancelling a confirmation step.
 _OWN_STEP = frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED})
 
 
 @router.get("/admin/orders/{order_id}")
 async def order(page: StaffPage, order_id: Id):
+    return await order_page(page, order_id)
+
+
+async def order_page(page: StaffPage, order_id: Id, status_code: int = 200, **extra: Any):
+    """The order's page; ``extra`` carries a refund form's error and typed values back to it."""
     found = await get_order(page.container.store.uow, order_id)
     current = OrderStatus(found["status"])
     allowed = TRANSITIONS[current]
@@ -74,6 +91,7 @@ async def order(page: StaffPage, order_id: Id):
     customer = await page.core.accounts.profile(found["customer_id"])
     return page.render(
         "admin/order.html",
+        status_code,
         order=found,
         customer=customer,
         actions=actions,
@@ -83,6 +101,9 @@ async def order(page: StaffPage, order_id: Id):
         carriers=CARRIER_LABELS,
         labels=STATUS_LABELS,
         payment_labels=PAYMENT_LABELS,
+        refund_methods=REFUND_METHOD_LABELS,
+        refund_error=extra.get("refund_error"),
+        refund_typed=extra.get("refund_typed") or {},
         shipping_titles={m.code: m.title for m in await page.core.checkout.shipping_methods(active_only=False)},
     )
 
@@ -118,14 +139,45 @@ async def confirm_cancel(page: StaffPage, order_id: Id):
     )
 
 
-@router.get("/admin/orders/{order_id}/invoice.pdf")
-async def invoice(page: StaffPage, order_id: Id):
-    """The order's sales invoice, to print."""
+@router.get("/admin/orders/{order_id}/{kind}.pdf")
+async def printout(page: StaffPage, order_id: Id, kind: Annotated[str, Path(max_length=16)]):
+    """The order's sales invoice, packing list or shipping label, to print."""
+    what = _PRINT_PATHS.get(kind)
+    if what is None:
+        return page.redirect(f"/admin/orders/{order_id}", flash=N_("Choose what to print."), kind="error")
     try:
-        document = await page.core.invoices.sales_invoice(order_id)
+        if what is PrintKind.INVOICE:
+            document = await page.core.invoices.sales_invoice(order_id)
+        else:
+            document = await page.core.invoices.print_orders(what, [order_id])
     except Conflict as exc:
         return page.redirect(f"/admin/orders/{order_id}", flash=page.error_text(exc), kind="error")
     return document_response(document)
+
+
+@router.post("/admin/orders/{order_id}/refund")
+async def refund(
+    page: StaffPage,
+    order_id: Id,
+    amount: Annotated[str, Form(max_length=32)] = "",
+    method: Annotated[str, Form(max_length=32)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+):
+    """Record a refund paid out to the buyer (amount typed in Toman). A bad field shows the order page again
+    with the message beside the field and everything typed kept."""
+    assert page.user is not None
+    toman = parse_int(amount, low=0)
+    try:
+        if toman is None:
+            raise InvalidInput("مبلغ را به تومان و با رقم بنویسید — type the amount in Toman", field="amount_rial")
+        await page.core.refund_order(order_id, amount_rial=toman * 10, method=method, note=note, actor=page.user.actor)
+    except InvalidInput as exc:
+        typed = {"amount": amount, "method": method, "note": note}
+        error = (exc.field, page.error_text(exc))
+        return await order_page(page, order_id, 400, refund_error=error, refund_typed=typed)
+    except StoreError as exc:
+        return page.redirect(f"/admin/orders/{order_id}", flash=page.error_text(exc), kind="error")
+    return page.redirect(f"/admin/orders/{order_id}#refunds", flash=N_("The refund was recorded."))
 
 
 @router.post("/admin/orders/{order_id}/status")
@@ -141,7 +193,9 @@ async def change_status(
         target = OrderStatus(status)
         if target is OrderStatus.CANCELLED and confirmed != "yes":
             return page.redirect(f"/admin/orders/{order_id}/cancel")
-        await page.core.change_order_status(order_id, target, page.user.actor, reason.strip() or None)
+        await page.core.change_order_status(
+            order_id, target, page.user.actor, reason.strip() or None, confirmed=confirmed == "yes"
+        )
     except ValueError:
         return page.redirect(f"/admin/orders/{order_id}", flash=N_("Unknown status."), kind="error")
     except StoreError as exc:

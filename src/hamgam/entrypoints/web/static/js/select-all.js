@@ -1,15 +1,21 @@
-// Admin lists: a "choose all on this page" box ticks or clears every row's box of the same form. It is shown by
-// this script only (without it, staff tick the rows one by one).
+// Admin lists (orders, products): the header checkbox selects or clears every row of the page, and follows the
+// rows' boxes. It is shown by this script only: without it the batch buttons still work, each row's box being part
+// of the batch form. ``data-select-all`` names the rows' boxes, ``form`` their form.
 "use strict";
 
-document.addEventListener("DOMContentLoaded", () => {
-  for (const all of document.querySelectorAll("input[data-select-all]")) all.hidden = false;
-});
-
-document.addEventListener("change", (event) => {
-  const all = event.target.closest && event.target.closest("input[data-select-all]");
-  if (!all) return;
-  for (const box of document.querySelectorAll("input[type=checkbox][name=ids]")) {
-    if (box.getAttribute("form") === all.dataset.selectAll) box.checked = all.checked;
+for (const all of document.querySelectorAll("input[data-select-all]")) {
+  // the form's id read from the attribute: ``form.id`` would be its control named "id"
+  const formId = all.getAttribute("form");
+  all.hidden = false;
+  const boxes = () => [...document.querySelectorAll(`input[name="${all.dataset.selectAll}"][form="${formId}"]`)];
+  all.addEventListener("change", () => {
+    for (const box of boxes()) box.checked = all.checked;
+  });
+  for (const box of boxes()) {
+    box.addEventListener("change", () => {
+      const checked = boxes().filter((b) => b.checked).length;
+      all.checked = checked === boxes().length;
+      all.indeterminate = checked > 0 && checked < boxes().length;
+    });
   }
-});
+}
