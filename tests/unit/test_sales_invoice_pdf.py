@@ -105,10 +105,10 @@ async def test_only_a_paid_order_has_an_invoice_and_only_its_owner_gets_it() -> 
 def test_building_the_container_loads_no_pdf_library() -> None:
     # given: a fresh interpreter that imports the composition root (every role does, few render invoices)
     probe = (
-        "import sys, hamgam.bootstrap, hamgam.adapters.pdf.invoice; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fpdf', 'fontTools', 'numpy'}))"
+        "import sys, hamgam.bootstrap, hamgam.adapters.pdf; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fpdf', 'fontTools', 'numpy', 'barcode'}))"
     )
     # when
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    # then: fpdf2, fontTools and numpy wait for the first invoice
+    # then: fpdf2, fontTools, numpy and the barcode library wait for the first document
     assert loaded.strip() == "[]"
