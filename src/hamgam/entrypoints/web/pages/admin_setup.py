@@ -48,7 +48,7 @@ async def _detect(
     try:
         findings = await _service(page).findings()
     except Exception as exc:  # Mahak unreachable while nothing is synced: back to the connection step
-        return _render(page, 1, tested=True, error=str(exc)[:300], env_vars=MAHAK_ENV, status_code=502)
+        return _render(page, 1, done=False, tested=True, error=str(exc)[:300], env_vars=MAHAK_ENV, status_code=502)
     values = typed or form_of(choice_of(findings.detection))
     return _render(
         page, 2, status_code=status_code, findings=findings, detection=findings.detection, values=values,
