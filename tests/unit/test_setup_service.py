@@ -63,7 +63,7 @@ def test_a_choice_is_checked_as_the_settings_page_checks_it() -> None:
     assert set(no_stores.value.errors) == {"sync.stock_store_ids"}
 
 
-async def test_going_live_saves_the_rules_marks_the_setup_done_and_requests_a_full_sync_when_the_unit_changed() -> None:
+async def test_going_live_saves_marks_done_and_reconciles_when_the_unit_changed() -> None:
     data, settings = SiteData(), Settings()
     service, _, runs = _setup(data, settings, [], [])
     assert not await service.is_done()
@@ -72,6 +72,6 @@ async def test_going_live_saves_the_rules_marks_the_setup_done_and_requests_a_fu
     assert settings.sync.money_unit is MoneyUnit.TOMAN and settings.sync.price_level == 2
     assert settings.sync.stock_source is StockSource.STORES and settings.sync.stock_store_ids == [3]
     assert [a["action"] for a in data.audit] == ["shop_settings.update", "setup.done"]
-    assert runs.made == [(None, "full", "staff:1")]
+    assert runs.made == [(None, "reconcile", "staff:1")]
     await service.go_live(SetupChoice("toman", 1, "visitor_product"), "staff:1")
     assert runs.made[-1] == (None, "incremental", "staff:1")

@@ -130,12 +130,13 @@ class SetupService:
         return preview(samples, choice, codes, PREVIEW_ROWS)
 
     async def go_live(self, choice: SetupChoice, actor: str) -> int:
-        """Save the chosen values (audited), mark the setup done (audited) and request a sync: a full one when
-        the money unit changed (every stored price was converted by the old one); the request's id."""
+        """Save the chosen values (audited), mark the setup done (audited) and request a sync: a reconciliation
+        when the money unit changed (every stored price was converted by the old one, and only a reconciliation
+        rewrites rows whose RowVersion did not move), else an incremental one; the request's id."""
         unit_before = str(self._rules.money_unit)
         await self._shop_settings.save(form_of(choice), actor)
         async with self._uow() as uow:
             await uow.settings.put(SETUP_DONE_KEY, "1", actor)
             await uow.audit.record(actor, "setup.done", "site_setting:setup", form_of(choice))
-        kind = "full" if choice.money_unit != unit_before else "incremental"
+        kind = "reconcile" if choice.money_unit != unit_before else "incremental"
         return await self._runs.request_run(None, kind, actor)
