@@ -28,6 +28,7 @@ from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.export import MahakExportClient
 from hamgam.adapters.mahak.limiter import postgres_guards
+from hamgam.adapters.mahak.setup_sample import MahakSetupSamples
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.payments.factory import build_payment_gateway
 from hamgam.adapters.pdf import PdfDocuments
@@ -50,6 +51,7 @@ from hamgam.services.export.role import ExportRole
 from hamgam.services.site.discovery import DiscoveryService
 from hamgam.services.site.pages import SitePagesService
 from hamgam.services.site.settings import ShopSettingsService
+from hamgam.services.site.setup import SetupService
 from hamgam.services.store import core as store_core
 from hamgam.services.store.core import StoreCore
 from hamgam.services.store.images import ImageService
@@ -106,6 +108,8 @@ class Container:
     discovery: DiscoveryService | None = None
     #: The shop's settings staff edit in the admin panel; ``refresh`` keeps ``settings`` in step with them.
     shop_settings: ShopSettingsService | None = None
+    #: The first-run setup (``/admin/setup``).
+    setup: SetupService | None = None
 
     async def refresh_settings(self) -> None:
         """Read the shop's settings again when the cached copy is older than its TTL (no-op without them)."""
@@ -287,6 +291,15 @@ async def build(settings: Settings) -> Container:
         SitePagesService(site_uow),
         DiscoveryService(site_uow),
         shop_settings,
+        setup=SetupService(
+            site_uow,
+            shop_settings,
+            settings.sync,
+            SyncReads(engine),
+            MahakSetupSamples(mahak),
+            mahak.login,
+            sync_repository,
+        ),
     )
 
 

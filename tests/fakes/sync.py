@@ -234,3 +234,26 @@ class FakeDelivery:
 
     async def release(self) -> None:
         self.settled.append("release")
+
+
+@dataclass
+class FakeSetupSamples:
+    """``hamgam.ports.sync.SetupSamples`` in memory: the samples given, counting the reads."""
+
+    samples: list[Any] = field(default_factory=list)
+    reads: int = 0
+
+    async def setup_samples(self, limit: int) -> list[Any]:
+        self.reads += 1
+        return list(self.samples[:limit])
+
+
+@dataclass
+class FakeSyncRequests:
+    """The sync requests made (``SyncRepository.request_run``), as (entity, kind, requested_by)."""
+
+    made: list[tuple[str | None, str, str]] = field(default_factory=list)
+
+    async def request_run(self, entity: str | None, kind: str, requested_by: str) -> int:
+        self.made.append((entity, kind, requested_by))
+        return len(self.made)

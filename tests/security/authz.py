@@ -28,8 +28,8 @@ RANK = {Role.CUSTOMER: 1, Role.STAFF: 2, Role.ADMIN: 3}
 STAFF_AREAS = ("/api/v1/admin", "/admin")
 #: A customer's own things: every route here needs a login.
 CUSTOMER_AREAS = ("/api/v1/me", "/api/v1/orders", "/api/v1/checkout", "/account", "/checkout")
-#: Changing who may do what, and reading the configuration, is for admins alone.
-ADMIN_ONLY = re.compile(r"/customers/\{[^}/]+\}/(role|disabled)$|/settings(/|$)")
+#: Changing who may do what, and reading or setting up the configuration, is for admins alone.
+ADMIN_ONLY = re.compile(r"/customers/\{[^}/]+\}/(role|disabled)$|/settings(/|$)|/admin/setup(/|$)")
 
 #: Routes open to everyone, each deliberately (a new route must either check a role or be added here).
 PUBLIC = frozenset({

@@ -191,6 +191,8 @@ async def test_every_admin_page_is_persian(web: Web) -> None:
         "/admin/dead-letters": "sms.events",
         f"/admin/dead-letters/{ids['letter']}": "متن ویرایش شد",
         "/admin/settings": "تنظیمات",
+        "/admin/setup": "اتصال به محک",
+        "/admin/setup/detect": "کدام قیمت، قیمت فروشگاه است",
         "/admin/site": "نماد",
         "/admin/shipping": "پست پیشتاز",
         "/admin/shipping/1": "هزینهٔ پایه",

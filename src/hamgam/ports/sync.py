@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from hamgam.domain.dead_letters import FailedMessage
+from hamgam.domain.setup_detect import Sample
 from hamgam.domain.sync.batch import ApplyCounts, Batch
 from hamgam.domain.sync.rejection import Rejection
 from hamgam.settings import SyncSettings
@@ -154,6 +155,14 @@ class StockCounts:
     in_stock: int
     #: Warehouse (Mahak "Store") id -> details with stock there, whatever the source.
     warehouses_holding: dict[int, int] = field(default_factory=dict)
+
+
+class SetupSamples(Protocol):
+    """A sample of Mahak's product details for the first-run setup's guesses (``hamgam.domain.setup_detect``)."""
+
+    async def setup_samples(self, limit: int) -> list[Sample]:
+        """Up to ``limit`` details on sale, each with its ten prices, discount, the stock on its visitor link
+        and per store. From the synced tables the prices are the stored Rial; from Mahak, Mahak's own unit."""
 
 
 class SyncReadModel(Protocol):

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.catalog_read import rule_params, sellable_sql
+from hamgam.domain.setup_detect import Sample
 from hamgam.ports.sync import StockCounts, SyncStatusRows
 from hamgam.settings import SyncSettings
 
@@ -48,6 +49,23 @@ _CIRCUIT_OPEN = text("SELECT EXISTS (SELECT 1 FROM mahak_circuit WHERE open_unti
 _WAREHOUSES_HOLDING = text(
     """SELECT store_id, count(*) AS details FROM product_detail_stock
        WHERE deleted_at IS NULL AND count1 > 0 GROUP BY store_id ORDER BY store_id"""
+)
+
+
+#: The first-run setup's sample: live details with a live visitor link (the listing rule's views), their prices,
+#: discount, the link's stock and the stock per store; products by id so the preview is stable.
+_SETUP_SAMPLE = text(
+    """SELECT d.mahak_id, c.name, d.prices_rial, d.default_price_level, d.discount, d.discount_type,
+              link.count1 AS visitor_stock,
+              coalesce((SELECT jsonb_object_agg(s.store_id::text, s.count1) FROM product_detail_stock s
+                        WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL), '{}'::jsonb) AS stores
+       FROM catalog_product c
+       JOIN product_detail d ON d.product_id = c.product_id AND d.deleted_at IS NULL
+       JOIN LATERAL (SELECT vl.count1 FROM catalog_live_link vl WHERE vl.product_detail_id = d.mahak_id
+                     ORDER BY vl.row_version DESC LIMIT 1) link ON true
+       WHERE c.live
+       ORDER BY c.product_id, d.mahak_id
+       LIMIT :limit"""
 )
 
 
@@ -176,6 +194,23 @@ class SyncReads:
             return bool(await conn.scalar(_CIRCUIT_OPEN))
 
     # -- stock -------------------------------------------------------------------------------------------
+
+    async def setup_samples(self, limit: int) -> list[Sample]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(_SETUP_SAMPLE, {"limit": limit})).mappings().all()
+        return [
+            Sample(
+                detail_id=int(r["mahak_id"]),
+                name=str(r["name"]),
+                prices=tuple(int(p or 0) for p in r["prices_rial"]),
+                default_level=int(r["default_price_level"]),
+                discount=r["discount"],
+                discount_type=r["discount_type"],
+                visitor_stock=r["visitor_stock"],
+                store_stock={int(k): float(v) for k, v in (r["stores"] or {}).items()},
+            )
+            for r in rows
+        ]
 
     async def stock_counts(self, rules: SyncSettings) -> StockCounts:
         counting = text(

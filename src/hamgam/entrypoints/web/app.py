@@ -29,6 +29,7 @@ from hamgam.entrypoints.web.pages import (
     admin_orders,
     admin_reports,
     admin_settings,
+    admin_setup,
     admin_shipping,
     admin_site,
     admin_sync,
@@ -111,6 +112,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         admin_site,
         admin_shipping,
         admin_settings,
+        admin_setup,
     ):
         app.include_router(module.router)
     app.add_middleware(SessionMiddleware, codec=state.codec, secure=web_settings.secure_cookies)

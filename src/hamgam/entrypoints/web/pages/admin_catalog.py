@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import File, Form, Query, UploadFile
 from fastapi.responses import StreamingResponse
 
-from hamgam.domain.accounts import Role
+from hamgam.domain.accounts import Role, has_role
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, StoreError
 from hamgam.domain.orders import OrderStatus, buyer_state
 from hamgam.domain.persian import to_latin_digits
@@ -97,6 +97,12 @@ async def dashboard(page: StaffPage):
         recent=recent,
         refunds=await page.core.dashboard.refunds_due(),
         never_synced=sum(1 for e in entities if e["last_run"] is None),
+        setup_pending=(
+            page.container.setup is not None
+            and page.user is not None
+            and has_role(page.user.role, Role.ADMIN)
+            and not await page.container.setup.is_done()
+        ),
         unverified=len(entities) - len(verified),
         verified_at=min((v["finished_at"] for v in verified), default=None),
         drift=sum(v["drift"] for v in verified),
