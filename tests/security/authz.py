@@ -46,6 +46,8 @@ PUBLIC = frozenset({
     ("GET", "/media/{key:path}"),
     ("GET", "/"), ("GET", "/search"), ("GET", "/search/suggest"), ("GET", "/category/{code}"),
     ("GET", "/product/{product_id}"),
+    # «notify me»: a visitor is sent to log in first; the request itself is kept for the logged-in buyer only
+    ("POST", "/product/{product_id}/notify"),
     ("GET", "/cart"), ("POST", "/cart/add"), ("POST", "/cart/update"), ("POST", "/cart/remove"),
     # Iran's public list of cities for the address forms (the province's cities swapped in by htmx)
     ("GET", "/places/cities"),
