@@ -420,12 +420,19 @@ def _print_stock(console: Console, stock: StockReport) -> None:
         console.print(f"[yellow]warning: {warning}[/yellow]")
 
 
+def _dead_letters(engine: Any) -> Any:
+    """The dead letters' repository on an engine alone: reading them needs no broker, Mahak client or services."""
+    from hamgam.adapters.db.dead_letters import DeadLetterStore
+
+    return DeadLetterStore(engine)
+
+
 @dlq_app.command("list")
 def dlq_list(limit: int = 50, topic: str | None = None) -> None:
     """Dead letters waiting, newest first."""
     from rich.table import Table
 
-    letters = _with_container(lambda c: c.dead_letters.list(topic, limit=limit))
+    letters = _with_engine(lambda engine, _: _dead_letters(engine).list(topic, limit=limit))
     table = Table(title="dead letters (Tehran time)")
     for column in ("id", "topic", "attempts", "dead at", "error"):
         table.add_column(column)
@@ -439,7 +446,7 @@ def dlq_show(letter_id: int) -> None:
     """One dead letter with its error, headers and body."""
     import json
 
-    letter = _with_container(lambda c: c.dead_letters.get(letter_id))
+    letter = _with_engine(lambda engine, _: _dead_letters(engine).get(letter_id))
     if letter is None:
         raise fail(f"no dead letter {letter_id}")
     console = _console()
