@@ -47,6 +47,38 @@ def test_dlq_commands_on_an_unknown_letter_fail_clearly(database_url: str, fresh
     assert replay.exit_code != 0 and "424242" in replay.output
 
 
+def test_dlq_list_and_show_read_a_waiting_letter(database_url: str, fresh_mahak) -> None:
+    import asyncio
+
+    from hamgam.adapters.db.dead_letters import DeadLetterStore
+    from hamgam.adapters.db.engine import create_engine
+
+    async def add_letter() -> int:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            return await DeadLetterStore(engine).add(
+                topic="cli.test",
+                message_id="cli-dlq-1",
+                body=b'{"order": 7}',
+                headers={"source": "test"},
+                error="boom in the handler",
+                attempts=3,
+            )
+        finally:
+            await engine.dispose()
+
+    # given a dead letter waiting
+    letter_id = asyncio.run(add_letter())
+    runner = CliRunner()
+    # the list (read on the engine alone) and the letter itself show it
+    listing = runner.invoke(app, ["dlq", "list", "--topic", "cli.test"], env=env(database_url, fresh_mahak))
+    shown = runner.invoke(app, ["dlq", "show", str(letter_id)], env=env(database_url, fresh_mahak))
+    assert listing.exit_code == 0, listing.output
+    assert str(letter_id) in listing.output and "boom in the handler" in listing.output
+    assert shown.exit_code == 0, shown.output
+    assert "boom in the handler" in shown.output and '"order": 7' in shown.output
+
+
 def test_admin_create_makes_a_staff_account_that_can_log_in(database_url: str, fresh_mahak) -> None:
     result = CliRunner().invoke(
         app,

@@ -8,6 +8,7 @@ import secrets
 from enum import StrEnum
 
 from hamgam.domain.errors import InvalidInput
+from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
 
 #: Shortest password accepted.
 MIN_PASSWORD_LENGTH = 8
@@ -76,3 +77,13 @@ def hash_secret(secret: str, pepper: bytes) -> str:
     """Keyed SHA-256 of a short or random secret (one-time code, refresh token): a database leak alone
     does not reveal or let anyone brute-force them offline."""
     return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()
+
+
+def parse_mobile(raw: str) -> str:
+    """A mobile number as stored (``09…``), or the user's error naming the field."""
+    try:
+        return normalize_mobile(raw)
+    except InvalidIdentifier:
+        raise InvalidInput(
+            "شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile"
+        ) from None

@@ -48,32 +48,41 @@ def _console() -> Console:
     return Console(width=UNWRAPPED_WIDTH, soft_wrap=True, no_color=True, highlight=False, emoji=False)
 
 
-def _settings() -> Settings:
-    from hamgam.logs import configure_logging
+def _settings(*, logging: bool = True) -> Settings:
+    """The settings, and the logging they ask for (``logging=False``: the caller configures it later)."""
     from hamgam.settings import load_settings
 
     settings = load_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    if logging:
+        _configure_logging(settings)
     return settings
+
+
+def _configure_logging(settings: Settings) -> None:
+    from hamgam.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
 
 
 def _on_database(main: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run ``main`` on the resolved database. A configured server is reached first, over asyncpg, to check that
     its schema is at head (migrated only when it is not), before the command imports what its work needs: a
-    wrong URL or a stopped server is answered without loading the container. Without one, the embedded
-    PostgreSQL is started (or attached to) and migrated."""
+    wrong URL or a stopped server is answered without loading the container, SQLAlchemy or the logging (nothing
+    logs before that check, which imports only asyncpg). Without one, the embedded PostgreSQL is started (or
+    attached to) and migrated."""
     import asyncio
 
-    settings = _settings()
+    settings = _settings(logging=False)
     url = settings.database_url
     if url:
         from hamgam.entrypoints.database import migrated_server
 
         async def checked() -> T:
-            await migrated_server(url)
+            await migrated_server(url, lambda: _configure_logging(settings))
             return await main(settings)
 
         return asyncio.run(checked())
+    _configure_logging(settings)
     from hamgam.entrypoints.database import database
 
     with database(settings) as embedded:
@@ -411,12 +420,19 @@ def _print_stock(console: Console, stock: StockReport) -> None:
         console.print(f"[yellow]warning: {warning}[/yellow]")
 
 
+def _dead_letters(engine: Any) -> Any:
+    """The dead letters' repository on an engine alone: reading them needs no broker, Mahak client or services."""
+    from hamgam.adapters.db.dead_letters import DeadLetterStore
+
+    return DeadLetterStore(engine)
+
+
 @dlq_app.command("list")
 def dlq_list(limit: int = 50, topic: str | None = None) -> None:
     """Dead letters waiting, newest first."""
     from rich.table import Table
 
-    letters = _with_container(lambda c: c.dead_letters.list(topic, limit=limit))
+    letters = _with_engine(lambda engine, _: _dead_letters(engine).list(topic, limit=limit))
     table = Table(title="dead letters (Tehran time)")
     for column in ("id", "topic", "attempts", "dead at", "error"):
         table.add_column(column)
@@ -430,7 +446,7 @@ def dlq_show(letter_id: int) -> None:
     """One dead letter with its error, headers and body."""
     import json
 
-    letter = _with_container(lambda c: c.dead_letters.get(letter_id))
+    letter = _with_engine(lambda engine, _: _dead_letters(engine).get(letter_id))
     if letter is None:
         raise fail(f"no dead letter {letter_id}")
     console = _console()
@@ -471,8 +487,8 @@ STAFF_ROLES = ("admin", "staff")
 def _checked_mobile(value: str) -> str:
     """The mobile number is checked as the option is read: a wrong one is one line, before the password prompt
     and before the database is opened."""
+    from hamgam.domain.accounts import parse_mobile
     from hamgam.domain.errors import InvalidInput
-    from hamgam.services.store.accounts import parse_mobile
 
     try:
         parse_mobile(value)

@@ -2,7 +2,8 @@
 
 Every command and role calls ``upgrade_to_head`` first, and the schema is almost always at head already; that
 check reads the scripts' revision ids itself, so Alembic (and its templates) is imported only when there is
-something to apply.
+something to apply. A command asks ``schema_at_head`` over asyncpg alone, and this module imports SQLAlchemy only
+in the functions that use it: a command's first connection does not wait for SQLAlchemy to load.
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import create_engine, pool, text
-
-from hamgam.adapters.db.engine import sync_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,6 +24,8 @@ MIGRATION_LOCK_KEY = 0x48414D47
 def alembic_config(database_url: str) -> Config:
     from alembic.config import Config
 
+    from hamgam.adapters.db.engine import sync_url
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     # ConfigParser interpolates "%": a socket path in the URL (host=%2Ftmp...) must be escaped.
@@ -36,6 +35,10 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     """Bring the schema to the newest revision; a no-op when it already is."""
+    from sqlalchemy import create_engine, pool, text
+
+    from hamgam.adapters.db.engine import sync_url
+
     engine = create_engine(sync_url(database_url), poolclass=pool.NullPool)
     try:
         with engine.connect() as connection:
@@ -58,6 +61,8 @@ def upgrade_to_head(database_url: str) -> None:
 
 def applied_revisions(connection: Any) -> frozenset[str]:
     """The revisions the database is at (none before the first migration)."""
+    from sqlalchemy import text
+
     if connection.scalar(text("SELECT to_regclass('alembic_version')")) is None:
         connection.commit()
         return frozenset()
@@ -113,29 +118,32 @@ class DatabaseUnavailable(Exception):
 
 
 async def schema_at_head(database_url: str) -> bool:
-    """Whether the schema is already at the newest revision, asked over asyncpg (the driver the application
-    uses), so that a command on a schema at head loads neither psycopg nor Alembic. False when the scripts do not
-    state their revisions plainly (then ``upgrade_to_head`` lets Alembic decide). Raises ``DatabaseUnavailable``
-    when the database cannot be reached."""
-    from sqlalchemy.exc import DBAPIError
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from hamgam.adapters.db.engine import async_url
+    """Whether the schema is already at the newest revision, asked over asyncpg itself (the driver the
+    application uses, without SQLAlchemy), so that a command on a schema at head loads neither psycopg nor Alembic
+    and reaches its first connection at once. False when the scripts do not state their revisions plainly (then
+    ``upgrade_to_head`` lets Alembic decide). Raises ``DatabaseUnavailable`` when the database cannot be reached."""
+    import asyncpg
 
     heads = script_heads()
     if heads is None:
         return False
-    engine = create_async_engine(async_url(database_url), poolclass=pool.NullPool)
     try:
-        connection = engine.connect()
-        try:
-            await connection.start()
-        except (OSError, TimeoutError, DBAPIError) as exc:
-            reason = getattr(exc, "orig", None) or exc
-            raise DatabaseUnavailable(" ".join(str(reason).split()) or type(reason).__name__) from exc
-        try:
-            return await connection.run_sync(applied_revisions) == heads
-        finally:
-            await connection.close()
+        connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise DatabaseUnavailable(" ".join(str(exc).split()) or type(exc).__name__) from exc
+    try:
+        if await connection.fetchval("SELECT to_regclass('alembic_version')") is None:
+            return False
+        rows = await connection.fetch("SELECT version_num FROM alembic_version")
+        return frozenset(row[0] for row in rows) == heads
     finally:
-        await engine.dispose()
+        await connection.close()
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """A PostgreSQL URL of any SQLAlchemy flavour (``postgresql+psycopg://``, ``postgresql+asyncpg://``) as the
+    plain ``postgresql://`` DSN asyncpg reads; the rest of the URL (credentials, host, socket query) is kept."""
+    scheme, separator, rest = database_url.partition("://")
+    if separator and scheme.split("+", 1)[0] in {"postgresql", "postgres"}:
+        return "postgresql://" + rest
+    return database_url

@@ -19,13 +19,12 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp
+from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp, parse_mobile
 from hamgam.domain.checkout import Address
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
 from hamgam.domain.persian import (
     InvalidIdentifier,
     is_valid_national_code,
-    normalize_mobile,
     normalize_national_code,
 )
 from hamgam.domain.sms import SmsError
@@ -39,15 +38,6 @@ log = structlog.get_logger(__name__)
 _BAD_LOGIN = "موبایل یا رمز عبور نادرست است — wrong mobile or password"
 _BAD_CODE = "کد نادرست یا منقضی است — wrong or expired code"
 _NOT_FOUND = "مشتری پیدا نشد — customer not found"
-
-
-def parse_mobile(raw: str) -> str:
-    try:
-        return normalize_mobile(raw)
-    except InvalidIdentifier:
-        raise InvalidInput(
-            "شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile"
-        ) from None
 
 
 class AccountService:
