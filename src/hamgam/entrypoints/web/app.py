@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import ClientDisconnect
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -173,8 +174,15 @@ def _html_errors_for_pages(app: FastAPI) -> None:
             N_("The error was recorded. Please try again in a moment."),
         )
 
-    # Starlette types a handler as taking any Exception; this one takes the type it is registered for.
+    async def client_gone(request: Request, exc: ClientDisconnect) -> Response:
+        # The browser gave up the request while it was being read (htmx replacing a request that a newer one
+        # superseded, a closed tab): nothing failed and nobody is there to read an answer.
+        log.info("web.client_disconnected", path=request.url.path)
+        return Response(status_code=499)
+
+    # Starlette types a handler as taking any Exception; these take the type they are registered for.
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientDisconnect, client_gone)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, unexpected)
 
 
