@@ -50,7 +50,7 @@ def scenarios(product_id: int) -> dict[str, tuple[str, str]]:
     return {
         "home": ("/", "/api/v1/products?sort=newest&per_page=8&in_stock=true"),
         "category": (f"/category/{leaf}", f"/api/v1/products?category={leaf}&sort=newest&per_page={PER_PAGE}"),
-        "search": (f"/search?q={word}", f"/api/v1/products?q={word}&sort=name&per_page={PER_PAGE}"),
+        "search": (f"/search?q={word}", f"/api/v1/products?q={word}&sort=relevance&per_page={PER_PAGE}"),
         "product": (f"/product/{product_id}", f"/api/v1/products/{product_id}"),
     }
 

@@ -98,6 +98,22 @@ async def test_the_category_tree_is_read_once_per_ttl(state: CatalogState) -> No
     assert state.category_reads == 3
 
 
+async def test_related_products_are_the_category_s_others_in_stock_read_once_per_ttl(state: CatalogState) -> None:
+    catalog = _catalog(state)
+    state.images[10] = [{"key": "hidden.webp", "hidden": "true"}, {"key": "shown.webp"}]
+    drinks = state.products[12]  # category 1, with 2 and 3 under it
+    # 11 is out of stock, 12 is the product itself; each with its cover, the first picture shown
+    assert [(p["product_id"], p["cover"]) for p in await catalog.related(drinks)] == [(10, {"key": "shown.webp"})]
+    assert [p["product_id"] for p in await catalog.related(state.products[10] | {"category_id": 1})] == [12]
+    assert len(state.queries) == 1  # one category: one read
+    assert (await catalog.related(state.products[10] | {"category_id": 1}))[0]["cover"] is None
+    assert await catalog.related(state.products[13] | {"category_id": None}) == []
+    uncached = _catalog(state, related_ttl_s=0.0)
+    await uncached.related(drinks)
+    await uncached.related(drinks)
+    assert len(state.queries) == 3
+
+
 async def test_the_tree_nests_children_under_their_parents(state: CatalogState) -> None:
     roots = await _catalog(state).categories()
     assert [r["code"] for r in roots] == [1, 4]

@@ -21,6 +21,16 @@ def is_image_entry(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
+def is_shown(entry: dict[str, Any]) -> bool:
+    """Whether an image entry is shown to buyers: it has a stored file and staff did not hide it."""
+    return bool(entry.get("key")) and entry.get("hidden") != "true"
+
+
+def cover_of(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A product's cover (its card's picture): the first image shown to buyers, if any."""
+    return next((e for e in entries if is_shown(e)), None)
+
+
 def image_entries(value: Any) -> tuple[list[dict[str, str]], bool]:
     """The well-formed entries of a stored ``images`` value, in order, and whether anything was dropped (the
     value was not a list, JSON ``null`` included, or some entries were not image entries)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -16,9 +17,13 @@ from hamgam.domain.persian import normalize_text, to_persian_digits
 #: would be drawn facing the wrong way.
 _LTR_RUN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 .,:/+\-_*#&']*[A-Za-z0-9])?")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
+#: Names kept cut up: a listing shows the same products and the whole category tree on every request, and
+#: cutting a name (normalising, Persian digits) costs more than rendering its card.
+SEGMENTED_NAMES = 8192
 
 
-def _segments(name: str | None) -> list[tuple[str, bool]]:
+@lru_cache(maxsize=SEGMENTED_NAMES)
+def _segments(name: str | None) -> tuple[tuple[str, bool], ...]:
     """The normalised name cut into ``(text, is_latin)`` pieces: a Latin piece is a run holding a Latin
     letter (``iPhone 15``, ``A54``), kept exactly; other pieces are Persian text with Persian digits."""
     text = normalize_text(name or "", for_search=False)
@@ -30,7 +35,7 @@ def _segments(name: str | None) -> list[tuple[str, bool]]:
             pieces.append((m.group(0), True))
             last = m.end()
     pieces.append((to_persian_digits(text[last:]), False))
-    return [(t, latin) for t, latin in pieces if t]
+    return tuple((t, latin) for t, latin in pieces if t)
 
 
 def display_name(name: str | None) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from hamgam.domain import variants
 from hamgam.domain.errors import InvalidInput, NotFound
-from hamgam.domain.listing import split_tags
+from hamgam.domain.listing import cover_of, split_tags
 from hamgam.domain.persian import normalize_text
 from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -31,6 +31,14 @@ FUZZY_BELOW = 5
 #: Seconds the category tree is reused between requests: it changes only when the sync brings a change, and
 #: every filtered listing needs it (reading 130 nodes cost more than the listing's own query).
 CATEGORY_TTL_S = 10.0
+#: Related products: a few in stock from the product's category, from its newest ``RELATED_READ`` (read by
+#: index and kept when in stock, rather than filtering every detail of the category on stock), each category's
+#: list reused for ``RELATED_TTL_S`` seconds (product pages of one category share it) and at most
+#: ``RELATED_CATEGORIES`` lists kept.
+RELATED_SHOWN = 4
+RELATED_READ = 12
+RELATED_TTL_S = 30.0
+RELATED_CATEGORIES = 1024
 #: Products read per transaction by the catalogue export.
 EXPORT_PAGE = 1000
 
@@ -69,20 +77,34 @@ def descendants(nodes: list[dict[str, Any]], code: int) -> set[int]:
 
 
 class CatalogService:
-    def __init__(self, uow: UnitOfWorkFactory[CatalogUnitOfWork], *, category_ttl_s: float = CATEGORY_TTL_S) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory[CatalogUnitOfWork],
+        *,
+        category_ttl_s: float = CATEGORY_TTL_S,
+        related_ttl_s: float = RELATED_TTL_S,
+    ) -> None:
         self._uow = uow
         self._category_ttl_s = category_ttl_s
-        self._nodes: tuple[float, list[dict[str, Any]]] | None = None
+        self._related_ttl_s = related_ttl_s
+        self._nodes: tuple[float, list[dict[str, Any]], list[dict[str, Any]]] | None = None
+        self._related: dict[int, tuple[float, list[dict[str, Any]]]] = {}
 
-    async def _category_nodes(self) -> list[dict[str, Any]]:
+    async def _read_categories(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The category nodes and their tree, read and built once per ``category_ttl_s``."""
         now = time.monotonic()
         if self._nodes is None or self._nodes[0] <= now:
             async with self._uow() as uow:
-                self._nodes = (now + self._category_ttl_s, await uow.catalog.category_nodes())
-        return self._nodes[1]
+                nodes = await uow.catalog.category_nodes()
+            self._nodes = (now + self._category_ttl_s, nodes, build_tree(nodes))
+        return self._nodes[1], self._nodes[2]
 
     async def categories(self) -> list[dict[str, Any]]:
-        return build_tree(await self._category_nodes())
+        """The category tree (shared between requests until it is read again: callers do not change it)."""
+        return (await self._read_categories())[1]
+
+    async def _category_nodes(self) -> list[dict[str, Any]]:
+        return (await self._read_categories())[0]
 
     async def search(
         self,
@@ -133,6 +155,30 @@ class CatalogService:
             "page": page,
             "per_page": per_page,
         }
+
+    async def related(self, product: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """A few other products of ``product``'s category (sub-categories included) that are in stock, newest
+        first; none for a product without a category."""
+        category = product.get("category_id")
+        if category is None:
+            return []
+        now = time.monotonic()
+        cached = self._related.get(category)
+        if cached is None or cached[0] <= now:
+            cached = (now + self._related_ttl_s, await self._in_stock_with_covers(category))
+            if category not in self._related and len(self._related) >= RELATED_CATEGORIES:
+                del self._related[next(iter(self._related))]
+            self._related[category] = cached
+        return [p for p in cached[1] if p["product_id"] != product["product_id"]][:RELATED_SHOWN]
+
+    async def _in_stock_with_covers(self, category: int) -> list[dict[str, Any]]:
+        """The category's newest ``RELATED_READ`` products that are in stock, each with its ``cover``."""
+        codes = tuple(descendants(await self._category_nodes(), category))
+        async with self._uow() as uow:
+            query = ProductQuery(category_ids=codes, sort="newest", limit=RELATED_READ, count_limit=0)
+            in_stock = [p for p in (await uow.catalog.search(query)).items if p["available"] > 0]
+            images = await uow.images.images_of([p["product_id"] for p in in_stock]) if in_stock else {}
+        return [p | {"cover": cover_of(images.get(p["product_id"], []))} for p in in_stock]
 
     async def newest(self, limit: int = 8) -> list[dict[str, Any]]:
         """The newest sellable products in stock (the home page's list): no total is counted, so only about

@@ -19,6 +19,7 @@ import structlog
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound, PermanentError
+from hamgam.domain.listing import cover_of
 from hamgam.ports import ObjectStore
 from hamgam.ports.catalog import CatalogUnitOfWork, PictureSource
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -201,12 +202,7 @@ class ImageService:
             return {}
         async with self._uow() as uow:
             found = await uow.images.images_of(product_ids)
-        covers = {}
-        for product_id, images in found.items():
-            cover = next((e for e in images if e.get("key") and e.get("hidden") != "true"), None)
-            if cover is not None:
-                covers[product_id] = cover
-        return covers
+        return {product_id: cover for product_id, images in found.items() if (cover := cover_of(images))}
 
     async def sync_picture(self, mahak: PictureSource, picture_id: int) -> int:
         """Bring one Mahak picture's listing up to date with what the sync stored: fetched, resized and listed on

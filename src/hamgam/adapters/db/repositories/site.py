@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.adapters.db import catalog_read
 from hamgam.adapters.db.catalog_read import EXTRA_CATEGORY_NODE, rule_params
+from hamgam.domain.listing import is_shown
 from hamgam.ports.site import FeedProduct, ListedProduct, Row
 from hamgam.settings import SyncSettings
 
@@ -165,4 +166,4 @@ def _shown_pictures(images: Any, product_id: int) -> list[dict[str, str]]:
     """The listing's pictures the site shows (stored, not hidden), in order."""
     if images is None:
         return []
-    return [i for i in catalog_read.listing_images(images, product_id) if i.get("key") and i.get("hidden") != "true"]
+    return [i for i in catalog_read.listing_images(images, product_id) if is_shown(i)]

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Form, Query
 
 from hamgam.domain.errors import NotFound
+from hamgam.domain.listing import is_shown
 from hamgam.entrypoints.web.deps import AnyPage
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.common import (
@@ -31,9 +32,6 @@ SORT_LABELS = {
     "price_desc": N_("Most expensive"),
     "name": N_("Name"),
 }
-#: Related products shown on a product page, and how many of the category's newest are read to find them.
-RELATED_SHOWN = 4
-RELATED_READ = 12
 Text = Annotated[str | None, Query(max_length=200)]
 Low = Annotated[str | None, Query(alias="min", max_length=30)]
 High = Annotated[str | None, Query(alias="max", max_length=30)]
@@ -211,10 +209,10 @@ async def suggest(page: AnyPage, q: Text = None):
 @router.get("/product/{product_id}")
 async def product(page: AnyPage, product_id: Id):
     item = await page.core.catalog.product(product_id)
-    images = [i for i in item["images"] if i.get("key") and i.get("hidden") != "true"]
+    images = [i for i in item["images"] if is_shown(i)]
     tree = await page.core.catalog.categories()
     node, trail = find_category(tree, item["category_id"]) if item.get("category_id") is not None else (None, ())
-    related = await _related(page, item) if node is not None else []
+    related = await page.core.catalog.related(item) if node is not None else []
     origin = site_origin(page.request, page.container.settings)
     image_url = image_url_builder(page.request)
     pictures = [origin + image_url(i, 960) for i in images]
@@ -229,15 +227,6 @@ async def product(page: AnyPage, product_id: Id):
         og_image=pictures[0] if pictures else None,
         json_ld=product_json_ld(item, origin, pictures),
     )
-
-
-async def _related(page: AnyPage, item: dict[str, Any]) -> list[dict[str, Any]]:
-    """A few other products of the same category that are in stock, newest first. The category's newest
-    products are read by index and the ones in stock kept, rather than filtered on stock in the query (which
-    reads the details of every product in the category)."""
-    found = await page.core.catalog.search(category=item["category_id"], sort="newest", per_page=RELATED_READ)
-    others = [p for p in found["items"] if p["product_id"] != item["product_id"] and p["available"] > 0]
-    return await with_covers(page, others[:RELATED_SHOWN])
 
 
 @router.post("/product/{product_id}/notify")
