@@ -7,9 +7,11 @@ import typing
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 import orjson
 import pytest
+from pydantic import BaseModel
 
 from hamgam.adapters.mahak import calls
 from hamgam.adapters.mahak.export import WIRE_MODELS, MahakExportClient, save_all_request
@@ -19,13 +21,24 @@ from hamgam.ports import export
 PAID = datetime(2024, 3, 20, 7, 0, tzinfo=UTC)
 
 
-def test_records_go_out_as_the_wire_models_send_them() -> None:
-    # given: one record of every list, children naming parents by client id, and None fields
-    records = export.SaveAllData(
-        people=[export.PersonSave(person_client_id=1, person_group_id=4, first_name="علی", mobile="09121112233")],
-        visitor_people=[export.VisitorPersonSave(visitor_person_client_id=2, visitor_id=3, person_client_id=1)],
-        orders=[
-            export.OrderSave(
+#: Each list of a SaveAllData: its record and its wire model.
+LISTS: dict[str, tuple[type[export.SaveItem], type[BaseModel]]] = {
+    "people": (export.PersonSave, calls.PersonSave),
+    "visitor_people": (export.VisitorPersonSave, calls.VisitorPersonSave),
+    "orders": (export.OrderSave, calls.OrderSave),
+    "order_details": (export.OrderDetailSave, calls.OrderDetailSave),
+    "receipts": (export.ReceiptSave, calls.ReceiptSave),
+}
+
+
+@pytest.fixture
+def sale() -> dict[str, list[dict[str, Any]]]:
+    """One record of every list (its fields), children naming parents by client id, and None fields."""
+    return {
+        "people": [dict(person_client_id=1, person_group_id=4, first_name="علی", mobile="09121112233")],
+        "visitor_people": [dict(visitor_person_client_id=2, visitor_id=3, person_client_id=1)],
+        "orders": [
+            dict(
                 order_client_id=11,
                 visitor_id=3,
                 order_date=PAID,
@@ -35,8 +48,8 @@ def test_records_go_out_as_the_wire_models_send_them() -> None:
                 shipping_address='{"title": "x"}',
             )
         ],
-        order_details=[
-            export.OrderDetailSave(
+        "order_details": [
+            dict(
                 order_detail_client_id=12,
                 order_client_id=11,
                 product_detail_id=5,
@@ -47,43 +60,17 @@ def test_records_go_out_as_the_wire_models_send_them() -> None:
                 row_id=1,
             )
         ],
-        receipts=[
-            export.ReceiptSave(
-                receipt_client_id=13, cash_amount=Decimal(130000), order_client_id=11, date=PAID, tracking_code="7"
-            )
+        "receipts": [
+            dict(receipt_client_id=13, cash_amount=Decimal(130000), order_client_id=11, date=PAID, tracking_code="7")
         ],
-    )
+    }
+
+
+def test_records_go_out_as_the_wire_models_send_them(sale: dict[str, list[dict[str, Any]]]) -> None:
+    # given: the sale as records, and as Mahak's own wire models
+    records = export.SaveAllData(**{name: [LISTS[name][0](**f) for f in items] for name, items in sale.items()})
     wire_models = calls.SaveAllDataRequest(
-        people=[calls.PersonSave(person_client_id=1, person_group_id=4, first_name="علی", mobile="09121112233")],
-        visitor_people=[calls.VisitorPersonSave(visitor_person_client_id=2, visitor_id=3, person_client_id=1)],
-        orders=[
-            calls.OrderSave(
-                order_client_id=11,
-                visitor_id=3,
-                order_date=PAID,
-                person_client_id=1,
-                send_cost=Decimal(50000),
-                other_cost=Decimal(3),
-                shipping_address='{"title": "x"}',
-            )
-        ],
-        order_details=[
-            calls.OrderDetailSave(
-                order_detail_client_id=12,
-                order_client_id=11,
-                product_detail_id=5,
-                store_id=1,
-                price=Decimal(125000),
-                count1=Decimal("1.5"),
-                tax_percent=Decimal(10),
-                row_id=1,
-            )
-        ],
-        receipts=[
-            calls.ReceiptSave(
-                receipt_client_id=13, cash_amount=Decimal(130000), order_client_id=11, date=PAID, tracking_code="7"
-            )
-        ],
+        **{name: [LISTS[name][1](**f) for f in items] for name, items in sale.items()}
     )
     # when
     body = save_all_request(records).to_wire()
