@@ -8,18 +8,16 @@ from typing import Annotated
 
 from fastapi import Form, Query
 
-from hamgam.domain.checkout import Address
 from hamgam.domain.errors import InvalidInput, OutOfStock, PaymentUnavailable, StoreError
 from hamgam.domain.orders import OrderStatus
 from hamgam.domain.places import canonical_province, provinces
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.common import Id, page_router, parse_int
+from hamgam.entrypoints.web.pages.common import AddressFields, Id, field_errors, page_router, parse_int
 from hamgam.settings import Settings
 
 router = page_router()
 RETURN_PATH = "/checkout/return"
-ADDRESS_FIELDS = ("recipient_name", "mobile", "province", "city", "line", "postal_code")
 Field = Annotated[str, Form(max_length=500)]
 
 
@@ -122,14 +120,9 @@ async def city_field(
 @router.post("/checkout")
 async def place(
     page: CustomerPage,
+    new_address: AddressFields,
     shipping_method: Annotated[str, Form(max_length=32)] = "",
     address_id: Annotated[str, Form(max_length=20)] = "new",
-    recipient_name: Field = "",
-    mobile: Field = "",
-    province: Field = "",
-    city: Field = "",
-    line: Annotated[str, Form(max_length=1000)] = "",
-    postal_code: Field = "",
     save_address: Annotated[str, Form(max_length=5)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
 ):
@@ -138,12 +131,7 @@ async def place(
     values = {
         "shipping_method": shipping_method,
         "address_id": address_id,
-        "recipient_name": recipient_name,
-        "mobile": mobile,
-        "province": province,
-        "city": city,
-        "line": line,
-        "postal_code": postal_code,
+        **new_address.values(),
         "save_address": save_address,
         "note": note,
     }
@@ -156,7 +144,7 @@ async def place(
     if method is None or method.needs_address:
         if address_id == "new":
             try:
-                address = Address.parse(**{k: values[k] for k in ADDRESS_FIELDS})
+                address = new_address.parse()
             except InvalidInput as exc:
                 errors |= field_errors(page, exc)
         else:
@@ -182,13 +170,6 @@ async def place(
         return await _form(page, values=values, errors={"form": page.error_text(exc)}, status_code=409)
     page.session.set("cart_n", 0)
     return await _pay(page, order["id"])
-
-
-def field_errors(page: Page, exc: InvalidInput) -> dict[str, str]:
-    """Each offending field's message in the UI's language (all of them when the rule reported several)."""
-    found = exc.details.get("errors")
-    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
-    return {name: page.locale.error(str(message)) for name, message in raw.items()}
 
 
 async def _pay(page: Page, order_id: int):
