@@ -79,13 +79,7 @@ class PdfInvoiceRenderer:
         if invoice.vat_rial:
             rows.append(("مالیات بر ارزش افزوده", invoice.vat_rial))
         rows += [("هزینه ارسال", invoice.shipping_rial), ("مبلغ کل", invoice.total_rial)]
-        label_w, amount_w = 60.0, 45.0
+        columns = (("", 60.0), ("", 45.0))  # the label at the right edge, the amount left of it
         for label, amount in rows:
-            bold = label == "مبلغ کل"
-            pdf.set_font(FAMILY, "B" if bold else "", 10)
-            y = pdf.get_y()
-            pdf.set_xy(pdf.l_margin + pdf.epw - label_w, y)
-            pdf.cell(label_w, layout.ROW_H, label, border=1, align="R")
-            pdf.set_xy(pdf.l_margin + pdf.epw - label_w - amount_w, y)
-            pdf.cell(amount_w, layout.ROW_H, format_toman(amount), border=1, align="R")
-            pdf.set_xy(pdf.l_margin, y + layout.ROW_H)
+            pdf.set_font(FAMILY, "B" if label == "مبلغ کل" else "", 10)
+            layout.row(pdf, columns, [label, format_toman(amount)])

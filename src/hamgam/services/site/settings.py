@@ -154,15 +154,15 @@ class ShopSettingsService:
         #: Counts the notices, so a read that overlapped one is not kept as fresh.
         self._generation = 0
         self._reading = asyncio.Lock()
-        fallback, from_env = self._fallback()
-        self._config = ShopConfig(resolve({}, fallback, from_env))
+        self._config = ShopConfig(self._resolve({}))
 
     @property
     def config(self) -> ShopConfig:
         """The settings as last read (``refresh`` reads them again when they are older than the TTL)."""
         return self._config
 
-    def _fallback(self) -> tuple[dict[str, str], set[str]]:
+    def _resolve(self, saved: Mapping[str, str]) -> dict[str, Resolved]:
+        """Each setting's value: ``saved`` (the panel's), else the environment's, else its default."""
         fallback: dict[str, str] = {}
         from_env: set[str] = set()
         for spec in SPECS:
@@ -173,7 +173,7 @@ class ShopSettingsService:
             fallback[spec.key] = _as_text(getattr(model, attr))
             if attr in model.model_fields_set:
                 from_env.add(spec.key)
-        return fallback, from_env
+        return resolve(saved, fallback, from_env)
 
     def changed(self) -> None:
         """The settings were saved (by any process): the next ``refresh`` reads them."""
@@ -197,8 +197,7 @@ class ShopSettingsService:
             generation = self._generation
             async with self._uow() as uow:
                 saved = await uow.settings.values()
-            fallback, from_env = self._fallback()
-            config = ShopConfig(resolve(saved, fallback, from_env))
+            config = ShopConfig(self._resolve(saved))
             self._apply(config)
             self._config = config
             if generation == self._generation:  # else a notice came during the read: read again next time
@@ -234,8 +233,7 @@ class ShopSettingsService:
         async with self._uow() as uow:
             saved = await uow.settings.values()
             changes = await uow.settings.changes()
-        fallback, from_env = self._fallback()
-        resolved = resolve(saved, fallback, from_env)
+        resolved = self._resolve(saved)
         rows = []
         for spec in SPECS:
             r = resolved[spec.key]
@@ -271,15 +269,14 @@ class ShopSettingsService:
             raise SettingsInvalid(errors)
         async with self._uow() as uow:
             saved = await uow.settings.values()
-            fallback, from_env = self._fallback()
-            before = resolve(saved, fallback, from_env)
+            before = self._resolve(saved)
             changed: dict[str, str] = {}
             for key, text in cleaned.items():
                 if text == "" and key in saved:
                     changed[key] = ""  # back to the fallback
                 elif text and text != before[key].text:
                     changed[key] = text
-            after = resolve({k: v for k, v in (saved | changed).items() if v}, fallback, from_env)
+            after = self._resolve({k: v for k, v in (saved | changed).items() if v})
             try:
                 check_together({k: r.text for k, r in after.items()})
             except InvalidInput as exc:

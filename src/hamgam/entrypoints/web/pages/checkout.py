@@ -35,6 +35,12 @@ def _province_of(values: dict, addresses: list[dict]) -> str | None:
     return next((a["province"] for a in addresses if str(a["id"]) == chosen), None)
 
 
+def _vat_added(page: Page) -> bool:
+    """Whether VAT comes on top of the prices shown."""
+    shop = page.container.settings.shop
+    return not shop.prices_include_vat and shop.charge_vat
+
+
 async def _form(page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200):
     core, user = page.core, page.user
     assert user is not None
@@ -61,7 +67,7 @@ async def _form(page: Page, *, values: dict | None = None, errors: dict | None =
         cart=view,
         addresses=addresses,
         quote=quote,
-        vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
+        vat_added=_vat_added(page),
         values=values,
         errors=errors or {},
         places=provinces(),
@@ -96,7 +102,7 @@ async def checkout_summary(
         cart=cart,
         quote=quote,
         oob=True,
-        vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
+        vat_added=_vat_added(page),
     )
 
 
