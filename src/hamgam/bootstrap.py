@@ -21,6 +21,7 @@ from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
+from hamgam.adapters.db.settings_notices import PostgresSettingsNotices
 from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
 from hamgam.adapters.db.store_uow import SqlStoreUnitOfWork
 from hamgam.adapters.db.sync_reads import SyncReads
@@ -110,9 +111,14 @@ class Container:
     shop_settings: ShopSettingsService | None = None
     #: The first-run setup (``/admin/setup``).
     setup: SetupService | None = None
+    #: Tells ``shop_settings`` of saves made in any process; started by the first ``refresh_settings``.
+    settings_notices: PostgresSettingsNotices | None = None
 
     async def refresh_settings(self) -> None:
-        """Read the shop's settings again when the cached copy is older than its TTL (no-op without them)."""
+        """The shop's settings, read again when the cached copy is no longer fresh (no-op without them); the
+        roles that call this hear of every save from then on."""
+        if self.settings_notices is not None:
+            self.settings_notices.start()
         if self.shop_settings is not None:
             await self.shop_settings.refresh()
 
@@ -217,6 +223,8 @@ class Container:
         )
 
     async def aclose(self) -> None:
+        if self.settings_notices is not None:
+            await self.settings_notices.aclose()
         await self.mahak.aclose()
         for adapter in (self.payment_gateway, self.sms):
             close = getattr(adapter, "aclose", None)
@@ -299,6 +307,9 @@ async def build(settings: Settings) -> Container:
             MahakSetupSamples(mahak),
             mahak.login,
             sync_repository,
+        ),
+        settings_notices=PostgresSettingsNotices(
+            engine, changed=shop_settings.changed, listening=shop_settings.listening
         ),
     )
 

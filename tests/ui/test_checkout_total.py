@@ -1,6 +1,6 @@
 """On a 390 px phone, checkout shows what will be paid: the grand total follows the shipping method and the
 province as the buyer picks them (htmx), the province's cities replace the full list, and pickup hides the
-address."""
+address. Only those choices ask for the summary again."""
 
 from __future__ import annotations
 
@@ -57,3 +57,27 @@ def test_the_grand_total_updates_live_on_a_phone(page: Page, live_shop: LiveShop
     page.get_by_text("پیک (تهران)").click()
     expect(page.get_by_label("نام گیرنده")).to_be_visible()
     expect(page.get_by_label("استان")).to_have_value("اصفهان")
+
+
+def test_only_what_changes_the_total_asks_for_the_summary(page: Page, live_shop: LiveShop) -> None:
+    # given: a buyer at checkout, watching the summary requests
+    page.goto("/product/101")
+    page.get_by_role("button", name="افزودن به سبد").first.click()
+    expect(page.locator(".flash")).to_be_visible()
+    page.goto("/checkout")
+    otp_login(page, live_shop, "09127770002")
+    expect(page.get_by_role("heading", name="تکمیل خرید")).to_be_visible()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/checkout/summary" in request.url else None)
+    # when: the name, mobile, street, postcode and note are typed, and a city chosen
+    page.locator("#recipient_name").fill("سارا")
+    page.locator("#recipient_name").press("Tab")
+    page.locator("#postal_code").fill("1314567890")
+    page.locator("#postal_code").press("Tab")
+    page.locator("#note").fill("زنگ نزنید")
+    page.locator("#note").press("Tab")
+    page.locator("#city").select_option("تهران")
+    # then: nothing was asked; a province asks once (its change also brings its cities)
+    page.get_by_label("استان").select_option("اصفهان")
+    expect(page.locator("#city option[value='کاشان']")).to_have_count(1)
+    assert len(asked) == 1, asked

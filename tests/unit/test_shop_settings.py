@@ -3,13 +3,15 @@ save with its audit entry (secrets masked), and the settings tree following the 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hamgam.domain.errors import InvalidInput
 from hamgam.domain.shop_settings import BY_KEY, PAID_TEXT, Source, check_together, clean, fill, parse, resolve
 from hamgam.services.site.settings import SettingsInvalid, ShopSettingsService
 from hamgam.settings import MoneyUnit, Settings, StockSource
-from tests.fakes.site import SiteData
+from tests.fakes.site import FakeSiteUnitOfWork, SiteData
 
 ACTOR = "admin:1"
 MERCHANT = "4f0c9a2e-1b7d-4c3a-9e8f-0a1b2c3d4e5f"
@@ -177,6 +179,89 @@ async def test_another_process_sees_a_save_within_the_ttl(data: SiteData) -> Non
     config = await reader.refresh()
     assert config.shop_name == "فروشگاه نو"
     assert config.social == [("social.instagram", "https://instagram.com/noshop")]
+
+
+class CountedReads:
+    """The fake's units of work, counting each read of the settings (a database round trip); with ``gate`` set,
+    a read waits for it."""
+
+    def __init__(self, data: SiteData) -> None:
+        self.data = data
+        self.reads = 0
+        self.gate: asyncio.Event | None = None
+        self.started = asyncio.Event()
+
+    def __call__(self) -> FakeSiteUnitOfWork:
+        uow = self.data.uow()
+        read = uow.settings.values
+
+        async def counted() -> dict[str, str]:
+            self.reads += 1
+            self.started.set()
+            if self.gate is not None:
+                await self.gate.wait()
+            return await read()
+
+        uow.settings.values = counted  # type: ignore[method-assign]  # the same read, counted
+        return uow
+
+
+async def test_a_fresh_copy_costs_no_read_and_concurrent_refreshes_share_one(data: SiteData) -> None:
+    # given
+    clock, reads = Clock(), CountedReads(data)
+    service = ShopSettingsService(reads, Settings(), clock=clock)
+    await service.refresh()
+    # when: a hundred requests while the copy is fresh
+    for _ in range(100):
+        await service.refresh()
+    # then
+    assert reads.reads == 1
+    # when: fifty requests arrive together once it is stale
+    clock.now += 10
+    configs = await asyncio.gather(*(service.refresh() for _ in range(50)))
+    # then: one read served them all
+    assert reads.reads == 2 and len({id(c) for c in configs}) == 1
+
+
+async def test_while_notices_are_heard_a_change_is_read_at_its_notice_and_not_before(data: SiteData) -> None:
+    # given: a reader that hears the change notices, and a writer (another process)
+    clock, reads = Clock(), CountedReads(data)
+    reader, writer = ShopSettingsService(reads, Settings(), clock=clock), _service(data, Settings())
+    reader.listening(True)
+    await reader.refresh()
+    # when: time passes beyond the short TTL with no notice
+    clock.now += 30
+    await reader.refresh()
+    # then: the copy is still fresh
+    assert reads.reads == 1
+    # when: a save, then its notice
+    await writer.save({"shop.seller_name": "فروشگاه نو"}, ACTOR)
+    reader.changed()
+    # then: the next refresh reads it
+    assert (await reader.refresh()).shop_name == "فروشگاه نو" and reads.reads == 2
+    # when: the notices stop (the connection lost), the short TTL is back
+    reader.listening(False)
+    await reader.refresh()
+    clock.now += 10
+    await reader.refresh()
+    assert reads.reads == 4
+
+
+async def test_a_notice_during_a_read_makes_the_next_refresh_read_again(data: SiteData) -> None:
+    # given: a reader whose read is under way
+    clock, reads = Clock(), CountedReads(data)
+    reader, writer = ShopSettingsService(reads, Settings(), clock=clock), _service(data, Settings())
+    reader.listening(True)
+    reads.gate = asyncio.Event()
+    reading = asyncio.create_task(reader.refresh())
+    await asyncio.wait_for(reads.started.wait(), 10)
+    # when: a save and its notice land before the read ends (the read may have missed it)
+    await writer.save({"shop.seller_name": "فروشگاه نو"}, ACTOR)
+    reader.changed()
+    reads.gate.set()
+    await reading
+    # then: the next refresh reads again, and sees the save
+    assert (await reader.refresh()).shop_name == "فروشگاه نو" and reads.reads == 2
 
 
 async def test_an_unchanged_save_writes_no_audit_entry(data: SiteData) -> None:

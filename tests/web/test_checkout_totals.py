@@ -113,3 +113,18 @@ async def test_a_saved_address_can_be_edited_from_checkout(web: Web) -> None:
     )  # fmt: skip
     assert edited.status_code == 303 and edited.headers["location"] == "/checkout"
     assert "خیابان زند" in (await web.http.get("/checkout")).text
+
+
+async def test_a_wrong_address_in_the_address_book_shows_each_error_and_keeps_what_was_typed(web: Web) -> None:
+    await web.login_otp("09125550005")
+    # when: a new address with a short postal code and no recipient, then an edit of a saved one the same way
+    bad = await web.post(
+        "/account/addresses",
+        {"recipient_name": "", "mobile": "09125550005", "province": "تهران", "city": "تهران",
+         "line": "خیابان آزادی", "postal_code": "12", "title": "خانه"},
+        from_page="/account/addresses",
+    )  # fmt: skip
+    # then
+    assert bad.status_code == 400
+    assert 'id="recipient_name-err"' in bad.text and 'id="postal_code-err"' in bad.text
+    assert 'id="line-err"' not in bad.text and "خیابان آزادی" in bad.text and "خانه" in bad.text

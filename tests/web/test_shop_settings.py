@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import text
 
+from hamgam.adapters.db.settings_notices import PostgresSettingsNotices
 from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
 from hamgam.bootstrap import sms_templates
 from hamgam.domain.shop_settings import Source
@@ -153,6 +155,48 @@ async def test_another_process_reads_the_change_after_its_cache(web: Web) -> Non
     await other.refresh()
     assert env.sync.price_level == 4
     assert (await sms_templates(other))["paid"] == "سفارش {order} پرداخت شد."
+
+
+async def test_another_process_hears_a_save_at_once_and_listens_again_after_losing_its_connection(
+    web: Web,
+) -> None:
+    # given: another process's settings whose copy never goes stale by time (its clock stands still), hearing
+    # the change notices on its own connection
+    env = Settings(sync={"price_level": 2})
+    other = ShopSettingsService(partial(SqlSiteUnitOfWork, web.container.engine, env.sync), env, clock=lambda: 0.0)
+    heard: list[bool] = []
+
+    def listening(hearing: bool) -> None:
+        heard.append(hearing)
+        other.listening(hearing)
+
+    notices = PostgresSettingsNotices(web.container.engine, changed=other.changed, listening=listening, retry_s=0.1)
+    notices.start()
+    try:
+        await eventually(lambda: _true(heard == [True]), timeout_s=30)
+        assert (await other.refresh()).resolved["sync.price_level"].source is Source.ENV
+        # when: this process saves a price level
+        await web.container.shop_settings.save({"sync.price_level": "4"}, "admin:1")
+        # then: the other reads it at the notice, no time having passed
+        await eventually(lambda: _refreshed(other, lambda: env.sync.price_level == 4), timeout_s=30)
+        # when: its LISTEN connection is cut
+        async with web.container.engine.begin() as conn:
+            cut = await conn.execute(
+                text("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE datname = current_database() AND query = 'LISTEN "hamgam_settings"'""")
+            )
+            assert True in cut.scalars().all()
+        # then: it knows it hears nothing, opens another, and hears the next save there
+        await eventually(lambda: _true(heard == [True, False, True]), timeout_s=30)
+        await web.container.shop_settings.save({"sync.price_level": "3"}, "admin:1")
+        await eventually(lambda: _refreshed(other, lambda: env.sync.price_level == 3), timeout_s=30)
+    finally:
+        await notices.aclose()
+
+
+async def _refreshed(service: ShopSettingsService, check: Callable[[], bool]) -> bool:
+    await service.refresh()
+    return check()
 
 
 async def test_an_uploaded_logo_shows_in_the_header(web: Web) -> None:

@@ -3,9 +3,11 @@ records turned into the wire request here, and entities named as Mahak names the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import asdict
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import asdict, fields
 from typing import Any
+
+from pydantic import BaseModel
 
 from hamgam.adapters.mahak.calls import (
     LoginData,
@@ -22,20 +24,27 @@ from hamgam.adapters.mahak.paging import ChangePage
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.ports import export
 
+#: Each SaveAllData record and the wire model that sends it (the same fields: ``tests/mahak`` holds them equal).
+WIRE_MODELS: Mapping[type[export.SaveItem], type[BaseModel]] = {
+    export.PersonSave: PersonSave,
+    export.VisitorPersonSave: VisitorPersonSave,
+    export.OrderSave: OrderSave,
+    export.OrderDetailSave: OrderDetailSave,
+    export.ReceiptSave: ReceiptSave,
+}
 
-def _fields(record: Any) -> dict[str, Any]:
-    # None is "not sent": leaving it out keeps the wire model's own default (None too), as before
-    return {key: value for key, value in asdict(record).items() if value is not None}
+
+def wire_item(record: export.SaveItem) -> BaseModel:
+    """The wire model of one record, validated from its fields."""
+    # None is "not sent": leaving it out keeps the wire model's own default (None too)
+    values = {key: value for key, value in asdict(record).items() if value is not None}
+    return WIRE_MODELS[type(record)].model_validate(values)
 
 
 def save_all_request(request: export.SaveAllData) -> SaveAllDataRequest:
-    """The wire request carrying ``request``'s records, in the same order."""
-    return SaveAllDataRequest(
-        people=[PersonSave(**_fields(item)) for item in request.people],
-        visitor_people=[VisitorPersonSave(**_fields(item)) for item in request.visitor_people],
-        orders=[OrderSave(**_fields(item)) for item in request.orders],
-        order_details=[OrderDetailSave(**_fields(item)) for item in request.order_details],
-        receipts=[ReceiptSave(**_fields(item)) for item in request.receipts],
+    """The wire request carrying ``request``'s records, list by list in the same order (the lists share names)."""
+    return SaveAllDataRequest.model_validate(
+        {field.name: [wire_item(item) for item in getattr(request, field.name)] for field in fields(request)}
     )
 
 

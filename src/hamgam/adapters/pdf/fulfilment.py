@@ -15,6 +15,7 @@ from barcode import Code128
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from hamgam.adapters.pdf import layout
 from hamgam.adapters.pdf.fonts import FAMILY, FONTS, PersianFonts
 from hamgam.domain.fulfilment import PackingList, ShippingLabel, barcode_value
 from hamgam.domain.jalali import format_jalali_date
@@ -22,7 +23,6 @@ from hamgam.domain.persian import format_number, to_persian_digits
 
 #: Packing list columns from right to left: title and width in millimetres (A4 less 15 mm margins = 180 mm).
 PACKING_COLUMNS = (("ردیف", 12.0), ("شرح کالا", 86.0), ("ویژگی", 46.0), ("تعداد", 20.0), ("بسته شد", 16.0))
-ROW_H = 8.0
 #: A6 portrait, millimetres.
 A6_MM = (105.0, 148.0)
 LABEL_MARGIN_MM = 6.0
@@ -53,9 +53,11 @@ def draw_code128(pdf: FPDF, value: str, *, x: float, y: float, height: float, mo
     return (len(modules) + 2 * QUIET_MODULES) * module
 
 
-def _line(pdf: FPDF, height: float, text: str) -> None:
-    """One right-aligned line across the page."""
-    pdf.cell(0, height, text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+def _checkbox(pdf: FPDF, top: float) -> None:
+    """An empty square to tick by hand, in the last column of the packing list's row at ``top``."""
+    side = 4.0
+    first = pdf.l_margin + pdf.epw - sum(w for _t, w in PACKING_COLUMNS)
+    pdf.rect(first + (PACKING_COLUMNS[-1][1] - side) / 2, top + (layout.ROW_H - side) / 2, side, side)
 
 
 class PdfFulfilmentRenderer:
@@ -70,65 +72,30 @@ class PdfFulfilmentRenderer:
 
     def packing_lists(self, lists: Sequence[PackingList]) -> bytes:
         """Each order on its own page(s): number, Jalali date, recipient, lines with a box to tick, no prices."""
-        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-        pdf.set_margins(15, 15, 15)
-        pdf.set_auto_page_break(auto=True, margin=15)
+        pdf = layout.a4_document()
         self._fonts.persian(pdf, f"فهرست بسته‌بندی سفارش {to_persian_digits(str(lists[0].order_id))}")
         for packing in lists:
             pdf.add_page()
             self._packing_heading(pdf, packing)
-            pdf.set_fill_color(235, 235, 235)
-            pdf.set_font(FAMILY, "B", 10)
-            self._row(pdf, [title for title, _ in PACKING_COLUMNS], fill=True)
-            pdf.set_font(FAMILY, "", 10)
-            for number, line in enumerate(packing.lines, start=1):
-                if pdf.will_page_break(ROW_H):
-                    pdf.add_page()
-                self._row(
-                    pdf,
-                    [to_persian_digits(str(number)), line.name, line.variant or "—", format_number(line.quantity), ""],
-                    checkbox=True,
-                )
+            rows = (
+                [to_persian_digits(str(number)), line.name, line.variant or "—", format_number(line.quantity), ""]
+                for number, line in enumerate(packing.lines, start=1)
+            )
+            layout.table(pdf, PACKING_COLUMNS, rows, size=10, after_row=lambda top: _checkbox(pdf, top))
             total = sum(line.quantity for line in packing.lines)
             pdf.ln(3)
             pdf.set_font(FAMILY, "B", 10)
-            _line(pdf, 7, f"جمع اقلام: {format_number(total)}")
+            layout.line(pdf, 7, f"جمع اقلام: {format_number(total)}")
             if packing.note:
                 pdf.set_font(FAMILY, "", 9)
                 pdf.multi_cell(0, 6, f"یادداشت خریدار: {packing.note}", align="R")
         return bytes(pdf.output())
 
     def _packing_heading(self, pdf: FPDF, packing: PackingList) -> None:
-        pdf.set_font(FAMILY, "B", 16)
-        pdf.cell(0, 10, "فهرست بسته‌بندی", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_font(FAMILY, "", 10)
-        half = pdf.epw / 2
-        pdf.cell(half, 7, f"تاریخ سفارش: {format_jalali_date(packing.placed_at)}", align="L")
-        pdf.cell(
-            half,
-            7,
-            f"شماره سفارش: {to_persian_digits(str(packing.order_id))}",
-            align="R",
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
-        )
-        _line(pdf, 7, f"گیرنده: {packing.recipient}")
+        date = f"تاریخ سفارش: {format_jalali_date(packing.placed_at)}"
+        layout.heading(pdf, "فهرست بسته‌بندی", date, packing.order_id)
+        layout.line(pdf, 7, f"گیرنده: {packing.recipient}")
         pdf.ln(2)
-
-    def _row(self, pdf: FPDF, cells: list[str], *, fill: bool = False, checkbox: bool = False) -> None:
-        """One table row; ``cells`` in reading order (right to left on the page). With ``checkbox`` the last
-        cell holds an empty square to tick by hand."""
-        x = pdf.l_margin + pdf.epw
-        y = pdf.get_y()
-        for (_title, width), value in zip(PACKING_COLUMNS, cells, strict=True):
-            x -= width
-            pdf.set_xy(x, y)
-            pdf.cell(width, ROW_H, value, border=1, align="R", fill=fill)
-        if checkbox:
-            side = 4.0
-            first = pdf.l_margin + pdf.epw - sum(w for _t, w in PACKING_COLUMNS)
-            pdf.rect(first + (PACKING_COLUMNS[-1][1] - side) / 2, y + (ROW_H - side) / 2, side, side)
-        pdf.set_xy(pdf.l_margin, y + ROW_H)
 
     # --- labels ---
 
@@ -145,17 +112,17 @@ class PdfFulfilmentRenderer:
 
     def _label(self, pdf: FPDF, label: ShippingLabel) -> None:
         pdf.set_font(FAMILY, "B", 12)
-        _line(pdf, 7, f"شماره سفارش: {to_persian_digits(str(label.order_id))}")
+        layout.line(pdf, 7, f"شماره سفارش: {to_persian_digits(str(label.order_id))}")
         pdf.set_font(FAMILY, "", 9)
-        _line(pdf, 5, f"شرکت حمل: {label.carrier}")
+        layout.line(pdf, 5, f"شرکت حمل: {label.carrier}")
         if label.tracking_code:
-            _line(pdf, 5, f"کد رهگیری: {to_persian_digits(label.tracking_code)}")
+            layout.line(pdf, 5, f"کد رهگیری: {to_persian_digits(label.tracking_code)}")
         pdf.ln(1)
         pdf.set_draw_color(0, 0, 0)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", 9)
-        _line(pdf, 5, f"فرستنده: {label.sender.name}")
+        layout.line(pdf, 5, f"فرستنده: {label.sender.name}")
         pdf.set_font(FAMILY, "", 8)
         for detail in label.sender.details:
             pdf.multi_cell(0, 4.5, to_persian_digits(detail), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -163,13 +130,13 @@ class PdfFulfilmentRenderer:
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + pdf.epw, pdf.get_y())
         pdf.ln(2)
         pdf.set_font(FAMILY, "B", 13)
-        _line(pdf, 8, f"گیرنده: {label.receiver_name}")
+        layout.line(pdf, 8, f"گیرنده: {label.receiver_name}")
         pdf.set_font(FAMILY, "", 11)
         pdf.multi_cell(0, 6, label.receiver_address, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if label.postal_code:
-            _line(pdf, 6, f"کد پستی: {to_persian_digits(label.postal_code)}")
+            layout.line(pdf, 6, f"کد پستی: {to_persian_digits(label.postal_code)}")
         if label.receiver_mobile:
-            _line(pdf, 6, f"تلفن همراه: {to_persian_digits(label.receiver_mobile)}")
+            layout.line(pdf, 6, f"تلفن همراه: {to_persian_digits(label.receiver_mobile)}")
         # the barcode sits at the foot of the label, centred, the number in Latin digits under it
         value = barcode_value(label.order_id)
         width = (len(code128_modules(value)) + 2 * QUIET_MODULES) * MODULE_MM

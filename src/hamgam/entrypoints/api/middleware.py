@@ -51,9 +51,10 @@ class RequestIdMiddleware:
 
 
 class SettingsRefreshMiddleware:
-    """Before each request, the shop's settings are read again when the process's copy is older than its TTL
-    (``ShopSettingsService``), so a value saved in the admin panel (by this or another process) is in effect
-    without a restart. A failed read keeps the values in effect and never fails the request."""
+    """Before each request, the shop's settings are read again when the process's copy is no longer fresh
+    (``ShopSettingsService``: a save was announced, or its TTL passed; a fresh copy costs no database read), so
+    a value saved in the admin panel (by this or another process) is in effect without a restart. A failed read
+    keeps the values in effect and never fails the request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

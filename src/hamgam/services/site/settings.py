@@ -1,10 +1,14 @@
 """The shop's settings staff edit in the admin panel (``hamgam.domain.shop_settings``): read, validated, saved
 with an audit entry, and in effect without a restart.
 
-Every role reads them through ``ShopSettingsService.refresh``, which reads ``site_setting`` at most once per
-``SETTINGS_TTL_S`` (a save made through the service reads again at once), so a change made in one process is in
-effect in every other within that time: the web pages and the JSON API refresh before each request, the sync
-scheduler before each tick, the SMS consumer before each message.
+Every role reads them through ``ShopSettingsService.refresh``: the web pages and the JSON API before each
+request, the sync scheduler before each tick, the SMS consumer before each message. It answers from the
+process's copy while that is fresh, so a request costs no database round trip, and one read at a time refreshes
+it (requests arriving meanwhile wait for that read). A save announces itself to every process (PostgreSQL
+``NOTIFY``, heard by ``hamgam.adapters.db.settings_notices``, which calls ``changed``): while the process hears
+those notices its copy stays fresh for ``SETTINGS_LISTENING_TTL_S`` (a safety net) and a change is read on the
+next refresh after its notice; while it does not (the LISTEN connection lost, or none opened), its copy is read
+again once older than ``SETTINGS_TTL_S``. A save made through the service reads again at once.
 
 The settings that had an environment setting before the panel existed keep it as their fallback: ``refresh``
 writes each one's current value into the process's settings tree (``Settings``), so the code that reads the
@@ -14,6 +18,7 @@ the scheduler's interval) sees the value saved in the panel, or the environment'
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -44,8 +49,11 @@ from hamgam.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-#: Seconds a process reuses the settings it read; a save through the service reads again at once.
+#: Seconds a process reuses the settings it read while it hears no change notices; a save through the service
+#: reads again at once.
 SETTINGS_TTL_S = 5.0
+#: Seconds it reuses them while it hears the notices (a notice lost unnoticed is read within this time).
+SETTINGS_LISTENING_TTL_S = 60.0
 
 
 class SettingsInvalid(InvalidInput):
@@ -129,6 +137,7 @@ class ShopSettingsService:
         settings: Settings,
         *,
         ttl_s: float = SETTINGS_TTL_S,
+        listening_ttl_s: float = SETTINGS_LISTENING_TTL_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._uow = uow
@@ -137,17 +146,23 @@ class ShopSettingsService:
         #: What the environment (and the tree's defaults) say, before any value of the panel.
         self._env = settings.model_copy(deep=True)
         self._ttl_s = ttl_s
+        self._listening_ttl_s = listening_ttl_s
         self._clock = clock
         self._fresh_until = -math.inf
-        fallback, from_env = self._fallback()
-        self._config = ShopConfig(resolve({}, fallback, from_env))
+        #: Whether change notices reach this process (``listening``).
+        self._listening = False
+        #: Counts the notices, so a read that overlapped one is not kept as fresh.
+        self._generation = 0
+        self._reading = asyncio.Lock()
+        self._config = ShopConfig(self._resolve({}))
 
     @property
     def config(self) -> ShopConfig:
         """The settings as last read (``refresh`` reads them again when they are older than the TTL)."""
         return self._config
 
-    def _fallback(self) -> tuple[dict[str, str], set[str]]:
+    def _resolve(self, saved: Mapping[str, str]) -> dict[str, Resolved]:
+        """Each setting's value: ``saved`` (the panel's), else the environment's, else its default."""
         fallback: dict[str, str] = {}
         from_env: set[str] = set()
         for spec in SPECS:
@@ -158,21 +173,36 @@ class ShopSettingsService:
             fallback[spec.key] = _as_text(getattr(model, attr))
             if attr in model.model_fields_set:
                 from_env.add(spec.key)
-        return fallback, from_env
+        return resolve(saved, fallback, from_env)
+
+    def changed(self) -> None:
+        """The settings were saved (by any process): the next ``refresh`` reads them."""
+        self._generation += 1
+        self._fresh_until = -math.inf
+
+    def listening(self, hearing: bool) -> None:
+        """Whether change notices reach this process from now on; either way the next ``refresh`` reads (a
+        change made while none was heard is not missed)."""
+        self._listening = hearing
+        self.changed()
 
     async def refresh(self, *, force: bool = False) -> ShopConfig:
-        """The current settings, read again when older than the TTL, and written into the settings tree."""
-        now = self._clock()
-        if not force and now < self._fresh_until:
+        """The current settings, read again when no longer fresh, and written into the settings tree."""
+        if not force and self._clock() < self._fresh_until:
             return self._config
-        async with self._uow() as uow:
-            saved = await uow.settings.values()
-        fallback, from_env = self._fallback()
-        config = ShopConfig(resolve(saved, fallback, from_env))
-        self._apply(config)
-        self._config = config
-        self._fresh_until = now + self._ttl_s
-        return config
+        async with self._reading:
+            now = self._clock()
+            if not force and now < self._fresh_until:
+                return self._config  # read by the refresh this one waited for
+            generation = self._generation
+            async with self._uow() as uow:
+                saved = await uow.settings.values()
+            config = ShopConfig(self._resolve(saved))
+            self._apply(config)
+            self._config = config
+            if generation == self._generation:  # else a notice came during the read: read again next time
+                self._fresh_until = now + (self._listening_ttl_s if self._listening else self._ttl_s)
+            return config
 
     def _apply(self, config: ShopConfig) -> None:
         """Write the values of the settings that have an environment setting into the settings tree."""
@@ -203,8 +233,7 @@ class ShopSettingsService:
         async with self._uow() as uow:
             saved = await uow.settings.values()
             changes = await uow.settings.changes()
-        fallback, from_env = self._fallback()
-        resolved = resolve(saved, fallback, from_env)
+        resolved = self._resolve(saved)
         rows = []
         for spec in SPECS:
             r = resolved[spec.key]
@@ -240,15 +269,14 @@ class ShopSettingsService:
             raise SettingsInvalid(errors)
         async with self._uow() as uow:
             saved = await uow.settings.values()
-            fallback, from_env = self._fallback()
-            before = resolve(saved, fallback, from_env)
+            before = self._resolve(saved)
             changed: dict[str, str] = {}
             for key, text in cleaned.items():
                 if text == "" and key in saved:
                     changed[key] = ""  # back to the fallback
                 elif text and text != before[key].text:
                     changed[key] = text
-            after = resolve({k: v for k, v in (saved | changed).items() if v}, fallback, from_env)
+            after = self._resolve({k: v for k, v in (saved | changed).items() if v})
             try:
                 check_together({k: r.text for k, r in after.items()})
             except InvalidInput as exc:

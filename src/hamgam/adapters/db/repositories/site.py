@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.adapters.db import catalog_read
 from hamgam.adapters.db.catalog_read import EXTRA_CATEGORY_NODE, rule_params
+from hamgam.adapters.db.settings_notices import SETTINGS_CHANNEL
 from hamgam.domain.listing import is_shown
 from hamgam.ports.site import FeedProduct, ListedProduct, Row
 from hamgam.settings import SyncSettings
@@ -61,6 +62,8 @@ class SqlSiteSettingRepository:
         return {str(r.key): {"updated_by": r.updated_by, "updated_at": r.updated_at} for r in rows}
 
     async def put(self, key: str, value: str, actor: str | None = None) -> None:
+        # every process hears of the change once the transaction commits (``adapters.db.settings_notices``)
+        await self._conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": SETTINGS_CHANNEL})
         if not value:
             await self._conn.execute(text("DELETE FROM site_setting WHERE key = :k"), {"k": key})
             return

@@ -10,19 +10,26 @@ from typing import Annotated, Any
 from fastapi import Form, Query
 
 from hamgam.domain.accounts import Factor
-from hamgam.domain.checkout import Address
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, StoreError, Unauthorized
 from hamgam.domain.orders import SOLD, OrderStatus, buyer_timeline
 from hamgam.domain.places import provinces
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page, safe_next
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, document_response, page_router, parse_int
+from hamgam.entrypoints.web.pages.common import (
+    MAX_PAGE,
+    AddressFields,
+    AddressForm,
+    Id,
+    document_response,
+    field_errors,
+    page_router,
+    parse_int,
+)
 from hamgam.services.store.core import CodeRequired
 
 router = page_router()
 Next = Annotated[str, Form(max_length=300)]
 Mobile = Annotated[str, Form(max_length=32)]
-Field = Annotated[str, Form(max_length=500)]
 
 STATUS_LABELS = {
     "pending_payment": N_("Awaiting payment"),
@@ -296,48 +303,18 @@ async def _addresses(page: Page, *, values: dict | None = None, errors: dict | N
     )
 
 
-def _address_errors(page: Page, exc: InvalidInput) -> dict[str, str]:
-    found = exc.details.get("errors")
-    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
-    return {name: page.locale.error(str(message)) for name, message in raw.items()}
-
-
 @router.get("/account/addresses")
 async def addresses(page: CustomerPage):
     return await _addresses(page)
 
 
-def _address_values(
-    recipient_name: str, mobile: str, province: str, city: str, line: str, postal_code: str, title: str
-) -> dict[str, str]:
-    return {
-        "recipient_name": recipient_name,
-        "mobile": mobile,
-        "province": province,
-        "city": city,
-        "line": line,
-        "postal_code": postal_code,
-        "title": title,
-    }
-
-
 @router.post("/account/addresses")
-async def add_address(
-    page: CustomerPage,
-    recipient_name: Field = "",
-    mobile: Field = "",
-    province: Field = "",
-    city: Field = "",
-    line: Annotated[str, Form(max_length=1000)] = "",
-    postal_code: Field = "",
-    title: Field = "",
-):
+async def add_address(page: CustomerPage, form: AddressFields):
     assert page.user is not None
-    values = _address_values(recipient_name, mobile, province, city, line, postal_code, title)
     try:
-        address = Address.parse(**values)
+        address = form.parse()
     except InvalidInput as exc:
-        return await _addresses(page, values=values, errors=_address_errors(page, exc), status_code=400)
+        return await _addresses(page, values=form.values(), errors=field_errors(page, exc), status_code=400)
     await page.core.accounts.add_address(page.user.customer_id, address)
     return page.redirect("/account/addresses", flash=N_("Address saved."))
 
@@ -367,9 +344,7 @@ async def edit_address(
     found = next((a for a in await page.core.accounts.addresses(page.user.customer_id) if a["id"] == address_id), None)
     if found is None:
         return page.redirect("/account/addresses", flash=N_("Address not found."), kind="error")
-    values = {
-        k: found.get(k) or "" for k in ("recipient_name", "mobile", "province", "city", "line", "postal_code", "title")
-    }
+    values = {k: found.get(k) or "" for k in AddressForm.model_fields}
     return await _edit_address(page, address_id, values, _back(next_))
 
 
@@ -377,23 +352,16 @@ async def edit_address(
 async def save_address(
     page: CustomerPage,
     address_id: Id,
-    recipient_name: Field = "",
-    mobile: Field = "",
-    province: Field = "",
-    city: Field = "",
-    line: Annotated[str, Form(max_length=1000)] = "",
-    postal_code: Field = "",
-    title: Field = "",
+    form: AddressFields,
     next_: Annotated[str, Form(alias="next", max_length=20)] = "",
 ):
     assert page.user is not None
-    values = _address_values(recipient_name, mobile, province, city, line, postal_code, title)
     back = _back(next_)
     try:
-        address = Address.parse(**values)
-        await page.core.accounts.update_address(page.user.customer_id, address_id, address)
+        await page.core.accounts.update_address(page.user.customer_id, address_id, form.parse())
     except InvalidInput as exc:
-        return await _edit_address(page, address_id, values, back, errors=_address_errors(page, exc), status_code=400)
+        errors = field_errors(page, exc)
+        return await _edit_address(page, address_id, form.values(), back, errors=errors, status_code=400)
     except NotFound:
         return page.redirect("/account/addresses", flash=N_("Address not found."), kind="error")
     return page.redirect(back, flash=N_("Address saved."))

@@ -13,7 +13,7 @@ from hamgam.domain.places import province_names
 from hamgam.domain.shipping_rates import ShippingKind, ShippingRate, parse_rate
 from hamgam.entrypoints.web.deps import AdminPage, Page
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.common import Id, page_router, parse_int
+from hamgam.entrypoints.web.pages.common import Id, field_errors, page_router, parse_int
 
 router = page_router()
 #: Weight tiers shown on the form (filled ones plus empty rows up to this many).
@@ -83,12 +83,6 @@ def _parse(values: dict[str, Any], method_id: int | None) -> ShippingRate:
     )
 
 
-def _errors(page: Page, exc: InvalidInput) -> dict[str, str]:
-    found = exc.details.get("errors")
-    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
-    return {name: page.locale.error(str(message)) for name, message in raw.items()}
-
-
 async def _edit(page: Page, method_id: int | None, values: dict, *, errors: dict | None = None, status_code=200):
     return page.render(
         "admin/shipping_method.html",
@@ -121,7 +115,7 @@ async def add_method(page: AdminPage):
     try:
         await page.core.shipping.add(_parse(values, None), actor=page.user.actor)
     except InvalidInput as exc:
-        return await _edit(page, None, values, errors=_errors(page, exc), status_code=400)
+        return await _edit(page, None, values, errors=field_errors(page, exc), status_code=400)
     return page.redirect("/admin/shipping", flash=N_("Shipping method added."))
 
 
@@ -137,7 +131,7 @@ async def save_method(page: AdminPage, method_id: Id):
     try:
         await page.core.shipping.update(method_id, _parse(values, method_id), actor=page.user.actor)
     except InvalidInput as exc:
-        return await _edit(page, method_id, values, errors=_errors(page, exc), status_code=400)
+        return await _edit(page, method_id, values, errors=field_errors(page, exc), status_code=400)
     return page.redirect("/admin/shipping", flash=N_("Saved."))
 
 

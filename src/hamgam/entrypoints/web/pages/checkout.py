@@ -8,18 +8,16 @@ from typing import Annotated
 
 from fastapi import Form, Query
 
-from hamgam.domain.checkout import Address
 from hamgam.domain.errors import InvalidInput, OutOfStock, PaymentUnavailable, StoreError
 from hamgam.domain.orders import OrderStatus
 from hamgam.domain.places import canonical_province, provinces
 from hamgam.entrypoints.web.deps import AnyPage, CustomerPage, Page
 from hamgam.entrypoints.web.i18n import N_
-from hamgam.entrypoints.web.pages.common import Id, page_router, parse_int
+from hamgam.entrypoints.web.pages.common import AddressFields, Id, field_errors, page_router, parse_int
 from hamgam.settings import Settings
 
 router = page_router()
 RETURN_PATH = "/checkout/return"
-ADDRESS_FIELDS = ("recipient_name", "mobile", "province", "city", "line", "postal_code")
 Field = Annotated[str, Form(max_length=500)]
 
 
@@ -35,6 +33,12 @@ def _province_of(values: dict, addresses: list[dict]) -> str | None:
     if chosen == "new":
         return values.get("province") or None
     return next((a["province"] for a in addresses if str(a["id"]) == chosen), None)
+
+
+def _vat_added(page: Page) -> bool:
+    """Whether VAT comes on top of the prices shown."""
+    shop = page.container.settings.shop
+    return not shop.prices_include_vat and shop.charge_vat
 
 
 async def _form(page: Page, *, values: dict | None = None, errors: dict | None = None, status_code: int = 200):
@@ -63,7 +67,7 @@ async def _form(page: Page, *, values: dict | None = None, errors: dict | None =
         cart=view,
         addresses=addresses,
         quote=quote,
-        vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
+        vat_added=_vat_added(page),
         values=values,
         errors=errors or {},
         places=provinces(),
@@ -98,7 +102,7 @@ async def checkout_summary(
         cart=cart,
         quote=quote,
         oob=True,
-        vat_added=not page.container.settings.shop.prices_include_vat and page.container.settings.shop.charge_vat,
+        vat_added=_vat_added(page),
     )
 
 
@@ -122,14 +126,9 @@ async def city_field(
 @router.post("/checkout")
 async def place(
     page: CustomerPage,
+    new_address: AddressFields,
     shipping_method: Annotated[str, Form(max_length=32)] = "",
     address_id: Annotated[str, Form(max_length=20)] = "new",
-    recipient_name: Field = "",
-    mobile: Field = "",
-    province: Field = "",
-    city: Field = "",
-    line: Annotated[str, Form(max_length=1000)] = "",
-    postal_code: Field = "",
     save_address: Annotated[str, Form(max_length=5)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
 ):
@@ -138,12 +137,7 @@ async def place(
     values = {
         "shipping_method": shipping_method,
         "address_id": address_id,
-        "recipient_name": recipient_name,
-        "mobile": mobile,
-        "province": province,
-        "city": city,
-        "line": line,
-        "postal_code": postal_code,
+        **new_address.values(),
         "save_address": save_address,
         "note": note,
     }
@@ -156,7 +150,7 @@ async def place(
     if method is None or method.needs_address:
         if address_id == "new":
             try:
-                address = Address.parse(**{k: values[k] for k in ADDRESS_FIELDS})
+                address = new_address.parse()
             except InvalidInput as exc:
                 errors |= field_errors(page, exc)
         else:
@@ -182,13 +176,6 @@ async def place(
         return await _form(page, values=values, errors={"form": page.error_text(exc)}, status_code=409)
     page.session.set("cart_n", 0)
     return await _pay(page, order["id"])
-
-
-def field_errors(page: Page, exc: InvalidInput) -> dict[str, str]:
-    """Each offending field's message in the UI's language (all of them when the rule reported several)."""
-    found = exc.details.get("errors")
-    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
-    return {name: page.locale.error(str(message)) for name, message in raw.items()}
 
 
 async def _pay(page: Page, order_id: int):

@@ -1,12 +1,16 @@
-"""Helpers shared by the page handlers: the router factory, form parsing and product-card data."""
+"""Helpers shared by the page handlers: the router factory, form parsing (the address form, field errors) and
+product-card data."""
 
 from __future__ import annotations
 
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Form, Path, Response
+from pydantic import BaseModel, Field
 
+from hamgam.domain.checkout import Address
+from hamgam.domain.errors import InvalidInput
 from hamgam.domain.persian import to_latin_digits
 from hamgam.entrypoints.web.deps import Page
 from hamgam.entrypoints.web.routing import WebRoute
@@ -34,6 +38,37 @@ def parse_int(raw: str | None, *, low: int = 0, high: int = 2**63 - 1) -> int | 
         return None
     value = int(text)
     return value if low <= value <= high else None
+
+
+class AddressForm(BaseModel):
+    """An address as typed in a form (the address book's, and checkout's new address)."""
+
+    recipient_name: str = Field("", max_length=500)
+    mobile: str = Field("", max_length=500)
+    province: str = Field("", max_length=500)
+    city: str = Field("", max_length=500)
+    line: str = Field("", max_length=1000)
+    postal_code: str = Field("", max_length=500)
+    title: str = Field("", max_length=500)
+
+    def values(self) -> dict[str, str]:
+        """The fields as typed, to show the form again."""
+        return self.model_dump()
+
+    def parse(self) -> Address:
+        """The validated address (``InvalidInput`` names every offending field)."""
+        return Address.parse(**self.values())
+
+
+#: The address form's fields, read from the posted form once.
+AddressFields = Annotated[AddressForm, Form()]
+
+
+def field_errors(page: Page, exc: InvalidInput) -> dict[str, str]:
+    """Each offending field's message in the UI's language (all of them when the rule reported several)."""
+    found = exc.details.get("errors")
+    raw = found if isinstance(found, dict) else {exc.field or "form": exc.message}
+    return {name: page.locale.error(str(message)) for name, message in raw.items()}
 
 
 def toman_to_rial(raw: str | None) -> int | None:
