@@ -69,3 +69,19 @@ async def test_gateway_forbids_storing_private_answers(
         async with httpx2.AsyncClient(base_url=gateway.url) as http:
             response = await http.request(method, path, json=json)
     assert response.headers.get("cache-control") == "no-store", (response.status_code, response.headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/cart"),  # the guest cart's token: a bearer secret
+        ("GET", "/api/v1/cart"),
+        ("GET", "/api/v1/payments/callback?Authority=A00000000000000000000000000000000001&Status=OK"),
+        ("GET", "/cart"),
+    ],
+)
+async def test_gateway_forbids_storing_carts_and_payment_answers(database_url: str, method: str, path: str) -> None:
+    async with served_gateway(database_url) as gateway:
+        async with httpx2.AsyncClient(base_url=gateway.url) as http:
+            response = await http.request(method, path)
+    assert response.headers.get("cache-control") == "no-store", (response.status_code, response.headers)

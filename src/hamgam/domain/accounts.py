@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
+import unicodedata
 from enum import StrEnum
 
 from hamgam.domain.errors import InvalidInput
-from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
+from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize_text
+
+#: An address a mail server delivers to: one ``@``, no spaces, a dot in the domain.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 #: Shortest password accepted.
 MIN_PASSWORD_LENGTH = 8
@@ -87,3 +92,24 @@ def parse_mobile(raw: str) -> str:
         raise InvalidInput(
             "شماره موبایل معتبر نیست (مثال: ۰۹۱۲۱۲۳۴۵۶۷) — invalid mobile number", field="mobile"
         ) from None
+
+
+def _without_controls(text: str) -> str:
+    return "".join(c for c in text if unicodedata.category(c) != "Cc")
+
+
+def parse_full_name(raw: str) -> str | None:
+    """A buyer's name as it reads: control characters and invisible marks dropped, spaces collapsed (the
+    display normalisation of ``domain.persian``); empty is None."""
+    return normalize_text(_without_controls(raw), for_search=False) or None
+
+
+def parse_email(raw: str) -> str | None:
+    """An email as typed, trimmed; empty is None. Anything that is not an address (or holds a control
+    character) is ``InvalidInput``: it goes to the payment gateway and to Mahak as the buyer's email."""
+    email = raw.strip()
+    if not email:
+        return None
+    if _without_controls(email) != email or not _EMAIL.fullmatch(email):
+        raise InvalidInput("ایمیل معتبر نیست (مثال: ali@example.ir) — invalid email", field="email")
+    return email

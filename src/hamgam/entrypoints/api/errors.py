@@ -8,13 +8,16 @@ logged with its stack trace.
 from __future__ import annotations
 
 import itertools
+import re
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from hamgam.adapters.db.errors import DatabaseError, is_data_error
 from hamgam.domain.errors import (
@@ -88,6 +91,31 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
     )
 
 
+def http_error_headers(request: Request, exc: StarletteHTTPException) -> dict[str, str] | None:
+    """The headers of an HTTP error's answer. A 405 names every method some route serves at the path (RFC 9110
+    §15.5.6); Starlette names only those of the first route that matched the path."""
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        path = request.scope["path"]
+        methods = {m for pattern, served in _route_methods(request.app) if pattern.match(path) for m in served}
+        if methods:
+            headers["Allow"] = ", ".join(sorted(methods))
+    return headers or None
+
+
+def _route_methods(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """Each route's path pattern and methods, read from the route table once per app."""
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(app.state, "route_methods", None)
+    if table is None:
+        table = [
+            (compile_path(route.path)[0], frozenset(route.methods))
+            for route in iter_route_contexts(app.routes)
+            if route.path and route.methods
+        ]
+        app.state.route_methods = table
+    return table
+
+
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = {
         404: "not_found",
@@ -99,7 +127,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     return JSONResponse(
         error_body(request, code, str(exc.detail)),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=http_error_headers(request, exc),
     )
 
 

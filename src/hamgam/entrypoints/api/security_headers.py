@@ -4,8 +4,8 @@
 - ``X-Content-Type-Options: nosniff`` on everything.
 - ``Strict-Transport-Security`` when the request came over https (the scheme after the trusted proxies,
   ``client_address``): browsers then never try plain http for this host again.
-- ``Cache-Control: no-store`` on answers that carry tokens or personal data (tokens, the account, admin),
-  so neither the browser's cache nor a shared proxy keeps them.
+- ``Cache-Control: no-store`` on answers that carry tokens or personal data (tokens, a guest cart's token, the
+  account, carts, orders and their payments, admin), so neither the browser's cache nor a shared proxy keeps them.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ HSTS = b"max-age=31536000"
 NO_STORE_PREFIXES = (
     "/api/v1/auth/",
     "/api/v1/me",
+    "/api/v1/cart",
+    "/api/v1/payments",
     "/api/v1/admin",
     "/api/v1/orders",
     "/api/v1/checkout",
     "/account",
+    "/cart",
     "/admin",
     "/login",
     "/logout",

@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hamgam.adapters.payments.factory import payments_base_url
+from hamgam.entrypoints.api.errors import http_error_headers
 from hamgam.entrypoints.web.deps import WebState
 from hamgam.entrypoints.web.i18n import N_, build_locale
 from hamgam.entrypoints.web.pages import (
@@ -160,7 +161,7 @@ def _html_errors_for_pages(app: FastAPI) -> None:
             )
         else:
             response = error_page(request, exc.status_code, N_("Request failed"))
-        response.headers.update(exc.headers or {})
+        response.headers.update(http_error_headers(request, exc) or {})
         return response
 
     async def unexpected(request: Request, exc: Exception) -> Response:

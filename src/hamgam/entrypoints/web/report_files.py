@@ -91,10 +91,36 @@ def _headers(report: Report, locale: Locale) -> list[str]:
     return [locale.gettext(c.header) for c in report.columns]
 
 
+#: How a text cell starts when a spreadsheet would run it as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text cell of a CSV file that a spreadsheet would run as a formula (a name from Mahak or a staff
+    override starting with ``=``, ``+``, ``-``, ``@``, a tab) is quoted with ``'``; other values are as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _line(values: Iterable[object]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    csv.writer(buffer, lineterminator="\r\n").writerow([spreadsheet_text(v) for v in values])
     return buffer.getvalue()
+
+
+def _xlsx_row(sheet: Any, values: Iterable[object]) -> list[object]:
+    """A data row of the sheet: text is written as text, never as a formula (openpyxl makes a formula of any
+    string starting with ``=``); numbers stay numbers."""
+    row: list[object] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            row.append(cell)
+        else:
+            row.append(value)
+    return row
 
 
 async def csv_chunks(report: Report, rows: AsyncIterable[dict[str, Any]], locale: Locale) -> AsyncIterator[bytes]:
@@ -134,7 +160,7 @@ async def xlsx_bytes(
         if written == cap:
             cut = True
             break
-        sheet.append([c.value(row) for c in report.columns])
+        sheet.append(_xlsx_row(sheet, (c.value(row) for c in report.columns)))
         written += 1
     if cut:
         note = locale.gettext(N_("Only the first %(n)s rows fit this file; the CSV file holds them all."))

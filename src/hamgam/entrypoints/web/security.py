@@ -4,13 +4,12 @@ request."""
 
 from __future__ import annotations
 
-import hmac
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hamgam.entrypoints.web.session import SESSIONLESS, SessionCodec, WebSession
+from hamgam.entrypoints.web.session import SESSIONLESS, SessionCodec, WebSession, same_secret
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
@@ -104,10 +103,10 @@ async def check_csrf(request: Request) -> None:
     codec: SessionCodec = request.app.state.web.codec
     expected = codec.csrf_token(session)
     sent = request.headers.get(CSRF_HEADER)
-    if sent is not None and not hmac.compare_digest(sent, expected):
+    if sent is not None and not same_secret(sent, expected):
         raise CsrfFailed("wrong CSRF header")
     form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
     if sent is None:
         value = form.get(CSRF_FIELD)
-        if not isinstance(value, str) or not hmac.compare_digest(value, expected):
+        if not isinstance(value, str) or not same_secret(value, expected):
             raise CsrfFailed("missing or wrong CSRF token")

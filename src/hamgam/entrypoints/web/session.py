@@ -42,6 +42,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of a secret the client sent with ours. Compared as bytes: what a client sends
+    may hold any character (headers arrive as Latin-1, forms as UTF-8), which ``compare_digest`` refuses to
+    compare as text."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 class WebSession:
     """The decoded cookie. Mutations mark it dirty; the middleware writes it back once per response."""
 
@@ -106,7 +113,7 @@ class SessionCodec:
         if not cookie or "." not in cookie or len(cookie) > 4000:
             return None
         payload, signature = cookie.rsplit(".", 1)
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        if not same_secret(signature, self._sign(payload)):
             return None
         try:
             data = orjson.loads(_unb64(payload))

@@ -19,7 +19,15 @@ import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from hamgam.domain.accounts import Role, check_password_rules, hash_secret, new_otp, parse_mobile
+from hamgam.domain.accounts import (
+    Role,
+    check_password_rules,
+    hash_secret,
+    new_otp,
+    parse_email,
+    parse_full_name,
+    parse_mobile,
+)
 from hamgam.domain.checkout import Address
 from hamgam.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
 from hamgam.domain.persian import (
@@ -214,9 +222,9 @@ class AccountService:
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         if full_name is not None:
-            values["full_name"] = full_name.strip() or None
+            values["full_name"] = parse_full_name(full_name)
         if email is not None:
-            values["email"] = email.strip() or None
+            values["email"] = parse_email(email)
         if national_code is not None:
             try:
                 code = normalize_national_code(national_code)

@@ -23,6 +23,7 @@ from hamgam.entrypoints.web.labels import FIELD_LABELS
 from hamgam.entrypoints.web.pages.account import BUYER_STATE_LABELS, STATUS_LABELS
 from hamgam.entrypoints.web.pages.charts import day_chart, freshness_bars, list_bars, sync_chart
 from hamgam.entrypoints.web.pages.common import MAX_PAGE, Id, page_router, parse_int
+from hamgam.entrypoints.web.report_files import spreadsheet_text
 from hamgam.services.store.admin import OVERRIDABLE
 from hamgam.services.store.images import MAX_IMAGES
 from hamgam.services.store.orders import list_orders
@@ -182,13 +183,6 @@ EXPORT_COLUMNS = (
 )
 
 
-def _cell(value: object) -> object:
-    """A text cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab) is quoted with ``'``."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _export_lines(page: StaffPage, rows: list[dict[str, Any]]) -> str:
     gettext = page.locale.gettext
     yes, no = gettext(N_("Yes")), gettext(N_("No"))
@@ -208,7 +202,7 @@ def _export_lines(page: StaffPage, rows: list[dict[str, Any]]) -> str:
             r["category"] or "",
             overridden,
         )
-        writer.writerow([_cell(c) for c in cells])
+        writer.writerow([spreadsheet_text(c) for c in cells])
     return out.getvalue()
 
 
