@@ -25,6 +25,7 @@ from playwright.sync_api import Page, expect
 
 from hamgam.domain.persian import to_latin_digits, to_persian_digits
 from hamgam.domain.stock import for_sale
+from hamgam.services.site.setup import PREVIEW_ROWS
 from hamgam_sim.mahak.control import ControlClient
 from tests.conftest import fresh_database
 from tests.ui.conftest import LiveShop, free_port, prepare, require_chromium, serving, shop_env
@@ -130,13 +131,16 @@ def browser_context_args(browser_context_args: dict, setup_shop: SetupShop) -> d
     return {**browser_context_args, "base_url": setup_shop.base_url}
 
 
+def _number(text: str) -> int:
+    return int("".join(ch for ch in to_latin_digits(text) if ch.isdigit()))
+
+
 def variant_stock(page: Page) -> list[int]:
     """Each variant's stock as the product page lists it (0: out of stock), in a stable order."""
     counts = []
     for item in page.locator("ul.variants li.variant").all():
         shown = item.locator(".stock-in")
-        text = to_latin_digits(shown.inner_text()) if shown.count() else "0"
-        counts.append(int("".join(ch for ch in text if ch.isdigit())))
+        counts.append(_number(shown.inner_text()) if shown.count() else 0)
     return sorted(counts)
 
 
@@ -188,11 +192,16 @@ def test_the_first_run_setup_brings_the_stores_stock_to_the_storefront(
     assert_fits(page, "setup, what Mahak says")
     page.get_by_role("button", name="بعدی: پیش‌نمایش فروشگاه").click()
 
-    # step 3: the preview lists items in stock
+    # step 3: the preview lists the first items on sale with their stock in those stores
     preview = page.locator("#setup-preview")
     expect(preview.get_by_role("heading", name="گام ۳: پیش‌نمایش")).to_be_visible()
-    expect(preview.locator("tbody tr").first).to_be_visible()
-    expect(preview.locator("tbody td", has_text="موجود").first).to_be_visible()
+    first = [d for _, ds in sorted(details_of.items()) for d in sorted(ds)][:PREVIEW_ROWS]
+    rows = preview.locator("tbody tr")
+    expect(rows).to_have_count(len(first))
+    shown = [
+        (_number(row.locator("td").nth(2).inner_text()), row.locator("td").nth(3).inner_text()) for row in rows.all()
+    ]
+    assert shown == [(for_sale(stock[d]), "موجود" if for_sale(stock[d]) else "ناموجود") for d in first]
     assert_fits(page, "setup, preview")
 
     # step 4: live, and a sync requested
