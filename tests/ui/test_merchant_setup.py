@@ -4,7 +4,8 @@ The first-run setup against the Mahak simulator, whose stock is kept in stores (
 and neither does the first store): the shop, started with every sync role, has synced Mahak under the defaults
 (the visitor's stock), so the storefront lists the product out of stock. The admin walks /admin/setup: the
 connection test, the guesses (stock in stores, and which ones), the preview, going live; then the storefront shows
-each variant's stock as the sum of those stores in the simulator.
+each variant's stock as the sum of those stores in the simulator, and a stock change made in Mahak afterwards
+reaches it with the next sync.
 
 The shop is one of its own (``setup_shop``), so this module's pages open on it instead of the shared one.
 """
@@ -38,6 +39,8 @@ MAHAK_PRODUCTS = 30
 STOCK_STORES = (2, 3)
 #: The shop's visitor in the simulated Mahak (``hamgam_sim.mahak.auth.Account``).
 SITE_VISITOR = 1
+#: Seconds between the shop's syncs (the shortest the settings allow), so a change in Mahak reaches it soon.
+SYNC_INTERVAL_S = 10
 FIRST_SYNC_S = 300  # a bound on a loaded machine, not a speed claim
 
 
@@ -99,7 +102,7 @@ def wait_for_first_sync(shop: SetupShop, product_id: int) -> None:
 @pytest.fixture
 def setup_shop(postgres_server_url: str, migrated_template: str, tmp_path: Path) -> Iterator[SetupShop]:
     """``hamgam up`` with the gateway, the scheduler and the worker, on a fresh database holding only the staff
-    member, against a simulated Mahak (30 products) that keeps its stock in stores 2 and 3."""
+    member, against a simulated Mahak (30 products) that keeps its stock in stores 2 and 3; a sync every 10 s."""
     require_chromium()
     from hamgam_sim.mahak.server import serve_in_thread as serve_mahak
     from hamgam_sim.mahak.simulator import MahakSimulator
@@ -120,6 +123,7 @@ def setup_shop(postgres_server_url: str, migrated_template: str, tmp_path: Path)
             sms_url=sms.base_url,
             payments_url=zarinpal.base_url,
             mahak_url=mahak.base_url,
+            HAMGAM_SYNC__INTERVAL_S=str(SYNC_INTERVAL_S),
         )
         prepare(database_url, tmp_path, seed=False)
         with serving(["up", "--roles", "api,scheduler,worker"], env, tmp_path) as base_url:
@@ -217,3 +221,23 @@ def test_the_first_run_setup_brings_the_stores_stock_to_the_storefront(
     assert variant_stock(page) == expected, json.dumps({"product": product_id, "stock": dict(stock)})
     expect(page.get_by_role("button", name="افزودن به سبد")).to_be_enabled()
     assert_fits(page, "product, after the setup")
+
+    # and when Mahak's desktop puts 5 more of a variant in store 2, the next sync brings them to the storefront
+    moved = next(d for d in details if stock[d] >= 1)
+    asset = next(
+        a
+        for a in shop.mahak.rows("ProductDetailStoreAsset", live=True)
+        if a["ProductDetailId"] == moved and a["StoreId"] == STOCK_STORES[0]
+    )
+    shop.mahak.upsert_rows(
+        "ProductDetailStoreAsset",
+        [{"ProductDetailStoreAssetId": asset["ProductDetailStoreAssetId"], "Count1": float(asset["Count1"]) + 5}],
+    )
+    stock = store_stock(shop.mahak, STOCK_STORES)
+    synced = sorted(for_sale(stock[d]) for d in details)
+    assert synced != expected
+    deadline = time.monotonic() + FIRST_SYNC_S
+    while variant_stock(page) != synced:
+        assert time.monotonic() < deadline, f"the stock change did not reach the storefront: {variant_stock(page)}"
+        time.sleep(2)
+        page.reload()
