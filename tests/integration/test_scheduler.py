@@ -71,3 +71,48 @@ async def test_on_demand_request_runs_on_the_leader(fresh_mahak, make_container)
 
 async def _async(value: bool) -> bool:
     return value
+
+
+class _HeldFetcher:
+    """A fetcher whose runs last until released."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+        self.finished: list[str] = []
+
+    async def run(self, entity: str, kind: str) -> None:
+        self.started.set()
+        await self.release.wait()
+        self.finished.append(entity)
+
+
+async def test_a_stop_waits_for_the_entity_in_flight_and_starts_no_other(fresh_mahak, make_container) -> None:
+    async with make_container(fresh_mahak.base_url) as container:
+        fetcher = _HeldFetcher()
+        leader = SyncScheduler(
+            container.locks,
+            fetcher,  # type: ignore[arg-type]
+            container.sync_repository,
+            interval_s=3600,
+            reconcile_interval_s=86400,
+            entities=[entity_named("Store"), entity_named("Bank")],
+            leader_retry_s=0.2,
+            request_poll_s=0.2,
+        )
+        task = asyncio.create_task(leader.run())
+        try:
+            # given a cycle fetching its first entity
+            await asyncio.wait_for(fetcher.started.wait(), 20)
+            # when the scheduler is stopped, then it waits for that entity
+            leader.stop()
+            await asyncio.sleep(1.0)
+            assert not task.done()
+            # and once the entity is done it returns, without starting the next one
+            fetcher.release.set()
+            await asyncio.wait_for(task, 10)
+            assert fetcher.finished == ["Store"]
+        finally:
+            fetcher.release.set()
+            leader.stop()
+            await asyncio.gather(task, return_exceptions=True)

@@ -8,6 +8,7 @@ Every test fails on a server error (HTTP 5xx), a console error or an uncaught pa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -41,10 +42,15 @@ JWT_SECRET = "ui-test-secret-" + "y" * 40
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        missing(f"Chromium at {CHROMIUM} (scripts/test.sh installs Debian's package)")
 
 
 @dataclass
@@ -63,7 +69,8 @@ class LiveShop:
         raise AssertionError(f"no one-time code sent to {mobile}")
 
 
-async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
+async def _prepare(database_url: str, data_dir: Path, *, seed: bool = True) -> None:
+    """The staff member who signs in, and (with ``seed``) the small catalogue, sync history and a dead letter."""
     from hamgam.bootstrap import build
     from hamgam.settings import Settings
     from tests.web.seed import seed_catalogue, seed_dead_letter, seed_sync_runs
@@ -75,90 +82,116 @@ async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
             payments={"provider": "memory"},
             sms={"provider": "memory"},
             storage={"backend": "memory"},
-            data_dir=settings_env["HAMGAM_DATA_DIR"],
+            data_dir=data_dir,
         )
     )
     try:
-        await seed_catalogue(container.engine)
+        if seed:
+            await seed_catalogue(container.engine)
         await container.store.accounts.ensure_staff(STAFF_MOBILE, STAFF_PASSWORD)
-        await seed_sync_runs(container.engine)
-        return await seed_dead_letter(container.engine)
+        if seed:
+            await seed_sync_runs(container.engine)
+            await seed_dead_letter(container.engine)
     finally:
         await container.aclose()
+
+
+def prepare(database_url: str, data_dir: Path, *, seed: bool = True) -> None:
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
+        pool.submit(asyncio.run, _prepare(database_url, data_dir, seed=seed)).result()
+
+
+def shop_env(
+    database_url: str, data_dir: Path, port: int, *, sms_url: str, payments_url: str, mahak_url: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a shop's server process for these tests."""
+    return {
+        **os.environ,
+        "HAMGAM_DATABASE_URL": database_url,
+        "HAMGAM_API_HOST": "127.0.0.1",
+        "HAMGAM_API_PORT": str(port),
+        "HAMGAM_HEALTH_PORT": "0",
+        "HAMGAM_DATA_DIR": str(data_dir),
+        "HAMGAM_AUTH__JWT_SECRET": JWT_SECRET,
+        "HAMGAM_AUTH__RATE_LIMIT_BACKEND": "memory",
+        # the staff member signs in (password and a texted code) once per admin test of the session: the limits
+        # on attempts and texted codes are set above the number of admin tests
+        "HAMGAM_AUTH__OTP_SENDS": "500",
+        "HAMGAM_AUTH__LOGIN_ATTEMPTS": "500",
+        "HAMGAM_PAYMENTS__BASE_URL": payments_url,
+        "HAMGAM_SMS__BASE_URL": sms_url,
+        "HAMGAM_MAHAK__BASE_URL": mahak_url,
+        "HAMGAM_STORAGE__LOCAL_DIR": str(data_dir / "objects"),
+        "HAMGAM_LOG_LEVEL": "WARNING",
+        "HAMGAM_LOG_JSON": "true",
+        **extra,
+    }
+
+
+@contextlib.contextmanager
+def serving(args: list[str], env: dict[str, str], data_dir: Path) -> Iterator[str]:
+    """``hamgam <args>`` in a subprocess until the block ends; yields its base URL once it answers ``/healthz``.
+    On the way out its log must hold no error."""
+    log_path = data_dir / "server.log"
+    log = log_path.open("wb")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("hamgam")), *args],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=data_dir,
+    )
+    base_url = f"http://127.0.0.1:{env['HAMGAM_API_PORT']}"
+    try:
+        deadline = time.monotonic() + 240  # a loaded machine takes a minute just to import the app
+        while True:
+            try:
+                if httpx2.get(base_url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the gateway did not start:\n" + log_path.read_text()[-3000:])
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        errors = [
+            line for line in log_path.read_text().splitlines() if '"level": "error"' in line or "Traceback" in line
+        ]
+        assert not errors, "server errors:\n" + "\n".join(errors[:20])
 
 
 @pytest.fixture(scope="session")
 def live_shop(
     postgres_server_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveShop]:
-    if not Path(CHROMIUM).exists():
-        missing(f"Chromium at {CHROMIUM} (scripts/test.sh installs Debian's package)")
+    require_chromium()
     from hamgam_sim.sms.server import serve_in_thread as serve_sms
     from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
 
     data_dir = tmp_path_factory.mktemp("hamgam-ui")
-    port = _free_port()
     with (
         fresh_database(postgres_server_url, migrated_template) as database_url,
         serve_zarinpal() as zarinpal,
         serve_sms() as sms,
     ):
-        env = {
-            **os.environ,
-            "HAMGAM_DATABASE_URL": database_url,
-            "HAMGAM_API_HOST": "127.0.0.1",
-            "HAMGAM_API_PORT": str(port),
-            "HAMGAM_HEALTH_PORT": "0",
-            "HAMGAM_DATA_DIR": str(data_dir),
-            "HAMGAM_AUTH__JWT_SECRET": JWT_SECRET,
-            "HAMGAM_AUTH__RATE_LIMIT_BACKEND": "memory",
-            # the staff member signs in (password and a texted code) once per admin test of the session: the limits
-            # on attempts and texted codes are set above the number of admin tests
-            "HAMGAM_AUTH__OTP_SENDS": "500",
-            "HAMGAM_AUTH__LOGIN_ATTEMPTS": "500",
-            "HAMGAM_PAYMENTS__BASE_URL": zarinpal.base_url,
-            "HAMGAM_SMS__BASE_URL": sms.base_url,
-            "HAMGAM_MAHAK__BASE_URL": "http://127.0.0.1:9/API/v3",
-            "HAMGAM_STORAGE__LOCAL_DIR": str(data_dir / "objects"),
-            "HAMGAM_LOG_LEVEL": "WARNING",
-            "HAMGAM_LOG_JSON": "true",
-        }
-        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
-            pool.submit(asyncio.run, _prepare(database_url, env)).result()
-        log = (data_dir / "server.log").open("wb")
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("hamgam")), "api"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=data_dir,
+        env = shop_env(
+            database_url,
+            data_dir,
+            free_port(),
+            sms_url=sms.base_url,
+            payments_url=zarinpal.base_url,
+            mahak_url="http://127.0.0.1:9/API/v3",
         )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 240  # a loaded machine takes a minute just to import the app
-            while True:
-                try:
-                    if httpx2.get(base_url + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx2.HTTPError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the gateway did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
-                time.sleep(0.2)
+        prepare(database_url, data_dir)
+        with serving(["api"], env, data_dir) as base_url:
             yield LiveShop(base_url, database_url, sms.control, zarinpal.control)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log.close()
-            errors = [
-                line
-                for line in (data_dir / "server.log").read_text().splitlines()
-                if '"level": "error"' in line or "Traceback" in line
-            ]
-            assert not errors, "server errors:\n" + "\n".join(errors[:20])
 
 
 @pytest.fixture(scope="session")

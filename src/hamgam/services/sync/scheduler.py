@@ -120,8 +120,15 @@ class SyncScheduler:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), self.leader_retry_s)
         finally:
-            self._apscheduler.shutdown(wait=False)
-            await self.leader.release()
+            try:
+                if self._stopped.is_set():
+                    # the cycle in flight stops after its entity (it checks ``_stopped``): wait for it, since
+                    # shutting APScheduler down cancels its jobs mid-transaction (logged as errors)
+                    async with self._run_lock:
+                        pass
+            finally:
+                self._apscheduler.shutdown(wait=False)
+                await self.leader.release()
 
     def stop(self) -> None:
         self._stopped.set()
