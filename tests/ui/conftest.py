@@ -1,6 +1,9 @@
 """Browser tests: the gateway with its pages served by uvicorn (``hamgam api``, a subprocess) on a free loopback
-port, the Zarinpal and SMS simulators on threads, a fresh database with a small catalogue, and Debian's
+port, the Mahak, Zarinpal and SMS simulators on threads, a fresh database with a small catalogue, and Debian's
 Chromium driven by Playwright (never ``playwright install``: ``executable_path=/usr/bin/chromium``).
+
+The catalogue is written straight into the database; the Mahak simulator starts with no products (so no sync can
+touch the seeded ones), and a test that needs the sync adds its rows there and calls ``LiveShop.sync``.
 
 Every test fails on a server error (HTTP 5xx), a console error or an uncaught page error.
 """
@@ -17,12 +20,16 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx2
 import pytest
 
 from tests.conftest import fresh_database
 from tests.services import missing
+
+if TYPE_CHECKING:
+    from hamgam_sim.mahak.control import ControlClient
 
 CHROMIUM = os.environ.get("HAMGAM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -53,6 +60,16 @@ class LiveShop:
     database_url: str
     sms: object
     zarinpal: object
+    #: The Mahak simulator's control API: its rows change as the desktop app would change them.
+    mahak: ControlClient
+    #: The gateway's environment, for a sync run against the same database and simulator.
+    env: dict[str, str]
+
+    def sync(self, *entities: str) -> list[dict[str, object]]:
+        """Sync ``entities`` from the Mahak simulator now, as ``hamgam sync run --entity`` does (the fetcher and a
+        worker pool, in a thread of this process); returns each run's status and counts."""
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
+            return pool.submit(asyncio.run, _sync(self.env, entities)).result()
 
     def otp(self, mobile: str) -> str:
         for _ in range(50):
@@ -87,12 +104,42 @@ async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
         await container.aclose()
 
 
+async def _sync(env: dict[str, str], entities: tuple[str, ...]) -> list[dict[str, object]]:
+    from hamgam.bootstrap import build
+    from hamgam.settings import Settings
+
+    container = await build(
+        Settings(
+            database_url=env["HAMGAM_DATABASE_URL"],
+            api_host=env["HAMGAM_API_HOST"],
+            api_port=int(env["HAMGAM_API_PORT"]),  # the links in texts point at the gateway
+            auth={"jwt_secret": JWT_SECRET},
+            mahak={"base_url": env["HAMGAM_MAHAK__BASE_URL"]},
+            payments={"provider": "memory"},
+            sms={"provider": "memory"},
+            storage={"backend": "memory"},
+            data_dir=env["HAMGAM_DATA_DIR"],
+        )
+    )
+    worker = container.worker()
+    worker_task = asyncio.create_task(worker.run())
+    try:
+        results = [await container.fetcher.run(entity, "incremental") for entity in entities]
+    finally:
+        worker.stop()
+        await asyncio.wait_for(worker_task, 60)
+        await container.aclose()
+    return [{"entity": r.entity, "status": r.status, **r.stats} for r in results]
+
+
 @pytest.fixture(scope="session")
 def live_shop(
     postgres_server_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveShop]:
     if not Path(CHROMIUM).exists():
         missing(f"Chromium at {CHROMIUM} (scripts/test.sh installs Debian's package)")
+    from hamgam_sim.mahak.server import serve_in_thread as serve_mahak
+    from hamgam_sim.mahak.simulator import MahakSimulator
     from hamgam_sim.sms.server import serve_in_thread as serve_sms
     from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
 
@@ -102,6 +149,7 @@ def live_shop(
         fresh_database(postgres_server_url, migrated_template) as database_url,
         serve_zarinpal() as zarinpal,
         serve_sms() as sms,
+        serve_mahak(MahakSimulator(products=0)) as mahak,
     ):
         env = {
             **os.environ,
@@ -118,7 +166,7 @@ def live_shop(
             "HAMGAM_AUTH__LOGIN_ATTEMPTS": "500",
             "HAMGAM_PAYMENTS__BASE_URL": zarinpal.base_url,
             "HAMGAM_SMS__BASE_URL": sms.base_url,
-            "HAMGAM_MAHAK__BASE_URL": "http://127.0.0.1:9/API/v3",
+            "HAMGAM_MAHAK__BASE_URL": mahak.base_url,
             "HAMGAM_STORAGE__LOCAL_DIR": str(data_dir / "objects"),
             "HAMGAM_LOG_LEVEL": "WARNING",
             "HAMGAM_LOG_JSON": "true",
@@ -145,7 +193,7 @@ def live_shop(
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the gateway did not start:\n" + (data_dir / "server.log").read_text()[-3000:])
                 time.sleep(0.2)
-            yield LiveShop(base_url, database_url, sms.control, zarinpal.control)
+            yield LiveShop(base_url, database_url, sms.control, zarinpal.control, mahak.control, env)
         finally:
             server.terminate()
             try:
