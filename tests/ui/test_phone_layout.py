@@ -34,6 +34,16 @@ _FIRST_LEFT_OF_LAST = """(el) => {
 }"""
 
 
+#: Whether a check box and the first letter of its label's words share a line.
+_BESIDE_ITS_WORDS = """(input) => {
+  const node = [...input.parentElement.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+  const at = node.textContent.search(/\\S/), r = document.createRange();
+  r.setStart(node, at); r.setEnd(node, at + 1);
+  const letter = r.getBoundingClientRect(), box = input.getBoundingClientRect();
+  return letter.top < box.bottom && box.top < letter.bottom;
+}"""
+
+
 def assert_on_screen(locator: Locator, width: int) -> None:
     """Drawn inside the screen's width (not cut off, not scrolled out of a table's box)."""
     expect(locator).to_be_visible()
@@ -86,6 +96,10 @@ def test_every_storefront_page_fits_a_phone(page: Page, live_shop: LiveShop) -> 
     assert_on_screen(page.locator("#order-lines tbody td").last, 320)
     page.goto("/account/orders")
     assert_on_screen(page.locator("table.stack tbody tr").first.locator("td").last, 320)
+    # and the check box to keep an address stays beside its words when they wrap
+    page.goto("/checkout")
+    keep = page.get_by_label("این نشانی برای دفعه‌های بعد ذخیره شود")
+    assert keep.evaluate(_BESIDE_ITS_WORDS) is True
     page.get_by_role("button", name="خروج").click()
     assert_fits(page, "/login")
 
