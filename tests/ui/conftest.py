@@ -29,6 +29,7 @@ from tests.conftest import fresh_database
 from tests.services import missing
 
 if TYPE_CHECKING:
+    from hamgam.settings import Settings
     from hamgam_sim.mahak.control import ControlClient
 
 CHROMIUM = os.environ.get("HAMGAM_CHROMIUM", "/usr/bin/chromium")
@@ -80,21 +81,29 @@ class LiveShop:
         raise AssertionError(f"no one-time code sent to {mobile}")
 
 
-async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
-    from hamgam.bootstrap import build
+def _settings(env: dict[str, str]) -> Settings:
+    """Settings for a container of the test process on the gateway's database and simulators (the links in
+    texts point at the gateway)."""
     from hamgam.settings import Settings
+
+    return Settings(
+        database_url=env["HAMGAM_DATABASE_URL"],
+        api_host=env["HAMGAM_API_HOST"],
+        api_port=int(env["HAMGAM_API_PORT"]),
+        auth={"jwt_secret": JWT_SECRET},
+        mahak={"base_url": env["HAMGAM_MAHAK__BASE_URL"]},
+        payments={"provider": "memory"},
+        sms={"provider": "memory"},
+        storage={"backend": "memory"},
+        data_dir=env["HAMGAM_DATA_DIR"],
+    )
+
+
+async def _prepare(env: dict[str, str]) -> int:
+    from hamgam.bootstrap import build
     from tests.web.seed import seed_catalogue, seed_dead_letter, seed_sync_runs
 
-    container = await build(
-        Settings(
-            database_url=database_url,
-            auth={"jwt_secret": JWT_SECRET},
-            payments={"provider": "memory"},
-            sms={"provider": "memory"},
-            storage={"backend": "memory"},
-            data_dir=settings_env["HAMGAM_DATA_DIR"],
-        )
-    )
+    container = await build(_settings(env))
     try:
         await seed_catalogue(container.engine)
         await container.store.accounts.ensure_staff(STAFF_MOBILE, STAFF_PASSWORD)
@@ -106,21 +115,8 @@ async def _prepare(database_url: str, settings_env: dict[str, str]) -> int:
 
 async def _sync(env: dict[str, str], entities: tuple[str, ...]) -> list[dict[str, object]]:
     from hamgam.bootstrap import build
-    from hamgam.settings import Settings
 
-    container = await build(
-        Settings(
-            database_url=env["HAMGAM_DATABASE_URL"],
-            api_host=env["HAMGAM_API_HOST"],
-            api_port=int(env["HAMGAM_API_PORT"]),  # the links in texts point at the gateway
-            auth={"jwt_secret": JWT_SECRET},
-            mahak={"base_url": env["HAMGAM_MAHAK__BASE_URL"]},
-            payments={"provider": "memory"},
-            sms={"provider": "memory"},
-            storage={"backend": "memory"},
-            data_dir=env["HAMGAM_DATA_DIR"],
-        )
-    )
+    container = await build(_settings(env))
     worker = container.worker()
     worker_task = asyncio.create_task(worker.run())
     try:
@@ -172,7 +168,7 @@ def live_shop(
             "HAMGAM_LOG_JSON": "true",
         }
         with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
-            pool.submit(asyncio.run, _prepare(database_url, env)).result()
+            pool.submit(asyncio.run, _prepare(env)).result()
         log = (data_dir / "server.log").open("wb")
         server = subprocess.Popen(
             [str(Path(sys.executable).with_name("hamgam")), "api"],
