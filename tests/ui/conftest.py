@@ -1,6 +1,9 @@
 """Browser tests: the gateway with its pages served by uvicorn (``hamgam api``, a subprocess) on a free loopback
-port, the Zarinpal and SMS simulators on threads, a fresh database with a small catalogue, and Debian's
+port, the Mahak, Zarinpal and SMS simulators on threads, a fresh database with a small catalogue, and Debian's
 Chromium driven by Playwright (never ``playwright install``: ``executable_path=/usr/bin/chromium``).
+
+The catalogue is written straight into the database; the Mahak simulator starts with no products (so no sync can
+touch the seeded ones), and a test that needs the sync adds its rows there and calls ``LiveShop.sync``.
 
 Every test fails on a server error (HTTP 5xx), a console error or an uncaught page error.
 """
@@ -18,12 +21,17 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx2
 import pytest
 
 from tests.conftest import fresh_database
 from tests.services import missing
+
+if TYPE_CHECKING:
+    from hamgam.settings import Settings
+    from hamgam_sim.mahak.control import ControlClient
 
 CHROMIUM = os.environ.get("HAMGAM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,6 +67,16 @@ class LiveShop:
     database_url: str
     sms: object
     zarinpal: object
+    #: The Mahak simulator's control API: its rows change as the desktop app would change them.
+    mahak: ControlClient
+    #: The gateway's environment, for a sync run against the same database and simulator.
+    env: dict[str, str]
+
+    def sync(self, *entities: str) -> list[dict[str, object]]:
+        """Sync ``entities`` from the Mahak simulator now, as ``hamgam sync run --entity`` does (the fetcher and a
+        worker pool, in a thread of this process); returns each run's status and counts."""
+        with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
+            return pool.submit(asyncio.run, _sync(self.env, entities)).result()
 
     def otp(self, mobile: str) -> str:
         for _ in range(50):
@@ -69,22 +87,30 @@ class LiveShop:
         raise AssertionError(f"no one-time code sent to {mobile}")
 
 
-async def _prepare(database_url: str, data_dir: Path, *, seed: bool = True) -> None:
+def _settings(env: dict[str, str]) -> Settings:
+    """Settings for a container of the test process on the gateway's database and simulators (the links in
+    texts point at the gateway)."""
+    from hamgam.settings import Settings
+
+    return Settings(
+        database_url=env["HAMGAM_DATABASE_URL"],
+        api_host=env["HAMGAM_API_HOST"],
+        api_port=int(env["HAMGAM_API_PORT"]),
+        auth={"jwt_secret": JWT_SECRET},
+        mahak={"base_url": env["HAMGAM_MAHAK__BASE_URL"]},
+        payments={"provider": "memory"},
+        sms={"provider": "memory"},
+        storage={"backend": "memory"},
+        data_dir=env["HAMGAM_DATA_DIR"],
+    )
+
+
+async def _prepare(env: dict[str, str], *, seed: bool = True) -> None:
     """The staff member who signs in, and (with ``seed``) the small catalogue, sync history and a dead letter."""
     from hamgam.bootstrap import build
-    from hamgam.settings import Settings
     from tests.web.seed import seed_catalogue, seed_dead_letter, seed_sync_runs
 
-    container = await build(
-        Settings(
-            database_url=database_url,
-            auth={"jwt_secret": JWT_SECRET},
-            payments={"provider": "memory"},
-            sms={"provider": "memory"},
-            storage={"backend": "memory"},
-            data_dir=data_dir,
-        )
-    )
+    container = await build(_settings(env))
     try:
         if seed:
             await seed_catalogue(container.engine)
@@ -96,9 +122,25 @@ async def _prepare(database_url: str, data_dir: Path, *, seed: bool = True) -> N
         await container.aclose()
 
 
-def prepare(database_url: str, data_dir: Path, *, seed: bool = True) -> None:
+def prepare(env: dict[str, str], *, seed: bool = True) -> None:
+    """``_prepare`` for the shop whose server environment is ``env`` (``shop_env``)."""
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
-        pool.submit(asyncio.run, _prepare(database_url, data_dir, seed=seed)).result()
+        pool.submit(asyncio.run, _prepare(env, seed=seed)).result()
+
+
+async def _sync(env: dict[str, str], entities: tuple[str, ...]) -> list[dict[str, object]]:
+    from hamgam.bootstrap import build
+
+    container = await build(_settings(env))
+    worker = container.worker()
+    worker_task = asyncio.create_task(worker.run())
+    try:
+        results = [await container.fetcher.run(entity, "incremental") for entity in entities]
+    finally:
+        worker.stop()
+        await asyncio.wait_for(worker_task, 60)
+        await container.aclose()
+    return [{"entity": r.entity, "status": r.status, **r.stats} for r in results]
 
 
 def shop_env(
@@ -172,6 +214,8 @@ def live_shop(
     postgres_server_url: str, migrated_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveShop]:
     require_chromium()
+    from hamgam_sim.mahak.server import serve_in_thread as serve_mahak
+    from hamgam_sim.mahak.simulator import MahakSimulator
     from hamgam_sim.sms.server import serve_in_thread as serve_sms
     from hamgam_sim.zarinpal.server import serve_in_thread as serve_zarinpal
 
@@ -180,6 +224,7 @@ def live_shop(
         fresh_database(postgres_server_url, migrated_template) as database_url,
         serve_zarinpal() as zarinpal,
         serve_sms() as sms,
+        serve_mahak(MahakSimulator(products=0)) as mahak,
     ):
         env = shop_env(
             database_url,
@@ -187,11 +232,11 @@ def live_shop(
             free_port(),
             sms_url=sms.base_url,
             payments_url=zarinpal.base_url,
-            mahak_url="http://127.0.0.1:9/API/v3",
+            mahak_url=mahak.base_url,
         )
-        prepare(database_url, data_dir)
+        prepare(env)
         with serving(["api"], env, data_dir) as base_url:
-            yield LiveShop(base_url, database_url, sms.control, zarinpal.control)
+            yield LiveShop(base_url, database_url, sms.control, zarinpal.control, mahak.control, env)
 
 
 @pytest.fixture(scope="session")

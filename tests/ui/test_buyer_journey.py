@@ -44,6 +44,23 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
+#: Whether a line's quantity sign («×») is drawn after its variant label's last letter in reading order: to its
+#: left on the same line, or on a later line. Without isolating the label, a Latin size («L») pulls the «× ۲»
+#: that follows it into a left-to-right run, and the line reads «— ۲ × L».
+_QUANTITY_AFTER_VARIANT = """(li) => {
+  const label = li.querySelector(".variant-label").firstChild, r = document.createRange();
+  r.setStart(label, label.length - 1); r.setEnd(label, label.length);
+  const last = r.getBoundingClientRect();
+  const walk = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+  let node = walk.nextNode();
+  while (node && !node.textContent.includes("×")) node = walk.nextNode();
+  const at = node.textContent.indexOf("×");
+  r.setStart(node, at); r.setEnd(node, at + 1);
+  const times = r.getBoundingClientRect();
+  return Math.abs(times.top - last.top) < 4 ? times.right <= last.left + 1 : times.top > last.top;
+}"""
+
+
 def assert_fits(page: Page, where: str) -> None:
     """No sideways scrolling: the document is no wider than the window."""
     page.wait_for_load_state("load")
@@ -134,6 +151,9 @@ def test_a_buyer_finds_buys_pays_and_follows_the_parcel(
     otp_login(page, live_shop, mobile)
     expect(page.get_by_role("heading", name="تکمیل خرید")).to_be_visible()
     assert_fits(page, "checkout")
+    summary_line = page.locator("#summary li", has_text="پیراهن نخی مردانه")
+    expect(summary_line.locator(".variant-label")).to_have_text("رنگ: آبی، اندازه: L")
+    assert summary_line.evaluate(_QUANTITY_AFTER_VARIANT), summary_line.inner_text()
     items = rial(page, "#items-total")
     assert items == 2 * 1_250_000
     total = page.locator("#grand-total")

@@ -125,7 +125,7 @@ def setup_shop(postgres_server_url: str, migrated_template: str, tmp_path: Path)
             mahak_url=mahak.base_url,
             HAMGAM_SYNC__INTERVAL_S=str(SYNC_INTERVAL_S),
         )
-        prepare(database_url, tmp_path, seed=False)
+        prepare(env, seed=False)
         with serving(["up", "--roles", "api,scheduler,worker"], env, tmp_path) as base_url:
             yield SetupShop(base_url, database_url, sms.control, zarinpal.control, mahak.control)
 

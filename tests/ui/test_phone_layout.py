@@ -4,7 +4,7 @@ the filters start folded, and every htmx request lights the loading bar."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.ui.conftest import LiveShop
 from tests.ui.test_shop import buy
@@ -32,6 +32,23 @@ _FIRST_LEFT_OF_LAST = """(el) => {
   range.setStart(text, text.length - 1); range.setEnd(text, text.length);
   return first < range.getBoundingClientRect().left;
 }"""
+
+
+#: Whether a check box and the first letter of its label's words share a line.
+_BESIDE_ITS_WORDS = """(input) => {
+  const node = [...input.parentElement.childNodes].find((n) => n.nodeType === 3 && n.textContent.trim());
+  const at = node.textContent.search(/\\S/), r = document.createRange();
+  r.setStart(node, at); r.setEnd(node, at + 1);
+  const letter = r.getBoundingClientRect(), box = input.getBoundingClientRect();
+  return letter.top < box.bottom && box.top < letter.bottom;
+}"""
+
+
+def assert_on_screen(locator: Locator, width: int) -> None:
+    """Drawn inside the screen's width (not cut off, not scrolled out of a table's box)."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
 
 
 def assert_fits(page: Page, path: str) -> None:
@@ -73,6 +90,16 @@ def test_every_storefront_page_fits_a_phone(page: Page, live_shop: LiveShop) -> 
         f"/account/orders/{order_id}/result",
     ):
         assert_fits(page, path)
+    # on the narrowest phone the tables of orders and of an order's lines are cards: every amount is on screen
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(f"/account/orders/{order_id}")
+    assert_on_screen(page.locator("#order-lines tbody td").last, 320)
+    page.goto("/account/orders")
+    assert_on_screen(page.locator("table.stack tbody tr").first.locator("td").last, 320)
+    # and the check box to keep an address stays beside its words when they wrap
+    page.goto("/checkout")
+    keep = page.get_by_label("این نشانی برای دفعه‌های بعد ذخیره شود")
+    assert keep.evaluate(_BESIDE_ITS_WORDS) is True
     page.get_by_role("button", name="خروج").click()
     assert_fits(page, "/login")
 

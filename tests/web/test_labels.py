@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hamgam.domain.accounts import Role
 from hamgam.domain.sync.cursor import RunKind
 from hamgam.domain.sync.entities import SYNC_ORDER
@@ -39,6 +41,11 @@ def test_order_history_reads_in_persian() -> None:
     assert LABELS.reason("payment not received in time") == "پرداخت به‌موقع انجام نشد"
     # a reason typed by staff is theirs: shown as it is
     assert LABELS.reason("مشتری تماس گرفت") == "مشتری تماس گرفت"
+
+
+def test_a_moment_keeps_its_date_and_time_on_one_line() -> None:
+    moment = dt.datetime(2024, 3, 19, 20, 45, tzinfo=dt.UTC)  # 1403/01/01 00:15 in Tehran
+    assert build_locale("fa").datetime(moment) == "۱۴۰۳/۰۱/۰۱\N{NO-BREAK SPACE}۰۰:۱۵"
 
 
 def test_an_unknown_key_shows_as_an_isolated_code() -> None:

@@ -16,6 +16,9 @@ async def test_a_visitor_is_sent_to_log_in_then_asks_once_and_cancels_from_the_a
     # given an out-of-stock product page: it offers «خبرم کن»; an in-stock one does not
     page = (await web.http.get(f"/product/{OUT_OF_STOCK}")).text
     assert f'action="/product/{OUT_OF_STOCK}/notify"' in page and "خبرم کن" in page
+    # and the phone's buy bar, which stays on screen, leads to it
+    buybar = page[page.index('id="buybar"') :]
+    assert re.search(r'<a class="btn" href="#notify">خبرم کن</a>', buybar) and 'id="notify"' in page
     assert 'action="/product/103/notify"' not in (await web.http.get("/product/103")).text
     # when a visitor presses it, they are asked to log in and brought back to the product
     response = await web.post(f"/product/{OUT_OF_STOCK}/notify", from_page=f"/product/{OUT_OF_STOCK}")

@@ -3,6 +3,8 @@ normalised with codes left as they are, and a message for each filter value that
 
 from __future__ import annotations
 
+import re
+
 import httpx2
 from sqlalchemy import text
 
@@ -124,3 +126,32 @@ async def test_paging_links_leave_out_refused_values(database_url: str) -> None:
     assert 'name="min" dir="ltr" inputmode="numeric" value="abc"' in page
     assert 'href="?sort=price_asc&amp;page=2"' in page
     assert "min=abc" not in page
+
+
+async def test_example_numbers_in_fields_are_written_in_persian_digits(web: Web) -> None:
+    def placeholders(html: str) -> list[str]:
+        return re.findall(r'placeholder="([^"]*)"', html)
+
+    # the login's mobile, then (logged in) the address form's mobile and postal code
+    login = placeholders((await web.http.get("/login")).text)
+    await web.login_otp("09351112299")
+    address = placeholders((await web.http.get("/account/addresses")).text)
+    assert "۰۹۱۲۱۲۳۴۵۶۷" in login and {"۰۹۱۲۱۲۳۴۵۶۷", "۱۲۳۴۵۶۷۸۹۰"} <= set(address), (login, address)
+    assert not [p for p in login + address if re.search(r"[0-9]", p)], (login, address)
+
+
+async def test_an_address_reads_in_persian_digits_whatever_digits_it_was_typed_in(web: Web) -> None:
+    # given: an address typed with Latin digits (kept as typed, digits made Latin, for the parcel's label)
+    await web.login_otp("09351112298")
+    await web.post("/cart/add", {"detail_id": "1011"})
+    saved = await web.post(
+        "/account/addresses",
+        {"recipient_name": "سارا", "mobile": "09351112298", "province": "تهران", "city": "تهران",
+         "line": "خیابان آزادی، کوچهٔ 4، پلاک 12", "postal_code": "1314567890"},
+        from_page="/account/addresses",
+    )  # fmt: skip
+    assert saved.status_code == 303
+    # then: the address book and the checkout show it in Persian digits
+    for path in ("/account/addresses", "/checkout"):
+        page = (await web.http.get(path)).text
+        assert "خیابان آزادی، کوچهٔ ۴، پلاک ۱۲" in page and "پلاک 12" not in page, path

@@ -93,11 +93,13 @@ class Locale:
         return (to_tehran(value) if isinstance(value, dt.datetime) else value).strftime("%Y-%m-%d")
 
     def datetime(self, value: dt.datetime | None) -> str:
+        """The date and the time joined by a no-break space: a narrow screen never puts the time on a line of
+        its own."""
         if value is None:
             return "—"
         if self.persian:
-            return format_jalali_datetime(value)
-        return to_tehran(value).strftime("%Y-%m-%d %H:%M")
+            return format_jalali_datetime(value).replace(" ", "\N{NO-BREAK SPACE}")
+        return to_tehran(value).strftime("%Y-%m-%d\N{NO-BREAK SPACE}%H:%M")
 
     def duration(self, seconds: float | None) -> str:
         """``45 s``, ``12 min``, ``3 h`` or ``2 days`` (rounded down) in the UI's language and digits."""
