@@ -11,7 +11,10 @@ JSON API for the same data, in the same run, on a large catalogue; and the weigh
    (httpx2, keep-alive) after a warm-up, bounded by a request count and a duration (``bench_store.measure``).
    The API call is the one the page makes for its product list (same sort, same page size), so the difference
    is what rendering HTML costs (plus, on the home page, the featured list and the category tree).
-4. Page weight: each page and everything it loads (stylesheet, script, fonts; no images) fetched as a first
+4. The gateway's own CPU time per request (``--cpu-requests`` sequential requests of each page and API call,
+   user + system time of the ``hamgam api`` process from ``/proc``): unlike the rates, this figure hardly moves
+   with what else runs on the machine, so two trees can be compared on a busy one.
+5. Page weight: each page and everything it loads (stylesheet, script, fonts; no images) fetched as a first
    visit with ``Accept-Encoding: gzip``, bytes on the wire.
 
 Usage: ``.venv/bin/python bench/bench_pages.py`` (defaults: 1,000,000 products, 100 clients, 15 s per run).
@@ -42,6 +45,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_store
 
 PER_PAGE = 24
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process ``pid`` has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_per_request_ms(base: str, path: str, pid: int, requests: int) -> float:
+    """The server ``pid``'s CPU milliseconds per request of ``path``, over ``requests`` sequential requests after
+    ten unmeasured ones."""
+    with httpx2.Client(base_url=base, timeout=120) as client:
+        for _ in range(10):
+            client.get(path).raise_for_status()
+        started = process_cpu_s(pid)
+        for _ in range(requests):
+            client.get(path).raise_for_status()
+        return round(1000 * (process_cpu_s(pid) - started) / requests, 2)
 
 
 def scenarios(product_id: int) -> dict[str, tuple[str, str]]:
@@ -87,6 +109,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=20_000, help="cap on measured requests of each run")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--cpu-requests", type=int, default=200, help="sequential requests of the CPU figure")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--database-url", help="reuse a loaded database instead of creating one")
     args = parser.parse_args()
@@ -129,7 +152,11 @@ def main() -> None:
                 loaded = asyncio.run(
                     bench_store.measure(base + path, args.clients, args.max_requests, args.seconds, args.warmup)
                 )
-                runs[kind] = {"one_client": {k: unloaded[k] for k in ("requests", "p50_ms", "p95_ms")}, **loaded}
+                runs[kind] = {
+                    "one_client": {k: unloaded[k] for k in ("requests", "p50_ms", "p95_ms")},
+                    "cpu_ms_per_request": cpu_per_request_ms(base, path, process.pid, args.cpu_requests),
+                    **loaded,
+                }
             runs["page_rps_vs_api"] = round(runs["page"]["rps"] / runs["api"]["rps"], 2) if runs["api"]["rps"] else None
             runs["weight_under_150kb"] = runs["weight"]["total_bytes"] < 150 * 1024
             result[name] = runs
