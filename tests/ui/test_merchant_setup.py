@@ -16,7 +16,6 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx2
@@ -44,13 +43,6 @@ SYNC_INTERVAL_S = 10
 FIRST_SYNC_S = 300  # a bound on a loaded machine, not a speed claim
 
 
-@dataclass
-class SetupShop(LiveShop):
-    """A shop of its own on a fresh database, every sync role running against a simulated Mahak."""
-
-    mahak: ControlClient
-
-
 def keep_stock_in_stores(mahak: ControlClient, stores: tuple[int, ...]) -> None:
     """Make the simulated Mahak one that keeps its stock in stores: as the desktop app would, its visitor links'
     Count1 and every other store's are set to 0."""
@@ -76,7 +68,7 @@ def store_stock(mahak: ControlClient, stores: tuple[int, ...]) -> dict[int, floa
     return stock
 
 
-def wait_for_first_sync(shop: SetupShop, product_id: int) -> None:
+def wait_for_first_sync(shop: LiveShop, product_id: int) -> None:
     """Until the shop holds every detail, stock row and site link the simulated Mahak has, and lists the
     product."""
     details = len(shop.mahak.rows("ProductDetail", live=True))
@@ -100,7 +92,7 @@ def wait_for_first_sync(shop: SetupShop, product_id: int) -> None:
 
 
 @pytest.fixture
-def setup_shop(postgres_server_url: str, migrated_template: str, tmp_path: Path) -> Iterator[SetupShop]:
+def setup_shop(postgres_server_url: str, migrated_template: str, tmp_path: Path) -> Iterator[LiveShop]:
     """``hamgam up`` with the gateway, the scheduler and the worker, on a fresh database holding only the staff
     member, against a simulated Mahak (30 products) that keeps its stock in stores 2 and 3; a sync every 10 s."""
     require_chromium()
@@ -127,11 +119,11 @@ def setup_shop(postgres_server_url: str, migrated_template: str, tmp_path: Path)
         )
         prepare(env, seed=False)
         with serving(["up", "--roles", "api,scheduler,worker"], env, tmp_path) as base_url:
-            yield SetupShop(base_url, database_url, sms.control, zarinpal.control, mahak.control)
+            yield LiveShop(base_url, database_url, sms.control, zarinpal.control, mahak.control, env)
 
 
 @pytest.fixture
-def browser_context_args(browser_context_args: dict, setup_shop: SetupShop) -> dict:
+def browser_context_args(browser_context_args: dict, setup_shop: LiveShop) -> dict:
     return {**browser_context_args, "base_url": setup_shop.base_url}
 
 
@@ -150,7 +142,7 @@ def variant_stock(page: Page) -> list[int]:
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_the_first_run_setup_brings_the_stores_stock_to_the_storefront(
-    page: Page, setup_shop: SetupShop, viewport: dict[str, int]
+    page: Page, setup_shop: LiveShop, viewport: dict[str, int]
 ) -> None:
     shop = setup_shop
     page.set_default_timeout(SLOW)
