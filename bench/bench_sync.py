@@ -83,6 +83,21 @@ def start_simulator(products: int, port: int) -> subprocess.Popen:
     raise RuntimeError("simulator did not start")
 
 
+def wait_ready(ports: list[int], timeout_s: float = 300) -> None:
+    """Wait until every role's health server answers ``/readyz`` (a role's start-up is not part of a sync)."""
+    deadline = time.monotonic() + timeout_s
+    for port in ports:
+        while True:
+            try:
+                if httpx2.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx2.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the role on health port {port} never became ready")
+            time.sleep(0.2)
+
+
 def role(name: str, env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
         [str(BIN / "hamgam"), name],
@@ -327,7 +342,9 @@ def main() -> None:
         t0 = time.perf_counter()
         simulator = start_simulator(args.products, port)
         record.set("simulator_generation_s", round(time.perf_counter() - t0, 1))
-        workers = [role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}) for _ in range(args.workers)]
+        health_ports = [free_port() for _ in range(args.workers)]
+        workers = [role("worker", {**env, "HAMGAM_HEALTH_PORT": str(p)}) for p in health_ports]
+        wait_ready(health_ports)  # the sync is timed from running workers, as the baseline from a running server
         sync = record.stage("initial_sync", lambda: asyncio.run(initial_sync(settings)))
         record.stage("no_change_run", lambda: asyncio.run(no_change_run(settings, sim_url)))
         stop(*workers)
