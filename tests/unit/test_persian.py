@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from hamgam.domain import jalali
+from hamgam.domain import jalali, persian
 from hamgam.domain.persian import (
     InvalidIdentifier,
     format_number,
@@ -87,6 +87,21 @@ def test_arabic_and_persian_spellings_normalise_equal(text: str, data: st.DataOb
     assert normalize_text(arabic.replace("\u064e", "").replace("\u0651", ""), for_search=False) == normalize_text(
         text, for_search=False
     )
+
+
+@pytest.mark.parametrize(
+    "one_scan, steps",
+    [
+        (persian._FOLD_FOR_DISPLAY, persian._display_fold),
+        (persian._FOLD_FOR_SEARCH, lambda c: persian._search_fold(persian._display_fold(c))),
+        (persian._REFOLD, persian._refold),
+    ],
+)
+def test_each_one_scan_fold_changes_every_character_as_its_steps_do(one_scan, steps) -> None:
+    # every character of the Basic Multilingual Plane (where every folded character lives), one at a time
+    changed = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and one_scan(chr(c)) != steps(chr(c))]
+    assert changed == []
+    assert one_scan("كتاب ي ۱۲ abc") == steps("كتاب ي ۱۲ abc")
 
 
 @given(st.text())

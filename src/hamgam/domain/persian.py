@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
@@ -29,12 +30,75 @@ _DISPLAY_MAP = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 _SEARCH_MAP = str.maketrans({"ئ": "ی", "ة": "ه", "ۀ": "ه", "ھ": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "آ": "ا", "ؤ": "و"})
 _TATWEEL = "\u0640"
 # Harakat, superscript alef and other Arabic combining marks.
-_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+_DIACRITIC_CHARS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+_DIACRITICS = re.compile(f"[{_DIACRITIC_CHARS}]")
 # Bidi marks, ZWJ, BOM: invisible noise that breaks equality.
-_INVISIBLE = re.compile("[\u200b\u200d-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200d-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _SPACES = re.compile(r"\s+")
 # ZWNJ means something only between two letters: a run collapses to one, and next to a space it is noise.
 _SPACE_OR_ZWNJ_RUN = re.compile(f"[ {ZWNJ}]+")
+
+
+def _display_fold(text: str) -> str:
+    """Spellings fixed, digits to Latin, invisible marks and tatweel removed (every step maps one character)."""
+    return _INVISIBLE.sub("", text.translate(_DISPLAY_MAP).translate(_TO_LATIN_DIGITS)).replace(_TATWEEL, "")
+
+
+def _search_fold(text: str) -> str:
+    """The folds for matching only: hamza, teh marbuta and alef variants, diacritics dropped, ZWNJ to a space."""
+    return _DIACRITICS.sub("", text.translate(_SEARCH_MAP)).replace(ZWNJ, " ")
+
+
+def _refold(text: str) -> str:
+    """The second pass after NFKC and lower-casing (``normalize_text``)."""
+    text = _DIACRITICS.sub("", text.translate(_DISPLAY_MAP).translate(_SEARCH_MAP).translate(_TO_LATIN_DIGITS))
+    return _INVISIBLE.sub("", text).replace(_TATWEEL, "").replace(ZWNJ, " ")
+
+
+def _expand(char_class: str) -> str:
+    """The characters of a regex class body made of characters and ``a-z`` ranges."""
+    out: list[str] = []
+    i = 0
+    while i < len(char_class):
+        if i + 2 < len(char_class) and char_class[i + 1] == "-":
+            out.extend(chr(c) for c in range(ord(char_class[i]), ord(char_class[i + 2]) + 1))
+            i += 3
+        else:
+            out.append(char_class[i])
+            i += 1
+    return "".join(out)
+
+
+#: Every character some step above changes; the steps leave all others as they are.
+_TOUCHED = "".join(
+    {
+        *(chr(c) for c in (*_DISPLAY_MAP, *_SEARCH_MAP, *_TO_LATIN_DIGITS)),
+        *_expand(_DIACRITIC_CHARS),
+        *_expand(_INVISIBLE_CHARS),
+        _TATWEEL,
+        ZWNJ,
+    }
+)
+
+
+class _OneScan:
+    """A chain of steps that each map one character at a time (translations, removals, single-character
+    replacements), applied in one regex scan that looks up only the characters a step changes. ``str.translate``
+    walks a dict for every character of non-ASCII text, and ``normalize_text`` made six such walks per call;
+    the sync normalises every product name it receives."""
+
+    def __init__(self, fold: Callable[[str], str]) -> None:
+        self._map = {c: fold(c) for c in _TOUCHED if fold(c) != c}
+        self._pattern = re.compile("[" + "".join(re.escape(c) for c in sorted(self._map)) + "]")
+
+    def __call__(self, text: str) -> str:
+        return self._pattern.sub(lambda m: self._map[m.group()], text)
+
+
+_FOLD_FOR_DISPLAY = _OneScan(_display_fold)
+_FOLD_FOR_SEARCH = _OneScan(lambda c: _search_fold(_display_fold(c)))
+_REFOLD = _OneScan(_refold)
 
 
 def to_latin_digits(text: str) -> str:
@@ -58,16 +122,12 @@ def normalize_text(text: str, *, for_search: bool = True) -> str:
     Idempotent in both modes.
     """
     if for_search:
-        text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text.translate(_DISPLAY_MAP).translate(_TO_LATIN_DIGITS)).replace(_TATWEEL, "")
-    if for_search:
-        text = _DIACRITICS.sub("", text.translate(_SEARCH_MAP)).replace(ZWNJ, " ")
-        text = unicodedata.normalize("NFKC", text.lower())
+        text = _FOLD_FOR_SEARCH(unicodedata.normalize("NFKC", text))
         # NFKC or lower-casing can produce a character the maps fold again; one more pass reaches the
         # fixpoint, which is what makes the function idempotent.
-        text = _DIACRITICS.sub("", text.translate(_DISPLAY_MAP).translate(_SEARCH_MAP).translate(_TO_LATIN_DIGITS))
-        text = _INVISIBLE.sub("", text).replace(_TATWEEL, "").replace(ZWNJ, " ")
+        text = _REFOLD(unicodedata.normalize("NFKC", text.lower()))
     else:
+        text = _FOLD_FOR_DISPLAY(text)
         text = _SPACES.sub(" ", text)
         text = _SPACE_OR_ZWNJ_RUN.sub(lambda m: " " if " " in m.group(0) else ZWNJ, text)
         text = text.strip(" " + ZWNJ)

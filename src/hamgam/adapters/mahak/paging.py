@@ -21,12 +21,13 @@ page stops growing, the rows seen are yielded, and the periodic reconciliation f
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from hamgam.adapters.mahak.errors import ContractViolation
 from hamgam.adapters.mahak.wire import Entity, Row
@@ -52,7 +53,6 @@ class ChangePage:
 
 def validate_row(entity: Entity, raw: Any) -> Row | ContractViolation:
     """The typed row, or a ``ContractViolation`` naming entity, row id and the first offending wire field."""
-    row_id, _ = _identity(entity, raw)
     if not isinstance(raw, Mapping):
         return ContractViolation(entity.value, None, None, f"row is {type(raw).__name__}, not an object", raw)
     try:
@@ -60,7 +60,23 @@ def validate_row(entity: Entity, raw: Any) -> Row | ContractViolation:
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or None
+        row_id, _ = _identity(entity.id_field, raw)
         return ContractViolation(entity.value, row_id, where, first["msg"], raw)
+
+
+def validate_rows(entity: Entity, raw_rows: list[Any]) -> list[Row | ContractViolation]:
+    """``validate_row`` of each row, in order; the whole list is validated in one call while every row is valid
+    (the common case), and row by row only when some row is not."""
+    try:
+        return list(_list_adapter(entity).validate_python(raw_rows))
+    except ValidationError:
+        return [validate_row(entity, raw) for raw in raw_rows]
+
+
+@functools.cache
+def _list_adapter(entity: Entity) -> TypeAdapter[list[Row]]:
+    # the entity's own row model, chosen at run time (mypy reads a subscript as a static type)
+    return TypeAdapter(list[entity.model])  # type: ignore[name-defined]
 
 
 def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[Row]:
@@ -80,6 +96,7 @@ async def iter_changes(fetch: Fetch, entity: Entity, from_version: int, page_siz
     Pages with nothing new are not yielded; when nothing changed the iterator yields nothing at all.
     """
     cursor, ask = from_version, page_size
+    id_field = entity.id_field
     yielded: dict[Hashable, int] = {}  # key -> RowVersion yielded; only entries that a refetch can return
     broken_seen: set[bytes] = set()
     pending_broken: list[ContractViolation] = []
@@ -91,7 +108,7 @@ async def iter_changes(fetch: Fetch, entity: Entity, from_version: int, page_siz
         full = len(raw_rows) >= ask
         latest: dict[Hashable, tuple[int, Any]] = {}
         for raw in raw_rows:
-            row_id, row_version = _identity(entity, raw)
+            row_id, row_version = _identity(id_field, raw)
             if row_version is None:
                 fingerprint = _fingerprint(raw)
                 if fingerprint not in broken_seen:
@@ -132,14 +149,15 @@ async def iter_changes(fetch: Fetch, entity: Entity, from_version: int, page_siz
             next_cursor = last - 1
         rows: list[Row] = []
         invalid, pending_broken = pending_broken, []
-        for row_version, key, raw in fresh:
-            parsed = validate_row(entity, raw)
+        for parsed in validate_rows(entity, [raw for _, _, raw in fresh]):
             if isinstance(parsed, ContractViolation):
                 invalid.append(parsed)
             else:
                 rows.append(parsed)
+        for row_version, key, _ in fresh:
             yielded[key] = row_version
-            complete_through = max(complete_through, row_version)
+        if fresh:
+            complete_through = max(complete_through, fresh[-1][0])
         if rows or invalid:
             yield ChangePage(entity, rows, invalid, complete_through)
 
@@ -157,11 +175,12 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
-def _identity(entity: Entity, raw: Any) -> tuple[int | None, int | None]:
-    """The server id and RowVersion of a raw row, or None where they are missing or unreadable."""
+def _identity(id_field: str, raw: Any) -> tuple[int | None, int | None]:
+    """The server id (wire field ``id_field``) and RowVersion of a raw row, or None where they are missing or
+    unreadable."""
     if not isinstance(raw, Mapping):
         return None, None
-    return _as_int(raw.get(entity.id_field)), _as_int(raw.get("RowVersion"))
+    return _as_int(raw.get(id_field)), _as_int(raw.get("RowVersion"))
 
 
 def _fingerprint(raw: Any) -> bytes:

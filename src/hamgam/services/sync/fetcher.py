@@ -19,8 +19,9 @@ open and every run of the entity retries it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Generic
 
@@ -32,8 +33,9 @@ from hamgam.domain.sync.cursor import RunKind
 from hamgam.domain.sync.rejection import Rejection
 from hamgam.ports import MessageQueue
 from hamgam.ports.locks import Locks
-from hamgam.ports.sync import EntityKey, MahakGateway, RowViolation, SyncRepository
-from hamgam.services.sync.transformer import TransformContext, transform
+from hamgam.ports.sync import ChangePage, EntityKey, MahakGateway, RowViolation, SyncRepository
+from hamgam.services.sync.read_ahead import read_ahead
+from hamgam.services.sync.transformer import TransformContext, TransformResult, transform
 
 log = structlog.get_logger(__name__)
 
@@ -194,33 +196,38 @@ class Fetcher(Generic[EntityKey]):
         top = start
         requests = 0
         next_advance = time.monotonic() + self.advance_every_s
-        async for page in self.mahak.iter_changes(self.entity_key(entity), start, self.page_size):
-            requests += 1
-            result = transform(entity, page.rows, self.context)
-            rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]
-            versions = [r["row_version"] for r in result.rows] or [page.max_row_version]
-            seq += 1
-            batch_id = await self.repository.record_batch(
-                run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
-            )
-            if result.rows:
-                batch = Batch(
-                    batch_id,
-                    run_id,
-                    entity,
-                    result.rows,
-                    kind in cursors.RECONCILING,
-                    page.max_row_version,
-                    authoritative=kind == RunKind.REWIND,
+        # The next page is fetched, validated and transformed while this one is recorded and published.
+        async with contextlib.aclosing(read_ahead(self._transformed_pages(entity, start), depth=2)) as pages:
+            async for page, result in pages:
+                requests += 1
+                rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]
+                versions = [r["row_version"] for r in result.rows] or [page.max_row_version]
+                seq += 1
+                batch_id = await self.repository.record_batch(
+                    run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
                 )
-                await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
-            top = max(top, page.max_row_version)
-            if progress is not None:
-                progress(len(result.rows) + len(rejected))
-            if time.monotonic() >= next_advance:
-                await self._advance(entity, run_id, floor)
-                next_advance = time.monotonic() + self.advance_every_s
+                if result.rows:
+                    batch = Batch(
+                        batch_id,
+                        run_id,
+                        entity,
+                        result.rows,
+                        kind in cursors.RECONCILING,
+                        page.max_row_version,
+                        authoritative=kind == RunKind.REWIND,
+                    )
+                    await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
+                top = max(top, page.max_row_version)
+                if progress is not None:
+                    progress(len(result.rows) + len(rejected))
+                if time.monotonic() >= next_advance:
+                    await self._advance(entity, run_id, floor)
+                    next_advance = time.monotonic() + self.advance_every_s
         return top, max(requests, 1)
+
+    async def _transformed_pages(self, entity: str, start: int) -> AsyncIterator[tuple[ChangePage, TransformResult]]:
+        async for page in self.mahak.iter_changes(self.entity_key(entity), start, self.page_size):
+            yield page, transform(entity, page.rows, self.context)
 
     async def _advance(self, entity: str, run_id: int, floor: int) -> None:
         """Move the cursor to the run's watermark (never below ``floor``; the repository never moves it back)."""

@@ -119,8 +119,12 @@ def _product(row: Any, ctx: TransformContext) -> dict[str, Any]:
     }
 
 
+#: ``(attribute, wire field)`` of each price level.
+_PRICE_FIELDS = [(f"price{level}", f"Price{level}") for level in range(1, PRICE_LEVELS + 1)]
+
+
 def _product_detail(row: Any, ctx: TransformContext) -> dict[str, Any]:
-    prices = [ctx.rial(getattr(row, f"price{level}") or 0, f"Price{level}") for level in range(1, PRICE_LEVELS + 1)]
+    prices = [ctx.rial(getattr(row, attr) or 0, wire) for attr, wire in _PRICE_FIELDS]
     level = row.default_sell_price_level
     return {
         **_common(row, row.product_detail_id, row.product_detail_client_id),
@@ -183,8 +187,10 @@ def _extra_data(row: Any, ctx: TransformContext) -> dict[str, Any]:
 def _simple(id_attr: str, **columns: Callable[[Any, TransformContext], Any]) -> Callable[..., dict[str, Any]]:
     """A mapping whose columns are plain reads of the wire model."""
 
+    client_attr = id_attr.removesuffix("_id") + "_client_id"
+
     def mapping(row: Any, ctx: TransformContext) -> dict[str, Any]:
-        client_id = getattr(row, id_attr.removesuffix("_id") + "_client_id", None)
+        client_id = getattr(row, client_attr, None)
         return {
             **_common(row, getattr(row, id_attr), client_id),
             **{c: read(row, ctx) for c, read in columns.items()},
