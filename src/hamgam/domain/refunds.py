@@ -116,3 +116,11 @@ def summary(order: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]]) -> d
         "refundable_rial": refundable_rial(paid, refunded),
         "mahak_return": str(mahak_return(str(order["status"]), fully_refunded=paid > 0 and refunded >= paid)),
     }
+
+
+def history(events: Sequence[Mapping[str, Any]], refunds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """An order's history as staff read it: its status changes (``kind`` "status") and its refunds (``kind``
+    "refund"), oldest first by ``at``; a refund recorded at the moment of a change comes after it."""
+    entries = [{"kind": "status", **e} for e in events]
+    entries += [{"kind": "refund", "at": r["created_at"], **r} for r in refunds]
+    return sorted(entries, key=lambda e: e["at"])
