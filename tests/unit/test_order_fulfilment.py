@@ -102,7 +102,7 @@ def test_refund_rules() -> None:
     assert is_full(10_000, paid_rial=50_000, refunded_rial=40_000)
     assert not is_full(9_999, paid_rial=50_000, refunded_rial=40_000)
     assert mahak_return("cancelled", fully_refunded=True) is MahakReturn.BY_CANCELLATION
-    assert mahak_return("delivered", fully_refunded=True) is MahakReturn.BY_HAND
+    assert mahak_return("delivered", fully_refunded=True) is MahakReturn.BY_REFUND
     assert mahak_return("cancelled", fully_refunded=False) is MahakReturn.NONE
 
 
