@@ -117,3 +117,47 @@ async def test_reconcile_reports_differences_and_reexports_a_lost_job(fresh_maha
         assert report["fixed"]["jobs_written"] == [lost]
         assert len(jobs) == 2 and len(world.mahak_orders()) == 2
         assert await world.order_status(lost) == "sent_to_accounting"
+
+
+async def test_a_full_refund_of_a_standing_order_sends_one_return(fresh_mahak, make_world) -> None:
+    async with make_world(fresh_mahak) as world:
+        # given an exported order, part of it refunded: the sale stands
+        order_id, [(d1, _), (d2, _)] = await _exported(world, "09120000006")
+        async with world.engine.connect() as conn:
+            total = (
+                await conn.execute(text("SELECT total_rial FROM store_order WHERE id = :o"), {"o": order_id})
+            ).one()[0]
+        store = world.container.store
+        await store.refund_order(order_id, amount_rial=10_000, method="cash", note="", actor="staff:test")
+        async with running(world) as role:
+            await role.run_passes_once()
+        assert world.mahak_orders(202) == []
+        # when the rest is refunded (the goods came back)
+        await store.refund_order(
+            order_id, amount_rial=total - 10_000, method="card_to_card", note="", actor="staff:test"
+        )
+        async with running(world):
+            [ret] = await world.wait_jobs({"sent"}, kind="return")
+        # then Mahak holds a sales return naming the invoice, with the same lines
+        [sale] = world.mahak_orders(201)
+        [returned] = world.mahak_orders(202)
+        assert str(sale["OrderCode"]) in returned["Description"] and ret["mahak_order_id"] == returned["OrderId"]
+        lines = [d for d in world.mahak_rows("OrderDetail") if d["OrderId"] == returned["OrderId"]]
+        assert sorted((d["ProductDetailId"], d["Count1"]) for d in lines) == sorted([(d1, 2), (d2, 1)])
+        # and only once: more passes, and cancelling the order afterwards, add no second return
+        await _cancel(world, order_id)
+        async with running(world) as role:
+            await role.run_passes_once()
+            await role.run_passes_once()
+        assert len(world.mahak_orders(202)) == 1
+        async with world.engine.connect() as conn:
+            kinds = (
+                (
+                    await conn.execute(
+                        text("SELECT kind FROM export_job WHERE order_id = :o ORDER BY id"), {"o": order_id}
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert kinds == ["sale", "return"]

@@ -30,6 +30,8 @@ class ExportState:
     customers: dict[int, dict[str, Any]] = field(default_factory=dict)
     lines: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     payments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: orders with a refund that completed the return of their payment
+    refunded_in_full: set[int] = field(default_factory=set)
     #: Mahak's data as synced
     people: list[dict[str, Any]] = field(default_factory=list)
     person_groups: list[int] = field(default_factory=lambda: [1])
@@ -342,13 +344,13 @@ class FakeFollowUps:
     async def record_invoiced(self, job_id: int, code: str) -> None:
         self.s.jobs[job_id].update(status="invoiced", mahak_order_code=code)
 
-    async def cancelled_after_export(self, limit: int) -> list[tuple[int, int, dict[str, Any] | None]]:
+    async def returned_after_export(self, limit: int) -> list[tuple[int, int, dict[str, Any] | None]]:
         return [
             (j["id"], j["order_id"], j["request"])
             for j in self.s.jobs.values()
             if j["kind"] == "sale"
             and j["status"] in ("sent", "invoiced")
-            and self.s.orders[j["order_id"]]["status"] == "cancelled"
+            and (self.s.orders[j["order_id"]]["status"] == "cancelled" or j["order_id"] in self.s.refunded_in_full)
             and not any(r["order_id"] == j["order_id"] and r["kind"] == "return" for r in self.s.jobs.values())
         ][:limit]
 

@@ -82,7 +82,7 @@ async def test_refunds_never_exceed_what_was_paid_even_when_recorded_at_once(wor
         await scalar(world.engine, "SELECT sum(amount_rial) FROM order_refund WHERE order_id = :i", i=order_id) == total
     )
     seen = (await get_order(world.core.uow, order_id))["refunds"]
-    assert (seen["refunded_rial"], seen["refundable_rial"], seen["mahak_return"]) == (total, 0, "by_hand")
+    assert (seen["refunded_rial"], seen["refundable_rial"], seen["mahak_return"]) == (total, 0, "by_refund")
     assert await scalar(world.engine, "SELECT count(*) FROM audit_log WHERE action = 'order.refund'") == 1
 
 

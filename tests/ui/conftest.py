@@ -86,6 +86,19 @@ class LiveShop:
             time.sleep(0.1)
         raise AssertionError(f"no one-time code sent to {mobile}")
 
+    def texted(self, mobile: str, containing: str, *, within: float = 60) -> str:
+        """The text message to ``mobile`` that holds ``containing`` (its digits read as Latin ones), waited for."""
+        from hamgam.domain.persian import to_latin_digits
+
+        deadline = time.monotonic() + within
+        while True:
+            texts = [m["text"] for m in self.sms.outbox(mobile)]  # type: ignore[attr-defined]
+            for text in texts:
+                if containing in to_latin_digits(text):
+                    return text
+            assert time.monotonic() < deadline, f"no text to {mobile} with {containing!r}: {texts}"
+            time.sleep(0.5)
+
 
 def _settings(env: dict[str, str]) -> Settings:
     """Settings for a container of the test process on the gateway's database and simulators (the links in

@@ -11,15 +11,8 @@ from playwright.sync_api import Page, expect
 from hamgam.domain.persian import to_persian_digits
 from tests.ui.conftest import LiveShop
 from tests.ui.test_phone_layout import assert_fits
-from tests.ui.test_shop import buy, staff_login
+from tests.ui.test_shop import buy, invoice_by_hand, staff_login
 from tests.unit.test_fulfilment_pdf import barcodes_on
-
-
-def _invoice_by_hand(page: Page, order_id: str) -> None:
-    page.goto(f"/admin/orders/{order_id}")
-    for status in ("sent_to_accounting", "invoiced"):
-        page.locator(f"button[name=status][value={status}]").click()
-        expect(page.locator(".flash")).to_be_visible()
 
 
 def _box(page: Page, order_id: str):
@@ -34,7 +27,7 @@ def test_staff_print_labels_of_selected_orders_and_ship_them_from_one_form(page:
     page.set_viewport_size({"width": 1280, "height": 900})
     staff_login(page, live_shop)
     for order_id in (first, second):
-        _invoice_by_hand(page, order_id)
+        invoice_by_hand(page, order_id)
     page.goto("/admin/orders")
     # select all on the page, then clear, then pick the two orders
     select_all = page.get_by_label("انتخاب همهٔ سفارش‌های این صفحه")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Callable
 
 import pytest
@@ -24,7 +23,7 @@ from pypdf import PdfReader
 from hamgam.domain.persian import format_toman, to_latin_digits, to_persian_digits
 from tests.ui.conftest import LiveShop
 from tests.ui.test_phone_layout import _OVERFLOW
-from tests.ui.test_shop import otp_login, staff_login
+from tests.ui.test_shop import otp_login, staff_browser
 
 SLOW = 30_000  # ms: a loaded machine renders a page in seconds, not milliseconds
 
@@ -203,15 +202,7 @@ def test_a_buyer_finds_buys_pays_and_follows_the_parcel(
 
     # staff, in a browser of their own (two factors), take the order in hand: the exporter is not in use here,
     # so they record it in accounting and invoiced by hand
-    staff = browser.new_context(
-        base_url=live_shop.base_url, locale="fa-IR", timezone_id="Asia/Tehran", viewport=viewport
-    )
-    try:
-        admin = staff.new_page()
-        admin.set_default_timeout(SLOW)
-        admin.on("response", lambda r: no_errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-        admin.on("pageerror", lambda e: no_errors.append(f"page error (admin): {e}"))
-        staff_login(admin, live_shop)
+    with staff_browser(browser, live_shop, viewport, no_errors, timeout=SLOW) as admin:
         admin.goto(f"/admin/orders/{order_id}")
         assert_fits(admin, "admin order")
         admin.locator("button[name=status][value=sent_to_accounting]").click()
@@ -231,8 +222,6 @@ def test_a_buyer_finds_buys_pays_and_follows_the_parcel(
         ship.get_by_role("button", name="ثبت ارسال و پیامک به خریدار").click()
         expect(admin.locator("#shipment")).to_contain_text(to_persian_digits(tracking))
         assert_fits(admin, "admin order, shipped")
-    finally:
-        staff.close()
 
     # the buyer sees it shipped, by post, with the code and a link to the post's tracking page
     page.reload()
@@ -246,13 +235,7 @@ def test_a_buyer_finds_buys_pays_and_follows_the_parcel(
     assert_fits(page, "order, shipped")
 
     # and was texted the code
-    deadline = time.monotonic() + 60
-    while True:
-        texts = [m["text"] for m in live_shop.sms.outbox(mobile)]  # type: ignore[attr-defined]
-        if any(tracking in to_latin_digits(t) for t in texts):
-            break
-        assert time.monotonic() < deadline, f"no shipped SMS with the tracking code: {texts}"
-        time.sleep(0.5)
+    live_shop.texted(mobile, tracking)
 
     # the sales invoice: the shop, the product, the total, in that order
     shop_name = page.title().split("|")[-1].strip()

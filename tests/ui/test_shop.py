@@ -4,9 +4,11 @@ one-time code and sees the order, staff edit a product and upload an image, staf
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.ui.conftest import STAFF_MOBILE, STAFF_PASSWORD, LiveShop
 
@@ -33,6 +35,32 @@ def staff_login(page: Page, shop: LiveShop) -> None:
     expect(page.get_by_role("heading", name="پیشخوان")).to_be_visible()
 
 
+@contextmanager
+def staff_browser(
+    browser: Browser, shop: LiveShop, viewport: dict[str, int], problems: list[str], *, timeout: float = 30_000
+) -> Iterator[Page]:
+    """A staff member signed in (two factors) in a browser of their own, beside a buyer's; its server errors and
+    page errors go to ``problems`` (the ``no_errors`` fixture's list)."""
+    context = browser.new_context(base_url=shop.base_url, locale="fa-IR", timezone_id="Asia/Tehran", viewport=viewport)
+    try:
+        admin = context.new_page()
+        admin.set_default_timeout(timeout)
+        admin.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        admin.on("pageerror", lambda e: problems.append(f"page error (admin): {e}"))
+        staff_login(admin, shop)
+        yield admin
+    finally:
+        context.close()
+
+
+def invoice_by_hand(page: Page, order_id: str) -> None:
+    """Staff record a paid order in accounting and as invoiced by hand (the exporter is not in use here)."""
+    page.goto(f"/admin/orders/{order_id}")
+    for status in ("sent_to_accounting", "invoiced"):
+        page.locator(f"button[name=status][value={status}]").click()
+        expect(page.locator(".flash")).to_be_visible()
+
+
 def admin_section(page: Page, name: str) -> None:
     """Go to an admin section through the admin's navigation: the side navigation on desktop, the menu on
     phones."""
@@ -44,8 +72,9 @@ def admin_section(page: Page, name: str) -> None:
         page.locator(".admin-side").get_by_role("link", name=name, exact=True).click()
 
 
-def buy(page: Page, shop: LiveShop, mobile: str) -> str:
-    """A guest finds a product by search, buys it and pays; returns the order id."""
+def buy(page: Page, shop: LiveShop, mobile: str, recipient: str = "سارا احمدی", *, save_address: bool = False) -> str:
+    """A guest finds a product by search, buys it and pays, the parcel going to ``recipient`` (the address kept
+    for next time with ``save_address``); returns the order id. The buyer stays signed in."""
     page.goto("/")
     page.get_by_role("searchbox", name="جستجوی کالا").fill("شاهنامه")
     suggestion = page.locator("#suggest a", has_text="کتاب شاهنامه فردوسی")
@@ -57,13 +86,15 @@ def buy(page: Page, shop: LiveShop, mobile: str) -> str:
     page.get_by_role("link", name="ادامهٔ خرید").click()
     otp_login(page, shop, mobile)
     expect(page.get_by_role("heading", name="تکمیل خرید")).to_be_visible()
-    page.get_by_label("نام گیرنده").fill("سارا احمدی")
+    page.get_by_label("نام گیرنده").fill(recipient)
     page.get_by_label("شمارهٔ موبایل").fill("۰۹۱۲۳۳۳۴۴۵۵")
     page.get_by_label("استان").select_option("اصفهان")
     expect(page.locator("#city optgroup")).to_have_count(0)  # the province's cities swapped in (htmx)
     page.get_by_label("شهر").select_option("اصفهان")
     page.get_by_label("نشانی", exact=True).fill("خیابان چهارباغ، کوچهٔ ۴، پلاک ۱۲")
     page.get_by_label("کد پستی (۱۰ رقم)").fill("۸۱۳۴۵-۶۷۸۹۰")
+    if save_address:
+        page.get_by_label("این نشانی برای دفعه‌های بعد ذخیره شود").check()
     page.get_by_text("پست پیشتاز").click()
     page.get_by_role("button", name="ثبت سفارش و پرداخت").click()
     expect(page.locator("#amount")).to_be_visible()  # the simulator's StartPay page

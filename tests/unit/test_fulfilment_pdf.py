@@ -111,3 +111,11 @@ def test_many_labels_and_lists_make_one_document_with_a_page_per_order() -> None
     texts = pages_text(renderer.packing_lists([packing_list(o) for o in orders]))
     assert len(texts) == 3
     assert all(f"گیرنده: {name}" in t for name, t in zip(names.values(), texts, strict=True))
+
+
+def test_the_label_writes_the_address_with_persian_digits() -> None:
+    # addresses are stored with Latin digits (normalize_text)
+    order = ORDER | {"address": ORDER["address"] | {"line": "کوچهٔ 4، پلاک 12"}}
+    (text,) = pages_text(PdfFulfilmentRenderer().labels([shipping_label(order, SELLER, carrier="پست")]))
+    in_order(text, ["گیرنده: مریم احمدی", "اصفهان، کاشان، کوچهٔ ۴، پلاک " + lefttoright("۱۲")])
+    assert " 4" not in text and "12" not in text

@@ -3,6 +3,7 @@ order on its own), and refunds (validated, never above what was paid, audited)."
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -13,7 +14,7 @@ from hamgam.adapters.pdf.invoice import PdfInvoiceRenderer
 from hamgam.domain.errors import Conflict, InvalidInput
 from hamgam.domain.fulfilment import PrintKind
 from hamgam.domain.orders import OrderStatus
-from hamgam.domain.refunds import MahakReturn, check_refund, is_full, mahak_return
+from hamgam.domain.refunds import MahakReturn, check_refund, history, is_full, mahak_return
 from hamgam.services.store.invoices import InvoiceService, seller_party
 from hamgam.services.store.orders import get_order, transition
 from hamgam.services.store.refunds import record_refund
@@ -101,7 +102,7 @@ def test_refund_rules() -> None:
     assert is_full(10_000, paid_rial=50_000, refunded_rial=40_000)
     assert not is_full(9_999, paid_rial=50_000, refunded_rial=40_000)
     assert mahak_return("cancelled", fully_refunded=True) is MahakReturn.BY_CANCELLATION
-    assert mahak_return("delivered", fully_refunded=True) is MahakReturn.BY_HAND
+    assert mahak_return("delivered", fully_refunded=True) is MahakReturn.BY_REFUND
     assert mahak_return("cancelled", fully_refunded=False) is MahakReturn.NONE
 
 
@@ -128,3 +129,14 @@ async def test_refunds_add_up_to_at_most_what_was_paid_and_are_audited() -> None
     audited = [a for a in data.audit if a[1] == "order.refund"]
     assert [(a[0], a[3]["amount_rial"], a[3]["full"]) for a in audited] == [("staff:1", total - 10, False),
                                                                           ("staff:2", 10, True)]  # fmt: skip
+
+
+def test_the_history_puts_refunds_among_the_status_changes_by_time() -> None:
+    at = [dt.datetime(2026, 12, 7, 9, m, tzinfo=dt.UTC) for m in range(4)]
+    events = [{"at": at[0], "to_status": "paid"}, {"at": at[2], "to_status": "cancelled"}]
+    refunds = [{"created_at": at[2], "amount_rial": 10, "method": "cash"}, {"created_at": at[1], "amount_rial": 5}]
+    entries = history(events, refunds)
+    assert [(e["kind"], e["at"]) for e in entries] == [
+        ("status", at[0]), ("refund", at[1]), ("status", at[2]), ("refund", at[2])
+    ]  # fmt: skip
+    assert entries[3]["amount_rial"] == 10 and entries[2]["to_status"] == "cancelled"

@@ -112,3 +112,11 @@ def test_building_the_container_loads_no_pdf_library() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     # then: fpdf2, fontTools, numpy and the barcode library wait for the first document
     assert loaded.strip() == "[]"
+
+
+def test_the_buyers_address_has_persian_digits() -> None:
+    # addresses are stored with Latin digits (normalize_text)
+    order = ORDER | {"address": ORDER["address"] | {"line": "کوچهٔ 4، پلاک 12"}}
+    text = extracted(PdfInvoiceRenderer().render(sales_invoice(order, SELLER)))
+    assert "اصفهان، کاشان، کوچهٔ ۴، پلاک " + lefttoright("۱۲") in text
+    assert "4" not in text and "12" not in text

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from hamgam.domain.sales_invoice import Party
+from hamgam.domain.sales_invoice import Party, delivery_address
 
 
 class PrintKind(StrEnum):
@@ -81,9 +81,7 @@ def shipping_label(order: Mapping[str, Any], sender: Party, *, carrier: str, tra
         sender=sender,
         receiver_name=address.get("recipient_name") or "",
         receiver_mobile=address.get("mobile") or "",
-        receiver_address="، ".join(
-            part for part in (address.get("province"), address.get("city"), address.get("line")) if part
-        ),
+        receiver_address=delivery_address(address),
         postal_code=address.get("postal_code") or "",
         carrier=carrier,
         tracking_code=tracking_code,

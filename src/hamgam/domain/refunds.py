@@ -1,9 +1,10 @@
 """Refunds: money given back to a buyer for a paid order, recorded by staff after they paid it out.
 
 A refund names its amount (Rial), how it was paid back and a note. The sum of an order's refunds never exceeds
-what the buyer paid. A refund that brings the sum to the whole payment is *full*: for a cancelled order that was
-already sent to the accounting software, the sale's return there is the one the cancellation starts (the
-exporter's return, ``ExportSettings.returns``); the refund adds none of its own.
+what the buyer paid. A refund that brings the sum to the whole payment is *full*: the sale goes back to the accounting
+software as a return, once. For a cancelled order that return is the one the cancellation starts; for an order
+that stands (delivered goods sent back) the full refund starts it. Either way it is the exporter's return
+(``ExportSettings.returns``: sent, or flagged for staff), written at most once per order.
 """
 
 from __future__ import annotations
@@ -91,8 +92,9 @@ class MahakReturn(StrEnum):
     #: The order is cancelled: its return there is the one the cancellation starts (sent or flagged for staff,
     #: as ``ExportSettings.returns`` says).
     BY_CANCELLATION = "by_cancellation"
-    #: Refunded in full while the order stands (delivered goods sent back): return it there by hand.
-    BY_HAND = "by_hand"
+    #: Refunded in full while the order stands (delivered goods sent back): the refund starts its return there
+    #: (sent, or flagged for staff, as ``ExportSettings.returns`` says).
+    BY_REFUND = "by_refund"
 
 
 def paid_rial(order: Mapping[str, Any]) -> int:
@@ -103,7 +105,7 @@ def paid_rial(order: Mapping[str, Any]) -> int:
 def mahak_return(status: str, *, fully_refunded: bool) -> MahakReturn:
     if not fully_refunded:
         return MahakReturn.NONE
-    return MahakReturn.BY_CANCELLATION if status == "cancelled" else MahakReturn.BY_HAND
+    return MahakReturn.BY_CANCELLATION if status == "cancelled" else MahakReturn.BY_REFUND
 
 
 def summary(order: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -116,3 +118,11 @@ def summary(order: Mapping[str, Any], refunds: Sequence[Mapping[str, Any]]) -> d
         "refundable_rial": refundable_rial(paid, refunded),
         "mahak_return": str(mahak_return(str(order["status"]), fully_refunded=paid > 0 and refunded >= paid)),
     }
+
+
+def history(events: Sequence[Mapping[str, Any]], refunds: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """An order's history as staff read it: its status changes (``kind`` "status") and its refunds (``kind``
+    "refund"), oldest first by ``at``; a refund recorded at the moment of a change comes after it."""
+    entries = [{"kind": "status", **e} for e in events]
+    entries += [{"kind": "refund", "at": r["created_at"], **r} for r in refunds]
+    return sorted(entries, key=lambda e: e["at"])

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hamgam.domain.persian import to_persian_digits
+
 
 @dataclass(frozen=True, slots=True)
 class Party:
@@ -41,6 +43,14 @@ class SalesInvoice:
     total_rial: int
 
 
+def delivery_address(address: Mapping[str, Any]) -> str:
+    """Province, city and street address as one Persian line, its digits Persian (addresses are stored with
+    Latin digits; a Latin number inside a right-to-left line is also reordered around it when drawn)."""
+    return to_persian_digits(
+        "، ".join(p for p in (address.get("province"), address.get("city"), address.get("line")) if p)
+    )
+
+
 def sales_invoice(order: Mapping[str, Any], seller: Party) -> SalesInvoice:
     """The invoice of an order (with its ``lines``): the buyer is the delivery address's recipient; dated when
     the order was paid (else placed)."""
@@ -48,7 +58,7 @@ def sales_invoice(order: Mapping[str, Any], seller: Party) -> SalesInvoice:
     buyer_details = tuple(
         part
         for part in (
-            "، ".join(p for p in (address.get("province"), address.get("city"), address.get("line")) if p),
+            delivery_address(address),
             address.get("postal_code") and f"کد پستی: {address['postal_code']}",
             address.get("mobile") and f"تلفن همراه: {address['mobile']}",
         )

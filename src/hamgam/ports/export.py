@@ -289,8 +289,9 @@ class ExportFollowUps(Protocol):
 
     async def record_invoiced(self, job_id: int, code: str) -> None: ...
 
-    async def cancelled_after_export(self, limit: int) -> list[tuple[int, int, Row | None]]:
-        """``(job, order, request sent)`` of exported sales whose order was cancelled since, locked."""
+    async def returned_after_export(self, limit: int) -> list[tuple[int, int, Row | None]]:
+        """``(job, order, request sent)`` of exported sales without a return whose order was cancelled or
+        refunded in full since, locked."""
 
     async def flag(self, job_id: int, error: str) -> None: ...
 

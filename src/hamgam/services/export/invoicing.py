@@ -1,5 +1,5 @@
 """After the sync: exported orders become ``invoiced`` once Mahak's invoice has come back with its code, and
-cancelled exported orders get their return (or are flagged for staff).
+exported orders cancelled or refunded in full get their return (or are flagged for staff).
 
 Invariant 4: the held units of an order are released (``reservations.mark_invoiced``, through the store's order
 transition) only when the synced stock already includes the sale — the stock row of every line was
@@ -47,24 +47,26 @@ async def settle_invoiced(
     return len(rows)
 
 
-async def handle_cancellations(
+async def handle_returns(
     uow_factory: UnitOfWorkFactory[ExportUnitOfWork], outbox: ExportOutbox, export: ExportSettings
 ) -> int:
-    """Exported orders that were cancelled since: write a return job (type 202, same lines) — or, when returns
-    are off or the export was not a sales invoice, flag the sale job for staff. Returns how many were handled."""
+    """Exported orders that were cancelled, or refunded in full (the goods came back), since: write a return job
+    (type 202, same lines) — or, when returns are off or the export was not a sales invoice, flag the sale job
+    for staff. Once per order: a return job, written or flagged, is never written again. Returns how many were
+    handled."""
     handled = 0
     async with uow_factory() as uow:
-        rows = await uow.follow_ups.cancelled_after_export(200)
+        rows = await uow.follow_ups.returned_after_export(200)
         for job_id, order_id, request in rows:
             sent_type = ((request or {}).get("orders") or [{}])[0].get("orderType", export.order_type)
             if export.returns is ReturnMode.SEND and sent_type == SALES_INVOICE:
                 await outbox.write_in(uow, order_id, JobKind.RETURN)
             else:
                 await uow.follow_ups.flag(
-                    job_id, f"cancelled after export: return it in Mahak by hand (type {sent_type})"
+                    job_id, f"cancelled or refunded in full after export: return it in Mahak by hand (type {sent_type})"
                 )
                 await uow.outbox.insert_flagged_return(order_id, FLAGGED_RETURN)
             handled += 1
     if handled:
-        log.info("export.cancellations", count=handled)
+        log.info("export.returns", count=handled)
     return handled

@@ -15,7 +15,7 @@ from hamgam.ports.export import ExportUnitOfWork
 from hamgam.ports.locks import Locks
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 from hamgam.services.export.consumer import ExportWorker
-from hamgam.services.export.invoicing import handle_cancellations, settle_invoiced
+from hamgam.services.export.invoicing import handle_returns, settle_invoiced
 from hamgam.services.export.outbox import ExportOutbox
 from hamgam.services.export.reconcile import reconcile
 from hamgam.settings import ExportSettings, SyncSettings
@@ -65,7 +65,7 @@ class ExportRole:
         """Relay, invoices, cancellations (what the loop does every ``relay_interval_s``)."""
         await self.outbox.relay()
         await settle_invoiced(self.uow, self.export, self.sync)
-        await handle_cancellations(self.uow, self.outbox, self.export)
+        await handle_returns(self.uow, self.outbox, self.export)
 
     async def _passes(self) -> None:
         next_reconcile = time.monotonic() + self.export.reconcile_interval_s

@@ -1,9 +1,10 @@
 """Refunds: staff record money they gave back to a buyer (amount, method, note); the buyer sees it on their order.
 
 The order is locked while the earlier refunds are summed, so two staff recording at once cannot together refund
-more than was paid. The refund and its audit entry are written in one transaction. A full refund of a cancelled
-order adds no return of its own in the accounting software: the cancellation already starts it
-(``services.export.invoicing.handle_cancellations``).
+more than was paid. The refund and its audit entry are written in one transaction. A full refund returns the sale in
+the accounting software: the exporter's follow-up (``services.export.invoicing.handle_returns``) writes the
+return job of an exported order cancelled or refunded in full, once per order (a cancelled order refunded in full
+gets one return, not two).
 """
 
 from __future__ import annotations

@@ -54,11 +54,13 @@ class SqlExportFollowUps:
             {"i": job_id, "c": code},
         )
 
-    async def cancelled_after_export(self, limit: int) -> list[tuple[int, int, dict[str, Any] | None]]:
+    async def returned_after_export(self, limit: int) -> list[tuple[int, int, dict[str, Any] | None]]:
         rows = (
             await self._conn.execute(
                 text("""SELECT j.id, j.order_id, j.request FROM export_job j JOIN store_order o ON o.id = j.order_id
-                        WHERE j.kind = 'sale' AND j.status IN ('sent', 'invoiced') AND o.status = 'cancelled'
+                        WHERE j.kind = 'sale' AND j.status IN ('sent', 'invoiced')
+                          AND (o.status = 'cancelled'
+                               OR EXISTS (SELECT 1 FROM order_refund f WHERE f.order_id = j.order_id AND f.is_full))
                           AND NOT EXISTS (SELECT 1 FROM export_job r
                                           WHERE r.order_id = j.order_id AND r.kind = 'return')
                         ORDER BY j.id LIMIT :n FOR UPDATE OF j SKIP LOCKED"""),

@@ -11,6 +11,7 @@ from hamgam.domain.errors import Conflict, InvalidInput, StoreError
 from hamgam.domain.fulfilment import PrintKind
 from hamgam.domain.orders import SOLD, STAFF_TARGETS, TRANSITIONS, OrderStatus
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile
+from hamgam.domain.refunds import history
 from hamgam.entrypoints.web.deps import StaffPage
 from hamgam.entrypoints.web.i18n import N_
 from hamgam.entrypoints.web.pages.account import CARRIER_LABELS, STATUS_LABELS
@@ -93,6 +94,7 @@ async def order_page(page: StaffPage, order_id: Id, status_code: int = 200, **ex
         "admin/order.html",
         status_code,
         order=found,
+        history=history(found["events"], found["refunds"]["items"]),
         customer=customer,
         actions=actions,
         can_ship=OrderStatus.SHIPPED in allowed,
