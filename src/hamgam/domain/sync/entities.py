@@ -2,13 +2,28 @@
 
 Parents come before children (stores and categories before products, products before details and stock), so a
 cycle leaves no child pointing at a parent the store has not seen yet.
+
+The entities fall in two lanes. The *fresh* lane holds what a shopper sees change at once (prices and names on
+``Product``, the variants, stock per warehouse, the visitor links) with their small parents; the *bulk* lane holds
+the large entities that may take minutes to walk at scale (extra data, pictures, people, Mahak's own orders). The
+scheduler runs the two lanes side by side and the worker applies their batches from separate topics, so a price
+or stock change never waits behind a bulk entity.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from hamgam.domain.errors import PermanentError
+
+
+class Lane(StrEnum):
+    """The two lanes of a sync cycle (module docstring)."""
+
+    FRESH = "fresh"
+    BULK = "bulk"
 
 
 @dataclass(frozen=True)
@@ -19,6 +34,12 @@ class SyncedEntity:
     name: str
     #: The store table (``product``).
     table: str
+    #: In the bulk lane (``Lane.BULK``) rather than the fresh one.
+    bulk: bool = False
+
+    @property
+    def lane(self) -> Lane:
+        return Lane.BULK if self.bulk else Lane.FRESH
 
 
 #: Every synced entity, parents first.
@@ -35,19 +56,33 @@ SYNC_ORDER: tuple[SyncedEntity, ...] = (
     SyncedEntity("ProductDetail", "product_detail"),
     SyncedEntity("ProductDetailStoreAsset", "product_detail_stock"),
     SyncedEntity("VisitorProduct", "visitor_product"),
-    SyncedEntity("ExtraData", "extra_data"),
-    SyncedEntity("Picture", "picture"),
-    SyncedEntity("PhotoGallery", "photo_gallery"),
-    SyncedEntity("PersonGroup", "person_group"),
-    SyncedEntity("Person", "person"),
-    SyncedEntity("PersonAddress", "person_address"),
-    SyncedEntity("VisitorPerson", "visitor_person"),
-    SyncedEntity("Order", "mahak_order"),
-    SyncedEntity("OrderDetail", "mahak_order_detail"),
-    SyncedEntity("Receipt", "receipt"),
+    SyncedEntity("ExtraData", "extra_data", bulk=True),
+    SyncedEntity("Picture", "picture", bulk=True),
+    SyncedEntity("PhotoGallery", "photo_gallery", bulk=True),
+    SyncedEntity("PersonGroup", "person_group", bulk=True),
+    SyncedEntity("Person", "person", bulk=True),
+    SyncedEntity("PersonAddress", "person_address", bulk=True),
+    SyncedEntity("VisitorPerson", "visitor_person", bulk=True),
+    SyncedEntity("Order", "mahak_order", bulk=True),
+    SyncedEntity("OrderDetail", "mahak_order_detail", bulk=True),
+    SyncedEntity("Receipt", "receipt", bulk=True),
 )
 
 ENTITIES_BY_NAME: dict[str, SyncedEntity] = {e.name.lower(): e for e in SYNC_ORDER}
+
+
+def lane_of(name: str) -> Lane:
+    """The lane of the entity called ``name`` (Mahak's name); a name that is no synced entity is bulk."""
+    entity = ENTITIES_BY_NAME.get(name.lower())
+    return Lane.BULK if entity is None else entity.lane
+
+
+def by_lane(entities: Sequence[SyncedEntity]) -> dict[Lane, list[SyncedEntity]]:
+    """``entities`` split by lane, each in the order given (parents first stays parents first)."""
+    lanes: dict[Lane, list[SyncedEntity]] = {}
+    for entity in entities:
+        lanes.setdefault(entity.lane, []).append(entity)
+    return lanes
 
 
 class UnknownEntity(PermanentError, KeyError):

@@ -29,6 +29,7 @@ import structlog
 from hamgam.domain.sync import cursor as cursors
 from hamgam.domain.sync.batch import Batch
 from hamgam.domain.sync.cursor import RunKind
+from hamgam.domain.sync.entities import Lane, lane_of
 from hamgam.domain.sync.rejection import Rejection
 from hamgam.ports import MessageQueue
 from hamgam.ports.locks import Locks
@@ -37,10 +38,21 @@ from hamgam.services.sync.transformer import TransformContext, transform
 
 log = structlog.get_logger(__name__)
 
+#: The bulk lane's batches (``hamgam.domain.sync.entities``).
 BATCH_TOPIC = "sync.batches"
+#: The fresh lane's batches (prices, stock, the product links): consumed apart, so they never queue behind a bulk
+#: entity's thousands of batches.
+FRESH_BATCH_TOPIC = "sync.fresh_batches"
+#: Every batch topic, the fresh lane's first.
+BATCH_TOPICS = (FRESH_BATCH_TOPIC, BATCH_TOPIC)
 #: The lock of one entity's runs (``Locks``, keyed by the entity's name), so two schedulers never fetch one
 #: entity at once.
 ENTITY_RUN_LOCK = "sync.entity_run"
+
+
+def batch_topic(entity: str) -> str:
+    """The topic an entity's batches travel on: its lane's."""
+    return FRESH_BATCH_TOPIC if lane_of(entity) == Lane.FRESH else BATCH_TOPIC
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,7 @@ class Fetcher(Generic[EntityKey]):
     ) -> tuple[int, int]:
         seq = 0
         top = start
+        topic = batch_topic(entity)
         requests = 0
         next_advance = time.monotonic() + self.advance_every_s
         async for page in self.mahak.iter_changes(self.entity_key(entity), start, self.page_size):
@@ -213,7 +226,7 @@ class Fetcher(Generic[EntityKey]):
                     page.max_row_version,
                     authoritative=kind == RunKind.REWIND,
                 )
-                await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
+                await self.queue.publish(topic, batch.encode(), message_id=f"batch-{batch_id}")
             top = max(top, page.max_row_version)
             if progress is not None:
                 progress(len(result.rows) + len(rejected))
