@@ -61,7 +61,7 @@ async def test_worker_is_alive_ready_and_exports_sync_metrics(
             return 'hamgam_sync_lag_seconds{entity="Store"}' in (await http.get("/metrics")).text
 
         # then it is alive, ready on every dependency it has, and its metrics show the entity's lag
-        await eventually(lag_exported, timeout_s=30)
+        await eventually(lag_exported, timeout_s=120)
     assert result.status == "succeeded"
     assert (alive.status_code, alive.json()) == (200, {"status": "ok", "roles": {"worker": "running"}})
     expected = {"database": "ok", "broker": "ok"} if rabbitmq_url else {"database": "ok"}
