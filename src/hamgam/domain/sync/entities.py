@@ -3,11 +3,12 @@
 Parents come before children (stores and categories before products, products before details and stock), so a
 cycle leaves no child pointing at a parent the store has not seen yet.
 
-The entities fall in two lanes. The *fresh* lane holds what a shopper sees change at once (prices and names on
-``Product``, the variants, stock per warehouse, the visitor links) with their small parents; the *bulk* lane holds
-the large entities that may take minutes to walk at scale (extra data, pictures, people, Mahak's own orders). The
-scheduler runs the two lanes side by side and the worker applies their batches from separate topics, so a price
-or stock change never waits behind a bulk entity.
+The entities fall in three lanes. The *fresh* lane holds what a shopper sees change at once (prices and names on
+``Product``, the variants, stock per warehouse, the visitor links); the *reference* lane their small parents
+(settings, price levels, warehouses, regions, visitors, categories…); the *bulk* lane the large entities that may
+take minutes to walk at scale (extra data, pictures, people, Mahak's own orders). The scheduler runs the lanes side
+by side and the worker applies the bulk lane's batches from a topic of their own, so a price or stock change never
+waits behind a bulk entity, and a cycle of the fresh lane is four runs long.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from hamgam.domain.errors import PermanentError
 
 
 class Lane(StrEnum):
-    """The two lanes of a sync cycle (module docstring)."""
+    """The lanes of a sync cycle (module docstring)."""
 
     FRESH = "fresh"
+    REFERENCE = "reference"
     BULK = "bulk"
 
 
@@ -34,38 +36,34 @@ class SyncedEntity:
     name: str
     #: The store table (``product``).
     table: str
-    #: In the bulk lane (``Lane.BULK``) rather than the fresh one.
-    bulk: bool = False
-
-    @property
-    def lane(self) -> Lane:
-        return Lane.BULK if self.bulk else Lane.FRESH
+    #: Its lane (module docstring).
+    lane: Lane
 
 
 #: Every synced entity, parents first.
 SYNC_ORDER: tuple[SyncedEntity, ...] = (
-    SyncedEntity("Setting", "setting"),
-    SyncedEntity("CostLevelName", "cost_level_name"),
-    SyncedEntity("Store", "store"),
-    SyncedEntity("Bank", "bank"),
-    SyncedEntity("Region", "region"),
-    SyncedEntity("Visitor", "visitor"),
-    SyncedEntity("PropertyDescription", "property_description"),
-    SyncedEntity("ProductCategory", "product_category"),
-    SyncedEntity("Product", "product"),
-    SyncedEntity("ProductDetail", "product_detail"),
-    SyncedEntity("ProductDetailStoreAsset", "product_detail_stock"),
-    SyncedEntity("VisitorProduct", "visitor_product"),
-    SyncedEntity("ExtraData", "extra_data", bulk=True),
-    SyncedEntity("Picture", "picture", bulk=True),
-    SyncedEntity("PhotoGallery", "photo_gallery", bulk=True),
-    SyncedEntity("PersonGroup", "person_group", bulk=True),
-    SyncedEntity("Person", "person", bulk=True),
-    SyncedEntity("PersonAddress", "person_address", bulk=True),
-    SyncedEntity("VisitorPerson", "visitor_person", bulk=True),
-    SyncedEntity("Order", "mahak_order", bulk=True),
-    SyncedEntity("OrderDetail", "mahak_order_detail", bulk=True),
-    SyncedEntity("Receipt", "receipt", bulk=True),
+    SyncedEntity("Setting", "setting", Lane.REFERENCE),
+    SyncedEntity("CostLevelName", "cost_level_name", Lane.REFERENCE),
+    SyncedEntity("Store", "store", Lane.REFERENCE),
+    SyncedEntity("Bank", "bank", Lane.REFERENCE),
+    SyncedEntity("Region", "region", Lane.REFERENCE),
+    SyncedEntity("Visitor", "visitor", Lane.REFERENCE),
+    SyncedEntity("PropertyDescription", "property_description", Lane.REFERENCE),
+    SyncedEntity("ProductCategory", "product_category", Lane.REFERENCE),
+    SyncedEntity("Product", "product", Lane.FRESH),
+    SyncedEntity("ProductDetail", "product_detail", Lane.FRESH),
+    SyncedEntity("ProductDetailStoreAsset", "product_detail_stock", Lane.FRESH),
+    SyncedEntity("VisitorProduct", "visitor_product", Lane.FRESH),
+    SyncedEntity("ExtraData", "extra_data", Lane.BULK),
+    SyncedEntity("Picture", "picture", Lane.BULK),
+    SyncedEntity("PhotoGallery", "photo_gallery", Lane.BULK),
+    SyncedEntity("PersonGroup", "person_group", Lane.BULK),
+    SyncedEntity("Person", "person", Lane.BULK),
+    SyncedEntity("PersonAddress", "person_address", Lane.BULK),
+    SyncedEntity("VisitorPerson", "visitor_person", Lane.BULK),
+    SyncedEntity("Order", "mahak_order", Lane.BULK),
+    SyncedEntity("OrderDetail", "mahak_order_detail", Lane.BULK),
+    SyncedEntity("Receipt", "receipt", Lane.BULK),
 )
 
 ENTITIES_BY_NAME: dict[str, SyncedEntity] = {e.name.lower(): e for e in SYNC_ORDER}

@@ -40,8 +40,8 @@ log = structlog.get_logger(__name__)
 
 #: The bulk lane's batches (``hamgam.domain.sync.entities``).
 BATCH_TOPIC = "sync.batches"
-#: The fresh lane's batches (prices, stock, the product links): consumed apart, so they never queue behind a bulk
-#: entity's thousands of batches.
+#: The batches of the fresh and reference lanes (prices, stock, the product links and their small parents):
+#: consumed apart, so they never queue behind a bulk entity's thousands of batches.
 FRESH_BATCH_TOPIC = "sync.fresh_batches"
 #: Every batch topic, the fresh lane's first.
 BATCH_TOPICS = (FRESH_BATCH_TOPIC, BATCH_TOPIC)
@@ -51,8 +51,8 @@ ENTITY_RUN_LOCK = "sync.entity_run"
 
 
 def batch_topic(entity: str) -> str:
-    """The topic an entity's batches travel on: its lane's."""
-    return FRESH_BATCH_TOPIC if lane_of(entity) == Lane.FRESH else BATCH_TOPIC
+    """The topic an entity's batches travel on: the bulk lane's apart from the others'."""
+    return BATCH_TOPIC if lane_of(entity) == Lane.BULK else FRESH_BATCH_TOPIC
 
 
 @dataclass(frozen=True)

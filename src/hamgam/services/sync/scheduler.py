@@ -4,13 +4,13 @@ and on-demand runs.
 Replicas wait as followers and take over within ``leader_retry_s`` when the leader's connection goes away,
 so at any moment at most one scheduler starts runs.
 
-The entities run in two lanes (``hamgam.domain.sync.entities``), side by side: the fresh lane (prices, stock, the
-product links and their parents) and the bulk lane (extra data, pictures, people, Mahak's orders). Each lane runs
-one entity at a time, in dependency order, under its own lock, so at most two entity runs are under way and a
-cycle of the fresh lane starts every interval however long the bulk lane's walk takes after a (re)start at a large
-catalogue. A lane still busy when its next cycle falls due skips that cycle; a run asked for on demand waits for
-its lanes instead. The per-entity run lock (``fetcher.ENTITY_RUN_LOCK``) and the cursor rules are the fetcher's,
-unchanged.
+The entities run in three lanes (``hamgam.domain.sync.entities``), side by side: the fresh lane (prices, stock,
+the product links), the reference lane (their small parents) and the bulk lane (extra data, pictures, people,
+Mahak's orders). Each lane runs one entity at a time, in dependency order, under its own lock, so at most three
+entity runs are under way and a cycle of the fresh lane starts every interval however long the bulk lane's walk
+takes after a (re)start at a large catalogue. A lane still busy when its next cycle falls due skips that cycle;
+a run asked for on demand waits for its lanes instead. The per-entity run lock (``fetcher.ENTITY_RUN_LOCK``) and
+the cursor rules are the fetcher's, unchanged.
 """
 
 from __future__ import annotations
