@@ -4,7 +4,8 @@
    process over HTTP → adapter → fetcher (this process) → RabbitMQ → worker processes → PostgreSQL. Baseline in
    the same run: a bare ``INSERT … SELECT unnest(…) ON CONFLICT`` of the same rows, in pages of the same size.
 2. A no-change incremental run: requests per entity and rows written.
-3. Change-to-store latency with a 2 s poll (scheduler and worker processes running).
+3. Change-to-store latency with a 2 s poll (scheduler and worker processes just started, the bulk entities being
+   walked from RowVersion 0 meanwhile, as after a start at a large catalogue).
 4. The fetcher's peak memory (this process's max RSS) — compare the figures of two sizes.
 
 Usage: ``.venv/bin/python bench/bench_sync.py --products 1000000`` (PostgreSQL and RabbitMQ at 127.0.0.1).
@@ -39,7 +40,7 @@ from hamgam.adapters.db.migrate import upgrade_to_head
 from hamgam.adapters.db.schema.catalog import SYNCED_TABLES
 from hamgam.adapters.db.upsert import UpsertStatement
 from hamgam.bootstrap import build
-from hamgam.domain.sync.entities import entity_named
+from hamgam.domain.sync.entities import SYNC_ORDER, Lane, entity_named
 from hamgam.logs import configure_logging
 from hamgam.settings import Settings
 
@@ -223,6 +224,10 @@ async def no_change_run(settings: Settings, sim_url: str) -> dict:
 
 
 def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples: int) -> dict:
+    """Change → store with the scheduler just started at a large catalogue: the bulk entities (extra data,
+    pictures, people…), never synced by the stages before, are walked from RowVersion 0 meanwhile. The first
+    change is made as soon as a bulk entity's run is under way, and each sample notes whether one still was."""
+    started_at = time.perf_counter()
     processes = [
         role(
             "scheduler",
@@ -230,31 +235,68 @@ def change_latency(env: dict[str, str], sim_url: str, database_url: str, samples
         ),
         role("worker", {**env, "HAMGAM_HEALTH_PORT": str(free_port())}),
     ]
-    engine = create_sync_engine(database_url.replace("postgresql://", "postgresql+psycopg://"), poolclass=pool.NullPool)
-    latencies = []
+    # one connection for the whole stage (each statement sees the latest commits): the machine's PostgreSQL is
+    # shared, and a connection per poll once met "too many clients"
+    engine = create_sync_engine(
+        database_url.replace("postgresql://", "postgresql+psycopg://"),
+        poolclass=pool.NullPool,
+        isolation_level="AUTOCOMMIT",
+    )
+    conn = engine.connect()
+    bulk = [e.name for e in SYNC_ORDER if e.lane == Lane.BULK]
+
+    def bulk_runs_under_way() -> int:
+        return int(
+            conn.scalar(
+                text("SELECT count(*) FROM sync_run WHERE status = 'running' AND entity = ANY(:bulk)"),
+                {"bulk": bulk},
+            )
+        )
+
+    latencies: list[float] = []
+    busy = 0
     try:
-        time.sleep(6)
+        while not bulk_runs_under_way():
+            if time.perf_counter() - started_at > 300:
+                raise RuntimeError("no bulk entity's run started within 300 s of the start")
+            time.sleep(0.2)
+        first_change_after_s = round(time.perf_counter() - started_at, 1)
         for i in range(samples):
             name = f"تغییر {uuid.uuid4().hex[:6]} {i}"
             started = time.perf_counter()
             httpx2.post(f"{sim_url}/_control/rows/Product", json={"rows": [{"ProductId": 1, "Name": name}]})
+            bulk_busy = bulk_runs_under_way() > 0
             while True:
-                with engine.connect() as conn:
-                    if conn.scalar(text("SELECT name FROM product WHERE mahak_id = 1")) == name:
-                        break
+                if conn.scalar(text("SELECT name FROM product WHERE mahak_id = 1")) == name:
+                    break
                 if time.perf_counter() - started > 60:
-                    raise RuntimeError("change never reached the store")
+                    raise RuntimeError(f"change {i + 1} never reached the store within 60 s")
                 time.sleep(0.02)
             latencies.append(time.perf_counter() - started)
+            if bulk_busy and bulk_runs_under_way():  # under way before and after the change reached the store
+                busy += 1
             time.sleep(0.7)
+        last_change_after_s = round(time.perf_counter() - started_at, 1)
+        bulk_still_running = bulk_runs_under_way()
+    except Exception as exc:  # the samples measured before the failure are figures too
+        raise RuntimeError(
+            f"{type(exc).__name__}: {exc} — after {len(latencies)} samples: {[round(x, 2) for x in latencies]} s, "
+            f"{busy} of them with a bulk run under way"
+        ) from exc
     finally:
         stop(*processes)
+        conn.close()
         engine.dispose()
     return {
         "samples": samples,
         "median_s": round(statistics.median(latencies), 2),
         "p95_s": round(sorted(latencies)[int(0.95 * (len(latencies) - 1))], 2),
         "max_s": round(max(latencies), 2),
+        "latencies_s": [round(x, 2) for x in latencies],
+        "samples_with_a_bulk_run_under_way": busy,
+        "first_change_after_start_s": first_change_after_s,
+        "last_change_after_start_s": last_change_after_s,
+        "bulk_runs_still_under_way_at_the_end": bulk_still_running,
     }
 
 

@@ -122,10 +122,11 @@ async def one_queue(queue: str, running: Any, products: int, rounds: int, share:
             await worker_task
             if queue == "rabbitmq":
                 from hamgam.adapters.queue.rabbitmq import RabbitQueue
-                from hamgam.services.sync.fetcher import BATCH_TOPIC
+                from hamgam.services.sync.fetcher import BATCH_TOPICS
 
                 if isinstance(container.queue, RabbitQueue):
-                    await container.queue.delete_topic(BATCH_TOPIC)
+                    for topic in BATCH_TOPICS:
+                        await container.queue.delete_topic(topic)
             await container.aclose()
     finally:
         admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')

@@ -4,20 +4,19 @@ final transaction — and Mahak's duplicate client id behaviour ("reject" or "up
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from sqlalchemy import text
 
-from tests.export.conftest import ExportWorld, running
+from tests.export.conftest import WAIT_S, ExportWorld, running
+from tests.queue_helpers import eventually
 
 
 class Crash(BaseException):
     """The process dies here: nothing after this point runs, nothing is settled."""
 
 
-def crash_once(step: str) -> dict:
-    fired: list[int] = []
+def crash_once(step: str, fired: list[int]) -> dict:
+    """Hooks that crash the exporter once at ``step``, noting the job in ``fired``."""
 
     async def hook(job_id: int) -> None:
         if not fired:
@@ -32,6 +31,10 @@ async def _paid(world: ExportWorld, lines: int = 2) -> int:
     details = await world.sellable(lines)
     customer = await world.customer("09120000001", "رضا کریمی")
     return await world.paid_order(customer, [(d, 1) for d, _ in details])
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 def _assert_one_invoice(world: ExportWorld, lines: int = 2) -> dict:
@@ -49,8 +52,9 @@ async def test_export_crash_at_each_step_ends_with_one_invoice(fresh_mahak, make
     # given a paid order and an exporter that dies at one step of its export
     async with make_world(fresh_mahak, workers=1) as world:  # one consumer: its death stops the exporter
         order_id = await _paid(world)
-        async with running(world, crash_once(step)):
-            await asyncio.sleep(1.0)  # the crash happens; the delivery stays unsettled
+        fired: list[int] = []
+        async with running(world, crash_once(step, fired)):
+            await eventually(lambda: _true(bool(fired)), timeout_s=WAIT_S)  # the crash; the delivery stays unsettled
         assert (await world.job(order_id))["status"] == "pending"
     # when a new process starts on the same database and the message comes back
     async with make_world(fresh_mahak) as world:
@@ -75,7 +79,8 @@ async def test_export_timeout_after_send_reads_back_and_ends_with_one_invoice(
         # when the exporter runs (the first attempt times out, the next ones read back before resending)
         async with running(world):
             await world.wait_jobs({"sent"})
-            await asyncio.sleep(1.0)  # let the late original finish on the server
+            # let the late original finish on the server (saved, or dropped with its client): no request in flight
+            await eventually(lambda: _true(fresh_mahak.control.stats()["in_flight"] == 0), timeout_s=WAIT_S)
         # then one invoice, whatever Mahak does with a repeated client id
         _assert_one_invoice(world)
         job = await world.job(order_id)

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from hamgam.domain.sync.entities import SYNC_ORDER
 from hamgam.entrypoints.api.app import create_app
 from tests.api.conftest import Api
-from tests.export.conftest import ExportWorld, running
+from tests.export.conftest import WAIT_S, ExportWorld, running
 from tests.queue_helpers import eventually
 
 
@@ -82,13 +82,14 @@ async def test_export_line_refused_by_mahak_is_shown_to_staff_and_replay_complet
 
 async def test_first_order_paid_before_person_groups_sync_waits_for_them(fresh_mahak, make_world) -> None:
     # given a shop whose first sync has not brought PersonGroup yet (and no export.person_group_id set)
-    async with make_world(fresh_mahak, retry_delays_s=[0.3] * 40) as world:
+    # retries for several minutes: the sync of PersonGroup below may take long on a loaded machine
+    async with make_world(fresh_mahak, retry_delays_s=[0.5] * 600) as world:
         await world.sync(tuple(e.name for e in SYNC_ORDER if e.name != "PersonGroup"))
         ((d1, _),) = await world.sellable(1)
         order_id = await world.paid_order(await world.customer("09120000009"), [(d1, 1)])
         async with running(world):
             # when the exporter meets the new customer, it retries instead of refusing the order for good
-            await eventually(lambda: _job_error_mentions(world, order_id, "person group"), timeout_s=20)
+            await eventually(lambda: _job_error_mentions(world, order_id, "person group"), timeout_s=WAIT_S)
             assert (await world.job(order_id))["status"] == "pending"
             assert await world.container.dead_letters.count("export.orders") == 0
             # and once PersonGroup syncs, the same job sends the invoice

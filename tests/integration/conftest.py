@@ -33,10 +33,10 @@ async def delete_test_queues(container: Container) -> None:
     """Quorum queues are heavy for the broker: a test removes the ones it declared."""
     from hamgam.adapters.queue.rabbitmq import RabbitQueue
     from hamgam.services.store.pictures import PICTURES_TOPIC
-    from hamgam.services.sync.fetcher import BATCH_TOPIC
+    from hamgam.services.sync.fetcher import BATCH_TOPICS
 
     if isinstance(container.queue, RabbitQueue):
-        for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+        for topic in (*BATCH_TOPICS, PICTURES_TOPIC):
             await container.queue.delete_topic(topic)
 
 

@@ -15,7 +15,7 @@ from hamgam.bootstrap import build
 from hamgam.entrypoints.readiness import MahakProbe, Readiness
 from hamgam.entrypoints.runtime import GRACE_PERIOD_S, run_roles
 from hamgam.services.store.pictures import PICTURES_TOPIC
-from hamgam.services.sync.fetcher import BATCH_TOPIC
+from hamgam.services.sync.fetcher import BATCH_TOPICS
 from hamgam.settings import Settings
 from tests.integration.conftest import sync_settings
 from tests.integration.role_process import free_port, role_env, role_log, running_role, wait_for_http
@@ -37,7 +37,7 @@ async def roles_in_process(settings: Settings, roles: tuple[str, ...]) -> AsyncI
         await task
         if settings.rabbitmq_url:
             queue = RabbitQueue(settings.rabbitmq_url, prefix=settings.queue_prefix)
-            for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+            for topic in (*BATCH_TOPICS, PICTURES_TOPIC):
                 await queue.delete_topic(topic)
             await queue.close()
 
@@ -61,7 +61,7 @@ async def test_worker_is_alive_ready_and_exports_sync_metrics(
             return 'hamgam_sync_lag_seconds{entity="Store"}' in (await http.get("/metrics")).text
 
         # then it is alive, ready on every dependency it has, and its metrics show the entity's lag
-        await eventually(lag_exported, timeout_s=30)
+        await eventually(lag_exported, timeout_s=120)
     assert result.status == "succeeded"
     assert (alive.status_code, alive.json()) == (200, {"status": "ok", "roles": {"worker": "running"}})
     expected = {"database": "ok", "broker": "ok"} if rabbitmq_url else {"database": "ok"}

@@ -45,7 +45,7 @@ def make_shop(
         finally:
             batches.stop()
             pictures.stop()
-            await asyncio.wait_for(asyncio.gather(*tasks), 30)
+            await asyncio.wait_for(asyncio.gather(*tasks), 120)
             await delete_test_queues(container)
             await container.aclose()
 

@@ -82,7 +82,7 @@ async def test_publish_in_is_visible_only_after_commit(make_pg: Callable[..., Po
         assert await queue.depth(TOPIC) == 0
         await transaction.commit()
     # and it is delivered once committed
-    assert (await next_delivery(consumer, timeout_s=2)).message_id == "m-commit"
+    assert (await next_delivery(consumer)).message_id == "m-commit"
 
 
 async def test_publish_in_is_gone_when_rolled_back(make_pg: Callable[..., PostgresQueue]) -> None:
@@ -143,8 +143,8 @@ async def test_release_does_not_count_toward_the_poison_backstop(
     await queue.publish(TOPIC, b"work", message_id="m-1")
     consumer = queue.consume(TOPIC, prefetch=1)
     for _ in range(5):
-        await (await next_delivery(consumer, timeout_s=2)).release()
-    assert (await next_delivery(consumer, timeout_s=2)).message_id == "m-1"
+        await (await next_delivery(consumer)).release()
+    assert (await next_delivery(consumer)).message_id == "m-1"
 
 
 async def test_notify_wakes_an_idle_consumer_at_once(make_pg: Callable[..., PostgresQueue]) -> None:
@@ -179,4 +179,4 @@ async def test_delayed_enqueue_and_depth(make_pg: Callable[..., PostgresQueue]) 
     consumer = queue.consume(TOPIC, prefetch=1)
     assert await queue.depth(TOPIC) == 1
     await assert_no_delivery(consumer, within_s=0.2)
-    assert (await next_delivery(consumer, timeout_s=2)).message_id == "m-later"
+    assert (await next_delivery(consumer)).message_id == "m-later"

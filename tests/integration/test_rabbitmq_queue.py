@@ -86,7 +86,7 @@ async def test_delivery_limit_dead_letters_and_the_drain_stores_them(
     async def one_dead() -> bool:
         return await queue.dead_count(TOPIC) == 1
 
-    await eventually(one_dead, timeout_s=5)
+    await eventually(one_dead, timeout_s=60)
     # and the drain moves it into the dead_letter table, emptying .dead
     engine = create_engine(database_url)
     store = DeadLetterStore(engine)

@@ -39,8 +39,8 @@ async def test_only_one_replica_leads_and_another_takes_over(fresh_mahak, make_c
             leader, follower = (first, second) if first.leader.held else (second, first)
             # when the leader stops, then the follower takes over
             leader.stop()
-            await asyncio.wait_for(tasks[0 if leader is first else 1], 10)
-            await eventually(lambda: _async(follower.leader.held), timeout_s=5)
+            await asyncio.wait_for(tasks[0 if leader is first else 1], 60)
+            await eventually(lambda: _async(follower.leader.held), timeout_s=60)
         finally:
             first.stop()
             second.stop()
@@ -61,12 +61,12 @@ async def test_on_demand_request_runs_on_the_leader(fresh_mahak, make_container)
                     return bool(await conn.scalar(text("SELECT count(*) FROM product")))
 
             # then the leader runs it and the request is marked taken
-            await eventually(product_synced, timeout_s=20)
+            await eventually(product_synced, timeout_s=120)
             async with container.engine.connect() as conn:
                 assert await conn.scalar(text("SELECT count(*) FROM sync_request WHERE taken_at IS NULL")) == 0
         finally:
             leader.stop()
-            await asyncio.wait_for(task, 10)
+            await asyncio.wait_for(task, 60)
 
 
 async def _async(value: bool) -> bool:

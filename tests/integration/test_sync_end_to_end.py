@@ -21,7 +21,7 @@ async def running_worker(container: Any):
         yield worker
     finally:
         worker.stop()
-        await asyncio.wait_for(task, 30)
+        await asyncio.wait_for(task, 120)
 
 
 async def sync_all(container: Any, kind: str = "incremental") -> list[Any]:

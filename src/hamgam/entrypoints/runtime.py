@@ -165,12 +165,12 @@ async def _drain_broker_dead_letters_forever(container: Any) -> None:
     from hamgam.adapters.queue.drain import drain_broker_dead_letters
     from hamgam.adapters.queue.rabbitmq import RabbitQueue
     from hamgam.services.store.pictures import PICTURES_TOPIC
-    from hamgam.services.sync.fetcher import BATCH_TOPIC
+    from hamgam.services.sync.fetcher import BATCH_TOPICS
 
     if not isinstance(container.queue, RabbitQueue):
         return  # the PostgreSQL queue writes its backstop dead letters straight into the table
     while True:
-        for topic in (BATCH_TOPIC, PICTURES_TOPIC):
+        for topic in (*BATCH_TOPICS, PICTURES_TOPIC):
             try:
                 await drain_broker_dead_letters(container.queue, topic, container.dead_letters)
             except Exception as exc:

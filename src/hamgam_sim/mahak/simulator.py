@@ -85,6 +85,8 @@ class MahakSimulator:
         """With ``state_dir`` the database is loaded from there when it was saved before (else generated), and
         kept there while it changes (``close`` saves the last changes)."""
         self.lock = threading.RLock()
+        #: API requests being handled now, held ones too (not reset with the rest: a request may outlive a reset).
+        self._in_flight = 0
         self._initial_account = account or Account()
         self.account = self._initial_account
         self.faults = FaultPlan()
@@ -371,6 +373,14 @@ class MahakSimulator:
         with self.lock:
             self.stats.requests[path] += 1
 
+    def request_started(self) -> None:
+        with self.lock:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self.lock:
+            self._in_flight -= 1
+
     def record_status(self, status: int) -> None:
         with self.lock:
             self.stats.statuses[status] += 1
@@ -400,6 +410,7 @@ class MahakSimulator:
         with self.lock:
             return {
                 **self.stats.as_dict(),
+                "in_flight": self._in_flight,
                 "pending_stock_moves": self.stock.pending,
                 "counts": {name: len(table) for name, table in self.db.tables.items()},
             }

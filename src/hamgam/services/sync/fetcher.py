@@ -30,6 +30,7 @@ import structlog
 from hamgam.domain.sync import cursor as cursors
 from hamgam.domain.sync.batch import Batch
 from hamgam.domain.sync.cursor import RunKind
+from hamgam.domain.sync.entities import Lane, lane_of
 from hamgam.domain.sync.rejection import Rejection
 from hamgam.ports import MessageQueue
 from hamgam.ports.locks import Locks
@@ -39,10 +40,21 @@ from hamgam.services.sync.transformer import TransformContext, TransformResult, 
 
 log = structlog.get_logger(__name__)
 
+#: The bulk lane's batches (``hamgam.domain.sync.entities``).
 BATCH_TOPIC = "sync.batches"
+#: The batches of the fresh and reference lanes (prices, stock, the product links and their small parents):
+#: consumed apart, so they never queue behind a bulk entity's thousands of batches.
+FRESH_BATCH_TOPIC = "sync.fresh_batches"
+#: Every batch topic, the fresh lane's first.
+BATCH_TOPICS = (FRESH_BATCH_TOPIC, BATCH_TOPIC)
 #: The lock of one entity's runs (``Locks``, keyed by the entity's name), so two schedulers never fetch one
 #: entity at once.
 ENTITY_RUN_LOCK = "sync.entity_run"
+
+
+def batch_topic(entity: str) -> str:
+    """The topic an entity's batches travel on: the bulk lane's apart from the others'."""
+    return BATCH_TOPIC if lane_of(entity) == Lane.BULK else FRESH_BATCH_TOPIC
 
 
 @dataclass(frozen=True)
@@ -194,6 +206,7 @@ class Fetcher(Generic[EntityKey]):
     ) -> tuple[int, int]:
         seq = 0
         top = start
+        topic = batch_topic(entity)
         requests = 0
         next_advance = time.monotonic() + self.advance_every_s
         # The next page is fetched, validated and transformed while this one is recorded and published.
@@ -216,7 +229,7 @@ class Fetcher(Generic[EntityKey]):
                         page.max_row_version,
                         authoritative=kind == RunKind.REWIND,
                     )
-                    await self.queue.publish(BATCH_TOPIC, batch.encode(), message_id=f"batch-{batch_id}")
+                    await self.queue.publish(topic, batch.encode(), message_id=f"batch-{batch_id}")
                 top = max(top, page.max_row_version)
                 if progress is not None:
                     progress(len(result.rows) + len(rejected))

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from hamgam.ports import MessageQueue
 from hamgam.ports.sync import SyncReadModel
-from hamgam.services.sync.fetcher import BATCH_TOPIC
+from hamgam.services.sync.fetcher import BATCH_TOPICS
 from hamgam.services.sync.status import dead_letters_waiting, sync_status
 
 log = structlog.get_logger(__name__)
@@ -113,7 +113,8 @@ class SyncMetrics:
             self.export_failed.labels(status).set(orders)
         self.export_total_mismatch.set(await reads.export_total_mismatches())
         self.circuit_open.set(1 if await reads.mahak_circuit_open() else 0)
-        self.queue_depth.labels(BATCH_TOPIC).set(await queue.depth(BATCH_TOPIC))
+        for topic in BATCH_TOPICS:
+            self.queue_depth.labels(topic).set(await queue.depth(topic))
         self.dead_letters.set(await dead_letters_waiting(reads))
 
     async def refresh_forever(self, reads: SyncReadModel, queue: MessageQueue, every_s: float = 5.0) -> None:

@@ -3,20 +3,28 @@ and on-demand runs.
 
 Replicas wait as followers and take over within ``leader_retry_s`` when the leader's connection goes away,
 so at any moment at most one scheduler starts runs.
+
+The entities run in three lanes (``hamgam.domain.sync.entities``), side by side: the fresh lane (prices, stock,
+the product links), the reference lane (their small parents) and the bulk lane (extra data, pictures, people,
+Mahak's orders). Each lane runs one entity at a time, in dependency order, under its own lock, so at most three
+entity runs are under way and a cycle of the fresh lane starts every interval however long the bulk lane's walk
+takes after a (re)start at a large catalogue. A lane still busy when its next cycle falls due skips that cycle;
+a run asked for on demand waits for its lanes instead. The per-entity run lock (``fetcher.ENTITY_RUN_LOCK``) and
+the cursor rules are the fetcher's, unchanged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from hamgam.domain.sync.entities import SYNC_ORDER, SyncedEntity, entity_named
+from hamgam.domain.sync.entities import SYNC_ORDER, Lane, SyncedEntity, by_lane, entity_named
 from hamgam.ports.locks import Locks
 from hamgam.ports.sync import SyncRepository
 from hamgam.services.sync.failures import problem_from_error
@@ -57,7 +65,7 @@ class LeaderLock:
 
 
 class SyncScheduler:
-    """Starts a cycle over every entity (parents first) every ``interval_s``, a reconciliation every
+    """Starts a cycle of each lane (parents first) every ``interval_s``, a reconciliation every
     ``reconcile_interval_s``, and the runs asked for on demand, but only while it leads.
 
     ``interval_s`` may be a callable read at run time (the shop's settings, edited in the admin panel): before
@@ -83,12 +91,14 @@ class SyncScheduler:
         self.leader = LeaderLock(locks)
         self.leader_retry_s = leader_retry_s
         self._apscheduler = AsyncIOScheduler()
-        self._run_lock = asyncio.Lock()
+        self._lanes = {lane: asyncio.Lock() for lane in Lane}
+        #: Lane runs started by the cycle job and by requests (kept so they are not collected mid-run).
+        self._running: set[asyncio.Task[None]] = set()
         self._interval = interval_s if callable(interval_s) else (lambda: interval_s)
         self._refresh = refresh
         self.interval_s = self._interval()
         self._jobs = [
-            ("cycle", self.cycle, self.interval_s),
+            ("cycle", self.start_cycle, self.interval_s),
             ("reconcile", self.reconcile, reconcile_interval_s),
             ("requests", self.take_requests, request_poll_s),
         ]
@@ -154,10 +164,21 @@ class SyncScheduler:
 
         return guarded
 
+    async def start_cycle(self) -> None:
+        """The cycle job: start an incremental cycle of each lane that is not busy, and return at once."""
+        for lane, entities in by_lane(self.entities).items():
+            if not self._lanes[lane].locked():
+                self._start(self._lane_cycle(lane, entities, "incremental"))
+
     async def cycle(self, kind: str = "incremental", entities: Sequence[SyncedEntity] | None = None) -> None:
-        """Run the entities in dependency order; one entity's failure does not stop the others."""
-        async with self._run_lock:
-            for entity in entities or self.entities:
+        """Run the entities, their lanes side by side, each lane in dependency order once the lane is free; one
+        entity's failure does not stop the others."""
+        lanes = by_lane(entities or self.entities)
+        await asyncio.gather(*(self._lane_cycle(lane, members, kind) for lane, members in lanes.items()))
+
+    async def _lane_cycle(self, lane: Lane, entities: Sequence[SyncedEntity], kind: str) -> None:
+        async with self._lanes[lane]:
+            for entity in entities:
                 if self._stopped.is_set():
                     return
                 try:
@@ -170,10 +191,16 @@ class SyncScheduler:
         await self.cycle("reconcile")
 
     async def take_requests(self) -> None:
+        """Start the runs asked for on demand; each waits for its lanes, and the next poll is not held up."""
         for request in await self.repository.take_requests():
             entities = [entity_named(request["entity"])] if request["entity"] else None
             log.info("sync.request.taken", entity=request["entity"], kind=request["kind"])
-            await self.cycle(request["kind"], entities)
+            self._start(self.cycle(request["kind"], entities))
+
+    def _start(self, run: Coroutine[object, object, None]) -> None:
+        task = asyncio.create_task(run)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
 
 def _now() -> datetime:

@@ -1,5 +1,8 @@
 """The worker pool: competing consumers that apply batches, ack after commit, retry or dead-letter failures.
 
+Each batch topic has its own consumers (``BATCH_TOPICS``: the fresh lane's and the bulk lane's), so a price or
+stock batch is applied while thousands of picture or people batches still wait on theirs.
+
 The consuming, acking and stopping are the shared consumer pool's (``hamgam.services.messaging``); this module
 says what a batch delivery means: apply it through the sync repository; on a retry count it on its batch and
 run; on a dead letter store the letter and settle the batch as dead in one transaction.
@@ -7,6 +10,7 @@ run; on a dead letter store the letter and settle the batch as dead in one trans
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import structlog
@@ -17,7 +21,7 @@ from hamgam.ports import Delivery, MessageQueue
 from hamgam.ports.sync import AppliedBatchListener, SyncRepository
 from hamgam.services.messaging.consumer_pool import ConsumerPool
 from hamgam.services.messaging.retry_policy import Decision
-from hamgam.services.sync.fetcher import BATCH_TOPIC
+from hamgam.services.sync.fetcher import BATCH_TOPIC, BATCH_TOPICS
 
 log = structlog.get_logger(__name__)
 
@@ -25,9 +29,13 @@ log = structlog.get_logger(__name__)
 class BatchHandler:
     """A batch delivery's part in the consumer pool (``hamgam.services.messaging.consumer_pool.MessageHandler``)."""
 
-    def __init__(self, repository: SyncRepository, listener: AppliedBatchListener | None = None) -> None:
+    def __init__(
+        self, repository: SyncRepository, listener: AppliedBatchListener | None = None, *, topic: str = BATCH_TOPIC
+    ) -> None:
         self.repository = repository
         self.listener = listener
+        #: The topic consumed (where a dead letter is replayed to).
+        self.topic = topic
 
     async def apply(self, delivery: Delivery) -> None:
         batch = Batch.decode(delivery.body)
@@ -46,7 +54,7 @@ class BatchHandler:
         batch_id, run_id = _ids(delivery.body)
         log.warning("sync.batch.dead", batch_id=batch_id, reason=decision.reason, attempt=delivery.attempt)
         letter = FailedMessage(
-            topic=BATCH_TOPIC,
+            topic=self.topic,
             message_id=delivery.message_id,
             body=delivery.body,
             headers=dict(delivery.headers),
@@ -56,8 +64,8 @@ class BatchHandler:
         await self.repository.dead_letter_batch(letter, batch_id, run_id)
 
 
-class BatchWorker(ConsumerPool):
-    """``concurrency`` consumers of the batch topic. ``stop()`` lets in-flight batches finish, then gives back
+class BatchWorker:
+    """``concurrency`` consumers of each batch topic. ``stop()`` lets in-flight batches finish, then gives back
     whatever is still unsettled, so a SIGTERM never loses nor half-applies a batch."""
 
     def __init__(
@@ -71,15 +79,37 @@ class BatchWorker(ConsumerPool):
         grace_period_s: float = 20.0,
         listener: AppliedBatchListener | None = None,
     ) -> None:
-        super().__init__(
-            queue,
-            BATCH_TOPIC,
-            BatchHandler(repository, listener),
-            concurrency=concurrency,
-            prefetch=prefetch,
-            retry_delays_s=retry_delays_s,
-            grace_period_s=grace_period_s,
-        )
+        self.pools = {
+            topic: ConsumerPool(
+                queue,
+                topic,
+                BatchHandler(repository, listener, topic=topic),
+                concurrency=concurrency,
+                prefetch=prefetch,
+                retry_delays_s=retry_delays_s,
+                grace_period_s=grace_period_s,
+            )
+            for topic in BATCH_TOPICS
+        }
+
+    async def run(self) -> None:
+        """Consume every batch topic until ``stop()``; a pool that fails stops the others and fails the run."""
+        tasks = [asyncio.create_task(pool.run()) for pool in self.pools.values()]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()
+
+    def stop(self) -> None:
+        for pool in self.pools.values():
+            pool.stop()
+
+    async def handle(self, delivery: Delivery, topic: str = BATCH_TOPIC) -> None:
+        """Handle one delivery of ``topic`` as its consumers do (settled exactly once)."""
+        await self.pools[topic].handle(delivery)
 
 
 def _ids(body: bytes) -> tuple[int | None, int | None]:

@@ -37,6 +37,13 @@ class SimulatorMiddleware:
         if not path.startswith(API_PREFIX):
             await self.app(scope, receive, send)
             return
+        self.sim.request_started()
+        try:
+            await self._api(path, scope, receive, send, uvicorn_cycle)
+        finally:
+            self.sim.request_finished()
+
+    async def _api(self, path: str, scope: dict, receive: Any, send: Any, uvicorn_cycle: Any) -> None:
         rules = self._fired(path[len(API_PREFIX) :], scope)
         kinds = {rule.kind: rule for rule in rules}
         for kind in ("latency", "timeout"):
