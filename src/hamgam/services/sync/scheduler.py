@@ -131,11 +131,10 @@ class SyncScheduler:
                     await asyncio.wait_for(self._stopped.wait(), self.leader_retry_s)
         finally:
             try:
-                if self._stopped.is_set():
-                    # the cycle in flight stops after its entity (it checks ``_stopped``): wait for it, since
-                    # shutting APScheduler down cancels its jobs mid-transaction (logged as errors)
-                    async with self._run_lock:
-                        pass
+                if self._stopped.is_set() and self._running:
+                    # each lane in flight stops after its entity (it checks ``_stopped``): wait for them rather than
+                    # leave them to be cancelled mid-transaction when the loop ends (logged as errors)
+                    await asyncio.gather(*self._running, return_exceptions=True)
             finally:
                 self._apscheduler.shutdown(wait=False)
                 await self.leader.release()
