@@ -40,9 +40,10 @@ from hamgam.adapters.mahak.limiter import (
     postgres_guards,
 )
 from hamgam.adapters.mahak.paging import ChangePage, iter_changes, parse_rows, validate_row
-from hamgam.adapters.mahak.wire import Entity, Row
+from hamgam.adapters.mahak.wire import CatalogueRow, Entity, Row, WireRow
 
 __all__ = [
+    "CatalogueRow",
     "ChangePage",
     "CircuitBreaker",
     "ContractViolation",
@@ -75,6 +76,7 @@ __all__ = [
     "SaveResult",
     "SolveDisputeRequest",
     "VisitorPersonSave",
+    "WireRow",
     "guard_key",
     "iter_changes",
     "md5_hex",

@@ -26,11 +26,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterab
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from hamgam.adapters.mahak.errors import ContractViolation
-from hamgam.adapters.mahak.wire import Entity, Row
+from hamgam.adapters.mahak.wire import CatalogueRow, Entity, RowValueError, WireRow
 
 #: ``fetch(entity, from_version, page_size)`` returns the raw rows of one GetAllData response.
 Fetch = Callable[[Entity, int, int], Awaitable[list[Any]]]
@@ -46,42 +47,70 @@ class ChangePage:
     """
 
     entity: Entity
-    rows: list[Row]
+    rows: list[WireRow]
     invalid: list[ContractViolation] = field(default_factory=list)
     max_row_version: int = 0
 
 
-def validate_row(entity: Entity, raw: Any) -> Row | ContractViolation:
+def validate_row(entity: Entity, raw: Any) -> WireRow | ContractViolation:
     """The typed row, or a ``ContractViolation`` naming entity, row id and the first offending wire field."""
     if not isinstance(raw, Mapping):
         return ContractViolation(entity.value, None, None, f"row is {type(raw).__name__}, not an object", raw)
+    model = entity.model
     try:
-        return entity.model.model_validate(raw)
+        if issubclass(model, CatalogueRow):
+            return msgspec.convert(raw, model, strict=False)
+        return model.model_validate(raw)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or None
-        row_id, _ = _identity(entity.id_field, raw)
-        return ContractViolation(entity.value, row_id, where, first["msg"], raw)
+        reason = first["msg"]
+    except msgspec.ValidationError as error:
+        where, reason = _msgspec_fault(error)
+    row_id, _ = _identity(entity.id_field, raw)
+    return ContractViolation(entity.value, row_id, where, reason, raw)
 
 
-def validate_rows(entity: Entity, raw_rows: list[Any]) -> list[Row | ContractViolation]:
+def validate_rows(entity: Entity, raw_rows: list[Any]) -> list[WireRow | ContractViolation]:
     """``validate_row`` of each row, in order; the whole list is validated in one call while every row is valid
     (the common case), and row by row only when some row is not."""
     try:
+        if issubclass(entity.model, CatalogueRow):
+            return list(msgspec.convert(raw_rows, _catalogue_list(entity), strict=False))
         return list(_list_adapter(entity).validate_python(raw_rows))
-    except ValidationError:
+    except (ValidationError, msgspec.ValidationError):
         return [validate_row(entity, raw) for raw in raw_rows]
 
 
 @functools.cache
-def _list_adapter(entity: Entity) -> TypeAdapter[list[Row]]:
+def _list_adapter(entity: Entity) -> TypeAdapter[list[WireRow]]:
     # the entity's own row model, chosen at run time (mypy reads a subscript as a static type)
     return TypeAdapter(list[entity.model])  # type: ignore[name-defined]
 
 
-def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[Row]:
+@functools.cache
+def _catalogue_list(entity: Entity) -> Any:
+    return list[entity.model]  # type: ignore[name-defined]
+
+
+def _msgspec_fault(error: msgspec.ValidationError) -> tuple[str | None, str]:
+    """The wire field at fault and the reason, from msgspec's ``"reason - at `$.Field`"``."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, RowValueError):
+        return cause.field, cause.reason
+    message, _, path = str(error).rpartition(" - at `")
+    if not message:
+        message, path = str(error), ""
+    parts = [part for part in path.rstrip("`").lstrip("$").split(".") if part and not part.startswith("[")]
+    where = parts[0].split("[")[0] if parts else None
+    if where is None and "missing required field `" in message:
+        where = message.split("`")[1]
+    return where, message
+
+
+def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[WireRow]:
     """Validate every row strictly: the first bad one raises its ``ContractViolation``."""
-    rows: list[Row] = []
+    rows: list[WireRow] = []
     for raw in raw_rows:
         parsed = validate_row(entity, raw)
         if isinstance(parsed, ContractViolation):
@@ -147,7 +176,7 @@ async def iter_changes(fetch: Fetch, entity: Entity, from_version: int, page_siz
             # A short page is the end only if the server did not cap it: ask once more from just below its last
             # RowVersion; a page with nothing new confirms the end (the rest of a cut group would be new).
             next_cursor = last - 1
-        rows: list[Row] = []
+        rows: list[WireRow] = []
         invalid, pending_broken = pending_broken, []
         for parsed in validate_rows(entity, [raw for _, _, raw in fresh]):
             if isinstance(parsed, ContractViolation):

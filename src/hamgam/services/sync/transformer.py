@@ -341,7 +341,7 @@ def transform(entity: str, rows: Iterable[Any], ctx: TransformContext) -> Transf
                     row_version=getattr(row, "row_version", None),
                     field=exc.field,
                     reason=exc.reason,
-                    raw=row.model_dump(mode="json", by_alias=True) if hasattr(row, "model_dump") else None,
+                    raw=row.to_wire() if hasattr(row, "to_wire") else None,
                 )
             )
     return result
