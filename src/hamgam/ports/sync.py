@@ -8,7 +8,8 @@ the metrics read) by ``hamgam.adapters.db.sync_reads.SyncReads``; in memory by `
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -73,6 +74,10 @@ class MahakGateway(Protocol[EntityKey]):
         """Every change of ``entity`` after ``from_version``, page by page."""
 
 
+#: ``record_batch(run_id, entity, seq, rows, rv_min, rv_max, rejected)``: the batch id.
+RecordBatch = Callable[[int, str, int, int, int, int, Sequence[Rejection]], Awaitable[int]]
+
+
 class SyncRepository(Protocol):
     """Runs, batches, cursors, rewinds and the applying of a batch, each call one transaction."""
 
@@ -102,6 +107,9 @@ class SyncRepository(Protocol):
     async def record_batch(
         self, run_id: int, entity: str, seq: int, rows: int, rv_min: int, rv_max: int, rejected: Sequence[Rejection]
     ) -> int: ...
+
+    def batch_recording(self) -> AbstractAsyncContextManager[RecordBatch]:
+        """``record_batch`` for many pages in a row (one connection held while the block runs)."""
 
     async def note_fetched(self, run_id: int, requests: int, to_row_version: int) -> None: ...
 

@@ -210,13 +210,16 @@ class Fetcher(Generic[EntityKey]):
         requests = 0
         next_advance = time.monotonic() + self.advance_every_s
         # The next page is fetched, validated and transformed while this one is recorded and published.
-        async with contextlib.aclosing(read_ahead(self._transformed_pages(entity, start), depth=2)) as pages:
+        async with (
+            self.repository.batch_recording() as record_batch,
+            contextlib.aclosing(read_ahead(self._transformed_pages(entity, start), depth=2)) as pages,
+        ):
             async for page, result in pages:
                 requests += 1
                 rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]
                 versions = [r["row_version"] for r in result.rows] or [page.max_row_version]
                 seq += 1
-                batch_id = await self.repository.record_batch(
+                batch_id = await record_batch(
                     run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
                 )
                 if result.rows:
