@@ -187,6 +187,8 @@ class FakeSyncRepository:
         stored.status = "applied"
         counts = ApplyCounts(inserted, updated, stale)
         run = self.runs[batch.run_id]
+        self.rejected.extend(batch.rejected)
+        run["rows_rejected"] += len(batch.rejected)
         run["rows_inserted"] += inserted
         run["rows_updated"] += updated
         run["rows_stale"] += stale

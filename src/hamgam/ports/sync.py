@@ -61,6 +61,16 @@ class ChangePage(Protocol):
     def max_row_version(self) -> int:
         """Every change up to this RowVersion is in this page or an earlier one."""
 
+    def wire_rows(self) -> list[dict[str, Any]]:
+        """``rows`` as JSON types under Mahak's names, as validated (what a batch carries to the workers)."""
+
+
+class MahakRows(Protocol):
+    """Reads the Mahak rows a batch carries (``ChangePage.wire_rows``) back into the typed rows the transformer
+    maps; a row that no longer reads raises the adapter's contract violation (a permanent error)."""
+
+    def read(self, entity: str, rows: Sequence[Any]) -> Sequence[Any]: ...
+
 
 class MahakGateway(Protocol[EntityKey]):
     """What the fetcher reads from Mahak."""
@@ -130,7 +140,8 @@ class SyncRepository(Protocol):
 
     # -- the worker's side
     async def apply_batch(self, batch: Batch) -> ApplyCounts | None:
-        """Apply ``batch`` once, in one transaction; ``None`` when it was already applied (a redelivery)."""
+        """Apply ``batch`` (store rows) once, in one transaction, recording the rows its mapping rejected in the
+        same one; ``None`` when it was already applied (a redelivery)."""
 
     async def note_retry(self, batch_id: int, run_id: int, error: str) -> None: ...
 

@@ -337,7 +337,8 @@ class SqlSyncRepository:
     # -- applying -----------------------------------------------------------------------------------------
 
     async def apply_batch(self, batch: Batch) -> ApplyCounts | None:
-        """Apply ``batch`` once. ``None`` when it was already applied (a redelivery): nothing changes."""
+        """Apply ``batch`` once, with the rows its mapping rejected (``Batch.rejected``). ``None`` when it was
+        already applied (a redelivery): nothing changes."""
         async with self.engine.begin() as conn:
             status = await conn.scalar(
                 select(sync_batch.c.status).where(sync_batch.c.id == batch.batch_id).with_for_update()
@@ -358,6 +359,15 @@ class SqlSyncRepository:
                     " ON CONFLICT DO NOTHING",
                     batch.run_id,
                     [r["mahak_id"] for r in batch.rows],
+                )
+            if batch.rejected:
+                await conn.execute(
+                    insert(rejected_row), [{**asdict(r), "run_id": batch.run_id} for r in batch.rejected]
+                )
+                await conn.execute(
+                    update(sync_run)
+                    .where(sync_run.c.id == batch.run_id)
+                    .values(rows_rejected=sync_run.c.rows_rejected + len(batch.rejected))
                 )
             await self._mark_applied(conn, batch, counts)
         if behind and not batch.authoritative:

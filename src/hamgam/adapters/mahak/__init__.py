@@ -39,7 +39,7 @@ from hamgam.adapters.mahak.limiter import (
     memory_guards,
     postgres_guards,
 )
-from hamgam.adapters.mahak.paging import ChangePage, iter_changes, parse_rows, validate_row
+from hamgam.adapters.mahak.paging import ChangePage, MahakRowReader, iter_changes, parse_rows, validate_row
 from hamgam.adapters.mahak.wire import CatalogueRow, Entity, Row, WireRow
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "MahakPermanent",
     "MahakRateLimited",
     "MahakRejected",
+    "MahakRowReader",
     "MahakTransient",
     "MahakUnavailable",
     "OrderDetailSave",

@@ -22,7 +22,7 @@ page stops growing, the rows seen are yielded, and the periodic reconciliation f
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +50,23 @@ class ChangePage:
     rows: list[WireRow]
     invalid: list[ContractViolation] = field(default_factory=list)
     max_row_version: int = 0
+
+    def wire_rows(self) -> list[dict[str, Any]]:
+        """The rows as JSON types under their wire names, as validated (``MahakRowReader`` reads them back)."""
+        return [row.to_wire() for row in self.rows]
+
+
+class MahakRowReader:
+    """``hamgam.ports.sync.MahakRows``: the rows of ``ChangePage.wire_rows`` back as typed rows, a page in one
+    call; the first row that does not read raises its ``ContractViolation``."""
+
+    def read(self, entity: str, rows: Sequence[Any]) -> list[WireRow]:
+        typed: list[WireRow] = []
+        for parsed in validate_rows(Entity(entity), list(rows)):
+            if isinstance(parsed, ContractViolation):
+                raise parsed
+            typed.append(parsed)
+        return typed
 
 
 def validate_row(entity: Entity, raw: Any) -> WireRow | ContractViolation:
