@@ -1,11 +1,11 @@
 """The fetcher: one run of one entity, from its cursor (or from 0), page by page with bounded memory.
 
 Each page is validated, recorded as a batch (with its invalid rows) and published to the worker pool, which maps
-the rows to store rows (``transformer.map_batch``) and upserts them. The run
-then waits for its batches to settle and moves the cursor to the watermark: the highest RowVersion below which
-every batch is applied or held in the dead-letter queue with its reason. The cursor already follows the watermark
-while pages are still being fetched, so a run cut short (a leader killed mid-run) costs only the unsettled tail.
-A crash anywhere re-fetches from the last cursor, never skips a row (invariant 1).
+the rows to store rows (``transformer.map_batch``) and upserts them. The run then waits for its batches to settle
+and moves the cursor to the watermark: the highest RowVersion below which every batch is applied or held in the
+dead-letter queue with its reason. The cursor already follows the watermark while pages are still being fetched,
+so a run cut short (a leader killed mid-run) costs only the unsettled tail. A crash anywhere re-fetches from the
+last cursor, never skips a row (invariant 1).
 
 A Mahak restored from a backup (or re-created) serves RowVersions below the cursor, and asking for what is newer
 than the cursor would never see a change again. Each run therefore first probes for it (one one-row request:
