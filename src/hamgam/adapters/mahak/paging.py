@@ -31,7 +31,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from hamgam.adapters.mahak.errors import ContractViolation
-from hamgam.adapters.mahak.wire import CatalogueRow, Entity, RowValueError, WireRow
+from hamgam.adapters.mahak.wire import CatalogueRow, Entity, RowValueError, WireRow, to_wire_rows
 
 #: ``fetch(entity, from_version, page_size)`` returns the raw rows of one GetAllData response.
 Fetch = Callable[[Entity, int, int], Awaitable[list[Any]]]
@@ -53,7 +53,7 @@ class ChangePage:
 
     def wire_rows(self) -> list[dict[str, Any]]:
         """The rows as JSON types under their wire names, as validated (``MahakRowReader`` reads them back)."""
-        return [row.to_wire() for row in self.rows]
+        return to_wire_rows(self.rows)
 
 
 class MahakRowReader:

@@ -14,6 +14,7 @@ floats: the JSON they come from holds binary floats already.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -99,7 +100,7 @@ class ProductCategory(Row):
     icon: Text = ""
 
 
-class CatalogueRow(msgspec.Struct, rename="pascal", kw_only=True, frozen=True):
+class CatalogueRow(msgspec.Struct, rename="pascal", kw_only=True, frozen=True, omit_defaults=True):
     """The common tail of a catalogue row (``Row``'s, for the entities validated by msgspec).
 
     ``__post_init__`` applies the rules a type alone cannot say: null text reads as "" (the fields named in
@@ -135,7 +136,8 @@ class CatalogueRow(msgspec.Struct, rename="pascal", kw_only=True, frozen=True):
                     raise RowValueError(to_pascal(name), f"not a date: {error}") from None
 
     def to_wire(self) -> dict[str, Any]:
-        """The row as JSON types under its wire names (what was read, after the rules above)."""
+        """The row as JSON types under its wire names (what was read, after the rules above); fields that hold
+        their default are left out, and read back as it."""
         return msgspec.to_builtins(self)
 
 
@@ -481,6 +483,13 @@ class Transaction(Row):
 
 #: A row as the Mahak adapter reads it.
 WireRow = Row | CatalogueRow
+
+
+def to_wire_rows(rows: Sequence[WireRow]) -> list[dict[str, Any]]:
+    """``to_wire`` of each row; a page of catalogue rows in one call."""
+    if rows and all(isinstance(row, CatalogueRow) for row in rows):
+        return msgspec.to_builtins(rows)
+    return [row.to_wire() for row in rows]
 
 
 class Entity(StrEnum):
