@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -24,15 +25,23 @@ async def assert_no_delivery(consumer: AsyncIterator[Any], within_s: float = 0.4
         pytest.fail(f"unexpected delivery {delivery.message_id}")
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 60.0, every_s: float = 0.05) -> None:
-    """Poll ``check`` until it holds (broker counters settle asynchronously). The bound is generous: a loaded CI
-    machine (load average 7 on 2 cores and more) is many times slower than a quiet one, and a test checks that a thing
-    happens, not how fast (speed belongs to ``bench/``)."""
+async def eventually(
+    check: Callable[[], Awaitable[bool] | bool], timeout_s: float = 60.0, every_s: float = 0.05
+) -> None:
+    """Poll ``check`` (a plain or an async function) until it holds (broker counters settle asynchronously, a
+    consumer texts when it gets to it). The bound is generous: a loaded CI machine (load average 7 on 2 cores and
+    more) is many times slower than a quiet one, and a test checks that a thing happens, not how fast (speed belongs
+    to ``bench/``)."""
     deadline = time.monotonic() + timeout_s
-    while not await check():
+    while not await _holds(check):
         if time.monotonic() > deadline:
             pytest.fail("condition not met in time")
         await asyncio.sleep(every_s)
+
+
+async def _holds(check: Callable[[], Awaitable[bool] | bool]) -> bool:
+    result = check()
+    return bool(await result) if inspect.isawaitable(result) else bool(result)
 
 
 class TcpProxy:
