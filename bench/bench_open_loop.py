@@ -16,8 +16,9 @@ due is a timeout.
    ``product_api``, ``search_page``, ``search_api``, ``home_page``, ``home_api``) and ``healthz``, which costs the
    gateway next to nothing and so shows the load generator's own overhead and send lag.
 4. Each scenario at each ``--rate``: ``--warmup`` seconds of arrivals, not counted, then ``--seconds`` measured
-   (one schedule, no pause between the two), then the answers still awaited. Before each run the gateway is left
-   to finish what earlier runs queued (its CPU falls idle).
+   (one schedule, no pause between the two), then the answers still awaited. Each run has gateways of its own,
+   started for it once a request to its path answers 200 and measured once they are idle (under 0.05 core, none
+   of their PostgreSQL connections busy): an overloaded run leaves thousands of requests queued in its gateway.
 
 Figures per run: requests offered and answered per second; latency p50/p95/p99/max from the due time, where a
 failed or timed-out request counts as slower than any answer (so p95 is only finite when fewer than 5 % failed);
@@ -304,15 +305,38 @@ def gateways_cpu_s(pids: Sequence[int]) -> float:
     return sum(bench_pages.process_cpu_s(pid) for pid in pids)
 
 
-def settle(pids: Sequence[int], max_wait_s: float = 120.0) -> float:
-    """Wait until the gateways use less than ``IDLE_CORES`` over a second (what earlier runs queued is done);
-    returns the seconds waited."""
+def postgres_ports(pids: Sequence[int], server_port: int) -> list[int]:
+    """The local ports of the processes' TCP connections to ``server_port`` (Linux ``/proc``)."""
+    inodes = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if (target := os.readlink(fd)).startswith("socket:["):
+                    inodes.add(target[len("socket:[") : -1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            _sl, local, remote, *_rest, inode = line.split()[:10]
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == server_port:
+                ports.append(int(local.rsplit(":", 1)[1], 16))
+    return ports
+
+
+def settle(pids: Sequence[int], database_url: str, max_wait_s: float = 60.0) -> float:
+    """Wait until the gateways are idle: under ``IDLE_CORES`` of CPU over a second and none of their PostgreSQL
+    connections in a statement or transaction; returns the seconds waited."""
+    server_port = urllib.parse.urlsplit(database_url).port or 5432
     started = time.monotonic()
-    while time.monotonic() - started < max_wait_s:
-        before = gateways_cpu_s(pids)
-        time.sleep(1.0)
-        if gateways_cpu_s(pids) - before < IDLE_CORES:
-            break
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        while time.monotonic() - started < max_wait_s:
+            before = gateways_cpu_s(pids)
+            time.sleep(1.0)
+            busy = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE client_port = ANY(%s) AND state <> 'idle'",
+                [postgres_ports(pids, server_port)],
+            ).fetchone()[0]
+            if gateways_cpu_s(pids) - before < IDLE_CORES and not busy:
+                break
     return round(time.monotonic() - started, 1)
 
 
@@ -407,6 +431,25 @@ def run_one(get_factory: Callable[[], Any], path: str, args: argparse.Namespace,
     }
 
 
+def measure_scenario(name: str, path: str, rate: float, database_url: str, args: argparse.Namespace) -> dict:
+    """One run on fresh gateways (what an overloaded run left queued in the last ones cannot slow this one): a
+    request to check the path answers, then the open-loop run once the gateways are idle."""
+    with gateways(database_url, args.gateways, args.log_level) as (base, pids):
+        status = httpx2.get(base + path, timeout=120).status_code
+        if status != 200:
+            print(f"{name} {rate:g}/s: GET {path} answered {status}, not measured", file=sys.stderr, flush=True)
+            return {"path": path, "rate": rate, "not_measured": f"GET answered {status}"}
+        waited = settle(pids, database_url)
+        run = run_one(lambda: CLIENTS[args.client](base, args.connections), path, args, rate, pids)
+    goal = goal_p95_ms(name)
+    if goal is not None:
+        p95 = run["latency_ms"]["p95"]
+        run |= {"goal_p95_ms": goal, "goal_met": p95 is not None and p95 <= goal}
+    run["settled_s"] = waited
+    print(f"{name} {rate:g}/s: {json.dumps(run, ensure_ascii=False)}", file=sys.stderr, flush=True)
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, nargs="+", default=[200.0], help="requests per second offered")
@@ -434,46 +477,35 @@ def main() -> None:
         with psycopg.connect(database_url) as conn:
             products = conn.execute("SELECT count(*) FROM product").fetchone()[0]
             postgres = conn.execute("SHOW server_version").fetchone()[0]
-        with gateways(database_url, args.gateways, args.log_level) as (base, pids):
+        try:
             for name in args.scenarios:
-                status = httpx2.get(base + paths[name], timeout=120).status_code
-                if status != 200:
-                    raise RuntimeError(f"{name}: GET {paths[name]} answered {status}")
-                runs: dict[str, Any] = {}
                 for rate in args.rate:
-                    waited = settle(pids)
-                    run = run_one(lambda: CLIENTS[args.client](base, args.connections), paths[name], args, rate, pids)
-                    goal = goal_p95_ms(name)
-                    if goal is not None:
-                        p95 = run["latency_ms"]["p95"]
-                        run["goal_p95_ms"] = goal
-                        run["goal_met"] = p95 is not None and p95 <= goal
-                    runs[f"{rate:g}/s"] = {**run, "settled_s": waited}
-                    print(f"{name} {rate:g}/s: {json.dumps(runs[f'{rate:g}/s'], ensure_ascii=False)}", file=sys.stderr)
-                result[name] = runs
-    print(
-        json.dumps(
-            {
-                "date": time.strftime("%Y-%m-%d %H:%M"),
-                "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
-                f"Python {platform.python_version()}; load generator, gateway and PostgreSQL share the cores",
-                "postgres": postgres,
-                "products": products,
-                **({"load": loaded} if loaded else {}),
-                "gateways": args.gateways,
-                "client": args.client,
-                "arrivals": "fixed" if args.poisson is None else f"poisson, seed {args.poisson}",
-                "seconds": args.seconds,
-                "warmup_s": args.warmup,
-                "timeout_s": args.timeout,
-                **result,
-                "total_s": round(time.perf_counter() - run_started, 1),
-            },
-            ensure_ascii=False,
-            indent=2,
-        )
-    )
+                    run = measure_scenario(name, paths[name], rate, database_url, args)
+                    result.setdefault(name, {})[f"{rate:g}/s"] = run
+        finally:
+            print(
+                json.dumps(
+                    {
+                        "date": time.strftime("%Y-%m-%d %H:%M"),
+                        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+                        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
+                        f"Python {platform.python_version()}; load generator, gateway and PostgreSQL share the cores",
+                        "postgres": postgres,
+                        "products": products,
+                        **({"load": loaded} if loaded else {}),
+                        "gateways": args.gateways,
+                        "client": args.client,
+                        "arrivals": "fixed" if args.poisson is None else f"poisson, seed {args.poisson}",
+                        "seconds": args.seconds,
+                        "warmup_s": args.warmup,
+                        "timeout_s": args.timeout,
+                        **result,
+                        "total_s": round(time.perf_counter() - run_started, 1),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
 
 
 if __name__ == "__main__":
