@@ -93,7 +93,7 @@ Get = Callable[[str], Awaitable[int]]
 def arrival_offsets(rate: float, duration_s: float, poisson_seed: int | None = None) -> list[float]:
     """Due times of the requests of a run, seconds from its start, in ascending order, all below ``duration_s``.
 
-    Fixed arrivals: request k is due at k / rate (``floor(rate × duration)`` requests, the last one under
+    Fixed arrivals: request k is due at k / rate (``ceil(rate × duration)`` requests, the last one under
     ``duration_s``). Poisson arrivals: exponential gaps of mean 1 / rate drawn from ``random.Random(seed)``, so a
     seed always gives the same schedule.
     """
