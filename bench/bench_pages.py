@@ -66,6 +66,16 @@ def cpu_per_request_ms(base: str, path: str, pid: int, requests: int) -> float:
         return round(1000 * (process_cpu_s(pid) - started) / requests, 2)
 
 
+def sample_product_id(database_url: str, products: int) -> int:
+    """The product the product scenario shows: the first one on sale past the middle of the catalogue."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT product_id FROM product_detail d JOIN visitor_product v ON v.product_detail_id = d.mahak_id "
+            "WHERE d.product_id > %s ORDER BY d.product_id LIMIT 1",
+            [products // 2],
+        ).fetchone()[0]
+
+
 def scenarios(product_id: int) -> dict[str, tuple[str, str]]:
     word = quote(bench_store.SEARCH_WORD)
     leaf = bench_store.LEAF_CATEGORY
@@ -127,12 +137,7 @@ def main() -> None:
 
             upgrade_to_head(database_url)
             result["load"] = bench_store.load(database_url, args.products)
-        with psycopg.connect(database_url) as conn:
-            product_id = conn.execute(
-                "SELECT product_id FROM product_detail d JOIN visitor_product v ON v.product_detail_id = d.mahak_id "
-                "WHERE d.product_id > %s ORDER BY d.product_id LIMIT 1",
-                [args.products // 2],
-            ).fetchone()[0]
+        product_id = sample_product_id(database_url, args.products)
         port = bench_store.free_port()
         workdir = tempfile.mkdtemp(prefix="hamgam-bench-pages-")
         env = bench_store.gateway_env(database_url, port, workdir, args.log_level)
