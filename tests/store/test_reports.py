@@ -12,7 +12,6 @@ from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.engine import create_engine
 from hamgam.domain.reports import Period, choose_period
 from hamgam.services.store.reports import SalesReports
-from hamgam.settings import SyncSettings
 from tests.web.seed import seed_catalogue, seed_sales
 
 #: 1404/12/25 to 1405/01/05
@@ -24,7 +23,7 @@ async def reports(database_url: str) -> AsyncIterator[SalesReports]:
     engine = create_engine(database_url, pool_size=2)
     await seed_catalogue(engine)
     await seed_sales(engine)
-    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine, SyncSettings()))
+    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine))
     await engine.dispose()
 
 
