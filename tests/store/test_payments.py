@@ -147,7 +147,7 @@ async def test_order_paid_sms_over_rabbitmq(world: StoreWorld, rabbitmq_url: str
     sms = InMemorySms()
     core = build_store_core(
         store_settings(), world.engine, queue, gateway=world.gateway, sms=sms,
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, read_engine=world.read_engine,
     )  # fmt: skip
     detail = await seed_product(world.engine, 1, "چای", stock=5, price_rial=1_250_000)
     customer = await add_customer(world.engine, "09351112233")

@@ -15,7 +15,7 @@ from hamgam.bootstrap import store_uow
 from hamgam.domain.reports import Period, choose_period
 from hamgam.services.store.refunds import record_refund
 from hamgam.services.store.reports import SalesReports
-from hamgam.settings import Settings, SyncSettings
+from hamgam.settings import Settings
 from tests.web.seed import seed_catalogue, seed_sales
 
 #: 1404/12/25 to 1405/01/05
@@ -27,7 +27,7 @@ async def reports(database_url: str) -> AsyncIterator[SalesReports]:
     engine = create_engine(database_url, pool_size=2)
     await seed_catalogue(engine)
     await seed_sales(engine)
-    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine, SyncSettings()))
+    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine))
     await engine.dispose()
 
 
@@ -126,7 +126,7 @@ async def refunded(database_url: str) -> AsyncIterator[SalesReports]:
     await _refund(engine, 9003, 3_450_000)
     await _refund(engine, 9006, 100_000)
     await _refund(engine, 9006, 300_000)
-    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine, SyncSettings()))
+    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine))
     await engine.dispose()
 
 

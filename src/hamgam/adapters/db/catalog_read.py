@@ -20,11 +20,12 @@ same fragments.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.domain import stock, variants
@@ -138,9 +139,9 @@ async def sellable_details(
     if detail_ids is not None:
         row_filter = "AND d.mahak_id = ANY(:ids)"
         params["ids"] = detail_ids
-    sql = f"""SELECT s.*, d.properties FROM ({sellable_sql(rules, row_filter)}) s
-              JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
-    rows = [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    statement = f"""SELECT s.*, d.properties FROM ({sellable_sql(rules, row_filter)}) s
+                    JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
+    rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
     names = await property_names(conn, variants.property_codes(r["properties"] for r in rows))
     fields = SellableDetail.__dataclass_fields__
     return [
@@ -247,12 +248,6 @@ ORDER BY {order}
 """
 
 
-#: Sent before the catalogue query in its transaction. PostgreSQL switches a prepared statement (asyncpg
-#: prepares each one) to a generic plan after five runs when that looks no dearer; for this query, whose
-#: best plan depends on how many rows a word or a category matches, that made a rare word's search 10x slower
-#: and a category page 20x.
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
-
 #: The fuzzy pass's candidates: names with a word this close to the searched word (pg_trgm's
 #: ``word_similarity``, operator ``<%``, answered by the trigram index). One letter missing from a six-letter
 #: Persian word scores 0.44 and one extra in a four-letter word 0.4, so pg_trgm's default (0.6) misses them;
@@ -261,7 +256,24 @@ CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 WORD_SIMILARITY = 0.35
 #: Shorter words are matched plainly only: one edit away from a two-letter word is almost any word.
 FUZZY_MIN_CHARS = 3
-FUZZY_THRESHOLD = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
+
+#: The settings of the connections these reads run on (``engine.create_read_engine``), for their whole life:
+#: - custom plans: PostgreSQL switches a prepared statement (asyncpg prepares each one) to a generic plan after
+#:   five runs when that looks no dearer; for the catalogue query, whose best plan depends on how many rows a
+#:   word or a category matches, that made a rare word's search 10x slower and a category page 20x;
+#: - the fuzzy pass's ``<%`` bound, ``WORD_SIMILARITY`` (no other read uses that operator).
+SESSION_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "pg_trgm.word_similarity_threshold": str(WORD_SIMILARITY),
+}
+
+
+@functools.lru_cache(maxsize=512)
+def sql(statement: str) -> TextClause:
+    """``text(statement)``, made once per statement: parsing a catalogue statement's bind parameters cost 6-9 %
+    of a catalogue request's CPU. A few hundred shapes exist (number of words, one or more categories, order)."""
+    return text(statement)
+
 
 #: A search's relevance (``_SORTS["relevance"]``), as columns of ``catalog_entry`` row ``e``: ``rank`` 0 for the
 #: exact name or code, 1 for a name starting with the query, 2 for the other plain matches, 3 for near misses
@@ -279,18 +291,17 @@ async def search_products(conn: AsyncConnection, rules: SyncSettings, query: Pro
     alone counts every match; other listings count up to ``query.count_limit`` (or the page's end).
 
     Each search term must occur in the normalised name (ILIKE on ``name_search``, trigram-indexed) or equal
-    the product code. Price bounds apply to the product's cheapest detail. Runs with custom plans: a plan
-    made for one search word or category would be reused for another of very different size.
+    the product code. Price bounds apply to the product's cheapest detail. ``conn`` has ``SESSION_SETTINGS``
+    (custom plans: a plan made for one search word or category would be reused for another of very different
+    size).
     """
     statement, params = products_statement(rules, query)
-    await conn.execute(text(CUSTOM_PLANS))
-    rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
+    rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
     page = products_page(rows, query)
     if query.terms and page.total < query.fuzzy_below:
         # few plain matches: search again letting each word be one typo away (trigram index, ``<%``)
         statement, params = products_statement(rules, query, fuzzy=True)
-        await conn.execute(text(FUZZY_THRESHOLD))
-        rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
+        rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
         page = products_page(rows, query)
     return page
 
@@ -314,7 +325,7 @@ def _like(term: str) -> str:
 
 def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool = False) -> tuple[str, dict[str, Any]]:
     """The statement behind ``search_products`` and its parameters. ``fuzzy``: a word also matches a name having
-    a word within ``WORD_SIMILARITY`` of it (after ``FUZZY_THRESHOLD``), each such row ranked after the plain
+    a word within ``WORD_SIMILARITY`` of it (``SESSION_SETTINGS``), each such row ranked after the plain
     matches."""
     params = rule_params(rules) | {"offset": query.offset, "limit": query.limit, "scan": query.scan}
     where: list[str] = []
@@ -427,44 +438,36 @@ async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id
     """The sellable details of one product with their properties, barcode and Price1..Price10."""
     params = rule_params(rules) | {"pid": product_id}
     sellable = sellable_sql(rules, "AND c.product_id = :pid")
-    sql = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable}) s
-              JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
-    return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    statement = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable}) s
+                    JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
+    return [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
+
+
+#: A product's store-owned fields, Mahak's text and, as ``pictures``, its live gallery pictures in gallery order
+#: (one statement, one round trip).
+_EXTRAS = text("""
+SELECT p.mahak_id AS product_id, c.unit_name, c.unit_name2, c.mahak_description, c.tags,
+       p.deleted_at IS NOT NULL AS deleted,
+       l.slug, l.description, l.seo_title, l.seo_description,
+       CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
+       coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', pic.mahak_id, 'url', pic.url, 'file_name', pic.file_name,
+                                                     'width', pic.width, 'height', pic.height) ORDER BY g.mahak_id)
+                 FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
+                 WHERE g.entity_type = 102 AND g.item_code = p.mahak_id AND g.deleted_at IS NULL
+                   AND pic.deleted_at IS NULL), '[]'::jsonb) AS pictures
+FROM product p JOIN catalog_product c ON c.product_id = p.mahak_id
+LEFT JOIN product_listing l ON l.product_id = p.mahak_id
+WHERE p.mahak_id = :pid""")
 
 
 async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, Any]:
     """Store-owned fields (listing), Mahak's own text (a staff override instead of Mahak's value: migration
     0021's ``catalog_product``) and pictures of a product, whatever its visibility."""
-    row = (
-        (
-            await conn.execute(
-                text("""SELECT p.mahak_id AS product_id, c.unit_name, c.unit_name2, c.mahak_description, c.tags,
-                           p.deleted_at IS NOT NULL AS deleted,
-                           l.slug, l.description, l.seo_title, l.seo_description,
-                           CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
-                           coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured
-                    FROM product p JOIN catalog_product c ON c.product_id = p.mahak_id
-                    LEFT JOIN product_listing l ON l.product_id = p.mahak_id
-                    WHERE p.mahak_id = :pid"""),
-                {"pid": product_id},
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = (await conn.execute(_EXTRAS, {"pid": product_id})).mappings().first()
     if row is None:
         return {}
-    pictures = await conn.execute(
-        text("""SELECT pic.mahak_id AS id, pic.url, pic.file_name, pic.width, pic.height
-                FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
-                WHERE g.entity_type = 102 AND g.item_code = :pid AND g.deleted_at IS NULL AND pic.deleted_at IS NULL
-                ORDER BY g.mahak_id"""),
-        {"pid": product_id},
-    )
-    return dict(row) | {
-        "images": listing_images(row["images"], product_id),
-        "pictures": [dict(p) for p in pictures.mappings()],
-    }
+    return dict(row) | {"images": listing_images(row["images"], product_id)}
 
 
 def listing_images(value: Any, product_id: int) -> list[dict[str, str]]:
@@ -513,6 +516,6 @@ LIMIT :limit
 
 async def export_page(conn: AsyncConnection, rules: SyncSettings, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` products of the catalogue export (``_EXPORT``) after product id ``after``, by id."""
-    sql = _EXPORT.format(price=_PRICE, stock=stock_sql(rules))
+    statement = _EXPORT.format(price=_PRICE, stock=stock_sql(rules))
     params = rule_params(rules) | {"after": after, "limit": limit}
-    return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    return [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
