@@ -206,7 +206,7 @@ _BY_ENTRY = """
 SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM ({matches} LIMIT :scan) x) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial{extra}
+       a.list_price_rial
   FROM ({ordered} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
@@ -239,13 +239,46 @@ WITH f AS MATERIALIZED ({entries})
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial{extra}
+       a.list_price_rial
   FROM (SELECT * FROM f ORDER BY {order} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
 ORDER BY {order}
 """
 
+#: Words, no filter on price or stock, relevance order: the matches are found by index and counted, all of
+#: them, each with its tier (``rank``) and how many trigrams its name has (``name_trigrams``, migration 0024).
+#: Similarity is computed for the first of them by tier and fewest trigrams (``head``, as many as the pages up
+#: to this one hold), and then only for the other matches of the page's last tier whose trigram count lets
+#: them reach the lowest similarity of that tier in ``head`` (a name of ``n`` trigrams scores at most
+#: ``min(n, m) / max(n, m)`` against a query of ``m``; computed in ``real`` as pg_trgm computes the score, so a
+#: tie is kept): any match left out scores below every row the page can show, so the page is the one that
+#: ordering every match would give.
+_BY_RELEVANCE = """
+WITH f AS MATERIALIZED ({entries}),
+head AS MATERIALIZED (
+  SELECT h.*, similarity(h.name_search, :q) AS sim
+  FROM (SELECT * FROM f ORDER BY f.rank, f.name_trigrams LIMIT :first) h
+),
+cut AS (SELECT rank, min(sim) AS sim FROM head GROUP BY rank ORDER BY rank DESC LIMIT 1),
+pool AS (
+  SELECT product_id, name, code, category_id, rank, sim FROM head
+  UNION ALL
+  SELECT f.product_id, f.name, f.code, f.category_id, f.rank, similarity(f.name_search, :q)
+  FROM f JOIN cut ON f.rank = cut.rank
+  CROSS JOIN (SELECT cardinality(show_trgm(:q)) AS n) q
+  WHERE CAST(least(f.name_trigrams, q.n) AS real) / CAST(greatest(f.name_trigrams, q.n, 1) AS real) >= cut.sim
+    AND f.product_id NOT IN (SELECT product_id FROM head)
+)
+SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
+LEFT JOIN LATERAL (
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial, e.rank, e.sim
+  FROM (SELECT * FROM pool ORDER BY {order} OFFSET :offset LIMIT :limit) e
+  CROSS JOIN LATERAL ({offer}) a
+) page ON true
+ORDER BY {order}
+"""
 
 #: Sent before the catalogue query in its transaction. PostgreSQL switches a prepared statement (asyncpg
 #: prepares each one) to a generic plan after five runs when that looks no dearer; for this query, whose
@@ -265,13 +298,13 @@ FUZZY_THRESHOLD = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARI
 
 #: A search's relevance (``_SORTS["relevance"]``), as columns of ``catalog_entry`` row ``e``: ``rank`` 0 for the
 #: exact name or code, 1 for a name starting with the query, 2 for the other plain matches, 3 for near misses
-#: (fuzzy pass); ``sim``, the name's trigram similarity to the query. ``name_search`` is the normalised name and
-#: code (``transformer._product``), so the exact name is also matched followed by the code.
-_RELEVANCE = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
-                      THEN 0
-                      WHEN e.name_search LIKE :q_prefix THEN 1
-                      WHEN {plain} THEN 2 ELSE 3 END AS rank,
-       similarity(e.name_search, :q) AS sim"""
+#: (fuzzy pass); ``sim`` (``_SIMILARITY``), the name's trigram similarity to the query. ``name_search`` is the
+#: normalised name and code (``transformer._product``), so the exact name is also matched followed by the code.
+_RANK = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
+                 THEN 0
+                 WHEN e.name_search LIKE :q_prefix THEN 1
+                 WHEN {plain} THEN 2 ELSE 3 END AS rank"""
+_SIMILARITY = ", similarity(e.name_search, :q) AS sim"
 
 
 async def search_products(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> ProductPage:
@@ -348,20 +381,25 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
     if query.in_stock:
         checks.append("AND a.available > 0")
     sort = query.sort if query.sort in _SORTS else "name"
-    columns, extra = _ENTRY_COLUMNS, ""
     if sort == "relevance" and not query.terms:
         sort = "name"
-    elif sort == "relevance":
-        whole = " ".join(query.terms)
-        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
-        columns += _RELEVANCE.format(plain=" AND ".join(plain) if fuzzy else "true")
-        extra = ", e.rank, e.sim"
     order = _SORTS[sort]
-    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     offer = offer_sql(rules)
     by_entry = not checks and sort in _ENTRY_SORTS
+    columns, extra = _ENTRY_COLUMNS, ""
+    if sort == "relevance":
+        whole = " ".join(query.terms)
+        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
+        columns += _RANK.format(plain=" AND ".join(plain) if fuzzy else "true")
+        if by_entry:
+            params["first"] = query.offset + query.limit
+            entries = _ENTRIES.format(columns=columns + ", e.name_search, e.name_trigrams", where=" ".join(where))
+            return _BY_RELEVANCE.format(entries=entries, order=order, offer=offer), params
+        columns += _SIMILARITY
+        extra = ", e.rank, e.sim"
+    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     if by_entry and query.terms:
-        return _BY_WORDS.format(entries=entries, order=order, offer=offer, extra=extra), params
+        return _BY_WORDS.format(entries=entries, order=order, offer=offer), params
     if sort not in _ENTRY_SORTS:
         ordered = entries
     elif query.terms:  # as in _BY_WORDS
@@ -378,7 +416,7 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
         ordered = f"{entries} ORDER BY {order}"
     if by_entry:
         matches = _ENTRIES.format(columns="1", where=" ".join(where))
-        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer, extra=extra), params
+        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer), params
     if sort in _ENTRY_SORTS:
         ordered += " OFFSET 0"
     return (
