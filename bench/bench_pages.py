@@ -18,7 +18,8 @@ JSON API for the same data, in the same run, on a large catalogue; and the weigh
    visit with ``Accept-Encoding: gzip``, bytes on the wire.
 
 Usage: ``.venv/bin/python bench/bench_pages.py`` (defaults: 1,000,000 products, 100 clients, 15 s per run).
-Prints one JSON object. The database is dropped at the end unless ``--keep-db``; ``--database-url`` reuses one.
+Prints one JSON object. The database is dropped at the end unless ``--keep-db``; ``--database-url`` reuses one;
+``--pages search,product`` runs those scenarios only.
 """
 
 from __future__ import annotations
@@ -112,7 +113,12 @@ def main() -> None:
     parser.add_argument("--cpu-requests", type=int, default=200, help="sequential requests of the CPU figure")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--database-url", help="reuse a loaded database instead of creating one")
+    parser.add_argument("--pages", help="comma-separated scenarios to run (home,category,search,product); all if unset")
     args = parser.parse_args()
+    known = list(scenarios(0))
+    pages = known if args.pages is None else [p.strip() for p in args.pages.split(",") if p.strip()]
+    if not pages or any(p not in known for p in pages):
+        parser.error(f"--pages takes a comma-separated list of {', '.join(known)}")
 
     run_started = time.perf_counter()
     created = args.database_url is None
@@ -146,6 +152,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         bench_store.wait_ready(f"{base}/healthz", process)
         for name, (page, api) in scenarios(product_id).items():
+            if name not in pages:
+                continue
             runs: dict[str, Any] = {"page_path": page, "api_path": api, "weight": page_weight(base, page)}
             for kind, path in (("page", page), ("api", api)):
                 unloaded = asyncio.run(bench_store.measure(base + path, 1, 100, 4.0, 0.5))
