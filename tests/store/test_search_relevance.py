@@ -88,3 +88,11 @@ async def test_every_page_is_cut_from_the_order_of_all_matches(world: StoreWorld
     # then each page holds what the whole order puts there
     assert [p for page in pages for p in page] == expected
     assert await found(world, "قابلمه") == expected
+
+
+async def test_a_query_without_letters_or_digits_pages_its_matches_by_name(world: StoreWorld) -> None:
+    # given two names holding a query that has no trigrams: every similarity is 0, a tie
+    await seed(world, 1, "ب ++")  # the fewest trigrams
+    await seed(world, 2, "الف ++ بلند")
+    # then each page is cut from the name order
+    assert [await found(world, "++", page=n, per_page=1) for n in (1, 2)] == [[2], [1]]

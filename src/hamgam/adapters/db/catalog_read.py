@@ -250,25 +250,28 @@ ORDER BY {order}
 #: them, each with its tier (``rank``) and how many trigrams its name has (``name_trigrams``, migration 0024).
 #: Similarity is computed for the first of them by tier and fewest trigrams (``head``, as many as the pages up
 #: to this one hold), and then only for the other matches of the page's last tier whose trigram count lets
-#: them reach the lowest similarity of that tier in ``head`` (a name of ``n`` trigrams scores at most
-#: ``min(n, m) / max(n, m)`` against a query of ``m``; computed in ``real`` as pg_trgm computes the score, so a
-#: tie is kept): any match left out scores below every row the page can show, so the page is the one that
-#: ordering every match would give.
+#: them reach ``s``, the lowest similarity of that tier in ``head``: a name of ``n`` trigrams scores at most
+#: ``min(n, m) / max(n, m)`` against a query of ``m``, so at least ``s`` only if ``s * m <= n <= m / s``
+#: (``cut``, widened a little so that rounding never drops a tie). Any match left out scores below every row
+#: the page can show, so the page is the one that ordering every match would give.
 _BY_RELEVANCE = """
 WITH f AS MATERIALIZED ({entries}),
 head AS MATERIALIZED (
   SELECT h.*, similarity(h.name_search, :q) AS sim
   FROM (SELECT * FROM f ORDER BY f.rank, f.name_trigrams LIMIT :first) h
 ),
-cut AS (SELECT rank, min(sim) AS sim FROM head GROUP BY rank ORDER BY rank DESC LIMIT 1),
+cut AS (
+  SELECT c.rank, c.s * q.m * (1 - 1e-6) AS low,
+         CASE WHEN c.s > 0 THEN q.m / c.s * (1 + 1e-6) ELSE CAST('Infinity' AS float8) END AS high
+  FROM (SELECT rank, CAST(min(sim) AS float8) AS s FROM head GROUP BY rank ORDER BY rank DESC LIMIT 1) c
+  CROSS JOIN (SELECT cardinality(show_trgm(:q)) AS m) q
+),
 pool AS (
   SELECT product_id, name, code, category_id, rank, sim FROM head
   UNION ALL
   SELECT f.product_id, f.name, f.code, f.category_id, f.rank, similarity(f.name_search, :q)
-  FROM f JOIN cut ON f.rank = cut.rank
-  CROSS JOIN (SELECT cardinality(show_trgm(:q)) AS n) q
-  WHERE CAST(least(f.name_trigrams, q.n) AS real) / CAST(greatest(f.name_trigrams, q.n, 1) AS real) >= cut.sim
-    AND f.product_id NOT IN (SELECT product_id FROM head)
+  FROM f JOIN cut ON f.rank = cut.rank AND f.name_trigrams BETWEEN cut.low AND cut.high
+  WHERE f.product_id NOT IN (SELECT product_id FROM head)
 )
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
@@ -311,9 +314,10 @@ async def search_products(conn: AsyncConnection, rules: SyncSettings, query: Pro
     """A page of sellable products matching ``query`` (one row each) and how many match: a search by words
     alone counts every match; other listings count up to ``query.count_limit`` (or the page's end).
 
-    Each search term must occur in the normalised name (ILIKE on ``name_search``, trigram-indexed) or equal
-    the product code. Price bounds apply to the product's cheapest detail. Runs with custom plans: a plan
-    made for one search word or category would be reused for another of very different size.
+    Each search term must occur in the normalised name (LIKE on ``name_search``, trigram-indexed: both are
+    lower-cased by ``normalize_text``) or equal the product code. Price bounds apply to the product's cheapest
+    detail. Runs with custom plans: a plan made for one search word or category would be reused for another of
+    very different size.
     """
     statement, params = products_statement(rules, query)
     await conn.execute(text(CUSTOM_PLANS))
@@ -355,9 +359,11 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
     for i, term in enumerate(query.terms):
         params[f"t{i}"] = "%" + _like(term) + "%"
         params[f"c{i}"] = term
-        match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})"
+        # LIKE, not ILIKE: the name and the term are both lower-cased already (``normalize_text``), and ILIKE
+        # lower-cased every candidate row again (a third of a broad word's search)
+        match = f"(e.name_search LIKE :t{i} OR lower(e.code) = :c{i})"
         plain.append(match)
-        fuzzy_match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
+        fuzzy_match = f"(e.name_search LIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
         where.append(f"AND {fuzzy_match if fuzzy and len(term) >= FUZZY_MIN_CHARS else match}")
     categories = list(query.category_ids) if query.category_ids is not None else None
     if categories is not None:
