@@ -5,7 +5,9 @@ fuzzy pass's threshold when it runs).
 Queries: the pages benchmark's broad word (``bench_store.SEARCH_WORD``), a rare word, two words, a product code
 and a typo of the broad word (no plain match: the fuzzy pass). Each statement runs ``--runs`` times after one
 unmeasured run; the figure is the median of PostgreSQL's own execution time (planning apart). With
-``--plans`` the plan of the last run of each statement is printed as text on stderr.
+``--plans`` the plan of each statement is printed as text on stderr. ``--baseline-src OTHER_TREE/src`` measures
+that tree's ``catalog_read`` statements too, interleaved with this tree's run by run (a paired comparison on a
+busy machine), and says whether both answer the same page.
 
 Usage: ``.venv/bin/python bench/bench_search_sql.py --database-url postgresql://…/hamgam_bench_1m`` (read only).
 Prints one JSON object.
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from sqlalchemy import text
@@ -71,48 +75,71 @@ async def plan_text(conn: AsyncConnection, statement: str, params: dict[str, Any
         return "\n".join(r[0] for r in rows)
 
 
-async def measure(database_url: str, runs: int, show_plans: bool) -> dict[str, Any]:
+def baseline_module(src: str) -> ModuleType:
+    """``catalog_read`` of another tree (``src``: its ``src`` directory), beside this one's."""
+    path = Path(src) / "hamgam" / "adapters" / "db" / "catalog_read.py"
+    spec = importlib.util.spec_from_file_location("baseline_catalog_read", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+async def statements_of(
+    conn: AsyncConnection, reader: ModuleType, rules: SyncSettings, query: ProductQuery
+) -> tuple[list[tuple[str, str, dict[str, Any], list[str]]], Any]:
+    """The statements ``reader.search_products`` runs for ``query`` (the plain pass, and the fuzzy pass when
+    the plain one finds few), each with what its transaction sets first; and the page it answers."""
+    async with conn.begin():
+        page = await reader.search_products(conn, rules, query)
+    plain, params = reader.products_statement(rules, query)
+    statements = [("plain", plain, params, [reader.CUSTOM_PLANS])]
+    async with conn.begin():
+        await conn.execute(text(reader.CUSTOM_PLANS))
+        rows = [dict(r) for r in (await conn.execute(text(plain), params)).mappings()]
+    if reader.products_page(rows, query).total < query.fuzzy_below:
+        fuzzy, fuzzy_params = reader.products_statement(rules, query, fuzzy=True)
+        statements.append(("fuzzy", fuzzy, fuzzy_params, [reader.CUSTOM_PLANS, reader.FUZZY_THRESHOLD]))
+    return statements, page
+
+
+async def measure(database_url: str, runs: int, show_plans: bool, baseline: ModuleType | None) -> dict[str, Any]:
     engine = create_async_engine(database_url.replace("postgresql://", "postgresql+asyncpg://"))
     rules = SyncSettings()
+    trees = {"": catalog_read} | ({"baseline_": baseline} if baseline is not None else {})
     result: dict[str, Any] = {}
     try:
         async with engine.connect() as conn:
             for name, q in QUERIES.items():
                 query = search_query(q)
-                async with conn.begin():
-                    page = await catalog_read.search_products(conn, rules, query)
-                plain, params = catalog_read.products_statement(rules, query)
-                statements = [("plain", plain, params, [catalog_read.CUSTOM_PLANS])]
-                async with conn.begin():
-                    await conn.execute(text(catalog_read.CUSTOM_PLANS))
-                    rows = [dict(r) for r in (await conn.execute(text(plain), params)).mappings()]
-                if catalog_read.products_page(rows, query).total < query.fuzzy_below:
-                    fuzzy = catalog_read.products_statement(rules, query, fuzzy=True)
-                    setup = [catalog_read.CUSTOM_PLANS, catalog_read.FUZZY_THRESHOLD]
-                    statements.append(("fuzzy", *fuzzy, setup))
-                entry: dict[str, Any] = {
-                    "q": q,
-                    "total": page.total,
-                    "total_exact": page.total_exact,
-                    "first": [i["name"] for i in page.items[:3]],
-                }
-                for kind, statement, params, setup in statements:
-                    await explain(conn, statement, params, setup)
-                    times, planning = [], []
-                    for _ in range(runs):
-                        plan = await explain(conn, statement, params, setup)
-                        times.append(plan["Execution Time"])
-                        planning.append(plan["Planning Time"])
-                    entry[kind] = {
-                        "execution_ms_median": round(statistics.median(times), 2),
-                        "execution_ms_min": round(min(times), 2),
-                        "planning_ms_median": round(statistics.median(planning), 2),
-                        "shared_hit": plan["Plan"].get("Shared Hit Blocks"),
-                        "shared_read": plan["Plan"].get("Shared Read Blocks"),
+                entry: dict[str, Any] = {"q": q}
+                runs_of: dict[str, tuple[str, dict[str, Any], list[str]]] = {}
+                for prefix, reader in trees.items():
+                    statements, page = await statements_of(conn, reader, rules, query)
+                    entry[f"{prefix}total"] = page.total
+                    entry[f"{prefix}items"] = [i["product_id"] for i in page.items]
+                    for kind, statement, params, setup in statements:
+                        runs_of[prefix + kind] = (statement, params, setup)
+                        await explain(conn, statement, params, setup)
+                times: dict[str, list[float]] = {k: [] for k in runs_of}
+                plans: dict[str, Any] = {}
+                for _ in range(runs):  # the trees' statements interleaved
+                    for key, (statement, params, setup) in runs_of.items():
+                        plans[key] = await explain(conn, statement, params, setup)
+                        times[key].append(plans[key]["Execution Time"])
+                for key, (statement, params, setup) in runs_of.items():
+                    entry[key] = {
+                        "execution_ms_median": round(statistics.median(times[key]), 2),
+                        "execution_ms_min": round(min(times[key]), 2),
+                        "shared_hit": plans[key]["Plan"].get("Shared Hit Blocks"),
+                        "shared_read": plans[key]["Plan"].get("Shared Read Blocks"),
                     }
                     if show_plans:
-                        print(f"--- {name} ({q}) {kind}", file=sys.stderr)
+                        print(f"--- {name} ({q}) {key}", file=sys.stderr)
                         print(await plan_text(conn, statement, params, setup), file=sys.stderr, flush=True)
+                if baseline is not None:
+                    entry["same_page_as_baseline"] = entry["items"] == entry["baseline_items"]
                 result[name] = entry
     finally:
         await engine.dispose()
@@ -124,9 +151,11 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--plans", action="store_true", help="print each statement's plan on stderr")
+    parser.add_argument("--baseline-src", help="another tree's src directory: its statements too, interleaved")
     args = parser.parse_args()
     started = time.perf_counter()
-    queries = asyncio.run(measure(args.database_url, args.runs, args.plans))
+    baseline = baseline_module(args.baseline_src) if args.baseline_src else None
+    queries = asyncio.run(measure(args.database_url, args.runs, args.plans, baseline))
     print(
         json.dumps(
             {
