@@ -207,7 +207,7 @@ _BY_ENTRY = """
 SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM ({matches} LIMIT :scan) x) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial{extra}
+       a.list_price_rial
   FROM ({ordered} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
@@ -240,13 +240,49 @@ WITH f AS MATERIALIZED ({entries})
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial{extra}
+       a.list_price_rial
   FROM (SELECT * FROM f ORDER BY {order} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
 ORDER BY {order}
 """
 
+#: Words, no filter on price or stock, relevance order: the matches are found by index and counted, all of
+#: them, each with its tier (``rank``) and how many trigrams its name has (``name_trigrams``, migration 0024).
+#: Similarity is computed for the first of them by tier and fewest trigrams (``head``, as many as the pages up
+#: to this one hold), and then only for the other matches of the page's last tier whose trigram count lets
+#: them reach ``s``, the lowest similarity of that tier in ``head``: a name of ``n`` trigrams scores at most
+#: ``min(n, m) / max(n, m)`` against a query of ``m``, so at least ``s`` only if ``s * m <= n <= m / s``
+#: (``cut``, widened a little so that rounding never drops a tie). Any match left out scores below every row
+#: the page can show, so the page is the one that ordering every match would give.
+_BY_RELEVANCE = """
+WITH f AS MATERIALIZED ({entries}),
+head AS MATERIALIZED (
+  SELECT h.*, similarity(h.name_search, :q) AS sim
+  FROM (SELECT * FROM f ORDER BY f.rank, f.name_trigrams LIMIT :first) h
+),
+cut AS (
+  SELECT c.rank, c.s * q.m * (1 - 1e-6) AS low,
+         CASE WHEN c.s > 0 THEN q.m / c.s * (1 + 1e-6) ELSE CAST('Infinity' AS float8) END AS high
+  FROM (SELECT rank, CAST(min(sim) AS float8) AS s FROM head GROUP BY rank ORDER BY rank DESC LIMIT 1) c
+  CROSS JOIN (SELECT cardinality(show_trgm(:q)) AS m) q
+),
+pool AS (
+  SELECT product_id, name, code, category_id, rank, sim FROM head
+  UNION ALL
+  SELECT f.product_id, f.name, f.code, f.category_id, f.rank, similarity(f.name_search, :q)
+  FROM f JOIN cut ON f.rank = cut.rank AND f.name_trigrams BETWEEN cut.low AND cut.high
+  WHERE f.product_id NOT IN (SELECT product_id FROM head)
+)
+SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
+LEFT JOIN LATERAL (
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial, e.rank, e.sim
+  FROM (SELECT * FROM pool ORDER BY {order} OFFSET :offset LIMIT :limit) e
+  CROSS JOIN LATERAL ({offer}) a
+) page ON true
+ORDER BY {order}
+"""
 
 #: The fuzzy pass's candidates: names with a word this close to the searched word (pg_trgm's
 #: ``word_similarity``, operator ``<%``, answered by the trigram index). One letter missing from a six-letter
@@ -277,23 +313,23 @@ def sql(statement: str) -> TextClause:
 
 #: A search's relevance (``_SORTS["relevance"]``), as columns of ``catalog_entry`` row ``e``: ``rank`` 0 for the
 #: exact name or code, 1 for a name starting with the query, 2 for the other plain matches, 3 for near misses
-#: (fuzzy pass); ``sim``, the name's trigram similarity to the query. ``name_search`` is the normalised name and
-#: code (``transformer._product``), so the exact name is also matched followed by the code.
-_RELEVANCE = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
-                      THEN 0
-                      WHEN e.name_search LIKE :q_prefix THEN 1
-                      WHEN {plain} THEN 2 ELSE 3 END AS rank,
-       similarity(e.name_search, :q) AS sim"""
+#: (fuzzy pass); ``sim`` (``_SIMILARITY``), the name's trigram similarity to the query. ``name_search`` is the
+#: normalised name and code (``transformer._product``), so the exact name is also matched followed by the code.
+_RANK = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
+                 THEN 0
+                 WHEN e.name_search LIKE :q_prefix THEN 1
+                 WHEN {plain} THEN 2 ELSE 3 END AS rank"""
+_SIMILARITY = ", similarity(e.name_search, :q) AS sim"
 
 
 async def search_products(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> ProductPage:
     """A page of sellable products matching ``query`` (one row each) and how many match: a search by words
     alone counts every match; other listings count up to ``query.count_limit`` (or the page's end).
 
-    Each search term must occur in the normalised name (ILIKE on ``name_search``, trigram-indexed) or equal
-    the product code. Price bounds apply to the product's cheapest detail. ``conn`` has ``SESSION_SETTINGS``
-    (custom plans: a plan made for one search word or category would be reused for another of very different
-    size).
+    Each search term must occur in the normalised name (LIKE on ``name_search``, trigram-indexed: both are
+    lower-cased by ``normalize_text``) or equal the product code. Price bounds apply to the product's cheapest
+    detail. ``conn`` has ``SESSION_SETTINGS`` (custom plans: a plan made for one search word or category would be
+    reused for another of very different size).
     """
     statement, params = products_statement(rules, query)
     rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
@@ -333,9 +369,11 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
     for i, term in enumerate(query.terms):
         params[f"t{i}"] = "%" + _like(term) + "%"
         params[f"c{i}"] = term
-        match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})"
+        # LIKE, not ILIKE: the name and the term are both lower-cased already (``normalize_text``), and ILIKE
+        # lower-cased every candidate row again (a third of a broad word's search)
+        match = f"(e.name_search LIKE :t{i} OR lower(e.code) = :c{i})"
         plain.append(match)
-        fuzzy_match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
+        fuzzy_match = f"(e.name_search LIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
         where.append(f"AND {fuzzy_match if fuzzy and len(term) >= FUZZY_MIN_CHARS else match}")
     categories = list(query.category_ids) if query.category_ids is not None else None
     if categories is not None:
@@ -359,20 +397,25 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
     if query.in_stock:
         checks.append("AND a.available > 0")
     sort = query.sort if query.sort in _SORTS else "name"
-    columns, extra = _ENTRY_COLUMNS, ""
     if sort == "relevance" and not query.terms:
         sort = "name"
-    elif sort == "relevance":
-        whole = " ".join(query.terms)
-        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
-        columns += _RELEVANCE.format(plain=" AND ".join(plain) if fuzzy else "true")
-        extra = ", e.rank, e.sim"
     order = _SORTS[sort]
-    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     offer = offer_sql(rules)
     by_entry = not checks and sort in _ENTRY_SORTS
+    columns, extra = _ENTRY_COLUMNS, ""
+    if sort == "relevance":
+        whole = " ".join(query.terms)
+        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
+        columns += _RANK.format(plain=" AND ".join(plain) if fuzzy else "true")
+        if by_entry:
+            params["first"] = query.offset + query.limit
+            entries = _ENTRIES.format(columns=columns + ", e.name_search, e.name_trigrams", where=" ".join(where))
+            return _BY_RELEVANCE.format(entries=entries, order=order, offer=offer), params
+        columns += _SIMILARITY
+        extra = ", e.rank, e.sim"
+    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     if by_entry and query.terms:
-        return _BY_WORDS.format(entries=entries, order=order, offer=offer, extra=extra), params
+        return _BY_WORDS.format(entries=entries, order=order, offer=offer), params
     if sort not in _ENTRY_SORTS:
         ordered = entries
     elif query.terms:  # as in _BY_WORDS
@@ -389,7 +432,7 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
         ordered = f"{entries} ORDER BY {order}"
     if by_entry:
         matches = _ENTRIES.format(columns="1", where=" ".join(where))
-        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer, extra=extra), params
+        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer), params
     if sort in _ENTRY_SORTS:
         ordered += " OFFSET 0"
     return (
