@@ -18,7 +18,8 @@ JSON API for the same data, in the same run, on a large catalogue; and the weigh
    visit with ``Accept-Encoding: gzip``, bytes on the wire.
 
 Usage: ``.venv/bin/python bench/bench_pages.py`` (defaults: 1,000,000 products, 100 clients, 15 s per run).
-Prints one JSON object. The database is dropped at the end unless ``--keep-db``; ``--database-url`` reuses one.
+Prints one JSON object. The database is dropped at the end unless ``--keep-db``; ``--database-url`` reuses one;
+``--pages search,product`` runs those scenarios only.
 """
 
 from __future__ import annotations
@@ -64,6 +65,16 @@ def cpu_per_request_ms(base: str, path: str, pid: int, requests: int) -> float:
         for _ in range(requests):
             client.get(path).raise_for_status()
         return round(1000 * (process_cpu_s(pid) - started) / requests, 2)
+
+
+def sample_product_id(database_url: str, products: int) -> int:
+    """The product the product scenario shows: the first one on sale past the middle of the catalogue."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT product_id FROM product_detail d JOIN visitor_product v ON v.product_detail_id = d.mahak_id "
+            "WHERE d.product_id > %s ORDER BY d.product_id LIMIT 1",
+            [products // 2],
+        ).fetchone()[0]
 
 
 def scenarios(product_id: int) -> dict[str, tuple[str, str]]:
@@ -112,7 +123,12 @@ def main() -> None:
     parser.add_argument("--cpu-requests", type=int, default=200, help="sequential requests of the CPU figure")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--database-url", help="reuse a loaded database instead of creating one")
+    parser.add_argument("--pages", help="comma-separated scenarios to run (home,category,search,product); all if unset")
     args = parser.parse_args()
+    known = list(scenarios(0))
+    pages = known if args.pages is None else [p.strip() for p in args.pages.split(",") if p.strip()]
+    if not pages or any(p not in known for p in pages):
+        parser.error(f"--pages takes a comma-separated list of {', '.join(known)}")
 
     run_started = time.perf_counter()
     created = args.database_url is None
@@ -127,12 +143,7 @@ def main() -> None:
 
             upgrade_to_head(database_url)
             result["load"] = bench_store.load(database_url, args.products)
-        with psycopg.connect(database_url) as conn:
-            product_id = conn.execute(
-                "SELECT product_id FROM product_detail d JOIN visitor_product v ON v.product_detail_id = d.mahak_id "
-                "WHERE d.product_id > %s ORDER BY d.product_id LIMIT 1",
-                [args.products // 2],
-            ).fetchone()[0]
+        product_id = sample_product_id(database_url, args.products)
         port = bench_store.free_port()
         workdir = tempfile.mkdtemp(prefix="hamgam-bench-pages-")
         env = bench_store.gateway_env(database_url, port, workdir, args.log_level)
@@ -146,6 +157,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         bench_store.wait_ready(f"{base}/healthz", process)
         for name, (page, api) in scenarios(product_id).items():
+            if name not in pages:
+                continue
             runs: dict[str, Any] = {"page_path": page, "api_path": api, "weight": page_weight(base, page)}
             for kind, path in (("page", page), ("api", api)):
                 unloaded = asyncio.run(bench_store.measure(base + path, 1, 100, 4.0, 0.5))

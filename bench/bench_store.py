@@ -15,8 +15,9 @@
      pool_size + max_overflow) that runs **the same SQL**: it calls ``catalog_read.category_nodes`` and
      ``catalog_read.search_products`` with a recording connection, compiles the recorded statements once for
      asyncpg (SQLAlchemy's asyncpg dialect, so the text and casts are what the gateway sends) and executes them
-     with raw ``asyncpg`` in one transaction, as the gateway does (a ``SET LOCAL`` of the plan cache mode, then
-     the query). No SQL is copied. Like the core, it reuses the category tree for ``CATEGORY_TTL_S``.
+     with raw ``asyncpg`` outside a transaction, on connections with ``catalog_read.SESSION_SETTINGS``, as the
+     gateway's read path does. No SQL is copied. Like the core, it reuses the category tree for
+     ``CATEGORY_TTL_S``.
    Before measuring, both answers are compared (same items and total).
 3. Scenarios: (a) page 1 of a leaf category, (b) search for one Persian word typed with Arabic ي/ك. Each runs on
    each server: one client (unloaded latency), then C concurrent clients (httpx2 AsyncClient, keep-alive) after a
@@ -61,7 +62,7 @@ SERVER = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/
 SEARCH_WORD = "پنير"
 #: Leaf category benchmarked: top category 1 (لبنیات) × brand 2 (کاله).
 LEAF_CATEGORY = 102
-#: The gateway's pool (``adapters/db/engine.create_engine``: pool_size 10 + max_overflow 10).
+#: The gateway's catalogue pool (``adapters/db/engine.create_read_engine``: pool_size 10 + max_overflow 10).
 POOL_MAX = 20
 STORES = 2
 
@@ -376,10 +377,8 @@ class CatalogueSql:
             terms=search_terms(q), category_ids=categories, offset=0, limit=per_page, count_limit=COUNT_LIMIT
         )
         await catalog_read.search_products(recorder, self._rules, query)  # type: ignore[arg-type]
-        async with conn.transaction():  # the statements before the query are SET LOCALs
-            for clause, params in recorder.calls[:-1]:
-                await conn.execute(*self._args(clause, params))
-            rows = [dict(r) for r in await conn.fetch(*self._args(*recorder.calls[-1]))]
+        # autocommit, as the gateway's read path (``adapters/db/read_only.py``); one statement without a fuzzy pass
+        rows = [dict(r) for r in await conn.fetch(*self._args(*recorder.calls[-1]))]
         page = catalog_read.products_page(rows, query)
         return {
             "items": page.items,
@@ -392,6 +391,13 @@ class CatalogueSql:
     def _args(self, clause: Any, params: dict[str, Any]) -> list[Any]:
         sql, args = self._statement(clause, params)
         return [sql, *args]
+
+
+def read_settings() -> dict[str, str]:
+    """The session settings of the gateway's catalogue connections (``engine.create_read_engine``)."""
+    from hamgam.adapters.db.catalog_read import SESSION_SETTINGS
+
+    return dict(SESSION_SETTINGS)
 
 
 def gateway_env(database_url: str, port: int, workdir: str, log_level: str) -> dict[str, str]:
@@ -428,7 +434,9 @@ def baseline_app(database_url: str) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state["pool"] = await asyncpg.create_pool(database_url, min_size=POOL_MAX, max_size=POOL_MAX)
+        state["pool"] = await asyncpg.create_pool(
+            database_url, min_size=POOL_MAX, max_size=POOL_MAX, server_settings=read_settings()
+        )
         try:
             yield
         finally:
@@ -465,7 +473,7 @@ async def sql_only(
     import asyncpg
 
     catalogue = CatalogueSql()
-    conn = await asyncpg.connect(database_url, server_settings=server_settings or None)
+    conn = await asyncpg.connect(database_url, server_settings=read_settings() | server_settings)
     try:
         await catalogue.products(conn, q, category)  # prepare and warm
         times = []
@@ -640,8 +648,8 @@ def main() -> None:
                 "postgres": {"version": version, "jit": jit},
                 "products": args.products,
                 "clients": args.clients,
-                "gateway": "hamgam api (uvicorn, asyncio loop, pool 10+10 with pre-ping, store jobs off, "
-                f"log level {args.log_level})",
+                "gateway": "hamgam api (uvicorn, asyncio loop, catalogue reads on a pool of 10+10 in autocommit "
+                f"without pre-ping, store jobs off, log level {args.log_level})",
                 "baseline": f"Starlette + asyncpg pool of {POOL_MAX}, the SQL catalog_read builds (not copied)",
                 **result,
                 "total_s": round(time.perf_counter() - run_started, 1),

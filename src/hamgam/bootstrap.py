@@ -14,12 +14,13 @@ from pathlib import Path
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from hamgam.adapters.db import catalog_read
 from hamgam.adapters.db.accounts_uow import SqlAccountsUnitOfWork
 from hamgam.adapters.db.admin_uow import SqlAdminUnitOfWork
 from hamgam.adapters.db.advisory_locks import AdvisoryLocks
-from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
+from hamgam.adapters.db.catalog_uow import SqlCatalogReadUnitOfWork, SqlCatalogUnitOfWork
 from hamgam.adapters.db.dead_letters import DeadLetterStore, SqlDeadLetterUnitOfWork
-from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db.engine import create_engine, create_read_engine
 from hamgam.adapters.db.export_uow import SqlExportUnitOfWork, export_joiner
 from hamgam.adapters.db.settings_notices import PostgresSettingsNotices
 from hamgam.adapters.db.site_uow import SqlSiteUnitOfWork
@@ -41,7 +42,7 @@ from hamgam.adapters.sms.factory import build_sms
 from hamgam.adapters.storage.factory import build_object_store
 from hamgam.domain.orders import OrderStatus
 from hamgam.ports import FullPaymentGateway, MessageQueue, ObjectStore, RateLimiter, SmsSender
-from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.catalog import CatalogReadUnitOfWork, CatalogUnitOfWork
 from hamgam.ports.dead_letters import DeadLetterUnitOfWork
 from hamgam.ports.locks import Locks
 from hamgam.ports.store import StoreUnitOfWork
@@ -114,6 +115,8 @@ class Container:
     setup: SetupService | None = None
     #: Tells ``shop_settings`` of saves made in any process; started by the first ``refresh_settings``.
     settings_notices: PostgresSettingsNotices | None = None
+    #: The storefront's reads outside a transaction (``adapters.db.read_only``); None in containers built by hand.
+    read_engine: AsyncEngine | None = None
 
     async def refresh_settings(self) -> None:
         """The shop's settings, read again when the cached copy is no longer fresh (no-op without them); the
@@ -159,7 +162,7 @@ class Container:
             self.queue,
             self.images,
             self.mahak,
-            catalog_unit_of_work(self.engine, self.settings.sync),
+            catalog_unit_of_work(self.engine),
             concurrency=PICTURE_CONSUMERS,
             prefetch=PICTURE_PREFETCH,
             retry_delays_s=self.settings.sync.retry_delays_s,
@@ -234,6 +237,8 @@ class Container:
                 await close()
         await self.queue.close()
         await self.engine.dispose()
+        if self.read_engine is not None:
+            await self.read_engine.dispose()
 
 
 def mahak_base_url(settings: Settings) -> str:
@@ -246,6 +251,7 @@ async def build(settings: Settings) -> Container:
     if not settings.database_url:
         raise ValueError("database_url is not set")
     engine = create_engine(settings.database_url)
+    read_engine = create_read_engine(settings.database_url, catalog_read.SESSION_SETTINGS)
     mahak_settings = settings.mahak.model_copy(update={"base_url": mahak_base_url(settings)})
     mahak_limiter, breaker = postgres_guards(engine, mahak_settings)
     mahak = MahakClient(mahak_settings, limiter=mahak_limiter, breaker=breaker)
@@ -268,14 +274,16 @@ async def build(settings: Settings) -> Container:
         else PostgresRateLimiter(engine)
     )
     store = build_store_core(
-        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings)
-    )
+        settings, engine, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret(settings),
+        read_engine=read_engine,
+    )  # fmt: skip
     objects = build_object_store(settings)
     images = ImageService(
-        catalog_unit_of_work(engine, settings.sync),
+        catalog_unit_of_work(engine),
         objects,
         widths_px=settings.web.image_widths_px,
         max_upload_bytes=settings.web.max_upload_bytes,
+        reads=catalog_reads(read_engine, settings.sync),
     )
     site_uow = partial(SqlSiteUnitOfWork, engine, settings.sync)
     shop_settings = ShopSettingsService(site_uow, settings)
@@ -313,6 +321,7 @@ async def build(settings: Settings) -> Container:
         settings_notices=PostgresSettingsNotices(
             engine, changed=shop_settings.changed, listening=shop_settings.listening
         ),
+        read_engine=read_engine,
     )
 
 
@@ -355,8 +364,11 @@ def build_store_core(
     sms: SmsSender,
     limiter: RateLimiter,
     jwt_secret: str,
+    read_engine: AsyncEngine,
 ) -> StoreCore:
-    """The store core over PostgreSQL, its paid orders exported through ``queue``."""
+    """The store core over PostgreSQL, its paid orders exported through ``queue``; the storefront's catalogue
+    read on ``read_engine`` (``create_read_engine`` with ``catalog_read.SESSION_SETTINGS``; a test that never
+    reads the catalogue may pass ``engine``)."""
     outbox = ExportOutbox(
         queue,
         topic=settings.export.topic,
@@ -368,14 +380,20 @@ def build_store_core(
         settings, queue, gateway=gateway, sms=sms, limiter=limiter, jwt_secret=jwt_secret,
         store_uow=store_uow(engine, settings), paid_orders=ExportOnPaid(outbox),
         accounts_uow=partial(SqlAccountsUnitOfWork, engine), admin_uow=partial(SqlAdminUnitOfWork, engine),
-        catalog_uow=catalog_unit_of_work(engine, settings.sync), invoice_renderer=documents,
+        catalog_uow=catalog_unit_of_work(engine), catalog_reads=catalog_reads(read_engine, settings.sync),
+        invoice_renderer=documents,
         fulfilment_renderer=documents,
     )  # fmt: skip
 
 
-def catalog_unit_of_work(engine: AsyncEngine, rules: SyncSettings) -> UnitOfWorkFactory[CatalogUnitOfWork]:
-    """Opens catalogue units of work over ``engine``, their reads under the merchant's ``rules``."""
-    return partial(SqlCatalogUnitOfWork, engine, rules)
+def catalog_unit_of_work(engine: AsyncEngine) -> UnitOfWorkFactory[CatalogUnitOfWork]:
+    """Opens catalogue transactions over ``engine`` (images, staff figures)."""
+    return partial(SqlCatalogUnitOfWork, engine)
+
+
+def catalog_reads(read_engine: AsyncEngine, rules: SyncSettings) -> UnitOfWorkFactory[CatalogReadUnitOfWork]:
+    """Opens the storefront's catalogue reads over ``read_engine``, under the merchant's ``rules``."""
+    return partial(SqlCatalogReadUnitOfWork, read_engine, rules)
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -10,10 +10,12 @@ import copy
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from types import TracebackType
 from typing import Any, Self
 
 from hamgam.domain.dead_letters import FailedMessage
+from hamgam.domain.reports import SALES_FIGURES
 from hamgam.ports.catalog import PictureState, ProductPage, ProductQuery
 
 
@@ -44,9 +46,9 @@ class CatalogState:
     figures: dict[str, Any] = field(default_factory=dict)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     disabled_at: dict[int, dt.datetime] = field(default_factory=dict)
-    #: Orders for the sales reports: ``id``, ``status``, ``created_at``, ``paid_at``, the ``*_rial`` sums and
-    #: ``lines`` (``product_id``, ``name``, ``quantity``, ``total_rial``); ``product_categories`` and
-    #: ``category_names`` stand for today's catalogue.
+    #: Orders for the sales reports: ``id``, ``status``, ``created_at``, ``paid_at``, the ``*_rial`` sums,
+    #: ``lines`` (``product_id``, ``name``, ``quantity``, ``total_rial``) and, when refunded, ``refunded_rial``
+    #: and ``refunded_in_full``; ``product_categories`` and ``category_names`` stand for today's catalogue.
     orders: list[dict[str, Any]] = field(default_factory=list)
     product_categories: dict[int, int] = field(default_factory=dict)
     category_names: dict[int, str] = field(default_factory=dict)
@@ -204,6 +206,16 @@ class FakeDashboardRepository:
         return self._state.disabled_at.get(customer_id)
 
 
+def _kept_rial(order: dict[str, Any], line: dict[str, Any]) -> int:
+    """A line's sales less its share of the order's refunds (rounded half away from zero, as PostgreSQL's
+    ``round(numeric)``)."""
+    refunded = order.get("refunded_rial", 0)
+    if not refunded:
+        return int(line["total_rial"])
+    kept = Decimal(line["total_rial"]) * (order["total_rial"] - refunded) / order["total_rial"]
+    return int(kept.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 class FakeSalesReportRepository:
     """The PostgreSQL sums over ``CatalogState.orders`` (a sale's day is the Tehran day of ``paid_at``)."""
 
@@ -225,17 +237,16 @@ class FakeSalesReportRepository:
         days: dict[dt.date, dict[str, Any]] = {}
         for o in self._sold(start, until, statuses):
             day = to_tehran(o["paid_at"]).date()
-            row = days.setdefault(
-                day, {"day": day, "orders": 0, "items_rial": 0, "shipping_rial": 0, "vat_rial": 0, "total_rial": 0}
-            )
+            row = days.setdefault(day, {"day": day} | dict.fromkeys(SALES_FIGURES, 0))
             row["orders"] += 1
-            for k in ("items_rial", "shipping_rial", "vat_rial", "total_rial"):
+            for k in ("items_rial", "shipping_rial", "vat_rial", "total_rial", "refunded_rial"):
                 row[k] += o.get(k, 0)
+            row["net_rial"] += o.get("total_rial", 0) - o.get("refunded_rial", 0)
         return [days[d] for d in sorted(days)]
 
     def _products(self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]) -> list[dict[str, Any]]:
         products: dict[int, dict[str, Any]] = {}
-        for o in self._sold(start, until, statuses):
+        for o in self._kept(start, until, statuses):
             for line in o["lines"]:
                 row = products.setdefault(
                     line["product_id"],
@@ -243,9 +254,13 @@ class FakeSalesReportRepository:
                      "orders": set(), "revenue_rial": 0},
                 )  # fmt: skip
                 row["quantity"] += line["quantity"]
-                row["revenue_rial"] += line["total_rial"]
+                row["revenue_rial"] += _kept_rial(o, line)
                 row["orders"].add(o["id"])
         return [r | {"orders": len(r["orders"])} for r in products.values()]
+
+    def _kept(self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]) -> list[dict[str, Any]]:
+        """The sold orders not refunded in full (the products' and categories' sales)."""
+        return [o for o in self._sold(start, until, statuses) if not o.get("refunded_in_full")]
 
     async def sales_by_product(
         self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str], *, by: str, limit: int | None
@@ -264,7 +279,7 @@ class FakeSalesReportRepository:
         self, start: dt.datetime, until: dt.datetime, statuses: Sequence[str]
     ) -> list[dict[str, Any]]:
         categories: dict[int | None, dict[str, Any]] = {}
-        for o in self._sold(start, until, statuses):
+        for o in self._kept(start, until, statuses):
             for line in o["lines"]:
                 cid = self._state.product_categories.get(line["product_id"])
                 row = categories.setdefault(
@@ -273,7 +288,7 @@ class FakeSalesReportRepository:
                      "quantity": 0, "orders": set(), "revenue_rial": 0},
                 )  # fmt: skip
                 row["quantity"] += line["quantity"]
-                row["revenue_rial"] += line["total_rial"]
+                row["revenue_rial"] += _kept_rial(o, line)
                 row["orders"].add(o["id"])
         rows = [r | {"orders": len(r["orders"])} for r in categories.values()]
         return sorted(rows, key=lambda r: (-r["revenue_rial"], r["category_id"] is None, r["category_id"] or 0))

@@ -6,10 +6,12 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.catalog_read import sellable_details
 from hamgam.adapters.db.engine import create_engine
 from hamgam.settings import StockSource, SyncSettings
+from tests.queue_helpers import eventually
 
 SEED = """
 INSERT INTO product (mahak_id, name, name_search, row_version) VALUES (1, 'چای', 'چای', 1), (2, 'قهوه', 'قهوه', 1),
@@ -156,6 +158,12 @@ async def test_catalog_entries_follow_every_table_they_depend_on(conn) -> None:
     assert set(seen[-1]) == {1, 2, 3}
 
 
+async def _waits_for_a_lock(engine: AsyncEngine, pid: int) -> bool:
+    async with engine.connect() as conn:
+        query = text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid")
+        return bool((await conn.execute(query, {"pid": pid})).scalar())
+
+
 async def test_concurrent_detail_and_link_both_count(database_url: str) -> None:
     # given a live product without details
     engine = create_engine(database_url, pool_size=2)
@@ -168,6 +176,7 @@ async def test_concurrent_detail_and_link_both_count(database_url: str) -> None:
         await first.execute(
             text("INSERT INTO product_detail (mahak_id, product_id, prices_rial, row_version) VALUES (71, 7, '{1}', 1)")
         )
+        second_pid = (await second.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         link = asyncio.create_task(
             second.execute(
                 text(
@@ -176,7 +185,7 @@ async def test_concurrent_detail_and_link_both_count(database_url: str) -> None:
                 )
             )
         )
-        await asyncio.sleep(0.3)  # the link's statement is under way (waiting for the first transaction's lock)
+        await eventually(lambda: _waits_for_a_lock(engine, second_pid))  # the link's statement waits for the first
         await first.commit()
         await link
         await second.commit()

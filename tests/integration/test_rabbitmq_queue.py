@@ -122,7 +122,11 @@ async def test_consumption_survives_a_cut_connection(
             await delivery.ack()
             acked_before_cut.add(delivery.message_id)
         in_flight = await next_delivery(consumer)
-        await asyncio.sleep(0.3)  # the acks reach the broker
+
+        async def acks_reached_the_broker() -> bool:  # 10 acked, 4 held by the consumer (its prefetch), 16 ready
+            return await direct.depth(TOPIC) == 30 - 10 - 4
+
+        await eventually(acks_reached_the_broker)
         # when the connection is cut, with a short outage
         await proxy.cut(outage_s=0.5)
         await in_flight.ack()  # too late: its channel is gone, so it is logged, not raised

@@ -3,10 +3,12 @@ expired token answers like an unknown one), and a job purges them with their lin
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from sqlalchemy import text
 
+from hamgam.domain.persian import to_persian_digits
 from hamgam.services.store import jobs
 from tests.security.accounts_helpers import API, bearer, open_site, otp_session, scalar, site_fixture  # noqa: F401
 from tests.store.conftest import seed_product
@@ -29,6 +31,9 @@ async def test_cart_creation_is_rate_limited_per_client(database_url: str) -> No
         limited = await site.http.post(f"{API}/cart")
         assert limited.status_code == 429, limited.text
         assert int(limited.headers["retry-after"]) > 0
+        # the message's Persian half counts the wait in Persian digits
+        persian, _, _ = limited.json()["error"]["message"].partition(" — ")
+        assert to_persian_digits(limited.headers["retry-after"]) in persian and not re.search(r"[0-9]", persian)
         assert await scalar(site, "SELECT count(*) FROM cart") == 3
 
 

@@ -3,9 +3,12 @@ the account of a mobile they do not own."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hamgam.domain.errors import Unauthorized
+from hamgam.domain.persian import to_persian_digits
 from tests.security.accounts_helpers import (  # noqa: F401 (fixture)
     API,
     PASSWORD,
@@ -85,6 +88,8 @@ async def test_register_is_rate_limited_per_mobile_and_per_client(database_url: 
             f"{API}/auth/register", json={"mobile": VICTIM, "code": "123456", "password": PASSWORD}
         )
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) > 0
+        persian, _, _ = limited.json()["error"]["message"].partition(" — ")
+        assert to_persian_digits(limited.headers["retry-after"]) in persian and not re.search(r"[0-9]", persian)
         # per client address: many mobiles from one client hit the address's limit (5 × per mobile)
         statuses = []
         for n in range(12):

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hamgam.adapters.db.engine import create_engine
+from hamgam.adapters.db import catalog_read
+from hamgam.adapters.db.engine import create_engine, create_read_engine
 from hamgam.adapters.payments.memory import InMemoryPaymentGateway
 from hamgam.adapters.payments.zarinpal import ZarinpalGateway
 from hamgam.adapters.queue.memory import MemoryQueue
@@ -86,6 +87,8 @@ class StoreWorld:
     sms: InMemorySms
     queue: MemoryQueue
     settings: Settings
+    #: The catalogue's reads (``create_read_engine``).
+    read_engine: AsyncEngine
 
 
 def store_settings(**overrides: object) -> Settings:
@@ -100,6 +103,7 @@ def store_settings(**overrides: object) -> Settings:
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[StoreWorld]:
     engine = create_engine(database_url, pool_size=10)
+    read_engine = create_read_engine(database_url, catalog_read.SESSION_SETTINGS, pool_size=2)
     settings = store_settings()
     gateway, sms, queue = InMemoryPaymentGateway(), InMemorySms(), MemoryQueue()
     core = build_store_core(
@@ -110,10 +114,12 @@ async def world(database_url: str) -> AsyncIterator[StoreWorld]:
         sms=sms,
         limiter=MemoryRateLimiter(),
         jwt_secret=JWT_SECRET,
+        read_engine=read_engine,
     )
-    yield StoreWorld(engine, core, gateway, sms, queue, settings)
+    yield StoreWorld(engine, core, gateway, sms, queue, settings, read_engine)
     await queue.close()
     await engine.dispose()
+    await read_engine.dispose()
 
 
 async def buy(world: StoreWorld, customer_id: int, detail_id: int, quantity: int = 1) -> dict:
@@ -141,7 +147,7 @@ async def zp_world(world: StoreWorld, zarinpal_server: RunningZarinpal) -> Async
     gateway = ZarinpalGateway(base_url=zarinpal_server.base_url, merchant_id=zarinpal_server.merchant_id, timeout_s=5)
     core = build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, read_engine=world.read_engine,
     )  # fmt: skip
-    yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings)
+    yield StoreWorld(world.engine, core, world.gateway, world.sms, world.queue, world.settings, world.read_engine)
     await gateway.aclose()

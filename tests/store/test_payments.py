@@ -13,6 +13,7 @@ from hamgam.adapters.sms.memory import InMemorySms
 from hamgam.bootstrap import build_store_core
 from hamgam.domain.errors import NotFound
 from hamgam_sim.zarinpal.server import RunningZarinpal
+from tests.queue_helpers import eventually
 from tests.store.conftest import (
     JWT_SECRET,
     StoreWorld,
@@ -128,10 +129,7 @@ async def test_order_paid_event_reaches_sms_through_the_queue(world: StoreWorld)
     # when the outbox is relayed
     assert await world.core.publish_events() == 1
     # then the customer gets the SMS, and the outbox row is marked published
-    for _ in range(100):
-        if world.sms.messages_to("09351112233"):
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: bool(world.sms.messages_to("09351112233")))
     notifier.stop()
     task.cancel()
     (message,) = world.sms.messages_to("09351112233")
@@ -149,7 +147,7 @@ async def test_order_paid_sms_over_rabbitmq(world: StoreWorld, rabbitmq_url: str
     sms = InMemorySms()
     core = build_store_core(
         store_settings(), world.engine, queue, gateway=world.gateway, sms=sms,
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, read_engine=world.read_engine,
     )  # fmt: skip
     detail = await seed_product(world.engine, 1, "چای", stock=5, price_rial=1_250_000)
     customer = await add_customer(world.engine, "09351112233")
@@ -167,10 +165,7 @@ async def test_order_paid_sms_over_rabbitmq(world: StoreWorld, rabbitmq_url: str
         await core.payments.callback(started["authority"], "OK")
         assert await core.publish_events() == 1
         # then the consumer texts the customer
-        for _ in range(250):
-            if sms.messages_to("09351112233"):
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: bool(sms.messages_to("09351112233")))
         assert "پرداخت شد" in sms.messages_to("09351112233")[0].text
     finally:
         notifier.stop()

@@ -160,7 +160,7 @@ async def test_duplicate_verified_behind_a_timeout_is_reversed_by_reconciliation
 def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, read_engine=world.read_engine,
     )  # fmt: skip
 
 

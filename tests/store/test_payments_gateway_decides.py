@@ -156,5 +156,5 @@ async def test_unreadable_inquiry_does_not_let_the_order_expire(world: StoreWorl
 def _core_with(world: StoreWorld, gateway: object):
     return build_store_core(
         store_settings(), world.engine, world.queue, gateway=gateway, sms=InMemorySms(),  # type: ignore[arg-type]
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, read_engine=world.read_engine,
     )  # fmt: skip

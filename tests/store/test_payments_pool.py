@@ -30,7 +30,7 @@ async def small_pool(database_url: str) -> AsyncIterator[tuple[StoreWorld, SlowV
     slow = SlowVerify(gateway)
     queue = MemoryQueue()
     core = _core(engine, slow, queue)
-    yield StoreWorld(engine, core, gateway, InMemorySms(), queue, store_settings()), slow
+    yield StoreWorld(engine, core, gateway, InMemorySms(), queue, store_settings(), engine), slow
     slow.release.set()
     await queue.close()
     await engine.dispose()
@@ -39,7 +39,7 @@ async def small_pool(database_url: str) -> AsyncIterator[tuple[StoreWorld, SlowV
 def _core(engine, gateway, queue) -> StoreCore:
     return build_store_core(
         store_settings(), engine, queue, gateway=gateway, sms=InMemorySms(),
-        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET,
+        limiter=MemoryRateLimiter(), jwt_secret=JWT_SECRET, read_engine=engine,
     )  # fmt: skip
 
 

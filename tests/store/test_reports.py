@@ -7,12 +7,15 @@ import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.adapters.db.catalog_uow import SqlCatalogUnitOfWork
 from hamgam.adapters.db.engine import create_engine
+from hamgam.bootstrap import store_uow
 from hamgam.domain.reports import Period, choose_period
+from hamgam.services.store.refunds import record_refund
 from hamgam.services.store.reports import SalesReports
-from hamgam.settings import SyncSettings
+from hamgam.settings import Settings
 from tests.web.seed import seed_catalogue, seed_sales
 
 #: 1404/12/25 to 1405/01/05
@@ -24,7 +27,7 @@ async def reports(database_url: str) -> AsyncIterator[SalesReports]:
     engine = create_engine(database_url, pool_size=2)
     await seed_catalogue(engine)
     await seed_sales(engine)
-    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine, SyncSettings()))
+    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine))
     await engine.dispose()
 
 
@@ -40,6 +43,8 @@ async def test_sales_by_day_are_sold_orders_by_tehran_day_of_payment(reports: Sa
         "shipping_rial": 300_000,
         "vat_rial": 0,
         "total_rial": 2_800_000,
+        "refunded_rial": 0,
+        "net_rial": 2_800_000,
     }
     # 20:40 UTC on 20 March is 00:10 on 1 Farvardin in Tehran
     assert days[dt.date(2026, 3, 21)]["orders"] == 1
@@ -102,3 +107,72 @@ async def test_the_dashboard_ranks_by_quantity_and_by_revenue(reports: SalesRepo
     assert board["statuses"] == dict.fromkeys(
         ("paid", "delivered", "invoiced", "cancelled", "pending_payment", "shipped"), 1
     )
+
+
+async def _refund(engine: AsyncEngine, order_id: int, amount_rial: int) -> None:
+    await record_refund(
+        store_uow(engine, Settings()), order_id, amount_rial=amount_rial, method="cash", note="", actor="staff:1"
+    )
+
+
+@pytest.fixture
+async def refunded(database_url: str) -> AsyncIterator[SalesReports]:
+    """``SALES`` with refunds recorded as staff do: 9002 (4,740,000 Rial) partly, 1,000,000; 9003 (13,800,000)
+    partly, a quarter; 9006 (400,000) in full, in two refunds."""
+    engine = create_engine(database_url, pool_size=2)
+    await seed_catalogue(engine)
+    await seed_sales(engine)
+    await _refund(engine, 9002, 1_000_000)
+    await _refund(engine, 9003, 3_450_000)
+    await _refund(engine, 9006, 100_000)
+    await _refund(engine, 9006, 300_000)
+    yield SalesReports(lambda: SqlCatalogUnitOfWork(engine))
+    await engine.dispose()
+
+
+async def test_refunds_count_against_the_days_of_their_sales(refunded: SalesReports) -> None:
+    days = {d["day"]: d for d in await refunded.by_day(PERIOD)}
+    # the orders paid and what they came to stay; what was refunded of them, and the difference, beside
+    assert days[dt.date(2026, 3, 22)] == {
+        "day": dt.date(2026, 3, 22),
+        "orders": 2,
+        "items_rial": 13_900_000,
+        "shipping_rial": 300_000,
+        "vat_rial": 0,
+        "total_rial": 14_200_000,
+        "refunded_rial": 3_450_000 + 400_000,
+        "net_rial": 14_200_000 - 3_850_000,
+    }
+    assert (days[dt.date(2026, 3, 21)]["refunded_rial"], days[dt.date(2026, 3, 21)]["net_rial"]) == (
+        1_000_000,
+        3_740_000,
+    )
+    assert (days[dt.date(2026, 3, 20)]["refunded_rial"], days[dt.date(2026, 3, 20)]["net_rial"]) == (0, 2_800_000)
+    months = await refunded.by_month(PERIOD)
+    assert [(m["orders"], m["total_rial"], m["refunded_rial"], m["net_rial"]) for m in months] == [
+        (1, 2_800_000, 0, 2_800_000),
+        (3, 18_940_000, 4_850_000, 14_090_000),
+    ]
+
+
+async def test_products_leave_out_orders_refunded_in_full_and_lose_their_share_of_partial_refunds(
+    refunded: SalesReports,
+) -> None:
+    products = await refunded.by_product(PERIOD)
+    # 9006 (the gone product's only order) was refunded in full: not sold. 9003 kept three quarters of its
+    # money, its one line too. 9002 kept 3,740,000 of 4,740,000: each line that share, rounded to the Rial.
+    assert [(p["product_id"], p["quantity"], p["orders"], p["revenue_rial"]) for p in products] == [
+        (105, 3, 1, 10_125_000),
+        (101, 3, 2, 2_500_000 + 986_287),
+        (103, 1, 1, 2_753_713),
+    ]
+    assert [p async for p in refunded.stream_by_product(PERIOD)] == products
+    categories = await refunded.by_category(PERIOD)
+    assert [(c["category_id"], c["quantity"], c["orders"], c["revenue_rial"]) for c in categories] == [
+        (3, 3, 1, 10_125_000),
+        (1, 3, 2, 3_486_287),
+        (2, 1, 1, 2_753_713),
+    ]
+    board = await refunded.dashboard(now=dt.datetime(2026, 3, 25, 12, tzinfo=dt.UTC))
+    assert sum(d["net_rial"] for d in board["days"]) == 2_800_000 + 14_090_000
+    assert [p["product_id"] for p in board["top_quantity"]] == [105, 101, 103]

@@ -12,6 +12,7 @@ import pytest
 from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.domain.errors import NotFound
 from hamgam.domain.sync.batch import Batch
+from tests.queue_helpers import eventually
 from tests.store.conftest import StoreWorld, add_customer, scalar, seed_product
 
 ORIGIN = "https://shop.example"
@@ -37,10 +38,7 @@ async def deliver_sms(world: StoreWorld, mobile: str) -> list:
     notifier = world.core.notifier()
     task = asyncio.create_task(notifier.run())
     await world.core.publish_events()
-    for _ in range(250):
-        if world.sms.messages_to(mobile):
-            break
-        await asyncio.sleep(0.02)
+    await eventually(lambda: bool(world.sms.messages_to(mobile)))
     await world.core.publish_events()  # nothing left: a second relay sends nothing more
     await asyncio.sleep(0.1)
     notifier.stop()

@@ -71,3 +71,28 @@ async def test_relevance_with_a_filter_and_on_a_category_page(world: StoreWorld)
     assert await found(world, "قابلمه", in_stock=True) == [2, 1]
     # without words, relevance is the name order
     assert [p["product_id"] for p in (await world.core.catalog.search(sort="relevance"))["items"]] == [1, 2]
+
+
+async def test_every_page_is_cut_from_the_order_of_all_matches(world: StoreWorld) -> None:
+    # given matches of one tier (none starts with the word) whose similarity does not follow their length: the
+    # fewest trigrams (9) score lowest, as the word is inside another, and two names tie at exactly 1/3
+    await seed(world, 1, "زقابلمهز")  # 9 trigrams, similarity 4/12
+    await seed(world, 2, "آبکش قابلمه")  # 12, 7/12
+    await seed(world, 3, "آبکس قابلمه")  # 12, 7/12
+    await seed(world, 4, "کتری و قابلمه")  # 14, 7/14
+    await seed(world, 5, "بشقاب قابلمه لیوانهای")  # 21, 7/21: the most trigrams, tied with the fewest
+    await seed(world, 6, "قابلمه بزرگ")  # starts with the word: before them all
+    expected = [6, 3, 2, 4, 5, 1]  # then by similarity, a tie by name
+    # when the matches are read a page of one at a time, or all at once
+    pages = [await found(world, "قابلمه", page=n, per_page=1) for n in range(1, 7)]
+    # then each page holds what the whole order puts there
+    assert [p for page in pages for p in page] == expected
+    assert await found(world, "قابلمه") == expected
+
+
+async def test_a_query_without_letters_or_digits_pages_its_matches_by_name(world: StoreWorld) -> None:
+    # given two names holding a query that has no trigrams: every similarity is 0, a tie
+    await seed(world, 1, "ب ++")  # the fewest trigrams
+    await seed(world, 2, "الف ++ بلند")
+    # then each page is cut from the name order
+    assert [await found(world, "++", page=n, per_page=1) for n in (1, 2)] == [[2], [1]]

@@ -78,13 +78,12 @@ class LiveShop:
         with ThreadPoolExecutor(1) as pool:  # Playwright's sync API keeps a loop running in this thread
             return pool.submit(asyncio.run, _sync(self.env, entities)).result()
 
-    def otp(self, mobile: str) -> str:
-        for _ in range(50):
-            code = self.sms.last_otp(mobile)  # type: ignore[attr-defined]
-            if code:
-                return code
+    def otp(self, mobile: str, *, within: float = 60) -> str:
+        deadline = time.monotonic() + within
+        while not (code := self.sms.last_otp(mobile)):  # type: ignore[attr-defined]
+            assert time.monotonic() < deadline, f"no one-time code sent to {mobile}"
             time.sleep(0.1)
-        raise AssertionError(f"no one-time code sent to {mobile}")
+        return code
 
     def texted(self, mobile: str, containing: str, *, within: float = 60) -> str:
         """The text message to ``mobile`` that holds ``containing`` (its digits read as Latin ones), waited for."""

@@ -291,7 +291,8 @@ def test_staff_export_the_sales_reports_and_find_the_sale_in_them(
             assert [[str(v) for v in r] for r in xlsx_rows] == csv_rows
     # by day: one more order, its total in Rial (the days summed: the sale's day is in the default range)
     orders, total_col = 1, 5
-    assert after["day"][0][0][orders] == "سفارش‌ها" and after["day"][0][0][total_col] == "جمع (ریال)"
+    assert after["day"][0][0][orders] == "سفارش‌های پرداخت‌شده"
+    assert after["day"][0][0][total_col] == "جمع پرداخت‌شده (ریال)"
 
     def summed(rows: list[list[object]], column: int) -> int:
         return sum(int(r[column]) for r in rows[1:])  # type: ignore[call-overload]

@@ -60,17 +60,18 @@ def test_days_fold_into_jalali_months_at_1_farvardin() -> None:
     days = fill_days(
         [
             {"day": dt.date(2026, 3, 20), "orders": 2, "items_rial": 10, "shipping_rial": 1, "vat_rial": 0,
-             "total_rial": 11},
+             "total_rial": 11, "refunded_rial": 4, "net_rial": 7},
             {"day": dt.date(2026, 3, 21), "orders": 1, "items_rial": 5, "shipping_rial": 0, "vat_rial": 1,
-             "total_rial": 6},
+             "total_rial": 6, "refunded_rial": 0, "net_rial": 6},
         ],
         period,
     )  # fmt: skip
     assert [d["total_rial"] for d in days] == [0, 11, 6, 0]
+    assert [d["net_rial"] for d in days] == [0, 7, 6, 0]
     months = by_jalali_month(days)
-    assert [(m["label"], m["orders"], m["total_rial"]) for m in months] == [
-        ("اسفند ۱۴۰۴", 2, 11),
-        ("فروردین ۱۴۰۵", 1, 6),
+    assert [(m["label"], m["orders"], m["total_rial"], m["refunded_rial"], m["net_rial"]) for m in months] == [
+        ("اسفند ۱۴۰۴", 2, 11, 4, 7),
+        ("فروردین ۱۴۰۵", 1, 6, 0, 6),
     ]
     assert day_label(dt.date(2026, 12, 6)) == "۱۵ آذر"
 
@@ -125,6 +126,25 @@ async def test_the_sales_service_over_the_fakes() -> None:
     assert [(m["label"], m["total_rial"]) for m in months] == [("اسفند ۱۴۰۴", 0), ("فروردین ۱۴۰۵", 100)]
     [category] = await reports.by_category(Period(dt.date(2026, 3, 21), dt.date(2026, 3, 21)))
     assert (category["name"], category["quantity"], category["orders"]) == ("نوشیدنی", 2, 1)
+
+
+async def test_the_sales_service_over_the_fakes_counts_refunds_out() -> None:
+    paid = dt.datetime(2026, 3, 20, 20, 40, tzinfo=dt.UTC)  # 1 Farvardin 1405, 00:10 in Tehran
+    line = {"product_id": 7, "name": "چای", "quantity": 2, "total_rial": 90}
+    state = CatalogState(
+        orders=[
+            {"id": 1, "status": "paid", "created_at": paid, "paid_at": paid, "items_rial": 90, "shipping_rial": 10,
+             "vat_rial": 0, "total_rial": 100, "refunded_rial": 30, "lines": [line]},
+            {"id": 2, "status": "delivered", "created_at": paid, "paid_at": paid, "items_rial": 90,
+             "shipping_rial": 10, "vat_rial": 0, "total_rial": 100, "refunded_rial": 100, "refunded_in_full": True,
+             "lines": [line]},
+        ],
+    )  # fmt: skip
+    reports = SalesReports(FakeCatalogUnitOfWork.factory(state))
+    [day] = await reports.by_day(Period(dt.date(2026, 3, 21), dt.date(2026, 3, 21)))
+    assert (day["orders"], day["total_rial"], day["refunded_rial"], day["net_rial"]) == (2, 200, 130, 70)
+    [product] = await reports.by_product(Period(dt.date(2026, 3, 21), dt.date(2026, 3, 21)))
+    assert (product["quantity"], product["orders"], product["revenue_rial"]) == (2, 1, 63)  # 90 × 70 / 100
 
 
 async def test_an_xlsx_past_its_cap_says_the_csv_holds_every_row() -> None:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pypdf import PdfReader
 
+from tests.queue_helpers import eventually
 from tests.web.conftest import Web
 
 BUYER = "09123456789"
@@ -61,12 +62,8 @@ async def test_staff_ship_a_paid_order_and_the_buyer_sees_and_receives_the_track
             f"{page}/ship", {"carrier": "post", "tracking_code": "۱۲۳۴۵۶۷۸۹۰۱۲۳۴۵۶۷۸۹۰۱۲۳۴"}, from_page=page
         )
         assert shipped.status_code == 303
-        texts: list[str] = []
-        for _ in range(500):
-            texts = [m.text for m in web.container.sms.messages_to(BUYER) if "ارسال شد" in m.text]
-            if texts:
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: any("ارسال شد" in m.text for m in web.container.sms.messages_to(BUYER)))
+        texts = [m.text for m in web.container.sms.messages_to(BUYER) if "ارسال شد" in m.text]
     finally:
         notifier.stop()
         task.cancel()

@@ -28,6 +28,9 @@ async def test_the_reports_page_shows_each_table_in_persian(web: Web) -> None:
     # 18,940,000 Rial in Farvardin is 1,894,000 Toman
     assert "۱٬۸۹۴٬۰۰۰" in html
     assert "کالای حذف‌شده" in html and "بدون دسته" in html
+    # what each money column means: paid, refunded of it, and the difference
+    for header in ("جمع پرداخت‌شده", "بازپرداخت‌شده", "فروش خالص: پرداخت‌شده منهای بازپرداخت‌شده"):
+        assert f'<th scope="col">{header}</th>' in html
     assert 'href="/admin/reports/day.xlsx?start=1404-12-25&amp;end=1405-01-05"' in html
     assert latin_words(html) == []
 
@@ -56,6 +59,8 @@ async def test_a_wrong_range_gets_a_persian_message_per_field_and_keeps_what_was
 
 async def test_csv_has_a_byte_order_mark_persian_headers_and_rial_integers(web: Web) -> None:
     await seed_sales(web.container.engine)
+    # a quarter of 9003 (13,800,000 Rial, paid on 2 Farvardin) given back
+    await web.container.store.refund_order(9003, amount_rial=3_450_000, method="cash", note="", actor="staff:1")
     await web.login_staff()
     response = await web.http.get("/admin/reports/month.csv", params=RANGE)
     assert response.status_code == 200
@@ -65,19 +70,27 @@ async def test_csv_has_a_byte_order_mark_persian_headers_and_rial_integers(web: 
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "ماه",
-        "سفارش‌ها",
+        "سفارش‌های پرداخت‌شده",
         "کالاها (ریال)",
         "هزینهٔ ارسال (ریال)",
         "مالیات بر ارزش افزوده (ریال)",
-        "جمع (ریال)",
+        "جمع پرداخت‌شده (ریال)",
+        "بازپرداخت‌شده (ریال)",
+        "فروش خالص: پرداخت‌شده منهای بازپرداخت‌شده (ریال)",
     ]
     assert rows[1:] == [
-        ["اسفند ۱۴۰۴", "1", "2500000", "300000", "0", "2800000"],
-        ["فروردین ۱۴۰۵", "3", "18640000", "300000", "0", "18940000"],
+        ["اسفند ۱۴۰۴", "1", "2500000", "300000", "0", "2800000", "0", "2800000"],
+        ["فروردین ۱۴۰۵", "3", "18640000", "300000", "0", "18940000", "3450000", "15490000"],
     ]
     products = await web.http.get("/admin/reports/product.csv", params=RANGE)
     lines = list(csv.reader(io.StringIO(products.content.decode("utf-8-sig"))))
-    assert lines[1] == ["P105", "کتاب شاهنامه فردوسی", "3", "1", "13500000"]
+    assert lines[0][2:] == [
+        "تعداد، بی سفارش‌های کاملاً بازپرداخت‌شده",
+        "سفارش‌ها، بی سفارش‌های کاملاً بازپرداخت‌شده",
+        "فروش بدون مالیات و هزینهٔ ارسال، پس از کسر بازپرداخت‌ها (ریال)",
+    ]
+    # its one line keeps three quarters
+    assert lines[1] == ["P105", "کتاب شاهنامه فردوسی", "3", "1", "10125000"]
     assert len(lines) == 5
 
 
@@ -92,7 +105,12 @@ async def test_xlsx_sheets_read_right_to_left_with_integers(web: Web) -> None:
     assert sheet.title == "فروش به تفکیک دسته"
     assert all(s.sheet_view.rightToLeft for s in book.worksheets)
     values = list(sheet.values)
-    assert values[0] == ("دسته", "تعداد", "سفارش‌ها", "فروش بدون مالیات و هزینهٔ ارسال (ریال)")
+    assert values[0] == (
+        "دسته",
+        "تعداد، بی سفارش‌های کاملاً بازپرداخت‌شده",
+        "سفارش‌ها، بی سفارش‌های کاملاً بازپرداخت‌شده",
+        "فروش بدون مالیات و هزینهٔ ارسال، پس از کسر بازپرداخت‌ها (ریال)",
+    )
     assert values[1:] == [
         ("کتاب", 3, 1, 13_500_000),
         ("پوشاک", 3, 2, 3_750_000),
@@ -103,7 +121,7 @@ async def test_xlsx_sheets_read_right_to_left_with_integers(web: Web) -> None:
     first = list(days.worksheets[0].values)
     # Esfand 1404 has 29 days: 25..29 Esfand and 1..5 Farvardin
     assert len(first) == 1 + 10 and first[1][0] == "۱۴۰۴/۱۲/۲۵"
-    assert ("۱۴۰۵/۰۱/۰۱", 1, 4_740_000, 0, 0, 4_740_000) in first
+    assert ("۱۴۰۵/۰۱/۰۱", 1, 4_740_000, 0, 0, 4_740_000, 0, 4_740_000) in first
 
 
 async def test_the_dashboard_charts_sales_and_freshness(web: Web) -> None:

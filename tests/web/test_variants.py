@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hamgam.domain.persian import normalize_text
+from tests.queue_helpers import eventually
 from tests.web.conftest import Web
 
 POT = 201
@@ -142,10 +143,7 @@ async def test_the_variant_follows_the_line_to_every_page_and_the_sms(web: Web) 
     task = asyncio.create_task(notifier.run())
     try:
         await web.container.store.publish_events()
-        for _ in range(500):
-            if any("پرداخت شد" in m.text for m in web.container.sms.messages_to(BUYER)):
-                break
-            await asyncio.sleep(0.02)
+        await eventually(lambda: any("پرداخت شد" in m.text for m in web.container.sms.messages_to(BUYER)))
     finally:
         notifier.stop()
         task.cancel()

@@ -21,8 +21,9 @@ MAX_DAYS = 1100
 DASHBOARD_DAYS = 30
 #: The statuses whose orders count as sales (paid and not cancelled), as the database stores them.
 SOLD_STATUSES: tuple[str, ...] = tuple(sorted(s.value for s in SOLD))
-#: The money figures of a day's sales, summed when days fold into months.
-SALES_FIGURES = ("orders", "items_rial", "shipping_rial", "vat_rial", "total_rial")
+#: The figures of a day's sales, summed when days fold into months: the orders paid that day and what they
+#: came to (``total_rial``, paid), what was refunded of them since, and ``net_rial``: paid less refunded.
+SALES_FIGURES = ("orders", "items_rial", "shipping_rial", "vat_rial", "total_rial", "refunded_rial", "net_rial")
 
 _DATE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
 

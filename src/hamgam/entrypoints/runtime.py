@@ -13,6 +13,7 @@ from hamgam.bootstrap import Container, build
 from hamgam.entrypoints.health_server import HealthServer, health_app
 from hamgam.entrypoints.readiness import Check, MahakProbe, Readiness, core_checks
 from hamgam.entrypoints.roles import MAHAK_ROLES, ROLES, check_roles, require_mahak
+from hamgam.services.messaging.consumer_pool import ConsumerPools
 from hamgam.services.sync.metrics import SyncMetrics
 from hamgam.settings import Settings
 
@@ -49,7 +50,8 @@ async def run_roles(
     services: dict[str, Any] = {}
     if "worker" in roles:
         pictures = container.picture_worker()
-        services["worker"] = container.worker() if pictures is None else _Together(container.worker(), pictures)
+        # the sync's batches and the pictures they bring, as one role
+        services["worker"] = container.worker() if pictures is None else ConsumerPools(container.worker(), pictures)
     if "scheduler" in roles:
         services["scheduler"] = container.scheduler()
     if "exporter" in roles:
@@ -112,27 +114,6 @@ def _checks(container: Container, probe: MahakProbe | None) -> dict[str, Check]:
     if probe is not None:
         checks["mahak"] = probe
     return checks
-
-
-class _Together:
-    """Several consumer pools run as one role (the worker: the sync's batches and the pictures they bring)."""
-
-    def __init__(self, *pools: Any) -> None:
-        self.pools = pools
-
-    async def run(self) -> None:
-        tasks = [asyncio.create_task(pool.run()) for pool in self.pools]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            self.stop()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            task.result()  # a pool that failed fails the role
-
-    def stop(self) -> None:
-        for pool in self.pools:
-            pool.stop()
 
 
 def _failed(task: asyncio.Task) -> bool:

@@ -1,8 +1,9 @@
 """The catalogue's persistence ports: what customers see (categories, listings, product pages), product images
 and the staff dashboard's figures and sales reports, behind one unit of work.
 
-Implemented for PostgreSQL by ``hamgam.adapters.db.catalog_uow.SqlCatalogUnitOfWork`` (repositories in
-``hamgam.adapters.db.repositories``); in memory by ``tests/fakes/catalog.py``.
+Implemented for PostgreSQL by ``hamgam.adapters.db.catalog_uow.SqlCatalogUnitOfWork`` and, for the storefront's
+reads, ``SqlCatalogReadUnitOfWork`` (repositories in ``hamgam.adapters.db.repositories``); in memory by
+``tests/fakes/catalog.py``.
 """
 
 from __future__ import annotations
@@ -190,11 +191,27 @@ class SalesReportRepository(Protocol):
         """Orders placed since ``start``, counted by their status now."""
 
 
-class CatalogUnitOfWork(UnitOfWork, Protocol):
-    """One catalogue transaction and the repositories bound to it."""
+class CoverImages(Protocol):
+    """The images of products, read only (product cards)."""
+
+    async def images_of(self, product_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        """The well-formed image entries of each product that has a listing."""
+
+
+class CatalogReadUnitOfWork(UnitOfWork, Protocol):
+    """What the storefront reads: the catalogue and its products' images, read only. An implementation may read
+    outside a transaction (each read sees what was committed when it ran)."""
 
     @property
     def catalog(self) -> CatalogRepository: ...
+    @property
+    def images(self) -> CoverImages: ...
+
+
+class CatalogUnitOfWork(UnitOfWork, Protocol):
+    """One catalogue transaction and the repositories bound to it (images, staff figures; the storefront's
+    reads are ``CatalogReadUnitOfWork``'s)."""
+
     @property
     def images(self) -> ImageRepository: ...
     @property

@@ -20,11 +20,12 @@ same fragments.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hamgam.domain import stock, variants
@@ -138,9 +139,9 @@ async def sellable_details(
     if detail_ids is not None:
         row_filter = "AND d.mahak_id = ANY(:ids)"
         params["ids"] = detail_ids
-    sql = f"""SELECT s.*, d.properties FROM ({sellable_sql(rules, row_filter)}) s
-              JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
-    rows = [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    statement = f"""SELECT s.*, d.properties FROM ({sellable_sql(rules, row_filter)}) s
+                    JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
+    rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
     names = await property_names(conn, variants.property_codes(r["properties"] for r in rows))
     fields = SellableDetail.__dataclass_fields__
     return [
@@ -206,7 +207,7 @@ _BY_ENTRY = """
 SELECT n.found, n.found < :scan AS complete, page.* FROM (SELECT count(*) AS found FROM ({matches} LIMIT :scan) x) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial{extra}
+       a.list_price_rial
   FROM ({ordered} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
@@ -239,19 +240,49 @@ WITH f AS MATERIALIZED ({entries})
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
-       a.list_price_rial{extra}
+       a.list_price_rial
   FROM (SELECT * FROM f ORDER BY {order} OFFSET :offset LIMIT :limit) e
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
 ORDER BY {order}
 """
 
-
-#: Sent before the catalogue query in its transaction. PostgreSQL switches a prepared statement (asyncpg
-#: prepares each one) to a generic plan after five runs when that looks no dearer; for this query, whose
-#: best plan depends on how many rows a word or a category matches, that made a rare word's search 10x slower
-#: and a category page 20x.
-CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
+#: Words, no filter on price or stock, relevance order: the matches are found by index and counted, all of
+#: them, each with its tier (``rank``) and how many trigrams its name has (``name_trigrams``, migration 0024).
+#: Similarity is computed for the first of them by tier and fewest trigrams (``head``, as many as the pages up
+#: to this one hold), and then only for the other matches of the page's last tier whose trigram count lets
+#: them reach ``s``, the lowest similarity of that tier in ``head``: a name of ``n`` trigrams scores at most
+#: ``min(n, m) / max(n, m)`` against a query of ``m``, so at least ``s`` only if ``s * m <= n <= m / s``
+#: (``cut``, widened a little so that rounding never drops a tie). Any match left out scores below every row
+#: the page can show, so the page is the one that ordering every match would give.
+_BY_RELEVANCE = """
+WITH f AS MATERIALIZED ({entries}),
+head AS MATERIALIZED (
+  SELECT h.*, similarity(h.name_search, :q) AS sim
+  FROM (SELECT * FROM f ORDER BY f.rank, f.name_trigrams LIMIT :first) h
+),
+cut AS (
+  SELECT c.rank, c.s * q.m * (1 - 1e-6) AS low,
+         CASE WHEN c.s > 0 THEN q.m / c.s * (1 + 1e-6) ELSE CAST('Infinity' AS float8) END AS high
+  FROM (SELECT rank, CAST(min(sim) AS float8) AS s FROM head GROUP BY rank ORDER BY rank DESC LIMIT 1) c
+  CROSS JOIN (SELECT cardinality(show_trgm(:q)) AS m) q
+),
+pool AS (
+  SELECT product_id, name, code, category_id, rank, sim FROM head
+  UNION ALL
+  SELECT f.product_id, f.name, f.code, f.category_id, f.rank, similarity(f.name_search, :q)
+  FROM f JOIN cut ON f.rank = cut.rank AND f.name_trigrams BETWEEN cut.low AND cut.high
+  WHERE f.product_id NOT IN (SELECT product_id FROM head)
+)
+SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
+LEFT JOIN LATERAL (
+  SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial, e.rank, e.sim
+  FROM (SELECT * FROM pool ORDER BY {order} OFFSET :offset LIMIT :limit) e
+  CROSS JOIN LATERAL ({offer}) a
+) page ON true
+ORDER BY {order}
+"""
 
 #: The fuzzy pass's candidates: names with a word this close to the searched word (pg_trgm's
 #: ``word_similarity``, operator ``<%``, answered by the trigram index). One letter missing from a six-letter
@@ -261,36 +292,52 @@ CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"
 WORD_SIMILARITY = 0.35
 #: Shorter words are matched plainly only: one edit away from a two-letter word is almost any word.
 FUZZY_MIN_CHARS = 3
-FUZZY_THRESHOLD = f"SET LOCAL pg_trgm.word_similarity_threshold = {WORD_SIMILARITY}"
+
+#: The settings of the connections these reads run on (``engine.create_read_engine``), for their whole life:
+#: - custom plans: PostgreSQL switches a prepared statement (asyncpg prepares each one) to a generic plan after
+#:   five runs when that looks no dearer; for the catalogue query, whose best plan depends on how many rows a
+#:   word or a category matches, that made a rare word's search 10x slower and a category page 20x;
+#: - the fuzzy pass's ``<%`` bound, ``WORD_SIMILARITY`` (no other read uses that operator).
+SESSION_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "pg_trgm.word_similarity_threshold": str(WORD_SIMILARITY),
+}
+
+
+@functools.lru_cache(maxsize=512)
+def sql(statement: str) -> TextClause:
+    """``text(statement)``, made once per statement: parsing a catalogue statement's bind parameters cost 6-9 %
+    of a catalogue request's CPU. A few hundred shapes exist (number of words, one or more categories, order)."""
+    return text(statement)
+
 
 #: A search's relevance (``_SORTS["relevance"]``), as columns of ``catalog_entry`` row ``e``: ``rank`` 0 for the
 #: exact name or code, 1 for a name starting with the query, 2 for the other plain matches, 3 for near misses
-#: (fuzzy pass); ``sim``, the name's trigram similarity to the query. ``name_search`` is the normalised name and
-#: code (``transformer._product``), so the exact name is also matched followed by the code.
-_RELEVANCE = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
-                      THEN 0
-                      WHEN e.name_search LIKE :q_prefix THEN 1
-                      WHEN {plain} THEN 2 ELSE 3 END AS rank,
-       similarity(e.name_search, :q) AS sim"""
+#: (fuzzy pass); ``sim`` (``_SIMILARITY``), the name's trigram similarity to the query. ``name_search`` is the
+#: normalised name and code (``transformer._product``), so the exact name is also matched followed by the code.
+_RANK = """, CASE WHEN lower(e.code) = :q OR e.name_search = :q OR e.name_search = :q || ' ' || lower(e.code)
+                 THEN 0
+                 WHEN e.name_search LIKE :q_prefix THEN 1
+                 WHEN {plain} THEN 2 ELSE 3 END AS rank"""
+_SIMILARITY = ", similarity(e.name_search, :q) AS sim"
 
 
 async def search_products(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery) -> ProductPage:
     """A page of sellable products matching ``query`` (one row each) and how many match: a search by words
     alone counts every match; other listings count up to ``query.count_limit`` (or the page's end).
 
-    Each search term must occur in the normalised name (ILIKE on ``name_search``, trigram-indexed) or equal
-    the product code. Price bounds apply to the product's cheapest detail. Runs with custom plans: a plan
-    made for one search word or category would be reused for another of very different size.
+    Each search term must occur in the normalised name (LIKE on ``name_search``, trigram-indexed: both are
+    lower-cased by ``normalize_text``) or equal the product code. Price bounds apply to the product's cheapest
+    detail. ``conn`` has ``SESSION_SETTINGS`` (custom plans: a plan made for one search word or category would be
+    reused for another of very different size).
     """
     statement, params = products_statement(rules, query)
-    await conn.execute(text(CUSTOM_PLANS))
-    rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
+    rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
     page = products_page(rows, query)
     if query.terms and page.total < query.fuzzy_below:
         # few plain matches: search again letting each word be one typo away (trigram index, ``<%``)
         statement, params = products_statement(rules, query, fuzzy=True)
-        await conn.execute(text(FUZZY_THRESHOLD))
-        rows = [dict(r) for r in (await conn.execute(text(statement), params)).mappings()]
+        rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
         page = products_page(rows, query)
     return page
 
@@ -314,7 +361,7 @@ def _like(term: str) -> str:
 
 def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool = False) -> tuple[str, dict[str, Any]]:
     """The statement behind ``search_products`` and its parameters. ``fuzzy``: a word also matches a name having
-    a word within ``WORD_SIMILARITY`` of it (after ``FUZZY_THRESHOLD``), each such row ranked after the plain
+    a word within ``WORD_SIMILARITY`` of it (``SESSION_SETTINGS``), each such row ranked after the plain
     matches."""
     params = rule_params(rules) | {"offset": query.offset, "limit": query.limit, "scan": query.scan}
     where: list[str] = []
@@ -322,9 +369,11 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
     for i, term in enumerate(query.terms):
         params[f"t{i}"] = "%" + _like(term) + "%"
         params[f"c{i}"] = term
-        match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i})"
+        # LIKE, not ILIKE: the name and the term are both lower-cased already (``normalize_text``), and ILIKE
+        # lower-cased every candidate row again (a third of a broad word's search)
+        match = f"(e.name_search LIKE :t{i} OR lower(e.code) = :c{i})"
         plain.append(match)
-        fuzzy_match = f"(e.name_search ILIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
+        fuzzy_match = f"(e.name_search LIKE :t{i} OR lower(e.code) = :c{i} OR {_ONE_TYPO.format(t=f':c{i}')})"
         where.append(f"AND {fuzzy_match if fuzzy and len(term) >= FUZZY_MIN_CHARS else match}")
     categories = list(query.category_ids) if query.category_ids is not None else None
     if categories is not None:
@@ -348,20 +397,25 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
     if query.in_stock:
         checks.append("AND a.available > 0")
     sort = query.sort if query.sort in _SORTS else "name"
-    columns, extra = _ENTRY_COLUMNS, ""
     if sort == "relevance" and not query.terms:
         sort = "name"
-    elif sort == "relevance":
-        whole = " ".join(query.terms)
-        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
-        columns += _RELEVANCE.format(plain=" AND ".join(plain) if fuzzy else "true")
-        extra = ", e.rank, e.sim"
     order = _SORTS[sort]
-    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     offer = offer_sql(rules)
     by_entry = not checks and sort in _ENTRY_SORTS
+    columns, extra = _ENTRY_COLUMNS, ""
+    if sort == "relevance":
+        whole = " ".join(query.terms)
+        params["q"], params["q_prefix"] = whole, _like(whole) + "%"
+        columns += _RANK.format(plain=" AND ".join(plain) if fuzzy else "true")
+        if by_entry:
+            params["first"] = query.offset + query.limit
+            entries = _ENTRIES.format(columns=columns + ", e.name_search, e.name_trigrams", where=" ".join(where))
+            return _BY_RELEVANCE.format(entries=entries, order=order, offer=offer), params
+        columns += _SIMILARITY
+        extra = ", e.rank, e.sim"
+    entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     if by_entry and query.terms:
-        return _BY_WORDS.format(entries=entries, order=order, offer=offer, extra=extra), params
+        return _BY_WORDS.format(entries=entries, order=order, offer=offer), params
     if sort not in _ENTRY_SORTS:
         ordered = entries
     elif query.terms:  # as in _BY_WORDS
@@ -378,7 +432,7 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
         ordered = f"{entries} ORDER BY {order}"
     if by_entry:
         matches = _ENTRIES.format(columns="1", where=" ".join(where))
-        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer, extra=extra), params
+        return _BY_ENTRY.format(matches=matches, ordered=ordered, order=order, offer=offer), params
     if sort in _ENTRY_SORTS:
         ordered += " OFFSET 0"
     return (
@@ -427,44 +481,36 @@ async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id
     """The sellable details of one product with their properties, barcode and Price1..Price10."""
     params = rule_params(rules) | {"pid": product_id}
     sellable = sellable_sql(rules, "AND c.product_id = :pid")
-    sql = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable}) s
-              JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
-    return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    statement = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable}) s
+                    JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
+    return [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
+
+
+#: A product's store-owned fields, Mahak's text and, as ``pictures``, its live gallery pictures in gallery order
+#: (one statement, one round trip).
+_EXTRAS = text("""
+SELECT p.mahak_id AS product_id, c.unit_name, c.unit_name2, c.mahak_description, c.tags,
+       p.deleted_at IS NOT NULL AS deleted,
+       l.slug, l.description, l.seo_title, l.seo_description,
+       CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
+       coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', pic.mahak_id, 'url', pic.url, 'file_name', pic.file_name,
+                                                     'width', pic.width, 'height', pic.height) ORDER BY g.mahak_id)
+                 FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
+                 WHERE g.entity_type = 102 AND g.item_code = p.mahak_id AND g.deleted_at IS NULL
+                   AND pic.deleted_at IS NULL), '[]'::jsonb) AS pictures
+FROM product p JOIN catalog_product c ON c.product_id = p.mahak_id
+LEFT JOIN product_listing l ON l.product_id = p.mahak_id
+WHERE p.mahak_id = :pid""")
 
 
 async def product_extras(conn: AsyncConnection, product_id: int) -> dict[str, Any]:
     """Store-owned fields (listing), Mahak's own text (a staff override instead of Mahak's value: migration
     0021's ``catalog_product``) and pictures of a product, whatever its visibility."""
-    row = (
-        (
-            await conn.execute(
-                text("""SELECT p.mahak_id AS product_id, c.unit_name, c.unit_name2, c.mahak_description, c.tags,
-                           p.deleted_at IS NOT NULL AS deleted,
-                           l.slug, l.description, l.seo_title, l.seo_description,
-                           CASE WHEN l.product_id IS NULL THEN '[]'::jsonb ELSE l.images END AS images,
-                           coalesce(l.hidden, false) AS hidden, coalesce(l.featured, false) AS featured
-                    FROM product p JOIN catalog_product c ON c.product_id = p.mahak_id
-                    LEFT JOIN product_listing l ON l.product_id = p.mahak_id
-                    WHERE p.mahak_id = :pid"""),
-                {"pid": product_id},
-            )
-        )
-        .mappings()
-        .first()
-    )
+    row = (await conn.execute(_EXTRAS, {"pid": product_id})).mappings().first()
     if row is None:
         return {}
-    pictures = await conn.execute(
-        text("""SELECT pic.mahak_id AS id, pic.url, pic.file_name, pic.width, pic.height
-                FROM photo_gallery g JOIN picture pic ON pic.mahak_id = g.picture_id
-                WHERE g.entity_type = 102 AND g.item_code = :pid AND g.deleted_at IS NULL AND pic.deleted_at IS NULL
-                ORDER BY g.mahak_id"""),
-        {"pid": product_id},
-    )
-    return dict(row) | {
-        "images": listing_images(row["images"], product_id),
-        "pictures": [dict(p) for p in pictures.mappings()],
-    }
+    return dict(row) | {"images": listing_images(row["images"], product_id)}
 
 
 def listing_images(value: Any, product_id: int) -> list[dict[str, str]]:
@@ -513,6 +559,6 @@ LIMIT :limit
 
 async def export_page(conn: AsyncConnection, rules: SyncSettings, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` products of the catalogue export (``_EXPORT``) after product id ``after``, by id."""
-    sql = _EXPORT.format(price=_PRICE, stock=stock_sql(rules))
+    statement = _EXPORT.format(price=_PRICE, stock=stock_sql(rules))
     params = rule_params(rules) | {"after": after, "limit": limit}
-    return [dict(r) for r in (await conn.execute(text(sql), params)).mappings()]
+    return [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]

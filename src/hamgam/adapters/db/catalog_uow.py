@@ -1,4 +1,5 @@
-"""The catalogue's unit of work over PostgreSQL (``hamgam.ports.catalog.CatalogUnitOfWork``)."""
+"""The catalogue's units of work over PostgreSQL: ``hamgam.ports.catalog.CatalogUnitOfWork`` (a transaction) and
+``CatalogReadUnitOfWork`` (the storefront's reads, outside a transaction)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hamgam.adapters.db.audit import SqlAuditLog
 from hamgam.adapters.db.dead_letters import insert_failed_message
-from hamgam.adapters.db.repositories.catalog import SqlCatalogRepository
+from hamgam.adapters.db.read_only import Reads, SqlReadUnitOfWork
+from hamgam.adapters.db.repositories.catalog import SqlCatalogRepository, SqlCoverImages
 from hamgam.adapters.db.repositories.dashboard import SqlDashboardRepository
 from hamgam.adapters.db.repositories.images import SqlImageRepository
 from hamgam.adapters.db.repositories.reports import SqlSalesReportRepository
@@ -26,24 +28,33 @@ class SqlPictureDeadLetters:
 
 
 class SqlCatalogUnitOfWork(SqlUnitOfWork):
-    """One catalogue transaction; the catalogue reads apply the merchant's ``rules`` (price level, stock
-    source)."""
+    """One catalogue transaction: images, pictures' dead letters, staff figures."""
 
-    catalog: SqlCatalogRepository
     images: SqlImageRepository
     dashboard: SqlDashboardRepository
     reports: SqlSalesReportRepository
     audit: SqlAuditLog
     dead_letters: SqlPictureDeadLetters
 
-    def __init__(self, engine: AsyncEngine, rules: SyncSettings) -> None:
-        super().__init__(engine)
-        self._rules = rules
-
     def _bind(self, connection: AsyncConnection) -> None:
-        self.catalog = SqlCatalogRepository(connection, self._rules)
         self.images = SqlImageRepository(connection)
         self.dashboard = SqlDashboardRepository(connection)
         self.reports = SqlSalesReportRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.dead_letters = SqlPictureDeadLetters(connection)
+
+
+class SqlCatalogReadUnitOfWork(SqlReadUnitOfWork):
+    """The storefront's catalogue reads, outside a transaction (on the read engine), under the merchant's
+    ``rules`` (price level, stock source)."""
+
+    catalog: SqlCatalogRepository
+    images: SqlCoverImages
+
+    def __init__(self, engine: AsyncEngine, rules: SyncSettings) -> None:
+        super().__init__(engine)
+        self._rules = rules
+
+    def _bind(self, reads: Reads) -> None:
+        self.catalog = SqlCatalogRepository(reads, self._rules)
+        self.images = SqlCoverImages(reads)

@@ -20,11 +20,13 @@ MAX_ID = 2**63 - 1
 _bearer = HTTPBearer(auto_error=False, description="Access token from /api/v1/auth/*")
 
 
-def get_container(request: Request) -> Container:
+# ``async`` though they wait on nothing: FastAPI runs a plain ``def`` dependency in a worker thread, a
+# thread handoff on every request that needs the core.
+async def get_container(request: Request) -> Container:
     return request.app.state.container
 
 
-def get_core(request: Request) -> StoreCore:
+async def get_core(request: Request) -> StoreCore:
     return request.app.state.container.store
 
 

@@ -139,7 +139,7 @@ class Page:
         self.session.flash(kind, self.locale.gettext(message))
 
     def error_text(self, exc: Exception) -> str:
-        return self.locale.error(getattr(exc, "message", str(exc)))
+        return self.locale.error_text(exc)
 
     @property
     def client(self) -> str:

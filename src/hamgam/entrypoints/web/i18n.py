@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from hamgam.domain.errors import RateLimited
 from hamgam.domain.jalali import format_jalali_date, format_jalali_datetime, to_tehran
 from hamgam.domain.persian import format_number, format_toman, to_persian_digits
 
@@ -116,6 +118,22 @@ class Locale:
         """A core error message is ``"<Persian> — <English>"``: show the half in the UI's language."""
         persian, _, english = message.partition(" — ")
         return persian if self.persian or not english else english
+
+    def error_text(self, exc: Exception) -> str:
+        """What a page shows for an error: for a rate limit, how long to wait (in the UI's language and
+        digits); otherwise the UI's half of the core's message."""
+        if isinstance(exc, RateLimited):
+            message = self.gettext(N_("Too many attempts. Try again in %(wait)s."))
+            return message % {"wait": self.wait(exc.retry_after_s)}
+        return self.error(getattr(exc, "message", str(exc)))
+
+    def wait(self, seconds: float) -> str:
+        """A wait still to come, rounded up (never shorter than it is): ``45 s`` up to two minutes, then
+        minutes, in the UI's language and digits."""
+        value = max(math.ceil(seconds), 1)
+        if value < 120:
+            return self.gettext(N_("%(n)s seconds")) % {"n": self.number(value)}
+        return self.gettext(N_("%(n)s minutes")) % {"n": self.number(math.ceil(value / 60))}
 
 
 def build_locale(code: str) -> Locale:

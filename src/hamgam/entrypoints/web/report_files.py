@@ -37,17 +37,22 @@ def _int(key: str) -> Callable[[dict[str, Any]], object]:
     return lambda r: int(r[key] or 0)
 
 
+#: A day's or a month's sales: the orders paid in it and what they came to, what was refunded of them (whenever
+#: it was), and the difference.
 _SALES = (
-    Column(N_("Orders"), _int("orders")),
+    Column(N_("Paid orders"), _int("orders")),
     Column(N_("Items (Rial)"), _money("items_rial")),
     Column(N_("Shipping (Rial)"), _money("shipping_rial")),
     Column(N_("VAT (Rial)"), _money("vat_rial")),
-    Column(N_("Total (Rial)"), _money("total_rial")),
+    Column(N_("Total paid (Rial)"), _money("total_rial")),
+    Column(N_("Refunded (Rial)"), _money("refunded_rial")),
+    Column(N_("Net sales: paid less refunded (Rial)"), _money("net_rial")),
 )
+#: A product's or a category's sales: orders refunded in full left out, the rest less their refunds' share.
 _GOODS = (
-    Column(N_("Quantity"), _int("quantity")),
-    Column(N_("Orders"), _int("orders")),
-    Column(N_("Sales before VAT and shipping (Rial)"), _money("revenue_rial")),
+    Column(N_("Quantity, orders refunded in full left out"), _int("quantity")),
+    Column(N_("Orders, refunded in full left out"), _int("orders")),
+    Column(N_("Sales before VAT and shipping, less refunds (Rial)"), _money("revenue_rial")),
 )
 
 

@@ -55,6 +55,18 @@ def error_page(request: Request, status: int, title: str, message: str | None = 
     return HTMLResponse(html, status_code=status)
 
 
+def status_of(exc: StoreError) -> int:
+    """The HTTP status of a store error on a page (as the JSON API answers it)."""
+    return next((s for t, s in STATUS if isinstance(exc, t)), 400)
+
+
+def with_retry_after(response: HTMLResponse, exc: StoreError) -> HTMLResponse:
+    """A rate-limited answer says when to come back (``Retry-After``, in seconds)."""
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
 class WebRoute(APIRoute):
     """Checks CSRF before the route reads its body, and turns page errors into pages."""
 
@@ -91,12 +103,15 @@ class WebRoute(APIRoute):
                     N_("The error was recorded. Please try again in a moment."),
                 )
             except StoreError as exc:
-                status = next((s for t, s in STATUS if isinstance(exc, t)), 400)
-                return error_page(
-                    request,
-                    status,
-                    N_("Not found") if status == 404 else N_("Request failed"),
-                    request.app.state.web.locale.error(exc.message),
+                status = status_of(exc)
+                return with_retry_after(
+                    error_page(
+                        request,
+                        status,
+                        N_("Not found") if status == 404 else N_("Request failed"),
+                        request.app.state.web.locale.error_text(exc),
+                    ),
+                    exc,
                 )
 
         return page_handler

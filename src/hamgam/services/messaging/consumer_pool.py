@@ -4,6 +4,9 @@ The pool owns what every consumer shares: ``concurrency`` consumers, each holdin
 deliveries; an ack only after the handler's effect is committed; every failure classified by the retry policy
 (``retry_policy.decide``) and routed by the handler to a retry or a dead letter; and a graceful stop. A topic
 supplies its ``MessageHandler``: what applying a message means, and what a retry or a dead letter records.
+
+``ConsumerPools`` runs several pools (or groups of them) as one: they start together and stop together, and one
+that fails takes the others down and fails the group.
 """
 
 from __future__ import annotations
@@ -33,6 +36,39 @@ class MessageHandler(Protocol):
     async def on_dead(self, delivery: Delivery, error: Exception, decision: Decision) -> None:
         """Store the dead letter, with whatever else the failure settles, in one transaction (the pool then
         acks the delivery)."""
+
+
+class Stoppable(Protocol):
+    """Anything that runs until asked to stop: a ``ConsumerPool``, or a ``ConsumerPools`` group."""
+
+    async def run(self) -> None:
+        """Run until ``stop()``; raise if it cannot go on."""
+
+    def stop(self) -> None:
+        """Ask ``run()`` to finish its work in flight and return."""
+
+
+class ConsumerPools:
+    """Several pools run as one. ``run()`` starts them all and returns when the first one ends: then it stops the
+    others, waits for them to finish their work in flight, and raises the first one's error if it failed (the
+    errors of the others, stopped after it, are not raised). ``stop()`` stops them all."""
+
+    def __init__(self, *pools: Stoppable) -> None:
+        self.pools = pools
+
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(pool.run()) for pool in self.pools]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.stop()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()  # a pool that failed fails the group
+
+    def stop(self) -> None:
+        for pool in self.pools:
+            pool.stop()
 
 
 class ConsumerPool:

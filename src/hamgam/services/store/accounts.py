@@ -34,6 +34,7 @@ from hamgam.domain.persian import (
     InvalidIdentifier,
     is_valid_national_code,
     normalize_national_code,
+    to_persian_digits,
 )
 from hamgam.domain.sms import SmsError
 from hamgam.ports import RateLimiter, SmsSender
@@ -74,8 +75,9 @@ class AccountService:
     async def _limit(self, key: str, limit: int, window_s: int) -> None:
         retry_after = await self._limiter.hit(key, limit=limit, window_s=window_s)
         if retry_after is not None:
+            wait = to_persian_digits(str(retry_after))
             raise RateLimited(
-                f"تلاش‌های زیاد؛ {retry_after} ثانیه دیگر دوباره تلاش کنید — too many attempts, retry in {retry_after}s",
+                f"تلاش‌های زیاد؛ {wait} ثانیه دیگر دوباره تلاش کنید — too many attempts, retry in {retry_after}s",
                 retry_after,
             )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from hamgam.domain.checkout import check_quantity
 from hamgam.domain.errors import Conflict, NotFound, OutOfStock, RateLimited
+from hamgam.domain.persian import to_persian_digits
 from hamgam.ports import RateLimiter
 from hamgam.ports.store import StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -34,8 +35,9 @@ class CartService:
             f"cart:ip:{client}", limit=self._shop.cart_creates, window_s=self._shop.cart_window_s
         )
         if retry_after is not None:
+            wait = to_persian_digits(str(retry_after))
             raise RateLimited(
-                f"سبدهای خرید زیادی ساخته شد؛ {retry_after} ثانیه دیگر دوباره تلاش کنید — too many carts, "
+                f"سبدهای خرید زیادی ساخته شد؛ {wait} ثانیه دیگر دوباره تلاش کنید — too many carts, "
                 f"retry in {retry_after}s",
                 retry_after,
             )

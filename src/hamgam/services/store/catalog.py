@@ -15,7 +15,7 @@ from hamgam.domain import variants
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.domain.listing import cover_of, split_tags
 from hamgam.domain.persian import normalize_text
-from hamgam.ports.catalog import CatalogUnitOfWork, ProductQuery
+from hamgam.ports.catalog import CatalogReadUnitOfWork, ProductQuery
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 SORTS = ("relevance", "name", "price_asc", "price_desc", "newest")
@@ -79,7 +79,7 @@ def descendants(nodes: list[dict[str, Any]], code: int) -> set[int]:
 class CatalogService:
     def __init__(
         self,
-        uow: UnitOfWorkFactory[CatalogUnitOfWork],
+        uow: UnitOfWorkFactory[CatalogReadUnitOfWork],
         *,
         category_ttl_s: float = CATEGORY_TTL_S,
         related_ttl_s: float = RELATED_TTL_S,

@@ -18,7 +18,7 @@ from hamgam.domain.orders import STAFF_TARGETS, OrderStatus, check_confirmed, ch
 from hamgam.ports import FullPaymentGateway, MessageQueue, RateLimiter, SmsSender
 from hamgam.ports.accounts import AccountsUnitOfWork
 from hamgam.ports.admin import AdminUnitOfWork
-from hamgam.ports.catalog import CatalogUnitOfWork
+from hamgam.ports.catalog import CatalogReadUnitOfWork, CatalogUnitOfWork
 from hamgam.ports.documents import FulfilmentRenderer, InvoiceRenderer
 from hamgam.ports.store import PaidOrderListener, StoreUnitOfWork
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
@@ -230,17 +230,18 @@ def build_store_core(
     store_uow: UnitOfWorkFactory[StoreUnitOfWork],
     paid_orders: PaidOrderListener,
     catalog_uow: UnitOfWorkFactory[CatalogUnitOfWork],
+    catalog_reads: UnitOfWorkFactory[CatalogReadUnitOfWork],
     invoice_renderer: InvoiceRenderer,
     fulfilment_renderer: FulfilmentRenderer | None = None,
 ) -> StoreCore:
     """``store_uow`` opens the store's transactions; ``paid_orders`` is told when an order becomes paid (in that
-    transaction)."""
+    transaction); ``catalog_reads`` serves the storefront's catalogue."""
     shop, auth = settings.shop, settings.auth
     pepper = pepper_from(jwt_secret)
     carts = CartService(store_uow, shop, limiter)
     return StoreCore(
         queue=queue,
-        catalog=CatalogService(catalog_uow),
+        catalog=CatalogService(catalog_reads),
         carts=carts,
         checkout=CheckoutService(store_uow, shop),
         shipping=ShippingMethodsService(store_uow),

@@ -21,7 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound, PermanentError
 from hamgam.domain.listing import cover_of
 from hamgam.ports import ObjectStore
-from hamgam.ports.catalog import CatalogUnitOfWork, PictureSource
+from hamgam.ports.catalog import CatalogReadUnitOfWork, CatalogUnitOfWork, PictureSource
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -92,8 +92,11 @@ class ImageService:
         *,
         widths_px: Sequence[int],
         max_upload_bytes: int,
+        reads: UnitOfWorkFactory[CatalogReadUnitOfWork] | None = None,
     ) -> None:
+        """``reads`` serves the product cards' ``covers`` (the storefront's read path); ``uow`` otherwise."""
         self._uow = uow
+        self._reads: UnitOfWorkFactory[CatalogReadUnitOfWork] | UnitOfWorkFactory[CatalogUnitOfWork] = reads or uow
         self.objects = objects
         self.widths_px = tuple(sorted(set(widths_px)))
         self.max_upload_bytes = max_upload_bytes
@@ -200,7 +203,7 @@ class ImageService:
         """The first visible image of each product that has one (for product cards)."""
         if not product_ids:
             return {}
-        async with self._uow() as uow:
+        async with self._reads() as uow:
             found = await uow.images.images_of(product_ids)
         return {product_id: cover for product_id, images in found.items() if (cover := cover_of(images))}
 

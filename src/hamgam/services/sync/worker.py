@@ -11,7 +11,6 @@ run; on a dead letter store the letter and settle the batch as dead in one trans
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import structlog
@@ -21,7 +20,7 @@ from hamgam.domain.errors import MalformedMessage
 from hamgam.domain.sync.batch import STORE_ROWS, Batch
 from hamgam.ports import Delivery, MessageQueue
 from hamgam.ports.sync import AppliedBatchListener, MahakRows, SyncRepository
-from hamgam.services.messaging.consumer_pool import ConsumerPool
+from hamgam.services.messaging.consumer_pool import ConsumerPool, ConsumerPools
 from hamgam.services.messaging.retry_policy import Decision
 from hamgam.services.sync.fetcher import BATCH_TOPIC, BATCH_TOPICS
 from hamgam.services.sync.transformer import map_batch
@@ -78,9 +77,10 @@ class BatchHandler:
         await self.repository.dead_letter_batch(letter, batch_id, run_id)
 
 
-class BatchWorker:
-    """``concurrency`` consumers of each batch topic. ``stop()`` lets in-flight batches finish, then gives back
-    whatever is still unsettled, so a SIGTERM never loses nor half-applies a batch."""
+class BatchWorker(ConsumerPools):
+    """``concurrency`` consumers of each batch topic, one pool per topic run as a group (a pool that fails stops
+    the others and fails the run). ``stop()`` lets in-flight batches finish, then gives back whatever is still
+    unsettled, so a SIGTERM never loses nor half-applies a batch."""
 
     def __init__(
         self,
@@ -94,7 +94,7 @@ class BatchWorker:
         listener: AppliedBatchListener | None = None,
         mahak_rows: MahakRows | None = None,
     ) -> None:
-        self.pools = {
+        self.by_topic = {
             topic: ConsumerPool(
                 queue,
                 topic,
@@ -106,25 +106,11 @@ class BatchWorker:
             )
             for topic in BATCH_TOPICS
         }
-
-    async def run(self) -> None:
-        """Consume every batch topic until ``stop()``; a pool that fails stops the others and fails the run."""
-        tasks = [asyncio.create_task(pool.run()) for pool in self.pools.values()]
-        try:
-            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            self.stop()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for task in done:
-            task.result()
-
-    def stop(self) -> None:
-        for pool in self.pools.values():
-            pool.stop()
+        super().__init__(*self.by_topic.values())
 
     async def handle(self, delivery: Delivery, topic: str = BATCH_TOPIC) -> None:
         """Handle one delivery of ``topic`` as its consumers do (settled exactly once)."""
-        await self.pools[topic].handle(delivery)
+        await self.by_topic[topic].handle(delivery)
 
 
 def _ids(body: bytes) -> tuple[int | None, int | None]:

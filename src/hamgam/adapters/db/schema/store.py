@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Identity,
@@ -88,6 +89,8 @@ catalog_entry = Table(
     Column("code", Text),
     Column("category_id", BigInteger),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    #: The distinct trigrams of ``name_search`` (migration 0024): bounds a name's similarity to a query.
+    Column("name_trigrams", Integer, Computed("cardinality(show_trgm(name_search))", persisted=True), nullable=False),
 )
 Index("ix_catalog_entry_name", catalog_entry.c.name, catalog_entry.c.product_id)
 Index("ix_catalog_entry_category", catalog_entry.c.category_id, catalog_entry.c.product_id)

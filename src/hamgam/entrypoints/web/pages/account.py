@@ -25,6 +25,7 @@ from hamgam.entrypoints.web.pages.common import (
     page_router,
     parse_int,
 )
+from hamgam.entrypoints.web.routing import with_retry_after
 from hamgam.services.store.core import CodeRequired
 
 router = page_router()
@@ -101,6 +102,14 @@ def _login_page(
     )
 
 
+def _login_refused(page: Page, exc: StoreError, *, next_url: str, **form: str):
+    """The login page again with what went wrong: 429 with ``Retry-After`` when rate limited, 400 otherwise."""
+    status = 429 if isinstance(exc, RateLimited) else 400
+    return with_retry_after(
+        _login_page(page, next_url=next_url, error=page.error_text(exc), status_code=status, **form), exc
+    )
+
+
 @router.get("/login")
 async def login_form(
     page: AnyPage,
@@ -117,7 +126,7 @@ async def otp_request(page: AnyPage, mobile: Mobile, next: Next = "/"):
     try:
         sent = await page.core.accounts.request_otp(mobile, client=page.client)
     except (InvalidInput, RateLimited) as exc:
-        return _login_page(page, next_url=next, mobile=mobile, error=page.error_text(exc), status_code=400)
+        return _login_refused(page, exc, next_url=next, mobile=mobile)
     return _login_page(page, next_url=next, step="code", mobile=sent["mobile"])
 
 
@@ -127,8 +136,8 @@ async def otp_verify(page: AnyPage, mobile: Mobile, code: Annotated[str, Form(ma
 
     try:
         customer = await page.core.accounts.verify_otp(mobile, to_latin_digits(code).strip())
-    except (InvalidInput, Unauthorized) as exc:
-        return _login_page(page, next_url=next, step="code", mobile=mobile, error=page.error_text(exc), status_code=400)
+    except (InvalidInput, Unauthorized, RateLimited) as exc:
+        return _login_refused(page, exc, next_url=next, step="code", mobile=mobile)
     await log_in(page, customer, (Factor.OTP,))
     return page.redirect(safe_next(next), flash=N_("You are logged in."))
 
@@ -140,9 +149,7 @@ async def password_login(
     try:
         result = await page.core.password_login(mobile, password, client=page.client)
     except (InvalidInput, Unauthorized, RateLimited) as exc:
-        return _login_page(
-            page, next_url=next, mobile=mobile, error=page.error_text(exc), status_code=400, mode="password"
-        )
+        return _login_refused(page, exc, next_url=next, mobile=mobile, mode="password")
     if isinstance(result, CodeRequired):
         return _login_page(page, next_url=next, step="second_factor", mobile=result.mobile, challenge=result.challenge)
     await log_in(page, result, (Factor.PASSWORD,))
@@ -161,10 +168,8 @@ async def password_login_code(
 
     try:
         customer = await page.core.finish_password_login(challenge, to_latin_digits(code).strip())
-    except (InvalidInput, Unauthorized) as exc:
-        return _login_page(
-            page, next_url=next, step="second_factor", challenge=challenge, error=page.error_text(exc), status_code=400
-        )
+    except (InvalidInput, Unauthorized, RateLimited) as exc:
+        return _login_refused(page, exc, next_url=next, step="second_factor", challenge=challenge)
     await log_in(page, customer, (Factor.PASSWORD, Factor.OTP))
     return page.redirect(safe_next(next), flash=N_("You are logged in."))
 

@@ -77,7 +77,7 @@ async def dashboard(page: StaffPage):
     return page.render(
         "admin/dashboard.html",
         sales=sales,
-        sales_chart=day_chart(sales["days"], "total_rial"),
+        sales_chart=day_chart(sales["days"], "net_rial"),
         top_quantity=list_bars(sales["top_quantity"], "quantity"),
         top_revenue=list_bars(sales["top_revenue"], "revenue_rial"),
         statuses=list_bars(

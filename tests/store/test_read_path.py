@@ -1,0 +1,87 @@
+"""The storefront's read path (``hamgam.adapters.db.read_only``): no transaction, no pre-ping, and still an
+answer when PostgreSQL has closed the pooled connections."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hamgam.adapters.db.catalog_uow import SqlCatalogReadUnitOfWork
+from tests.store.conftest import StoreWorld, scalar
+from tests.store.test_catalog import seed_catalogue
+
+#: Seconds a test waits for PostgreSQL to show a terminated backend gone (it exits in milliseconds).
+GONE_WITHIN_S = 30.0
+
+
+async def terminate_other_backends(engine: AsyncEngine) -> int:
+    """End every other connection to this test's database, as a server restart would; wait until they are
+    gone (each look in a transaction of its own: ``pg_stat_activity`` is a snapshot per transaction). Returns
+    how many were ended."""
+    async with engine.begin() as conn:
+        pids = list(
+            (
+                await conn.execute(
+                    text("""SELECT pid FROM pg_stat_activity
+                            WHERE datname = current_database() AND pid <> pg_backend_pid()""")
+                )
+            ).scalars()
+        )
+        for pid in pids:
+            await conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    deadline = asyncio.get_running_loop().time() + GONE_WITHIN_S
+    while await scalar(engine, "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)", p=pids):
+        assert asyncio.get_running_loop().time() < deadline, "terminated backends did not exit"
+        await asyncio.sleep(0.05)
+    return len(pids)
+
+
+async def test_a_read_answers_after_postgres_closed_the_pooled_connections(world: StoreWorld) -> None:
+    # given a catalogue read once, so the read engine's pool holds an open connection
+    await seed_catalogue(world)
+    before = await world.core.catalog.product(1)
+    listing = await world.core.catalog.search(category=1, sort="newest")
+    assert world.read_engine.pool.checkedin() >= 1  # type: ignore[attr-defined]
+    # when PostgreSQL ends every connection to the database between two requests
+    assert await terminate_other_backends(world.engine) >= 1
+    # then the next reads still answer, the same
+    assert await world.core.catalog.product(1) == before
+    assert await world.core.catalog.search(category=1, sort="newest") == listing
+
+
+async def test_a_read_is_run_again_on_a_fresh_connection_when_its_own_was_closed(world: StoreWorld) -> None:
+    # given a read-only unit of work that has read once (its connection is checked out, so no checkout check
+    # can replace it)
+    await seed_catalogue(world)
+    async with SqlCatalogReadUnitOfWork(world.read_engine, world.settings.sync) as uow:
+        first = await uow.catalog.product_details(1)
+        # when PostgreSQL ends that connection while the unit of work holds it
+        assert await terminate_other_backends(world.engine) >= 1
+        # then its next read fails on the dropped connection, and is run again on a fresh one
+        assert await uow.catalog.product_details(1) == first
+        assert (await uow.images.images_of([1])) == {}
+
+
+async def test_reads_never_leave_a_transaction_open(world: StoreWorld) -> None:
+    # given a catalogue
+    await seed_catalogue(world)
+    idle_in_transaction = """SELECT count(*) FROM pg_stat_activity
+                             WHERE datname = current_database() AND state LIKE 'idle in transaction%'"""
+    # when a read-only unit of work has read and still holds its connection
+    async with SqlCatalogReadUnitOfWork(world.read_engine, world.settings.sync) as uow:
+        assert await uow.catalog.product_details(1)
+        assert await uow.catalog.category_nodes()
+        held = await scalar(world.engine, idle_in_transaction)
+    # and after the storefront's reads (product page, listing, search, covers, featured, export)
+    await world.core.catalog.product(1)
+    await world.core.catalog.search(category=1, sort="newest")
+    await world.core.catalog.search(q="چای")
+    await world.core.catalog.featured()
+    await world.core.catalog.related(await world.core.catalog.product(4))
+    async for _ in world.core.catalog.export():
+        pass
+    after = await scalar(world.engine, idle_in_transaction)
+    # then no connection of the database sat in an open transaction, neither during nor after
+    assert (held, after) == (0, 0)
