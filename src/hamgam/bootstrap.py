@@ -30,6 +30,7 @@ from hamgam.adapters.db.sync_repository import SqlSyncRepository
 from hamgam.adapters.mahak.client import MahakClient
 from hamgam.adapters.mahak.export import MahakExportClient
 from hamgam.adapters.mahak.limiter import postgres_guards
+from hamgam.adapters.mahak.paging import MahakRowReader
 from hamgam.adapters.mahak.setup_sample import MahakSetupSamples
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.payments.factory import build_payment_gateway
@@ -150,6 +151,7 @@ class Container:
             prefetch=sync.prefetch,
             retry_delays_s=sync.retry_delays_s,
             listener=PicturesOnSync(self.queue) if self.images is not None else None,
+            mahak_rows=MahakRowReader(),
         )
 
     def picture_worker(self) -> PictureWorker | None:

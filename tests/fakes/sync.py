@@ -8,8 +8,9 @@ settling happen together.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from hamgam.domain.dead_letters import FailedMessage
 from hamgam.domain.sync import cursor as cursors
 from hamgam.domain.sync.batch import ApplyCounts, Batch
 from hamgam.domain.sync.rejection import Rejection
+from hamgam.ports.sync import RecordBatch
 
 
 @dataclass
@@ -131,6 +133,10 @@ class FakeSyncRepository:
         run["rows_rejected"] += len(rejected)
         return batch_id
 
+    @contextlib.asynccontextmanager
+    async def batch_recording(self) -> AsyncIterator[RecordBatch]:
+        yield self.record_batch
+
     async def note_fetched(self, run_id: int, requests: int, to_row_version: int) -> None:
         self.runs[run_id].update(requests=requests, to_row_version=to_row_version)
 
@@ -181,6 +187,8 @@ class FakeSyncRepository:
         stored.status = "applied"
         counts = ApplyCounts(inserted, updated, stale)
         run = self.runs[batch.run_id]
+        self.rejected.extend(batch.rejected)
+        run["rows_rejected"] += len(batch.rejected)
         run["rows_inserted"] += inserted
         run["rows_updated"] += updated
         run["rows_stale"] += stale

@@ -18,6 +18,7 @@ from hamgam.adapters.mahak import (
     md5_hex,
     parse_rows,
 )
+from hamgam.adapters.mahak.paging import validate_row, validate_rows
 from hamgam.adapters.mahak.wire import ProductDetail
 
 PRICES = {f"Price{level}": 0 for level in range(1, 11)}
@@ -146,3 +147,73 @@ def test_save_result_reports_every_item() -> None:
     assert result.people[0].entity_id == 70
     [(name, failed)] = result.failures()
     assert name == "orders" and failed.errors[0].property == "StoreId"
+
+
+def test_catalogue_rows_read_nulls_text_numbers_and_dates_by_the_same_rules() -> None:
+    # given: nulls where Mahak sends them, numbers as text, an aware time and a blank one
+    product = {
+        "ProductId": 9,
+        "Name": "چای",
+        "UnitName": None,
+        "Description": None,
+        "Tags": None,
+        "UnitRatio": "12",
+        "RowVersion": "77",
+        "Deleted": "true",
+        "CreateDate": "",
+        "UpdateDate": "2024-03-20T06:45:00Z",
+    }
+    link = {"VisitorProductId": 1, "ProductDetailId": 5, "VisitorId": 3, "Price": None, "RowVersion": 1}
+    # when
+    (row,) = parse_rows(Entity.PRODUCT, [product])
+    (visitor_product,) = parse_rows(Entity.VISITOR_PRODUCT, [link])
+    # then
+    assert (row.name, row.unit_name, row.description, row.tags, row.data_hash) == ("چای", "", "", "", "")
+    assert row.unit_ratio == 12 and row.row_version == 77 and row.deleted is True
+    assert row.create_date is None and row.update_date == datetime(2024, 3, 20, 10, 15)
+    assert visitor_product.price == 0
+    assert row.to_wire()["UpdateDate"] == "2024-03-20T10:15:00"
+
+
+@pytest.mark.parametrize(
+    ("entity", "raw", "field"),
+    [
+        (Entity.PRODUCT, {"ProductId": 9, "Name": 12345, "RowVersion": 1}, "Name"),
+        (Entity.PRODUCT, {"ProductId": 9, "Name": "x", "RowVersion": 1, "UpdateDate": "yesterday"}, "UpdateDate"),
+        (Entity.PRODUCT, {"Name": "x", "RowVersion": 1}, "ProductId"),
+        (Entity.PRODUCT_DETAIL, {"ProductDetailId": 9, "ProductId": 1, "RowVersion": 1}, "Price1"),
+        (Entity.PRODUCT_DETAIL_STORE_ASSET, {"ProductDetailStoreAssetId": 9, "RowVersion": 1}, "ProductDetailId"),
+        (
+            Entity.VISITOR_PRODUCT,
+            {"VisitorProductId": 9, "ProductDetailId": 5, "VisitorId": 3, "Price": -1, "RowVersion": 1},
+            "Price",
+        ),
+        (
+            Entity.PRODUCT_DETAIL_STORE_ASSET,
+            {"ProductDetailStoreAssetId": 9, "ProductDetailId": 1, "StoreId": 1, "Count1": None, "RowVersion": 1},
+            "Count1",
+        ),
+    ],
+)
+def test_catalogue_rows_name_the_field_at_fault(entity: Entity, raw: dict, field: str) -> None:
+    with pytest.raises(ContractViolation) as caught:
+        parse_rows(entity, [raw])
+    assert caught.value.field == field and caught.value.entity == entity.value
+
+
+def test_a_page_validated_at_once_reads_as_its_rows_one_by_one() -> None:
+    # given
+    good = {"ProductDetailId": 5, "ProductId": 2, **PRICES, "Properties": '[{"C": 1, "V": 2.5}]', "RowVersion": 1}
+    bad = {**good, "ProductDetailId": 6, "Price4": -3}
+    # when
+    whole = validate_rows(Entity.PRODUCT_DETAIL, [good, {**good, "ProductDetailId": 7}])
+    mixed = validate_rows(Entity.PRODUCT_DETAIL, [good, bad, "not a row"])
+    # then
+    assert whole == [
+        validate_row(Entity.PRODUCT_DETAIL, good),
+        validate_row(Entity.PRODUCT_DETAIL, {**good, "ProductDetailId": 7}),
+    ]
+    assert whole[0].properties[0].value == "2.5"
+    assert mixed[0] == whole[0]
+    assert isinstance(mixed[1], ContractViolation) and (mixed[1].row_id, mixed[1].field) == (6, "Price4")
+    assert isinstance(mixed[2], ContractViolation) and mixed[2].row_id is None

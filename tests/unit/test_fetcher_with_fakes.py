@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from hamgam.adapters.mahak.errors import MahakRejected
-from hamgam.adapters.mahak.paging import ChangePage
+from hamgam.adapters.mahak.paging import ChangePage, MahakRowReader
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.queue.memory import MemoryBroker, MemoryQueue
 from hamgam.services.sync.fetcher import ENTITY_RUN_LOCK, Fetcher
@@ -44,7 +44,7 @@ def _fetcher(mahak: FakeMahak, store: FakeSyncRepository, queue: MemoryQueue, lo
 
 
 async def _run_with_worker(fetcher: Fetcher[Entity], store: FakeSyncRepository, queue: MemoryQueue) -> Any:
-    worker = BatchWorker(queue, store, concurrency=1, prefetch=1, retry_delays_s=[0.01])
+    worker = BatchWorker(queue, store, concurrency=1, prefetch=1, retry_delays_s=[0.01], mahak_rows=MahakRowReader())
     task = asyncio.create_task(worker.run())
     try:
         return await asyncio.wait_for(fetcher.run("Store"), 30)

@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hamgam.adapters.mahak.paging import ChangePage
+from hamgam.adapters.mahak.paging import ChangePage, MahakRowReader, parse_rows
 from hamgam.adapters.mahak.wire import Entity
 from hamgam.adapters.queue.memory import MemoryBroker, MemoryQueue
 from hamgam.domain.sync.batch import ApplyCounts, Batch
@@ -37,8 +37,8 @@ class StuckBulkMahak:
 
     def put_product(self, product_id: int, name: str) -> None:
         self.top += 1
-        self.products[product_id] = Entity.PRODUCT.model.model_validate(
-            {"ProductId": product_id, "Name": name, "RowVersion": self.top}
+        (self.products[product_id],) = parse_rows(
+            Entity.PRODUCT, [{"ProductId": product_id, "Name": name, "RowVersion": self.top}]
         )
 
     async def get_raw_page(self, entity: Entity, from_version: int, page_size: int) -> list[Any]:
@@ -83,7 +83,7 @@ async def test_a_price_change_is_applied_while_a_bulk_entity_is_stuck() -> None:
     fetcher = Fetcher(
         mahak, store, queue, TransformContext(), locks=FakeLocks(), page_size=2, entity_key=Entity, poll_s=0.01
     )
-    worker = BatchWorker(queue, store, concurrency=1, prefetch=1, retry_delays_s=[0.01])
+    worker = BatchWorker(queue, store, concurrency=1, prefetch=1, retry_delays_s=[0.01], mahak_rows=MahakRowReader())
     scheduler = SyncScheduler(
         FakeLocks(),
         fetcher,

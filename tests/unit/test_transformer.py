@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from hamgam.adapters.mahak.paging import validate_row
+import pytest
+
+from hamgam.adapters.mahak.paging import MahakRowReader, validate_row
 from hamgam.adapters.mahak.wire import Entity
-from hamgam.services.sync.transformer import TransformContext, transform
+from hamgam.domain.errors import MalformedMessage
+from hamgam.domain.sync.batch import MAHAK_ROWS, STORE_ROWS, Batch
+from hamgam.services.sync.transformer import TransformContext, map_batch, transform
 from hamgam.settings import MoneyUnit
 
 
@@ -74,3 +78,48 @@ def test_transform_person_normalises_mobile_but_keeps_unparseable() -> None:
     ]
     rows = transform("Person", people, TransformContext()).rows
     assert [r["mobile"] for r in rows] == ["09121234567", "09121234567", "unknown"]
+
+
+def _mahak_batch(entity: Entity, raw_rows: list[dict], money_unit: str) -> Batch:
+    """A batch as the fetcher publishes it: Mahak's rows as validated, under their wire names."""
+    rows = [validate_row(entity, raw).to_wire() for raw in raw_rows]
+    return Batch(5, 2, entity.value, rows, row_version_max=9, version=MAHAK_ROWS, money_unit=money_unit)
+
+
+def test_map_batch_maps_mahak_rows_in_the_money_unit_they_were_fetched_in() -> None:
+    # given a page published by the fetcher of a Toman database, through the queue
+    sent = _mahak_batch(Entity.PRODUCT_DETAIL, [{**detail().to_wire(), "Price1": 1_250_000}], "toman")
+    received = Batch.decode(sent.encode())
+    # when
+    mapped = map_batch(received, MahakRowReader())
+    # then
+    assert (mapped.version, mapped.batch_id, mapped.run_id, mapped.row_version_max) == (STORE_ROWS, 5, 2, 9)
+    (row,) = mapped.rows
+    assert row["prices_rial"][:2] == [12_500_000, 9_900_000]
+    assert row["properties"] == [{"code": 1, "value": "قرمز"}]
+    assert row["flagged_deleted"] is False and mapped.rejected == ()
+
+
+def test_map_batch_isolates_a_row_without_name_and_passes_store_rows_as_they_are() -> None:
+    # given
+    products = [
+        {"ProductId": 1, "Name": "چای", "RowVersion": 8},
+        {"ProductId": 2, "Name": "   ", "RowVersion": 9},
+    ]
+    store_rows = Batch(6, 2, "Product", [{"mahak_id": 1, "row_version": 8}])
+    # when
+    mapped = map_batch(Batch.decode(_mahak_batch(Entity.PRODUCT, products, "rial").encode()), MahakRowReader())
+    # then
+    assert [row["mahak_id"] for row in mapped.rows] == [1]
+    (rejected,) = mapped.rejected
+    assert (rejected.mahak_id, rejected.row_version, rejected.field) == (2, 9, "Name")
+    assert rejected.raw["ProductId"] == 2
+    assert map_batch(Batch.decode(store_rows.encode()), MahakRowReader()) == store_rows
+
+
+def test_a_batch_of_an_unknown_version_is_malformed() -> None:
+    body = (
+        Batch(6, 2, "Product", [{"mahak_id": 1}], version=MAHAK_ROWS).encode().replace(b'"version":2', b'"version":3')
+    )
+    with pytest.raises(MalformedMessage):
+        Batch.decode(body)

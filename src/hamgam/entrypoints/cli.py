@@ -249,14 +249,15 @@ def mahak_fetch(
         return
     if as_json:
         for row in rows:
-            console.print_json(row.model_dump_json(by_alias=True))
+            console.print_json(data=row.to_wire())
         return
-    fields = list(type(rows[0]).model_fields)[:8]
+    fields = list(rows[0].to_wire())[:8]
     table = Table(title=f"{name} ({len(rows)} rows)")
     for field in fields:
         table.add_column(field)
     for row in rows:
-        table.add_row(*(str(getattr(row, f)) for f in fields))
+        wire = row.to_wire()
+        table.add_row(*(str(wire[f]) for f in fields))
     console.print(table)
 
 

@@ -8,7 +8,8 @@ the metrics read) by ``hamgam.adapters.db.sync_reads.SyncReads``; in memory by `
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -60,6 +61,16 @@ class ChangePage(Protocol):
     def max_row_version(self) -> int:
         """Every change up to this RowVersion is in this page or an earlier one."""
 
+    def wire_rows(self) -> list[dict[str, Any]]:
+        """``rows`` as JSON types under Mahak's names, as validated (what a batch carries to the workers)."""
+
+
+class MahakRows(Protocol):
+    """Reads the Mahak rows a batch carries (``ChangePage.wire_rows``) back into the typed rows the transformer
+    maps; a row that no longer reads raises the adapter's contract violation (a permanent error)."""
+
+    def read(self, entity: str, rows: Sequence[Any]) -> Sequence[Any]: ...
+
 
 class MahakGateway(Protocol[EntityKey]):
     """What the fetcher reads from Mahak."""
@@ -71,6 +82,10 @@ class MahakGateway(Protocol[EntityKey]):
         self, entity: EntityKey, from_version: int = 0, page_size: int | None = None
     ) -> AsyncIterator[ChangePage]:
         """Every change of ``entity`` after ``from_version``, page by page."""
+
+
+#: ``record_batch(run_id, entity, seq, rows, rv_min, rv_max, rejected)``: the batch id.
+RecordBatch = Callable[[int, str, int, int, int, int, Sequence[Rejection]], Awaitable[int]]
 
 
 class SyncRepository(Protocol):
@@ -103,6 +118,9 @@ class SyncRepository(Protocol):
         self, run_id: int, entity: str, seq: int, rows: int, rv_min: int, rv_max: int, rejected: Sequence[Rejection]
     ) -> int: ...
 
+    def batch_recording(self) -> AbstractAsyncContextManager[RecordBatch]:
+        """``record_batch`` for many pages in a row (one connection held while the block runs)."""
+
     async def note_fetched(self, run_id: int, requests: int, to_row_version: int) -> None: ...
 
     async def run_progress(self, run_id: int) -> dict[str, int]:
@@ -122,7 +140,8 @@ class SyncRepository(Protocol):
 
     # -- the worker's side
     async def apply_batch(self, batch: Batch) -> ApplyCounts | None:
-        """Apply ``batch`` once, in one transaction; ``None`` when it was already applied (a redelivery)."""
+        """Apply ``batch`` (store rows) once, in one transaction, recording the rows its mapping rejected in the
+        same one; ``None`` when it was already applied (a redelivery)."""
 
     async def note_retry(self, batch_id: int, run_id: int, error: str) -> None: ...
 

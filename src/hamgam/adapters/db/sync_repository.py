@@ -7,7 +7,8 @@ message only after this returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -34,6 +35,7 @@ from hamgam.domain.dead_letters import FailedMessage
 from hamgam.domain.sync.batch import ApplyCounts, Batch
 from hamgam.domain.sync.entities import entity_named
 from hamgam.domain.sync.rejection import Rejection
+from hamgam.ports.sync import RecordBatch
 from hamgam.settings import SyncSettings
 
 #: Entities whose rows can put a product back on sale, and the row field naming the detail (None: the product).
@@ -219,35 +221,68 @@ class SqlSyncRepository:
         rejected: Sequence[Rejection],
     ) -> int:
         """Record one fetched page (and its isolated rows) before it is published; returns the batch id."""
-        async with self.engine.begin() as conn:
-            if rejected:
-                await conn.execute(
-                    insert(rejected_row),
-                    [{**asdict(r), "run_id": run_id} for r in rejected],
-                )
-            batch_id = await conn.scalar(
-                insert(sync_batch)
-                .values(
-                    run_id=run_id,
-                    entity=entity,
-                    seq=seq,
-                    row_count=rows,
-                    row_version_min=rv_min,
-                    row_version_max=rv_max,
-                    status="applied" if rows == 0 else "pending",
-                    applied_at=func.now() if rows == 0 else None,
-                )
-                .returning(sync_batch.c.id)
-            )
+        async with self.batch_recording() as record:
+            return await record(run_id, entity, seq, rows, rv_min, rv_max, rejected)
+
+    @contextlib.asynccontextmanager
+    async def batch_recording(self) -> AsyncIterator[RecordBatch]:
+        """``record_batch`` over one connection held while the block runs (a run's pages: no pool checkout and
+        pre-ping per page); each page is still its own transaction."""
+        async with self.engine.connect() as conn:
+
+            async def record(
+                run_id: int,
+                entity: str,
+                seq: int,
+                rows: int,
+                rv_min: int,
+                rv_max: int,
+                rejected: Sequence[Rejection],
+            ) -> int:
+                async with conn.begin():
+                    return await self._record_batch(conn, run_id, entity, seq, rows, rv_min, rv_max, rejected)
+
+            yield record
+
+    @staticmethod
+    async def _record_batch(
+        conn: AsyncConnection,
+        run_id: int,
+        entity: str,
+        seq: int,
+        rows: int,
+        rv_min: int,
+        rv_max: int,
+        rejected: Sequence[Rejection],
+    ) -> int:
+        if rejected:
             await conn.execute(
-                update(sync_run)
-                .where(sync_run.c.id == run_id)
-                .values(
-                    batches=sync_run.c.batches + 1,
-                    rows_fetched=sync_run.c.rows_fetched + rows + len(rejected),
-                    rows_rejected=sync_run.c.rows_rejected + len(rejected),
-                )
+                insert(rejected_row),
+                [{**asdict(r), "run_id": run_id} for r in rejected],
             )
+        batch_id = await conn.scalar(
+            insert(sync_batch)
+            .values(
+                run_id=run_id,
+                entity=entity,
+                seq=seq,
+                row_count=rows,
+                row_version_min=rv_min,
+                row_version_max=rv_max,
+                status="applied" if rows == 0 else "pending",
+                applied_at=func.now() if rows == 0 else None,
+            )
+            .returning(sync_batch.c.id)
+        )
+        await conn.execute(
+            update(sync_run)
+            .where(sync_run.c.id == run_id)
+            .values(
+                batches=sync_run.c.batches + 1,
+                rows_fetched=sync_run.c.rows_fetched + rows + len(rejected),
+                rows_rejected=sync_run.c.rows_rejected + len(rejected),
+            )
+        )
         return int(batch_id)
 
     async def note_fetched(self, run_id: int, requests: int, to_row_version: int) -> None:
@@ -302,7 +337,8 @@ class SqlSyncRepository:
     # -- applying -----------------------------------------------------------------------------------------
 
     async def apply_batch(self, batch: Batch) -> ApplyCounts | None:
-        """Apply ``batch`` once. ``None`` when it was already applied (a redelivery): nothing changes."""
+        """Apply ``batch`` once, with the rows its mapping rejected (``Batch.rejected``). ``None`` when it was
+        already applied (a redelivery): nothing changes."""
         async with self.engine.begin() as conn:
             status = await conn.scalar(
                 select(sync_batch.c.status).where(sync_batch.c.id == batch.batch_id).with_for_update()
@@ -323,6 +359,15 @@ class SqlSyncRepository:
                     " ON CONFLICT DO NOTHING",
                     batch.run_id,
                     [r["mahak_id"] for r in batch.rows],
+                )
+            if batch.rejected:
+                await conn.execute(
+                    insert(rejected_row), [{**asdict(r), "run_id": batch.run_id} for r in batch.rejected]
+                )
+                await conn.execute(
+                    update(sync_run)
+                    .where(sync_run.c.id == batch.run_id)
+                    .values(rows_rejected=sync_run.c.rows_rejected + len(batch.rejected))
                 )
             await self._mark_applied(conn, batch, counts)
         if behind and not batch.authoritative:

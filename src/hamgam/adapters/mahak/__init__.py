@@ -39,10 +39,11 @@ from hamgam.adapters.mahak.limiter import (
     memory_guards,
     postgres_guards,
 )
-from hamgam.adapters.mahak.paging import ChangePage, iter_changes, parse_rows, validate_row
-from hamgam.adapters.mahak.wire import Entity, Row
+from hamgam.adapters.mahak.paging import ChangePage, MahakRowReader, iter_changes, parse_rows, validate_row
+from hamgam.adapters.mahak.wire import CatalogueRow, Entity, Row, WireRow
 
 __all__ = [
+    "CatalogueRow",
     "ChangePage",
     "CircuitBreaker",
     "ContractViolation",
@@ -60,6 +61,7 @@ __all__ = [
     "MahakPermanent",
     "MahakRateLimited",
     "MahakRejected",
+    "MahakRowReader",
     "MahakTransient",
     "MahakUnavailable",
     "OrderDetailSave",
@@ -75,6 +77,7 @@ __all__ = [
     "SaveResult",
     "SolveDisputeRequest",
     "VisitorPersonSave",
+    "WireRow",
     "guard_key",
     "iter_changes",
     "md5_hex",

@@ -44,7 +44,7 @@ from hamgam.adapters.mahak.errors import (
 )
 from hamgam.adapters.mahak.limiter import CircuitBreaker, memory_guards
 from hamgam.adapters.mahak.paging import ChangePage, iter_changes, parse_rows
-from hamgam.adapters.mahak.wire import Entity, Row
+from hamgam.adapters.mahak.wire import Entity, WireRow
 from hamgam.ports.ratelimit import TokenBucket
 from hamgam.settings import MahakSettings
 
@@ -157,7 +157,7 @@ class MahakClient:
             raise ContractViolation(entity.value, None, entity.list_key, reason, rows)
         return rows
 
-    async def get_page(self, entity: Entity, from_version: int, page_size: int | None = None) -> list[Row]:
+    async def get_page(self, entity: Entity, from_version: int, page_size: int | None = None) -> list[WireRow]:
         """One GetAllData request, strictly validated (``ContractViolation`` on the first bad row), as sent:
         unsorted, possibly with duplicates. Use ``iter_changes`` to walk a stream."""
         raw_rows = await self.get_raw_page(entity, from_version, page_size or self._settings.page_size)

@@ -22,15 +22,16 @@ page stops growing, the rows seen are yielded, and the periodic reconciliation f
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from hamgam.adapters.mahak.errors import ContractViolation
-from hamgam.adapters.mahak.wire import Entity, Row
+from hamgam.adapters.mahak.wire import CatalogueRow, Entity, RowValueError, WireRow, to_wire_rows
 
 #: ``fetch(entity, from_version, page_size)`` returns the raw rows of one GetAllData response.
 Fetch = Callable[[Entity, int, int], Awaitable[list[Any]]]
@@ -46,42 +47,87 @@ class ChangePage:
     """
 
     entity: Entity
-    rows: list[Row]
+    rows: list[WireRow]
     invalid: list[ContractViolation] = field(default_factory=list)
     max_row_version: int = 0
 
+    def wire_rows(self) -> list[dict[str, Any]]:
+        """The rows as JSON types under their wire names, as validated (``MahakRowReader`` reads them back)."""
+        return to_wire_rows(self.rows)
 
-def validate_row(entity: Entity, raw: Any) -> Row | ContractViolation:
+
+class MahakRowReader:
+    """``hamgam.ports.sync.MahakRows``: the rows of ``ChangePage.wire_rows`` back as typed rows, a page in one
+    call; the first row that does not read raises its ``ContractViolation``."""
+
+    def read(self, entity: str, rows: Sequence[Any]) -> list[WireRow]:
+        typed: list[WireRow] = []
+        for parsed in validate_rows(Entity(entity), list(rows)):
+            if isinstance(parsed, ContractViolation):
+                raise parsed
+            typed.append(parsed)
+        return typed
+
+
+def validate_row(entity: Entity, raw: Any) -> WireRow | ContractViolation:
     """The typed row, or a ``ContractViolation`` naming entity, row id and the first offending wire field."""
     if not isinstance(raw, Mapping):
         return ContractViolation(entity.value, None, None, f"row is {type(raw).__name__}, not an object", raw)
+    model = entity.model
     try:
-        return entity.model.model_validate(raw)
+        if issubclass(model, CatalogueRow):
+            return msgspec.convert(raw, model, strict=False)
+        return model.model_validate(raw)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"]) or None
-        row_id, _ = _identity(entity.id_field, raw)
-        return ContractViolation(entity.value, row_id, where, first["msg"], raw)
+        reason = first["msg"]
+    except msgspec.ValidationError as error:
+        where, reason = _msgspec_fault(error)
+    row_id, _ = _identity(entity.id_field, raw)
+    return ContractViolation(entity.value, row_id, where, reason, raw)
 
 
-def validate_rows(entity: Entity, raw_rows: list[Any]) -> list[Row | ContractViolation]:
+def validate_rows(entity: Entity, raw_rows: list[Any]) -> list[WireRow | ContractViolation]:
     """``validate_row`` of each row, in order; the whole list is validated in one call while every row is valid
     (the common case), and row by row only when some row is not."""
     try:
+        if issubclass(entity.model, CatalogueRow):
+            return list(msgspec.convert(raw_rows, _catalogue_list(entity), strict=False))
         return list(_list_adapter(entity).validate_python(raw_rows))
-    except ValidationError:
+    except (ValidationError, msgspec.ValidationError):
         return [validate_row(entity, raw) for raw in raw_rows]
 
 
 @functools.cache
-def _list_adapter(entity: Entity) -> TypeAdapter[list[Row]]:
+def _list_adapter(entity: Entity) -> TypeAdapter[list[WireRow]]:
     # the entity's own row model, chosen at run time (mypy reads a subscript as a static type)
     return TypeAdapter(list[entity.model])  # type: ignore[name-defined]
 
 
-def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[Row]:
+@functools.cache
+def _catalogue_list(entity: Entity) -> Any:
+    return list[entity.model]  # type: ignore[name-defined]
+
+
+def _msgspec_fault(error: msgspec.ValidationError) -> tuple[str | None, str]:
+    """The wire field at fault and the reason, from msgspec's ``"reason - at `$.Field`"``."""
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, RowValueError):
+        return cause.field, cause.reason
+    message, _, path = str(error).rpartition(" - at `")
+    if not message:
+        message, path = str(error), ""
+    parts = [part for part in path.rstrip("`").lstrip("$").split(".") if part and not part.startswith("[")]
+    where = parts[0].split("[")[0] if parts else None
+    if where is None and "missing required field `" in message:
+        where = message.split("`")[1]
+    return where, message
+
+
+def parse_rows(entity: Entity, raw_rows: Iterable[Any]) -> list[WireRow]:
     """Validate every row strictly: the first bad one raises its ``ContractViolation``."""
-    rows: list[Row] = []
+    rows: list[WireRow] = []
     for raw in raw_rows:
         parsed = validate_row(entity, raw)
         if isinstance(parsed, ContractViolation):
@@ -147,7 +193,7 @@ async def iter_changes(fetch: Fetch, entity: Entity, from_version: int, page_siz
             # A short page is the end only if the server did not cap it: ask once more from just below its last
             # RowVersion; a page with nothing new confirms the end (the rest of a cut group would be new).
             next_cursor = last - 1
-        rows: list[Row] = []
+        rows: list[WireRow] = []
         invalid, pending_broken = pending_broken, []
         for parsed in validate_rows(entity, [raw for _, _, raw in fresh]):
             if isinstance(parsed, ContractViolation):

@@ -4,16 +4,23 @@ Rows arrive PascalCase and are read into snake_case attributes; unknown fields a
 does not break us. Only what the store needs is modelled: the identity fields and ``RowVersion`` are required,
 documented fields default when absent, and a value of the wrong type (or a negative price) makes the row
 invalid. Dates are naive Tehran wall-clock times, as Mahak sends them.
+
+The four entities Mahak serves by the hundred thousand (Product, ProductDetail, ProductDetailStoreAsset,
+VisitorProduct) are msgspec structs (``CatalogueRow``), validated in C a page at a time; the others are pydantic
+models (``Row``). Both keep the same rules: null text reads as "", a null price as 0, a negative price or a
+value of the wrong type makes the row invalid, dates are Tehran wall-clock times. Their quantities and prices are
+floats: the JSON they come from holds binary floats already.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-import orjson
+import msgspec
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
@@ -79,6 +86,10 @@ class Row(_Wire):
     update_sync_id: int | None = None
     row_version: int
 
+    def to_wire(self) -> dict[str, Any]:
+        """The row as JSON types under its wire names (what was read, after the rules above)."""
+        return self.model_dump(mode="json", by_alias=True)
+
 
 class ProductCategory(Row):
     product_category_id: int
@@ -89,82 +100,172 @@ class ProductCategory(Row):
     icon: Text = ""
 
 
-class Product(Row):
+class CatalogueRow(msgspec.Struct, rename="pascal", kw_only=True, frozen=True, omit_defaults=True):
+    """The common tail of a catalogue row (``Row``'s, for the entities validated by msgspec).
+
+    ``__post_init__`` applies the rules a type alone cannot say: null text reads as "" (the fields named in
+    ``_TEXT``), a null price as 0 (``_PRICES``), dates as naive Tehran times. It raises ``RowValueError`` naming
+    the wire field at fault.
+    """
+
+    _TEXT: ClassVar[tuple[str, ...]] = ("data_hash",)
+    _PRICES: ClassVar[tuple[str, ...]] = ()
+
+    deleted: bool = False
+    data_hash: str | None = ""
+    #: A Tehran time (``tehran_naive``): ISO text or null as sent, a naive datetime or None once read.
+    create_date: Any = None
+    update_date: Any = None
+    create_sync_id: int | None = None
+    update_sync_id: int | None = None
+    row_version: int
+
+    def __post_init__(self) -> None:
+        for name in self._TEXT:
+            if getattr(self, name) is None:
+                msgspec.structs.force_setattr(self, name, "")
+        for name in self._PRICES:
+            if getattr(self, name) is None:
+                msgspec.structs.force_setattr(self, name, 0.0)
+        for name in ("create_date", "update_date"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, datetime) and value.tzinfo is None):
+                try:
+                    msgspec.structs.force_setattr(self, name, tehran_naive(value))
+                except (TypeError, ValueError) as error:
+                    raise RowValueError(to_pascal(name), f"not a date: {error}") from None
+
+    def to_wire(self) -> dict[str, Any]:
+        """The row as JSON types under its wire names (what was read, after the rules above); fields that hold
+        their default are left out, and read back as it."""
+        return msgspec.to_builtins(self)
+
+
+class RowValueError(ValueError):
+    """A catalogue row's value breaks a rule its type cannot say; ``field`` is the wire field at fault."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+#: A price in the database's money unit (Rial unless set to Toman); never negative; null reads as 0.
+CataloguePrice = Annotated[float, msgspec.Meta(ge=0)] | None
+
+
+class Product(CatalogueRow, kw_only=True, frozen=True):
+    _TEXT = ("data_hash", "name", "unit_name", "unit_name2", "description", "tags")
+
     product_id: int
     product_client_id: int | None = None
     product_code: int | None = None
     product_category_id: int | None = None
-    name: Text
-    unit_name: Text = ""
-    unit_name2: Text = ""
+    name: str | None
+    unit_name: str | None = ""
+    unit_name2: str | None = ""
     #: Main units per second unit.
-    unit_ratio: Decimal = Decimal(1)
+    unit_ratio: float = 1.0
     #: عوارض percent; −1 none, 0 use Setting 14000.
-    tax_percent: Decimal = Decimal(-1)
+    tax_percent: float = -1.0
     #: مالیات percent; −1 none, 0 use Setting 14001.
-    charge_percent: Decimal = Decimal(-1)
+    charge_percent: float = -1.0
     weight: float = 0.0
     width: float = 0.0
     height: float = 0.0
     length: float = 0.0
-    description: Text = ""
-    tags: Text = ""
-    min: Decimal = Decimal(0)
+    description: str | None = ""
+    tags: str | None = ""
+    min: float = 0.0
 
 
-class PropertyValue(BaseModel):
+class PropertyValue(msgspec.Struct, frozen=True):
     """One ``{"C": code, "V": value}`` of ``ProductDetail.Properties``; C names a PropertyDescription."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
-    code: int = Field(alias="C")
-    value: Annotated[str, BeforeValidator(_scalar_to_text)] = Field(alias="V", default="")
+    code: int = msgspec.field(name="C")
+    #: Text; a number is read as its text.
+    value: str | int | float | None = msgspec.field(name="V", default="")
 
 
-def _parse_properties(value: Any) -> Any:
+_PROPERTIES = msgspec.json.Decoder(list[PropertyValue], strict=False)
+
+
+def _read_properties(value: Any) -> list[PropertyValue]:
     if value is None or value == "":
         return []
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    try:
+        if isinstance(value, str | bytes):
+            values = _PROPERTIES.decode(value)
+        else:
+            values = msgspec.convert(value, list[PropertyValue], strict=False)
+    except msgspec.ValidationError as error:
+        raise RowValueError("Properties", str(error)) from None
+    except msgspec.DecodeError as error:
+        raise RowValueError("Properties", f"not JSON: {error}") from None
+    return [p if isinstance(p.value, str) else PropertyValue(p.code, _scalar_to_text(p.value)) for p in values]
 
 
-class ProductDetail(Row):
+class ProductDetail(CatalogueRow, kw_only=True, frozen=True):
     """The sellable variant orders name."""
+
+    _TEXT = ("data_hash", "barcode")
+    _PRICES = tuple(f"price{level}" for level in range(1, 11))
 
     product_detail_id: int
     product_detail_client_id: int | None = None
     product_id: int
-    properties: Annotated[list[PropertyValue], BeforeValidator(_parse_properties)] = []
-    barcode: Text = ""
-    price1: Price
-    price2: Price
-    price3: Price
-    price4: Price
-    price5: Price
-    price6: Price
-    price7: Price
-    price8: Price
-    price9: Price
-    price10: Price
+    #: JSON text (or a list) as sent; a list of ``PropertyValue`` once read.
+    properties: Any = None
+    barcode: str | None = ""
+    price1: CataloguePrice
+    price2: CataloguePrice
+    price3: CataloguePrice
+    price4: CataloguePrice
+    price5: CataloguePrice
+    price6: CataloguePrice
+    price7: CataloguePrice
+    price8: CataloguePrice
+    price9: CataloguePrice
+    price10: CataloguePrice
     #: 1…10; −1 (and 0) mean level 1.
     default_sell_price_level: int = 1
-    discount: Decimal = Decimal(0)
+    discount: float = 0.0
     discount_type: int = 0
-    count1: Decimal = Decimal(0)
-    count2: Decimal = Decimal(0)
+    count1: float = 0.0
+    count2: float = 0.0
 
-    def price(self, level: int = 0) -> Decimal:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        msgspec.structs.force_setattr(self, "properties", _read_properties(self.properties))
+
+    def price(self, level: int = 0) -> float:
         """``Price{level}``; level 0 means this detail's ``DefaultSellPriceLevel``."""
         if level <= 0:
             level = self.default_sell_price_level if 1 <= self.default_sell_price_level <= 10 else 1
-        return getattr(self, f"price{level}")
+        return float(getattr(self, f"price{level}"))
 
 
-class ProductDetailStoreAsset(Row):
+class ProductDetailStoreAsset(CatalogueRow, kw_only=True, frozen=True):
     product_detail_store_asset_id: int
     product_detail_store_asset_client_id: int | None = None
     product_detail_id: int
     store_id: int
-    count1: Decimal = Decimal(0)
-    count2: Decimal = Decimal(0)
+    count1: float = 0.0
+    count2: float = 0.0
+
+
+class VisitorProduct(CatalogueRow, kw_only=True, frozen=True):
+    """Makes a ProductDetail visible to the visitor (site); decide visibility here, not on the child row."""
+
+    _PRICES = ("price",)
+
+    visitor_product_id: int
+    visitor_product_client_id: int | None = None
+    product_detail_id: int
+    visitor_id: int
+    count1: float = 0.0
+    count2: float = 0.0
+    price: CataloguePrice
 
 
 class Store(Row):
@@ -172,18 +273,6 @@ class Store(Row):
     store_client_id: int | None = None
     store_code: int | None = None
     name: Text
-
-
-class VisitorProduct(Row):
-    """Makes a ProductDetail visible to the visitor (site); decide visibility here, not on the child row."""
-
-    visitor_product_id: int
-    visitor_product_client_id: int | None = None
-    product_detail_id: int
-    visitor_id: int
-    count1: Decimal = Decimal(0)
-    count2: Decimal = Decimal(0)
-    price: Price
 
 
 class CostLevelName(Row):
@@ -392,6 +481,17 @@ class Transaction(Row):
     description: Text = ""
 
 
+#: A row as the Mahak adapter reads it.
+WireRow = Row | CatalogueRow
+
+
+def to_wire_rows(rows: Sequence[WireRow]) -> list[dict[str, Any]]:
+    """``to_wire`` of each row; a page of catalogue rows in one call."""
+    if rows and all(isinstance(row, CatalogueRow) for row in rows):
+        return msgspec.to_builtins(rows)
+    return [row.to_wire() for row in rows]
+
+
 class Entity(StrEnum):
     """A Mahak entity the store pulls, named as Mahak names it (``entity.value == "ProductDetail"``)."""
 
@@ -435,7 +535,7 @@ class Entity(StrEnum):
         return f"{self.value}Id"
 
     @property
-    def model(self) -> type[Row]:
+    def model(self) -> type[Row] | type[CatalogueRow]:
         return _MODELS[self.value]
 
 
@@ -447,4 +547,4 @@ _LIST_KEYS = {
     "PhotoGallery": "PhotoGalleries",
     "ExtraData": "ExtraDatas",
 }
-_MODELS: dict[str, type[Row]] = {entity.value: globals()[entity.value] for entity in Entity}
+_MODELS: dict[str, type[Row] | type[CatalogueRow]] = {entity.value: globals()[entity.value] for entity in Entity}

@@ -1,10 +1,11 @@
 """The fetcher: one run of one entity, from its cursor (or from 0), page by page with bounded memory.
 
-Each page is transformed, recorded as a batch (with its rejected rows) and published to the worker pool. The run
-then waits for its batches to settle and moves the cursor to the watermark: the highest RowVersion below which
-every batch is applied or held in the dead-letter queue with its reason. The cursor already follows the watermark
-while pages are still being fetched, so a run cut short (a leader killed mid-run) costs only the unsettled tail.
-A crash anywhere re-fetches from the last cursor, never skips a row (invariant 1).
+Each page is validated, recorded as a batch (with its invalid rows) and published to the worker pool, which maps
+the rows to store rows (``transformer.map_batch``) and upserts them. The run then waits for its batches to settle
+and moves the cursor to the watermark: the highest RowVersion below which every batch is applied or held in the
+dead-letter queue with its reason. The cursor already follows the watermark while pages are still being fetched,
+so a run cut short (a leader killed mid-run) costs only the unsettled tail. A crash anywhere re-fetches from the
+last cursor, never skips a row (invariant 1).
 
 A Mahak restored from a backup (or re-created) serves RowVersions below the cursor, and asking for what is newer
 than the cursor would never see a change again. Each run therefore first probes for it (one one-row request:
@@ -21,22 +22,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic
 
 import structlog
 
 from hamgam.domain.sync import cursor as cursors
-from hamgam.domain.sync.batch import Batch
+from hamgam.domain.sync.batch import MAHAK_ROWS, Batch
 from hamgam.domain.sync.cursor import RunKind
 from hamgam.domain.sync.entities import Lane, lane_of
 from hamgam.domain.sync.rejection import Rejection
 from hamgam.ports import MessageQueue
 from hamgam.ports.locks import Locks
-from hamgam.ports.sync import ChangePage, EntityKey, MahakGateway, RowViolation, SyncRepository
+from hamgam.ports.sync import EntityKey, MahakGateway, RowViolation, SyncRepository
 from hamgam.services.sync.read_ahead import read_ahead
-from hamgam.services.sync.transformer import TransformContext, TransformResult, transform
+from hamgam.services.sync.transformer import TransformContext
 
 log = structlog.get_logger(__name__)
 
@@ -209,38 +210,38 @@ class Fetcher(Generic[EntityKey]):
         topic = batch_topic(entity)
         requests = 0
         next_advance = time.monotonic() + self.advance_every_s
-        # The next page is fetched, validated and transformed while this one is recorded and published.
-        async with contextlib.aclosing(read_ahead(self._transformed_pages(entity, start), depth=2)) as pages:
-            async for page, result in pages:
+        # The next page is fetched and validated while this one is recorded and published.
+        pages_ahead = read_ahead(self.mahak.iter_changes(self.entity_key(entity), start, self.page_size), depth=2)
+        async with self.repository.batch_recording() as record_batch, contextlib.aclosing(pages_ahead) as pages:
+            async for page in pages:
                 requests += 1
-                rejected = result.rejected + [_invalid_to_rejection(entity, v) for v in page.invalid]
-                versions = [r["row_version"] for r in result.rows] or [page.max_row_version]
+                rows = page.wire_rows()
+                rejected = [_invalid_to_rejection(entity, v) for v in page.invalid]
+                versions = [row.row_version for row in page.rows] or [page.max_row_version]
                 seq += 1
-                batch_id = await self.repository.record_batch(
-                    run_id, entity, seq, len(result.rows), min(versions), page.max_row_version, rejected
+                batch_id = await record_batch(
+                    run_id, entity, seq, len(rows), min(versions), page.max_row_version, rejected
                 )
-                if result.rows:
+                if rows:
                     batch = Batch(
                         batch_id,
                         run_id,
                         entity,
-                        result.rows,
+                        rows,
                         kind in cursors.RECONCILING,
                         page.max_row_version,
                         authoritative=kind == RunKind.REWIND,
+                        version=MAHAK_ROWS,
+                        money_unit=str(self.context.unit()),
                     )
                     await self.queue.publish(topic, batch.encode(), message_id=f"batch-{batch_id}")
                 top = max(top, page.max_row_version)
                 if progress is not None:
-                    progress(len(result.rows) + len(rejected))
+                    progress(len(rows) + len(rejected))
                 if time.monotonic() >= next_advance:
                     await self._advance(entity, run_id, floor)
                     next_advance = time.monotonic() + self.advance_every_s
         return top, max(requests, 1)
-
-    async def _transformed_pages(self, entity: str, start: int) -> AsyncIterator[tuple[ChangePage, TransformResult]]:
-        async for page in self.mahak.iter_changes(self.entity_key(entity), start, self.page_size):
-            yield page, transform(entity, page.rows, self.context)
 
     async def _advance(self, entity: str, run_id: int, floor: int) -> None:
         """Move the cursor to the run's watermark (never below ``floor``; the repository never moves it back)."""

@@ -1,4 +1,5 @@
-"""The data transformer: typed Mahak rows in, store rows out.
+"""The data transformer: typed Mahak rows in, store rows out. It runs in the worker processes (``map_batch``), so
+the fetcher only fetches and validates.
 
 Each entity has one mapping function. A row that breaks a store rule (a negative price, a missing name) is
 rejected with its reason and isolated; the rest of its page goes on. Money leaves here in Rial whatever unit the
@@ -7,6 +8,7 @@ Mahak database keeps, and names get a normalised search column so every spelling
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,7 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from hamgam.domain.persian import InvalidIdentifier, normalize_mobile, normalize_text
+from hamgam.domain.sync.batch import STORE_ROWS, Batch
 from hamgam.domain.sync.rejection import Rejection
+from hamgam.ports.sync import MahakRows
 from hamgam.settings import MoneyUnit, SyncSettings
 
 PRICE_LEVELS = 10
@@ -320,6 +324,19 @@ MAPPINGS: dict[str, Callable[[Any, TransformContext], dict[str, Any]]] = {
 }
 
 
+def map_batch(batch: Batch, reader: MahakRows) -> Batch:
+    """The batch as store rows ready to upsert, with the rows its mapping rejected (``Batch.rejected``): a batch of
+    Mahak rows (``MAHAK_ROWS``) is read back into typed rows and transformed in the money unit it was fetched in;
+    a batch of store rows (sent before the workers mapped) passes as it is."""
+    if batch.version == STORE_ROWS:
+        return batch
+    ctx = TransformContext(MoneyUnit(batch.money_unit) if batch.money_unit else MoneyUnit.RIAL)
+    result = transform(batch.entity, reader.read(batch.entity, batch.rows), ctx)
+    return dataclasses.replace(
+        batch, rows=result.rows, version=STORE_ROWS, money_unit=None, rejected=tuple(result.rejected)
+    )
+
+
 def transform(entity: str, rows: Iterable[Any], ctx: TransformContext) -> TransformResult:
     """Map every row of ``entity``; a row that breaks a rule becomes a ``Rejection`` instead of failing the page."""
     mapping = MAPPINGS[entity]
@@ -341,7 +358,7 @@ def transform(entity: str, rows: Iterable[Any], ctx: TransformContext) -> Transf
                     row_version=getattr(row, "row_version", None),
                     field=exc.field,
                     reason=exc.reason,
-                    raw=row.model_dump(mode="json", by_alias=True) if hasattr(row, "model_dump") else None,
+                    raw=row.to_wire() if hasattr(row, "to_wire") else None,
                 )
             )
     return result

@@ -4,7 +4,8 @@ Each batch topic has its own consumers (``BATCH_TOPICS``: the fresh lane's and t
 stock batch is applied while thousands of picture or people batches still wait on theirs.
 
 The consuming, acking and stopping are the shared consumer pool's (``hamgam.services.messaging``); this module
-says what a batch delivery means: apply it through the sync repository; on a retry count it on its batch and
+says what a batch delivery means: map its Mahak rows to store rows (the rows a mapping rejects are recorded with
+the batch), apply it through the sync repository; on a retry count it on its batch and
 run; on a dead letter store the letter and settle the batch as dead in one transaction.
 """
 
@@ -15,12 +16,14 @@ from collections.abc import Sequence
 import structlog
 
 from hamgam.domain.dead_letters import FailedMessage
-from hamgam.domain.sync.batch import Batch
+from hamgam.domain.errors import MalformedMessage
+from hamgam.domain.sync.batch import STORE_ROWS, Batch
 from hamgam.ports import Delivery, MessageQueue
-from hamgam.ports.sync import AppliedBatchListener, SyncRepository
+from hamgam.ports.sync import AppliedBatchListener, MahakRows, SyncRepository
 from hamgam.services.messaging.consumer_pool import ConsumerPool, ConsumerPools
 from hamgam.services.messaging.retry_policy import Decision
 from hamgam.services.sync.fetcher import BATCH_TOPIC, BATCH_TOPICS
+from hamgam.services.sync.transformer import map_batch
 
 log = structlog.get_logger(__name__)
 
@@ -29,15 +32,26 @@ class BatchHandler:
     """A batch delivery's part in the consumer pool (``hamgam.services.messaging.consumer_pool.MessageHandler``)."""
 
     def __init__(
-        self, repository: SyncRepository, listener: AppliedBatchListener | None = None, *, topic: str = BATCH_TOPIC
+        self,
+        repository: SyncRepository,
+        listener: AppliedBatchListener | None = None,
+        *,
+        topic: str = BATCH_TOPIC,
+        mahak_rows: MahakRows | None = None,
     ) -> None:
         self.repository = repository
         self.listener = listener
+        #: Reads the Mahak rows of a batch the worker maps (``map_batch``).
+        self.mahak_rows = mahak_rows
         #: The topic consumed (where a dead letter is replayed to).
         self.topic = topic
 
     async def apply(self, delivery: Delivery) -> None:
         batch = Batch.decode(delivery.body)
+        if batch.version != STORE_ROWS:
+            if self.mahak_rows is None:
+                raise MalformedMessage("a batch of Mahak rows, and this worker has no reader of Mahak rows")
+            batch = map_batch(batch, self.mahak_rows)
         counts = await self.repository.apply_batch(batch)
         log.debug("sync.batch.applied", batch_id=batch.batch_id, entity=batch.entity, counts=counts)
         if self.listener is not None:  # after the commit; a redelivery announces again (listeners are idempotent)
@@ -78,12 +92,13 @@ class BatchWorker(ConsumerPools):
         retry_delays_s: Sequence[float],
         grace_period_s: float = 20.0,
         listener: AppliedBatchListener | None = None,
+        mahak_rows: MahakRows | None = None,
     ) -> None:
         self.by_topic = {
             topic: ConsumerPool(
                 queue,
                 topic,
-                BatchHandler(repository, listener, topic=topic),
+                BatchHandler(repository, listener, topic=topic, mahak_rows=mahak_rows),
                 concurrency=concurrency,
                 prefetch=prefetch,
                 retry_delays_s=retry_delays_s,
