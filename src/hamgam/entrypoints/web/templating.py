@@ -8,10 +8,12 @@ from __future__ import annotations
 import hashlib
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, nodes, select_autoescape
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
@@ -73,11 +75,45 @@ class TemplateGettext:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+class PageCodeGenerator(CodeGenerator):
+    """Compiles ``_("a label")`` (one literal message, no fields) to its translation, as markup: the environment
+    has one locale for its life, so a label need not be looked up again on every request (a product card
+    has two or three of them). ``_`` with fields or with a message held in a variable is called as before."""
+
+    environment: PageEnvironment
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        if self._is_label(node, frame) and not forward_caller:
+            message = cast(nodes.Const, node.args[0]).value
+            self.write(f"Markup({str(self.environment.text.gettext(message))!r})")
+            return
+        super().visit_Call(node, frame, forward_caller=forward_caller)
+
+    @staticmethod
+    def _is_label(node: nodes.Call, frame: Frame) -> bool:
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "_"):
+            return False
+        if node.kwargs or node.dyn_args is not None or node.dyn_kwargs is not None or len(node.args) != 1:
+            return False
+        if not (isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)):
+            return False
+        # the global ``_``, not a loop variable or a macro argument of that name
+        ref = frame.symbols.find_ref("_")
+        return ref is not None and frame.symbols.find_load(ref) == (VAR_LOAD_RESOLVE, "_")
+
+
 class PageEnvironment(Environment):
     """Jinja's environment with a shorter path for ``row.field`` on a plain dict, the pages' usual data: Jinja
     tries the attribute first and falls back to the key only after an ``AttributeError``, which costs more than
     the lookup itself on every field of every product card. The answer is the same: a plain dict has no
-    attribute outside ``dir(dict)``, and those names still go Jinja's way."""
+    attribute outside ``dir(dict)``, and those names still go Jinja's way. Its ``_("a label")`` calls are
+    compiled to their translation (``PageCodeGenerator``)."""
+
+    code_generator_class = PageCodeGenerator
+
+    def __init__(self, text: TemplateGettext, **options: Any) -> None:
+        super().__init__(**options)
+        self.text = text
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
@@ -89,7 +125,9 @@ class PageEnvironment(Environment):
 
 
 def build_environment(locale: Locale, image_url: Any) -> Environment:
+    text = TemplateGettext(locale)
     env = PageEnvironment(
+        text,
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(("html", "xml", "svg"), default_for_string=True, default=True),
         extensions=["jinja2.ext.i18n"],
@@ -100,7 +138,6 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
     # ``{% trans %}`` blocks compile to newstyle calls of the ``gettext`` and ``ngettext`` globals; the i18n
     # extension adds this attribute at run time, so its type is unknown to mypy.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
-    text = TemplateGettext(locale)
     env.filters |= {
         "toman": locale.toman,
         "num": locale.number,
