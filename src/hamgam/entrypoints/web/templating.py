@@ -6,12 +6,14 @@ URLs, and block rendering for htmx (jinja2-fragments).
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, nodes, select_autoescape
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.idtracking import VAR_LOAD_RESOLVE
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
@@ -41,8 +43,91 @@ def query(params: dict[str, Any], **changes: Any) -> str:
     return "?" + urlencode(merged) if merged else "?"
 
 
+#: Messages without fields kept translated: a page shows the same few dozen labels on every request.
+TRANSLATED_MESSAGES = 4096
+
+
+class TemplateGettext:
+    """``_``, ``gettext`` and ``ngettext`` of the templates, with the i18n extension's newstyle meaning (the
+    translation is markup and always a format string, its ``%(name)s`` fields filled with escaped values) but
+    called directly: the extension's own callables look themselves up in the template context and go through it
+    three times per message. Every template autoescapes (``build_environment``), so the result is always markup.
+    """
+
+    def __init__(self, locale: Locale) -> None:
+        self._locale = locale
+        self._plain = lru_cache(maxsize=TRANSLATED_MESSAGES)(self._translate)
+
+    def _translate(self, message: str) -> Markup:
+        return Markup(self._locale.gettext(message)) % {}
+
+    def gettext(self, message: str, /, **variables: Any) -> Markup:
+        if not variables:
+            return self._plain(message)
+        return Markup(self._locale.gettext(message)) % variables
+
+    def ngettext(self, singular: str, plural: str, n: int, /, **variables: Any) -> Markup:
+        variables.setdefault("num", n)
+        return Markup(self._locale.ngettext(singular, plural, n)) % variables
+
+
+#: Names a template's ``x.name`` finds on a dict before its keys (Jinja prefers the attribute).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PageCodeGenerator(CodeGenerator):
+    """Compiles ``_("a label")`` (one literal message, no fields) to its translation, as markup: the environment
+    has one locale for its life, so a label need not be looked up again on every request (a product card
+    has two or three of them). ``_`` with fields or with a message held in a variable is called as before."""
+
+    environment: PageEnvironment
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        if self._is_label(node, frame) and not forward_caller:
+            message = cast(nodes.Const, node.args[0]).value
+            self.write(f"Markup({str(self.environment.text.gettext(message))!r})")
+            return
+        super().visit_Call(node, frame, forward_caller=forward_caller)
+
+    @staticmethod
+    def _is_label(node: nodes.Call, frame: Frame) -> bool:
+        if not (isinstance(node.node, nodes.Name) and node.node.name == "_"):
+            return False
+        if node.kwargs or node.dyn_args is not None or node.dyn_kwargs is not None or len(node.args) != 1:
+            return False
+        if not (isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str)):
+            return False
+        # the global ``_``, not a loop variable or a macro argument of that name
+        ref = frame.symbols.find_ref("_")
+        return ref is not None and frame.symbols.find_load(ref) == (VAR_LOAD_RESOLVE, "_")
+
+
+class PageEnvironment(Environment):
+    """Jinja's environment with a shorter path for ``row.field`` on a plain dict, the pages' usual data: Jinja
+    tries the attribute first and falls back to the key only after an ``AttributeError``, which costs more than
+    the lookup itself on every field of every product card. The answer is the same: a plain dict has no
+    attribute outside ``dir(dict)``, and those names still go Jinja's way. Its ``_("a label")`` calls are
+    compiled to their translation (``PageCodeGenerator``)."""
+
+    code_generator_class = PageCodeGenerator
+
+    def __init__(self, text: TemplateGettext, **options: Any) -> None:
+        super().__init__(**options)
+        self.text = text
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def build_environment(locale: Locale, image_url: Any) -> Environment:
-    env = Environment(
+    text = TemplateGettext(locale)
+    env = PageEnvironment(
+        text,
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(("html", "xml", "svg"), default_for_string=True, default=True),
         extensions=["jinja2.ext.i18n"],
@@ -50,8 +135,9 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    # The jinja2.ext.i18n extension adds this method at run time, so its type is unknown to mypy.
-    env.install_gettext_callables(locale.gettext, locale.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # ``{% trans %}`` blocks compile to newstyle calls of the ``gettext`` and ``ngettext`` globals; the i18n
+    # extension adds this attribute at run time, so its type is unknown to mypy.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.filters |= {
         "toman": locale.toman,
         "num": locale.number,
@@ -66,6 +152,9 @@ def build_environment(locale: Locale, image_url: Any) -> Environment:
         "markdown": render_markdown,
     } | Labels(locale).filters
     env.globals |= {
+        "_": text.gettext,
+        "gettext": text.gettext,
+        "ngettext": text.ngettext,
         "static_url": static_url,
         "query": query,
         "image_url": image_url,
