@@ -241,7 +241,7 @@ def build_store_core(
     carts = CartService(store_uow, shop, limiter)
     return StoreCore(
         queue=queue,
-        catalog=CatalogService(catalog_reads),
+        catalog=CatalogService(catalog_reads, search_ttl_s=shop.search_cache_ttl_s),
         carts=carts,
         checkout=CheckoutService(store_uow, shop),
         shipping=ShippingMethodsService(store_uow),
