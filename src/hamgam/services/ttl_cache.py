@@ -52,6 +52,10 @@ class TtlCache(Generic[K, V]):
         if entry is not None and entry[1] is value:
             del self._entries[key]
 
+    def clear(self) -> None:
+        """Forget every stored value (loads under way still complete, and store theirs)."""
+        self._entries.clear()
+
     def _loaded(self, key: K, task: asyncio.Task[V]) -> None:
         if self._loading.get(key) is task:
             del self._loading[key]

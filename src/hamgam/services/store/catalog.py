@@ -201,6 +201,10 @@ class CatalogService:
         others = await self._related.get(category, lambda: self._in_stock_with_covers(category))
         return [p for p in others if p["product_id"] != product["product_id"]][:RELATED_SHOWN]
 
+    def forget_searches(self) -> None:
+        """Drop the kept search rankings (staff changed a name or the listing: the next search ranks anew)."""
+        self._rankings.clear()
+
     async def _ranked_page(self, query: ProductQuery) -> ProductPage:
         """``query``'s page cut from its cached ranking, with its rows' offers read now. A page beyond the
         ranking's ids is read by the full statement. A product of the page no longer listed means the ranking
