@@ -47,10 +47,12 @@ RELATED_CATEGORIES = 1024
 #: and stock are always fresh. A ranking depends only on the names and the listing, which change when the sync
 #: brings a change (every 3 minutes): 60 s keeps a rename at most a minute behind the rest of the store, and a
 #: popular word costs one ranking a minute per process. ``SEARCH_RANKINGS`` queries are kept (least recently
-#: used first out), each with its first ``SEARCH_RANKED_IDS`` ids; a page beyond them is read as before.
+#: used first out), each with its first ``SEARCH_RANKED_IDS`` ids (41 pages of 24); a page beyond them is read
+#: as before. A ranking computes the similarity of about that many matches, so the first request of a broad
+#: word costs 1.1-1.3x the full statement with 1,000 ids, 2.3-2.5x with 5,000 (BENCHMARKS.md).
 SEARCH_TTL_S = 60.0
 SEARCH_RANKINGS = 256
-SEARCH_RANKED_IDS = 5000
+SEARCH_RANKED_IDS = 1000
 #: Products read per transaction by the catalogue export.
 EXPORT_PAGE = 1000
 
