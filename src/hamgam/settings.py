@@ -215,6 +215,10 @@ class ShopSettings(BaseModel):
     cart_window_s: int = 600
     #: A guest cart unchanged for this long expires (its token answers like an unknown one) and is purged.
     guest_cart_ttl_s: int = Field(default=30 * 86_400, ge=60)
+    #: Seconds a search's relevance ranking (which products match, in which order, how many) is reused by the
+    #: gateway process before it is read again; prices and stock are always read fresh. 0 reads every search
+    #: whole (``hamgam.services.store.catalog.SEARCH_TTL_S`` says why 60).
+    search_cache_ttl_s: float = Field(default=60.0, ge=0)
     #: Public URL of the store: the payment callback (``.../api/v1/payments/callback``; None: derived from
     #: ``payments.callback_url`` or ``api_host``/``api_port``), and the canonical URLs, ``robots.txt``, sitemap
     #: and Torob feed (None: the request's own address).

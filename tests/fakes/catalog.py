@@ -9,14 +9,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from types import TracebackType
 from typing import Any, Self
 
 from hamgam.domain.dead_letters import FailedMessage
 from hamgam.domain.reports import SALES_FIGURES
-from hamgam.ports.catalog import PictureState, ProductPage, ProductQuery
+from hamgam.ports.catalog import PictureState, ProductPage, ProductQuery, Ranking
 
 
 @dataclass
@@ -94,6 +94,13 @@ class FakeCatalogRepository:
         found.sort(key=key, reverse=reverse)
         page = [dict(p) for p in found[query.offset : query.offset + query.limit]]
         return ProductPage(page, len(found), True)
+
+    async def ranking(self, query: ProductQuery, cap: int) -> Ranking:
+        found = await self.search(replace(query, sort="name", offset=0, limit=cap))
+        return Ranking(tuple(p["product_id"] for p in found.items), found.total, False)
+
+    async def offers(self, product_ids: Sequence[int]) -> list[dict[str, Any]]:
+        return [dict(self._state.products[p]) for p in product_ids if p in self._state.products]
 
     async def product_details(self, product_id: int) -> list[dict[str, Any]]:
         return [dict(d) for d in self._state.details.get(product_id, [])]

@@ -55,6 +55,21 @@ class ProductPage:
 
 
 @dataclass(frozen=True)
+class Ranking:
+    """A word search's order by relevance, without the offers: the first matches' product ids in page order (at
+    most the cap asked for), how many match in all, and whether the fuzzy pass found them."""
+
+    product_ids: tuple[int, ...]
+    total: int
+    fuzzy: bool
+
+    @property
+    def complete(self) -> bool:
+        """Every match's id is held (a page anywhere can be cut from it)."""
+        return len(self.product_ids) >= self.total
+
+
+@dataclass(frozen=True)
 class PictureState:
     """One Mahak picture as the sync last stored it, the products it belongs on, and where it is listed now."""
 
@@ -94,6 +109,15 @@ class CatalogRepository(Protocol):
 
     async def search(self, query: ProductQuery) -> ProductPage:
         """A page of sellable products (one row each) matching ``query``, and how many match."""
+
+    async def ranking(self, query: ProductQuery, cap: int) -> Ranking:
+        """The relevance order of a search by words (``query.terms``, ``sort`` relevance, no price or stock
+        filter; ``category_ids`` applies): the first ``cap`` matches' ids in the order ``search`` pages them,
+        the exact count, and the fuzzy pass when ``search`` would take it (fewer than ``query.fuzzy_below``)."""
+
+    async def offers(self, product_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The listed products among ``product_ids``, in that order, each as a row of ``search``'s page (its
+        fresh name, price range, list price and what is left to sell); products no longer listed are left out."""
 
     async def product_details(self, product_id: int) -> list[dict[str, Any]]:
         """The sellable details of one product with their properties, barcode and prices."""

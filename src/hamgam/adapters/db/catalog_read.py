@@ -21,6 +21,7 @@ same fragments.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hamgam.domain import stock, variants
 from hamgam.domain.listing import image_entries
 from hamgam.domain.pricing import DiscountCodes
-from hamgam.ports.catalog import ProductPage, ProductQuery
+from hamgam.ports.catalog import ProductPage, ProductQuery, Ranking
 from hamgam.settings import MoneyUnit, StockSource, SyncSettings
 
 log = structlog.get_logger(__name__)
@@ -255,7 +256,7 @@ ORDER BY {order}
 #: ``min(n, m) / max(n, m)`` against a query of ``m``, so at least ``s`` only if ``s * m <= n <= m / s``
 #: (``cut``, widened a little so that rounding never drops a tie). Any match left out scores below every row
 #: the page can show, so the page is the one that ordering every match would give.
-_BY_RELEVANCE = """
+_RELEVANCE_POOL = """
 WITH f AS MATERIALIZED ({entries}),
 head AS MATERIALIZED (
   SELECT h.*, similarity(h.name_search, :q) AS sim
@@ -273,7 +274,10 @@ pool AS (
   SELECT f.product_id, f.name, f.code, f.category_id, f.rank, similarity(f.name_search, :q)
   FROM f JOIN cut ON f.rank = cut.rank AND f.name_trigrams BETWEEN cut.low AND cut.high
   WHERE f.product_id NOT IN (SELECT product_id FROM head)
-)
+)"""
+_BY_RELEVANCE = (
+    _RELEVANCE_POOL
+    + """
 SELECT n.found, true AS complete, page.* FROM (SELECT count(*) AS found FROM f) n
 LEFT JOIN LATERAL (
   SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
@@ -282,6 +286,27 @@ LEFT JOIN LATERAL (
   CROSS JOIN LATERAL ({offer}) a
 ) page ON true
 ORDER BY {order}
+"""
+)
+
+#: A search's ranking alone (``search_ranking``): ``_BY_RELEVANCE``'s order over its first ``:first`` matches
+#: (their ids, in page order) and the count of all, without reading any offer.
+_RANKING = (
+    _RELEVANCE_POOL
+    + """
+SELECT (SELECT count(*) FROM f) AS found, ARRAY(SELECT product_id FROM pool ORDER BY {order} LIMIT :first) AS ids
+"""
+)
+
+#: The offers of given listed products, in the order given (``:ids``; a product no longer listed has no
+#: ``catalog_entry`` row and drops out): the columns of a search's page.
+_OFFERS_OF = """
+SELECT e.product_id, e.name, e.code, e.category_id, a.min_price_rial, a.max_price_rial, a.available, a.details,
+       a.list_price_rial
+FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY k(product_id, ord)
+JOIN catalog_entry e ON e.product_id = k.product_id
+CROSS JOIN LATERAL ({offer}) a
+ORDER BY k.ord
 """
 
 #: The fuzzy pass's candidates: names with a word this close to the searched word (pg_trgm's
@@ -342,6 +367,33 @@ async def search_products(conn: AsyncConnection, rules: SyncSettings, query: Pro
     return page
 
 
+async def search_ranking(conn: AsyncConnection, rules: SyncSettings, query: ProductQuery, cap: int) -> Ranking:
+    """``CatalogRepository.ranking``: the relevance order ``search_products`` pages ``query`` by (``query`` a
+    search by words in relevance order without a price or stock filter), its first ``cap`` ids and the exact
+    count, the fuzzy pass taken as ``search_products`` takes it."""
+    ranking = await _ranking(conn, rules, query, cap, fuzzy=False)
+    if ranking.total < query.fuzzy_below:
+        ranking = await _ranking(conn, rules, query, cap, fuzzy=True)
+    return ranking
+
+
+async def _ranking(
+    conn: AsyncConnection, rules: SyncSettings, query: ProductQuery, cap: int, *, fuzzy: bool
+) -> Ranking:
+    statement, params = products_statement(rules, query, fuzzy=fuzzy, ranking_cap=cap)
+    row = (await conn.execute(sql(statement), params)).one()
+    return Ranking(tuple(row.ids), int(row.found), fuzzy)
+
+
+async def offers_of(conn: AsyncConnection, rules: SyncSettings, product_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """``CatalogRepository.offers``: the page rows of the listed products among ``product_ids``, in that order."""
+    if not product_ids:
+        return []
+    params = rule_params(rules) | {"ids": list(product_ids)}
+    rows = await conn.execute(sql(_OFFERS_OF.format(offer=offer_sql(rules))), params)
+    return [dict(r) for r in rows.mappings()]
+
+
 def offer_sql(rules: SyncSettings) -> str:
     """The offer of the ``catalog_entry`` row ``e`` (``_OFFER``: price range, list price, units left to sell),
     as a subquery for ``CROSS JOIN LATERAL``; needs ``rule_params``."""
@@ -359,10 +411,13 @@ def _like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool = False) -> tuple[str, dict[str, Any]]:
+def products_statement(
+    rules: SyncSettings, query: ProductQuery, *, fuzzy: bool = False, ranking_cap: int | None = None
+) -> tuple[str, dict[str, Any]]:
     """The statement behind ``search_products`` and its parameters. ``fuzzy``: a word also matches a name having
     a word within ``WORD_SIMILARITY`` of it (``SESSION_SETTINGS``), each such row ranked after the plain
-    matches."""
+    matches. ``ranking_cap`` (a search by words in relevance order, no price or stock filter): instead of a
+    page, ``_RANKING``'s one row, the first ``ranking_cap`` ids and the count."""
     params = rule_params(rules) | {"offset": query.offset, "limit": query.limit, "scan": query.scan}
     where: list[str] = []
     plain: list[str] = []
@@ -408,11 +463,14 @@ def products_statement(rules: SyncSettings, query: ProductQuery, *, fuzzy: bool 
         params["q"], params["q_prefix"] = whole, _like(whole) + "%"
         columns += _RANK.format(plain=" AND ".join(plain) if fuzzy else "true")
         if by_entry:
-            params["first"] = query.offset + query.limit
+            params["first"] = query.offset + query.limit if ranking_cap is None else ranking_cap
             entries = _ENTRIES.format(columns=columns + ", e.name_search, e.name_trigrams", where=" ".join(where))
-            return _BY_RELEVANCE.format(entries=entries, order=order, offer=offer), params
+            template = _BY_RELEVANCE if ranking_cap is None else _RANKING
+            return template.format(entries=entries, order=order, offer=offer), params
         columns += _SIMILARITY
         extra = ", e.rank, e.sim"
+    if ranking_cap is not None:
+        raise ValueError("a ranking is a search by words in relevance order without a price or stock filter")
     entries = _ENTRIES.format(columns=columns, where=" ".join(where))
     if by_entry and query.terms:
         return _BY_WORDS.format(entries=entries, order=order, offer=offer), params

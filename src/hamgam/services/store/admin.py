@@ -4,7 +4,7 @@ sync's conflicts beside them). Every change is written to the audit log in its o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from hamgam.domain.errors import Conflict, InvalidInput, NotFound
@@ -57,8 +57,13 @@ def check_listing(changes: dict[str, Any]) -> None:
 
 
 class AdminService:
-    def __init__(self, uow: UnitOfWorkFactory[AdminUnitOfWork]) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory[AdminUnitOfWork], *, listing_changed: Callable[[], None] = lambda: None
+    ) -> None:
+        """``listing_changed`` is called after staff change what the storefront lists or how it names a product
+        (so this process's kept search rankings are dropped rather than served for up to their TTL)."""
         self._uow = uow
+        self._listing_changed = listing_changed
 
     async def list_products(
         self, *, q: str | None, hidden: bool | None, offset: int, limit: int
@@ -102,6 +107,7 @@ class AdminService:
             raise Conflict(
                 "این نامک (slug) را کالای دیگری دارد — another product uses this slug", field="slug"
             ) from None
+        self._listing_changed()
         return await self.product(product_id)
 
     async def bulk_listing(self, product_ids: Sequence[int], action: str, actor: str) -> int:
@@ -122,6 +128,7 @@ class AdminService:
                 await uow.audit.record(
                     actor, "product.listing", f"product:{product_id}", {column: value, "bulk": action}
                 )
+        self._listing_changed()
         return len(changed)
 
     async def set_override(self, product_id: int, field: str, value: Any, actor: str) -> dict[str, Any]:
@@ -135,6 +142,7 @@ class AdminService:
             await uow.audit.record(
                 actor, "product.override.set", f"product:{product_id}", {"field": field, "value": value}
             )
+        self._listing_changed()
         return await self.product(product_id)
 
     async def clear_override(self, product_id: int, field: str, actor: str) -> dict[str, Any]:
@@ -143,6 +151,7 @@ class AdminService:
             if not await uow.products.clear_override(product_id, field):
                 raise NotFound("این فیلد بازنویسی نشده است — no override for this field", field="field")
             await uow.audit.record(actor, "product.override.clear", f"product:{product_id}", {"field": field})
+        self._listing_changed()
         return await self.product(product_id)
 
     async def resolve_conflict(self, conflict_id: int, actor: str) -> None:

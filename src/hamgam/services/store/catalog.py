@@ -8,15 +8,16 @@ own holds.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from hamgam.domain import variants
 from hamgam.domain.errors import InvalidInput, NotFound
 from hamgam.domain.listing import cover_of, split_tags
 from hamgam.domain.persian import normalize_text
-from hamgam.ports.catalog import CatalogReadUnitOfWork, ProductQuery
+from hamgam.ports.catalog import CatalogReadUnitOfWork, ProductPage, ProductQuery, Ranking
 from hamgam.ports.unit_of_work import UnitOfWorkFactory
+from hamgam.services.ttl_cache import TtlCache
 
 SORTS = ("relevance", "name", "price_asc", "price_desc", "newest")
 MAX_PER_PAGE = 100
@@ -39,6 +40,19 @@ RELATED_SHOWN = 4
 RELATED_READ = 12
 RELATED_TTL_S = 30.0
 RELATED_CATEGORIES = 1024
+#: A search by words in relevance order without a price or stock filter keeps its ranking (``Ranking``: the
+#: matches' ids in order, the exact count, whether the fuzzy pass found them) for ``SEARCH_TTL_S`` seconds, by
+#: its words and category: a broad word's ranking reads every match (~140 ms of PostgreSQL at 1,000,000
+#: products, a typo's fuzzy pass ~1 s), while a page from it reads only its own rows' offers, so their price
+#: and stock are always fresh. A ranking depends only on the names and the listing, which change when the sync
+#: brings a change (every 3 minutes): 60 s keeps a rename at most a minute behind the rest of the store, and a
+#: popular word costs one ranking a minute per process. ``SEARCH_RANKINGS`` queries are kept (least recently
+#: used first out), each with its first ``SEARCH_RANKED_IDS`` ids (41 pages of 24); a page beyond them is read
+#: as before. A ranking computes the similarity of about that many matches, so the first request of a broad
+#: word costs 1.1-1.3x the full statement with 1,000 ids, 2.3-2.5x with 5,000 (BENCHMARKS.md).
+SEARCH_TTL_S = 60.0
+SEARCH_RANKINGS = 256
+SEARCH_RANKED_IDS = 1000
 #: Products read per transaction by the catalogue export.
 EXPORT_PAGE = 1000
 
@@ -48,6 +62,18 @@ def search_terms(query: str | None) -> tuple[str, ...]:
     printable = "".join(ch if ch.isprintable() else " " for ch in (query or ""))
     normalized = normalize_text(printable)[:MAX_QUERY_CHARS]
     return tuple(dict.fromkeys(normalized.split()))[:MAX_TERMS]
+
+
+def _ranked(query: ProductQuery) -> bool:
+    """A search whose page can be cut from a cached ranking: words, relevance order, no price or stock filter."""
+    return (
+        bool(query.terms)
+        and query.sort == "relevance"
+        and query.min_price_rial is None
+        and query.max_price_rial is None
+        and not query.in_stock
+        and query.product_ids is None
+    )
 
 
 def build_tree(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -83,21 +109,30 @@ class CatalogService:
         *,
         category_ttl_s: float = CATEGORY_TTL_S,
         related_ttl_s: float = RELATED_TTL_S,
+        search_ttl_s: float = SEARCH_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``*_ttl_s``: how long each cache reuses what it read (0: never; ``search_ttl_s`` 0 also reads every
+        search by words as one statement, ranking and offers together); ``clock``: monotonic seconds."""
         self._uow = uow
-        self._category_ttl_s = category_ttl_s
-        self._related_ttl_s = related_ttl_s
-        self._nodes: tuple[float, list[dict[str, Any]], list[dict[str, Any]]] | None = None
-        self._related: dict[int, tuple[float, list[dict[str, Any]]]] = {}
+        self._search_ttl_s = search_ttl_s
+        self._nodes: TtlCache[None, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = TtlCache(
+            category_ttl_s, 1, clock=clock
+        )
+        self._related: TtlCache[int, list[dict[str, Any]]] = TtlCache(related_ttl_s, RELATED_CATEGORIES, clock=clock)
+        self._rankings: TtlCache[tuple[tuple[str, ...], tuple[int, ...] | None], Ranking] = TtlCache(
+            search_ttl_s, SEARCH_RANKINGS, clock=clock
+        )
 
     async def _read_categories(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """The category nodes and their tree, read and built once per ``category_ttl_s``."""
-        now = time.monotonic()
-        if self._nodes is None or self._nodes[0] <= now:
+
+        async def read() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
             async with self._uow() as uow:
                 nodes = await uow.catalog.category_nodes()
-            self._nodes = (now + self._category_ttl_s, nodes, build_tree(nodes))
-        return self._nodes[1], self._nodes[2]
+            return nodes, build_tree(nodes)
+
+        return await self._nodes.get(None, read)
 
     async def categories(self) -> list[dict[str, Any]]:
         """The category tree (shared between requests until it is read again: callers do not change it)."""
@@ -133,21 +168,24 @@ class CatalogService:
             raise InvalidInput("حداقل قیمت از حداکثر بیشتر است — min_price exceeds max_price", field="min_price")
         categories = None
         if category is not None:
-            categories = tuple(descendants(await self._category_nodes(), category))
-        async with self._uow() as uow:
-            query = ProductQuery(
-                terms=search_terms(q),
-                category_ids=categories,
-                min_price_rial=min_price_rial,
-                max_price_rial=max_price_rial,
-                in_stock=in_stock,
-                sort=sort,
-                offset=(page - 1) * per_page,
-                limit=per_page,
-                count_limit=COUNT_LIMIT,
-                fuzzy_below=FUZZY_BELOW,
-            )
-            found = await uow.catalog.search(query)
+            categories = tuple(sorted(descendants(await self._category_nodes(), category)))
+        query = ProductQuery(
+            terms=search_terms(q),
+            category_ids=categories,
+            min_price_rial=min_price_rial,
+            max_price_rial=max_price_rial,
+            in_stock=in_stock,
+            sort=sort,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+            count_limit=COUNT_LIMIT,
+            fuzzy_below=FUZZY_BELOW,
+        )
+        if self._search_ttl_s > 0 and _ranked(query):
+            found = await self._ranked_page(query)
+        else:
+            async with self._uow() as uow:
+                found = await uow.catalog.search(query)
         return {
             "items": found.items,
             "total": found.total,
@@ -162,14 +200,36 @@ class CatalogService:
         category = product.get("category_id")
         if category is None:
             return []
-        now = time.monotonic()
-        cached = self._related.get(category)
-        if cached is None or cached[0] <= now:
-            cached = (now + self._related_ttl_s, await self._in_stock_with_covers(category))
-            if category not in self._related and len(self._related) >= RELATED_CATEGORIES:
-                del self._related[next(iter(self._related))]
-            self._related[category] = cached
-        return [p for p in cached[1] if p["product_id"] != product["product_id"]][:RELATED_SHOWN]
+        others = await self._related.get(category, lambda: self._in_stock_with_covers(category))
+        return [p for p in others if p["product_id"] != product["product_id"]][:RELATED_SHOWN]
+
+    def forget_searches(self) -> None:
+        """Drop the kept search rankings (staff changed a name or the listing: the next search ranks anew)."""
+        self._rankings.clear()
+
+    async def _ranked_page(self, query: ProductQuery) -> ProductPage:
+        """``query``'s page cut from its cached ranking, with its rows' offers read now. A page beyond the
+        ranking's ids is read by the full statement. A product of the page no longer listed means the ranking
+        is stale: it is ranked again, once (so the page stays full and the count right)."""
+        key = (query.terms, query.category_ids)
+
+        async def rank() -> Ranking:
+            async with self._uow() as uow:
+                return await uow.catalog.ranking(query, SEARCH_RANKED_IDS)
+
+        end = query.offset + query.limit
+        for attempt in range(2):
+            ranking = await self._rankings.get(key, rank)
+            if end > len(ranking.product_ids) and not ranking.complete:
+                break
+            ids = ranking.product_ids[query.offset : end]
+            async with self._uow() as uow:
+                items = await uow.catalog.offers(ids)
+            if len(items) == len(ids) or attempt:
+                return ProductPage(items, ranking.total, True)
+            self._rankings.discard(key, ranking)
+        async with self._uow() as uow:
+            return await uow.catalog.search(query)
 
     async def _in_stock_with_covers(self, category: int) -> list[dict[str, Any]]:
         """The category's newest ``RELATED_READ`` products that are in stock, each with its ``cover``."""

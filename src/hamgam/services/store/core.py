@@ -239,9 +239,10 @@ def build_store_core(
     shop, auth = settings.shop, settings.auth
     pepper = pepper_from(jwt_secret)
     carts = CartService(store_uow, shop, limiter)
+    catalog = CatalogService(catalog_reads, search_ttl_s=shop.search_cache_ttl_s)
     return StoreCore(
         queue=queue,
-        catalog=CatalogService(catalog_reads),
+        catalog=catalog,
         carts=carts,
         checkout=CheckoutService(store_uow, shop),
         shipping=ShippingMethodsService(store_uow),
@@ -263,7 +264,7 @@ def build_store_core(
             pepper=pepper,
             challenge_ttl_s=auth.challenge_ttl_s,
         ),
-        admin=AdminService(admin_uow),
+        admin=AdminService(admin_uow, listing_changed=catalog.forget_searches),
         sms=sms,
         restock=RestockService(store_uow),
         guest_cart_ttl_s=shop.guest_cart_ttl_s,

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from hamgam.adapters.db import catalog_read
 from hamgam.adapters.db.read_only import Reads
 from hamgam.adapters.db.repositories.images import SqlImageRepository
-from hamgam.ports.catalog import ProductPage, ProductQuery
+from hamgam.ports.catalog import ProductPage, ProductQuery, Ranking
 from hamgam.settings import SyncSettings
 
 _FEATURED = text("""SELECT product_id FROM product_listing WHERE featured AND NOT hidden
@@ -29,6 +29,12 @@ class SqlCatalogRepository:
 
     async def search(self, query: ProductQuery) -> ProductPage:
         return await self._reads.run(lambda conn: catalog_read.search_products(conn, self._rules, query))
+
+    async def ranking(self, query: ProductQuery, cap: int) -> Ranking:
+        return await self._reads.run(lambda conn: catalog_read.search_ranking(conn, self._rules, query, cap))
+
+    async def offers(self, product_ids: Sequence[int]) -> list[dict[str, Any]]:
+        return await self._reads.run(lambda conn: catalog_read.offers_of(conn, self._rules, product_ids))
 
     async def product_details(self, product_id: int) -> list[dict[str, Any]]:
         return await self._reads.run(lambda conn: catalog_read.product_details(conn, self._rules, product_id))
