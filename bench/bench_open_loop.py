@@ -346,13 +346,18 @@ def settle(pids: Sequence[int], database_url: str, max_wait_s: float = 60.0) -> 
 
 
 @contextlib.contextmanager
-def gateways(database_url: str, count: int, log_level: str) -> Iterator[tuple[str, list[int]]]:
-    """``count`` ``hamgam api`` processes on one free loopback port; yields the base URL and their pids."""
+def gateways(
+    database_url: str, count: int, log_level: str, limit_concurrency: int | None = None
+) -> Iterator[tuple[str, list[int]]]:
+    """``count`` ``hamgam api`` processes on one free loopback port, each with ``limit_concurrency`` (None: the
+    settings' default); yields the base URL and their pids."""
     port = bench_store.free_port()
     workdir = tempfile.mkdtemp(prefix="hamgam-bench-open-loop-")
     env = bench_store.gateway_env(database_url, port, workdir, log_level)
     if count > 1:
         env["HAMGAM_API_REUSE_PORT"] = "true"
+    if limit_concurrency is not None:
+        env["HAMGAM_API_LIMIT_CONCURRENCY"] = str(limit_concurrency)
     processes = [
         subprocess.Popen(
             [str(bench_store.BIN / "hamgam"), "api"],
@@ -439,7 +444,7 @@ def run_one(get_factory: Callable[[], Any], path: str, args: argparse.Namespace,
 def measure_scenario(name: str, path: str, rate: float, database_url: str, args: argparse.Namespace) -> dict:
     """One run on fresh gateways (what an overloaded run left queued in the last ones cannot slow this one): a
     request to check the path answers, then the open-loop run once the gateways are idle."""
-    with gateways(database_url, args.gateways, args.log_level) as (base, pids):
+    with gateways(database_url, args.gateways, args.log_level, args.limit_concurrency) as (base, pids):
         status = httpx2.get(base + path, timeout=120).status_code
         if status != 200:
             print(f"{name} {rate:g}/s: GET {path} answered {status}, not measured", file=sys.stderr, flush=True)
@@ -468,6 +473,9 @@ def main() -> None:
     parser.add_argument("--max-lag-ms", type=float, default=10.0, help="send lag p99 above which a run is invalid")
     parser.add_argument("--gateways", type=int, default=1, help="gateway processes sharing the port")
     parser.add_argument("--log-level", default="WARNING", help="the gateway's log level")
+    parser.add_argument(
+        "--limit-concurrency", type=int, help="the gateways' HAMGAM_API_LIMIT_CONCURRENCY (default: the settings')"
+    )
     parser.add_argument("--database-url", help="measure this loaded database (read only) instead of loading one")
     parser.add_argument("--products", type=int, default=1_000_000, help="products loaded without --database-url")
     args = parser.parse_args()
@@ -499,6 +507,7 @@ def main() -> None:
                         "products": products,
                         **({"load": loaded} if loaded else {}),
                         "gateways": args.gateways,
+                        "limit_concurrency": args.limit_concurrency,
                         "client": args.client,
                         "arrivals": "fixed" if args.poisson is None else f"poisson, seed {args.poisson}",
                         "seconds": args.seconds,

@@ -31,6 +31,7 @@ class CatalogState:
     details: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: Store-owned fields and Mahak's text of each product (as ``product_extras`` returns them).
     extras: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: PropertyDescription names by code (``product_details`` gives each detail those of its codes).
     property_names: dict[str, str] = field(default_factory=dict)
     #: Featured and not hidden, any order (the repository answers newest first).
     featured: list[int] = field(default_factory=list)
@@ -103,13 +104,16 @@ class FakeCatalogRepository:
         return [dict(self._state.products[p]) for p in product_ids if p in self._state.products]
 
     async def product_details(self, product_id: int) -> list[dict[str, Any]]:
-        return [dict(d) for d in self._state.details.get(product_id, [])]
+        return [
+            d | {"property_names": self._names_of(d.get("properties"))} for d in self._state.details.get(product_id, [])
+        ]
+
+    def _names_of(self, properties: list[dict[str, Any]] | None) -> dict[str, str]:
+        codes = {str(p["code"]) for p in properties or () if p.get("code") is not None}
+        return {c: n for c, n in self._state.property_names.items() if c in codes and n}
 
     async def product_extras(self, product_id: int) -> dict[str, Any]:
         return dict(self._state.extras.get(product_id, {}))
-
-    async def property_names(self, codes: set[str]) -> dict[str, str]:
-        return {c: n for c, n in self._state.property_names.items() if c in codes}
 
     async def featured_ids(self, limit: int) -> list[int]:
         return sorted(self._state.featured, reverse=True)[:limit]

@@ -42,6 +42,7 @@ class Answer:
 class Served:
     port: int
     container: Container
+    server: uvicorn.Server
 
     @property
     def url(self) -> str:
@@ -51,13 +52,20 @@ class Served:
 @contextlib.asynccontextmanager
 async def serving(app: ASGIApp) -> AsyncIterator[int]:
     """``app`` under uvicorn, configured as ``serve_api`` configures it, in this event loop; yields the port."""
+    async with serving_with(app) as (port, _):
+        yield port
+
+
+@contextlib.asynccontextmanager
+async def serving_with(app: ASGIApp, limit_concurrency: int = 0) -> AsyncIterator[tuple[int, uvicorn.Server]]:
+    """``serving``, with ``Settings.api_limit_concurrency``; yields the port and the server."""
     sock = listen_tcp("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app, lifespan="off"))
+    server = uvicorn.Server(uvicorn_config(app, lifespan="off", limit_concurrency=limit_concurrency))
     server.capture_signals = contextlib.nullcontext  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        yield port  # the socket listens already: a client that connects early waits in its queue
+        yield port, server  # the socket listens already: a client that connects early waits in its queue
     finally:
         server.should_exit = True
         await task
@@ -74,8 +82,8 @@ async def served_gateway(database_url: str, **overrides: object) -> AsyncIterato
     container = await build(settings)
     app = create_app(container)
     try:
-        async with serving(app) as port:
-            yield Served(port, container)
+        async with serving_with(app, settings.api_limit_concurrency) as (port, server):
+            yield Served(port, container, server)
     finally:
         if app.state.core_proxy is not None:
             await app.state.core_proxy.aclose()

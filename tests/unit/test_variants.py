@@ -5,7 +5,6 @@ from hamgam.domain.variants import (
     choice_of,
     label_of,
     matches,
-    property_codes,
     selectors,
     variant_label,
     variant_properties,
@@ -39,7 +38,6 @@ def test_empty_values_and_repeated_codes_are_left_out():
 
 def test_numeric_codes_and_values_are_read_as_text():
     assert label_of([{"code": 2, "value": 42}], NAMES) == "سایز: 42"
-    assert property_codes([[{"code": 1, "value": "a"}], None, [{"code": "2", "value": "b"}]]) == {"1", "2"}
 
 
 def test_selectors_list_each_property_with_its_values_once():

@@ -70,11 +70,6 @@ def label_of(properties: Iterable[Mapping[str, Any]] | None, names: Mapping[str,
     return variant_label(variant_properties(properties, names))
 
 
-def property_codes(details_properties: Iterable[Iterable[Mapping[str, Any]] | None]) -> set[str]:
-    """Every property code the given details use (the PropertyDescription names to read)."""
-    return {_text(p.get("code")) for props in details_properties for p in props or () if p.get("code") is not None}
-
-
 def selectors(variants: Sequence[Sequence[VariantProperty]]) -> list[Selector]:
     """One selector per property any of ``variants`` has, in first-seen order, each with its values."""
     names: dict[str, str] = {}

@@ -120,13 +120,12 @@ class CatalogRepository(Protocol):
         fresh name, price range, list price and what is left to sell); products no longer listed are left out."""
 
     async def product_details(self, product_id: int) -> list[dict[str, Any]]:
-        """The sellable details of one product with their properties, barcode and prices."""
+        """The sellable details of one product with their properties, barcode and prices, each with
+        ``property_names``: the PropertyDescription names of its property codes (``{code: name}``; a code
+        matches a description's code or Mahak id, and one without a name is left out)."""
 
     async def product_extras(self, product_id: int) -> dict[str, Any]:
         """Store-owned fields, Mahak's own text and pictures of a product, whatever its visibility ({} if none)."""
-
-    async def property_names(self, codes: set[str]) -> dict[str, str]:
-        """Names of ProductDetail property codes (matched on their code or Mahak id)."""
 
     async def featured_ids(self, limit: int) -> list[int]:
         """Products staff marked featured and did not hide, newest first."""

@@ -59,6 +59,22 @@ _PRICE = f"""({_LEVEL_PRICE} - LEAST({_LEVEL_PRICE}, CASE
     WHEN d.discount_type = :disc_amt THEN round(CAST(d.discount AS numeric) * :disc_unit)::bigint
     ELSE 0 END))"""
 
+#: The PropertyDescription names of detail ``d``'s property codes, as a JSON object ``{code: name}`` (``{}``
+#: without properties): read in the statement that reads the detail, so naming its variant costs no round trip
+#: of its own. A code names the live row whose ``code`` is it, else the one whose Mahak id is it (the lowest id on
+#: a tie); a row without a name names nothing. The sync writes codes as Mahak's integers (``wire.PropertyValue``),
+#: so the code's JSON text is what ``hamgam.domain.variants`` keys its names by.
+PROPERTY_NAMES = """(SELECT coalesce(jsonb_object_agg(pc.code, pn.name), '{}'::jsonb)
+    FROM (SELECT DISTINCT p ->> 'code' AS code
+          FROM jsonb_array_elements(CASE WHEN jsonb_typeof(d.properties) = 'array' THEN d.properties
+                                         ELSE '[]'::jsonb END) p
+          WHERE p ->> 'code' IS NOT NULL) pc
+    CROSS JOIN LATERAL (
+        SELECT pd.name FROM property_description pd
+        WHERE pd.deleted_at IS NULL AND pd.name <> '' AND (pd.code = pc.code OR pd.mahak_id::text = pc.code)
+        ORDER BY pd.code IS NOT DISTINCT FROM pc.code DESC, pd.mahak_id LIMIT 1
+    ) pn)"""
+
 _WAREHOUSES_STOCK = """coalesce((SELECT sum(s.count1) FROM product_detail_stock s
     WHERE s.product_detail_id = d.mahak_id AND s.deleted_at IS NULL AND s.store_id = ANY(:stores)), 0)"""
 
@@ -140,33 +156,17 @@ async def sellable_details(
     if detail_ids is not None:
         row_filter = "AND d.mahak_id = ANY(:ids)"
         params["ids"] = detail_ids
-    statement = f"""SELECT s.*, d.properties FROM ({sellable_sql(rules, row_filter)}) s
+    statement = f"""SELECT s.*, d.properties, {PROPERTY_NAMES} AS property_names
+                    FROM ({sellable_sql(rules, row_filter)}) s
                     JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
     rows = [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
-    names = await property_names(conn, variants.property_codes(r["properties"] for r in rows))
     fields = SellableDetail.__dataclass_fields__
     return [
-        SellableDetail(**{k: r[k] for k in fields if k in r}, variant=variants.label_of(r["properties"], names))
+        SellableDetail(
+            **{k: r[k] for k in fields if k in r}, variant=variants.label_of(r["properties"], r["property_names"])
+        )
         for r in rows
     ]
-
-
-async def property_names(conn: AsyncConnection, codes: set[str]) -> dict[str, str]:
-    """PropertyDescription names of ProductDetail property codes (matched on their code or Mahak id)."""
-    if not codes:
-        return {}
-    rows = await conn.execute(
-        text("""SELECT coalesce(code, mahak_id::text) AS code, mahak_id::text AS mahak_id, name
-                FROM property_description
-                WHERE deleted_at IS NULL AND (code = ANY(:c) OR mahak_id::text = ANY(:c))"""),
-        {"c": list(codes)},
-    )
-    names: dict[str, str] = {}
-    for r in rows:
-        if r.name:
-            names.setdefault(r.code, r.name)
-            names.setdefault(r.mahak_id, r.name)
-    return names
 
 
 #: Page orders. Name and newest are ``catalog_entry``'s own (indexed), so a page reads the details of its own
@@ -536,10 +536,12 @@ async def category_nodes(conn: AsyncConnection) -> list[dict[str, Any]]:
 
 
 async def product_details(conn: AsyncConnection, rules: SyncSettings, product_id: int) -> list[dict[str, Any]]:
-    """The sellable details of one product with their properties, barcode and Price1..Price10."""
+    """The sellable details of one product with their properties and their names (``PROPERTY_NAMES``),
+    barcode and Price1..Price10, in one statement."""
     params = rule_params(rules) | {"pid": product_id}
     sellable = sellable_sql(rules, "AND c.product_id = :pid")
-    statement = f"""SELECT s.*, d.properties, d.barcode, d.prices_rial FROM ({sellable}) s
+    statement = f"""SELECT s.*, d.properties, {PROPERTY_NAMES} AS property_names, d.barcode, d.prices_rial
+                    FROM ({sellable}) s
                     JOIN product_detail d ON d.mahak_id = s.detail_id ORDER BY s.detail_id"""
     return [dict(r) for r in (await conn.execute(sql(statement), params)).mappings()]
 

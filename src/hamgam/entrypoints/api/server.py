@@ -20,10 +20,22 @@ from hamgam.settings import Settings
 log = structlog.get_logger(__name__)
 
 
-def uvicorn_config(app: ASGIApp, *, lifespan: Literal["on", "off"] = "on") -> uvicorn.Config:
+def uvicorn_config(
+    app: ASGIApp, *, lifespan: Literal["on", "off"] = "on", limit_concurrency: int = 0
+) -> uvicorn.Config:
     """How the HTTP roles run uvicorn. The forwarding headers are read by the app alone (``client_address``,
-    ``trusted_proxy_hops``): uvicorn's own ``proxy_headers`` would believe whatever a trusted peer passes on."""
-    return uvicorn.Config(app, log_config=None, access_log=False, lifespan=lifespan, proxy_headers=False)
+    ``trusted_proxy_hops``): uvicorn's own ``proxy_headers`` would believe whatever a trusted peer passes on.
+    ``limit_concurrency`` (``Settings.api_limit_concurrency``; 0: none) sheds load: past it uvicorn answers 503
+    before the app sees the request. That 503 is uvicorn's own, with fixed headers: it cannot carry
+    ``Retry-After`` (uvicorn offers no hook for it, and its ``headers`` option would add one to every answer)."""
+    return uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan=lifespan,
+        proxy_headers=False,
+        limit_concurrency=limit_concurrency or None,
+    )
 
 
 async def serve_api(settings: Settings, role: Role = "api") -> None:
@@ -46,7 +58,7 @@ async def serve_api(settings: Settings, role: Role = "api") -> None:
         sock.close()
         raise
     app = create_app(container, role=role)
-    server = uvicorn.Server(uvicorn_config(app))
+    server = uvicorn.Server(uvicorn_config(app, limit_concurrency=settings.api_limit_concurrency))
     stop = asyncio.Event()
     background: list[asyncio.Task] = []
     notifier = None

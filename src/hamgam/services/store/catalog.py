@@ -256,8 +256,7 @@ class CatalogService:
                 raise NotFound("کالا پیدا نشد — product not found", product_id=product_id)
             details = await uow.catalog.product_details(product_id)
             extras = await uow.catalog.product_extras(product_id)
-            names = await uow.catalog.property_names(variants.property_codes(d["properties"] for d in details))
-        told = {d["detail_id"]: variants.variant_properties(d["properties"], names) for d in details}
+        told = {d["detail_id"]: variants.variant_properties(d["properties"], d["property_names"]) for d in details}
         return rows[0] | {
             # Mahak's fields as staff overrode them (the override wins; the read-model applies it)
             "unit_name": extras["unit_name"],
@@ -272,7 +271,9 @@ class CatalogService:
             "details": [
                 {
                     "detail_id": d["detail_id"],
-                    "properties": [p | {"name": names.get(str(p["code"]))} for p in d["properties"] or []],
+                    "properties": [
+                        p | {"name": d["property_names"].get(str(p["code"]))} for p in d["properties"] or []
+                    ],
                     "barcode": d["barcode"],
                     "price_rial": d["price_rial"],
                     #: Price1, shown struck through when the shop price is below it (a level or Mahak's discount)

@@ -42,11 +42,6 @@ class SqlCatalogRepository:
     async def product_extras(self, product_id: int) -> dict[str, Any]:
         return await self._reads.run(lambda conn: catalog_read.product_extras(conn, product_id))
 
-    async def property_names(self, codes: set[str]) -> dict[str, str]:
-        if not codes:
-            return {}
-        return await self._reads.run(lambda conn: catalog_read.property_names(conn, codes))
-
     async def export_page(self, after: int, limit: int) -> list[dict[str, Any]]:
         return await self._reads.run(lambda conn: catalog_read.export_page(conn, self._rules, after, limit))
 
