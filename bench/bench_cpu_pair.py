@@ -32,6 +32,7 @@ PATHS = {
     "product_api": "/api/v1/products/{product}",
     "category_page": f"/category/{LEAF}",
     "product_page": "/product/{product}",
+    "home_page": "/",
 }
 
 
