@@ -54,7 +54,6 @@ import dataclasses
 import json
 import math
 import os
-import platform
 import random
 import resource
 import subprocess
@@ -500,9 +499,7 @@ def main() -> None:
                 json.dumps(
                     {
                         "date": time.strftime("%Y-%m-%d %H:%M"),
-                        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
-                        f"Python {platform.python_version()}; load generator, gateway and PostgreSQL share the cores",
+                        "machine": bench_store.machine("load generator, gateway and PostgreSQL share the cores"),
                         "postgres": postgres,
                         "products": products,
                         **({"load": loaded} if loaded else {}),

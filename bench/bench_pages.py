@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -183,10 +182,7 @@ def main() -> None:
         json.dumps(
             {
                 "date": time.strftime("%Y-%m-%d"),
-                "machine": f"{platform.machine()} {os.cpu_count()} cores, "
-                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, "
-                f"Python {platform.python_version()}; "
-                "load generator, gateway and PostgreSQL share the cores",
+                "machine": bench_store.machine("load generator, gateway and PostgreSQL share the cores"),
                 "postgres": psycopg.connect(bench_store.SERVER).execute("SHOW server_version").fetchone()[0],
                 "products": args.products,
                 "clients": args.clients,

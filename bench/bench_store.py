@@ -400,6 +400,14 @@ def read_settings() -> dict[str, str]:
     return dict(SESSION_SETTINGS)
 
 
+def machine(sharing: str) -> str:
+    """This machine as the benchmarks record it (architecture, cores, memory, Python) and what shares its cores."""
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**30
+    return (
+        f"{platform.machine()} {os.cpu_count()} cores, {memory_gib} GiB, Python {platform.python_version()}; {sharing}"
+    )
+
+
 def gateway_env(database_url: str, port: int, workdir: str, log_level: str) -> dict[str, str]:
     """The environment of a benchmarked ``hamgam api``: this machine's, without its HAMGAM_ settings, plus the
     database, a loopback port, no store jobs, in-memory payment/SMS fakes, a fresh JWT secret and a Mahak URL
@@ -637,13 +645,11 @@ def main() -> None:
         stop(*processes)
         if created and not args.keep_db:
             admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**30
     print(
         json.dumps(
             {
                 "date": time.strftime("%Y-%m-%d %H:%M"),
-                "machine": f"{platform.machine()} {os.cpu_count()} cores, {memory_gib} GiB, "
-                f"Python {platform.python_version()}; load generator, both servers and PostgreSQL share the cores",
+                "machine": machine("load generator, both servers and PostgreSQL share the cores"),
                 "load_average_1m": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
                 "postgres": {"version": version, "jit": jit},
                 "products": args.products,
